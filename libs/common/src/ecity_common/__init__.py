@@ -1,0 +1,1 @@
+"""What every Sumy e-City service shares, and nothing that only one of them needs."""

@@ -1,0 +1,138 @@
+"""Who is calling: JWT bearer tokens for people and apps, API keys for integrations.
+
+JWTs: HS256 with a shared secret locally (`ecity token` mints one), RS256 against a JWKS URL in
+production. The issuer, audience and expiry are always checked; roles come from a `roles` claim.
+API keys: `<prefix>_<key id>_<secret>`; only a SHA-256 of the whole key is stored (the key is
+random and long, so a slow hash adds nothing), looked up by its id and compared in constant time.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+import time
+from dataclasses import dataclass, field
+
+import jwt
+from fastapi import Depends, Request
+
+from ecity_common.settings import ServiceSettings
+from ecity_common.web.problems import Problem
+
+
+@dataclass(frozen=True)
+class Principal:
+    subject: str
+    roles: frozenset[str] = field(default_factory=frozenset)
+    claims: dict = field(default_factory=dict, compare=False, hash=False)
+
+    def has(self, role: str) -> bool:
+        return role in self.roles
+
+
+class JwtVerifier:
+    def __init__(self, settings: ServiceSettings) -> None:
+        self._issuer = settings.jwt_issuer
+        self._audience = settings.jwt_audience
+        self._secret = settings.jwt_secret.get_secret_value()
+        self._jwks = jwt.PyJWKClient(settings.jwt_jwks_url, cache_keys=True) if settings.jwt_jwks_url else None
+
+    def verify(self, token: str) -> Principal:
+        try:
+            if self._jwks is not None:
+                key, algorithms = self._jwks.get_signing_key_from_jwt(token).key, ["RS256"]
+            else:
+                key, algorithms = self._secret, ["HS256"]
+            claims = jwt.decode(
+                token,
+                key,
+                algorithms=algorithms,
+                audience=self._audience,
+                issuer=self._issuer,
+                options={"require": ["exp", "sub", "iss", "aud"]},
+            )
+        except jwt.PyJWTError as exc:
+            raise Problem(401, "Invalid token", str(exc), headers={"WWW-Authenticate": "Bearer"}) from exc
+        roles = claims.get("roles") or []
+        if isinstance(roles, str):
+            roles = roles.split()
+        return Principal(subject=str(claims["sub"]), roles=frozenset(map(str, roles)), claims=claims)
+
+
+def mint_token(
+    settings: ServiceSettings, *, subject: str, roles: list[str], ttl_s: int = 3600, **claims
+) -> str:
+    """A local HS256 token, for development and tests (production tokens come from the IdP)."""
+    now = int(time.time())
+    body = {
+        "sub": subject,
+        "roles": roles,
+        "iss": settings.jwt_issuer,
+        "aud": settings.jwt_audience,
+        "iat": now,
+        "exp": now + ttl_s,
+        **claims,
+    }
+    return jwt.encode(body, settings.jwt_secret.get_secret_value(), algorithm="HS256")
+
+
+def bearer_principal(request: Request) -> Principal:
+    header = request.headers.get("authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token:
+        raise Problem(401, "Authentication required", "Send 'Authorization: Bearer <JWT>'.", headers={"WWW-Authenticate": "Bearer"})
+    verifier: JwtVerifier = request.app.state.jwt
+    return verifier.verify(token.strip())
+
+
+def require_role(*roles: str):
+    """A FastAPI dependency: the caller must hold at least one of `roles`."""
+
+    def dependency(principal: Principal = Depends(bearer_principal)) -> Principal:
+        if roles and not principal.roles.intersection(roles):
+            raise Problem(403, "Forbidden", f"This needs one of the roles: {', '.join(roles)}.")
+        return principal
+
+    return dependency
+
+
+# -- API keys ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class IssuedApiKey:
+    prefix: str
+    key_id: str
+    plaintext: str  # shown once, never stored
+    key_hash: str
+
+    @property
+    def visible_prefix(self) -> str:
+        """What lists and logs may show to say which key it is (`ecity311_1f2e3d4c`)."""
+        return f"{self.prefix}_{self.key_id}"
+
+
+def hash_api_key(plaintext: str) -> str:
+    return hashlib.sha256(plaintext.encode()).hexdigest()
+
+
+def issue_api_key(prefix: str) -> IssuedApiKey:
+    if not prefix.isalnum():
+        raise ValueError("an API key prefix is letters and digits only")
+    key_id = secrets.token_hex(4)
+    plaintext = f"{prefix}_{key_id}_{secrets.token_urlsafe(32)}"
+    return IssuedApiKey(prefix=prefix, key_id=key_id, plaintext=plaintext, key_hash=hash_api_key(plaintext))
+
+
+def parse_api_key(plaintext: str) -> str | None:
+    """The key id of a well-formed key, else None."""
+    prefix, _, rest = plaintext.partition("_")
+    key_id, _, secret = rest.partition("_")
+    if not prefix.isalnum() or len(key_id) != 8 or len(secret) < 16:
+        return None
+    return key_id
+
+
+def api_key_matches(plaintext: str, stored_hash: str) -> bool:
+    return hmac.compare_digest(hash_api_key(plaintext), stored_hash)

@@ -1,0 +1,29 @@
+"""The async engine and sessions of a service's own database."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+from fastapi import Request
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+
+from ecity_common.settings import ServiceSettings
+
+
+def make_engine(settings: ServiceSettings) -> AsyncEngine:
+    return create_async_engine(
+        settings.database_url,
+        pool_size=settings.database_pool_size,
+        max_overflow=settings.database_pool_size,
+        pool_pre_ping=True,
+    )
+
+
+def make_sessions(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
+    return async_sessionmaker(engine, expire_on_commit=False)
+
+
+async def session(request: Request) -> AsyncIterator[AsyncSession]:
+    """FastAPI dependency: one session per request; use cases open the transaction."""
+    async with request.app.state.sessions() as s:
+        yield s

@@ -1,0 +1,31 @@
+"""Events that citizen-requests publishes on `ecity.citizen-requests.v1`, keyed by request id."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import AwareDatetime, BaseModel, Field
+
+from ecity_common.events.catalogue import event_type
+from ecity_common.events.payloads.common import GeoPoint, UtilityKind
+
+
+@event_type(
+    "ua.sumy.ecity.citizen-requests.request.submitted.v1",
+    producer="citizen-requests",
+    aggregate="citizen_request",
+    summary="A citizen filed a request; it carries what a handler needs and no personal data.",
+)
+class CitizenRequestSubmitted(BaseModel):
+    request_id: str = Field(min_length=1, max_length=64)
+    service_code: str = Field(min_length=1, max_length=64)
+    # Who handles the category: a city department, or a kind of utility (the gateway then
+    # picks the company that serves the address).
+    handler_kind: Literal["department", "utility"]
+    utility_kind: UtilityKind | None = None
+    department: str | None = None
+    description: str = Field(default="", max_length=4000)
+    location: GeoPoint | None = None
+    address: str | None = Field(default=None, max_length=500)
+    submitted_at: AwareDatetime
+    expected_datetime: AwareDatetime | None = None

@@ -1,0 +1,1 @@
+"""Kafka machinery: transactional outbox and its relay, idempotent consumer, dead letters."""

@@ -1,0 +1,194 @@
+"""The outbox relay: publishes committed outbox rows to Kafka, in order per aggregate.
+
+Woken by LISTEN/NOTIFY within milliseconds of a commit, with a slow poll as the backstop (a lost
+notification, a reconnect). Several replicas may run: each claims a batch with
+`FOR UPDATE SKIP LOCKED`, and a row is published only when no earlier row of the same aggregate is
+still unsent outside the batch, so one aggregate's events never overtake each other. Publishing is
+at-least-once (a crash after the send and before the mark sends again); consumers deduplicate by
+event id. Rows are marked sent, not deleted, and pruned after a retention for inspection.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from datetime import UTC, datetime, timedelta
+
+import asyncpg
+from aiokafka import AIOKafkaProducer
+from opentelemetry import propagate, trace
+from opentelemetry.trace import SpanKind
+from sqlalchemy import Table, delete, text, update
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from ecity_common.events import CloudEvent
+from ecity_common.messaging import faults
+from ecity_common.messaging.outbox import NOTIFY_CHANNEL
+from ecity_common.settings import ServiceSettings
+
+log = logging.getLogger(__name__)
+tracer = trace.get_tracer(__name__)
+
+_CLAIM = """
+WITH claimed AS (
+    SELECT id, aggregate_type, aggregate_id
+    FROM {outbox}
+    WHERE published_at IS NULL
+    ORDER BY id
+    LIMIT :batch
+    FOR UPDATE SKIP LOCKED
+)
+SELECT o.id, o.aggregate_id, o.topic, o.payload, o.headers
+FROM {outbox} o JOIN claimed c ON c.id = o.id
+WHERE NOT EXISTS (
+    SELECT 1 FROM {outbox} earlier
+    WHERE earlier.published_at IS NULL
+      AND earlier.aggregate_type = c.aggregate_type
+      AND earlier.aggregate_id = c.aggregate_id
+      AND earlier.id < c.id
+      AND earlier.id NOT IN (SELECT id FROM claimed)
+)
+ORDER BY o.id
+"""
+
+
+def libpq_dsn(sqlalchemy_url: str) -> str:
+    """The plain `postgresql://` DSN that asyncpg wants, from a SQLAlchemy URL."""
+    return make_url(sqlalchemy_url).set(drivername="postgresql").render_as_string(hide_password=False)
+
+
+def kafka_producer(settings: ServiceSettings) -> AIOKafkaProducer:
+    return AIOKafkaProducer(
+        bootstrap_servers=settings.kafka_bootstrap_servers,
+        enable_idempotence=True,
+        acks="all",
+        linger_ms=5,
+        max_batch_size=1 << 20,
+        client_id=f"{settings.service_name}-relay",
+    )
+
+
+class OutboxRelay:
+    def __init__(
+        self,
+        *,
+        engine: AsyncEngine,
+        outbox: Table,
+        producer: AIOKafkaProducer,
+        settings: ServiceSettings,
+    ) -> None:
+        self._engine = engine
+        self._outbox = outbox
+        self._producer = producer
+        self._settings = settings
+        self._claim = text(_CLAIM.format(outbox=outbox.name))
+        self._wake = asyncio.Event()
+        self._stopping = asyncio.Event()
+        self._listener: asyncpg.Connection | None = None
+        self.published = 0
+
+    # -- lifecycle --------------------------------------------------------------------------
+
+    async def run(self) -> None:
+        """Publish until stopped. Errors are logged and retried; the relay never gives up."""
+        listen_task = asyncio.create_task(self._keep_listening(), name="outbox-listen")
+        last_prune = datetime.min.replace(tzinfo=UTC)
+        try:
+            while not self._stopping.is_set():
+                try:
+                    while await self.publish_batch() == self._settings.relay_batch_size:
+                        pass  # a full batch: there may be more waiting
+                    if datetime.now(UTC) - last_prune > timedelta(minutes=10):
+                        await self.prune()
+                        last_prune = datetime.now(UTC)
+                except Exception:  # noqa: BLE001 - Kafka or the database is away; try again
+                    log.exception("outbox relay failed; retrying")
+                    await asyncio.sleep(1.0)
+                await self._sleep_until_woken()
+        finally:
+            listen_task.cancel()
+            await asyncio.gather(listen_task, return_exceptions=True)
+
+    def stop(self) -> None:
+        self._stopping.set()
+        self._wake.set()
+
+    async def _sleep_until_woken(self) -> None:
+        try:
+            await asyncio.wait_for(self._wake.wait(), timeout=self._settings.relay_poll_interval_s)
+        except TimeoutError:
+            pass
+        self._wake.clear()
+
+    async def _keep_listening(self) -> None:
+        dsn = libpq_dsn(self._settings.database_url)
+        while not self._stopping.is_set():
+            try:
+                conn = await asyncpg.connect(dsn)
+                try:
+                    await conn.add_listener(NOTIFY_CHANNEL, lambda *_: self._wake.set())
+                    self._wake.set()  # catch up on whatever was committed while not listening
+                    while not conn.is_closed() and not self._stopping.is_set():
+                        await asyncio.sleep(1.0)
+                finally:
+                    await conn.close()
+            except asyncio.CancelledError:
+                raise
+            except Exception:  # noqa: BLE001 - the poll covers us while we reconnect
+                log.warning("outbox LISTEN connection lost; reconnecting", exc_info=True)
+                await asyncio.sleep(1.0)
+
+    # -- the work ---------------------------------------------------------------------------
+
+    async def publish_batch(self) -> int:
+        """Claim, publish and mark one batch; returns how many rows it claimed and sent."""
+        async with self._engine.begin() as conn:
+            rows = (await conn.execute(self._claim, {"batch": self._settings.relay_batch_size})).all()
+            if not rows:
+                return 0
+            faults.checkpoint(faults.RELAY_BEFORE_PUBLISH)
+            futures = [await self._send(row) for row in rows]
+            await asyncio.gather(*futures)  # every record acknowledged by all in-sync replicas
+            ids = [row.id for row in rows]
+            await conn.execute(
+                update(self._outbox).where(self._outbox.c.id.in_(ids)).values(published_at=datetime.now(UTC))
+            )
+        self.published += len(rows)
+        return len(rows)
+
+    async def _send(self, row) -> asyncio.Future:
+        event = CloudEvent.model_validate(row.payload)
+        parent = propagate.extract({"traceparent": event.traceparent} if event.traceparent else {})
+        with tracer.start_as_current_span(
+            f"{row.topic} publish",
+            context=parent,
+            kind=SpanKind.PRODUCER,
+            attributes={
+                "messaging.system": "kafka",
+                "messaging.destination.name": row.topic,
+                "messaging.message.id": event.id,
+                "cloudevents.event_type": event.type,
+            },
+        ):
+            # The consumer's span becomes a child of this one: same trace as the HTTP request.
+            carrier: dict[str, str] = {}
+            propagate.inject(carrier)
+            event = event.model_copy(update={"traceparent": carrier.get("traceparent", event.traceparent)})
+            extra = [(k, str(v).encode()) for k, v in (row.headers or {}).items()]
+            return await self._producer.send(
+                row.topic,
+                value=event.kafka_value(),
+                key=row.aggregate_id.encode(),
+                headers=event.kafka_headers() + extra,
+            )
+
+    async def prune(self) -> int:
+        cutoff = datetime.now(UTC) - timedelta(hours=self._settings.outbox_retention_hours)
+        async with self._engine.begin() as conn:
+            result = await conn.execute(
+                delete(self._outbox).where(
+                    self._outbox.c.published_at.is_not(None), self._outbox.c.published_at < cutoff
+                )
+            )
+        return result.rowcount or 0

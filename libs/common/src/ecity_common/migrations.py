@@ -1,0 +1,65 @@
+"""Alembic plumbing every service's `migrations/env.py` calls, and programmatic upgrade."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+from alembic import command, context
+from alembic.config import Config
+from sqlalchemy import MetaData, text
+from sqlalchemy.ext.asyncio import create_async_engine
+
+from ecity_common.messaging.tables import messaging_tables
+
+# Any two replicas starting at once migrate one after the other, not both at once.
+_MIGRATION_LOCK = 0x0EC17
+
+
+def alembic_config(service_dir: Path, database_url: str) -> Config:
+    cfg = Config(str(service_dir / "alembic.ini"))
+    cfg.set_main_option("script_location", str(service_dir / "migrations"))
+    cfg.attributes["database_url"] = database_url
+    return cfg
+
+
+def upgrade(service_dir: Path, database_url: str, revision: str = "head") -> None:
+    command.upgrade(alembic_config(service_dir, database_url), revision)
+
+
+def run_migrations(target_metadata: MetaData, default_url: str) -> None:
+    """The body of a service's env.py: online (async engine) or offline (SQL script)."""
+    url = context.config.attributes.get("database_url") or default_url
+    if context.is_offline_mode():
+        context.configure(url=url, target_metadata=target_metadata, literal_binds=True)
+        with context.begin_transaction():
+            context.run_migrations()
+        return
+
+    def migrate(connection) -> None:
+        connection.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _MIGRATION_LOCK})
+        context.configure(connection=connection, target_metadata=target_metadata, transaction_per_migration=False)
+        with context.begin_transaction():
+            context.run_migrations()
+
+    async def online() -> None:
+        engine = create_async_engine(url)
+        try:
+            async with engine.begin() as conn:
+                await conn.run_sync(migrate)
+        finally:
+            await engine.dispose()
+
+    asyncio.run(online())
+
+
+def create_messaging_tables(op) -> None:
+    """For a service's first migration: the outbox and inbox as `ecity_common` defines them.
+
+    If these tables ever change, that change comes as a new helper and a new migration in every
+    service; this one then stays as it is, so that old migrations keep their meaning.
+    """
+    tables = messaging_tables(MetaData())
+    bind = op.get_bind()
+    tables.outbox.create(bind)
+    tables.inbox.create(bind)

@@ -1,0 +1,153 @@
+"""The composition every service shares: its app, database, outbox relay and consumer.
+
+A service's `main.py` describes itself with a `ServiceDefinition` (settings, tables, routes, event
+handlers, where its migrations live) and gets a FastAPI app whose lifespan migrates the database,
+creates topics locally, starts the relay and the consumer, and stops them in reverse order.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+from contextlib import asynccontextmanager, suppress
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from aiokafka import AIOKafkaProducer
+from fastapi import APIRouter, FastAPI
+from prometheus_fastapi_instrumentator import Instrumentator
+from sqlalchemy import text
+
+from ecity_common.auth import JwtVerifier
+from ecity_common.db import make_engine, make_sessions
+from ecity_common.events.catalogue import TOPICS, dead_letter_topic, spec_for
+from ecity_common.logs import setup_logging
+from ecity_common.messaging.consumer import EventConsumer, Handler
+from ecity_common.messaging.outbox import Outbox
+from ecity_common.messaging.relay import OutboxRelay, kafka_producer
+from ecity_common.messaging.tables import MessagingTables
+from ecity_common.messaging.topics import ensure_topics
+from ecity_common.migrations import upgrade
+from ecity_common.settings import ServiceSettings
+from ecity_common.tracing import instrument_app, setup_tracing
+from ecity_common.web.health import health_router
+from ecity_common.web.problems import install_problem_handlers
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class ServiceDefinition:
+    settings: ServiceSettings
+    title: str
+    description: str
+    tables: MessagingTables
+    service_dir: Path  # holds alembic.ini and migrations/
+    routers: list[APIRouter] = field(default_factory=list)
+    handlers: dict[str, Handler] = field(default_factory=dict)
+    version: str = "0.1.0"
+    # Extra start-up work after migrations (e.g. seeding demo data); gets the app.
+    on_startup: list[Callable] = field(default_factory=list)
+
+
+async def _start_producer(settings: ServiceSettings, attempts: int = 30) -> AIOKafkaProducer:
+    for attempt in range(1, attempts + 1):
+        producer = kafka_producer(settings)
+        try:
+            await producer.start()
+            return producer
+        except Exception:
+            await producer.stop()
+            if attempt == attempts:
+                raise
+            log.warning("Kafka at %s not reachable yet; retrying", settings.kafka_bootstrap_servers)
+            await asyncio.sleep(1.0)
+    raise AssertionError("unreachable")
+
+
+def create_service_app(definition: ServiceDefinition) -> FastAPI:
+    settings = definition.settings
+    setup_logging(settings.service_name, settings.log_level, settings.log_json)
+    setup_tracing(settings.service_name, settings.trace_file)
+    engine = make_engine(settings)
+    sessions = make_sessions(engine)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI):
+        if settings.migrate_on_start:
+            await asyncio.to_thread(upgrade, definition.service_dir, settings.database_url)
+        if settings.kafka_create_topics:
+            own = settings.topic(TOPICS[settings.service_name])
+            consumed = {settings.topic(spec_for(t).topic) for t in definition.handlers}
+            await ensure_topics(
+                settings.kafka_bootstrap_servers,
+                [own, *consumed, *(dead_letter_topic(t) for t in consumed)],
+                settings.kafka_topic_partitions,
+            )
+        for hook in definition.on_startup:
+            await hook(app)
+        producer = await _start_producer(settings)
+        app.state.producer = producer
+        tasks: list[asyncio.Task] = []
+        relay = consumer = None
+        if settings.relay_enabled:
+            relay = OutboxRelay(engine=engine, outbox=definition.tables.outbox, producer=producer, settings=settings)
+            tasks.append(asyncio.create_task(relay.run(), name="outbox-relay"))
+        if settings.consumer_enabled and definition.handlers:
+            consumer = EventConsumer(
+                sessions=sessions,
+                inbox=definition.tables.inbox,
+                producer=producer,
+                settings=settings,
+                handlers=definition.handlers,
+            )
+            await consumer.start()
+            tasks.append(asyncio.create_task(consumer.run(), name="event-consumer"))
+        app.state.relay, app.state.consumer = relay, consumer
+        log.info("service started", extra={"url": settings.base_url})
+        try:
+            yield
+        finally:
+            if relay is not None:
+                relay.stop()
+            if consumer is not None:
+                await consumer.stop()
+            for task in tasks:
+                task.cancel()
+            with suppress(Exception):
+                await asyncio.gather(*tasks, return_exceptions=True)
+            await producer.stop()
+            await engine.dispose()
+
+    app = FastAPI(
+        title=definition.title,
+        description=definition.description,
+        version=definition.version,
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.engine = engine
+    app.state.sessions = sessions
+    app.state.outbox = Outbox(definition.tables.outbox, settings)
+    app.state.jwt = JwtVerifier(settings)
+    install_problem_handlers(app)
+
+    async def database_ok() -> None:
+        async with engine.connect() as conn:
+            await conn.execute(text("SELECT 1"))
+
+    async def kafka_ok() -> None:
+        producer: AIOKafkaProducer | None = getattr(app.state, "producer", None)
+        if producer is None:
+            raise RuntimeError("producer not started")
+        await producer.client.fetch_all_metadata()
+
+    app.include_router(health_router({"database": database_ok, "kafka": kafka_ok}))
+    for router in definition.routers:
+        app.include_router(router)
+    Instrumentator(excluded_handlers=["/metrics", "/health/.*"]).instrument(app).expose(
+        app, include_in_schema=False
+    )
+    instrument_app(app, engine)
+    return app

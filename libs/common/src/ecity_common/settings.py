@@ -1,0 +1,71 @@
+"""Settings every service shares, read from the environment with one prefix per service.
+
+A service subclasses `ServiceSettings`, sets its own `env_prefix` (e.g. `CITIZEN_REQUESTS_`) and
+its own defaults (port, database). The defaults are the local ones that `make run` uses, so a
+developer needs no environment at all; Kubernetes sets every value from a ConfigMap and a Secret.
+"""
+
+from __future__ import annotations
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+LOCAL_JWT_SECRET = "local-development-only-not-a-secret-0123456789"
+
+
+class ServiceSettings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="ECITY_", extra="ignore")
+
+    service_name: str = "ecity"
+    # The CloudEvents `source` of everything this service publishes.
+    event_source: str = "/ecity/unknown"
+
+    http_host: str = "127.0.0.1"
+    http_port: int = 8000
+    # Where people and other tools reach this service; printed in docs and problem `instance`s.
+    public_url: str | None = None
+
+    database_url: str = "postgresql+asyncpg://ecity@127.0.0.1:5433/ecity"
+    database_pool_size: int = 10
+    migrate_on_start: bool = True
+
+    kafka_bootstrap_servers: str = "127.0.0.1:9092"
+    # Tests give every test its own prefix so that topics never leak between tests.
+    kafka_topic_prefix: str = ""
+    # Locally the service creates its topics; on Kubernetes Strimzi's KafkaTopic objects do.
+    kafka_create_topics: bool = True
+    kafka_topic_partitions: int = 3
+    kafka_consumer_group: str | None = None
+
+    relay_enabled: bool = True
+    relay_batch_size: int = Field(default=500, ge=1, le=10_000)
+    # LISTEN/NOTIFY wakes the relay at once; this slow poll is only the backstop.
+    relay_poll_interval_s: float = 2.0
+    outbox_retention_hours: float = 72.0
+
+    consumer_enabled: bool = True
+    consumer_max_attempts: int = Field(default=3, ge=1, le=20)
+    consumer_backoff_s: float = 0.05
+    consumer_batch_size: int = Field(default=500, ge=1, le=10_000)
+
+    jwt_secret: SecretStr = SecretStr(LOCAL_JWT_SECRET)
+    jwt_jwks_url: str | None = None
+    jwt_issuer: str = "https://auth.ecity.sumy.ua/local"
+    jwt_audience: str = "ecity"
+
+    log_level: str = "INFO"
+    log_json: bool = True
+    # Writes every finished span as one JSON line; for tests and for a look without a collector.
+    # `OTEL_EXPORTER_OTLP_ENDPOINT` (unprefixed, as the OTel spec names it) turns on OTLP export.
+    trace_file: str | None = None
+
+    def topic(self, name: str) -> str:
+        return f"{self.kafka_topic_prefix}{name}"
+
+    @property
+    def consumer_group(self) -> str:
+        return self.kafka_consumer_group or f"ecity.{self.service_name}"
+
+    @property
+    def base_url(self) -> str:
+        return self.public_url or f"http://{self.http_host}:{self.http_port}"

@@ -1,0 +1,34 @@
+"""`/health/live` (the process answers) and `/health/ready` (its database and Kafka answer)."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+
+from fastapi import APIRouter
+from fastapi.responses import JSONResponse
+
+Check = Callable[[], Awaitable[None]]
+
+
+def health_router(checks: dict[str, Check], timeout_s: float = 2.0) -> APIRouter:
+    router = APIRouter(tags=["health"])
+
+    @router.get("/health/live", summary="The process is alive")
+    async def live() -> dict[str, str]:
+        return {"status": "ok"}
+
+    @router.get("/health/ready", summary="Database and Kafka are reachable", responses={503: {}})
+    async def ready() -> JSONResponse:
+        async def run(check: Check) -> str:
+            try:
+                await asyncio.wait_for(check(), timeout_s)
+                return "ok"
+            except Exception as exc:  # noqa: BLE001 - the reason is the answer
+                return f"unavailable: {type(exc).__name__}: {exc}"[:300]
+
+        results = dict(zip(checks, await asyncio.gather(*(run(c) for c in checks.values())), strict=True))
+        ok = all(v == "ok" for v in results.values())
+        return JSONResponse({"status": "ok" if ok else "unavailable", "checks": results}, status_code=200 if ok else 503)
+
+    return router

@@ -1,0 +1,6 @@
+from ecity_common.migrations import run_migrations
+
+from budget_ledger.db import metadata
+from budget_ledger.settings import Settings
+
+run_migrations(metadata, Settings().database_url)

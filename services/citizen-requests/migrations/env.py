@@ -1,0 +1,6 @@
+from ecity_common.migrations import run_migrations
+
+from citizen_requests.db import metadata
+from citizen_requests.settings import Settings
+
+run_migrations(metadata, Settings().database_url)

@@ -1,0 +1,14 @@
+from pydantic_settings import SettingsConfigDict
+
+from ecity_common.settings import ServiceSettings
+
+
+class Settings(ServiceSettings):
+    """citizen-requests settings; every field can be set as `CITIZEN_REQUESTS_<FIELD>`."""
+
+    model_config = SettingsConfigDict(env_prefix="CITIZEN_REQUESTS_", extra="ignore")
+
+    service_name: str = "citizen-requests"
+    event_source: str = "/ecity/citizen-requests"
+    http_port: int = 8001
+    database_url: str = "postgresql+asyncpg://ecity@127.0.0.1:5433/citizen_requests"

@@ -1,0 +1,6 @@
+from ecity_common.migrations import run_migrations
+
+from utilities_gateway.db import metadata
+from utilities_gateway.settings import Settings
+
+run_migrations(metadata, Settings().database_url)
