@@ -1,0 +1,1 @@
+"""The `ecity` command: local infrastructure, the whole system, tokens, events, dead letters."""

@@ -30,6 +30,8 @@ class EventSpec:
     aggregate: str
     summary: str
     payload: type[BaseModel]
+    # Who reads it (documentation for AsyncAPI, topics and network policies; not enforced).
+    consumers: tuple[str, ...] = ()
 
     @property
     def topic(self) -> str:
@@ -40,7 +42,7 @@ CATALOGUE: dict[str, EventSpec] = {}
 _BY_MODEL: dict[type[BaseModel], EventSpec] = {}
 
 
-def event_type(type_: str, *, producer: str, aggregate: str, summary: str):
+def event_type(type_: str, *, producer: str, aggregate: str, summary: str, consumers: tuple[str, ...] = ()):
     """Class decorator: registers a payload model as the data of one event type."""
     if producer not in TOPICS:
         raise ValueError(f"unknown producer {producer!r}")
@@ -50,7 +52,7 @@ def event_type(type_: str, *, producer: str, aggregate: str, summary: str):
     def register(model: type[BaseModel]) -> type[BaseModel]:
         if type_ in CATALOGUE:
             raise ValueError(f"event type {type_!r} registered twice")
-        spec = EventSpec(type_, producer, aggregate, summary, model)
+        spec = EventSpec(type_, producer, aggregate, summary, model, consumers)
         CATALOGUE[type_] = spec
         _BY_MODEL[model] = spec
         return model

@@ -1,0 +1,40 @@
+# The two commands of the README: `make run` runs the whole system, `make test` runs the tests.
+# Both set up everything they need on a fresh machine (Python packages from uv.lock, Kafka's jars
+# from Maven Central) and start their own Kafka and PostgreSQL.
+SHELL := /bin/bash
+PYTHON ?= python3.11
+UV_VERSION := 0.13.8
+UV_VENV := .cache/uv-$(UV_VERSION)
+UV := $(UV_VENV)/bin/uv
+export UV_PYTHON_DOWNLOADS := never
+export UV_PROJECT_ENVIRONMENT := $(CURDIR)/.venv
+
+.PHONY: run test setup contracts bench clean
+
+$(UV):
+	@command -v $(PYTHON) >/dev/null || { echo "Python 3.11 is needed: install it (apt-get install python3.11 python3.11-venv)."; exit 1; }
+	$(PYTHON) -m venv $(UV_VENV)
+	$(UV_VENV)/bin/pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
+
+.venv/.synced: $(UV) uv.lock pyproject.toml libs/common/pyproject.toml services/*/pyproject.toml tools/ecity-cli/pyproject.toml
+	$(UV) sync --frozen --all-packages --python $(PYTHON) --quiet
+	@touch $@
+
+setup: .venv/.synced
+	@.venv/bin/ecity infra prepare
+
+run: setup
+	.venv/bin/ecity up
+
+test: setup
+	.venv/bin/pytest $(PYTEST_ARGS)
+
+contracts: .venv/.synced
+	.venv/bin/ecity contracts
+
+bench: setup
+	.venv/bin/python bench/run.py
+
+clean:
+	-.venv/bin/ecity infra down
+	rm -rf .state

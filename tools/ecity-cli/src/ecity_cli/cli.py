@@ -1,0 +1,273 @@
+"""`ecity`: the developers' and operators' command line."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import signal
+import sys
+import threading
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from ecity_cli.config import LocalSettings
+from ecity_cli.infra import InfraError, port_open
+from ecity_cli.local import LocalInfra
+from ecity_cli.services import SERVICES, ServiceProcess, service_env
+
+app = typer.Typer(help="Sumy e-City backend: run it locally, mint tokens, watch events, replay dead letters.", no_args_is_help=True)
+infra_app = typer.Typer(help="The local Kafka broker and PostgreSQL cluster.", no_args_is_help=True)
+events_app = typer.Typer(help="Events on Kafka.", no_args_is_help=True)
+dlq_app = typer.Typer(help="Dead letters: messages a consumer could not handle.", no_args_is_help=True)
+app.add_typer(infra_app, name="infra")
+app.add_typer(events_app, name="events")
+app.add_typer(dlq_app, name="dlq")
+console = Console()
+
+
+def _fail(exc: Exception) -> None:
+    console.print(f"[bold red]error:[/] {exc}")
+    raise typer.Exit(1)
+
+
+@infra_app.command("up")
+def infra_up() -> None:
+    """Start Kafka and PostgreSQL in the background (they keep running until `ecity infra down`)."""
+    settings = LocalSettings()
+    try:
+        LocalInfra.from_settings(settings).up()
+    except InfraError as exc:
+        _fail(exc)
+    console.print(f"Kafka on 127.0.0.1:{settings.kafka_port}, PostgreSQL on 127.0.0.1:{settings.postgres_port}")
+
+
+@infra_app.command("prepare")
+def infra_prepare() -> None:
+    """Check Java and fetch Kafka's jars from Maven Central if they are not cached yet."""
+    settings = LocalSettings()
+    try:
+        LocalInfra.from_settings(settings).kafka.ensure_jars()
+    except InfraError as exc:
+        _fail(exc)
+
+
+@infra_app.command("down")
+def infra_down() -> None:
+    """Stop Kafka and PostgreSQL (their data stays in the state folder)."""
+    LocalInfra.from_settings(LocalSettings()).down()
+    console.print("stopped")
+
+
+@infra_app.command("status")
+def infra_status() -> None:
+    settings = LocalSettings()
+    infra = LocalInfra.from_settings(settings)
+    kafka = "ready" if infra.kafka.running_pid() and infra.kafka.is_ready() else "stopped"
+    postgres = "running" if infra.postgres.is_running() else "stopped"
+    console.print(f"Kafka 127.0.0.1:{settings.kafka_port}: {kafka}\nPostgreSQL 127.0.0.1:{settings.postgres_port}: {postgres}")
+
+
+@app.command("up")
+def up() -> None:
+    """What `make run` does: Kafka, PostgreSQL and the four services; Ctrl-C stops all of it."""
+    settings = LocalSettings()
+    infra = LocalInfra.from_settings(settings)
+    processes: list[ServiceProcess] = []
+    stop = threading.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: stop.set())
+    try:
+        console.print("starting Kafka and PostgreSQL…")
+        infra.up()
+        for info in SERVICES.values():
+            port = int(_env(f"{info.env_prefix}HTTP_PORT", str(info.default_port)))
+            if port_open(port):
+                raise InfraError(f"port {port} for {info.name} is taken: stop that program or set {info.env_prefix}HTTP_PORT")
+            env = service_env(
+                info,
+                port=port,
+                database_url=infra.postgres.database_url(info.database),
+                kafka=infra.kafka.bootstrap_servers,
+            )
+            processes.append(ServiceProcess(info, port=port, env=env, log_file=settings.state / "logs" / f"{info.name}.log").start())
+        for process in processes:
+            process.wait_ready()
+        _print_system(settings, processes)
+        while not stop.is_set():
+            for process in processes:
+                if process.process and process.process.poll() is not None:
+                    console.print(f"[red]{process.info.name} exited; see {process.log_file}[/]")
+                    stop.set()
+            stop.wait(1.0)
+    except InfraError as exc:
+        console.print(f"[bold red]error:[/] {exc}")
+        stop.set()
+        raise typer.Exit(1) from None
+    finally:
+        console.print("stopping…")
+        for process in processes:
+            process.stop()
+        infra.down()
+        console.print("stopped")
+
+
+def _env(name: str, default: str) -> str:
+    import os
+
+    return os.environ.get(name, default)
+
+
+def _print_system(settings: LocalSettings, processes: list[ServiceProcess]) -> None:
+    table = Table(title="Sumy e-City is running")
+    table.add_column("service")
+    table.add_column("API")
+    table.add_column("docs")
+    for p in processes:
+        table.add_row(p.info.name, p.url, f"{p.url}/docs")
+    console.print(table)
+    console.print(f"Kafka 127.0.0.1:{settings.kafka_port} · PostgreSQL 127.0.0.1:{settings.postgres_port} · logs in {settings.state / 'logs'}")
+    console.print("A citizen's token: [bold].venv/bin/ecity token --role citizen --sub citizen-1[/]   Ctrl-C stops everything.")
+
+
+@app.command("token")
+def token(
+    role: list[str] = typer.Option(..., "--role", help="a role claim; repeat for several"),
+    sub: str = typer.Option(..., "--sub", help="the subject (user id)"),
+    ttl: int = typer.Option(3600 * 12, help="lifetime in seconds"),
+) -> None:
+    """Mint a local HS256 JWT that every service accepts with its default settings."""
+    from ecity_common.auth import mint_token
+    from ecity_common.settings import ServiceSettings
+
+    print(mint_token(ServiceSettings(), subject=sub, roles=role, ttl_s=ttl))
+
+
+@app.command("migrate")
+def migrate(service: str = typer.Argument("all", help="a service name, or all")) -> None:
+    """Apply a service's database migrations (its settings give the database)."""
+    import importlib
+
+    from ecity_common.migrations import upgrade
+
+    names = list(SERVICES) if service == "all" else [service]
+    for name in names:
+        info = SERVICES.get(name)
+        if info is None:
+            _fail(ValueError(f"unknown service {name!r}; one of {', '.join(SERVICES)}"))
+        settings = importlib.import_module(f"{info.package}.settings").Settings()
+        upgrade(info.service_dir, settings.database_url)
+        console.print(f"{name}: migrated")
+
+
+@app.command("contracts")
+def contracts(check: bool = typer.Option(False, help="only check that the committed files are current")) -> None:
+    """Regenerate the AsyncAPI document and JSON Schemas of the event catalogue."""
+    from ecity_common.events.contracts import write_contracts
+
+    stale = write_contracts(check_only=check)
+    if check and stale:
+        _fail(RuntimeError(f"out of date: {', '.join(stale)}; run `ecity contracts`"))
+    console.print("contracts are current" if check else f"wrote {len(stale)} changed file(s)")
+
+
+@events_app.command("tail")
+def events_tail(
+    topic: str,
+    from_beginning: bool = typer.Option(False, "--from-beginning"),
+    max_events: int = typer.Option(0, "--max", help="stop after this many (0: run until Ctrl-C)"),
+    bootstrap: str = typer.Option(None, envvar="ECITY_KAFKA_BOOTSTRAP_SERVERS"),
+) -> None:
+    """Pretty-print the CloudEvents on a topic as they arrive."""
+    bootstrap = bootstrap or f"127.0.0.1:{LocalSettings().kafka_port}"
+    asyncio.run(_tail(topic, bootstrap, from_beginning, max_events))
+
+
+async def _tail(topic: str, bootstrap: str, from_beginning: bool, max_events: int) -> None:
+    from aiokafka import AIOKafkaConsumer, TopicPartition
+
+    from ecity_common.events import CloudEvent, InvalidEvent
+
+    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False)
+    await consumer.start()
+    try:
+        partitions = consumer.partitions_for_topic(topic) or set()
+        if not partitions:
+            await consumer._client.force_metadata_update()  # noqa: SLF001
+            partitions = consumer.partitions_for_topic(topic) or set()
+        if not partitions:
+            _fail(ValueError(f"no topic {topic!r}"))
+        tps = [TopicPartition(topic, p) for p in partitions]
+        consumer.assign(tps)
+        await (consumer.seek_to_beginning(*tps) if from_beginning else consumer.seek_to_end(*tps))
+        seen = 0
+        async for record in consumer:
+            try:
+                event = CloudEvent.from_kafka(record.headers, record.value)
+                console.rule(f"[bold]{event.type}[/]  p{record.partition}@{record.offset}")
+                console.print_json(json.dumps(event.model_dump(mode="json"), ensure_ascii=False))
+            except InvalidEvent as exc:
+                console.rule(f"[red]not a CloudEvent[/] p{record.partition}@{record.offset}: {exc}")
+            seen += 1
+            if max_events and seen >= max_events:
+                return
+    finally:
+        await consumer.stop()
+
+
+@dlq_app.command("list")
+def dlq_list(
+    topic: str = typer.Argument(..., help="the original topic (its `.dlq` twin is read) or the .dlq topic"),
+    bootstrap: str = typer.Option(None, envvar="ECITY_KAFKA_BOOTSTRAP_SERVERS"),
+) -> None:
+    """List the dead letters of a topic: where they came from and why they failed."""
+    from ecity_common.messaging.dlq import read_dead_letters
+
+    letters = asyncio.run(read_dead_letters(bootstrap or f"127.0.0.1:{LocalSettings().kafka_port}", _dlq(topic)))
+    table = Table(title=f"{_dlq(topic)}: {len(letters)} dead letter(s)")
+    for col in ("dlq offset", "from", "group", "event", "failed at", "error"):
+        table.add_column(col)
+    for d in letters:
+        table.add_row(
+            f"p{d.dlq_partition}@{d.dlq_offset}",
+            f"{d.original_topic} p{d.original_partition}@{d.original_offset}",
+            d.consumer_group,
+            f"{d.event_type or '?'} {d.event_id or ''}",
+            d.failed_at,
+            d.error[:200],
+        )
+    console.print(table)
+
+
+@dlq_app.command("replay")
+def dlq_replay(
+    topic: str = typer.Argument(..., help="the original topic or its .dlq twin"),
+    offset: list[str] = typer.Option(None, "--offset", help="PARTITION@OFFSET of a dead letter; repeat; default all"),
+    group: str = typer.Option(None, "--group", help="only the dead letters of this consumer group"),
+    bootstrap: str = typer.Option(None, envvar="ECITY_KAFKA_BOOTSTRAP_SERVERS"),
+) -> None:
+    """Send dead letters back to their original topic (consumers' inboxes skip what they did)."""
+    from ecity_common.messaging.dlq import read_dead_letters, replay_dead_letters
+
+    bootstrap = bootstrap or f"127.0.0.1:{LocalSettings().kafka_port}"
+    letters = asyncio.run(read_dead_letters(bootstrap, _dlq(topic)))
+    if offset:
+        wanted = {tuple(int(x) for x in o.lstrip("p").split("@")) for o in offset}
+        letters = [d for d in letters if (d.dlq_partition, d.dlq_offset) in wanted]
+    if group:
+        letters = [d for d in letters if d.consumer_group == group]
+    count = asyncio.run(replay_dead_letters(bootstrap, letters))
+    console.print(f"replayed {count} dead letter(s)")
+
+
+def _dlq(topic: str) -> str:
+    return topic if topic.endswith(".dlq") else f"{topic}.dlq"
+
+
+def main() -> None:  # pragma: no cover - console entry point
+    try:
+        app()
+    except InfraError as exc:
+        console.print(f"[bold red]error:[/] {exc}")
+        sys.exit(1)

@@ -1,0 +1,117 @@
+"""The four services as processes: what `ecity up` and the cross-process tests start."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+
+from ecity_cli.infra import InfraError, tail
+
+
+@dataclass(frozen=True)
+class ServiceInfo:
+    name: str  # also the CloudEvents source and the catalogue producer name
+    package: str
+    default_port: int
+
+    @property
+    def env_prefix(self) -> str:
+        return f"{self.package.upper()}_"
+
+    @property
+    def database(self) -> str:
+        return self.package
+
+    @property
+    def service_dir(self) -> Path:
+        import importlib
+
+        module = importlib.import_module(f"{self.package}.main")
+        return module.SERVICE_DIR
+
+
+SERVICES: dict[str, ServiceInfo] = {
+    s.name: s
+    for s in (
+        ServiceInfo("citizen-requests", "citizen_requests", 8001),
+        ServiceInfo("utilities-gateway", "utilities_gateway", 8002),
+        ServiceInfo("budget-ledger", "budget_ledger", 8003),
+        ServiceInfo("network-registry", "network_registry", 8004),
+    )
+}
+
+
+def service_env(info: ServiceInfo, *, port: int, database_url: str, kafka: str, **extra: str) -> dict[str, str]:
+    """Environment for one service process: its prefix on every setting."""
+    env = {"HTTP_PORT": str(port), "DATABASE_URL": database_url, "KAFKA_BOOTSTRAP_SERVERS": kafka}
+    env.update({k.upper(): str(v) for k, v in extra.items()})
+    return {f"{info.env_prefix}{k}": v for k, v in env.items()}
+
+
+class ServiceProcess:
+    def __init__(self, info: ServiceInfo, *, port: int, env: dict[str, str], log_file: Path, faults: str = "") -> None:
+        self.info = info
+        self.port = port
+        self.env = env
+        self.log_file = log_file
+        self.faults = faults
+        self.process: subprocess.Popen | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self) -> ServiceProcess:
+        env = {**os.environ, **self.env}
+        env.pop("ECITY_FAULTS", None)
+        if self.faults:
+            env["ECITY_FAULTS"] = self.faults
+        self.log_file.parent.mkdir(parents=True, exist_ok=True)
+        with open(self.log_file, "ab") as out:
+            self.process = subprocess.Popen(
+                [
+                    sys.executable, "-m", "uvicorn", "--factory", f"{self.info.package}.main:create_app",
+                    "--host", "127.0.0.1", "--port", str(self.port), "--no-access-log", "--log-level", "warning",
+                ],
+                env=env,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+                start_new_session=True,
+            )
+        return self
+
+    def wait_ready(self, timeout_s: float = 60.0) -> None:
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline:
+            if self.process is None or self.process.poll() is not None:
+                code = self.process.returncode if self.process else None
+                raise InfraError(f"{self.info.name} exited (code {code}) while starting; its log ends:\n{tail(self.log_file)}")
+            try:
+                if httpx.get(f"{self.url}/health/ready", timeout=2).status_code == 200:
+                    return
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.2)
+        raise InfraError(f"{self.info.name} was not ready in {timeout_s:.0f} s; its log ends:\n{tail(self.log_file)}")
+
+    def wait_exit(self, timeout_s: float = 30.0) -> int:
+        assert self.process is not None
+        return self.process.wait(timeout=timeout_s)
+
+    def stop(self, timeout_s: float = 15.0) -> None:
+        if self.process is None or self.process.poll() is not None:
+            return
+        self.process.send_signal(signal.SIGTERM)
+        try:
+            self.process.wait(timeout=timeout_s)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()

@@ -1,0 +1,140 @@
+"""pytest plugin: a real Kafka broker and a real PostgreSQL cluster for the whole test session.
+
+Loaded by the workspace's pytest configuration (`-p ecity_cli.testing`). The session starts both
+on free ports under `.state/test/` (wiped first) and stops them at the end; every test gets its own
+databases and its own topic prefix, so tests never see each other's rows or events.
+"""
+
+from __future__ import annotations
+
+import shutil
+import uuid
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+import pytest
+
+from ecity_cli.infra import InfraError, free_port, repo_root
+from ecity_cli.infra.kafka import LocalKafka
+from ecity_cli.infra.postgres import LocalPostgres
+from ecity_cli.local import LocalInfra
+from ecity_cli.services import SERVICES, ServiceInfo, ServiceProcess, service_env
+
+
+@dataclass
+class TestInfra:
+    __test__ = False
+
+    kafka: LocalKafka
+    postgres: LocalPostgres
+    state: Path
+
+    @property
+    def bootstrap_servers(self) -> str:
+        return self.kafka.bootstrap_servers
+
+    def new_database(self, hint: str = "db") -> str:
+        name = f"t_{hint}_{uuid.uuid4().hex[:10]}"
+        self.postgres.create_databases([name])
+        return self.postgres.database_url(name)
+
+
+@pytest.fixture(scope="session")
+def infra() -> TestInfra:
+    state = repo_root() / ".state" / "test"
+    kafka = LocalKafka(state / "kafka", port=free_port(), controller_port=free_port())
+    postgres = LocalPostgres(state, port=free_port())
+    kafka.stop()  # a broker left behind by a test run that was killed
+    postgres.destroy()
+    shutil.rmtree(state, ignore_errors=True)
+    local = LocalInfra(kafka=kafka, postgres=postgres)
+    try:
+        local.up()
+    except InfraError as exc:
+        pytest.exit(f"cannot start the test infrastructure: {exc}", returncode=3)
+    yield TestInfra(kafka=kafka, postgres=postgres, state=state)
+    kafka.stop()
+    postgres.destroy()
+
+
+@dataclass
+class ServiceFactory:
+    """Builds settings for a service under test: a fresh database, this test's topic prefix."""
+
+    infra: TestInfra
+    topic_prefix: str
+    trace_dir: Path
+    databases: dict[str, str] = field(default_factory=dict)
+
+    def database_url(self, service: str) -> str:
+        if service not in self.databases:
+            self.databases[service] = self.infra.new_database(SERVICES[service].package)
+        return self.databases[service]
+
+    def settings(self, service: str, **overrides):
+        import importlib
+
+        info = SERVICES[service]
+        cls = importlib.import_module(f"{info.package}.settings").Settings
+        values = {
+            "database_url": self.database_url(service),
+            "kafka_bootstrap_servers": self.infra.bootstrap_servers,
+            "kafka_topic_prefix": self.topic_prefix,
+            "relay_poll_interval_s": 0.5,
+            "log_json": True,
+        }
+        values.update(overrides)
+        return cls(**values)
+
+    def process(self, service: str, *, faults: str = "", **overrides: str) -> ServiceProcess:
+        """A real service process (uvicorn), for tests that cross process boundaries."""
+        info: ServiceInfo = SERVICES[service]
+        port = free_port()
+        extra = {
+            "kafka_topic_prefix": self.topic_prefix,
+            "relay_poll_interval_s": "0.5",
+            "trace_file": str(self.trace_dir / f"{service}.spans.jsonl"),
+            **overrides,
+        }
+        env = service_env(
+            info, port=port, database_url=self.database_url(service), kafka=self.infra.bootstrap_servers, **extra
+        )
+        log = self.trace_dir / f"{service}-{port}.log"
+        return ServiceProcess(info, port=port, env=env, log_file=log, faults=faults)
+
+
+@pytest.fixture
+def services(infra: TestInfra, tmp_path: Path) -> ServiceFactory:
+    return ServiceFactory(infra=infra, topic_prefix=f"t{uuid.uuid4().hex[:8]}.", trace_dir=tmp_path)
+
+
+@pytest.fixture
+def processes() -> Callable[[ServiceProcess], ServiceProcess]:
+    """Start service processes and stop them at the end of the test, whatever happens."""
+    started: list[ServiceProcess] = []
+
+    def start(process: ServiceProcess) -> ServiceProcess:
+        started.append(process.start())
+        return process
+
+    yield start
+    for process in started:
+        process.stop()
+
+
+@asynccontextmanager
+async def running(app) -> AsyncIterator[httpx.AsyncClient]:
+    """Run an app's lifespan (migrations, relay, consumer) in this process, with a client to it."""
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://service") as client:
+            yield client
+
+
+def bearer(settings, subject: str, *roles: str) -> dict[str, str]:
+    from ecity_common.auth import mint_token
+
+    return {"Authorization": f"Bearer {mint_token(settings, subject=subject, roles=list(roles))}"}
