@@ -7,20 +7,25 @@ databases and its own topic prefix, so tests never see each other's rows or even
 
 from __future__ import annotations
 
+import asyncio
 import shutil
+import time
 import uuid
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
 import pytest
+from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
 
 from ecity_cli.infra import InfraError, free_port, repo_root
 from ecity_cli.infra.kafka import LocalKafka
 from ecity_cli.infra.postgres import LocalPostgres
 from ecity_cli.local import LocalInfra
+from ecity_common.events.payloads.citizen_requests import CitizenRequestSubmitted
 from ecity_cli.services import SERVICES, ServiceInfo, ServiceProcess, service_env
 
 
@@ -138,3 +143,60 @@ def bearer(settings, subject: str, *roles: str) -> dict[str, str]:
     from ecity_common.auth import mint_token
 
     return {"Authorization": f"Bearer {mint_token(settings, subject=subject, roles=list(roles))}"}
+
+
+# -- helpers for tests that read Kafka -------------------------------------------------------
+
+
+def submitted(request_id: str | None = None, description: str = "Тече труба") -> CitizenRequestSubmitted:
+    return CitizenRequestSubmitted(
+        request_id=request_id or str(uuid.uuid4()),
+        service_code="water_leak",
+        handler_kind="utility",
+        utility_kind="water",
+        description=description,
+        address="вул. Соборна, 1",
+        submitted_at=datetime.now(UTC),
+    )
+
+
+async def read_topic(bootstrap: str, topic: str, count: int, timeout_s: float = 30.0) -> list[ConsumerRecord]:
+    """The first `count` records of a topic (all partitions), or fail after `timeout_s`."""
+    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False)
+    await consumer.start()
+    try:
+        deadline = time.monotonic() + timeout_s
+        partitions: set[int] = set()
+        while not partitions:
+            await consumer._client.force_metadata_update()  # noqa: SLF001
+            partitions = consumer.partitions_for_topic(topic) or set()
+            if time.monotonic() > deadline:
+                raise AssertionError(f"topic {topic} never appeared")
+            if not partitions:
+                await asyncio.sleep(0.2)
+        tps = [TopicPartition(topic, p) for p in partitions]
+        consumer.assign(tps)
+        await consumer.seek_to_beginning(*tps)
+        records: list[ConsumerRecord] = []
+        while len(records) < count:
+            if time.monotonic() > deadline:
+                raise AssertionError(f"only {len(records)} of {count} records on {topic}")
+            for batch in (await consumer.getmany(timeout_ms=300)).values():
+                records.extend(batch)
+        return records
+    finally:
+        await consumer.stop()
+
+
+async def topic_size(bootstrap: str, topic: str) -> int:
+    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False)
+    await consumer.start()
+    try:
+        await consumer._client.force_metadata_update()  # noqa: SLF001
+        tps = [TopicPartition(topic, p) for p in consumer.partitions_for_topic(topic) or ()]
+        if not tps:
+            return 0
+        ends = await consumer.end_offsets(tps)
+        return sum(ends.values())
+    finally:
+        await consumer.stop()

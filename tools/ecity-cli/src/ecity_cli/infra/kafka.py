@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import os
 import re
@@ -15,7 +14,7 @@ from pathlib import Path
 
 from aiokafka.client import AIOKafkaClient
 
-from ecity_cli.infra import InfraError, port_open, repo_root, require, tail
+from ecity_cli.infra import InfraError, port_open, repo_root, require, run_async, tail
 
 _SERVER_PROPERTIES = """\
 # Written by ecity_cli.infra.kafka: one combined broker + controller, for local use only.
@@ -197,7 +196,7 @@ class LocalKafka:
             finally:
                 await client.close()
 
-        return asyncio.run(metadata())
+        return run_async(metadata)
 
     def stop(self, timeout_s: float = 30.0) -> None:
         pid = self.running_pid()

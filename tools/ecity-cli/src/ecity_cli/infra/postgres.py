@@ -7,7 +7,6 @@ reachable by other users).
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
 import os
 import shutil
@@ -19,7 +18,7 @@ from pathlib import Path
 import asyncpg
 from sqlalchemy.engine import make_url
 
-from ecity_cli.infra import InfraError, port_open, tail
+from ecity_cli.infra import InfraError, port_open, run_async, tail
 
 SUPERUSER = "ecity"
 
@@ -148,7 +147,7 @@ class LocalPostgres:
             finally:
                 await conn.close()
 
-        asyncio.run(create())
+        run_async(create)
 
     def drop_database(self, name: str) -> None:
         async def drop() -> None:
@@ -158,6 +157,6 @@ class LocalPostgres:
             finally:
                 await conn.close()
 
-        asyncio.run(drop())
+        run_async(drop)
 
 

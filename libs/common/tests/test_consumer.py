@@ -1,0 +1,181 @@
+"""The idempotent consumer, its retries and its dead letters, against real PostgreSQL and Kafka."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+
+import pytest
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
+from sqlalchemy import Column, Integer, MetaData, Table, Text, func, insert, select
+
+from ecity_cli.testing import read_topic, submitted
+from ecity_common.db import make_engine, make_sessions
+from ecity_common.events import CloudEvent
+from ecity_common.messaging import dlq
+from ecity_common.messaging.consumer import EventConsumer
+from ecity_common.messaging.tables import messaging_tables
+from ecity_common.messaging.topics import ensure_topics
+from ecity_common.settings import ServiceSettings
+
+SUBMITTED = "ua.sumy.ecity.citizen-requests.request.submitted.v1"
+TOPIC = "ecity.citizen-requests.v1"
+
+
+class Harness:
+    """A consumer of citizen requests whose handler writes one `effects` row per call."""
+
+    def __init__(self, settings, engine, tables, effects):
+        self.settings, self.engine, self.tables, self.effects = settings, engine, tables, effects
+        self.poisoned = {"poison"}  # descriptions the handler refuses
+        self.flaky: dict[str, int] = {}  # description -> failures left before it succeeds
+
+    @property
+    def topic(self) -> str:
+        return self.settings.topic(TOPIC)
+
+    async def handler(self, session, event, payload) -> None:
+        await session.execute(insert(self.effects).values(event_id=event.id, request_id=payload.request_id))
+        if payload.description in self.poisoned:
+            raise RuntimeError("cannot route this request")
+        if self.flaky.get(payload.description, 0) > 0:
+            self.flaky[payload.description] -= 1
+            raise ConnectionError("company registry briefly away")
+
+    async def publish(self, *records: tuple[list, bytes, bytes]) -> None:
+        producer = AIOKafkaProducer(bootstrap_servers=self.settings.kafka_bootstrap_servers)
+        await producer.start()
+        try:
+            for headers, key, value in records:
+                await producer.send_and_wait(self.topic, value=value, key=key, headers=headers)
+        finally:
+            await producer.stop()
+
+    async def effects_of(self, request_id: str) -> int:
+        async with self.engine.connect() as conn:
+            return await conn.scalar(select(func.count()).where(self.effects.c.request_id == request_id))
+
+    async def consume_until(self, done, timeout_s: float = 30.0) -> EventConsumer:
+        producer = AIOKafkaProducer(bootstrap_servers=self.settings.kafka_bootstrap_servers, enable_idempotence=True)
+        await producer.start()
+        consumer = EventConsumer(
+            sessions=make_sessions(self.engine), inbox=self.tables.inbox, producer=producer,
+            settings=self.settings, handlers={SUBMITTED: self.handler},
+        )
+        await consumer.start()
+        task = asyncio.create_task(consumer.run())
+        try:
+            async with asyncio.timeout(timeout_s):
+                while not await done(consumer):
+                    await asyncio.sleep(0.1)
+        finally:
+            await consumer.stop()
+            task.cancel()
+            await asyncio.gather(task, return_exceptions=True)
+            await producer.stop()
+        return consumer
+
+
+def record(request_id: str, description: str = "ok", event_id: str | None = None):
+    event = CloudEvent(source="/ecity/citizen-requests", type=SUBMITTED, subject=request_id,
+                       data=submitted(request_id, description).model_dump(mode="json"),
+                       **({"id": event_id} if event_id else {}))
+    return event.kafka_headers(), request_id.encode(), event.kafka_value()
+
+
+@pytest.fixture
+async def harness(infra):
+    settings = ServiceSettings(
+        service_name="utilities-gateway",
+        database_url=infra.new_database("consumer"),
+        kafka_bootstrap_servers=infra.bootstrap_servers,
+        kafka_topic_prefix=f"t{uuid.uuid4().hex[:8]}.",
+        consumer_backoff_s=0.01,
+    )
+    metadata = MetaData()
+    tables = messaging_tables(metadata)
+    effects = Table("effects", metadata, Column("n", Integer, primary_key=True, autoincrement=True),
+                    Column("event_id", Text), Column("request_id", Text))
+    engine = make_engine(settings)
+    async with engine.begin() as conn:
+        await conn.run_sync(metadata.create_all)
+    topic = settings.topic(TOPIC)
+    await ensure_topics(settings.kafka_bootstrap_servers, [topic, f"{topic}.dlq"])
+    yield Harness(settings, engine, tables, effects)
+    await engine.dispose()
+
+
+async def test_the_same_event_delivered_twice_takes_effect_once(harness):
+    same = record("r-dup", event_id="evt-1")
+    await harness.publish(same, same, record("r-other"))
+    consumer = await harness.consume_until(lambda c: _ready(c.stats.handled + c.stats.duplicates >= 3))
+    assert await harness.effects_of("r-dup") == 1
+    assert await harness.effects_of("r-other") == 1
+    assert consumer.stats.duplicates == 1
+
+
+async def test_a_handler_that_fails_briefly_is_retried_and_applied_once(harness):
+    harness.flaky["flaky"] = 2  # fails twice; the third attempt (the last allowed) succeeds
+    await harness.publish(record("r-flaky", "flaky"))
+    consumer = await harness.consume_until(lambda c: _ready(c.stats.handled >= 1))
+    assert await harness.effects_of("r-flaky") == 1  # the failed attempts' rows were rolled back
+    assert consumer.stats.dead_lettered == 0
+
+
+async def test_poison_messages_go_to_the_dead_letter_topic_and_the_consumer_goes_on(harness):
+    unreadable = ([("ce_id", b"x-1")], b"r-junk", b"{not json")
+    bad_data = ([*record("r-bad")[0][:-1], ("content-type", b"application/json")], b"r-bad", b'{"request_id": 42}')
+    await harness.publish(record("r-first"), unreadable, bad_data, record("r-poison", "poison"), record("r-last"))
+    consumer = await harness.consume_until(lambda c: _ready(c.stats.handled >= 2 and c.stats.dead_lettered >= 3))
+
+    assert await harness.effects_of("r-first") == 1 and await harness.effects_of("r-last") == 1
+    assert await harness.effects_of("r-poison") == 0  # its failed attempts left nothing behind
+    letters = await dlq.read_dead_letters(harness.settings.kafka_bootstrap_servers, f"{harness.topic}.dlq")
+    by_key = {d.key: d for d in letters}
+    assert sorted(by_key) == [b"r-bad", b"r-junk", b"r-poison"]
+    for letter in letters:
+        assert letter.original_topic == harness.topic
+        assert letter.consumer_group == "ecity.utilities-gateway"
+        assert letter.original_partition >= 0 and letter.original_offset >= 0
+        assert letter.failed_at
+    assert "unreadable record" in by_key[b"r-junk"].error
+    assert "invalid ua.sumy.ecity.citizen-requests.request.submitted.v1 data" in by_key[b"r-bad"].error
+    assert "RuntimeError: cannot route this request (after 3 attempts)" in by_key[b"r-poison"].error
+    assert consumer.stats.dead_lettered == 3
+
+    # Offsets were committed past the poison: a restarted consumer does not see it again.
+    committed = await _committed(harness)
+    assert sum(committed.values()) == 5
+
+    # The bug is fixed; the operator replays the dead letter and it takes effect, once.
+    harness.poisoned.clear()
+    poison = by_key[b"r-poison"]
+    assert await dlq.replay_dead_letters(harness.settings.kafka_bootstrap_servers, [poison]) == 1
+    await harness.consume_until(lambda c: _ready(c.stats.handled >= 1))
+    assert await harness.effects_of("r-poison") == 1
+    replayed = [r for r in await read_topic(harness.settings.kafka_bootstrap_servers, harness.topic, 6)
+                if dlq.H_REPLAYED in dict(r.headers)]
+    assert len(replayed) == 1 and replayed[0].value == poison.value
+    assert dlq.H_ERROR not in dict(replayed[0].headers)  # the original record, not the dead letter
+
+
+async def _ready(value: bool) -> bool:
+    return value
+
+
+async def _committed(harness) -> dict[int, int]:
+    consumer = AIOKafkaConsumer(bootstrap_servers=harness.settings.kafka_bootstrap_servers,
+                                group_id=harness.settings.consumer_group, enable_auto_commit=False)
+    await consumer.start()
+    try:
+        out = {}
+        for p in consumer.partitions_for_topic(harness.topic) or await _partitions(consumer, harness.topic):
+            out[p] = await consumer.committed(TopicPartition(harness.topic, p)) or 0
+        return out
+    finally:
+        await consumer.stop()
+
+
+async def _partitions(consumer, topic):
+    await consumer._client.force_metadata_update()  # noqa: SLF001
+    return consumer.partitions_for_topic(topic) or set()

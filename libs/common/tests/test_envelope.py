@@ -1,0 +1,44 @@
+from datetime import UTC, datetime
+
+import pytest
+
+from ecity_common.events import CloudEvent, InvalidEvent
+
+
+def test_binary_mode_round_trip_keeps_every_attribute_and_the_data():
+    event = CloudEvent(
+        source="/ecity/citizen-requests",
+        type="ua.sumy.ecity.citizen-requests.request.submitted.v1",
+        subject="r-1",
+        time=datetime(2026, 11, 26, 8, 30, tzinfo=UTC),
+        traceparent="00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01",
+        data={"request_id": "r-1", "address": "вул. Соборна, 1"},
+    )
+    headers = event.kafka_headers()
+    assert ("ce_specversion", b"1.0") in headers
+    assert ("content-type", b"application/json") in headers
+    assert dict(headers)["ce_traceparent"].startswith(b"00-0af7")
+    # The value is the data itself, readable by any Kafka tool.
+    assert event.kafka_value().decode() == '{"request_id":"r-1","address":"вул. Соборна, 1"}'
+    assert CloudEvent.from_kafka(headers, event.kafka_value()) == event
+
+
+@pytest.mark.parametrize(
+    ("headers", "value", "reason"),
+    [
+        ([], b"{}", "missing header"),
+        ([("ce_id", b"1"), ("ce_source", b"/x"), ("ce_type", b"t")], b"{}", "ce_specversion"),
+        ([("ce_id", b"1"), ("ce_source", b"/x"), ("ce_type", b"t"), ("ce_specversion", b"1.0")], b"not json", "not JSON"),
+        ([("ce_id", b"1"), ("ce_source", b"/x"), ("ce_type", b"t"), ("ce_specversion", b"1.0")], b"[1]", "JSON object"),
+        ([("ce_id", b"1"), ("ce_source", b"/x"), ("ce_type", b"t"), ("ce_specversion", b"0.3")], b"{}", "attributes"),
+        ([("ce_id", b"\xff"), ("ce_source", b"/x"), ("ce_type", b"t"), ("ce_specversion", b"1.0")], b"{}", "UTF-8"),
+    ],
+)
+def test_records_that_are_not_cloudevents_are_refused_with_the_reason(headers, value, reason):
+    with pytest.raises(InvalidEvent, match=reason):
+        CloudEvent.from_kafka(headers, value)
+
+
+def test_a_time_without_zone_is_refused():
+    with pytest.raises(ValueError, match="time zone"):
+        CloudEvent(source="/x", type="t", time=datetime(2026, 1, 1))

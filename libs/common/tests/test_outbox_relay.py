@@ -1,0 +1,139 @@
+"""The transactional outbox and its relay, against the real PostgreSQL and Kafka."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections import defaultdict
+
+import pytest
+from sqlalchemy import MetaData, func, select
+
+from ecity_common.db import make_engine, make_sessions
+from ecity_common.events import CloudEvent
+from ecity_common.messaging.outbox import Outbox
+from ecity_common.messaging.relay import OutboxRelay, kafka_producer
+from ecity_common.messaging.tables import messaging_tables
+from ecity_common.messaging.topics import ensure_topics
+from ecity_common.settings import ServiceSettings
+from ecity_cli.testing import read_topic, submitted, topic_size
+
+TOPIC = "ecity.citizen-requests.v1"
+
+
+@pytest.fixture
+async def outbox_db(infra):
+    settings = ServiceSettings(
+        service_name="citizen-requests",
+        event_source="/ecity/citizen-requests",
+        database_url=infra.new_database("outbox"),
+        kafka_bootstrap_servers=infra.bootstrap_servers,
+        kafka_topic_prefix=f"t{uuid.uuid4().hex[:8]}.",
+        relay_batch_size=7,
+    )
+    metadata = MetaData()
+    tables = messaging_tables(metadata)
+    engine = make_engine(settings)
+    async with engine.begin() as conn:
+        await conn.run_sync(metadata.create_all)
+    await ensure_topics(settings.kafka_bootstrap_servers, [settings.topic(TOPIC)])
+    yield settings, engine, tables
+    await engine.dispose()
+
+
+async def _relay(settings, engine, tables):
+    producer = kafka_producer(settings)
+    await producer.start()
+    return OutboxRelay(engine=engine, outbox=tables.outbox, producer=producer, settings=settings), producer
+
+
+async def test_two_relays_publish_everything_once_in_order_per_aggregate(outbox_db):
+    settings, engine, tables = outbox_db
+    outbox, sessions = Outbox(tables.outbox, settings), make_sessions(engine)
+    aggregates = [f"request-{i}" for i in range(6)]
+    expected: dict[str, list[str]] = defaultdict(list)
+    for n in range(40):  # 40 transactions of 5 events each, aggregates interleaved
+        async with sessions() as session, session.begin():
+            for k in range(5):
+                aggregate = aggregates[(n + k) % len(aggregates)]
+                event = await outbox.add(session, submitted(aggregate), aggregate_id=aggregate)
+                expected[aggregate].append(event.id)
+
+    (relay_a, prod_a), (relay_b, prod_b) = await _relay(settings, engine, tables), await _relay(settings, engine, tables)
+    try:
+        async def drain(relay):
+            while await relay.publish_batch():
+                pass
+
+        await asyncio.gather(drain(relay_a), drain(relay_b), drain(relay_a), drain(relay_b))
+    finally:
+        await prod_a.stop()
+        await prod_b.stop()
+
+    assert relay_a.published > 0 and relay_b.published > 0, "both replicas should have taken a share"
+    records = await read_topic(settings.kafka_bootstrap_servers, settings.topic(TOPIC), 200)
+    seen: dict[str, list[str]] = defaultdict(list)
+    for record in sorted(records, key=lambda r: (r.partition, r.offset)):
+        event = CloudEvent.from_kafka(record.headers, record.value)
+        assert record.key.decode() == event.subject
+        seen[record.key.decode()].append(event.id)
+    assert seen == expected
+    async with engine.connect() as conn:
+        unsent = await conn.scalar(select(func.count()).where(tables.outbox.c.published_at.is_(None)))
+    assert unsent == 0
+
+
+async def test_a_rolled_back_transaction_publishes_nothing(outbox_db):
+    settings, engine, tables = outbox_db
+    outbox, sessions = Outbox(tables.outbox, settings), make_sessions(engine)
+    async with sessions() as session:
+        async with session.begin():
+            await outbox.add(session, submitted("rolled-back"), aggregate_id="rolled-back")
+            await session.rollback()
+        async with session.begin():
+            kept = await outbox.add(session, submitted("kept"), aggregate_id="kept")
+    relay, producer = await _relay(settings, engine, tables)
+    try:
+        assert await relay.publish_batch() == 1
+    finally:
+        await producer.stop()
+    records = await read_topic(settings.kafka_bootstrap_servers, settings.topic(TOPIC), 1)
+    assert [CloudEvent.from_kafka(r.headers, r.value).id for r in records] == [kept.id]
+    assert await topic_size(settings.kafka_bootstrap_servers, settings.topic(TOPIC)) == 1
+
+
+async def test_notify_wakes_the_relay_long_before_its_backstop_poll(outbox_db):
+    settings, engine, tables = outbox_db
+    settings = settings.model_copy(update={"relay_poll_interval_s": 120.0})
+    relay, producer = await _relay(settings, engine, tables)
+    task = asyncio.create_task(relay.run())
+    try:
+        await asyncio.sleep(1.0)  # the relay is idle now, waiting for a notification
+        async with make_sessions(engine)() as session, session.begin():
+            await Outbox(tables.outbox, settings).add(session, submitted("woken"), aggregate_id="woken")
+        # With a 120 s poll, only NOTIFY can get it published within this window.
+        records = await read_topic(settings.kafka_bootstrap_servers, settings.topic(TOPIC), 1, timeout_s=20)
+        assert CloudEvent.from_kafka(records[0].headers, records[0].value).subject == "woken"
+    finally:
+        relay.stop()
+        await asyncio.wait_for(task, 10)
+        await producer.stop()
+
+
+async def test_sent_rows_are_pruned_after_the_retention_and_unsent_ones_kept(outbox_db):
+    settings, engine, tables = outbox_db
+    sessions = make_sessions(engine)
+    async with sessions() as session, session.begin():
+        await Outbox(tables.outbox, settings).add(session, submitted("sent"), aggregate_id="sent")
+    relay, producer = await _relay(settings, engine, tables)
+    try:
+        await relay.publish_batch()
+    finally:
+        await producer.stop()
+    async with sessions() as session, session.begin():
+        await Outbox(tables.outbox, settings).add(session, submitted("unsent"), aggregate_id="unsent")
+    relay._settings = settings.model_copy(update={"outbox_retention_hours": 0.0})
+    assert await relay.prune() == 1
+    async with engine.connect() as conn:
+        left = (await conn.execute(select(tables.outbox.c.aggregate_id))).scalars().all()
+    assert left == ["unsent"]
