@@ -1,0 +1,106 @@
+"""Every service starts, migrates, reports ready, documents itself and answers errors as
+RFC 9457 problem+json — never a 500."""
+
+from __future__ import annotations
+
+import importlib
+
+import asyncpg
+import pytest
+
+from ecity_cli.services import SERVICES
+from ecity_cli.testing import bearer, running
+from ecity_common.messaging.relay import libpq_dsn
+
+
+def _app(services, name: str, **overrides):
+    info = SERVICES[name]
+    settings = services.settings(name, **overrides)
+    return importlib.import_module(f"{info.package}.main").create_app(settings), settings
+
+
+@pytest.mark.parametrize("name", list(SERVICES))
+async def test_service_starts_migrates_and_reports_ready(services, name):
+    app, settings = _app(services, name)
+    async with running(app) as client:
+        assert (await client.get("/health/live")).json() == {"status": "ok"}
+        ready = await client.get("/health/ready")
+        assert ready.status_code == 200
+        assert ready.json() == {"status": "ok", "checks": {"database": "ok", "kafka": "ok"}}
+        openapi = (await client.get("/openapi.json")).json()
+        assert openapi["info"]["title"].startswith("Sumy e-City")
+        metrics = await client.get("/metrics")
+        assert metrics.status_code == 200 and "http_request" in metrics.text
+        missing = await client.get("/no/such/thing")
+        assert missing.status_code == 404
+        assert missing.headers["content-type"] == "application/problem+json"
+        assert missing.json()["status"] == 404 and missing.json()["title"] == "Not Found"
+    conn = await asyncpg.connect(libpq_dsn(settings.database_url))
+    try:
+        tables = {r["tablename"] for r in await conn.fetch("SELECT tablename FROM pg_tables WHERE schemaname='public'")}
+        assert {"outbox", "inbox", "alembic_version"} <= tables
+    finally:
+        await conn.close()
+
+
+async def test_readiness_says_503_and_why_when_the_database_is_gone(services, infra):
+    app, settings = _app(services, "network-registry")
+    async with running(app) as client:
+        assert (await client.get("/health/ready")).status_code == 200
+        infra.postgres.drop_database(settings.database_url.rsplit("/", 1)[1])
+        ready = await client.get("/health/ready")
+        assert ready.status_code == 503
+        assert ready.json()["checks"]["database"].startswith("unavailable")
+        assert ready.json()["checks"]["kafka"] == "ok"
+        assert (await client.get("/health/live")).status_code == 200
+
+
+async def test_bad_input_is_a_problem_naming_the_field_not_a_500(services):
+    app, settings = _app(services, "citizen-requests")
+    citizen = bearer(settings, "citizen-1", "citizen")
+    async with running(app) as client:
+        cases = [
+            ({"service_code": "water_leak", "lat": 50.9, "long": 34.8, "description": "x" * 4001}, "description"),
+            ({"service_code": "water_leak", "lat": 91, "long": 34.8}, "lat"),
+            ({"service_code": "water_leak", "lat": 50.45, "long": 30.52}, "location.lat"),  # Kyiv, not Sumy
+            ({"service_code": "water_leak", "lat": 50.9}, "long"),
+            ({"service_code": "no_such_code", "address": "вул. Соборна, 1"}, "service_code"),
+            ({"service_code": "pothole", "description": "<script>alert(1)</script>", "address": "x"}, "description"),
+            ({"description": "no code"}, "service_code"),
+        ]
+        for body, field in cases:
+            answer = await client.post("/api/v1/requests", json=body, headers=citizen)
+            assert answer.status_code == 422, (body, answer.text)
+            assert answer.headers["content-type"] == "application/problem+json"
+            problem = answer.json()
+            assert problem["status"] == 422 and problem["instance"] == "/api/v1/requests"
+            assert field in [e["field"] for e in problem["errors"]], (body, problem)
+
+        not_json = await client.post("/api/v1/requests", content=b"{oops", headers={**citizen, "content-type": "application/json"})
+        assert not_json.status_code == 422 and not_json.headers["content-type"] == "application/problem+json"
+
+        anonymous = await client.post("/api/v1/requests", json={"service_code": "pothole", "address": "x"})
+        assert anonymous.status_code == 401 and anonymous.headers["www-authenticate"] == "Bearer"
+        assert anonymous.json()["title"] == "Authentication required"
+
+        wrong_role = await client.post("/api/v1/requests", json={"service_code": "pothole", "address": "x"},
+                                       headers=bearer(settings, "ops", "network-admin"))
+        assert wrong_role.status_code == 403 and wrong_role.headers["content-type"] == "application/problem+json"
+
+
+async def test_a_citizen_reads_their_own_request_and_nobody_elses(services):
+    app, settings = _app(services, "citizen-requests")
+    async with running(app) as client:
+        created = await client.post(
+            "/api/v1/requests",
+            json={"service_code": "street_light", "description": "Не світить ліхтар", "lat": 50.9077, "long": 34.7981},
+            headers=bearer(settings, "citizen-1", "citizen"),
+        )
+        assert created.status_code == 201
+        request_id = created.json()["service_request_id"]
+        own = await client.get(f"/api/v1/requests/{request_id}", headers=bearer(settings, "citizen-1", "citizen"))
+        assert own.status_code == 200 and own.json()["status"] == "submitted"
+        stranger = await client.get(f"/api/v1/requests/{request_id}", headers=bearer(settings, "citizen-2", "citizen"))
+        assert stranger.status_code == 404
+        operator = await client.get(f"/api/v1/requests/{request_id}", headers=bearer(settings, "op-1", "operator"))
+        assert operator.status_code == 200
