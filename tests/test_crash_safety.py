@@ -84,6 +84,6 @@ async def test_consumer_killed_after_db_commit_before_offset_commit_applies_once
     # Restarted, it reads the uncommitted record again; the inbox knows it was done.
     restarted = processes(services.process("utilities-gateway"))
     restarted.wait_ready()
-    _poll(lambda: True if "duplicate event skipped" in restarted.log_file.read_text() else None)
+    _poll(lambda: True if "duplicate event(s) skipped" in restarted.log_file.read_text() else None)
     assert len(await _fetch(gateway_db, "SELECT * FROM incoming_requests")) == 1
     assert len(await _fetch(gateway_db, "SELECT * FROM inbox")) == 1

@@ -63,3 +63,10 @@ def create_messaging_tables(op) -> None:
     bind = op.get_bind()
     tables.outbox.create(bind)
     tables.inbox.create(bind)
+
+
+def drop_messaging_tables(op) -> None:
+    """The downgrade of `create_messaging_tables`."""
+    op.drop_table("inbox")
+    op.drop_table("outbox")
+    op.execute("DROP FUNCTION IF EXISTS outbox_notify()")

@@ -27,6 +27,11 @@ class ServiceSettings(BaseSettings):
 
     database_url: str = "postgresql+asyncpg://ecity@127.0.0.1:5433/ecity"
     database_pool_size: int = 10
+    # Off by default: SQLAlchemy's asyncpg ping is three round trips on every checkout, 40 % of a
+    # small write transaction. A connection broken by a database restart is invalidated on first
+    # use instead; that request answers 503 (see web.problems) and the pool reconnects.
+    database_pool_pre_ping: bool = False
+    database_pool_recycle_s: int = 1800
     migrate_on_start: bool = True
 
     kafka_bootstrap_servers: str = "127.0.0.1:9092"

@@ -6,7 +6,7 @@ Revises:
 
 from alembic import op
 
-from ecity_common.migrations import create_messaging_tables
+from ecity_common.migrations import create_messaging_tables, drop_messaging_tables
 
 revision = "0001"
 down_revision = None
@@ -19,5 +19,4 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    op.drop_table("inbox")
-    op.drop_table("outbox")
+    drop_messaging_tables(op)

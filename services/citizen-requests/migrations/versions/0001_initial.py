@@ -7,7 +7,7 @@ Revises:
 import sqlalchemy as sa
 from alembic import op
 
-from ecity_common.migrations import create_messaging_tables
+from ecity_common.migrations import create_messaging_tables, drop_messaging_tables
 
 revision = "0001"
 down_revision = None
@@ -34,5 +34,4 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_table("citizen_requests")
-    op.drop_table("inbox")
-    op.drop_table("outbox")
+    drop_messaging_tables(op)

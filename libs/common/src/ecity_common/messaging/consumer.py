@@ -1,8 +1,9 @@
 """The idempotent consumer: at-least-once from Kafka, effectively-once in the database.
 
-For each partition's batch, one database transaction: per record a savepoint that inserts the
-event into the inbox (keyed by CloudEvents source + id) and runs the handler. A duplicate hits the
-inbox key and is skipped. A handler that fails is retried with backoff inside its savepoint; one
+For each partition's batch, one database transaction: the batch's events go into the inbox (keyed
+by CloudEvents source + id) in one statement, and the handlers of those that were new run in it. A
+duplicate hits the inbox key and is skipped. If a handler fails, the batch is rolled back and redone
+record by record, each in a savepoint, so that only the failing one is retried with backoff; one
 that keeps failing, or a record that can never be read, is sent to `<topic>.dlq` and the consumer
 goes on. Offsets are committed only after the database commit (and the dead letters' send), so a
 crash in between redelivers records whose effects the inbox then recognises.
@@ -43,6 +44,19 @@ class ConsumerStats:
     dead_lettered: int = 0
 
 
+@dataclass
+class _Delivery:
+    record: ConsumerRecord
+    event: CloudEvent | None = None
+    payload: BaseModel | None = None
+    handler: Handler | None = None
+    error: str | None = None  # why it goes to the dead-letter topic
+
+
+class _HandlerFailed(Exception):
+    """A handler raised on the fast path; the batch is redone record by record."""
+
+
 class EventConsumer:
     def __init__(
         self,
@@ -64,6 +78,7 @@ class EventConsumer:
             raise ValueError(f"handlers for event types not in the catalogue: {unknown}")
         self._consumer: AIOKafkaConsumer | None = None
         self._stopping = asyncio.Event()
+        self._offset_commit: asyncio.Task | None = None
         self.stats = ConsumerStats()
 
     @property
@@ -83,6 +98,7 @@ class EventConsumer:
 
     async def stop(self) -> None:
         self._stopping.set()
+        await self._committed()
         if self._consumer is not None:
             await self._consumer.stop()
 
@@ -97,18 +113,22 @@ class EventConsumer:
                 log.warning("fetch from Kafka failed; retrying", exc_info=True)
                 await asyncio.sleep(1.0)
                 continue
-            for tp, records in batch.items():
-                await self._process_partition_batch(tp, records)
+            if batch:
+                await self._process_batch(batch)
 
-    async def _process_partition_batch(self, tp: TopicPartition, records: list[ConsumerRecord]) -> None:
+    async def _process_batch(self, batch: dict[TopicPartition, list[ConsumerRecord]]) -> None:
+        """Everything one poll returned, in one transaction and one offset commit: fewer commits
+        and round trips per event. Partitions one after the other, so each stays in order."""
         assert self._consumer is not None
+        records = [record for tp in sorted(batch) for record in batch[tp]]
         try:
-            dead: list[tuple[ConsumerRecord, str]] = []
-            async with self._sessions() as session, session.begin():
-                for record in records:
-                    error = await self._handle(session, record)
-                    if error is not None:
-                        dead.append((record, error))
+            deliveries = [self._read(record) for record in records]
+            try:
+                dead = await self._apply_batch(deliveries)
+            except _HandlerFailed:
+                # Someone in the batch fails: redo it record by record, each in its own savepoint,
+                # so that only the failing one is retried and, in the end, dead-lettered.
+                dead = await self._apply_one_by_one(deliveries)
             faults.checkpoint(faults.CONSUMER_AFTER_DB_COMMIT)
             for record, error in dead:
                 await send_dead_letter(self._producer, record, consumer_group=self._settings.consumer_group, error=error)
@@ -118,76 +138,139 @@ class EventConsumer:
                     extra={"topic": record.topic, "offset": record.offset, "error": error},
                 )
         except Exception:  # noqa: BLE001 - the database or Kafka is away: read this batch again
-            log.exception("batch from %s failed; it will be read again", tp)
-            self._consumer.seek(tp, records[0].offset)
+            log.exception("a batch of %d records failed; it will be read again", len(records))
+            for tp, tp_records in batch.items():
+                self._consumer.seek(tp, tp_records[0].offset)
             await asyncio.sleep(1.0)
             return
-        try:
-            await self._consumer.commit({tp: records[-1].offset + 1})
-        except CommitFailedError:
-            # The partition moved to another member; it re-reads these and the inbox skips them.
-            log.warning("offset commit refused after a rebalance", extra={"partition": str(tp)})
+        # The offsets are committed while the next batch is fetched and handled: the database
+        # commit above is what makes the effects safe; a lost offset commit only means a
+        # redelivery that the inbox skips. One commit in flight at a time keeps them in order.
+        await self._committed()
+        offsets = {tp: tp_records[-1].offset + 1 for tp, tp_records in batch.items()}
+        self._offset_commit = asyncio.create_task(self._consumer.commit(offsets))
 
-    async def _handle(self, session: AsyncSession, record: ConsumerRecord) -> str | None:
-        """Apply one record; returns the reason when it must go to the dead-letter topic."""
+    async def _committed(self) -> None:
+        """Wait for the offset commit in flight, if any."""
+        if self._offset_commit is None:
+            return
+        try:
+            await self._offset_commit
+        except CommitFailedError:
+            # Partitions moved to another member; it re-reads these and the inbox skips them.
+            log.warning("offset commit refused after a rebalance")
+        except KafkaError:
+            log.warning("offset commit failed; those records may be redelivered", exc_info=True)
+        finally:
+            self._offset_commit = None
+
+    def _read(self, record: ConsumerRecord) -> _Delivery:
+        """Parse and validate one record; never raises."""
         try:
             event = CloudEvent.from_kafka(record.headers, record.value)
         except InvalidEvent as exc:
-            return f"unreadable record: {exc}"
+            return _Delivery(record, error=f"unreadable record: {exc}")
         handler = self._handlers.get(event.type)
         if handler is None:
-            self.stats.ignored += 1  # another consumer's business
-            return None
-        parent = propagate.extract({"traceparent": event.traceparent} if event.traceparent else {})
-        with tracer.start_as_current_span(
-            f"{record.topic} process",
+            return _Delivery(record, event=event)  # another consumer's business
+        try:
+            payload = spec_for(event.type).payload.model_validate(event.data)
+        except ValidationError as exc:
+            return _Delivery(record, event=event, error=f"invalid {event.type} data: {exc.errors(include_url=False)}")
+        return _Delivery(record, event=event, payload=payload, handler=handler)
+
+    def _span(self, d: _Delivery):
+        parent = propagate.extract({"traceparent": d.event.traceparent} if d.event.traceparent else {})
+        return tracer.start_as_current_span(
+            f"{d.record.topic} process",
             context=parent,
             kind=SpanKind.CONSUMER,
             attributes={
                 "messaging.system": "kafka",
-                "messaging.destination.name": record.topic,
+                "messaging.destination.name": d.record.topic,
                 "messaging.consumer.group.name": self._settings.consumer_group,
-                "messaging.message.id": event.id,
-                "messaging.kafka.offset": record.offset,
-                "cloudevents.event_type": event.type,
+                "messaging.message.id": d.event.id,
+                "messaging.kafka.offset": d.record.offset,
+                "cloudevents.event_type": d.event.type,
             },
-        ) as span:
-            try:
-                payload = spec_for(event.type).payload.model_validate(event.data)
-            except ValidationError as exc:
-                span.set_status(Status(StatusCode.ERROR, "invalid payload"))
-                return f"invalid {event.type} data: {exc.errors(include_url=False)}"
-            return await self._apply_with_retries(session, record, event, payload, handler, span)
+        )
 
-    async def _apply_with_retries(self, session, record, event, payload, handler, span) -> str | None:
+    def _inbox_row(self, d: _Delivery) -> dict:
+        return {
+            "source": d.event.source,
+            "event_id": d.event.id,
+            "type": d.event.type,
+            "topic": d.record.topic,
+            "consumer_group": self._settings.consumer_group,
+        }
+
+    async def _apply_batch(self, deliveries: list[_Delivery]) -> list[tuple[ConsumerRecord, str]]:
+        """The fast path: one inbox insert for the batch, every handler, one commit."""
+        dead = [(d.record, d.error) for d in deliveries if d.error]
+        todo = {(d.event.source, d.event.id): d for d in reversed(deliveries) if d.handler and not d.error}
+        todo = dict(reversed(todo.items()))  # the first delivery of each event, in offset order
+        self.stats.ignored += sum(1 for d in deliveries if d.event and not d.handler and not d.error)
+        if not todo:
+            return dead
+        async with self._sessions() as session, session.begin():
+            inserted = await session.execute(
+                insert(self._inbox)
+                .values([self._inbox_row(d) for d in todo.values()])
+                .on_conflict_do_nothing(index_elements=["source", "event_id"])
+                .returning(self._inbox.c.source, self._inbox.c.event_id)
+            )
+            fresh = {tuple(row) for row in inserted}
+            for key, d in todo.items():
+                if key not in fresh:
+                    continue
+                with self._span(d) as span:
+                    try:
+                        await d.handler(session, d.event, d.payload)
+                    except Exception as exc:
+                        span.record_exception(exc)
+                        raise _HandlerFailed from exc
+        duplicates = len(deliveries) - len(dead) - len(fresh) - sum(1 for d in deliveries if d.event and not d.handler and not d.error)
+        self.stats.duplicates += duplicates
+        self.stats.handled += len(fresh)
+        if duplicates:
+            log.info("duplicate event(s) skipped", extra={"count": duplicates})
+        return dead
+
+    async def _apply_one_by_one(self, deliveries: list[_Delivery]) -> list[tuple[ConsumerRecord, str]]:
+        dead: list[tuple[ConsumerRecord, str]] = []
+        async with self._sessions() as session, session.begin():
+            for d in deliveries:
+                if d.error:
+                    dead.append((d.record, d.error))
+                elif d.handler:
+                    with self._span(d) as span:
+                        error = await self._apply_with_retries(session, d, span)
+                    if error:
+                        span.set_status(Status(StatusCode.ERROR, "dead-lettered"))
+                        dead.append((d.record, error))
+        return dead
+
+    async def _apply_with_retries(self, session: AsyncSession, d: _Delivery, span) -> str | None:
         attempts = self._settings.consumer_max_attempts
         for attempt in range(1, attempts + 1):
             try:
                 async with session.begin_nested():
                     first_time = await session.execute(
                         insert(self._inbox)
-                        .values(
-                            source=event.source,
-                            event_id=event.id,
-                            type=event.type,
-                            topic=record.topic,
-                            consumer_group=self._settings.consumer_group,
-                        )
+                        .values(self._inbox_row(d))
                         .on_conflict_do_nothing(index_elements=["source", "event_id"])
                         .returning(self._inbox.c.event_id)
                     )
                     if first_time.first() is None:
                         self.stats.duplicates += 1
-                        log.info("duplicate event skipped", extra={"event_id": event.id, "event_type": event.type})
+                        log.info("duplicate event(s) skipped", extra={"event_id": d.event.id})
                         return None
-                    await handler(session, event, payload)
+                    await d.handler(session, d.event, d.payload)
                 self.stats.handled += 1
-                log.info("event handled", extra={"event_id": event.id, "event_type": event.type})
                 return None
             except Exception as exc:  # noqa: BLE001 - any handler failure counts against the budget
                 span.record_exception(exc)
                 if attempt == attempts:
-                    span.set_status(Status(StatusCode.ERROR, "dead-lettered"))
                     return f"{type(exc).__name__}: {exc} (after {attempts} attempts)"
                 await asyncio.sleep(self._settings.consumer_backoff_s * 2 ** (attempt - 1))
         return None

@@ -2,6 +2,8 @@
 
 The row commits or rolls back with the state change it describes, so nothing is published that
 was not committed and nothing committed is lost: the relay publishes it later, even after a crash.
+The table's trigger NOTIFYs the relay; PostgreSQL delivers that only at commit, so the relay wakes
+exactly when it can see the row.
 """
 
 from __future__ import annotations
@@ -10,31 +12,27 @@ from datetime import UTC, datetime
 
 from opentelemetry import propagate
 from pydantic import BaseModel
-from sqlalchemy import Table, func, insert, select
+from sqlalchemy import Table, insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ecity_common.events import CloudEvent, spec_of
 from ecity_common.settings import ServiceSettings
 
-# One channel for every service: each service has its own database, and NOTIFY is per database.
-NOTIFY_CHANNEL = "ecity_outbox"
-
-
 class Outbox:
     def __init__(self, table: Table, settings: ServiceSettings) -> None:
         self._table = table
         self._settings = settings
+        self._insert = insert(table)  # built once: SQLAlchemy then reuses its compiled form
 
-    async def add(
+    def stage(
         self,
-        session: AsyncSession,
         payload: BaseModel,
         *,
         aggregate_id: str,
         subject: str | None = None,
         time: datetime | None = None,
-    ) -> CloudEvent:
-        """Stage `payload` as an event of its catalogue type; it is sent after the commit."""
+    ) -> tuple[CloudEvent, dict]:
+        """The event and the outbox row for `payload`, built but not written."""
         spec = spec_of(type(payload))
         carrier: dict[str, str] = {}
         propagate.inject(carrier)  # the current trace (e.g. the citizen's HTTP request)
@@ -46,17 +44,27 @@ class Outbox:
             traceparent=carrier.get("traceparent"),
             data=payload.model_dump(mode="json"),
         )
-        await session.execute(
-            insert(self._table).values(
-                event_id=event.id,
-                aggregate_type=spec.aggregate,
-                aggregate_id=aggregate_id,
-                type=spec.type,
-                topic=self._settings.topic(spec.topic),
-                payload=event.model_dump(mode="json"),
-                headers={k: v for k, v in carrier.items() if k != "traceparent"},
-            )
-        )
-        # Delivered by PostgreSQL only at commit, so the relay wakes exactly when it can see the row.
-        await session.execute(select(func.pg_notify(NOTIFY_CHANNEL, "")))
+        row = {
+            "event_id": event.id,
+            "aggregate_type": spec.aggregate,
+            "aggregate_id": aggregate_id,
+            "type": spec.type,
+            "topic": self._settings.topic(spec.topic),
+            "payload": event.model_dump(mode="json"),
+            "headers": {k: v for k, v in carrier.items() if k != "traceparent"},
+        }
+        return event, row
+
+    async def add(
+        self,
+        session: AsyncSession,
+        payload: BaseModel,
+        *,
+        aggregate_id: str,
+        subject: str | None = None,
+        time: datetime | None = None,
+    ) -> CloudEvent:
+        """Stage `payload` as an event of its catalogue type; it is sent after the commit."""
+        event, row = self.stage(payload, aggregate_id=aggregate_id, subject=subject, time=time)
+        await session.execute(self._insert, row)
         return event

@@ -24,7 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from ecity_common.events import CloudEvent
 from ecity_common.messaging import faults
-from ecity_common.messaging.outbox import NOTIFY_CHANNEL
+from ecity_common.messaging.tables import NOTIFY_CHANNEL
 from ecity_common.settings import ServiceSettings
 
 log = logging.getLogger(__name__)
@@ -63,7 +63,7 @@ def kafka_producer(settings: ServiceSettings) -> AIOKafkaProducer:
         bootstrap_servers=settings.kafka_bootstrap_servers,
         enable_idempotence=True,
         acks="all",
-        linger_ms=5,
+        linger_ms=0,
         max_batch_size=1 << 20,
         client_id=f"{settings.service_name}-relay",
     )

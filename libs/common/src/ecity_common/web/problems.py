@@ -14,6 +14,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 log = logging.getLogger(__name__)
@@ -112,6 +113,19 @@ def install_problem_handlers(app: FastAPI) -> None:
         return problem_response(
             exc.status_code, detail=detail, instance=request.url.path, headers=getattr(exc, "headers", None)
         )
+
+    @app.exception_handler(DBAPIError)
+    async def _database(request: Request, exc: DBAPIError) -> JSONResponse:
+        if exc.connection_invalidated or isinstance(exc, (OperationalError, InterfaceError)):
+            log.warning("database unavailable on %s %s: %s", request.method, request.url.path, exc.orig)
+            return problem_response(
+                503,
+                title="Service temporarily unavailable",
+                detail="The database is not reachable right now; nothing was saved. Try again shortly.",
+                instance=request.url.path,
+                headers={"Retry-After": "2"},
+            )
+        return await _unexpected(request, exc)
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:

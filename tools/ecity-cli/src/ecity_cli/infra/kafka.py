@@ -154,7 +154,8 @@ class LocalKafka:
         if not (data_dir / "meta.properties").exists():
             cluster_id = base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")
             result = subprocess.run(
-                self._java("kafka.tools.StorageTool", "format", "--standalone", "-t", cluster_id, "-c", str(config)),
+                # `=` because a random id may begin with "-", which argparse would take for an option.
+                self._java("kafka.tools.StorageTool", "format", "--standalone", f"--cluster-id={cluster_id}", "-c", str(config)),
                 capture_output=True,
                 text=True,
             )
