@@ -33,7 +33,7 @@ contracts: .venv/.synced
 	.venv/bin/ecity contracts
 
 bench: setup
-	.venv/bin/python bench/run.py
+	.venv/bin/python bench/messaging.py
 
 clean:
 	-.venv/bin/ecity infra down

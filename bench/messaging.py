@@ -299,7 +299,7 @@ def main() -> None:
     r = asyncio.run(run(args.events, args.pp_records, args.rate, args.seconds))
     out = Path(__file__).with_name("results")
     out.mkdir(exist_ok=True)
-    (out / "messaging.json").write_text(json.dumps({"measured_at": datetime.now(UTC).isoformat(), **r}, indent=2) + "\n")
+    (out / f"messaging-{args.rate}-per-s.json").write_text(json.dumps({"measured_at": datetime.now(UTC).isoformat(), **r}, indent=2) + "\n")
     print(f"""
 | measure | result | target |
 |---|---|---|
