@@ -1,0 +1,72 @@
+"""The `ecity` command, against the session's real Kafka."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+
+from aiokafka import AIOKafkaProducer
+from typer.testing import CliRunner
+
+from ecity_cli.cli import app
+from ecity_cli.testing import read_topic, submitted
+from ecity_common.auth import JwtVerifier
+from ecity_common.events import CloudEvent
+from ecity_common.messaging import dlq
+from ecity_common.messaging.topics import ensure_topics
+from ecity_common.settings import ServiceSettings
+
+runner = CliRunner()
+
+
+def test_token_is_accepted_by_a_service_with_default_settings():
+    result = runner.invoke(app, ["token", "--role", "operator", "--role", "citizen", "--sub", "op-7"])
+    assert result.exit_code == 0, result.output
+    principal = JwtVerifier(ServiceSettings()).verify(result.output.strip())
+    assert principal.subject == "op-7" and principal.roles == {"operator", "citizen"}
+
+
+def _publish_and_dead_letter(bootstrap: str, topic: str) -> CloudEvent:
+    async def go() -> CloudEvent:
+        await ensure_topics(bootstrap, [topic, f"{topic}.dlq"])
+        event = CloudEvent(source="/ecity/citizen-requests", type="ua.sumy.ecity.citizen-requests.request.submitted.v1",
+                           subject="r-cli", data=submitted("r-cli").model_dump(mode="json"))
+        producer = AIOKafkaProducer(bootstrap_servers=bootstrap)
+        await producer.start()
+        try:
+            await producer.send_and_wait(topic, event.kafka_value(), key=b"r-cli", headers=event.kafka_headers())
+        finally:
+            await producer.stop()
+        [record] = await read_topic(bootstrap, topic, 1)
+        producer = AIOKafkaProducer(bootstrap_servers=bootstrap)
+        await producer.start()
+        try:
+            await dlq.send_dead_letter(producer, record, consumer_group="ecity.utilities-gateway", error="boom: no company")
+        finally:
+            await producer.stop()
+        return event
+
+    return asyncio.run(go())
+
+
+def test_events_tail_dlq_list_and_replay(infra):
+    topic = f"t{uuid.uuid4().hex[:8]}.ecity.citizen-requests.v1"
+    bootstrap = infra.bootstrap_servers
+    event = _publish_and_dead_letter(bootstrap, topic)
+
+    tail = runner.invoke(app, ["events", "tail", topic, "--from-beginning", "--max", "1", "--bootstrap", bootstrap])
+    assert tail.exit_code == 0, tail.output
+    assert "ua.sumy.ecity.citizen-requests.request.submitted.v1" in tail.output and event.id in tail.output
+
+    listed = runner.invoke(app, ["dlq", "list", topic, "--bootstrap", bootstrap], env={"COLUMNS": "300"})
+    assert listed.exit_code == 0, listed.output
+    assert "1 dead letter(s)" in listed.output and "boom: no company" in listed.output
+    assert "ecity.utilities-gateway" in listed.output
+
+    other_group = runner.invoke(app, ["dlq", "replay", topic, "--group", "someone-else", "--bootstrap", bootstrap])
+    assert "replayed 0 dead letter(s)" in other_group.output
+    replay = runner.invoke(app, ["dlq", "replay", topic, "--bootstrap", bootstrap])
+    assert replay.exit_code == 0 and "replayed 1 dead letter(s)" in replay.output
+    records = asyncio.run(read_topic(bootstrap, topic, 2))
+    replayed = CloudEvent.from_kafka(records[1].headers, records[1].value)
+    assert replayed == event  # the original event, as it was first published
