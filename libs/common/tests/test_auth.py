@@ -48,3 +48,44 @@ def test_api_keys_are_stored_as_hashes_and_identified_by_a_visible_prefix():
     assert parse_api_key("garbage") is None
     with pytest.raises(ValueError):
         issue_api_key("bad_prefix")
+
+
+def test_production_tokens_verify_against_the_identity_provider_jwks():
+    import json
+    import threading
+    from http.server import BaseHTTPRequestHandler, HTTPServer
+
+    from cryptography.hazmat.primitives.asymmetric import rsa
+    from jwt.algorithms import RSAAlgorithm
+
+    idp_key, stranger_key = (rsa.generate_private_key(public_exponent=65537, key_size=2048) for _ in range(2))
+    jwk = json.loads(RSAAlgorithm.to_jwk(idp_key.public_key()))
+    jwks = json.dumps({"keys": [{**jwk, "kid": "idp-2026", "use": "sig", "alg": "RS256"}]}).encode()
+
+    class Jwks(BaseHTTPRequestHandler):
+        def do_GET(self):  # noqa: N802
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.end_headers()
+            self.wfile.write(jwks)
+
+        def log_message(self, *args):
+            pass
+
+    server = HTTPServer(("127.0.0.1", 0), Jwks)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        settings = ServiceSettings(jwt_jwks_url=f"http://127.0.0.1:{server.server_port}/jwks.json")
+        claims = {"sub": "staff-3", "roles": ["operator"], "iss": settings.jwt_issuer, "aud": settings.jwt_audience,
+                  "exp": int(time.time()) + 60}
+        token = jwt.encode(claims, idp_key, algorithm="RS256", headers={"kid": "idp-2026"})
+        assert JwtVerifier(settings).verify(token).has("operator")
+
+        forged = jwt.encode(claims, stranger_key, algorithm="RS256", headers={"kid": "idp-2026"})
+        with pytest.raises(Problem):
+            JwtVerifier(settings).verify(forged)
+        # An HS256 token made with the local secret must not pass where RS256 is required.
+        with pytest.raises(Problem):
+            JwtVerifier(settings).verify(mint_token(ServiceSettings(), subject="x", roles=["operator"]))
+    finally:
+        server.shutdown()

@@ -23,10 +23,11 @@ from ecity_cli.infra import InfraError, port_open, run_async, tail
 SUPERUSER = "ecity"
 
 
-def _find_bin_dir() -> Path:
+def _find_bin_dir(debian_root: Path = Path("/usr/lib/postgresql")) -> Path:
     env = os.environ.get("ECITY_PG_BIN")
     candidates = [Path(env)] if env else []
-    candidates += sorted(Path("/usr/lib/postgresql").glob("*/bin"), key=lambda p: int(p.parent.name), reverse=True)
+    versions = [p for p in debian_root.glob("*/bin") if p.parent.name.isdigit()]
+    candidates += sorted(versions, key=lambda p: int(p.parent.name), reverse=True)
     if shutil.which("initdb"):
         candidates.append(Path(shutil.which("initdb")).parent)
     for c in candidates:

@@ -1,0 +1,38 @@
+"""A missing prerequisite stops with one sentence that says what to install."""
+
+import pytest
+
+from ecity_cli.infra import InfraError
+from ecity_cli.infra import postgres as pg
+from ecity_cli.infra.kafka import LocalKafka
+
+
+def test_no_java_says_to_install_java_17(monkeypatch, tmp_path):
+    monkeypatch.setenv("PATH", str(tmp_path))  # nothing on it
+    with pytest.raises(InfraError) as caught:
+        LocalKafka(tmp_path / "kafka", jars_dir=tmp_path / "jars").ensure_jars()
+    assert str(caught.value).startswith("Java 17 or newer is needed") and "apt-get install" in str(caught.value)
+
+
+def test_an_old_java_is_named(monkeypatch, tmp_path):
+    fake = tmp_path / "java"
+    fake.write_text('#!/bin/sh\necho \'openjdk version "11.0.2" 2019-01-15\' >&2\n')
+    fake.chmod(0o755)
+    monkeypatch.setenv("PATH", str(tmp_path))
+    with pytest.raises(InfraError, match='Java 17 or newer is needed for Kafka 4, but `java -version` says: openjdk version "11'):
+        LocalKafka(tmp_path / "kafka", jars_dir=tmp_path / "jars").check_java()
+
+
+def test_no_maven_when_the_jars_are_not_cached(monkeypatch, tmp_path):
+    real_java = __import__("shutil").which("java")
+    (tmp_path / "java").symlink_to(real_java)
+    monkeypatch.setenv("PATH", str(tmp_path))
+    with pytest.raises(InfraError, match=r"^Maven is needed once to fetch the Kafka jars .*apt-get install maven"):
+        LocalKafka(tmp_path / "kafka", jars_dir=tmp_path / "jars").ensure_jars()
+
+
+def test_no_postgresql_binaries(monkeypatch, tmp_path):
+    monkeypatch.setenv("PATH", str(tmp_path))
+    monkeypatch.delenv("ECITY_PG_BIN", raising=False)
+    with pytest.raises(InfraError, match=r"^PostgreSQL server binaries \(initdb, pg_ctl\) were not found: install them"):
+        pg._find_bin_dir(debian_root=tmp_path / "nothing-here")
