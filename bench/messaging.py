@@ -27,6 +27,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import asyncpg
+import uvloop
 from aiokafka import AIOKafkaProducer
 from sqlalchemy import Column, MetaData, Table, Text, func, insert, select, text
 
@@ -288,7 +289,7 @@ def achieved_total(rate: int, seconds: float) -> int:
 def main() -> None:
     if len(sys.argv) > 1 and sys.argv[1] == "--writer":
         db, bootstrap, rate, seconds, out = sys.argv[2:7]
-        asyncio.run(write_at_fixed_rate(db, bootstrap, int(rate), float(seconds), out))
+        uvloop.run(write_at_fixed_rate(db, bootstrap, int(rate), float(seconds), out))
         return
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--events", type=int, default=50_000)
@@ -296,7 +297,8 @@ def main() -> None:
     parser.add_argument("--rate", type=int, default=1000)
     parser.add_argument("--seconds", type=float, default=15.0)
     args = parser.parse_args()
-    r = asyncio.run(run(args.events, args.pp_records, args.rate, args.seconds))
+    # uvloop, as the services run under uvicorn[standard].
+    r = uvloop.run(run(args.events, args.pp_records, args.rate, args.seconds))
     out = Path(__file__).with_name("results")
     out.mkdir(exist_ok=True)
     (out / f"messaging-{args.rate}-per-s.json").write_text(json.dumps({"measured_at": datetime.now(UTC).isoformat(), **r}, indent=2) + "\n")
