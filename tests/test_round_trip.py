@@ -56,6 +56,10 @@ def test_citizen_request_reaches_the_gateway_in_another_process_with_its_trace(s
                   and s["attributes"].get("http.route") == "/api/v1/requests"]
     assert len(http_spans) == 1
     trace_id = http_spans[0]["context"]["trace_id"]
+    # The request's SQL is in the same trace (SQLAlchemy instrumentation is active).
+    citizen_spans = spans(services.trace_dir / "citizen-requests.spans.jsonl")
+    assert any(s["attributes"].get("db.system") == "postgresql" and s["context"]["trace_id"] == trace_id
+               for s in citizen_spans)
     consumer_span = _poll(lambda: next((s for s in spans(services.trace_dir / "utilities-gateway.spans.jsonl")
                                         if s["kind"] == "SpanKind.CONSUMER"), None))
     assert consumer_span["context"]["trace_id"] == trace_id

@@ -2,20 +2,35 @@
 
 from pathlib import Path
 
-from ecity_common.runtime import ServiceDefinition, create_service_app
+from budget_ledger.api import router
 from budget_ledger.db import messaging
+from budget_ledger.handlers import make_handlers
+from budget_ledger.seed import seed_demo
 from budget_ledger.settings import Settings
+from ecity_common.messaging.outbox import Outbox
+from ecity_common.runtime import ServiceDefinition, create_service_app
 
 SERVICE_DIR = Path(__file__).resolve().parents[2]
 
 
+async def _seed(app) -> None:
+    if app.state.settings.seed_demo_data:
+        async with app.state.sessions() as session, session.begin():
+            await seed_demo(session, app.state.outbox)
+
+
 def create_app(settings: Settings | None = None):
+    settings = settings or Settings()
     return create_service_app(
         ServiceDefinition(
-            settings=settings or Settings(),
+            settings=settings,
             title="Sumy e-City: budget ledger",
-            description="The programme's append-only budget ledger and its execution reports.",
+            description="The programme's append-only budget ledger and its execution reports: planned against "
+            "financed, per year, budget holder and measure.",
             tables=messaging,
             service_dir=SERVICE_DIR,
+            routers=[router],
+            handlers=make_handlers(Outbox(messaging.outbox, settings)),
+            on_startup=[_seed],
         )
     )

@@ -12,3 +12,8 @@ class Settings(ServiceSettings):
     event_source: str = "/ecity/budget-ledger"
     http_port: int = 8003
     database_url: str = "postgresql+asyncpg://ecity@127.0.0.1:5433/budget_ledger"
+
+    # A closed year whose financed/planned share is under this (per cent) raises an alert.
+    alert_share_percent: str = "50.00"
+    # Load the real programme and the illustrative split of its real totals on start.
+    seed_demo_data: bool = True
