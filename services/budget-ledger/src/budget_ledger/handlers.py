@@ -32,7 +32,8 @@ def make_handlers(outbox: Outbox) -> dict[str, Handler]:
                 kekv=measure.kekv if measure else "3110",
                 amount_kop=asset.cost_kop,
                 entry_date=asset.commissioned_on,
-                document_ref=f"{event.source} {event.type} {event.id}: {asset.asset_kind} {asset.name}"[:200],
+                # Nothing of the event itself (its id) goes in: the same asset must give the same entry.
+                document_ref=f"network-registry {asset.asset_kind} {asset.asset_id}: {asset.name}"[:200],
                 author="network-registry",
             ),
         )
