@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import date
 from typing import Literal
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi import Path as PathParam
-from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse
+from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse, Response
 from pydantic import BaseModel, Field, field_validator
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from budget_ledger import codes, service
+from budget_ledger import charts, codes, open_data, service
 from budget_ledger.db import budget_holders, measures, programmes
 from budget_ledger.domain import EntryDraft, EntryRejected, RecordedEntry
 from budget_ledger.report import execution_report, to_csv, to_html
@@ -155,6 +156,27 @@ async def programme(db: AsyncSession = Depends(session)) -> dict:
             "measures": [dict(m) for m in ms]}
 
 
+@router.get("/reports/execution/chart.{fmt}", tags=["reports"], summary="Planned against financed as a chart (public)",
+            responses={200: {"content": {"image/svg+xml": {}, "image/png": {}}}})
+async def execution_chart(
+    fmt: Literal["svg", "png"],
+    from_year: int = Query(ge=2000, le=2100),
+    to_year: int = Query(ge=2000, le=2100),
+    by: Literal["holder", "year"] = "holder",
+    db: AsyncSession = Depends(session),
+) -> Response:
+    _check_span(from_year, to_year)
+    report = await execution_report(db, from_year, to_year)
+    image = await asyncio.to_thread(charts.execution_chart, report, by, fmt)  # CPU work off the event loop
+    return Response(image, media_type="image/svg+xml" if fmt == "svg" else "image/png")
+
+
+def _check_span(from_year: int, to_year: int) -> None:
+    if to_year < from_year:
+        raise Problem(422, "Invalid request", "to_year is before from_year", type_="validation-error",
+                      errors=[{"field": "to_year", "message": "must not be before from_year"}])
+
+
 @router.get("/reports/execution", tags=["reports"], summary="Planned against financed, per holder and measure (public)",
             responses={200: {"content": {"application/json": {}, "text/csv": {}, "text/html": {}}}})
 async def execution(
@@ -163,14 +185,31 @@ async def execution(
     format: Literal["json", "csv", "html"] = "json",
     db: AsyncSession = Depends(session),
 ):
-    if to_year < from_year:
-        raise Problem(422, "Invalid request", "to_year is before from_year", type_="validation-error",
-                      errors=[{"field": "to_year", "message": "must not be before from_year"}])
+    _check_span(from_year, to_year)
     report = await execution_report(db, from_year, to_year)
     name = f"execution-{from_year}-{to_year}"
     if format == "csv":
         return PlainTextResponse(to_csv(report), media_type="text/csv; charset=utf-8",
                                  headers={"Content-Disposition": f'attachment; filename="{name}.csv"'})
     if format == "html":
-        return HTMLResponse(to_html(report))
+        return HTMLResponse(await asyncio.to_thread(to_html, report))
     return report.as_json()
+
+
+@router.get("/open-data/datapackage.json", tags=["open data"], summary="Fiscal Data Package descriptor (public)")
+async def datapackage(db: AsyncSession = Depends(session)) -> dict:
+    package, _ = await open_data.fiscal_data_package(db)
+    return package
+
+
+@router.get("/open-data/execution.csv", tags=["open data"], summary="The Fiscal Data Package's data (public)")
+async def datapackage_csv(db: AsyncSession = Depends(session)) -> PlainTextResponse:
+    _, text = await open_data.fiscal_data_package(db)
+    return PlainTextResponse(text, media_type="text/csv; charset=utf-8")
+
+
+@router.get("/open-data/fiscal-data-package.zip", tags=["open data"], summary="Descriptor and data in one ZIP (public)")
+async def datapackage_zip(db: AsyncSession = Depends(session)) -> Response:
+    package, text = await open_data.fiscal_data_package(db)
+    return Response(open_data.as_zip(package, text), media_type="application/zip",
+                    headers={"Content-Disposition": 'attachment; filename="sumy-ecity-programme-execution.zip"'})

@@ -191,4 +191,9 @@ def to_html(report: ExecutionReport) -> str:
     def share(line: Line) -> str:
         return ua_share(line.financed_kop, line.planned_kop).replace(" %", f"{NBSP}%")
 
-    return _templates.get_template("execution.html.j2").render(report=report, money=money, share=share)
+    from budget_ledger.charts import execution_chart
+
+    charts = {by: execution_chart(report, by, "svg").decode() for by in ("holder", "year")} if report.holders else {}
+    # The SVG's own XML prologue is dropped to inline it in the page.
+    charts = {by: svg[svg.index("<svg"):] for by, svg in charts.items()}
+    return _templates.get_template("execution.html.j2").render(report=report, money=money, share=share, charts=charts)

@@ -1,0 +1,86 @@
+"""Charts, the open-data package and the execution alerts, through the API."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import zipfile
+from decimal import Decimal
+
+import pytest
+
+from budget_ledger.main import create_app
+from ecity_cli.testing import bearer, running
+from ecity_common.events import CloudEvent
+from sqlalchemy import select
+
+
+@pytest.fixture
+async def ledger(services):
+    settings = services.settings("budget-ledger")
+    app = create_app(settings)
+    async with running(app) as client:
+        client.headers.update(bearer(settings, "finance-officer-1", "finance"))
+        yield client, app
+
+
+async def test_charts_in_svg_and_png_and_in_the_html_report(ledger):
+    client, _ = ledger
+    svg = await client.get("/api/v1/reports/execution/chart.svg", params={"from_year": 2020, "to_year": 2021})
+    assert svg.status_code == 200 and svg.headers["content-type"] == "image/svg+xml"
+    assert "<svg" in svg.text and "Передбачено" in svg.text
+    png = await client.get("/api/v1/reports/execution/chart.png", params={"from_year": 2020, "to_year": 2021, "by": "year"})
+    assert png.headers["content-type"] == "image/png" and png.content.startswith(b"\x89PNG\r\n\x1a\n")
+    html = (await client.get("/api/v1/reports/execution", params={"from_year": 2020, "to_year": 2021, "format": "html"})).text
+    assert html.count("<svg") == 2  # per holder and per year
+    bad = await client.get("/api/v1/reports/execution/chart.gif", params={"from_year": 2020, "to_year": 2021})
+    assert bad.status_code == 422 and bad.headers["content-type"] == "application/problem+json"
+    backwards = await client.get("/api/v1/reports/execution", params={"from_year": 2021, "to_year": 2020})
+    assert backwards.status_code == 422 and backwards.json()["errors"][0]["field"] == "to_year"
+
+
+async def test_the_fiscal_data_package_adds_up_to_the_report(ledger):
+    client, _ = ledger
+    package = (await client.get("/api/v1/open-data/datapackage.json")).json()
+    assert package["profile"] == "fiscal-data-package"
+    assert {m["phase"] for m in package["model"]["measures"].values()} == {"approved", "adjusted", "executed"}
+    dims = package["model"]["dimensions"]
+    assert {dims[d]["classificationType"] for d in ("administrative", "functional", "economic")} == {
+        "administrative", "functional", "economic"}
+    fields = [f["name"] for f in package["resources"][0]["schema"]["fields"]]
+
+    archive = zipfile.ZipFile(io.BytesIO((await client.get("/api/v1/open-data/fiscal-data-package.zip")).content))
+    assert json.loads(archive.read("datapackage.json")) == package
+    rows = list(csv.DictReader(io.StringIO(archive.read("execution.csv").decode())))
+    assert list(rows[0]) == fields
+    # Every source/field the model names exists in the data.
+    sources = {m["source"] for m in package["model"]["measures"].values()}
+    sources |= {a["source"] for d in dims.values() for a in d["attributes"].values()}
+    assert sources <= set(fields)
+    in_2021 = [r for r in rows if r["year"] == "2021"]
+    assert sum(Decimal(r["adjusted"]) for r in in_2021) == Decimal("43545360.00")
+    assert sum(Decimal(r["executed"]) for r in in_2021) == Decimal("8236660.00")
+    # The 2021 plan of measure 02-1 was 27 000,00 adopted, then amended down by 2 000,00.
+    measure = next(r for r in in_2021 if r["measure_code"] == "02-1")
+    assert (measure["approved"], measure["adjusted"]) == ("27000000.00", "25000000.00")
+
+
+async def test_alerts_when_financing_reaches_the_plan_and_when_a_year_closes_under_the_share(ledger):
+    client, app = ledger
+    # 06-1 in 2021: planned 3 000,00, financed 600,00 thousand UAH: financing the rest reaches the plan.
+    rest = {"entry_id": "fin-06-1-rest", "kind": "financing", "holder_code": "06", "measure_code": "06-1", "year": 2021,
+            "fund": "general", "kekv": "3110", "amount_kop": 240_000_000, "entry_date": "2021-12-20", "document_ref": "р. 9"}
+    assert (await client.post("/api/v1/entries", json=rest)).status_code == 201
+    closed = (await client.post("/api/v1/years/2020/close")).json()
+    assert closed["share_percent"] == "17.54" and closed["alert_raised"] is True
+    again = (await client.post("/api/v1/years/2020/close")).json()
+    assert again["already_closed"] is True and again["alert_raised"] is False
+
+    outbox = app.state.outbox._table  # noqa: SLF001 - read what the service staged for Kafka
+    async with app.state.engine.connect() as conn:
+        staged = [CloudEvent.model_validate(p) for p in (await conn.execute(select(outbox.c.payload).order_by(outbox.c.id))).scalars()]
+    alerts = [e.data for e in staged if e.type == "ua.sumy.ecity.budget-ledger.execution-alert.raised.v1"]
+    assert [a["alert"] for a in alerts] == ["financing_reached_plan", "year_closed_under_share"]
+    assert alerts[0]["measure_code"] == "06-1" and alerts[0]["share_percent"] == "100.00"
+    assert alerts[1]["year"] == 2020 and alerts[1]["threshold_percent"] == "50.00"
