@@ -13,7 +13,7 @@ from pydantic import BaseModel, Field, field_validator
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from budget_ledger import charts, codes, open_data, service
+from budget_ledger import charts, codes, imports, open_data, service
 from budget_ledger.db import budget_holders, measures, programmes
 from budget_ledger.domain import EntryDraft, EntryRejected, RecordedEntry
 from budget_ledger.report import execution_report, to_csv, to_html
@@ -213,3 +213,34 @@ async def datapackage_zip(db: AsyncSession = Depends(session)) -> Response:
     package, text = await open_data.fiscal_data_package(db)
     return Response(open_data.as_zip(package, text), media_type="application/zip",
                     headers={"Content-Disposition": 'attachment; filename="sumy-ecity-programme-execution.zip"'})
+
+
+MAX_IMPORT_BYTES = 20 * 1024 * 1024
+
+
+@router.post("/imports", tags=["ledger"], summary="Import plan and financing lines from CSV, all or nothing (role finance)",
+             openapi_extra={"requestBody": {"content": {"text/csv": {"schema": {"type": "string"}}}, "required": True}},
+             responses={422: {"description": "the validation report: every bad row, nothing imported"}})
+async def import_lines(
+    request: Request,
+    batch_id: str = Query(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9._-]+$",
+                          description="names this import; entries get ids import:<batch_id>:<line>:…"),
+    layout: Literal["national", "plain"] = "national",
+    override_reason: str | None = Query(default=None, max_length=1000),
+    who: Principal = Depends(FINANCE),
+    db: AsyncSession = Depends(session),
+) -> dict:
+    body = await request.body()
+    if len(body) > MAX_IMPORT_BYTES:
+        raise Problem(413, "File too large", f"at most {MAX_IMPORT_BYTES // 1024 // 1024} MiB per import")
+    lines, problems = imports.parse(body, layout)
+    result = imports.ImportResult(lines=len(lines), problems=problems)
+    if not problems:
+        await db.begin()
+        result = await imports.apply(db, request.app.state.outbox, lines, batch_id=batch_id, author=who.subject,
+                                     override_reason=override_reason)
+        await (db.rollback() if result.problems else db.commit())
+    if result.problems:
+        raise Problem(422, "Import refused", f"{len(result.problems)} problem(s); nothing was imported",
+                      type_="import-validation", errors=[p.as_error() for p in result.problems])
+    return {"batch_id": batch_id, "lines": result.lines, "entries_posted": result.entries_posted}

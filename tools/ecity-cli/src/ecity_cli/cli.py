@@ -4,16 +4,18 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 import signal
 import sys
 import threading
+from pathlib import Path
 
 import typer
 from rich.console import Console
 from rich.table import Table
 
 from ecity_cli.config import LocalSettings
-from ecity_cli.infra import InfraError, port_open
+from ecity_cli.infra import InfraError, port_open, run_async
 from ecity_cli.local import LocalInfra
 from ecity_cli.services import SERVICES, ServiceProcess, service_env
 
@@ -23,7 +25,9 @@ events_app = typer.Typer(help="Events on Kafka.", no_args_is_help=True)
 dlq_app = typer.Typer(help="Dead letters: messages a consumer could not handle.", no_args_is_help=True)
 app.add_typer(infra_app, name="infra")
 app.add_typer(events_app, name="events")
+budget_app = typer.Typer(help="The budget ledger.", no_args_is_help=True)
 app.add_typer(dlq_app, name="dlq")
+app.add_typer(budget_app, name="budget")
 console = Console()
 
 
@@ -259,6 +263,57 @@ def dlq_replay(
         letters = [d for d in letters if d.consumer_group == group]
     count = asyncio.run(replay_dead_letters(bootstrap, letters))
     console.print(f"replayed {count} dead letter(s)")
+
+
+@budget_app.command("import")
+def budget_import(
+    file: Path = typer.Argument(..., exists=True, dir_okay=False, help="the CSV file"),
+    layout: str = typer.Option("national", help="national (the open budget portal's export) or plain"),
+    batch_id: str = typer.Option(None, help="names the import; default: the file's name"),
+    override_reason: str = typer.Option(None, help="allow financing beyond the plan, and say why"),
+    author: str = typer.Option("ecity-cli", help="who imports (recorded on every entry)"),
+) -> None:
+    """Import plan and financing lines into the budget ledger's database, all or nothing."""
+    from rich.progress import Progress
+
+    from budget_ledger import imports
+    from budget_ledger.settings import Settings
+    from ecity_common.db import make_engine, make_sessions
+    from ecity_common.messaging.outbox import Outbox
+    from budget_ledger.db import messaging
+
+    if layout not in ("national", "plain"):
+        _fail(ValueError("--layout is national or plain"))
+    lines, problems = imports.parse(file.read_bytes(), layout)  # type: ignore[arg-type]
+    settings = Settings()
+
+    async def run() -> imports.ImportResult:
+        engine = make_engine(settings)
+        try:
+            async with make_sessions(engine)() as session:
+                await session.begin()
+                with Progress(console=console) as progress:
+                    task = progress.add_task(f"importing {file.name}", total=len(lines))
+                    result = await imports.apply(
+                        session, Outbox(messaging.outbox, settings), lines,
+                        batch_id=batch_id or re.sub(r"[^A-Za-z0-9._-]", "-", file.stem), author=author,
+                        override_reason=override_reason, on_progress=lambda n: progress.advance(task, n),
+                    )
+                await (session.rollback() if result.problems else session.commit())
+                return result
+        finally:
+            await engine.dispose()
+
+    result = imports.ImportResult(lines=len(lines), problems=problems) if problems else run_async(run)
+    if result.problems:
+        table = Table(title=f"{len(result.problems)} problem(s): nothing was imported")
+        for col in ("line", "column", "problem"):
+            table.add_column(col)
+        for p in result.problems:
+            table.add_row(str(p.row), p.column, p.message)
+        console.print(table)
+        raise typer.Exit(1)
+    console.print(f"imported {result.lines} line(s): {result.entries_posted} new entr(ies)")
 
 
 def _dlq(topic: str) -> str:
