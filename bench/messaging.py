@@ -16,13 +16,11 @@ import argparse
 import asyncio
 import json
 import re
-import shutil
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
-import uuid
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -31,10 +29,7 @@ import uvloop
 from aiokafka import AIOKafkaProducer
 from sqlalchemy import Column, MetaData, Table, Text, func, insert, select, text
 
-from ecity_cli.infra import free_port, repo_root
-from ecity_cli.infra.kafka import LocalKafka
-from ecity_cli.infra.postgres import LocalPostgres
-from ecity_cli.local import LocalInfra
+from common import bench_infra, save
 from ecity_common.db import make_engine, make_sessions
 from ecity_common.events import CloudEvent
 from ecity_common.events.payloads.citizen_requests import CitizenRequestSubmitted
@@ -68,7 +63,7 @@ def record_size(settings: ServiceSettings) -> int:
     return len(event.kafka_value()) + sum(len(k) + len(v) for k, v in event.kafka_headers())
 
 
-def producer_performance(kafka: LocalKafka, topic: str, records: int, size: int) -> float:
+def producer_performance(kafka, topic: str, records: int, size: int) -> float:
     out = subprocess.run(
         [
             "java", "-Xmx512m", "-cp", f"{kafka.jars_dir}/*",
@@ -241,14 +236,7 @@ async def latency(engine, tables, effects, settings, rate: int, seconds: float) 
 
 
 async def run(events: int, pp_records: int, rate: int, seconds: float) -> dict:
-    state = repo_root() / ".state" / "bench"
-    kafka = LocalKafka(state / "kafka", port=free_port(), controller_port=free_port())
-    postgres = LocalPostgres(state, port=free_port())
-    kafka.stop()
-    postgres.destroy()
-    shutil.rmtree(state, ignore_errors=True)
-    LocalInfra(kafka=kafka, postgres=postgres).up()
-    try:
+    with bench_infra("messaging") as (kafka, postgres):
         postgres.create_databases(["bench"])
         settings = ServiceSettings(service_name="citizen-requests", event_source="/ecity/citizen-requests",
                                    database_url=postgres.database_url("bench"),
@@ -274,12 +262,9 @@ async def run(events: int, pp_records: int, rate: int, seconds: float) -> dict:
         await engine.dispose()
         return {
             "record_bytes": size, "events": events, "producer_performance_per_s": pp, "relay_per_s": relay,
-            "relay_ratio": relay / pp, "consumer_bare_per_s": consumer_bare, "consumer_per_s": consumer, "latency_rate": rate, "latency_achieved_rate": achieved,
-            "latency_p50_ms": p50, "latency_p99_ms": p99,
+            "relay_ratio": relay / pp, "consumer_bare_per_s": consumer_bare, "consumer_per_s": consumer,
+            "latency_rate": rate, "latency_achieved_rate": achieved, "latency_p50_ms": p50, "latency_p99_ms": p99,
         }
-    finally:
-        kafka.stop()
-        postgres.destroy()
 
 
 def achieved_total(rate: int, seconds: float) -> int:
@@ -299,9 +284,7 @@ def main() -> None:
     args = parser.parse_args()
     # uvloop, as the services run under uvicorn[standard].
     r = uvloop.run(run(args.events, args.pp_records, args.rate, args.seconds))
-    out = Path(__file__).with_name("results")
-    out.mkdir(exist_ok=True)
-    (out / f"messaging-{args.rate}-per-s.json").write_text(json.dumps({"measured_at": datetime.now(UTC).isoformat(), **r}, indent=2) + "\n")
+    save(f"messaging-{args.rate}-per-s", r)
     print(f"""
 | measure | result | target |
 |---|---|---|

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import asdict, dataclass, replace
+from dataclasses import dataclass, fields, replace
 from datetime import date
 from typing import Literal
 
@@ -71,9 +71,13 @@ class EntryDraft:
     override_reason: str | None = None
 
     def content(self) -> dict:
-        data = asdict(self)
+        # Flat fields only, so a plain dict beats dataclasses.asdict's deep copy (a hot path).
+        data = {name: getattr(self, name) for name in _DRAFT_FIELDS}
         data["entry_date"] = self.entry_date.isoformat()
         return data
+
+
+_DRAFT_FIELDS = tuple(f.name for f in fields(EntryDraft))
 
 
 @dataclass(frozen=True)

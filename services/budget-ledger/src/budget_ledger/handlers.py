@@ -8,34 +8,40 @@ from budget_ledger import service
 from budget_ledger.domain import EntryDraft
 from ecity_common.events import CloudEvent
 from ecity_common.events.payloads.network_registry import NetworkAssetCommissioned
-from ecity_common.messaging.consumer import Handler
+from ecity_common.messaging.consumer import BatchHandler, Handler
 from ecity_common.messaging.outbox import Outbox
+
+# When the registry's event does not carry them, the measure's own codes apply.
+_DEFAULT_KEKV, _DEFAULT_FUND = "3110", "general"
+
+
+def expenditure_for(asset: NetworkAssetCommissioned, kekv: str, fund: str) -> EntryDraft:
+    """An asset commissioned on the МТКМ is an expenditure against the measure that paid for it.
+    The entry id comes from the asset, so a second event for the same asset (not only a
+    redelivery of the same event) records the expenditure once."""
+    return EntryDraft(
+        entry_id=f"network-asset-{asset.asset_id}-commissioned",
+        kind="expenditure",
+        holder_code=asset.holder_code,
+        measure_code=asset.measure_code,
+        year=asset.commissioned_on.year,
+        fund=fund,
+        kekv=kekv,
+        amount_kop=asset.cost_kop,
+        entry_date=asset.commissioned_on,
+        # Nothing of the event itself (its id) goes in: the same asset must give the same entry.
+        document_ref=f"network-registry {asset.asset_kind} {asset.asset_id}: {asset.name}"[:200],
+        author="network-registry",
+    )
 
 
 def make_handlers(outbox: Outbox) -> dict[str, Handler]:
-    async def on_asset_commissioned(session: AsyncSession, event: CloudEvent, asset: NetworkAssetCommissioned) -> None:
-        """An asset commissioned on the МТКМ is an expenditure against the measure that paid for it.
+    async def on_assets_commissioned(session: AsyncSession, events: list[tuple[CloudEvent, NetworkAssetCommissioned]]) -> None:
+        measures = {code: await service.find_measure(session, code) for code in {a.measure_code for _, a in events}}
+        drafts = []
+        for _, asset in events:
+            m = measures[asset.measure_code]
+            drafts.append(expenditure_for(asset, m.kekv if m else _DEFAULT_KEKV, m.fund if m else _DEFAULT_FUND))
+        await service.post_entries(session, outbox, drafts)
 
-        The entry id comes from the asset, so even a second event for the same asset (not only a
-        redelivery of the same event) records the expenditure once."""
-        measure = await service.find_measure(session, asset.measure_code)
-        await service.post_entry(
-            session,
-            outbox,
-            EntryDraft(
-                entry_id=f"network-asset-{asset.asset_id}-commissioned",
-                kind="expenditure",
-                holder_code=asset.holder_code,
-                measure_code=asset.measure_code,
-                year=asset.commissioned_on.year,
-                fund=measure.fund if measure else "general",
-                kekv=measure.kekv if measure else "3110",
-                amount_kop=asset.cost_kop,
-                entry_date=asset.commissioned_on,
-                # Nothing of the event itself (its id) goes in: the same asset must give the same entry.
-                document_ref=f"network-registry {asset.asset_kind} {asset.asset_id}: {asset.name}"[:200],
-                author="network-registry",
-            ),
-        )
-
-    return {"ua.sumy.ecity.network-registry.asset.commissioned.v1": on_asset_commissioned}
+    return {"ua.sumy.ecity.network-registry.asset.commissioned.v1": BatchHandler(on_assets_commissioned)}

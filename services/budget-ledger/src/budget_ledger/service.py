@@ -4,6 +4,7 @@ one; the event consumer already has one), so a posting, its balance and its even
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -92,94 +93,144 @@ async def balance_of(session: AsyncSession, measure_code: str, year: int) -> Bal
     return Balance(row.planned_kop, row.financed_kop, row.spent_kop) if row else Balance()
 
 
-async def post_entry(
-    session: AsyncSession, outbox: Outbox, request: EntryDraft | ReversalRequest
-) -> Posted:
+async def post_entry(session: AsyncSession, outbox: Outbox, request: EntryDraft | ReversalRequest) -> Posted:
+    return (await post_entries(session, outbox, [request]))[0]
+
+
+async def post_entries(
+    session: AsyncSession, outbox: Outbox, requests: Sequence[EntryDraft | ReversalRequest]
+) -> list[Posted]:
+    """Post entries in order, all or none: the first that breaks a rule raises and nothing of the
+    call is written. Everything the rules need is read in a few statements, the chain and the
+    balances are advanced in memory, and the entries, balances and events are written in bulk."""
     await session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _CHAIN_LOCK})
+    book = await _Book.load(session, requests)
+    posted = [book.post(request) for request in requests]
+    await book.write(session, outbox)
+    return posted
 
-    original = None
-    if isinstance(request, ReversalRequest):
-        original = await find_entry(session, request.reverses)
-        if original is None:
-            raise EntryRejected("reverses", f"no entry {request.reverses!r} to reverse")
-        draft = reversal_of(
-            original,
-            entry_id=request.entry_id,
-            entry_date=request.entry_date,
-            document_ref=request.document_ref,
-            author=request.author,
+
+class _Book:
+    """The slice of the ledger a call touches, held in memory while the chain lock is held."""
+
+    def __init__(self, head: tuple[int, str], entries: dict[str, RecordedEntry], reversed_ids: set[str],
+                 measures: dict[str, Measure], balances: dict[tuple[str, int], Balance]) -> None:
+        self.seq, self.hash = head
+        self.entries = entries
+        self.reversed_ids = reversed_ids
+        self.measures = measures
+        self.balances = balances
+        self.new: list[RecordedEntry] = []
+        self.contents: dict[int, dict] = {}
+        self.alerts: list[ExecutionAlertRaised] = []
+
+    @classmethod
+    async def load(cls, session: AsyncSession, requests: Sequence[EntryDraft | ReversalRequest]) -> _Book:
+        ids = {r.entry_id for r in requests} | {r.reverses for r in requests if isinstance(r, ReversalRequest)}
+        rows = (await session.execute(select(ledger_entries).where(ledger_entries.c.entry_id.in_(ids)))).all() if ids else []
+        entries = {row.entry_id: _recorded(row) for row in rows}
+        reversed_ids = set(
+            (await session.execute(select(ledger_entries.c.reverses).where(ledger_entries.c.reverses.in_(ids)))).scalars()
+        ) if ids else set()
+        all_measures = {
+            r.code: Measure(r.code, r.number, r.name_uk, r.holder_code, r.tpkvkmb, r.kfkvk, r.kekv, r.fund)
+            for r in await session.execute(select(measures))
+        }
+        keys = {(r.measure_code, r.year) for r in requests if isinstance(r, EntryDraft)}
+        keys |= {(e.draft.measure_code, e.draft.year) for e in entries.values()}
+        found: dict[tuple[str, int], Balance] = {}
+        if keys:
+            codes_ = {k[0] for k in keys}
+            for r in await session.execute(select(balances).where(balances.c.measure_code.in_(codes_))):
+                found[(r.measure_code, r.year)] = Balance(r.planned_kop, r.financed_kop, r.spent_kop)
+        last = (await session.execute(
+            select(ledger_entries.c.seq, ledger_entries.c.hash).order_by(ledger_entries.c.seq.desc()).limit(1)
+        )).first()
+        return cls((last.seq, last.hash) if last else (0, GENESIS_HASH), entries, reversed_ids, all_measures, found)
+
+    def post(self, request: EntryDraft | ReversalRequest) -> Posted:
+        original = None
+        if isinstance(request, ReversalRequest):
+            original = self.entries.get(request.reverses)
+            if original is None:
+                raise EntryRejected("reverses", f"no entry {request.reverses!r} to reverse")
+            draft = reversal_of(original, entry_id=request.entry_id, entry_date=request.entry_date,
+                                document_ref=request.document_ref, author=request.author)
+        else:
+            draft = request
+        existing = self.entries.get(draft.entry_id)
+        if existing is not None:
+            if existing.draft == draft:
+                return Posted(existing, created=False)
+            raise EntryConflict("entry_id", f"entry {draft.entry_id!r} is already recorded with other content")
+        check_draft(draft, self.measures.get(draft.measure_code))
+        if original is not None and original.draft.entry_id in self.reversed_ids:
+            raise EntryConflict("reverses", f"entry {original.draft.entry_id!r} was already reversed")
+        effect = effect_of(draft, original)
+        balance = self.balances.setdefault((draft.measure_code, draft.year), Balance())
+        check_financing(balance, effect, draft)
+
+        financed_before = balance.financed
+        balance.apply(effect)
+        self.seq += 1
+        content = draft.content()
+        entry = RecordedEntry(seq=self.seq, draft=draft, effect=effect, prev_hash=self.hash,
+                              hash=chain_hash(self.hash, content))
+        self.contents[entry.seq] = content
+        self.hash = entry.hash
+        self.entries[draft.entry_id] = entry
+        if original is not None:
+            self.reversed_ids.add(original.draft.entry_id)
+        self.new.append(entry)
+        if effect.financed > 0 and financed_before < balance.planned <= balance.financed:
+            self.alerts.append(ExecutionAlertRaised(
+                alert="financing_reached_plan", year=draft.year, measure_code=draft.measure_code,
+                holder_code=draft.holder_code, planned_kop=balance.planned, financed_kop=balance.financed,
+                share_percent=str(share_percent(balance.financed, balance.planned)),
+            ))
+        return Posted(entry, created=True)
+
+    async def write(self, session: AsyncSession, outbox: Outbox) -> None:
+        if not self.new:
+            return
+        rows = []
+        deltas: dict[tuple[str, int], list[int]] = {}
+        for e in self.new:
+            content = self.contents[e.seq]
+            rows.append({**content, "entry_date": e.draft.entry_date, "seq": e.seq, "plan_delta_kop": e.effect.plan,
+                         "financed_delta_kop": e.effect.financed, "spent_delta_kop": e.effect.spent,
+                         "content": content, "prev_hash": e.prev_hash, "hash": e.hash})
+            d = deltas.setdefault((e.draft.measure_code, e.draft.year), [0, 0, 0])
+            d[0] += e.effect.plan
+            d[1] += e.effect.financed
+            d[2] += e.effect.spent
+        await session.execute(insert(ledger_entries), rows)
+        upsert = insert(balances).values(
+            [{"measure_code": m, "year": y, "planned_kop": p, "financed_kop": f, "spent_kop": s}
+             for (m, y), (p, f, s) in deltas.items()]
         )
-    else:
-        draft = request
-
-    existing = await find_entry(session, draft.entry_id)
-    if existing is not None:
-        if existing.draft == draft:
-            return Posted(existing, created=False)
-        raise EntryConflict("entry_id", f"entry {draft.entry_id!r} is already recorded with other content")
-
-    measure = await find_measure(session, draft.measure_code)
-    check_draft(draft, measure)
-    if original is not None:
-        already = await session.scalar(select(ledger_entries.c.entry_id).where(ledger_entries.c.reverses == original.draft.entry_id))
-        if already is not None:
-            raise EntryConflict("reverses", f"entry {original.draft.entry_id!r} was already reversed by {already!r}")
-    effect = effect_of(draft, original)
-    balance = await balance_of(session, draft.measure_code, draft.year)
-    check_financing(balance, effect, draft)
-
-    last = (await session.execute(select(ledger_entries.c.seq, ledger_entries.c.hash).order_by(ledger_entries.c.seq.desc()).limit(1))).first()
-    seq, prev_hash = (last.seq + 1, last.hash) if last else (1, GENESIS_HASH)
-    content = draft.content()
-    entry = RecordedEntry(seq=seq, draft=draft, effect=effect, prev_hash=prev_hash, hash=chain_hash(prev_hash, content))
-    await session.execute(
-        insert(ledger_entries).values(
-            seq=seq,
-            **{k: v for k, v in content.items() if k != "entry_date"},
-            entry_date=draft.entry_date,
-            plan_delta_kop=effect.plan,
-            financed_delta_kop=effect.financed,
-            spent_delta_kop=effect.spent,
-            content=content,
-            prev_hash=prev_hash,
-            hash=entry.hash,
-        )
-    )
-    await session.execute(
-        insert(balances)
-        .values(measure_code=draft.measure_code, year=draft.year, planned_kop=effect.plan,
-                financed_kop=effect.financed, spent_kop=effect.spent)
-        .on_conflict_do_update(
+        await session.execute(upsert.on_conflict_do_update(
             index_elements=["measure_code", "year"],
             set_={
-                "planned_kop": balances.c.planned_kop + effect.plan,
-                "financed_kop": balances.c.financed_kop + effect.financed,
-                "spent_kop": balances.c.spent_kop + effect.spent,
+                "planned_kop": balances.c.planned_kop + upsert.excluded.planned_kop,
+                "financed_kop": balances.c.financed_kop + upsert.excluded.financed_kop,
+                "spent_kop": balances.c.spent_kop + upsert.excluded.spent_kop,
             },
-        )
+        ))
+        events = [(_recorded_event(e), e.draft.measure_code) for e in self.new]
+        events += [(a, a.measure_code) for a in self.alerts]
+        await outbox.add_many(session, events)
+        self.new, self.alerts, self.contents = [], [], {}
+
+
+def _recorded_event(e: RecordedEntry) -> LedgerEntryRecorded:
+    d = e.draft
+    return LedgerEntryRecorded(
+        entry_id=d.entry_id, seq=e.seq, kind=d.kind, holder_code=d.holder_code, measure_code=d.measure_code,
+        year=d.year, fund=d.fund, kekv=d.kekv, amount_kop=d.amount_kop, plan_delta_kop=e.effect.plan,
+        financed_delta_kop=e.effect.financed, spent_delta_kop=e.effect.spent, entry_date=d.entry_date,
+        reverses=d.reverses, hash=e.hash,
     )
-    await outbox.add(
-        session,
-        LedgerEntryRecorded(
-            entry_id=draft.entry_id, seq=seq, kind=draft.kind, holder_code=draft.holder_code,
-            measure_code=draft.measure_code, year=draft.year, fund=draft.fund, kekv=draft.kekv,
-            amount_kop=draft.amount_kop, plan_delta_kop=effect.plan, financed_delta_kop=effect.financed,
-            spent_delta_kop=effect.spent, entry_date=draft.entry_date, reverses=draft.reverses, hash=entry.hash,
-        ),
-        aggregate_id=draft.measure_code,
-    )
-    after = Balance(balance.planned + effect.plan, balance.financed + effect.financed, balance.spent + effect.spent)
-    if effect.financed > 0 and after.planned > 0 and balance.financed < balance.planned <= after.financed:
-        await outbox.add(
-            session,
-            ExecutionAlertRaised(
-                alert="financing_reached_plan", year=draft.year, measure_code=draft.measure_code,
-                holder_code=draft.holder_code, planned_kop=after.planned, financed_kop=after.financed,
-                share_percent=str(share_percent(after.financed, after.planned)),
-            ),
-            aggregate_id=draft.measure_code,
-        )
-    return Posted(entry, created=True)
 
 
 @dataclass(frozen=True)

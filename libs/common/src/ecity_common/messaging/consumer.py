@@ -33,7 +33,18 @@ from ecity_common.settings import ServiceSettings
 log = logging.getLogger(__name__)
 tracer = trace.get_tracer(__name__)
 
-Handler = Callable[[AsyncSession, CloudEvent, BaseModel], Awaitable[None]]
+EventHandler = Callable[[AsyncSession, CloudEvent, BaseModel], Awaitable[None]]
+
+
+@dataclass(frozen=True)
+class BatchHandler:
+    """Handles a run of events of one type at once, in offset order, in the consumer's transaction:
+    for handlers that write in bulk. On the record-by-record path it gets one event at a time."""
+
+    handle: Callable[[AsyncSession, list[tuple[CloudEvent, BaseModel]]], Awaitable[None]]
+
+
+Handler = EventHandler | BatchHandler
 
 
 @dataclass
@@ -220,8 +231,15 @@ class EventConsumer:
                 .returning(self._inbox.c.source, self._inbox.c.event_id)
             )
             fresh = {tuple(row) for row in inserted}
+            run: list[_Delivery] = []  # consecutive deliveries for the same batch handler
             for key, d in todo.items():
                 if key not in fresh:
+                    continue
+                if run and (run[0].handler is not d.handler):
+                    await self._run_batch(session, run)
+                    run = []
+                if isinstance(d.handler, BatchHandler):
+                    run.append(d)
                     continue
                 with self._span(d) as span:
                     try:
@@ -229,12 +247,28 @@ class EventConsumer:
                     except Exception as exc:
                         span.record_exception(exc)
                         raise _HandlerFailed from exc
+            if run:
+                await self._run_batch(session, run)
         duplicates = len(deliveries) - len(dead) - len(fresh) - sum(1 for d in deliveries if d.event and not d.handler and not d.error)
         self.stats.duplicates += duplicates
         self.stats.handled += len(fresh)
         if duplicates:
             log.info("duplicate event(s) skipped", extra={"count": duplicates})
         return dead
+
+    async def _run_batch(self, session: AsyncSession, run: list[_Delivery]) -> None:
+        links = [trace.Link(trace.get_current_span(propagate.extract({"traceparent": d.event.traceparent})).get_span_context())
+                 for d in run if d.event.traceparent]
+        with tracer.start_as_current_span(
+            f"{run[0].record.topic} process batch", kind=SpanKind.CONSUMER, links=links,
+            attributes={"messaging.system": "kafka", "messaging.batch.message_count": len(run),
+                        "cloudevents.event_type": run[0].event.type},
+        ) as span:
+            try:
+                await run[0].handler.handle(session, [(d.event, d.payload) for d in run])
+            except Exception as exc:
+                span.record_exception(exc)
+                raise _HandlerFailed from exc
 
     async def _apply_one_by_one(self, deliveries: list[_Delivery]) -> list[tuple[ConsumerRecord, str]]:
         dead: list[tuple[ConsumerRecord, str]] = []
@@ -265,7 +299,10 @@ class EventConsumer:
                         self.stats.duplicates += 1
                         log.info("duplicate event(s) skipped", extra={"event_id": d.event.id})
                         return None
-                    await d.handler(session, d.event, d.payload)
+                    if isinstance(d.handler, BatchHandler):
+                        await d.handler.handle(session, [(d.event, d.payload)])
+                    else:
+                        await d.handler(session, d.event, d.payload)
                 self.stats.handled += 1
                 return None
             except Exception as exc:  # noqa: BLE001 - any handler failure counts against the budget

@@ -68,3 +68,10 @@ class Outbox:
         event, row = self.stage(payload, aggregate_id=aggregate_id, subject=subject, time=time)
         await session.execute(self._insert, row)
         return event
+
+    async def add_many(self, session: AsyncSession, events: list[tuple[BaseModel, str]]) -> list[CloudEvent]:
+        """Stage several events, each with its aggregate id, in one statement."""
+        staged = [self.stage(payload, aggregate_id=aggregate_id) for payload, aggregate_id in events]
+        if staged:
+            await session.execute(self._insert, [row for _, row in staged])
+        return [event for event, _ in staged]
