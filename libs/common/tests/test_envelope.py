@@ -42,3 +42,23 @@ def test_records_that_are_not_cloudevents_are_refused_with_the_reason(headers, v
 def test_a_time_without_zone_is_refused():
     with pytest.raises(ValueError, match="time zone"):
         CloudEvent(source="/x", type="t", time=datetime(2026, 1, 1))
+
+
+def test_the_outbox_row_is_exactly_the_validated_envelope():
+    """Outbox.stage builds the row without re-validating; it must equal what validation gives."""
+    import json
+
+    from sqlalchemy import MetaData
+
+    from ecity_cli.testing import submitted
+    from ecity_common.messaging.outbox import Outbox
+    from ecity_common.messaging.tables import messaging_tables
+    from ecity_common.settings import ServiceSettings
+
+    outbox = Outbox(messaging_tables(MetaData()).outbox, ServiceSettings(event_source="/ecity/citizen-requests"))
+    event, row = outbox.stage(submitted("r-1"), aggregate_id="r-1")
+    stored = json.loads(json.dumps(row["payload"]))  # as JSONB gives it back
+    assert CloudEvent.model_validate(stored).model_dump(mode="json") == stored
+    assert CloudEvent.model_validate(stored) == CloudEvent.model_validate(event.model_dump())
+    assert row["type"] == event.type == "ua.sumy.ecity.citizen-requests.request.submitted.v1"
+    assert row["aggregate_type"] == "citizen_request" and row["aggregate_id"] == "r-1" == event.subject

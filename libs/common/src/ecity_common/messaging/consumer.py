@@ -90,6 +90,11 @@ class EventConsumer:
         self._consumer: AIOKafkaConsumer | None = None
         self._stopping = asyncio.Event()
         self._offset_commit: asyncio.Task | None = None
+        self._inbox_insert_returning = (
+            insert(inbox)
+            .on_conflict_do_nothing(index_elements=["source", "event_id"])
+            .returning(inbox.c.source, inbox.c.event_id)
+        )
         self.stats = ConsumerStats()
 
     @property
@@ -224,11 +229,10 @@ class EventConsumer:
         if not todo:
             return dead
         async with self._sessions() as session, session.begin():
+            # executemany with RETURNING: one cached statement, sent in multi-row pages by
+            # SQLAlchemy's "insertmanyvalues", rather than a new 500-row VALUES to compile per poll.
             inserted = await session.execute(
-                insert(self._inbox)
-                .values([self._inbox_row(d) for d in todo.values()])
-                .on_conflict_do_nothing(index_elements=["source", "event_id"])
-                .returning(self._inbox.c.source, self._inbox.c.event_id)
+                self._inbox_insert_returning, [self._inbox_row(d) for d in todo.values()]
             )
             fresh = {tuple(row) for row in inserted}
             run: list[_Delivery] = []  # consecutive deliveries for the same batch handler
