@@ -95,7 +95,7 @@ async def via_api(settings: Settings, postgres, kafka, count: int, clients: int 
             while queue:
                 i = queue.pop()
                 answer = await http.post("/api/v1/entries", headers=headers, json={
-                    "entry_id": f"api-{i}", "kind": "expenditure", "holder_code": "02", "measure_code": "02-1",
+                    "entry_id": f"api-{clients}-{i}", "kind": "expenditure", "holder_code": "02", "measure_code": "02-1",
                     "year": 2021, "fund": "special", "kekv": "3110", "amount_kop": 1000 + i,
                     "entry_date": "2021-06-01", "document_ref": f"bench {i}"})
                 assert answer.status_code == 201, answer.text

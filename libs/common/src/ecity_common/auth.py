@@ -8,6 +8,7 @@ random and long, so a slow hash adds nothing), looked up by its id and compared 
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import hmac
 import secrets
@@ -37,6 +38,10 @@ class JwtVerifier:
         self._audience = settings.jwt_audience
         self._secret = settings.jwt_secret.get_secret_value()
         self._jwks = jwt.PyJWKClient(settings.jwt_jwks_url, cache_keys=True) if settings.jwt_jwks_url else None
+
+    @property
+    def fetches_keys(self) -> bool:
+        return self._jwks is not None
 
     def verify(self, token: str) -> Principal:
         try:
@@ -77,19 +82,23 @@ def mint_token(
     return jwt.encode(body, settings.jwt_secret.get_secret_value(), algorithm="HS256")
 
 
-def bearer_principal(request: Request) -> Principal:
+async def bearer_principal(request: Request) -> Principal:
+    # async on purpose: FastAPI runs a sync dependency in a thread pool, which costs more than
+    # an HS256 check; only a JWKS verifier (which may fetch keys over HTTP) goes to a thread.
     header = request.headers.get("authorization", "")
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token:
         raise Problem(401, "Authentication required", "Send 'Authorization: Bearer <JWT>'.", headers={"WWW-Authenticate": "Bearer"})
     verifier: JwtVerifier = request.app.state.jwt
+    if verifier.fetches_keys:
+        return await asyncio.to_thread(verifier.verify, token.strip())
     return verifier.verify(token.strip())
 
 
 def require_role(*roles: str):
     """A FastAPI dependency: the caller must hold at least one of `roles`."""
 
-    def dependency(principal: Principal = Depends(bearer_principal)) -> Principal:
+    async def dependency(principal: Principal = Depends(bearer_principal)) -> Principal:
         if roles and not principal.roles.intersection(roles):
             raise Problem(403, "Forbidden", f"This needs one of the roles: {', '.join(roles)}.")
         return principal
