@@ -34,6 +34,7 @@ contracts: .venv/.synced
 
 bench: setup
 	.venv/bin/python bench/messaging.py
+	.venv/bin/python bench/budget.py
 
 clean:
 	-.venv/bin/ecity infra down
