@@ -155,3 +155,33 @@ async def test_the_database_refuses_update_and_delete_and_verify_names_a_tampere
         await conn.close()
     check = (await client.get("/api/v1/ledger/verify")).json()
     assert check == {"intact": False, "entries_checked": 6, "first_broken_entry": tampered}
+
+
+async def test_holders_and_measures_are_added_with_their_codes_checked(ledger):
+    client, _ = ledger
+    holder = {"code": "10", "name_uk": "Департамент забезпечення ресурсних платежів СМР", "name_en": "Resource payments",
+              "kpkvkmb": "1017520", "edrpou": "32855961"}
+    assert (await client.post("/api/v1/budget-holders", json=holder)).status_code == 201
+    assert (await client.post("/api/v1/budget-holders", json=holder)).status_code == 200  # the same again
+    changed = await client.post("/api/v1/budget-holders", json={**holder, "name_en": "other"})
+    assert changed.status_code == 409 and changed.json()["errors"][0]["field"] == "code"
+    for bad, field, rule in [
+        ({"edrpou": "32855962"}, "edrpou", "check digit"),
+        ({"kpkvkmb": "0217520"}, "kpkvkmb", "must start with the holder's code 11"),
+        ({"kpkvkmb": "101752"}, "kpkvkmb", "7 digits"),
+        ({"code": "1"}, "holder_code", "2 digits"),
+    ]:
+        answer = await client.post("/api/v1/budget-holders", json={**holder, "code": "11", "kpkvkmb": "1117520", **bad})
+        assert answer.status_code == 422, answer.text
+        assert answer.json()["errors"][0]["field"] == field and rule in answer.json()["errors"][0]["message"]
+
+    measure = {"code": "10-1", "number": "1", "name_uk": "Захід", "name_en": "Measure", "holder_code": "10",
+               "tpkvkmb": "7520", "kfkvk": "0460", "kekv": "2240", "fund": "general"}
+    assert (await client.post("/api/v1/measures", json=measure)).status_code == 201
+    for bad, field in [({"tpkvkmb": "7530"}, "tpkvkmb"), ({"kfkvk": "46"}, "kfkvk"), ({"kekv": "2299"}, "kekv"),
+                       ({"holder_code": "77"}, "holder_code")]:
+        answer = await client.post("/api/v1/measures", json={**measure, "code": "10-2", **bad})
+        assert answer.status_code == 422 and answer.json()["errors"][0]["field"] == field, answer.text
+    # The new measure takes entries at once.
+    entry = {**_entry("fin-10-1"), "holder_code": "10", "measure_code": "10-1", "kind": "appropriation"}
+    assert (await client.post("/api/v1/entries", json=entry)).status_code == 201

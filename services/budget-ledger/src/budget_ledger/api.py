@@ -13,7 +13,7 @@ from pydantic import BaseModel, Field, field_validator
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from budget_ledger import charts, codes, imports, open_data, service
+from budget_ledger import charts, codes, imports, open_data, service, structure
 from budget_ledger.db import budget_holders, measures, programmes
 from budget_ledger.domain import EntryDraft, EntryRejected, RecordedEntry
 from budget_ledger.report import execution_report, to_csv, to_html
@@ -244,3 +244,46 @@ async def import_lines(
         raise Problem(422, "Import refused", f"{len(result.problems)} problem(s); nothing was imported",
                       type_="import-validation", errors=[p.as_error() for p in result.problems])
     return {"batch_id": batch_id, "lines": result.lines, "entries_posted": result.entries_posted}
+
+
+class HolderIn(BaseModel):
+    code: str = Field(description="2-digit code of the budget holder", examples=["02"])
+    name_uk: str = Field(min_length=1, max_length=300)
+    name_en: str = Field(min_length=1, max_length=300)
+    is_main: bool = False
+    kpkvkmb: str = Field(description="7 digits: holder code, executor, ТПКВКМБ", examples=["0217520"])
+    edrpou: str = Field(description="8 digits with its check digit")
+
+
+class MeasureIn(BaseModel):
+    code: str = Field(min_length=1, max_length=32, pattern=r"^[A-Za-z0-9.-]+$", examples=["02-3"])
+    number: str = Field(min_length=1, max_length=16)
+    name_uk: str = Field(min_length=1, max_length=500)
+    name_en: str = Field(min_length=1, max_length=500)
+    holder_code: str
+    tpkvkmb: str
+    kfkvk: str
+    kekv: str
+    fund: Literal["general", "special"]
+
+
+async def _structure(db: AsyncSession, add) -> JSONResponse:
+    try:
+        async with db.begin():
+            created = await add()
+    except codes.CodeError as exc:
+        raise Problem(422, "Invalid code", exc.message, type_="validation-error",
+                      errors=[{"field": exc.field, "message": exc.message}]) from exc
+    except EntryRejected as exc:
+        raise _rejected(exc) from exc
+    return JSONResponse({"created": created}, status_code=201 if created else 200)
+
+
+@router.post("/budget-holders", tags=["programme"], status_code=201, summary="Add a budget holder (role finance)")
+async def add_holder(body: HolderIn, _: Principal = Depends(FINANCE), db: AsyncSession = Depends(session)) -> JSONResponse:
+    return await _structure(db, lambda: structure.add_holder(db, structure.BudgetHolder(**body.model_dump())))
+
+
+@router.post("/measures", tags=["programme"], status_code=201, summary="Add a measure of the programme (role finance)")
+async def add_measure(body: MeasureIn, _: Principal = Depends(FINANCE), db: AsyncSession = Depends(session)) -> JSONResponse:
+    return await _structure(db, lambda: structure.add_measure(db, structure.MeasureSpec(**body.model_dump())))

@@ -18,10 +18,11 @@ from datetime import date
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from budget_ledger.db import budget_holders, measures, programmes
+from budget_ledger.db import programmes
 from budget_ledger.domain import EntryDraft
 from budget_ledger.money import kop_from_thousands
 from budget_ledger.service import post_entry
+from budget_ledger.structure import BudgetHolder, MeasureSpec, add_holder, add_measure
 from ecity_common.messaging.outbox import Outbox
 
 PROGRAMME = {
@@ -98,16 +99,14 @@ def demo_entries() -> list[EntryDraft]:
 
 
 async def seed_structure(session: AsyncSession) -> None:
+    """Through the same checks as the API: the seed's codes are validated too."""
     await session.execute(insert(programmes).values(PROGRAMME).on_conflict_do_nothing())
     for holder in HOLDERS:
-        await session.execute(insert(budget_holders).values(**holder, programme_code=PROGRAMME["code"]).on_conflict_do_nothing())
+        await add_holder(session, BudgetHolder(**holder))
     for code, number, holder, name_uk, name_en, kekv, fund in MEASURES:
-        await session.execute(
-            insert(measures)
-            .values(code=code, number=number, holder_code=holder, name_uk=name_uk, name_en=name_en,
-                    tpkvkmb="7520", kfkvk="0460", kekv=kekv, fund=fund, illustrative=True)
-            .on_conflict_do_nothing()
-        )
+        await add_measure(session, MeasureSpec(code=code, number=number, holder_code=holder, name_uk=name_uk,
+                                               name_en=name_en, tpkvkmb="7520", kfkvk="0460", kekv=kekv, fund=fund,
+                                               illustrative=True))
 
 
 async def seed_demo(session: AsyncSession, outbox: Outbox) -> int:
