@@ -84,3 +84,16 @@ async def test_alerts_when_financing_reaches_the_plan_and_when_a_year_closes_und
     assert [a["alert"] for a in alerts] == ["financing_reached_plan", "year_closed_under_share"]
     assert alerts[0]["measure_code"] == "06-1" and alerts[0]["share_percent"] == "100.00"
     assert alerts[1]["year"] == 2020 and alerts[1]["threshold_percent"] == "50.00"
+
+
+async def test_the_pdf_report(ledger):
+    client, _ = ledger
+    answer = await client.get("/api/v1/reports/execution", params={"from_year": 2021, "to_year": 2021, "format": "pdf"})
+    assert answer.status_code == 200 and answer.headers["content-type"] == "application/pdf"
+    assert answer.content.startswith(b"%PDF-")
+    from pypdf import PdfReader
+
+    raw = "".join(page.extract_text() for page in PdfReader(io.BytesIO(answer.content)).pages)
+    text = " ".join(raw.replace("\u00a0", " ").split())  # justified lines space words out
+    assert "43 545,36 тис. грн" in text and "8 236,66 тис. грн" in text and "18,92 %" in text
+    assert "Виконавчий комітет Сумської міської ради" in text and "ілюстративний" in text

@@ -13,7 +13,7 @@ from pydantic import BaseModel, Field, field_validator
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from budget_ledger import charts, codes, imports, open_data, service, structure
+from budget_ledger import charts, codes, imports, open_data, pdf, service, structure
 from budget_ledger.db import budget_holders, measures, programmes
 from budget_ledger.domain import EntryDraft, EntryRejected, RecordedEntry
 from budget_ledger.report import execution_report, to_csv, to_html
@@ -178,11 +178,11 @@ def _check_span(from_year: int, to_year: int) -> None:
 
 
 @router.get("/reports/execution", tags=["reports"], summary="Planned against financed, per holder and measure (public)",
-            responses={200: {"content": {"application/json": {}, "text/csv": {}, "text/html": {}}}})
+            responses={200: {"content": {"application/json": {}, "text/csv": {}, "text/html": {}, "application/pdf": {}}}})
 async def execution(
     from_year: int = Query(ge=2000, le=2100),
     to_year: int = Query(ge=2000, le=2100),
-    format: Literal["json", "csv", "html"] = "json",
+    format: Literal["json", "csv", "html", "pdf"] = "json",
     db: AsyncSession = Depends(session),
 ):
     _check_span(from_year, to_year)
@@ -193,6 +193,9 @@ async def execution(
                                  headers={"Content-Disposition": f'attachment; filename="{name}.csv"'})
     if format == "html":
         return HTMLResponse(await asyncio.to_thread(to_html, report))
+    if format == "pdf":
+        return Response(await asyncio.to_thread(pdf.to_pdf, report), media_type="application/pdf",
+                        headers={"Content-Disposition": f'inline; filename="{name}.pdf"'})
     return report.as_json()
 
 

@@ -54,3 +54,12 @@ def kop_from_thousands(text: str) -> int:
     if value != value.to_integral_value():
         raise ValueError(f"{text!r} has more precision than a kopiyka")
     return int(value)
+
+
+def ua_thousands_unbroken(kop: int) -> str:
+    """The same with no-break spaces, so a line never breaks inside an amount (HTML, PDF)."""
+    return ua_thousands(kop, space=NBSP).replace(" тис. грн", f"{NBSP}тис.{NBSP}грн")
+
+
+def ua_share_unbroken(financed_kop: int, planned_kop: int) -> str:
+    return ua_share(financed_kop, planned_kop).replace(" %", f"{NBSP}%")

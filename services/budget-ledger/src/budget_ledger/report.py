@@ -16,7 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from budget_ledger.db import balances, budget_holders, measures, programmes
-from budget_ledger.money import NBSP, share_percent, thousands, ua_share, ua_thousands
+from budget_ledger.money import share_percent, thousands, ua_share, ua_share_unbroken, ua_thousands, ua_thousands_unbroken
 
 
 @dataclass
@@ -185,15 +185,12 @@ _templates = Environment(
 
 
 def to_html(report: ExecutionReport) -> str:
-    def money(kop: int) -> str:
-        return ua_thousands(kop, space=NBSP).replace(" тис. грн", f"{NBSP}тис.{NBSP}грн")
-
     def share(line: Line) -> str:
-        return ua_share(line.financed_kop, line.planned_kop).replace(" %", f"{NBSP}%")
+        return ua_share_unbroken(line.financed_kop, line.planned_kop)
 
     from budget_ledger.charts import execution_chart
 
     charts = {by: execution_chart(report, by, "svg").decode() for by in ("holder", "year")} if report.holders else {}
     # The SVG's own XML prologue is dropped to inline it in the page.
     charts = {by: svg[svg.index("<svg"):] for by, svg in charts.items()}
-    return _templates.get_template("execution.html.j2").render(report=report, money=money, share=share, charts=charts)
+    return _templates.get_template("execution.html.j2").render(report=report, money=ua_thousands_unbroken, share=share, charts=charts)
