@@ -22,20 +22,12 @@ GOOD = national(
 )
 
 
-@pytest.fixture
-async def ledger(services):
-    settings = services.settings("budget-ledger")
-    async with running(create_app(settings)) as client:
-        client.headers.update(bearer(settings, "finance-officer-1", "finance"))
-        yield client, settings
-
-
 async def _year(client, year):
     return (await client.get("/api/v1/reports/execution", params={"from_year": year, "to_year": year})).json()
 
 
 async def test_a_national_portal_file_sets_plan_and_financing_and_a_second_import_changes_nothing(ledger):
-    client, _ = ledger
+    client = ledger
     answer = await client.post("/api/v1/imports", params={"batch_id": "oblfin-2022-12"}, content=GOOD,
                                headers={"content-type": "text/csv"})
     assert answer.status_code == 200, answer.text
@@ -52,7 +44,7 @@ async def test_a_national_portal_file_sets_plan_and_financing_and_a_second_impor
 
 
 async def test_every_bad_row_is_reported_and_nothing_is_imported(ledger):
-    client, _ = ledger
+    client = ledger
     bad = national(
         "2022-12;18201100000;0217520;0460;3110;2;1,00;1000,00;10,00;ok",
         "2022-12;18201100000;021752;0460;3110;2;1,00;1000,00;10,00;short КПКВКМБ",
@@ -82,7 +74,8 @@ async def test_every_bad_row_is_reported_and_nothing_is_imported(ledger):
 
 
 async def test_the_cli_imports_with_a_progress_bar_and_prints_the_report(ledger, tmp_path, monkeypatch):
-    client, settings = ledger
+    client = ledger
+    settings = client.settings
     monkeypatch.setenv("BUDGET_LEDGER_DATABASE_URL", settings.database_url)
     good, bad = tmp_path / "december.csv", tmp_path / "broken.csv"
     good.write_bytes(GOOD)

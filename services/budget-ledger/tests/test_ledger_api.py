@@ -13,16 +13,8 @@ from ecity_cli.testing import bearer, running
 from ecity_common.messaging.relay import libpq_dsn
 
 
-@pytest.fixture
-async def ledger(services):
-    settings = services.settings("budget-ledger")
-    async with running(create_app(settings)) as client:
-        client.headers.update(bearer(settings, "finance-officer-1", "finance"))
-        yield client, settings
-
-
 async def test_the_demo_data_gives_exactly_the_figures_of_the_source(ledger):
-    client, _ = ledger
+    client = ledger
     for (start, end), planned, financed, share in [
         ((2021, 2021), "43 545,36 тис. грн", "8 236,66 тис. грн", "18,92 %"),
         ((2020, 2021), "81 705,20 тис. грн", "14 929,02 тис. грн", "18,27 %"),
@@ -44,7 +36,7 @@ async def test_the_demo_data_gives_exactly_the_figures_of_the_source(ledger):
 
 
 async def test_csv_and_html_reports(ledger):
-    client, _ = ledger
+    client = ledger
     answer = await client.get("/api/v1/reports/execution", params={"from_year": 2020, "to_year": 2021, "format": "csv"})
     assert answer.headers["content-type"].startswith("text/csv")
     rows = list(csv.DictReader(io.StringIO(answer.text)))
@@ -66,7 +58,7 @@ def _entry(entry_id: str, kind: str = "financing", amount: int = 100_000, **extr
 
 
 async def test_posting_is_idempotent_by_entry_id(ledger):
-    client, _ = ledger
+    client = ledger
     first = await client.post("/api/v1/entries", json=_entry("fin-2021-12-01"))
     assert first.status_code == 201
     again = await client.post("/api/v1/entries", json=_entry("fin-2021-12-01"))
@@ -76,7 +68,7 @@ async def test_posting_is_idempotent_by_entry_id(ledger):
 
 
 async def test_financing_beyond_the_plan_needs_an_override_with_a_reason(ledger):
-    client, _ = ledger
+    client = ledger
     # 08-1 in 2021: planned 3 200,00, financed 600,00 thousand UAH; 2 600,00 are left.
     left = 320_000_000 - 60_000_000
     over = await client.post("/api/v1/entries", json=_entry("fin-over", amount=left + 1))
@@ -89,7 +81,7 @@ async def test_financing_beyond_the_plan_needs_an_override_with_a_reason(ledger)
 
 
 async def test_a_reversal_nets_to_zero_and_is_applied_at_most_once(ledger):
-    client, _ = ledger
+    client = ledger
     before = (await client.get("/api/v1/reports/execution", params={"from_year": 2021, "to_year": 2021})).json()["total"]
     await client.post("/api/v1/entries", json=_entry("fin-mistake", amount=5_000_000))
     reversal = {"entry_id": "rev-mistake", "kind": "reversal", "reverses": "fin-mistake", "entry_date": "2021-12-02",
@@ -121,7 +113,7 @@ async def test_a_reversal_nets_to_zero_and_is_applied_at_most_once(ledger):
     ],
 )
 async def test_bad_entries_name_the_field(ledger, change, field):
-    client, _ = ledger
+    client = ledger
     answer = await client.post("/api/v1/entries", json={**_entry("bad"), **change})
     assert answer.status_code == 422, answer.text
     assert answer.headers["content-type"] == "application/problem+json"
@@ -129,7 +121,8 @@ async def test_bad_entries_name_the_field(ledger, change, field):
 
 
 async def test_only_finance_posts_and_anyone_reads_reports(ledger):
-    client, settings = ledger
+    client = ledger
+    settings = client.settings
     citizen = bearer(settings, "c-1", "citizen")
     assert (await client.post("/api/v1/entries", json=_entry("x"), headers=citizen)).status_code == 403
     anonymous = await client.get("/api/v1/reports/execution", params={"from_year": 2021, "to_year": 2021},
@@ -139,7 +132,8 @@ async def test_only_finance_posts_and_anyone_reads_reports(ledger):
 
 
 async def test_the_database_refuses_update_and_delete_and_verify_names_a_tampered_entry(ledger):
-    client, settings = ledger
+    client = ledger
+    settings = client.settings
     assert (await client.get("/api/v1/ledger/verify")).json() == {"intact": True, "entries_checked": 20, "first_broken_entry": None}
     conn = await asyncpg.connect(libpq_dsn(settings.database_url))
     try:
@@ -158,7 +152,7 @@ async def test_the_database_refuses_update_and_delete_and_verify_names_a_tampere
 
 
 async def test_holders_and_measures_are_added_with_their_codes_checked(ledger):
-    client, _ = ledger
+    client = ledger
     holder = {"code": "10", "name_uk": "Департамент забезпечення ресурсних платежів СМР", "name_en": "Resource payments",
               "kpkvkmb": "1017520", "edrpou": "32855961"}
     assert (await client.post("/api/v1/budget-holders", json=holder)).status_code == 201

@@ -16,17 +16,8 @@ from ecity_common.events import CloudEvent
 from sqlalchemy import select
 
 
-@pytest.fixture
-async def ledger(services):
-    settings = services.settings("budget-ledger")
-    app = create_app(settings)
-    async with running(app) as client:
-        client.headers.update(bearer(settings, "finance-officer-1", "finance"))
-        yield client, app
-
-
 async def test_charts_in_svg_and_png_and_in_the_html_report(ledger):
-    client, _ = ledger
+    client = ledger
     svg = await client.get("/api/v1/reports/execution/chart.svg", params={"from_year": 2020, "to_year": 2021})
     assert svg.status_code == 200 and svg.headers["content-type"] == "image/svg+xml"
     assert "<svg" in svg.text and "Передбачено" in svg.text
@@ -41,7 +32,7 @@ async def test_charts_in_svg_and_png_and_in_the_html_report(ledger):
 
 
 async def test_the_fiscal_data_package_adds_up_to_the_report(ledger):
-    client, _ = ledger
+    client = ledger
     package = (await client.get("/api/v1/open-data/datapackage.json")).json()
     assert package["profile"] == "fiscal-data-package"
     assert {m["phase"] for m in package["model"]["measures"].values()} == {"approved", "adjusted", "executed"}
@@ -67,7 +58,8 @@ async def test_the_fiscal_data_package_adds_up_to_the_report(ledger):
 
 
 async def test_alerts_when_financing_reaches_the_plan_and_when_a_year_closes_under_the_share(ledger):
-    client, app = ledger
+    client = ledger
+    app = client.app
     # 06-1 in 2021: planned 3 000,00, financed 600,00 thousand UAH: financing the rest reaches the plan.
     rest = {"entry_id": "fin-06-1-rest", "kind": "financing", "holder_code": "06", "measure_code": "06-1", "year": 2021,
             "fund": "general", "kekv": "3110", "amount_kop": 240_000_000, "entry_date": "2021-12-20", "document_ref": "р. 9"}
@@ -87,7 +79,7 @@ async def test_alerts_when_financing_reaches_the_plan_and_when_a_year_closes_und
 
 
 async def test_the_pdf_report(ledger):
-    client, _ = ledger
+    client = ledger
     answer = await client.get("/api/v1/reports/execution", params={"from_year": 2021, "to_year": 2021, "format": "pdf"})
     assert answer.status_code == 200 and answer.headers["content-type"] == "application/pdf"
     assert answer.content.startswith(b"%PDF-")
