@@ -21,6 +21,7 @@ from datetime import date
 import httpx
 import uvloop
 from aiokafka import AIOKafkaProducer
+from common import bench_infra, save
 from sqlalchemy import text
 
 from budget_ledger.db import messaging
@@ -29,7 +30,6 @@ from budget_ledger.main import SERVICE_DIR
 from budget_ledger.report import execution_report
 from budget_ledger.seed import MEASURES, seed_structure
 from budget_ledger.settings import Settings
-from common import bench_infra, save
 from ecity_cli.infra import free_port, repo_root
 from ecity_cli.services import SERVICES, ServiceProcess, service_env
 from ecity_common.auth import mint_token

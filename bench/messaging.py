@@ -27,9 +27,9 @@ from pathlib import Path
 import asyncpg
 import uvloop
 from aiokafka import AIOKafkaProducer
+from common import bench_infra, save
 from sqlalchemy import Column, MetaData, Table, Text, func, insert, select, text
 
-from common import bench_infra, save
 from ecity_common.db import make_engine, make_sessions
 from ecity_common.events import CloudEvent
 from ecity_common.events.payloads.citizen_requests import CitizenRequestSubmitted

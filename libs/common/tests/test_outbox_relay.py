@@ -9,6 +9,7 @@ from collections import defaultdict
 import pytest
 from sqlalchemy import MetaData, func, select
 
+from ecity_cli.testing import read_topic, submitted, topic_size
 from ecity_common.db import make_engine, make_sessions
 from ecity_common.events import CloudEvent
 from ecity_common.messaging.outbox import Outbox
@@ -16,7 +17,6 @@ from ecity_common.messaging.relay import OutboxRelay, kafka_producer
 from ecity_common.messaging.tables import messaging_tables
 from ecity_common.messaging.topics import ensure_topics
 from ecity_common.settings import ServiceSettings
-from ecity_cli.testing import read_topic, submitted, topic_size
 
 TOPIC = "ecity.citizen-requests.v1"
 

@@ -1,6 +1,5 @@
-from ecity_common.migrations import run_migrations
-
 from budget_ledger.db import metadata
 from budget_ledger.settings import Settings
+from ecity_common.migrations import run_migrations
 
 run_migrations(metadata, Settings().database_url)

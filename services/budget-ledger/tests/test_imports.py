@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-import pytest
 from typer.testing import CliRunner
 
-from budget_ledger.main import create_app
 from ecity_cli.cli import app as ecity
-from ecity_cli.testing import bearer, running
 
 HEADER = "REP_PERIOD;COD_BUDGET;COD_CONS_MB_PK;COD_CONS_MB_FK;COD_CONS_EK;FUND_TYP;ZAT_AMT;PLANS_AMT;FAKT_AMT;NAME_CONS_MB_PK\n"
 

@@ -8,8 +8,7 @@ import io
 import asyncpg
 import pytest
 
-from budget_ledger.main import create_app
-from ecity_cli.testing import bearer, running
+from ecity_cli.testing import bearer
 from ecity_common.messaging.relay import libpq_dsn
 
 

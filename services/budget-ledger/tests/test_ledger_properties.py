@@ -11,7 +11,8 @@ from collections import defaultdict
 from datetime import date
 
 import pytest
-from hypothesis import HealthCheck, given, settings, strategies as st
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from budget_ledger import service
 from budget_ledger.db import messaging

@@ -8,12 +8,9 @@ import json
 import zipfile
 from decimal import Decimal
 
-import pytest
-
-from budget_ledger.main import create_app
-from ecity_cli.testing import bearer, running
-from ecity_common.events import CloudEvent
 from sqlalchemy import select
+
+from ecity_common.events import CloudEvent
 
 
 async def test_charts_in_svg_and_png_and_in_the_html_report(ledger):

@@ -1,6 +1,5 @@
-from ecity_common.migrations import run_migrations
-
 from citizen_requests.db import metadata
 from citizen_requests.settings import Settings
+from ecity_common.migrations import run_migrations
 
 run_migrations(metadata, Settings().database_url)

@@ -1,5 +1,4 @@
 from ecity_common.migrations import run_migrations
-
 from network_registry.db import metadata
 from network_registry.settings import Settings
 

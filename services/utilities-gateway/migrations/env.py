@@ -1,5 +1,4 @@
 from ecity_common.migrations import run_migrations
-
 from utilities_gateway.db import metadata
 from utilities_gateway.settings import Settings
 

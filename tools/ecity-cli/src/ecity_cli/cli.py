@@ -277,10 +277,10 @@ def budget_import(
     from rich.progress import Progress
 
     from budget_ledger import imports
+    from budget_ledger.db import messaging
     from budget_ledger.settings import Settings
     from ecity_common.db import make_engine, make_sessions
     from ecity_common.messaging.outbox import Outbox
-    from budget_ledger.db import messaging
 
     if layout not in ("national", "plain"):
         _fail(ValueError("--layout is national or plain"))

@@ -25,8 +25,8 @@ from ecity_cli.infra import InfraError, free_port, repo_root
 from ecity_cli.infra.kafka import LocalKafka
 from ecity_cli.infra.postgres import LocalPostgres
 from ecity_cli.local import LocalInfra
-from ecity_common.events.payloads.citizen_requests import CitizenRequestSubmitted
 from ecity_cli.services import SERVICES, ServiceInfo, ServiceProcess, service_env
+from ecity_common.events.payloads.citizen_requests import CitizenRequestSubmitted
 
 
 @dataclass

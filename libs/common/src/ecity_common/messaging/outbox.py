@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from ecity_common.events import CloudEvent, spec_of
 from ecity_common.settings import ServiceSettings
 
+
 class Outbox:
     def __init__(self, table: Table, settings: ServiceSettings) -> None:
         self._table = table

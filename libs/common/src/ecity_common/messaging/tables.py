@@ -25,7 +25,6 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.postgresql import JSONB
 
-
 # The channel the outbox trigger notifies and the relay listens on.
 NOTIFY_CHANNEL = "ecity_outbox"
 
