@@ -26,7 +26,7 @@ from sqlalchemy import text
 
 from budget_ledger.db import messaging
 from budget_ledger.handlers import make_handlers
-from budget_ledger.main import SERVICE_DIR
+from budget_ledger.main import MIGRATIONS_DIR
 from budget_ledger.report import execution_report
 from budget_ledger.seed import MEASURES, seed_structure
 from budget_ledger.settings import Settings
@@ -161,7 +161,7 @@ async def run(events: int, api_entries: int, million: int) -> dict:
         postgres.create_databases(["ledger"])
         settings = Settings(database_url=postgres.database_url("ledger"), kafka_bootstrap_servers=kafka.bootstrap_servers,
                             kafka_consumer_group="bench-ledger", consumer_batch_size=2000)
-        await asyncio.to_thread(upgrade, SERVICE_DIR, settings.database_url)
+        await asyncio.to_thread(upgrade, MIGRATIONS_DIR, settings.database_url)
         engine = make_engine(settings)
         async with make_sessions(engine)() as session, session.begin():
             await seed_structure(session)

@@ -104,3 +104,28 @@ async def test_a_citizen_reads_their_own_request_and_nobody_elses(services):
         assert stranger.status_code == 404
         operator = await client.get(f"/api/v1/requests/{request_id}", headers=bearer(settings, "op-1", "operator"))
         assert operator.status_code == 200
+
+
+def test_the_migration_command_of_the_images_migrates_a_service(services, infra):
+    import os
+    import subprocess
+    import sys
+
+    url = infra.new_database("migrate")
+    result = subprocess.run([sys.executable, "-m", "ecity_common.migrate", "budget_ledger"],
+                            env={**os.environ, "BUDGET_LEDGER_DATABASE_URL": url}, capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    assert "Running upgrade 0001 -> 0002" in result.stderr + result.stdout
+
+    async def tables():
+        conn = await asyncpg.connect(libpq_dsn(url))
+        try:
+            return {r["tablename"] for r in await conn.fetch("SELECT tablename FROM pg_tables WHERE schemaname='public'")}
+        finally:
+            await conn.close()
+
+    import asyncio
+
+    assert {"ledger_entries", "balances", "outbox", "inbox"} <= asyncio.run(tables())
+    bad = subprocess.run([sys.executable, "-m", "ecity_common.migrate", "no_such_service"], capture_output=True, text=True)
+    assert bad.returncode == 2 and "no service package" in bad.stderr

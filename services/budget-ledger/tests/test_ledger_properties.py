@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 from budget_ledger import service
 from budget_ledger.db import messaging
 from budget_ledger.domain import Effect, EntryDraft, EntryRejected, FinancingOverPlan
-from budget_ledger.main import SERVICE_DIR
+from budget_ledger.main import MIGRATIONS_DIR
 from budget_ledger.report import execution_report
 from budget_ledger.seed import MEASURES, seed_structure
 from budget_ledger.settings import Settings
@@ -40,7 +40,7 @@ def ledgers(infra):
         await engine.dispose()
 
     for url in urls:
-        upgrade(SERVICE_DIR, url)
+        upgrade(MIGRATIONS_DIR, url)
         asyncio.run(structure(url))
     return urls
 

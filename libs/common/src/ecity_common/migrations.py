@@ -16,15 +16,17 @@ from ecity_common.messaging.tables import messaging_tables
 _MIGRATION_LOCK = 0x0EC17
 
 
-def alembic_config(service_dir: Path, database_url: str) -> Config:
-    cfg = Config(str(service_dir / "alembic.ini"))
-    cfg.set_main_option("script_location", str(service_dir / "migrations"))
+def alembic_config(migrations_dir: Path, database_url: str) -> Config:
+    # Built in code, not read from alembic.ini, so that an installed package (a container image)
+    # migrates with nothing but itself; alembic.ini beside each service is for the alembic CLI.
+    cfg = Config()
+    cfg.set_main_option("script_location", str(migrations_dir))
     cfg.attributes["database_url"] = database_url
     return cfg
 
 
-def upgrade(service_dir: Path, database_url: str, revision: str = "head") -> None:
-    command.upgrade(alembic_config(service_dir, database_url), revision)
+def upgrade(migrations_dir: Path, database_url: str, revision: str = "head") -> None:
+    command.upgrade(alembic_config(migrations_dir, database_url), revision)
 
 
 def run_migrations(target_metadata: MetaData, default_url: str) -> None:

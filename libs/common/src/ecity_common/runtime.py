@@ -43,7 +43,7 @@ class ServiceDefinition:
     title: str
     description: str
     tables: MessagingTables
-    service_dir: Path  # holds alembic.ini and migrations/
+    migrations_dir: Path  # the Alembic scripts, inside the service's package
     routers: list[APIRouter] = field(default_factory=list)
     handlers: dict[str, Handler] = field(default_factory=dict)
     version: str = "0.1.0"
@@ -76,7 +76,7 @@ def create_service_app(definition: ServiceDefinition) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI):
         if settings.migrate_on_start:
-            await asyncio.to_thread(upgrade, definition.service_dir, settings.database_url)
+            await asyncio.to_thread(upgrade, definition.migrations_dir, settings.database_url)
         if settings.kafka_create_topics:
             own = settings.topic(TOPICS[settings.service_name])
             consumed = {settings.topic(spec_for(t).topic) for t in definition.handlers}

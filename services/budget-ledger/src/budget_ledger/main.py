@@ -10,7 +10,8 @@ from budget_ledger.settings import Settings
 from ecity_common.messaging.outbox import Outbox
 from ecity_common.runtime import ServiceDefinition, create_service_app
 
-SERVICE_DIR = Path(__file__).resolve().parents[2]
+# Inside the package, so an installed (non-editable) image carries its migrations too.
+MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 
 
 async def _seed(app) -> None:
@@ -28,7 +29,7 @@ def create_app(settings: Settings | None = None):
             description="The programme's append-only budget ledger and its execution reports: planned against "
             "financed, per year, budget holder and measure.",
             tables=messaging,
-            service_dir=SERVICE_DIR,
+            migrations_dir=MIGRATIONS_DIR,
             routers=[router],
             handlers=make_handlers(Outbox(messaging.outbox, settings)),
             on_startup=[_seed],

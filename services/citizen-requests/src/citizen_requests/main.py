@@ -7,7 +7,8 @@ from citizen_requests.db import messaging
 from citizen_requests.settings import Settings
 from ecity_common.runtime import ServiceDefinition, create_service_app
 
-SERVICE_DIR = Path(__file__).resolve().parents[2]
+# Inside the package, so an installed (non-editable) image carries its migrations too.
+MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 
 
 def create_app(settings: Settings | None = None):
@@ -17,7 +18,7 @@ def create_app(settings: Settings | None = None):
             title="Sumy e-City: citizen requests",
             description="Citizens' requests and appeals, their status and their legal answer deadlines.",
             tables=messaging,
-            service_dir=SERVICE_DIR,
+            migrations_dir=MIGRATIONS_DIR,
             routers=[router],
         )
     )

@@ -6,7 +6,8 @@ from ecity_common.runtime import ServiceDefinition, create_service_app
 from network_registry.db import messaging
 from network_registry.settings import Settings
 
-SERVICE_DIR = Path(__file__).resolve().parents[2]
+# Inside the package, so an installed (non-editable) image carries its migrations too.
+MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 
 
 def create_app(settings: Settings | None = None):
@@ -16,6 +17,6 @@ def create_app(settings: Settings | None = None):
             title="Sumy e-City: network registry",
             description="The MTKM source of truth: sites, equipment, fibre links and the impact of failures.",
             tables=messaging,
-            service_dir=SERVICE_DIR,
+            migrations_dir=MIGRATIONS_DIR,
         )
     )

@@ -8,7 +8,8 @@ from utilities_gateway.db import messaging
 from utilities_gateway.handlers import HANDLERS
 from utilities_gateway.settings import Settings
 
-SERVICE_DIR = Path(__file__).resolve().parents[2]
+# Inside the package, so an installed (non-editable) image carries its migrations too.
+MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 
 
 def create_app(settings: Settings | None = None):
@@ -18,7 +19,7 @@ def create_app(settings: Settings | None = None):
             title="Sumy e-City: utilities gateway",
             description="Integration APIs for the city's utility companies.",
             tables=messaging,
-            service_dir=SERVICE_DIR,
+            migrations_dir=MIGRATIONS_DIR,
             routers=[router],
             handlers=HANDLERS,
         )

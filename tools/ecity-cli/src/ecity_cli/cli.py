@@ -161,7 +161,7 @@ def migrate(service: str = typer.Argument("all", help="a service name, or all"))
         if info is None:
             _fail(ValueError(f"unknown service {name!r}; one of {', '.join(SERVICES)}"))
         settings = importlib.import_module(f"{info.package}.settings").Settings()
-        upgrade(info.service_dir, settings.database_url)
+        upgrade(info.migrations_dir, settings.database_url)
         console.print(f"{name}: migrated")
 
 

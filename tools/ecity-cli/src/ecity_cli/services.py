@@ -30,11 +30,11 @@ class ServiceInfo:
         return self.package
 
     @property
-    def service_dir(self) -> Path:
+    def migrations_dir(self) -> Path:
         import importlib
 
         module = importlib.import_module(f"{self.package}.main")
-        return module.SERVICE_DIR
+        return module.MIGRATIONS_DIR
 
 
 SERVICES: dict[str, ServiceInfo] = {
