@@ -9,7 +9,7 @@ UV := $(UV_VENV)/bin/uv
 export UV_PYTHON_DOWNLOADS := never
 export UV_PROJECT_ENVIRONMENT := $(CURDIR)/.venv
 
-.PHONY: run test setup contracts bench clean
+.PHONY: run test setup contracts bench images manifests clean
 
 $(UV):
 	@command -v $(PYTHON) >/dev/null || { echo "Python 3.11 is needed: install it (apt-get install python3.11 python3.11-venv)."; exit 1; }
@@ -35,6 +35,16 @@ contracts: .venv/.synced
 bench: setup
 	.venv/bin/python bench/messaging.py
 	.venv/bin/python bench/budget.py
+
+# Container images, for Docker Compose and Kubernetes (needs a Docker engine, which CI lacks:
+# the Dockerfiles are checked by tests/test_deploy.py instead).
+VERSION ?= 0.1.0
+SERVICES := citizen-requests utilities-gateway budget-ledger network-registry
+images:
+	for s in $(SERVICES); do docker build -f services/$$s/Dockerfile -t ecity/$$s:$(VERSION) . || exit 1; done
+
+manifests: .venv/.synced
+	.venv/bin/python deploy/k8s/generate.py
 
 clean:
 	-.venv/bin/ecity infra down

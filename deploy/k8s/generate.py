@@ -1,0 +1,307 @@
+"""Writes deploy/k8s/base from one description of the services, so the four services' manifests
+cannot drift apart. Run `python deploy/k8s/generate.py` after a change (or `make manifests`);
+tests/test_deploy.py fails when the committed files are not what this writes.
+
+Plain YAML out, so that the IT department reads and reviews manifests, not this script.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import yaml
+
+HERE = Path(__file__).resolve().parent
+BASE = HERE / "base"
+NAMESPACE = "sumy-ecity"
+VERSION = "0.1.0"
+PART_OF = {"app.kubernetes.io/part-of": "sumy-ecity"}
+
+# name, package, port, public path prefix on the ingress (None: not public), egress to the internet
+SERVICES = [
+    ("citizen-requests", "citizen_requests", 8001, "/citizen-requests", False),
+    ("utilities-gateway", "utilities_gateway", 8002, "/utilities", True),
+    ("budget-ledger", "budget_ledger", 8003, "/budget", False),
+    ("network-registry", "network_registry", 8004, None, False),
+]
+# Topics per producing service (ecity_common.events.catalogue.TOPICS) and their partitions.
+TOPICS = {
+    "ecity.citizen-requests.v1": 12,
+    "ecity.utilities.v1": 12,
+    "ecity.budget.v1": 6,
+    "ecity.network.v1": 6,
+}
+
+
+def labels(name: str, component: str = "api") -> dict:
+    return {"app.kubernetes.io/name": name, "app.kubernetes.io/component": component, **PART_OF}
+
+
+def security_context() -> dict:
+    return {
+        "runAsNonRoot": True,
+        "runAsUser": 10001,
+        "runAsGroup": 10001,
+        "allowPrivilegeEscalation": False,
+        "readOnlyRootFilesystem": True,
+        "capabilities": {"drop": ["ALL"]},
+        "seccompProfile": {"type": "RuntimeDefault"},
+    }
+
+
+def env(name: str, package: str) -> list[dict]:
+    prefix = package.upper() + "_"
+    return [
+        {"name": "DB_USER", "valueFrom": {"secretKeyRef": {"name": f"{name}-db-app", "key": "username"}}},
+        {"name": "DB_PASSWORD", "valueFrom": {"secretKeyRef": {"name": f"{name}-db-app", "key": "password"}}},
+        {"name": f"{prefix}DATABASE_URL",
+         "value": f"postgresql+asyncpg://$(DB_USER):$(DB_PASSWORD)@{name}-db-rw:5432/{package}"},
+        {"name": f"{prefix}JWT_SECRET", "valueFrom": {"secretKeyRef": {"name": "ecity-jwt", "key": "secret"}}},
+    ]
+
+
+def container(name: str, package: str, port: int, command: list[str] | None = None) -> dict:
+    c = {
+        "name": name,
+        "image": f"ecity/{name}:{VERSION}",
+        "imagePullPolicy": "IfNotPresent",
+        "envFrom": [{"configMapRef": {"name": f"{name}-config"}}],
+        "env": env(name, package),
+        "securityContext": security_context(),
+        "resources": {"requests": {"cpu": "100m", "memory": "192Mi"}, "limits": {"cpu": "1", "memory": "512Mi"}},
+        "volumeMounts": [{"name": "tmp", "mountPath": "/tmp"}],
+    }
+    if command:
+        c["command"] = command
+    else:
+        c["ports"] = [{"name": "http", "containerPort": port}]
+        c["readinessProbe"] = {"httpGet": {"path": "/health/ready", "port": "http"}, "periodSeconds": 10, "failureThreshold": 3}
+        c["livenessProbe"] = {"httpGet": {"path": "/health/live", "port": "http"}, "initialDelaySeconds": 10, "periodSeconds": 15}
+        c["startupProbe"] = {"httpGet": {"path": "/health/live", "port": "http"}, "periodSeconds": 2, "failureThreshold": 30}
+    return c
+
+
+def pod_spec(containers: list[dict], restart: str | None = None) -> dict:
+    spec = {
+        "automountServiceAccountToken": False,
+        "securityContext": {"runAsNonRoot": True, "fsGroup": 10001, "seccompProfile": {"type": "RuntimeDefault"}},
+        "containers": containers,
+        "volumes": [{"name": "tmp", "emptyDir": {"sizeLimit": "64Mi"}}],
+    }
+    if restart:
+        spec["restartPolicy"] = restart
+    return spec
+
+
+def service_objects(name: str, package: str, port: int, public: str | None, internet: bool) -> dict[str, list[dict]]:
+    prefix = package.upper() + "_"
+    meta = lambda n: {"name": n, "labels": labels(name)}  # noqa: E731
+    config = {
+        "apiVersion": "v1", "kind": "ConfigMap", "metadata": meta(f"{name}-config"),
+        "data": {
+            f"{prefix}HTTP_HOST": "0.0.0.0",
+            f"{prefix}HTTP_PORT": str(port),
+            f"{prefix}KAFKA_BOOTSTRAP_SERVERS": "ecity-kafka-bootstrap:9092",
+            # Strimzi's KafkaTopic objects create the topics; migrations run in the Job.
+            f"{prefix}KAFKA_CREATE_TOPICS": "false",
+            f"{prefix}MIGRATE_ON_START": "false",
+            f"{prefix}LOG_LEVEL": "INFO",
+            "OTEL_EXPORTER_OTLP_ENDPOINT": "http://otel-collector.observability:4318",
+            "OTEL_SERVICE_NAME": name,
+        },
+    }
+    deployment = {
+        "apiVersion": "apps/v1", "kind": "Deployment", "metadata": meta(name),
+        "spec": {
+            "replicas": 2,
+            "selector": {"matchLabels": {"app.kubernetes.io/name": name}},
+            "strategy": {"type": "RollingUpdate", "rollingUpdate": {"maxUnavailable": 0, "maxSurge": 1}},
+            "template": {
+                "metadata": {"labels": labels(name)},
+                "spec": {**pod_spec([container(name, package, port)]), "terminationGracePeriodSeconds": 30},
+            },
+        },
+    }
+    service = {
+        "apiVersion": "v1", "kind": "Service", "metadata": meta(name),
+        "spec": {"selector": {"app.kubernetes.io/name": name}, "ports": [{"name": "http", "port": 80, "targetPort": "http"}]},
+    }
+    hpa = {
+        "apiVersion": "autoscaling/v2", "kind": "HorizontalPodAutoscaler", "metadata": meta(name),
+        "spec": {
+            "scaleTargetRef": {"apiVersion": "apps/v1", "kind": "Deployment", "name": name},
+            "minReplicas": 2, "maxReplicas": 6,
+            "metrics": [{"type": "Resource", "resource": {"name": "cpu", "target": {"type": "Utilization", "averageUtilization": 70}}}],
+        },
+    }
+    pdb = {
+        "apiVersion": "policy/v1", "kind": "PodDisruptionBudget", "metadata": meta(name),
+        "spec": {"minAvailable": 1, "selector": {"matchLabels": {"app.kubernetes.io/name": name}}},
+    }
+    migrate = {
+        "apiVersion": "batch/v1", "kind": "Job",
+        "metadata": {"name": f"{name}-migrate-{VERSION.replace('.', '-')}", "labels": labels(name, "migration")},
+        "spec": {
+            "backoffLimit": 3, "ttlSecondsAfterFinished": 86400,
+            "template": {
+                "metadata": {"labels": labels(name, "migration")},
+                "spec": pod_spec([container(name, package, port, ["python", "-m", "ecity_common.migrate", package])], "OnFailure"),
+            },
+        },
+    }
+    database = {
+        "apiVersion": "postgresql.cnpg.io/v1", "kind": "Cluster",
+        "metadata": {"name": f"{name}-db", "labels": labels(name, "database")},
+        "spec": {
+            "instances": 3,
+            "imageName": "ghcr.io/cloudnative-pg/postgresql:15.10",
+            "primaryUpdateStrategy": "unsupervised",
+            "storage": {"size": "10Gi"},
+            "bootstrap": {"initdb": {"database": package, "owner": package}},
+            "postgresql": {"parameters": {"max_connections": "200"}},
+        },
+    }
+    policy = {
+        "apiVersion": "networking.k8s.io/v1", "kind": "NetworkPolicy", "metadata": meta(f"{name}-traffic"),
+        "spec": {
+            "podSelector": {"matchLabels": {"app.kubernetes.io/name": name}},
+            "policyTypes": ["Ingress", "Egress"],
+            "ingress": [{
+                "from": [{"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "ingress-nginx"}}}],
+                "ports": [{"port": "http", "protocol": "TCP"}],
+            }],
+            "egress": [
+                {"to": [{"podSelector": {"matchLabels": {"strimzi.io/cluster": "ecity", "strimzi.io/kind": "Kafka"}}}],
+                 "ports": [{"port": 9092, "protocol": "TCP"}]},
+                {"to": [{"podSelector": {"matchLabels": {"cnpg.io/cluster": f"{name}-db"}}}],
+                 "ports": [{"port": 5432, "protocol": "TCP"}]},
+                {"to": [{"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "observability"}}}],
+                 "ports": [{"port": 4318, "protocol": "TCP"}]},
+            ],
+        },
+    }
+    if internet:  # webhooks to the utility companies: the internet, never the cluster's or private ranges
+        policy["spec"]["egress"].append({
+            "to": [{"ipBlock": {"cidr": "0.0.0.0/0", "except": ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "169.254.0.0/16", "127.0.0.0/8"]}}],
+            "ports": [{"port": 443, "protocol": "TCP"}],
+        })
+    db_policy = {
+        "apiVersion": "networking.k8s.io/v1", "kind": "NetworkPolicy", "metadata": meta(f"{name}-db-traffic"),
+        "spec": {
+            "podSelector": {"matchLabels": {"cnpg.io/cluster": f"{name}-db"}},
+            "policyTypes": ["Ingress"],
+            "ingress": [
+                {"from": [{"podSelector": {"matchLabels": {"app.kubernetes.io/name": name}}}], "ports": [{"port": 5432, "protocol": "TCP"}]},
+                {"from": [{"podSelector": {"matchLabels": {"cnpg.io/cluster": f"{name}-db"}}}]},  # replication
+                {"from": [{"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "cnpg-system"}}}],
+                 "ports": [{"port": 8000, "protocol": "TCP"}]},  # the operator's status checks
+            ],
+        },
+    }
+    return {
+        "configmap.yaml": [config], "deployment.yaml": [deployment], "service.yaml": [service], "hpa.yaml": [hpa],
+        "pdb.yaml": [pdb], "migrate-job.yaml": [migrate], "database.yaml": [database],
+        "network-policy.yaml": [policy, db_policy],
+    }
+
+
+def shared_objects() -> dict[str, list[dict]]:
+    kafka = [
+        {"apiVersion": "kafka.strimzi.io/v1beta2", "kind": "KafkaNodePool",
+         "metadata": {"name": "dual-role", "labels": {"strimzi.io/cluster": "ecity", **PART_OF}},
+         "spec": {"replicas": 3, "roles": ["controller", "broker"],
+                  "storage": {"type": "jbod", "volumes": [{"id": 0, "type": "persistent-claim", "size": "50Gi", "deleteClaim": False, "kraftMetadata": "shared"}]},
+                  "resources": {"requests": {"cpu": "500m", "memory": "2Gi"}, "limits": {"cpu": "2", "memory": "4Gi"}}}},
+        {"apiVersion": "kafka.strimzi.io/v1beta2", "kind": "Kafka",
+         "metadata": {"name": "ecity", "labels": PART_OF, "annotations": {"strimzi.io/node-pools": "enabled", "strimzi.io/kraft": "enabled"}},
+         "spec": {
+             "kafka": {
+                 "version": "4.1.1", "metadataVersion": "4.1-IV1",
+                 "listeners": [{"name": "plain", "port": 9092, "type": "internal", "tls": False,
+                                "networkPolicyPeers": [{"podSelector": {"matchLabels": PART_OF}}]}],
+                 "config": {"default.replication.factor": 3, "min.insync.replicas": 2, "offsets.topic.replication.factor": 3,
+                            "transaction.state.log.replication.factor": 3, "transaction.state.log.min.isr": 2,
+                            "auto.create.topics.enable": False},
+             },
+             "entityOperator": {"topicOperator": {}},
+         }},
+    ]
+    topics = []
+    for topic, partitions in TOPICS.items():
+        for name, parts in ((topic, partitions), (f"{topic}.dlq", 3)):
+            topics.append({
+                "apiVersion": "kafka.strimzi.io/v1beta2", "kind": "KafkaTopic",
+                "metadata": {"name": name.replace(".", "-"), "labels": {"strimzi.io/cluster": "ecity", **PART_OF}},
+                "spec": {"topicName": name, "partitions": parts, "replicas": 3,
+                         "config": {"retention.ms": 30 * 24 * 3600 * 1000 if name.endswith(".dlq") else 7 * 24 * 3600 * 1000,
+                                    "min.insync.replicas": 2}},
+            })
+    # Our own pods (APIs and migration Jobs): nothing in or out unless a policy below allows it.
+    # Kafka's and PostgreSQL's pods are governed by their operators' policies (Strimzi generates
+    # them from each listener's networkPolicyPeers) and by the per-service database policies.
+    ours = {"matchLabels": PART_OF,
+            "matchExpressions": [{"key": "app.kubernetes.io/component", "operator": "In", "values": ["api", "migration"]}]}
+    default_deny = [
+        {"apiVersion": "networking.k8s.io/v1", "kind": "NetworkPolicy", "metadata": {"name": "default-deny", "labels": PART_OF},
+         "spec": {"podSelector": ours, "policyTypes": ["Ingress", "Egress"]}},
+        {"apiVersion": "networking.k8s.io/v1", "kind": "NetworkPolicy", "metadata": {"name": "allow-dns", "labels": PART_OF},
+         "spec": {"podSelector": ours, "policyTypes": ["Egress"],
+                  "egress": [{"to": [{"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "kube-system"}},
+                                      "podSelector": {"matchLabels": {"k8s-app": "kube-dns"}}}],
+                              "ports": [{"port": 53, "protocol": "UDP"}, {"port": 53, "protocol": "TCP"}]}]}},
+    ]
+    ingress = [{
+        "apiVersion": "networking.k8s.io/v1", "kind": "Ingress", "metadata": {"name": "ecity-public", "labels": PART_OF,
+                                                                              "annotations": {"nginx.ingress.kubernetes.io/rewrite-target": "/$2"}},
+        "spec": {
+            "ingressClassName": "nginx",
+            "tls": [{"hosts": ["api.ecity.sumy.ua"], "secretName": "ecity-public-tls"}],
+            "rules": [{"host": "api.ecity.sumy.ua", "http": {"paths": [
+                {"path": f"{public}(/|$)(.*)", "pathType": "ImplementationSpecific",
+                 "backend": {"service": {"name": name, "port": {"name": "http"}}}}
+                for name, _, _, public, _ in SERVICES if public
+            ]}}],
+        },
+    }]
+    return {"kafka/kafka.yaml": kafka, "kafka/topics.yaml": topics, "network-policies.yaml": default_deny, "ingress.yaml": ingress}
+
+
+def dump(objects: list[dict]) -> str:
+    header = "# Generated by deploy/k8s/generate.py; edit that, then run it.\n"
+    return header + "---\n".join(yaml.safe_dump(o, sort_keys=False, allow_unicode=True) for o in objects)
+
+
+def files() -> dict[Path, str]:
+    out: dict[Path, str] = {}
+    resources = ["namespace.yaml", "network-policies.yaml", "ingress.yaml", "kafka/kafka.yaml", "kafka/topics.yaml"]
+    out[BASE / "namespace.yaml"] = dump([{"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": NAMESPACE, "labels": PART_OF}}])
+    for path, objects in shared_objects().items():
+        out[BASE / path] = dump(objects)
+    for name, package, port, public, internet in SERVICES:
+        for file, objects in service_objects(name, package, port, public, internet).items():
+            out[BASE / name / file] = dump(objects)
+            resources.append(f"{name}/{file}")
+    out[BASE / "kustomization.yaml"] = dump([{
+        "apiVersion": "kustomize.config.k8s.io/v1beta1", "kind": "Kustomization", "namespace": NAMESPACE,
+        "labels": [{"pairs": {"app.kubernetes.io/version": VERSION}, "includeSelectors": False}],
+        "resources": resources,
+    }])
+    return out
+
+
+def main(check: bool = False) -> int:
+    stale = [p for p, text in files().items() if not p.exists() or p.read_text() != text]
+    if check:
+        for p in stale:
+            print(f"stale: {p.relative_to(HERE)}")
+        return 1 if stale else 0
+    for p in stale:
+        p.parent.mkdir(parents=True, exist_ok=True)
+        p.write_text(files()[p])
+    print(f"wrote {len(stale)} file(s)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(check="--check" in sys.argv))

@@ -1,0 +1,240 @@
+"""Docker Compose, the Dockerfiles and the Kubernetes manifests, proven offline (no Docker engine,
+no cluster here): rendered, validated against their schemas, and held to the rules we promise
+the IT department."""
+
+from __future__ import annotations
+
+import importlib
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+from importlib import resources
+from pathlib import Path
+
+import jsonschema
+import kubernetes_validate
+import pytest
+import yaml
+
+from ecity_cli.services import SERVICES
+from ecity_common.events.catalogue import TOPICS
+
+ROOT = Path(__file__).resolve().parents[1]
+K8S = ROOT / "deploy" / "k8s"
+CRD_GROUPS = ("kafka.strimzi.io", "postgresql.cnpg.io")
+
+
+def render(overlay: str) -> list[dict]:
+    out = subprocess.run(["kubectl", "kustomize", str(K8S / "overlays" / overlay)], capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr
+    return [o for o in yaml.safe_load_all(out.stdout) if o]
+
+
+@pytest.fixture(scope="module", params=["dev", "prod"])
+def rendered(request) -> list[dict]:
+    return render(request.param)
+
+
+def of_kind(objects, kind):
+    return [o for o in objects if o["kind"] == kind]
+
+
+def test_the_committed_manifests_are_what_the_generator_writes():
+    sys.path.insert(0, str(K8S))
+    try:
+        generate = importlib.import_module("generate")
+        assert generate.main(check=True) == 0, "run `python deploy/k8s/generate.py` and commit"
+    finally:
+        sys.path.remove(str(K8S))
+
+
+def test_every_core_object_validates_against_the_kubernetes_schemas(rendered):
+    version = kubernetes_validate.utils.latest_version()
+    checked = 0
+    for obj in rendered:
+        if obj["apiVersion"].split("/")[0] in CRD_GROUPS:
+            continue
+        kubernetes_validate.validate(obj, version, strict=True)
+        checked += 1
+    assert checked >= 30
+
+
+def test_every_container_is_locked_down_probed_and_limited(rendered):
+    workloads = of_kind(rendered, "Deployment") + of_kind(rendered, "Job")
+    assert len(of_kind(rendered, "Deployment")) == len(SERVICES) == len(of_kind(rendered, "Job"))
+    for w in workloads:
+        spec = w["spec"]["template"]["spec"]
+        assert spec["automountServiceAccountToken"] is False, w["metadata"]["name"]
+        assert spec["securityContext"]["runAsNonRoot"] is True
+        for c in spec["containers"]:
+            where = f"{w['kind']} {w['metadata']['name']}/{c['name']}"
+            sc = c["securityContext"]
+            assert sc["runAsNonRoot"] and sc["readOnlyRootFilesystem"] and not sc["allowPrivilegeEscalation"], where
+            assert sc["capabilities"]["drop"] == ["ALL"], where
+            assert {"cpu", "memory"} <= set(c["resources"]["limits"]) and {"cpu", "memory"} <= set(c["resources"]["requests"]), where
+            image, _, tag = c["image"].rpartition(":")
+            assert image and tag and tag != "latest" and "/" not in tag, where
+            if w["kind"] == "Deployment":
+                assert c["readinessProbe"]["httpGet"]["path"] == "/health/ready", where
+                assert c["livenessProbe"]["httpGet"]["path"] == "/health/live", where
+
+
+def test_every_deployment_has_a_pdb_an_hpa_a_service_and_a_migration_job(rendered):
+    for d in of_kind(rendered, "Deployment"):
+        name, selector = d["metadata"]["name"], d["spec"]["selector"]["matchLabels"]
+        assert [p for p in of_kind(rendered, "PodDisruptionBudget") if p["spec"]["selector"]["matchLabels"] == selector], name
+        assert [h for h in of_kind(rendered, "HorizontalPodAutoscaler") if h["spec"]["scaleTargetRef"]["name"] == name], name
+        assert [s for s in of_kind(rendered, "Service") if s["spec"]["selector"] == selector], name
+        jobs = [j for j in of_kind(rendered, "Job") if j["metadata"]["labels"]["app.kubernetes.io/name"] == name]
+        assert jobs and jobs[0]["spec"]["template"]["spec"]["containers"][0]["command"][:3] == ["python", "-m", "ecity_common.migrate"]
+
+
+def test_no_secret_is_committed_only_referenced(rendered):
+    assert of_kind(rendered, "Secret") == []
+    refs = {e["valueFrom"]["secretKeyRef"]["name"] for d in of_kind(rendered, "Deployment")
+            for e in d["spec"]["template"]["spec"]["containers"][0]["env"] if "valueFrom" in e}
+    assert "ecity-jwt" in refs and all(r == "ecity-jwt" or r.endswith("-db-app") for r in refs)
+
+
+def test_network_policies_deny_by_default_and_open_only_what_each_service_needs(rendered):
+    policies = {p["metadata"]["name"]: p["spec"] for p in of_kind(rendered, "NetworkPolicy")}
+    assert set(policies["default-deny"]["policyTypes"]) == {"Ingress", "Egress"}
+    assert "ingress" not in policies["default-deny"] and "egress" not in policies["default-deny"]
+    for name in SERVICES:
+        spec = policies[f"{name}-traffic"]
+        sources = [peer for rule in spec["ingress"] for peer in rule["from"]]
+        assert sources == [{"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "ingress-nginx"}}}]
+        egress_ports = {p["port"] for rule in spec["egress"] for p in rule["ports"]}
+        internet = [r for r in spec["egress"] if any("ipBlock" in t for t in r["to"])]
+        assert {9092, 5432} <= egress_ports
+        assert bool(internet) == (name == "utilities-gateway"), name  # only it calls out (webhooks)
+        db = policies[f"{name}-db-traffic"]
+        assert db["ingress"][0]["from"] == [{"podSelector": {"matchLabels": {"app.kubernetes.io/name": name}}}]
+
+
+def test_kafka_is_strimzi_kraft_with_node_pools_and_every_topic_and_dead_letter_topic(rendered):
+    [kafka] = of_kind(rendered, "Kafka")
+    assert kafka["metadata"]["annotations"] == {"strimzi.io/node-pools": "enabled", "strimzi.io/kraft": "enabled"}
+    [pool] = of_kind(rendered, "KafkaNodePool")
+    assert set(pool["spec"]["roles"]) == {"controller", "broker"}
+    config = kafka["spec"]["kafka"]["config"]
+    topics = {t["spec"]["topicName"]: t["spec"] for t in of_kind(rendered, "KafkaTopic")}
+    assert set(topics) == set(TOPICS.values()) | {f"{t}.dlq" for t in TOPICS.values()}
+    if pool["spec"]["replicas"] == 3:  # prod (the base)
+        assert (config["default.replication.factor"], config["min.insync.replicas"]) == (3, 2)
+        assert all(t["replicas"] == 3 and t["config"]["min.insync.replicas"] == 2 for t in topics.values())
+    else:  # dev: one node
+        assert pool["spec"]["replicas"] == 1 and config["default.replication.factor"] == 1
+        assert all(t["replicas"] == 1 for t in topics.values())
+    assert all(t["partitions"] >= 3 for t in topics.values())
+
+
+def test_each_service_has_its_own_cloudnativepg_cluster(rendered):
+    clusters = {c["metadata"]["name"]: c["spec"] for c in of_kind(rendered, "Cluster")}
+    assert set(clusters) == {f"{name}-db" for name in SERVICES}
+    for name, info in SERVICES.items():
+        spec = clusters[f"{name}-db"]
+        assert spec["bootstrap"]["initdb"] == {"database": info.package, "owner": info.package}
+        assert spec["instances"] in (1, 3)
+
+
+def test_configmaps_name_only_settings_the_services_have():
+    for name, info in SERVICES.items():
+        [config] = yaml.safe_load_all((K8S / "base" / name / "configmap.yaml").read_text())
+        _assert_known_settings(info, config["data"])
+
+
+def _assert_known_settings(info, env: dict) -> None:
+    fields = importlib.import_module(f"{info.package}.settings").Settings.model_fields
+    for key in env:
+        if key.startswith(info.env_prefix):
+            assert key.removeprefix(info.env_prefix).lower() in fields, f"{info.name}: {key} is no setting"
+        else:
+            assert key.startswith("OTEL_"), key
+
+
+# -- Docker Compose ----------------------------------------------------------------------------
+
+def compose() -> dict:
+    return yaml.safe_load((ROOT / "docker-compose.yml").read_text())
+
+
+def test_compose_validates_against_the_compose_specification():
+    schema = json.loads(resources.files("check_jsonschema.builtin_schemas.vendor").joinpath("compose-spec.json").read_text())
+    jsonschema.validate(compose(), schema)
+
+
+def test_compose_agrees_with_the_services_settings_ports_and_images():
+    services = compose()["services"]
+    assert {"kafka", "postgres", "otel-collector", "jaeger"} <= set(services)
+    assert services["kafka"]["image"].startswith("apache/kafka:4.")
+    for name, info in SERVICES.items():
+        svc = services[name]
+        assert svc["ports"] == [f"{info.default_port}:{info.default_port}"]
+        assert svc["depends_on"][f"{name}-migrate"] == {"condition": "service_completed_successfully"}
+        assert svc["depends_on"]["kafka"] == {"condition": "service_healthy"}
+        assert svc["image"].endswith(":${ECITY_VERSION:-0.1.0}")
+        _assert_known_settings(info, svc["environment"])
+        migrate = services[f"{name}-migrate"]
+        assert migrate["command"] == ["python", "-m", "ecity_common.migrate", info.package]
+        assert migrate["depends_on"]["postgres"] == {"condition": "service_healthy"}
+    for svc in services.values():
+        for value in (svc.get("environment") or {}).values():
+            assert not re.search(r"(PASSWORD|SECRET)=", str(value)), "no secret committed"
+    example = (ROOT / ".env.example").read_text()
+    needed = set(re.findall(r"\$\{([A-Z_]+)", (ROOT / "docker-compose.yml").read_text()))
+    assert needed <= set(re.findall(r"^([A-Z_]+)=", example, re.M)), needed
+
+
+# -- Dockerfiles -------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("name", list(SERVICES))
+def test_dockerfile_rules(name):
+    info = SERVICES[name]
+    text = (ROOT / "services" / name / "Dockerfile").read_text()
+    stages = re.findall(r"^FROM (\S+)(?: AS (\w+))?", text, re.M)
+    assert len(stages) == 2 and all(image == "python:3.11-slim-bookworm" for image, _ in stages)
+    final = text.split("\nFROM ")[-1]
+    assert re.search(r"^USER 10001:10001$", final, re.M)
+    assert f"http://127.0.0.1:{info.default_port}/health/live" in final and "HEALTHCHECK" in final
+    assert "uv sync --frozen --no-dev" in text and "COPY pyproject.toml uv.lock" in text
+    assert not re.search(r"apt-get|build-essential|gcc|pip install", final), "no build tools in the final image"
+    assert f"{info.package}.main:create_app" in final
+
+
+def test_the_dockerfile_install_steps_build_a_working_environment(tmp_path):
+    """Replays the build stage's COPY and `uv sync` steps (no Docker engine here) and imports the
+    service from the resulting non-editable environment, with its migrations."""
+    uv = next((ROOT / ".cache").glob("uv-*/bin/uv"), None) or shutil.which("uv")
+    assert uv, "make setup installs uv into .cache/"
+    name, info = "budget-ledger", SERVICES["budget-ledger"]
+    text = (ROOT / "services" / name / "Dockerfile").read_text().split("\nFROM ")[1]  # the build stage
+    env = {**os.environ, "UV_PROJECT_ENVIRONMENT": str(tmp_path / "venv"), "UV_PYTHON_DOWNLOADS": "never",
+           "UV_LINK_MODE": "copy"}
+    src = tmp_path / "src"
+    src.mkdir()
+    for line in text.splitlines():
+        if line.startswith("COPY "):
+            *sources, dest = line.split()[1:]
+            for source in sources:
+                if (ROOT / source).is_dir():  # COPY libs/common libs/common
+                    shutil.copytree(ROOT / source, src / dest, ignore=shutil.ignore_patterns("tests", "__pycache__"),
+                                    dirs_exist_ok=True)
+                else:  # COPY a b ./  or  COPY x/pyproject.toml x/
+                    (src / dest).mkdir(parents=True, exist_ok=True)
+                    shutil.copy2(ROOT / source, src / dest / Path(source).name)
+        elif line.startswith("RUN uv sync"):
+            args = line.split()[2:]
+            result = subprocess.run([str(uv), *args, "--python", "python3.11"], cwd=src, env=env, capture_output=True, text=True)
+            assert result.returncode == 0, result.stderr[-2000:]
+    python = tmp_path / "venv" / "bin" / "python"
+    probe = subprocess.run(
+        [str(python), "-c", f"import {info.package}.main as m; print(m.MIGRATIONS_DIR.is_dir(), m.__file__)"],
+        capture_output=True, text=True, cwd=tmp_path,
+    )
+    assert probe.returncode == 0, probe.stderr
+    is_dir, location = probe.stdout.split()
+    assert is_dir == "True" and "site-packages" in location  # installed, not the source tree
