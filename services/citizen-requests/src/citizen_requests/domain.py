@@ -12,9 +12,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Literal
 
-# The territory of the Sumy city territorial community, generously rounded: a point outside is
-# almost surely a mistyped coordinate (or a phone's last fix from another city).
-CITY_BOUNDS = {"lat": (50.80, 51.02), "long": (34.60, 35.00)}
+from ecity_common.geo import SUMY_BOUNDS, outside_sumy
 
 _HTML = re.compile(r"<\s*/?\s*[a-zA-Z][^>]*>")
 
@@ -57,10 +55,11 @@ class Location:
     long: float
 
     def __post_init__(self) -> None:
-        for axis in ("lat", "long"):
-            low, high = CITY_BOUNDS[axis]
-            if not low <= getattr(self, axis) <= high:
-                raise RequestRejected(f"location.{axis}", f"{axis} must be within the city of Sumy ({low}..{high})")
+        # A point outside is almost surely a mistyped coordinate (or a phone's last fix elsewhere).
+        axis = outside_sumy(self.lat, self.long)
+        if axis:
+            low, high = SUMY_BOUNDS[axis]
+            raise RequestRejected(f"location.{axis}", f"{axis} must be within the city of Sumy ({low}..{high})")
 
 
 @dataclass

@@ -3,11 +3,20 @@
 from pathlib import Path
 
 from ecity_common.runtime import ServiceDefinition, create_service_app
+from network_registry.api import router
 from network_registry.db import messaging
+from network_registry.seed import seed_demo
 from network_registry.settings import Settings
 
 # Inside the package, so an installed (non-editable) image carries its migrations too.
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
+
+
+async def _seed(app) -> None:
+    settings = app.state.settings
+    if settings.seed_demo_data:
+        async with app.state.sessions() as session, session.begin():
+            await seed_demo(session, app.state.outbox, settings.demo_monitoring_key)
 
 
 def create_app(settings: Settings | None = None):
@@ -15,8 +24,11 @@ def create_app(settings: Settings | None = None):
         ServiceDefinition(
             settings=settings or Settings(),
             title="Sumy e-City: network registry",
-            description="The MTKM source of truth: sites, equipment, fibre links and the impact of failures.",
+            description="The МТКМ source of truth: sites, devices, fibre links, their change log, and what is cut "
+            "off when something fails. NetBox conventions.",
             tables=messaging,
             migrations_dir=MIGRATIONS_DIR,
+            routers=[router],
+            on_startup=[_seed],
         )
     )

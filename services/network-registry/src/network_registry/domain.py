@@ -1,0 +1,125 @@
+"""The МТКМ registry's objects and rules, as pydantic models (they are the validation of both the
+API and the CSV import) and the status lifecycle. No I/O."""
+
+from __future__ import annotations
+
+import ipaddress
+from datetime import date
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from ecity_common.geo import SUMY_BOUNDS, outside_sumy
+
+SiteKind = Literal["city_hall", "school", "kindergarten", "social_protection_office", "admin_service_centre",
+                   "utility", "cctv_point", "data_centre", "node_cabinet", "library", "clinic", "other"]
+DeviceRole = Literal["core", "distribution", "access_switch", "router", "olt", "onu", "camera", "server"]
+Status = Literal["planned", "active", "failed", "maintenance", "decommissioned"]
+
+# planned -> active -> failed / maintenance -> decommissioned (and back to active after a repair)
+TRANSITIONS: dict[str, set[str]] = {
+    "planned": {"active", "decommissioned"},
+    "active": {"failed", "maintenance", "decommissioned"},
+    "failed": {"active", "maintenance", "decommissioned"},
+    "maintenance": {"active", "failed", "decommissioned"},
+    "decommissioned": set(),
+}
+
+
+class TransitionRefused(ValueError):
+    def __init__(self, current: str, wanted: str) -> None:
+        allowed = ", ".join(sorted(TRANSITIONS[current])) or "none: it is decommissioned"
+        super().__init__(f"status cannot go from {current} to {wanted} (allowed: {allowed})")
+
+
+def check_transition(current: str, wanted: str) -> None:
+    if wanted != current and wanted not in TRANSITIONS[current]:
+        raise TransitionRefused(current, wanted)
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+class SiteIn(_Strict):
+    name: str = Field(min_length=1, max_length=200)
+    kind: SiteKind
+    address: str | None = Field(default=None, max_length=300)
+    lat: float | None = Field(default=None, ge=-90, le=90)
+    long: float | None = Field(default=None, ge=-180, le=180)
+    owner_holder_code: str | None = Field(default=None, pattern=r"^\d{2}$")
+    status: Status = "active"
+
+    @model_validator(mode="after")
+    def _in_sumy(self):
+        if (self.lat is None) != (self.long is None):
+            raise ValueError("give both lat and long, or neither")
+        if self.lat is not None and outside_sumy(self.lat, self.long):
+            axis = outside_sumy(self.lat, self.long)
+            raise ValueError(f"{axis} is outside the city of Sumy {SUMY_BOUNDS[axis]}")
+        return self
+
+
+class AssetFields(_Strict):
+    cost_kop: int | None = Field(default=None, gt=0)
+    measure_code: str | None = Field(default=None, max_length=32)
+    holder_code: str | None = Field(default=None, pattern=r"^\d{2}$")
+    commissioned_on: date | None = None
+
+
+class DeviceIn(AssetFields):
+    name: str = Field(min_length=1, max_length=200)
+    role: DeviceRole
+    manufacturer: str | None = Field(default=None, max_length=100)
+    model: str | None = Field(default=None, max_length=100)
+    serial: str | None = Field(default=None, max_length=100)
+    mgmt_ip: str | None = None
+    site_id: str
+    status: Status = "planned"
+
+    @field_validator("mgmt_ip")
+    @classmethod
+    def _ip(cls, v: str | None) -> str | None:
+        return None if v is None else str(ipaddress.ip_address(v))
+
+
+class LinkIn(AssetFields):
+    name: str = Field(min_length=1, max_length=200)
+    a_device_id: str
+    b_device_id: str
+    fibre_count: int = Field(ge=1, le=1000)
+    length_m: float = Field(gt=0, le=200_000)
+    route: dict | None = Field(default=None, description="GeoJSON LineString")
+    status: Status = "planned"
+    installed_on: date | None = None
+
+    @field_validator("route")
+    @classmethod
+    def _line(cls, v: dict | None) -> dict | None:
+        if v is None:
+            return v
+        coords = v.get("coordinates")
+        if v.get("type") != "LineString" or not isinstance(coords, list) or len(coords) < 2 or not all(
+            isinstance(p, list) and len(p) in (2, 3) and all(isinstance(x, (int, float)) for x in p) for p in coords
+        ):
+            raise ValueError("a GeoJSON LineString: {type: LineString, coordinates: [[long, lat], …] (2 or more)}")
+        return v
+
+    @model_validator(mode="after")
+    def _two_ends(self):
+        if self.a_device_id == self.b_device_id:
+            raise ValueError("a link joins two different devices")
+        return self
+
+
+def partial(model: type[BaseModel]) -> type[BaseModel]:
+    """The same fields, all optional: what a PATCH may carry."""
+    fields = {name: (f.annotation | None, None) for name, f in model.model_fields.items()}
+    from pydantic import create_model
+
+    return create_model(f"{model.__name__.removesuffix('In')}Patch", __base__=_Strict, **fields)
+
+
+SitePatch = partial(SiteIn)
+DevicePatch = partial(DeviceIn)
+LinkPatch = partial(LinkIn)
