@@ -143,3 +143,44 @@ async def test_commissioning_a_paid_asset_tells_the_budget_ledger(registry):
     [event] = await staged(client, "asset.commissioned.v1")
     assert event.data == {"asset_id": created["id"], "asset_kind": "device", "name": "olt-new-district", "cost_kop": 45_000_000,
                           "measure_code": "02-1", "holder_code": "02", "commissioned_on": "2021-10-05"}
+
+
+async def test_csv_round_trip_and_a_report_of_every_bad_row(registry):
+    client = registry
+    exported = (await client.get("/api/v1/csv/devices")).text
+    lines = exported.splitlines()
+    assert lines[0].startswith("id,cost_kop,measure_code") and len(lines) == 99
+    # Import it into nothing changed: every row is an update with the same values.
+    again = await client.post("/api/v1/csv/devices", content=exported.encode())
+    assert again.status_code == 200 and again.json()["updated"] == 98 and again.json()["created"] == 0
+    assert (await client.get("/api/v1/csv/devices")).text == exported
+    header = "name,kind,lat,long,owner_holder_code\n"
+    rows = ("Бібліотека №1,library,50.92,34.80,06\n"
+            "Бібліотека №2,library,50.45,30.52,06\n"       # Kyiv
+            "Бібліотека №3,castle,50.92,34.80,06\n"         # no such kind
+            "Бібліотека №4,library,50.92,34.80,6\n")        # holder code is 2 digits
+    bad = await client.post("/api/v1/csv/sites", content=(header + rows).encode())
+    assert bad.status_code == 422
+    assert [e["field"] for e in bad.json()["errors"]] == ["rows[3].site", "rows[4].kind", "rows[5].owner_holder_code"]
+    assert "outside the city of Sumy" in bad.json()["errors"][0]["message"]
+    assert (await client.get("/api/v1/sites/", params={"name__ic": "Бібліотека"})).json()["count"] == 0  # none of it
+    good = await client.post("/api/v1/csv/sites", content=(header + rows.splitlines()[0] + "\n").encode())
+    assert good.json()["created"] == 1
+    unknown = await client.post("/api/v1/csv/sites", content=b"name,colour\nx,red\n")
+    assert unknown.status_code == 422 and unknown.json()["errors"][0]["field"] == "rows[1].colour"
+
+
+async def test_geojson_and_the_topology_picture(registry):
+    client = registry
+    sites = await client.get("/api/v1/maps/sites.geojson")
+    assert sites.headers["content-type"] == "application/geo+json"
+    features = sites.json()["features"]
+    assert len(features) == 98 and features[0]["geometry"]["type"] == "Point"
+    lon, lat = features[0]["geometry"]["coordinates"]
+    assert 34.6 < lon < 35.0 and 50.8 < lat < 51.02
+    links = (await client.get("/api/v1/maps/links.geojson")).json()["features"]
+    assert len(links) == 123 and all(f["geometry"]["type"] == "LineString" for f in links)
+    png = await client.get("/api/v1/analysis/topology.png", params={"failed_device": "dev-dist-3"})
+    assert png.headers["content-type"] == "image/png" and png.content.startswith(b"\x89PNG")
+    svg = await client.get("/api/v1/analysis/topology.svg")
+    assert svg.headers["content-type"] == "image/svg+xml" and "<svg" in svg.text

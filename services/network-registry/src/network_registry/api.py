@@ -5,6 +5,7 @@ pages of `{count, next, previous, results}`, `brief`, bulk create/update/delete 
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from datetime import date
 
@@ -16,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from ecity_common.auth import Principal, api_key_matches, parse_api_key, require_role
 from ecity_common.db import session
 from ecity_common.web.problems import Problem
-from network_registry import service
+from network_registry import csv_io, maps, service
 from network_registry.db import changes, monitoring_keys
 from network_registry.service import TYPES, Context, ObjectType, RegistryError
 
@@ -263,3 +264,66 @@ async def monitoring_status(request: Request, body: dict = Body(..., examples=[{
     except RegistryError as exc:
         raise _problem(exc) from exc
     return {"element_id": obj["id"], "status": obj["status"], "changed": True}
+
+
+# -- maps, pictures and CSV ----------------------------------------------------------------------
+
+async def _site_points(db: AsyncSession) -> dict[str, tuple[float, float]]:
+    from network_registry.db import sites
+
+    return {r.id: (r.lat, r.long) for r in await db.execute(select(sites.c.id, sites.c.lat, sites.c.long)) if r.lat is not None}
+
+
+@router.get("/maps/sites.geojson", tags=["maps"], summary="Sites as GeoJSON points")
+async def sites_geojson(_: Principal = Depends(READ), db: AsyncSession = Depends(session)) -> JSONResponse:
+    rows = [service._row(r) for r in await db.execute(select(TYPES["sites"].table))]
+    return JSONResponse(maps.sites_geojson(rows), media_type="application/geo+json")
+
+
+@router.get("/maps/links.geojson", tags=["maps"], summary="Fibre links as GeoJSON lines")
+async def links_geojson(request: Request, _: Principal = Depends(READ), db: AsyncSession = Depends(session)) -> JSONResponse:
+    graph = await topology(request, db)
+    rows = [service._row(r) for r in await db.execute(select(TYPES["links"].table))]
+    site_of_device = {d.id: d.site_id for d in graph.devices.values()}
+    return JSONResponse(maps.links_geojson(rows, site_of_device, await _site_points(db)), media_type="application/geo+json")
+
+
+@router.get("/analysis/topology.{fmt}", tags=["analysis"], summary="A picture of the network, failures highlighted",
+            responses={200: {"content": {"image/svg+xml": {}, "image/png": {}}}})
+async def topology_picture(request: Request, fmt: str, failed_device: list[str] = Query(default=[]),
+                           failed_link: list[str] = Query(default=[]), _: Principal = Depends(READ),
+                           db: AsyncSession = Depends(session)) -> Response:
+    if fmt not in ("svg", "png"):
+        raise Problem(404, "Not found", "topology.svg or topology.png")
+    graph = await topology(request, db)
+    failed = [("device", d) for d in failed_device if d in graph.devices] + [("fibre_link", lk) for lk in failed_link if lk in graph.links]
+    image = await asyncio.to_thread(maps.picture, graph, await _site_points(db), failed, fmt)
+    return Response(image, media_type="image/svg+xml" if fmt == "svg" else "image/png")
+
+
+@router.get("/csv/{path}", tags=["csv"], summary="Export sites, devices or links as CSV")
+async def export_csv(path: str, _: Principal = Depends(READ), db: AsyncSession = Depends(session)) -> Response:
+    kind = TYPES.get(path)
+    if kind is None:
+        raise Problem(404, "Not found", "csv/sites, csv/devices or csv/links")
+    rows = [service._row(r) for r in await db.execute(select(kind.table).order_by(kind.table.c.name))]
+    return Response(csv_io.export(kind, rows), media_type="text/csv; charset=utf-8",
+                    headers={"Content-Disposition": f'attachment; filename="{path}.csv"'})
+
+
+@router.post("/csv/{path}", tags=["csv"], summary="Import sites, devices or links from CSV, all or none (rows with an id update)")
+async def import_csv(path: str, request: Request, who: Principal = Depends(WRITE), db: AsyncSession = Depends(session)) -> dict:
+    kind = TYPES.get(path)
+    if kind is None:
+        raise Problem(404, "Not found", "csv/sites, csv/devices or csv/links")
+    body = await request.body()
+    if len(body) > 20 * 1024 * 1024:
+        raise Problem(413, "File too large", "at most 20 MiB per import")
+    ctx = _context(request, who, message=f"CSV import of {path}")
+    await db.begin()
+    report = await csv_io.import_rows(db, ctx, kind, body)
+    await (db.rollback() if report.problems else db.commit())
+    if report.problems:
+        raise Problem(422, "Import refused", f"{len(report.problems)} bad row(s); nothing was imported",
+                      errors=[{"field": f"rows[{row}].{field}", "message": message} for row, field, message in report.problems])
+    return {"created": report.created, "updated": report.updated, "request_id": ctx.request_id}
