@@ -35,6 +35,7 @@ contracts: .venv/.synced
 bench: setup
 	.venv/bin/python bench/messaging.py
 	.venv/bin/python bench/budget.py
+	.venv/bin/python bench/network.py
 
 # Container images, for Docker Compose and Kubernetes (needs a Docker engine, which CI lacks:
 # the Dockerfiles are checked by tests/test_deploy.py instead).

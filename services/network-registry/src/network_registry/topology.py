@@ -53,6 +53,7 @@ class Topology:
     links: dict[str, Link]
     _graph: nx.MultiGraph | None = field(default=None, init=False, repr=False)
     _index: _CutIndex | None = field(default=None, init=False, repr=False)
+    _reachable_by_site: dict[str, list[str]] = field(default_factory=dict, init=False, repr=False)
 
     # -- the working network -----------------------------------------------------------------
 
@@ -86,7 +87,12 @@ class Topology:
     @property
     def index(self) -> _CutIndex:
         if self._index is None:
-            self._index = _CutIndex.build(self.graph, self.core)
+            working = [(lk.id, lk.a, lk.b) for lk in self.links.values()
+                       if lk.status == "active" and self.carries_traffic(lk.a) and self.carries_traffic(lk.b)]
+            nodes = [d for d in self.devices if self.carries_traffic(d)]
+            self._index = _CutIndex.build(nodes, working, self.core)
+            # Which reachable devices each site has: a site is lost when all of them are.
+            self._reachable_by_site = self.sites_of(self._index.order[1:])
         return self._index
 
     def reachable(self) -> set[str]:
@@ -104,9 +110,12 @@ class Topology:
         return Impact(element_kind, element_id, frozenset(cut), frozenset(self._sites_lost(cut)))
 
     def _sites_lost(self, lost_devices: set[str]) -> set[str]:
-        """A site is lost when every device of it that reaches the core now is in `lost_devices`."""
-        reachable_by_site = self.sites_of(d for d in self.index.order[1:])
-        return {site for site, devices in reachable_by_site.items() if all(d in lost_devices for d in devices)}
+        """A site is lost when every device of it that reaches the core now is in `lost_devices`.
+        Only the sites of the lost devices are looked at: the cost follows the answer's size."""
+        self.index  # noqa: B018 - builds _reachable_by_site
+        candidates = {self.devices[d].site_id for d in lost_devices if d in self.devices}
+        return {site for site in candidates
+                if all(d in lost_devices for d in self._reachable_by_site.get(site, ()))}
 
     def single_points_of_failure(self) -> dict[str, list[str]]:
         return {"devices": sorted(self.index.articulation), "links": sorted(self.index.bridges)}
@@ -201,9 +210,9 @@ class _CutIndex:
         return self._subtree(child) if child else []
 
     @classmethod
-    def build(cls, g: nx.MultiGraph, core: list[str]) -> _CutIndex:
-        adjacency: dict[str, list[tuple[str, str]]] = {n: [] for n in g.nodes}
-        for a, b, key in g.edges(keys=True):
+    def build(cls, nodes: list[str], edges: list[tuple[str, str, str]], core: list[str]) -> _CutIndex:
+        adjacency: dict[str, list[tuple[str, str]]] = {n: [] for n in nodes}
+        for key, a, b in edges:
             if a == b:
                 continue
             adjacency[a].append((b, key))
