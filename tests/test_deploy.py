@@ -238,3 +238,12 @@ def test_the_dockerfile_install_steps_build_a_working_environment(tmp_path):
     assert probe.returncode == 0, probe.stderr
     is_dir, location = probe.stdout.split()
     assert is_dir == "True" and "site-packages" in location  # installed, not the source tree
+
+
+def test_no_demo_data_is_loaded_in_a_cluster(rendered):
+    for config in of_kind(rendered, "ConfigMap"):
+        for key, value in config["data"].items():
+            if key.endswith("_SEED_DEMO_DATA"):
+                assert value == "false", key
+    seeded = {c["metadata"]["name"] for c in of_kind(rendered, "ConfigMap") if any(k.endswith("_SEED_DEMO_DATA") for k in c["data"])}
+    assert seeded == {"budget-ledger-config", "network-registry-config"}

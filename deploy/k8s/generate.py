@@ -25,6 +25,8 @@ SERVICES = [
     ("budget-ledger", "budget_ledger", 8003, "/budget", False),
     ("network-registry", "network_registry", 8004, None, False),
 ]
+# Services that load illustrative demo data unless told not to: never in a cluster.
+DEMO_DATA = {"budget-ledger", "network-registry"}
 # Topics per producing service (ecity_common.events.catalogue.TOPICS) and their partitions.
 TOPICS = {
     "ecity.citizen-requests.v1": 12,
@@ -107,6 +109,7 @@ def service_objects(name: str, package: str, port: int, public: str | None, inte
             f"{prefix}KAFKA_CREATE_TOPICS": "false",
             f"{prefix}MIGRATE_ON_START": "false",
             f"{prefix}LOG_LEVEL": "INFO",
+            **({f"{prefix}SEED_DEMO_DATA": "false"} if name in DEMO_DATA else {}),
             "OTEL_EXPORTER_OTLP_ENDPOINT": "http://otel-collector.observability:4318",
             "OTEL_SERVICE_NAME": name,
         },
