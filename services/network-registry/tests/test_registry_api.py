@@ -39,7 +39,7 @@ async def test_the_demo_network_and_its_analysis(registry):
     assert {"dev-core-1", "dev-core-2"}.isdisjoint(spof["devices"])  # two cores back each other up
     impact = (await client.get("/api/v1/analysis/impact", params={"device": "dev-dist-1"})).json()
     names = [s["name"] for s in impact["sites_cut_off"]]
-    assert "Вузловий шафа Центр" in names and len(names) > 5
+    assert "Вузлова шафа Центр" in names and len(names) > 5
     # Every fourth institution has a second uplink and survives its cabinet.
     assert "site-001" not in {s["id"] for s in impact["sites_cut_off"]}
     assert (await client.get("/api/v1/analysis/impact", params={"link": "link-002"})).json()["sites_cut_off"] == []  # the ring

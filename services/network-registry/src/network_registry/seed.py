@@ -51,7 +51,7 @@ def demo_network() -> tuple[list[dict], list[dict], list[dict]]:
     for i, district in enumerate(DISTRICTS):
         lat, long = CENTRE[0] + 0.03 * (i % 3 - 1), CENTRE[1] + 0.035 * (i // 3 * 2 - 1)
         sid, did = f"site-cab-{i + 1}", f"dev-dist-{i + 1}"
-        site(sid, f"Вузловий шафа {district}", "node_cabinet", lat, long, "02")
+        site(sid, f"Вузлова шафа {district}", "node_cabinet", lat, long, "02")
         n_dev += 1
         device(did, f"dist-{i + 1}", "distribution", sid, n_dev)
         cabinets.append((did, lat, long))
