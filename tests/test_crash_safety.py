@@ -29,7 +29,7 @@ def _file_request(url: str, settings) -> None:
     try:
         httpx.post(
             f"{url}/api/v1/requests",
-            json={"service_code": "water_leak", "description": "Прорив труби", "address": "вул. Петропавлівська, 10"},
+            json={"service_code": "water_leak", "attributes": {"where": "street"}, "description": "Прорив труби", "address": "вул. Петропавлівська, 10"},
             headers=bearer(settings, "citizen-1", "citizen"),
             timeout=10,
         )

@@ -29,7 +29,7 @@ def test_citizen_request_reaches_the_gateway_in_another_process_with_its_trace(s
 
     answer = httpx.post(
         f"{citizens.url}/api/v1/requests",
-        json={"service_code": "water_leak", "description": "Тече труба біля під'їзду", "lat": 50.9077, "long": 34.7981,
+        json={"service_code": "water_leak", "attributes": {"where": "street"}, "description": "Тече труба біля під'їзду", "lat": 50.9077, "long": 34.7981,
               "address": "вул. Соборна, 1"},
         headers=bearer(settings, "citizen-7", "citizen"),
     )

@@ -23,6 +23,7 @@ class NewRequest(BaseModel):
     lat: float | None = Field(default=None, ge=-90, le=90)
     long: float | None = Field(default=None, ge=-180, le=180)
     address: str | None = Field(default=None, max_length=500)
+    attributes: dict[str, str | list[str]] = Field(default_factory=dict, description="answers to the category's attributes")
 
 
 class RequestView(BaseModel):
@@ -72,6 +73,7 @@ async def create_request(
             citizen_id=citizen.subject,
             location=location,
             address=body.address,
+            answers={k: v if isinstance(v, list) else [v] for k, v in body.attributes.items()},
         )
     except RequestRejected as exc:
         raise Problem(422, "Invalid request", exc.message, type_="validation-error",

@@ -1,6 +1,7 @@
 """citizen-requests' own tables."""
 
-from sqlalchemy import Column, DateTime, Float, MetaData, Table, Text
+from sqlalchemy import BigInteger, Boolean, Column, DateTime, Float, ForeignKey, Identity, MetaData, Table, Text, func, text
+from sqlalchemy.dialects.postgresql import JSONB
 
 from ecity_common.messaging.tables import messaging_tables
 
@@ -19,5 +20,40 @@ citizen_requests = Table(
     Column("address", Text),
     Column("status", Text, nullable=False),
     Column("agency_responsible", Text),
-    Column("submitted_at", DateTime(timezone=True), nullable=False),
+    Column("submitted_at", DateTime(timezone=True), nullable=False, index=True),
+    Column("status_notes", Text),
+    Column("expected_datetime", DateTime(timezone=True)),
+    Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Column("attributes", JSONB, nullable=False, server_default=text("'{}'::jsonb")),
+    Column("media_url", Text),
+    Column("address_id", Text),
+    Column("zipcode", Text),
+    Column("email", Text),
+    Column("phone", Text),
+    Column("first_name", Text),
+    Column("last_name", Text),
+    Column("channel", Text, nullable=False, server_default="app"),
+)
+
+open311_clients = Table(
+    "open311_clients",
+    metadata,
+    Column("key_id", Text, primary_key=True),
+    Column("key_hash", Text, nullable=False),
+    Column("name", Text, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Column("revoked_at", DateTime(timezone=True)),
+)
+
+request_history = Table(
+    "request_history",
+    metadata,
+    Column("id", BigInteger, Identity(), primary_key=True),
+    Column("request_id", Text, ForeignKey("citizen_requests.id"), nullable=False, index=True),
+    Column("at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Column("actor", Text, nullable=False),
+    Column("from_status", Text),
+    Column("to_status", Text, nullable=False),
+    Column("note", Text),
+    Column("public", Boolean, nullable=False, server_default=text("true")),
 )

@@ -1,7 +1,6 @@
 """Citizens' requests: what they are and the rules they follow. No I/O, no framework.
 
-This is the first cut that the foundation needs (file a request, say who handles it); the full
-catalogue, workflow and legal deadlines come with the citizen-requests issue.
+The catalogue is in `catalogue.py`, the workflow in `workflow.py`, the deadlines in `deadlines.py`.
 """
 
 from __future__ import annotations
@@ -10,9 +9,12 @@ import re
 import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Literal
 
+from citizen_requests.catalogue import SUMY_CATALOGUE, AttributeRejected, Category
+from citizen_requests.deadlines import deadline
 from ecity_common.geo import SUMY_BOUNDS, outside_sumy
+
+CATALOGUE: dict[str, Category] = {c.code: c for c in SUMY_CATALOGUE}
 
 _HTML = re.compile(r"<\s*/?\s*[a-zA-Z][^>]*>")
 
@@ -24,29 +26,6 @@ class RequestRejected(ValueError):
         super().__init__(message)
         self.field = field
         self.message = message
-
-
-@dataclass(frozen=True)
-class Category:
-    code: str
-    name_uk: str
-    name_en: str
-    handler_kind: Literal["department", "utility"]
-    utility_kind: str | None = None
-    department: str | None = None
-
-
-# A starting catalogue (illustrative) until staff manage categories through the API.
-CATEGORIES: dict[str, Category] = {
-    c.code: c
-    for c in (
-        Category("water_leak", "Витік води", "Water leak", "utility", utility_kind="water"),
-        Category("no_hot_water", "Немає гарячої води", "No hot water", "utility", utility_kind="heating"),
-        Category("waste_collection", "Не вивезено сміття", "Waste not collected", "utility", utility_kind="waste"),
-        Category("pothole", "Вибоїна на дорозі", "Pothole", "department", department="city_infrastructure"),
-        Category("street_light", "Не світить ліхтар", "Street light out", "department", department="city_infrastructure"),
-    )
-}
 
 
 @dataclass(frozen=True)
@@ -69,9 +48,14 @@ class CitizenRequest:
     citizen_id: str
     location: Location | None = None
     address: str | None = None
+    attributes: dict = field(default_factory=dict)
     id: str = field(default_factory=lambda: str(uuid.uuid4()))
     status: str = "submitted"
     submitted_at: datetime = field(default_factory=lambda: datetime.now(UTC))
+
+    @property
+    def expected_datetime(self) -> datetime:
+        return deadline(self.submitted_at, self.category.term)
 
 
 def file_request(
@@ -81,8 +65,9 @@ def file_request(
     citizen_id: str,
     location: Location | None,
     address: str | None,
+    answers: dict[str, list[str]] | None = None,
 ) -> CitizenRequest:
-    category = CATEGORIES.get(category_code)
+    category = CATALOGUE.get(category_code)
     if category is None:
         raise RequestRejected("service_code", f"unknown category {category_code!r}")
     if len(description) > 4000:
@@ -91,10 +76,15 @@ def file_request(
         raise RequestRejected("description", "HTML is not allowed")
     if location is None and not (address and address.strip()):
         raise RequestRejected("location", "give a location (lat/long) or an address")
+    try:
+        attributes = category.check_answers(answers or {})
+    except AttributeRejected as exc:
+        raise RequestRejected(f"attribute[{exc.code}]", exc.message) from None
     return CitizenRequest(
         category=category,
         description=description.strip(),
         citizen_id=citizen_id,
         location=location,
         address=address.strip() if address else None,
+        attributes=attributes,
     )

@@ -2,13 +2,29 @@
 
 from pathlib import Path
 
+from sqlalchemy import select
+from sqlalchemy.dialects.postgresql import insert
+
 from citizen_requests.api import router
-from citizen_requests.db import messaging
+from citizen_requests.db import messaging, open311_clients
+from citizen_requests.open311 import router as open311_router
 from citizen_requests.settings import Settings
+from ecity_common.auth import hash_api_key, parse_api_key
 from ecity_common.runtime import ServiceDefinition, create_service_app
 
 # Inside the package, so an installed (non-editable) image carries its migrations too.
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
+
+
+async def _seed(app) -> None:
+    settings = app.state.settings
+    key_id = parse_api_key(settings.demo_open311_key)
+    if not settings.seed_demo_data or key_id is None:
+        return
+    async with app.state.sessions() as session, session.begin():
+        if await session.scalar(select(open311_clients.c.key_id).where(open311_clients.c.key_id == key_id)) is None:
+            await session.execute(insert(open311_clients).values(
+                key_id=key_id, key_hash=hash_api_key(settings.demo_open311_key), name="demo-app"))
 
 
 def create_app(settings: Settings | None = None):
@@ -16,9 +32,11 @@ def create_app(settings: Settings | None = None):
         ServiceDefinition(
             settings=settings or Settings(),
             title="Sumy e-City: citizen requests",
-            description="Citizens' requests and appeals, their status and their legal answer deadlines.",
+            description="Citizens' requests and appeals (Open311 GeoReport v2 and a native API), their status and their "
+            "legal answer deadlines.",
             tables=messaging,
             migrations_dir=MIGRATIONS_DIR,
-            routers=[router],
+            routers=[router, open311_router],
+            on_startup=[_seed],
         )
     )

@@ -2,14 +2,28 @@
 
 from __future__ import annotations
 
-from sqlalchemy import insert, select
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import func, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from citizen_requests.db import citizen_requests
+from citizen_requests.db import citizen_requests, open311_clients, request_history
 from citizen_requests.domain import CitizenRequest, Location, file_request
+from ecity_common.auth import api_key_matches, parse_api_key
 from ecity_common.events.payloads.citizen_requests import CitizenRequestSubmitted
 from ecity_common.events.payloads.common import GeoPoint
 from ecity_common.messaging.outbox import Outbox
+
+
+@dataclass(frozen=True)
+class Contact:
+    """Personal data: the citizen and staff see it; public answers and events never carry it."""
+
+    email: str | None = None
+    phone: str | None = None
+    first_name: str | None = None
+    last_name: str | None = None
 
 
 async def submit_request(
@@ -21,28 +35,27 @@ async def submit_request(
     citizen_id: str,
     location: Location | None,
     address: str | None,
+    answers: dict[str, list[str]] | None = None,
+    contact: Contact = Contact(),
+    media_url: str | None = None,
+    address_id: str | None = None,
+    channel: str = "app",
 ) -> CitizenRequest:
-    request = file_request(
-        category_code=category_code,
-        description=description,
-        citizen_id=citizen_id,
-        location=location,
-        address=address,
-    )
+    request = file_request(category_code=category_code, description=description, citizen_id=citizen_id,
+                           location=location, address=address, answers=answers)
     async with session.begin():
         await session.execute(
             insert(citizen_requests).values(
-                id=request.id,
-                service_code=request.category.code,
-                description=request.description,
-                citizen_id=request.citizen_id,
-                lat=location.lat if location else None,
-                long=location.long if location else None,
-                address=request.address,
-                status=request.status,
-                submitted_at=request.submitted_at,
+                id=request.id, service_code=request.category.code, description=request.description,
+                citizen_id=request.citizen_id, lat=location.lat if location else None,
+                long=location.long if location else None, address=request.address, status=request.status,
+                submitted_at=request.submitted_at, expected_datetime=request.expected_datetime,
+                attributes=request.attributes, media_url=media_url, address_id=address_id, channel=channel,
+                email=contact.email, phone=contact.phone, first_name=contact.first_name, last_name=contact.last_name,
             )
         )
+        await session.execute(insert(request_history).values(
+            request_id=request.id, actor=citizen_id, from_status=None, to_status=request.status, public=True))
         await outbox.add(
             session,
             CitizenRequestSubmitted(
@@ -55,6 +68,7 @@ async def submit_request(
                 location=GeoPoint(lat=location.lat, long=location.long) if location else None,
                 address=request.address,
                 submitted_at=request.submitted_at,
+                expected_datetime=request.expected_datetime,
             ),
             aggregate_id=request.id,
         )
@@ -63,3 +77,34 @@ async def submit_request(
 
 async def find_request(session: AsyncSession, request_id: str):
     return (await session.execute(select(citizen_requests).where(citizen_requests.c.id == request_id))).first()
+
+
+async def open311_client(session: AsyncSession, api_key: str | None) -> str | None:
+    """The name of the client app whose key this is, or None."""
+    key_id = parse_api_key(api_key or "")
+    if key_id is None:
+        return None
+    row = (await session.execute(select(open311_clients).where(
+        open311_clients.c.key_id == key_id, open311_clients.c.revoked_at.is_(None)))).first()
+    return row.name if row is not None and api_key_matches(api_key, row.key_hash) else None
+
+
+async def search(
+    session: AsyncSession, *, ids: list[str] | None, service_codes: list[str] | None, start: datetime, end: datetime,
+    status_states: set[str] | None, limit: int, offset: int,
+) -> list:
+    query = select(citizen_requests)
+    if ids:
+        query = query.where(citizen_requests.c.id.in_(ids))  # a list of ids overrides every other filter
+    else:
+        query = query.where(citizen_requests.c.submitted_at >= start, citizen_requests.c.submitted_at <= end)
+        if service_codes:
+            query = query.where(citizen_requests.c.service_code.in_(service_codes))
+        if status_states is not None:
+            query = query.where(citizen_requests.c.status.in_(status_states))
+    query = query.order_by(citizen_requests.c.submitted_at.desc(), citizen_requests.c.id).limit(limit).offset(offset)
+    return (await session.execute(query)).all()
+
+
+async def count_requests(session: AsyncSession) -> int:
+    return await session.scalar(select(func.count()).select_from(citizen_requests))

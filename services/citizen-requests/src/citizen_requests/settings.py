@@ -12,3 +12,7 @@ class Settings(ServiceSettings):
     event_source: str = "/ecity/citizen-requests"
     http_port: int = 8001
     database_url: str = "postgresql+asyncpg://ecity@127.0.0.1:5433/citizen_requests"
+
+    # Locally: an Open311 client key for a demo app (never in a cluster: issue keys instead).
+    seed_demo_data: bool = True
+    demo_open311_key: str = "ecity311_demo0001_local-development-only-key"
