@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, date, datetime, timedelta
 
 from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, Field
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from citizen_requests import service
+from citizen_requests import handling, service
+from citizen_requests.deadlines import overdue
 from citizen_requests.domain import Location, RequestRejected
+from citizen_requests.workflow import OPEN
 from ecity_common.auth import Principal, require_role
 from ecity_common.db import session
 from ecity_common.web.problems import Problem
@@ -31,24 +33,35 @@ class RequestView(BaseModel):
     service_code: str
     description: str
     status: str
+    status_notes: str | None = None
     agency_responsible: str | None
     lat: float | None
     long: float | None
     address: str | None
+    attributes: dict = Field(default_factory=dict)
     requested_datetime: datetime
+    expected_datetime: datetime | None = None
+    overdue: bool = False
+    history: list[dict] = Field(default_factory=list)
 
 
-def _view(row) -> RequestView:
+def _view(row, history: list[dict] | None = None) -> RequestView:
+    answered = row.status not in OPEN
     return RequestView(
         service_request_id=row.id,
         service_code=row.service_code,
         description=row.description,
         status=row.status,
+        status_notes=row.status_notes,
         agency_responsible=row.agency_responsible,
         lat=row.lat,
         long=row.long,
         address=row.address,
+        attributes=row.attributes or {},
         requested_datetime=row.submitted_at,
+        expected_datetime=row.expected_datetime,
+        overdue=bool(row.expected_datetime) and not answered and overdue(row.expected_datetime, None, datetime.now(UTC)),
+        history=history or [],
     )
 
 
@@ -91,4 +104,62 @@ async def read_request(
     # A citizen sees only their own requests; a stranger's id is simply not found.
     if row is None or (not citizen.has("operator") and row.citizen_id != citizen.subject):
         raise Problem(404, "Not found", f"no request {request_id}")
-    return _view(row)
+    # Staff see internal notes and who did what; a citizen sees the public history.
+    return _view(row, await handling.history(db, request_id, public_only=not citizen.has("operator")))
+
+
+class StatusChange(BaseModel):
+    status: str = Field(examples=["in_progress"])
+    note: str | None = Field(default=None, max_length=2000)
+    public: bool = True
+    agency_responsible: str | None = Field(default=None, max_length=200)
+
+
+class DuplicateOf(BaseModel):
+    original_id: str = Field(min_length=1, max_length=64)
+
+
+class Extension(BaseModel):
+    until: date
+    reason: str = Field(min_length=1, max_length=2000)
+
+
+class Reopen(BaseModel):
+    reason: str = Field(min_length=1, max_length=2000)
+
+
+async def _handle(db: AsyncSession, work):
+    try:
+        async with db.begin():
+            return await work()
+    except handling.HandlingRefused as exc:
+        title = {404: "Not found", 409: "Not allowed now", 422: "Invalid request"}[exc.status]
+        raise Problem(exc.status, title, exc.message, errors=[{"field": exc.field, "message": exc.message}]) from exc
+
+
+@router.post("/requests/{request_id}/status", summary="Move a request in its workflow (role operator)")
+async def set_status(request_id: str, body: StatusChange, request: Request, staff: Principal = Depends(require_role("operator")),
+                     db: AsyncSession = Depends(session)) -> dict:
+    return await _handle(db, lambda: handling.change_status(
+        db, request.app.state.outbox, request_id, body.status, actor=staff.subject, note=body.note, public=body.public,
+        agency_responsible=body.agency_responsible))
+
+
+@router.post("/requests/{request_id}/duplicate-of", summary="Mark a request as a duplicate of another (role operator)")
+async def duplicate_of(request_id: str, body: DuplicateOf, request: Request, staff: Principal = Depends(require_role("operator")),
+                       db: AsyncSession = Depends(session)) -> dict:
+    return await _handle(db, lambda: handling.mark_duplicate(db, request.app.state.outbox, request_id, body.original_id, actor=staff.subject))
+
+
+@router.post("/requests/{request_id}/extend", summary="Extend the answer deadline with a reason (role operator; ≤ 45 days in total)")
+async def extend_deadline(request_id: str, body: Extension, staff: Principal = Depends(require_role("operator")),
+                          db: AsyncSession = Depends(session)) -> dict:
+    return await _handle(db, lambda: handling.extend_deadline(db, request_id, body.until, body.reason, actor=staff.subject))
+
+
+@router.post("/requests/{request_id}/reopen", summary="Reopen my resolved request (role citizen)")
+async def reopen(request_id: str, body: Reopen, request: Request, citizen: Principal = Depends(require_role("citizen")),
+                 db: AsyncSession = Depends(session)) -> dict:
+    window = timedelta(days=request.app.state.settings.reopen_window_days)
+    return await _handle(db, lambda: handling.reopen(db, request.app.state.outbox, request_id, citizen=citizen.subject,
+                                                     reason=body.reason, window=window))

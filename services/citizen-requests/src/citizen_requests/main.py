@@ -7,9 +7,11 @@ from sqlalchemy.dialects.postgresql import insert
 
 from citizen_requests.api import router
 from citizen_requests.db import messaging, open311_clients
+from citizen_requests.handlers import make_handlers
 from citizen_requests.open311 import router as open311_router
 from citizen_requests.settings import Settings
 from ecity_common.auth import hash_api_key, parse_api_key
+from ecity_common.messaging.outbox import Outbox
 from ecity_common.runtime import ServiceDefinition, create_service_app
 
 # Inside the package, so an installed (non-editable) image carries its migrations too.
@@ -28,15 +30,17 @@ async def _seed(app) -> None:
 
 
 def create_app(settings: Settings | None = None):
+    settings = settings or Settings()
     return create_service_app(
         ServiceDefinition(
-            settings=settings or Settings(),
+            settings=settings,
             title="Sumy e-City: citizen requests",
             description="Citizens' requests and appeals (Open311 GeoReport v2 and a native API), their status and their "
             "legal answer deadlines.",
             tables=messaging,
             migrations_dir=MIGRATIONS_DIR,
             routers=[router, open311_router],
+            handlers=make_handlers(Outbox(messaging.outbox, settings)),
             on_startup=[_seed],
         )
     )

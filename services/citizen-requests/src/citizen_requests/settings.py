@@ -16,3 +16,5 @@ class Settings(ServiceSettings):
     # Locally: an Open311 client key for a demo app (never in a cluster: issue keys instead).
     seed_demo_data: bool = True
     demo_open311_key: str = "ecity311_demo0001_local-development-only-key"
+    # How long after "resolved" a citizen may reopen a request.
+    reopen_window_days: int = 14

@@ -136,6 +136,7 @@ async def running(app) -> AsyncIterator[httpx.AsyncClient]:
     async with app.router.lifespan_context(app):
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://service") as client:
+            client.app = app  # the tests look into the service's engine and state
             yield client
 
 

@@ -30,3 +30,21 @@ class CitizenRequestSubmitted(BaseModel):
     address: str | None = Field(default=None, max_length=500)
     submitted_at: AwareDatetime
     expected_datetime: AwareDatetime | None = None
+
+
+@event_type(
+    "ua.sumy.ecity.citizen-requests.request.status-changed.v1",
+    producer="citizen-requests",
+    aggregate="citizen_request",
+    summary="A request moved in its workflow; carries the public note only.",
+)
+class CitizenRequestStatusChanged(BaseModel):
+    request_id: str
+    service_code: str
+    from_status: str
+    to_status: str
+    open311_status: Literal["open", "closed"]
+    public_note: str | None = None
+    agency_responsible: str | None = None
+    expected_datetime: AwareDatetime | None = None
+    changed_at: AwareDatetime

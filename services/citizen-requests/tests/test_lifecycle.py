@@ -1,0 +1,106 @@
+"""The whole lifecycle of a request through the native API, on the real database."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select, update
+
+from citizen_requests.db import messaging, request_history
+from citizen_requests.deadlines import KYIV
+from citizen_requests.main import create_app
+from ecity_cli.testing import bearer, running
+from ecity_common.events import CloudEvent
+
+
+@pytest.fixture
+async def app_client(services):
+    settings = services.settings("citizen-requests")
+    app = create_app(settings)
+    async with running(app) as client:
+        client.app, client.settings = app, settings
+        yield client
+
+
+async def test_from_submitted_to_closed_with_history_notes_and_a_reopen(app_client):
+    client = app_client
+    citizen = bearer(client.settings, "citizen-5", "citizen")
+    staff = bearer(client.settings, "operator-2", "operator")
+    created = await client.post("/api/v1/requests", headers=citizen, json={
+        "service_code": "pothole", "attributes": {"size": "large"}, "description": "Глибока яма на дорозі", "lat": 50.91, "long": 34.79})
+    assert created.status_code == 201
+    rid = created.json()["service_request_id"]
+    expected = created.json()["expected_datetime"]
+    assert expected is not None and not created.json()["overdue"]
+
+    async def move(status, **extra):
+        return await client.post(f"/api/v1/requests/{rid}/status", headers=staff, json={"status": status, **extra})
+
+    assert (await move("resolved")).status_code == 409  # submitted cannot jump to resolved
+    assert (await move("accepted")).status_code == 200
+    assert (await move("assigned", agency_responsible="Департамент інфраструктури міста")).status_code == 200
+    assert (await move("in_progress", note="Бригада №3, внутрішня примітка", public=False)).status_code == 200
+    assert (await move("resolved", note="Яму залатано")).status_code == 200
+    assert (await client.post(f"/api/v1/requests/{rid}/status", headers=citizen, json={"status": "closed"})).status_code == 403
+
+    mine = (await client.get(f"/api/v1/requests/{rid}", headers=citizen)).json()
+    assert mine["status"] == "resolved" and mine["status_notes"] == "Яму залатано"
+    assert mine["agency_responsible"] == "Департамент інфраструктури міста"
+    notes = [h["note"] for h in mine["history"]]
+    assert "Яму залатано" in notes and "Бригада №3, внутрішня примітка" not in notes  # internal stays internal
+    assert all(h["actor"] is None for h in mine["history"])
+    theirs = (await client.get(f"/api/v1/requests/{rid}", headers=staff)).json()
+    assert "Бригада №3, внутрішня примітка" in [h["note"] for h in theirs["history"]]
+    assert {h["actor"] for h in theirs["history"]} == {"citizen-5", "operator-2"}
+
+    other = bearer(client.settings, "citizen-6", "citizen")
+    assert (await client.post(f"/api/v1/requests/{rid}/reopen", headers=other, json={"reason": "ні"})).status_code == 404
+    reopened = await client.post(f"/api/v1/requests/{rid}/reopen", headers=citizen, json={"reason": "Яма знову з'явилась"})
+    assert reopened.status_code == 200 and reopened.json()["status"] == "in_progress"
+    assert (await move("resolved", note="Переробили")).status_code == 200
+    assert (await move("closed")).status_code == 200
+    assert (await client.post(f"/api/v1/requests/{rid}/reopen", headers=citizen, json={"reason": "ще"})).status_code == 409
+
+    outbox = messaging.outbox
+    async with client.app.state.engine.connect() as conn:
+        payloads = (await conn.execute(select(outbox.c.payload).where(outbox.c.aggregate_id == rid).order_by(outbox.c.id))).scalars().all()
+    events = [CloudEvent.model_validate(p) for p in payloads]
+    changes = [e.data for e in events if e.type.endswith("status-changed.v1")]
+    assert [c["to_status"] for c in changes] == ["accepted", "assigned", "in_progress", "resolved", "in_progress", "resolved", "closed"]
+    assert changes[2]["public_note"] is None  # the internal note never leaves the service
+    assert changes[-1]["open311_status"] == "closed"
+
+
+async def test_duplicates_extensions_and_overdue(app_client):
+    client = app_client
+    citizen = bearer(client.settings, "citizen-7", "citizen")
+    staff = bearer(client.settings, "operator-1", "operator")
+    body = {"service_code": "street_light", "description": "Не світить", "lat": 50.91, "long": 34.79}
+    first = (await client.post("/api/v1/requests", headers=citizen, json=body)).json()["service_request_id"]
+    second = (await client.post("/api/v1/requests", headers=citizen, json=body)).json()["service_request_id"]
+    dup = await client.post(f"/api/v1/requests/{second}/duplicate-of", headers=staff, json={"original_id": first})
+    assert dup.status_code == 200 and dup.json()["status"] == "duplicate"
+    assert (await client.post(f"/api/v1/requests/{first}/duplicate-of", headers=staff, json={"original_id": first})).status_code == 422
+
+    view = (await client.get(f"/api/v1/requests/{first}", headers=citizen)).json()
+    from datetime import datetime
+
+    received = datetime.fromisoformat(view["requested_datetime"]).astimezone(KYIV).date()
+    too_late = received + timedelta(days=46)
+    refused = await client.post(f"/api/v1/requests/{first}/extend", headers=staff, json={"until": too_late.isoformat(), "reason": "експертиза"})
+    assert refused.status_code == 422 and "45 days" in refused.json()["detail"]
+    ok = await client.post(f"/api/v1/requests/{first}/extend", headers=staff,
+                           json={"until": (received + timedelta(days=40)).isoformat(), "reason": "потрібна експертиза опори"})
+    assert ok.status_code == 200
+    view = (await client.get(f"/api/v1/requests/{first}", headers=citizen)).json()
+    assert view["status_notes"].startswith("Строк розгляду продовжено") and "експертиза" in view["history"][-1]["note"]
+
+    # Time passes past the deadline: the request shows as overdue.
+    async with client.app.state.engine.begin() as conn:
+        from citizen_requests.db import citizen_requests
+        await conn.execute(update(citizen_requests).where(citizen_requests.c.id == first).values(
+            expected_datetime=citizen_requests.c.submitted_at - timedelta(days=1)))
+    assert (await client.get(f"/api/v1/requests/{first}", headers=citizen)).json()["overdue"] is True
+    async with client.app.state.engine.connect() as conn:
+        assert (await conn.execute(select(request_history).where(request_history.c.request_id == second))).all()
