@@ -104,3 +104,36 @@ async def test_duplicates_extensions_and_overdue(app_client):
     assert (await client.get(f"/api/v1/requests/{first}", headers=citizen)).json()["overdue"] is True
     async with client.app.state.engine.connect() as conn:
         assert (await conn.execute(select(request_history).where(request_history.c.request_id == second))).all()
+
+
+async def test_idempotency_key_on_create(app_client):
+    import asyncio
+
+    from sqlalchemy import func
+
+    from citizen_requests.db import citizen_requests
+
+    client = app_client
+    citizen = bearer(client.settings, "citizen-9", "citizen")
+    body = {"service_code": "waste_collection", "description": "Контейнери переповнені", "address": "вул. Харківська, 2"}
+    keyed = {**citizen, "Idempotency-Key": "phone-retry-1"}
+    first, again = [await client.post("/api/v1/requests", headers=keyed, json=body) for _ in range(2)]
+    assert first.status_code == again.status_code == 201 and first.json() == again.json()
+    other = await client.post("/api/v1/requests", headers=keyed, json={**body, "description": "Інший текст"})
+    assert other.status_code == 409 and other.json()["errors"][0]["field"] == "Idempotency-Key"
+    # Another citizen's identical key is another key.
+    theirs = await client.post("/api/v1/requests", headers={**bearer(client.settings, "citizen-10", "citizen"),
+                                                            "Idempotency-Key": "phone-retry-1"}, json=body)
+    assert theirs.status_code == 201 and theirs.json()["service_request_id"] != first.json()["service_request_id"]
+    # A burst of retries at once still files one request.
+    burst = await asyncio.gather(*(client.post("/api/v1/requests", headers={**citizen, "Idempotency-Key": "burst"}, json=body)
+                                   for _ in range(5)))
+    assert {r.status_code for r in burst} == {201} and len({r.json()["service_request_id"] for r in burst}) == 1
+    async with client.app.state.engine.connect() as conn:
+        mine = await conn.scalar(select(func.count()).select_from(citizen_requests).where(citizen_requests.c.citizen_id == "citizen-9"))
+    assert mine == 2  # "phone-retry-1" and "burst"
+    # A failed request leaves no claim behind: the retry, corrected, goes through.
+    bad = await client.post("/api/v1/requests", headers={**citizen, "Idempotency-Key": "fix-me"}, json={**body, "service_code": "x"})
+    assert bad.status_code == 422
+    fixed = await client.post("/api/v1/requests", headers={**citizen, "Idempotency-Key": "fix-me"}, json={**body, "service_code": "x"})
+    assert fixed.status_code == 422  # same request: validated again, not replayed as a success

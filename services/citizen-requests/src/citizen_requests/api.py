@@ -5,15 +5,18 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 
 from fastapi import APIRouter, Depends, Request
+from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from citizen_requests import handling, service
+from citizen_requests.db import idempotency_keys
 from citizen_requests.deadlines import overdue
 from citizen_requests.domain import Location, RequestRejected
 from citizen_requests.workflow import OPEN
 from ecity_common.auth import Principal, require_role
 from ecity_common.db import session
+from ecity_common.web import idempotency
 from ecity_common.web.problems import Problem
 
 router = APIRouter(prefix="/api/v1", tags=["citizen requests"])
@@ -65,33 +68,39 @@ def _view(row, history: list[dict] | None = None) -> RequestView:
     )
 
 
-@router.post("/requests", status_code=201, response_model=RequestView, summary="File a request")
+@router.post("/requests", status_code=201, response_model=RequestView, summary="File a request (Idempotency-Key honoured)")
 async def create_request(
     body: NewRequest,
     request: Request,
     citizen: Principal = Depends(require_role("citizen")),
     db: AsyncSession = Depends(session),
-) -> RequestView:
+):
     if (body.lat is None) != (body.long is None):
         missing = "long" if body.long is None else "lat"
         raise Problem(422, "Invalid request", f"{missing} is required with the other coordinate",
                       type_="validation-error", errors=[{"field": missing, "message": "give both lat and long"}])
     try:
         location = Location(body.lat, body.long) if body.lat is not None else None
-        filed = await service.submit_request(
-            db,
-            request.app.state.outbox,
-            category_code=body.service_code,
-            description=body.description,
-            citizen_id=citizen.subject,
-            location=location,
-            address=body.address,
-            answers={k: v if isinstance(v, list) else [v] for k, v in body.attributes.items()},
-        )
+        async with db.begin():
+            key, stored = await idempotency.claim(db, idempotency_keys, request, citizen.subject)
+            if stored is not None:
+                return JSONResponse(stored.body, status_code=stored.status)  # a retry: the first answer
+            filed = await service.submit_request(
+                db,
+                request.app.state.outbox,
+                category_code=body.service_code,
+                description=body.description,
+                citizen_id=citizen.subject,
+                location=location,
+                address=body.address,
+                answers={k: v if isinstance(v, list) else [v] for k, v in body.attributes.items()},
+            )
+            view = _view(await service.find_request(db, filed.id)).model_dump(mode="json")
+            await idempotency.remember(db, idempotency_keys, citizen.subject, key, 201, view)
     except RequestRejected as exc:
         raise Problem(422, "Invalid request", exc.message, type_="validation-error",
                       errors=[{"field": exc.field, "message": exc.message}]) from exc
-    return _view(await service.find_request(db, filed.id))
+    return JSONResponse(view, status_code=201)
 
 
 @router.get("/requests/{request_id}", response_model=RequestView, summary="Read one of my requests")

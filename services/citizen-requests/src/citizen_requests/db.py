@@ -4,9 +4,11 @@ from sqlalchemy import BigInteger, Boolean, Column, DateTime, Float, ForeignKey,
 from sqlalchemy.dialects.postgresql import JSONB
 
 from ecity_common.messaging.tables import messaging_tables
+from ecity_common.web.idempotency import idempotency_table
 
 metadata = MetaData()
 messaging = messaging_tables(metadata)
+idempotency_keys = idempotency_table(metadata)
 
 citizen_requests = Table(
     "citizen_requests",

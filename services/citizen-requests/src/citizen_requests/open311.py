@@ -194,13 +194,14 @@ async def create(fmt: str, request: Request, db: AsyncSession = Depends(session)
             raise Open311Error(400, "media_url must be an http(s) URL")
         who = form.get("email") or form.get("device_id") or form.get("account_id") or "anonymous"
         try:
-            filed = await service.submit_request(
-                db, request.app.state.outbox, category_code=code, description=form.get("description") or "",
-                citizen_id=f"open311:{client}:{who}"[:200], location=Location(lat, long) if lat is not None else None,
-                address=address or address_id, answers=answers, address_id=address_id, media_url=media, channel="open311",
-                contact=service.Contact(email=form.get("email"), phone=form.get("phone"),
-                                        first_name=form.get("first_name"), last_name=form.get("last_name")),
-            )
+            async with db.begin():
+                filed = await service.submit_request(
+                    db, request.app.state.outbox, category_code=code, description=form.get("description") or "",
+                    citizen_id=f"open311:{client}:{who}"[:200], location=Location(lat, long) if lat is not None else None,
+                    address=address or address_id, answers=answers, address_id=address_id, media_url=media, channel="open311",
+                    contact=service.Contact(email=form.get("email"), phone=form.get("phone"),
+                                            first_name=form.get("first_name"), last_name=form.get("last_name")),
+                )
         except RequestRejected as exc:
             raise Open311Error(404 if exc.field == "service_code" else 400, f"{exc.field}: {exc.message}") from None
         return answer(fmt, "service_requests", "request", [{

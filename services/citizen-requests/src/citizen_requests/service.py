@@ -43,35 +43,35 @@ async def submit_request(
 ) -> CitizenRequest:
     request = file_request(category_code=category_code, description=description, citizen_id=citizen_id,
                            location=location, address=address, answers=answers)
-    async with session.begin():
-        await session.execute(
-            insert(citizen_requests).values(
-                id=request.id, service_code=request.category.code, description=request.description,
-                citizen_id=request.citizen_id, lat=location.lat if location else None,
-                long=location.long if location else None, address=request.address, status=request.status,
-                submitted_at=request.submitted_at, expected_datetime=request.expected_datetime,
-                attributes=request.attributes, media_url=media_url, address_id=address_id, channel=channel,
-                email=contact.email, phone=contact.phone, first_name=contact.first_name, last_name=contact.last_name,
-            )
+    # Runs in the caller's transaction, which may also hold the request's Idempotency-Key.
+    await session.execute(
+        insert(citizen_requests).values(
+            id=request.id, service_code=request.category.code, description=request.description,
+            citizen_id=request.citizen_id, lat=location.lat if location else None,
+            long=location.long if location else None, address=request.address, status=request.status,
+            submitted_at=request.submitted_at, expected_datetime=request.expected_datetime,
+            attributes=request.attributes, media_url=media_url, address_id=address_id, channel=channel,
+            email=contact.email, phone=contact.phone, first_name=contact.first_name, last_name=contact.last_name,
         )
-        await session.execute(insert(request_history).values(
-            request_id=request.id, actor=citizen_id, from_status=None, to_status=request.status, public=True))
-        await outbox.add(
-            session,
-            CitizenRequestSubmitted(
-                request_id=request.id,
-                service_code=request.category.code,
-                handler_kind=request.category.handler_kind,
-                utility_kind=request.category.utility_kind,
-                department=request.category.department,
-                description=request.description,
-                location=GeoPoint(lat=location.lat, long=location.long) if location else None,
-                address=request.address,
-                submitted_at=request.submitted_at,
-                expected_datetime=request.expected_datetime,
-            ),
-            aggregate_id=request.id,
-        )
+    )
+    await session.execute(insert(request_history).values(
+        request_id=request.id, actor=citizen_id, from_status=None, to_status=request.status, public=True))
+    await outbox.add(
+        session,
+        CitizenRequestSubmitted(
+            request_id=request.id,
+            service_code=request.category.code,
+            handler_kind=request.category.handler_kind,
+            utility_kind=request.category.utility_kind,
+            department=request.category.department,
+            description=request.description,
+            location=GeoPoint(lat=location.lat, long=location.long) if location else None,
+            address=request.address,
+            submitted_at=request.submitted_at,
+            expected_datetime=request.expected_datetime,
+        ),
+        aggregate_id=request.id,
+    )
     return request
 
 

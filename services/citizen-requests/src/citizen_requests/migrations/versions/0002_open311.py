@@ -41,6 +41,16 @@ def upgrade() -> None:
         sa.Column("revoked_at", sa.DateTime(timezone=True)),
     )
     op.create_table(
+        "idempotency_keys",
+        sa.Column("scope", sa.Text, nullable=False),
+        sa.Column("key", sa.Text, nullable=False),
+        sa.Column("request_hash", sa.Text, nullable=False),
+        sa.Column("status", sa.Integer),
+        sa.Column("body", JSONB),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()),
+        sa.PrimaryKeyConstraint("scope", "key", name="idempotency_keys_pkey"),
+    )
+    op.create_table(
         "request_history",
         sa.Column("id", sa.BigInteger, sa.Identity(), primary_key=True),
         sa.Column("request_id", sa.Text, sa.ForeignKey("citizen_requests.id"), nullable=False, index=True),
@@ -55,6 +65,7 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_table("request_history")
+    op.drop_table("idempotency_keys")
     op.drop_table("open311_clients")
     op.drop_index("citizen_requests_submitted_at", "citizen_requests")
     for name in ("status_notes", "expected_datetime", "updated_at", "attributes", "media_url", "address_id", "zipcode",
