@@ -137,3 +137,35 @@ async def test_idempotency_key_on_create(app_client):
     assert bad.status_code == 422
     fixed = await client.post("/api/v1/requests", headers={**citizen, "Idempotency-Key": "fix-me"}, json={**body, "service_code": "x"})
     assert fixed.status_code == 422  # same request: validated again, not replayed as a success
+
+
+async def test_possible_duplicates_nearby_subscriptions_and_comments(app_client):
+    client = app_client
+    first_citizen = bearer(client.settings, "citizen-11", "citizen")
+    second_citizen = bearer(client.settings, "citizen-12", "citizen")
+    staff = bearer(client.settings, "operator-3", "operator")
+    hole = {"service_code": "pothole", "attributes": {"size": "medium"}, "description": "Яма", "lat": 50.90000, "long": 34.80000}
+    first = (await client.post("/api/v1/requests", headers=first_citizen, json=hole)).json()
+    assert first["possible_duplicates"] == []
+    near = (await client.post("/api/v1/requests", headers=second_citizen, json={**hole, "lat": 50.90015})).json()  # ~17 m
+    assert [d["service_request_id"] for d in near["possible_duplicates"]] == [first["service_request_id"]]
+    assert 10 < near["possible_duplicates"][0]["distance_m"] < 25
+    far = (await client.post("/api/v1/requests", headers=second_citizen, json={**hole, "lat": 50.9010})).json()  # ~110 m
+    assert far["possible_duplicates"] == []  # pothole's radius is 30 m
+    light = (await client.post("/api/v1/requests", headers=second_citizen, json={
+        "service_code": "street_light", "description": "Темно", "lat": 50.90001, "long": 34.80000})).json()
+    assert light["possible_duplicates"] == []  # another category
+
+    assert (await client.post(f"/api/v1/requests/{first['service_request_id']}/subscribe", headers=second_citizen)).status_code == 204
+    assert (await client.post("/api/v1/requests/nope/subscribe", headers=second_citizen)).status_code == 404
+    said = await client.post(f"/api/v1/requests/{first['service_request_id']}/comments", headers=first_citizen,
+                             json={"text": "Яма стала ще більшою"})
+    assert said.status_code == 201
+    assert (await client.post(f"/api/v1/requests/{first['service_request_id']}/comments", headers=second_citizen,
+                              json={"text": "не моє"})).status_code == 404
+    await client.post(f"/api/v1/requests/{first['service_request_id']}/comments", headers=staff, json={"text": "Виїжджаємо"})
+    view = (await client.get(f"/api/v1/requests/{first['service_request_id']}", headers=first_citizen)).json()
+    assert [(c["by_staff"], c["text"]) for c in view["comments"]] == [(False, "Яма стала ще більшою"), (True, "Виїжджаємо")]
+    html = await client.post(f"/api/v1/requests/{first['service_request_id']}/comments", headers=first_citizen,
+                             json={"text": "<img src=x>"})
+    assert html.status_code == 422 and html.json()["errors"][0]["field"] == "text"

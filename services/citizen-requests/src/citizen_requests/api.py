@@ -9,7 +9,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from citizen_requests import handling, service
+from citizen_requests import handling, nearby, service
 from citizen_requests.db import idempotency_keys
 from citizen_requests.deadlines import overdue
 from citizen_requests.domain import Location, RequestRejected
@@ -46,6 +46,7 @@ class RequestView(BaseModel):
     expected_datetime: datetime | None = None
     overdue: bool = False
     history: list[dict] = Field(default_factory=list)
+    comments: list[dict] = Field(default_factory=list)
 
 
 def _view(row, history: list[dict] | None = None) -> RequestView:
@@ -96,6 +97,10 @@ async def create_request(
                 answers={k: v if isinstance(v, list) else [v] for k, v in body.attributes.items()},
             )
             view = _view(await service.find_request(db, filed.id)).model_dump(mode="json")
+            if location is not None:  # offered, so the citizen may subscribe to one instead
+                view["possible_duplicates"] = await nearby.possible_duplicates(
+                    db, service_code=filed.category.code, lat=location.lat, long=location.long,
+                    radius_m=filed.category.duplicate_radius_m, exclude=filed.id)
             await idempotency.remember(db, idempotency_keys, citizen.subject, key, 201, view)
     except RequestRejected as exc:
         raise Problem(422, "Invalid request", exc.message, type_="validation-error",
@@ -114,7 +119,9 @@ async def read_request(
     if row is None or (not citizen.has("operator") and row.citizen_id != citizen.subject):
         raise Problem(404, "Not found", f"no request {request_id}")
     # Staff see internal notes and who did what; a citizen sees the public history.
-    return _view(row, await handling.history(db, request_id, public_only=not citizen.has("operator")))
+    view = _view(row, await handling.history(db, request_id, public_only=not citizen.has("operator")))
+    view.comments = await handling.comments_of(db, request_id)
+    return view
 
 
 class StatusChange(BaseModel):
@@ -172,3 +179,32 @@ async def reopen(request_id: str, body: Reopen, request: Request, citizen: Princ
     window = timedelta(days=request.app.state.settings.reopen_window_days)
     return await _handle(db, lambda: handling.reopen(db, request.app.state.outbox, request_id, citizen=citizen.subject,
                                                      reason=body.reason, window=window))
+
+
+class CommentIn(BaseModel):
+    text: str = Field(min_length=1, max_length=2000)
+
+
+@router.post("/requests/{request_id}/subscribe", status_code=204, summary="Follow someone else's request (role citizen)")
+async def subscribe(request_id: str, citizen: Principal = Depends(require_role("citizen")), db: AsyncSession = Depends(session)):
+    from sqlalchemy.dialects.postgresql import insert
+
+    from citizen_requests.db import subscriptions
+
+    async with db.begin():
+        if await service.find_request(db, request_id) is None:
+            raise Problem(404, "Not found", f"no request {request_id}")
+        await db.execute(insert(subscriptions).values(request_id=request_id, citizen_id=citizen.subject).on_conflict_do_nothing())
+    return JSONResponse(None, status_code=204)
+
+
+@router.post("/requests/{request_id}/comments", status_code=201, summary="Comment on my request (citizen) or any (operator)")
+async def comment(request_id: str, body: CommentIn, request: Request,
+                  who: Principal = Depends(require_role("citizen", "operator")), db: AsyncSession = Depends(session)) -> dict:
+    if "<" in body.text and ">" in body.text:
+        raise Problem(422, "Invalid request", "HTML is not allowed", errors=[{"field": "text", "message": "HTML is not allowed"}])
+    async with db.begin():
+        row = await service.find_request(db, request_id)
+        if row is None or (not who.has("operator") and row.citizen_id != who.subject):
+            raise Problem(404, "Not found", f"no request {request_id}")
+        return await handling.add_comment(db, request.app.state.outbox, row, who.subject, who.has("operator"), body.text)

@@ -59,3 +59,22 @@ request_history = Table(
     Column("note", Text),
     Column("public", Boolean, nullable=False, server_default=text("true")),
 )
+
+subscriptions = Table(
+    "subscriptions",
+    metadata,
+    Column("request_id", Text, ForeignKey("citizen_requests.id"), primary_key=True),
+    Column("citizen_id", Text, primary_key=True),
+    Column("at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+)
+
+comments = Table(
+    "comments",
+    metadata,
+    Column("id", BigInteger, Identity(), primary_key=True),
+    Column("request_id", Text, ForeignKey("citizen_requests.id"), nullable=False, index=True),
+    Column("author", Text, nullable=False),
+    Column("staff", Boolean, nullable=False),
+    Column("text", Text, nullable=False),
+    Column("at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+)

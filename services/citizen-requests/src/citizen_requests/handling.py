@@ -143,3 +143,22 @@ async def close_network_incidents(session: AsyncSession, outbox: Outbox, outage_
         await change_status(session, outbox, row.id, "closed", actor="network-registry")
         closed += 1
     return closed
+
+
+async def add_comment(session: AsyncSession, outbox: Outbox, row, author: str, staff: bool, text: str) -> dict:
+    from citizen_requests.db import comments
+    from ecity_common.events.payloads.citizen_requests import CitizenRequestCommented
+
+    now = datetime.now(UTC)
+    await session.execute(insert(comments).values(request_id=row.id, author=author, staff=staff, text=text, at=now))
+    await session.execute(update(citizen_requests).where(citizen_requests.c.id == row.id).values(updated_at=now))
+    await outbox.add(session, CitizenRequestCommented(request_id=row.id, by_staff=staff, text=text, commented_at=now),
+                     aggregate_id=row.id)
+    return {"request_id": row.id, "by_staff": staff, "text": text, "at": now.isoformat()}
+
+
+async def comments_of(session: AsyncSession, request_id: str) -> list[dict]:
+    from citizen_requests.db import comments
+
+    rows = await session.execute(select(comments).where(comments.c.request_id == request_id).order_by(comments.c.id))
+    return [{"by_staff": r.staff, "text": r.text, "at": r.at.isoformat()} for r in rows]

@@ -48,3 +48,16 @@ class CitizenRequestStatusChanged(BaseModel):
     agency_responsible: str | None = None
     expected_datetime: AwareDatetime | None = None
     changed_at: AwareDatetime
+
+
+@event_type(
+    "ua.sumy.ecity.citizen-requests.request.commented.v1",
+    producer="citizen-requests",
+    aggregate="citizen_request",
+    summary="A citizen or staff member commented on a request (the text is public to the request's followers).",
+)
+class CitizenRequestCommented(BaseModel):
+    request_id: str
+    by_staff: bool
+    text: str = Field(max_length=2000)
+    commented_at: AwareDatetime
