@@ -86,6 +86,11 @@ async def create_request(
             key, stored = await idempotency.claim(db, idempotency_keys, request, citizen.subject)
             if stored is not None:
                 return JSONResponse(stored.body, status_code=stored.status)  # a retry: the first answer
+            settings = request.app.state.settings
+            if await service.recent_creations(db, citizen_id=citizen.subject, window_s=settings.create_limit_window_s) \
+                    >= settings.create_limit_per_citizen:
+                raise Problem(429, "Too many requests", f"at most {settings.create_limit_per_citizen} requests per "
+                              f"{settings.create_limit_window_s // 60} minutes", headers={"Retry-After": str(settings.create_limit_window_s)})
             filed = await service.submit_request(
                 db,
                 request.app.state.outbox,

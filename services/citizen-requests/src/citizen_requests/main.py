@@ -9,6 +9,7 @@ from citizen_requests.api import router
 from citizen_requests.db import messaging, open311_clients
 from citizen_requests.handlers import make_handlers
 from citizen_requests.open311 import router as open311_router
+from citizen_requests.public import router as public_router
 from citizen_requests.settings import Settings
 from ecity_common.auth import hash_api_key, parse_api_key
 from ecity_common.messaging.outbox import Outbox
@@ -39,7 +40,7 @@ def create_app(settings: Settings | None = None):
             "legal answer deadlines.",
             tables=messaging,
             migrations_dir=MIGRATIONS_DIR,
-            routers=[router, open311_router],
+            routers=[router, open311_router, public_router],
             handlers=make_handlers(Outbox(messaging.outbox, settings)),
             on_startup=[_seed],
         )

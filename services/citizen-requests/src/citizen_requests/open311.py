@@ -67,8 +67,11 @@ def _single_xml(root: str, row: dict) -> bytes:
 
 
 def error(fmt: str, exc: Open311Error) -> Response:
-    return answer(fmt if fmt in ("json", "xml") else "json", "errors", "error",
-                  [{"code": exc.status, "description": exc.description}], exc.status)
+    response = answer(fmt if fmt in ("json", "xml") else "json", "errors", "error",
+                      [{"code": exc.status, "description": exc.description}], exc.status)
+    if exc.status == 429:
+        response.headers["Retry-After"] = "60"
+    return response
 
 
 def _fmt(fmt: str) -> str:
@@ -193,6 +196,12 @@ async def create(fmt: str, request: Request, db: AsyncSession = Depends(session)
         if media and not media.startswith(("https://", "http://")):
             raise Open311Error(400, "media_url must be an http(s) URL")
         who = form.get("email") or form.get("device_id") or form.get("account_id") or "anonymous"
+        settings = request.app.state.settings
+        if await service.recent_creations(db, prefix=f"open311:{client}:", window_s=settings.create_limit_window_s) \
+                >= settings.create_limit_per_client:
+            raise Open311Error(429, f"this client may file at most {settings.create_limit_per_client} requests per "
+                                    f"{settings.create_limit_window_s // 60} minutes; retry later")
+        await db.rollback()
         try:
             async with db.begin():
                 filed = await service.submit_request(
@@ -279,5 +288,31 @@ async def token(token: str, fmt: str, db: AsyncSession = Depends(session)) -> Re
         if await service.find_request(db, token) is None:
             raise Open311Error(404, f"no request for token {token!r}")
         return answer(fmt, "service_requests", "request", [{"service_request_id": token, "token": token}])
+    except Open311Error as exc:
+        return error(fmt, exc)
+
+
+@router.get("/servicerequestupdates.{fmt}")
+async def updates(fmt: str, request: Request, db: AsyncSession = Depends(session)) -> Response:
+    """The common extension: public updates (status changes and their notes) since a date."""
+    from sqlalchemy import select
+
+    from citizen_requests.db import request_history
+
+    try:
+        fmt = _fmt(fmt)
+        q = request.query_params
+        start = _date(q.get("start_date"), "start_date") or datetime.now(UTC) - timedelta(days=1)
+        end = _date(q.get("end_date"), "end_date") or datetime.now(UTC)
+        if end - start > MAX_SPAN:
+            raise Open311Error(400, "start_date to end_date may span 90 days at most")
+        ids = [i for i in (q.get("service_request_id") or "").split(",") if i.strip()]
+        query = select(request_history).where(request_history.c.public.is_(True), request_history.c.at.between(start, end))
+        if ids:
+            query = query.where(request_history.c.request_id.in_(ids))
+        rows = await db.execute(query.order_by(request_history.c.id).limit(MAX_PAGE_SIZE))
+        return answer(fmt, "service_request_updates", "request_update", [
+            {"update_id": str(r.id), "service_request_id": r.request_id, "status": open311_status(r.to_status),
+             "updated_datetime": _when(r.at), "description": r.note, "media_url": None} for r in rows])
     except Open311Error as exc:
         return error(fmt, exc)

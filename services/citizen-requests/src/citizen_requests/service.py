@@ -108,3 +108,13 @@ async def search(
 
 async def count_requests(session: AsyncSession) -> int:
     return await session.scalar(select(func.count()).select_from(citizen_requests))
+
+
+async def recent_creations(session: AsyncSession, *, citizen_id: str | None = None, prefix: str | None = None,
+                           window_s: int) -> int:
+    """How many requests this citizen (or every citizen of a client app) filed in the window."""
+    since = func.now() - func.make_interval(0, 0, 0, 0, 0, 0, window_s)
+    query = select(func.count()).select_from(citizen_requests).where(citizen_requests.c.submitted_at > since)
+    query = query.where(citizen_requests.c.citizen_id == citizen_id) if citizen_id else query.where(
+        citizen_requests.c.citizen_id.startswith(prefix, autoescape=True))
+    return await session.scalar(query)

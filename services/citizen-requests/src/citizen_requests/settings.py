@@ -18,3 +18,7 @@ class Settings(ServiceSettings):
     demo_open311_key: str = "ecity311_demo0001_local-development-only-key"
     # How long after "resolved" a citizen may reopen a request.
     reopen_window_days: int = 14
+    # Creation limits: per citizen, and per Open311 client app (all its citizens together).
+    create_limit_per_citizen: int = 20
+    create_limit_per_client: int = 600
+    create_limit_window_s: int = 600
