@@ -1,0 +1,166 @@
+"""Benchmark of citizen-requests, in one run on one machine.
+
+  (a) filing requests: POST /api/v1/requests with a JWT, validation, a durable commit with the
+      outbox row, one uvicorn worker, 32 concurrent clients: requests/s, p50/p99;
+  (b) the baseline measured by the same script: a bare FastAPI endpoint (one uvicorn worker) that
+      parses and validates the same body with the same model and returns it;
+  (c) listing with 1,000,000 requests in the table: GET /open311/v2/requests.json?page_size=50
+      and the public list, p50/p99.
+
+Run: `.venv/bin/python bench/citizens.py` (or `make bench`).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import textwrap
+import time
+
+import httpx
+import uvloop
+from common import bench_infra, save
+from sqlalchemy import text
+
+from citizen_requests.main import MIGRATIONS_DIR
+from citizen_requests.settings import Settings
+from ecity_cli.infra import free_port, repo_root
+from ecity_cli.services import SERVICES, ServiceProcess, service_env
+from ecity_common.auth import mint_token
+from ecity_common.db import make_engine
+from ecity_common.migrations import upgrade
+
+BODY = {"service_code": "street_light", "description": "Не світить ліхтар біля зупинки", "lat": 50.9077, "long": 34.7981,
+        "attributes": {"pole_number": "17"}}
+BARE_APP = textwrap.dedent('''
+    from fastapi import FastAPI
+    from citizen_requests.api import NewRequest
+    app = FastAPI()
+
+    @app.post("/api/v1/requests", status_code=201)
+    async def create(body: NewRequest) -> NewRequest:
+        return body
+''')
+
+
+def load(url: str, headers: dict, seconds: int, concurrency: int) -> dict:
+    """wrk (a C load generator, `apt-get install wrk`): a Python client would be the bottleneck
+    on two cores and measure itself rather than the server."""
+    if shutil.which("wrk") is None:
+        sys.exit("this benchmark needs wrk: install it (apt-get install wrk)")
+    script = repo_root() / ".state" / "bench" / "post.lua"
+    script.write_text("wrk.method = 'POST'\n" + f"wrk.body = [[{json.dumps(BODY, ensure_ascii=False)}]]\n"
+                      + "".join(f"wrk.headers['{k}'] = '{v}'\n" for k, v in {**headers, "Content-Type": "application/json"}.items()))
+    subprocess.run(["wrk", "-t1", "-c4", "-d2s", "-s", str(script), url], capture_output=True, check=True)  # warm-up
+    out = subprocess.run(["wrk", "-t2", f"-c{concurrency}", f"-d{seconds}s", "--latency", "-s", str(script), url],
+                         capture_output=True, text=True, check=True).stdout
+    assert "Non-2xx" not in out, out
+
+    def ms(label: str) -> float:
+        value, unit = re.search(rf"^\s+{label}\s+([\d.]+)(us|ms|s)\s*$", out, re.M).groups()
+        return float(value) * {"us": 0.001, "ms": 1, "s": 1000}[unit]
+
+    return {"per_s": float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1)), "p50": ms("50%"), "p99": ms("99%")}
+
+
+def pct(values: list[float], p: float) -> float:
+    return values[min(len(values) - 1, int(len(values) * p))]
+
+
+async def fill(url: str, total: int) -> None:
+    engine = make_engine(Settings(database_url=url))
+    async with engine.begin() as conn:
+        await conn.execute(text("""
+            INSERT INTO citizen_requests (id, service_code, description, citizen_id, lat, long, address, status,
+                submitted_at, expected_datetime, updated_at)
+            SELECT 'bulk-' || g, (ARRAY['pothole','street_light','water_leak','waste_collection'])[1 + g % 4],
+                   'масове навантаження', 'citizen-' || (g % 50000), 50.85 + (g % 1000) / 10000.0, 34.75 + (g % 997) / 10000.0,
+                   'вул. Соборна, ' || (g % 200), (ARRAY['submitted','assigned','resolved','closed'])[1 + g % 4],
+                   now() - (g % 7776000) * interval '1 second', now() + interval '15 days', now()
+            FROM generate_series(1, :n) g
+        """), {"n": total})
+        await conn.execute(text("ANALYZE citizen_requests"))
+    await engine.dispose()
+
+
+async def timed_gets(url: str, params: dict, runs: int) -> list[float]:
+    async with httpx.AsyncClient(timeout=60) as client:
+        await client.get(url, params=params)
+        times = []
+        for _ in range(runs):
+            started = time.perf_counter()
+            answer = await client.get(url, params=params)
+            times.append((time.perf_counter() - started) * 1000)
+            assert answer.status_code == 200
+        return sorted(times)
+
+
+async def run(seconds: int, concurrency: int, million: int) -> dict:
+    with bench_infra("citizens") as (kafka, postgres):
+        postgres.create_databases(["citizens"])
+        url = postgres.database_url("citizens")
+        await asyncio.to_thread(upgrade, MIGRATIONS_DIR, url)
+        info = SERVICES["citizen-requests"]
+        port = free_port()
+        env = service_env(info, port=port, database_url=url, kafka=kafka.bootstrap_servers, log_level="WARNING",
+                          create_limit_per_citizen=str(10**9), create_limit_per_client=str(10**9))
+        logs = repo_root() / ".state" / "bench"
+        service = ServiceProcess(info, port=port, env=env, log_file=logs / "citizens-api.log").start()
+        bare_port = free_port()
+        bare_file = logs / "bare_app.py"
+        bare_file.write_text(BARE_APP)
+        bare_server = subprocess.Popen([sys.executable, "-m", "uvicorn", "--app-dir", str(logs), "bare_app:app", "--port", str(bare_port),
+                                 "--no-access-log", "--log-level", "warning"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        try:
+            await asyncio.to_thread(service.wait_ready)
+            for _ in range(100):
+                try:
+                    httpx.get(f"http://127.0.0.1:{bare_port}/docs")
+                    break
+                except httpx.HTTPError:
+                    await asyncio.sleep(0.1)
+            token = {"Authorization": f"Bearer {mint_token(Settings(), subject='bench-citizen', roles=['citizen'])}"}
+            bare = await asyncio.to_thread(load, f"http://127.0.0.1:{bare_port}/api/v1/requests", token, seconds, concurrency)
+            real = await asyncio.to_thread(load, f"{service.url}/api/v1/requests", token, seconds, concurrency)
+            await fill(url, million)
+            open311 = await timed_gets(f"{service.url}/open311/v2/requests.json", {"page_size": "50"}, 200)
+            public = await timed_gets(f"{service.url}/api/v1/public/requests", {"limit": "50", "status": "open"}, 50)
+        finally:
+            service.stop()
+            bare_server.terminate()
+            bare_server.wait()
+        return {
+            "seconds": seconds, "concurrency": concurrency, "bare_per_s": bare["per_s"], "bare_p50_ms": bare["p50"],
+            "bare_p99_ms": bare["p99"], "create_per_s": real["per_s"], "create_p50_ms": real["p50"],
+            "create_p99_ms": real["p99"], "ratio": real["per_s"] / bare["per_s"], "rows": million,
+            "open311_list_p50_ms": statistics.median(open311), "open311_list_p99_ms": pct(open311, 0.99),
+            "public_list_p50_ms": statistics.median(public), "public_list_p99_ms": pct(public, 0.99),
+        }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--seconds", type=int, default=15)
+    parser.add_argument("--concurrency", type=int, default=32)
+    parser.add_argument("--million", type=int, default=1_000_000)
+    args = parser.parse_args()
+    r = uvloop.run(run(args.seconds, args.concurrency, args.million))
+    save("citizen-requests", r)
+    print(f"""
+| measure | result | target |
+|---|---|---|
+| bare FastAPI endpoint, same body and model, {r['concurrency']} connections | {r['bare_per_s']:,.0f} requests/s, p50 {r['bare_p50_ms']:.1f} ms, p99 {r['bare_p99_ms']:.1f} ms | baseline |
+| POST /api/v1/requests (JWT, validation, durable commit + outbox row), one worker | {r['create_per_s']:,.0f} requests/s = **{r['ratio']:.2f} × bare**, p50 {r['create_p50_ms']:.1f} ms, **p99 {r['create_p99_ms']:.1f} ms** | ≥ 0.25 × bare, p99 < 50 ms |
+| GET /open311/v2/requests.json?page_size=50, {r['rows']:,}+ rows | p50 {r['open311_list_p50_ms']:.1f} ms, **p99 {r['open311_list_p99_ms']:.1f} ms** | p99 < 20 ms |
+| GET /api/v1/public/requests?status=open&limit=50 (with its exact count) | p50 {r['public_list_p50_ms']:.1f} ms, p99 {r['public_list_p99_ms']:.1f} ms | — |
+""")
+
+
+if __name__ == "__main__":
+    sys.exit(main())
