@@ -70,3 +70,29 @@ def test_events_tail_dlq_list_and_replay(infra):
     records = asyncio.run(read_topic(bootstrap, topic, 2))
     replayed = CloudEvent.from_kafka(records[1].headers, records[1].value)
     assert replayed == event  # the original event, as it was first published
+
+
+def test_issue_an_open311_key_that_the_service_accepts(services, monkeypatch):
+    import asyncio
+
+    from citizen_requests import service
+    from citizen_requests.main import MIGRATIONS_DIR
+    from ecity_common.db import make_engine, make_sessions
+    from ecity_common.migrations import upgrade
+
+    url = services.database_url("citizen-requests")
+    upgrade(MIGRATIONS_DIR, url)
+    monkeypatch.setenv("CITIZEN_REQUESTS_DATABASE_URL", url)
+    result = runner.invoke(app, ["citizens", "issue-open311-key", "--name", "sumy-mobile"])
+    assert result.exit_code == 0, result.output
+    key = result.output.strip().splitlines()[-1]
+    assert key.startswith("ecity311_")
+
+    async def check() -> tuple:
+        engine = make_engine(services.settings("citizen-requests"))
+        async with make_sessions(engine)() as session:
+            found = await service.open311_client(session, key), await service.open311_client(session, key + "x")
+        await engine.dispose()
+        return found
+
+    assert asyncio.run(check()) == ("sumy-mobile", None)

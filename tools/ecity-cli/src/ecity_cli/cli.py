@@ -26,6 +26,8 @@ dlq_app = typer.Typer(help="Dead letters: messages a consumer could not handle."
 app.add_typer(infra_app, name="infra")
 app.add_typer(events_app, name="events")
 budget_app = typer.Typer(help="The budget ledger.", no_args_is_help=True)
+citizens_app = typer.Typer(help="Citizens' requests.", no_args_is_help=True)
+app.add_typer(citizens_app, name="citizens")
 app.add_typer(dlq_app, name="dlq")
 app.add_typer(budget_app, name="budget")
 console = Console()
@@ -314,6 +316,29 @@ def budget_import(
         console.print(table)
         raise typer.Exit(1)
     console.print(f"imported {result.lines} line(s): {result.entries_posted} new entr(ies)")
+
+
+@citizens_app.command("issue-open311-key")
+def issue_open311_key(name: str = typer.Option(..., help="the client app the key is for")) -> None:
+    """Issue an Open311 api_key for a client app; it is printed once and stored only as a hash."""
+    from citizen_requests.db import open311_clients
+    from citizen_requests.settings import Settings
+    from ecity_common.auth import issue_api_key
+    from ecity_common.db import make_engine
+
+    key = issue_api_key("ecity311")
+
+    async def store() -> None:
+        engine = make_engine(Settings())
+        try:
+            async with engine.begin() as conn:
+                await conn.execute(open311_clients.insert().values(key_id=key.key_id, key_hash=key.key_hash, name=name))
+        finally:
+            await engine.dispose()
+
+    run_async(store)
+    console.print(f"Open311 api_key for {name} (shown once, keep it safe):")
+    print(key.plaintext)
 
 
 def _dlq(topic: str) -> str:
