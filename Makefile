@@ -46,6 +46,7 @@ images:
 
 manifests: .venv/.synced
 	.venv/bin/python deploy/k8s/generate.py
+	.venv/bin/python deploy/docker/generate.py
 
 clean:
 	-.venv/bin/ecity infra down

@@ -5,6 +5,7 @@ the IT department."""
 from __future__ import annotations
 
 import importlib
+import importlib.util
 import json
 import os
 import re
@@ -49,6 +50,13 @@ def test_the_committed_manifests_are_what_the_generator_writes():
         assert generate.main(check=True) == 0, "run `python deploy/k8s/generate.py` and commit"
     finally:
         sys.path.remove(str(K8S))
+
+
+def test_the_committed_dockerfiles_are_what_their_generator_writes():
+    spec = importlib.util.spec_from_file_location("docker_generate", ROOT / "deploy" / "docker" / "generate.py")
+    generate = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(generate)
+    assert generate.main(check=True) == 0, "run `python deploy/docker/generate.py` and commit"
 
 
 def test_every_core_object_validates_against_the_kubernetes_schemas(rendered):
