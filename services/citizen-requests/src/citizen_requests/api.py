@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
+from types import SimpleNamespace
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse
@@ -101,7 +102,7 @@ async def create_request(
                 address=body.address,
                 answers={k: v if isinstance(v, list) else [v] for k, v in body.attributes.items()},
             )
-            view = _view(await service.find_request(db, filed.id)).model_dump(mode="json")
+            view = _view(SimpleNamespace(status_notes=None, agency_responsible=None, **filed.stored)).model_dump(mode="json")
             if location is not None:  # offered, so the citizen may subscribe to one instead
                 view["possible_duplicates"] = await nearby.possible_duplicates(
                     db, service_code=filed.category.code, lat=location.lat, long=location.long,

@@ -52,6 +52,7 @@ class CitizenRequest:
     id: str = field(default_factory=lambda: str(uuid.uuid4()))
     status: str = "submitted"
     submitted_at: datetime = field(default_factory=lambda: datetime.now(UTC))
+    stored: dict = field(default_factory=dict)  # the row as written, so answers need no re-read
 
     @property
     def expected_datetime(self) -> datetime:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import func, insert, literal, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from citizen_requests.db import citizen_requests, open311_clients, request_history
@@ -43,19 +43,22 @@ async def submit_request(
 ) -> CitizenRequest:
     request = file_request(category_code=category_code, description=description, citizen_id=citizen_id,
                            location=location, address=address, answers=answers)
-    # Runs in the caller's transaction, which may also hold the request's Idempotency-Key.
-    await session.execute(
-        insert(citizen_requests).values(
-            id=request.id, service_code=request.category.code, description=request.description,
-            citizen_id=request.citizen_id, lat=location.lat if location else None,
-            long=location.long if location else None, address=request.address, status=request.status,
-            submitted_at=request.submitted_at, expected_datetime=request.expected_datetime,
-            attributes=request.attributes, media_url=media_url, address_id=address_id, channel=channel,
-            email=contact.email, phone=contact.phone, first_name=contact.first_name, last_name=contact.last_name,
-        )
+    # Runs in the caller's transaction, which may also hold the request's Idempotency-Key. The
+    # request and its first history entry go in one statement (a data-modifying CTE): one round trip.
+    row = dict(
+        id=request.id, service_code=request.category.code, description=request.description,
+        citizen_id=request.citizen_id, lat=location.lat if location else None,
+        long=location.long if location else None, address=request.address, status=request.status,
+        submitted_at=request.submitted_at, expected_datetime=request.expected_datetime, updated_at=request.submitted_at,
+        attributes=request.attributes, media_url=media_url, address_id=address_id, channel=channel,
+        email=contact.email, phone=contact.phone, first_name=contact.first_name, last_name=contact.last_name,
     )
-    await session.execute(insert(request_history).values(
-        request_id=request.id, actor=citizen_id, from_status=None, to_status=request.status, public=True))
+    filed = insert(citizen_requests).values(**row).returning(citizen_requests.c.id).cte("filed")
+    await session.execute(insert(request_history).from_select(
+        ["request_id", "actor", "to_status", "public"],
+        select(filed.c.id, literal(citizen_id), literal(request.status), literal(True)),
+    ))
+    request.stored = row
     await outbox.add(
         session,
         CitizenRequestSubmitted(
