@@ -19,6 +19,7 @@ from ecity_common.db import session
 from ecity_common.web.problems import Problem
 
 router = APIRouter(prefix="/api/v1/public", tags=["public"])
+COUNT_CAP = 10_000
 
 
 def _anonymised(row) -> dict:
@@ -52,9 +53,11 @@ async def public_requests(service_code: str | None = None, status: str | None = 
                           limit: int = Query(50, ge=1, le=500), offset: int = Query(0, ge=0),
                           db: AsyncSession = Depends(session)) -> dict:
     query = _query(service_code, status)
-    count = await db.scalar(select(func.count()).select_from(query.subquery()))
+    # Counted up to a cap: an exact count of a million matches costs more than the page itself.
+    counted = await db.scalar(select(func.count()).select_from(query.limit(COUNT_CAP + 1).subquery()))
     rows = await db.execute(query.order_by(citizen_requests.c.submitted_at.desc()).limit(limit).offset(offset))
-    return {"count": count, "results": [_anonymised(r) for r in rows]}
+    return {"count": min(counted, COUNT_CAP), "count_is_exact": counted <= COUNT_CAP,
+            "results": [_anonymised(r) for r in rows]}
 
 
 @router.get("/requests.geojson", summary="Anonymised requests for maps (GeoJSON)")
