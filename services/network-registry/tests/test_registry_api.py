@@ -161,7 +161,7 @@ async def test_csv_round_trip_and_a_report_of_every_bad_row(registry):
             "Бібліотека №4,library,50.92,34.80,6\n")        # holder code is 2 digits
     bad = await client.post("/api/v1/csv/sites", content=(header + rows).encode())
     assert bad.status_code == 422
-    assert [e["field"] for e in bad.json()["errors"]] == ["rows[3].site", "rows[4].kind", "rows[5].owner_holder_code"]
+    assert [e["field"] for e in bad.json()["errors"]] == ["rows[3].lat", "rows[4].kind", "rows[5].owner_holder_code"]
     assert "outside the city of Sumy" in bad.json()["errors"][0]["message"]
     assert (await client.get("/api/v1/sites/", params={"name__ic": "Бібліотека"})).json()["count"] == 0  # none of it
     good = await client.post("/api/v1/csv/sites", content=(header + rows.splitlines()[0] + "\n").encode())

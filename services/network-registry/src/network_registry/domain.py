@@ -53,7 +53,7 @@ class SiteIn(_Strict):
     @model_validator(mode="after")
     def _in_sumy(self):
         if (self.lat is None) != (self.long is None):
-            raise ValueError("give both lat and long, or neither")
+            raise ValueError("lat and long go together: give both, or neither")
         if self.lat is not None and outside_sumy(self.lat, self.long):
             axis = outside_sumy(self.lat, self.long)
             raise ValueError(f"{axis} is outside the city of Sumy {SUMY_BOUNDS[axis]}")
@@ -108,7 +108,7 @@ class LinkIn(AssetFields):
     @model_validator(mode="after")
     def _two_ends(self):
         if self.a_device_id == self.b_device_id:
-            raise ValueError("a link joins two different devices")
+            raise ValueError("b_device_id must differ from a_device_id: a link joins two devices")
         return self
 
 

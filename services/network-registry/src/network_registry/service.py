@@ -73,8 +73,12 @@ def _validated(kind: ObjectType, data: dict) -> dict:
         return kind.model.model_validate(data).model_dump()
     except ValidationError as exc:
         first = exc.errors(include_url=False)[0]
-        field = ".".join(str(p) for p in first["loc"]) or kind.name
-        raise RegistryError(422, field, first["msg"]) from None
+        message = first["msg"].removeprefix("Value error, ")
+        field = ".".join(str(p) for p in first["loc"])
+        if not field:  # an object-level rule: its message begins with the field it is about
+            word = message.split(" ", 1)[0]
+            field = word if word in kind.model.model_fields else kind.name
+        raise RegistryError(422, field, message) from None
 
 
 async def _references(session: AsyncSession, kind: ObjectType, values: dict) -> None:
