@@ -9,17 +9,13 @@ from sqlalchemy import select, update
 
 from citizen_requests.db import messaging, request_history
 from citizen_requests.deadlines import KYIV
-from citizen_requests.main import create_app
-from ecity_cli.testing import bearer, running
+from ecity_cli.testing import bearer, serving
 from ecity_common.events import CloudEvent
 
 
 @pytest.fixture
 async def app_client(services):
-    settings = services.settings("citizen-requests")
-    app = create_app(settings)
-    async with running(app) as client:
-        client.app, client.settings = app, settings
+    async with serving(services, "citizen-requests") as client:
         yield client
 
 

@@ -9,8 +9,7 @@ from datetime import datetime, timedelta
 import pytest
 
 from citizen_requests.deadlines import KYIV
-from citizen_requests.main import create_app
-from ecity_cli.testing import running
+from ecity_cli.testing import serving
 
 KEY = "ecity311_demo0001_local-development-only-key"
 BASE = "/open311/v2"
@@ -18,7 +17,7 @@ BASE = "/open311/v2"
 
 @pytest.fixture
 async def open311(services):
-    async with running(create_app(services.settings("citizen-requests"))) as client:
+    async with serving(services, "citizen-requests") as client:
         yield client
 
 

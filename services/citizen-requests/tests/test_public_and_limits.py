@@ -6,18 +6,14 @@ from datetime import date, timedelta
 
 import pytest
 
-from citizen_requests.main import create_app
-from ecity_cli.testing import bearer, running
+from ecity_cli.testing import bearer, serving
 
 KEY = "ecity311_demo0001_local-development-only-key"
 
 
 @pytest.fixture
 async def app_client(services):
-    settings = services.settings("citizen-requests", create_limit_per_citizen=3, create_limit_per_client=4)
-    app = create_app(settings)
-    async with running(app) as client:
-        client.settings = settings
+    async with serving(services, "citizen-requests", create_limit_per_citizen=3, create_limit_per_client=4) as client:
         yield client
 
 

@@ -5,21 +5,16 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from ecity_cli.testing import bearer, read_topic, running
+from ecity_cli.testing import bearer, read_topic, serving
 from ecity_common.events import CloudEvent
 from network_registry.db import messaging
-from network_registry.main import create_app
 
 KEY = "nms_demo0001_local-development-only-key"
 
 
 @pytest.fixture
 async def registry(services):
-    settings = services.settings("network-registry")
-    app = create_app(settings)
-    async with running(app) as client:
-        client.headers.update(bearer(settings, "it-engineer-1", "network-admin"))
-        client.app, client.settings = app, settings
+    async with serving(services, "network-registry", "network-admin", subject="it-engineer-1") as client:
         yield client
 
 

@@ -4,6 +4,7 @@ no personal data."""
 
 from __future__ import annotations
 
+import functools
 import xml.etree.ElementTree as ET
 from datetime import UTC, datetime, timedelta
 
@@ -74,6 +75,21 @@ def error(fmt: str, exc: Open311Error) -> Response:
     return response
 
 
+def open311_route(handler):
+    """Every Open311 route: the format checked first, and any Open311Error answered in the spec's
+    error format (a list of {code, description}), never problem+json."""
+
+    @functools.wraps(handler)
+    async def route(*args, **kwargs):
+        try:
+            _fmt(kwargs["fmt"])
+            return await handler(*args, **kwargs)
+        except Open311Error as exc:
+            return error(kwargs["fmt"], exc)
+
+    return route
+
+
 def _fmt(fmt: str) -> str:
     if fmt not in ("json", "xml"):
         raise Open311Error(404, "format must be .json or .xml")
@@ -114,11 +130,8 @@ def _notice(expected: datetime | None) -> str | None:
 
 
 @router.get("/discovery.{fmt}")
+@open311_route
 async def discovery(fmt: str, request: Request) -> Response:
-    try:
-        fmt = _fmt(fmt)
-    except Open311Error as exc:
-        return error("json", exc)
     base = str(request.base_url).rstrip("/") + "/open311/v2/"
     return answer(fmt, "discovery", "", {
         "changeset": "2026-11-26T00:00:00+02:00",
@@ -136,24 +149,19 @@ def _service(c) -> dict:
 
 
 @router.get("/services.{fmt}")
+@open311_route
 async def services(fmt: str) -> Response:
-    try:
-        return answer(_fmt(fmt), "services", "service", [_service(c) for c in CATALOGUE.values()])
-    except Open311Error as exc:
-        return error(fmt, exc)
+    return answer(fmt, "services", "service", [_service(c) for c in CATALOGUE.values()])
 
 
 @router.get("/services/{service_code}.{fmt}")
+@open311_route
 async def definition(service_code: str, fmt: str) -> Response:
-    try:
-        fmt = _fmt(fmt)
-        category = CATALOGUE.get(service_code)
-        if category is None or not category.metadata:
-            raise Open311Error(404, f"no service definition for {service_code!r}")
-        return answer(fmt, "service_definition", "", {
-            "service_code": category.code, "attributes": [a.as_open311() for a in category.attributes]})
-    except Open311Error as exc:
-        return error(fmt, exc)
+    category = CATALOGUE.get(service_code)
+    if category is None or not category.metadata:
+        raise Open311Error(404, f"no service definition for {service_code!r}")
+    return answer(fmt, "service_definition", "", {
+        "service_code": category.code, "attributes": [a.as_open311() for a in category.attributes]})
 
 
 def _float(form, name: str) -> float | None:
@@ -167,56 +175,53 @@ def _float(form, name: str) -> float | None:
 
 
 @router.post("/requests.{fmt}")
+@open311_route
 async def create(fmt: str, request: Request, db: AsyncSession = Depends(session)) -> Response:
+    form = await request.form()
+    client = await service.open311_client(db, form.get("api_key"))
+    await db.rollback()  # the lookup's implicit transaction; the use case opens its own
+    if client is None:
+        raise Open311Error(403, "api_key is missing or not valid")
+    code = (form.get("service_code") or "").strip()
+    if not code:
+        raise Open311Error(400, "service_code is required")
+    lat, long = _float(form, "lat"), _float(form, "long")
+    address = (form.get("address_string") or "").strip() or None
+    address_id = (form.get("address_id") or "").strip() or None
+    if (lat is None) != (long is None):
+        raise Open311Error(400, "lat and long go together")
+    if lat is None and not address and not address_id:
+        raise Open311Error(400, "a location is required: lat and long, address_string or address_id")
+    answers: dict[str, list[str]] = {}
+    for key in form.keys():
+        if key.startswith("attribute[") and key.endswith("]"):
+            name = key[len("attribute["):-1].removesuffix("][")
+            values = [str(v) for v in form.getlist(key) if str(v).strip()]  # an empty field is no answer
+            if values:
+                answers.setdefault(name.removesuffix("]["), []).extend(values)
+    media = (form.get("media_url") or "").strip() or None
+    if media and not media.startswith(("https://", "http://")):
+        raise Open311Error(400, "media_url must be an http(s) URL")
+    who = form.get("email") or form.get("device_id") or form.get("account_id") or "anonymous"
+    settings = request.app.state.settings
+    if await service.recent_creations(db, prefix=f"open311:{client}:", window_s=settings.create_limit_window_s) \
+            >= settings.create_limit_per_client:
+        raise Open311Error(429, f"this client may file at most {settings.create_limit_per_client} requests per "
+                                f"{settings.create_limit_window_s // 60} minutes; retry later")
+    await db.rollback()
     try:
-        fmt = _fmt(fmt)
-        form = await request.form()
-        client = await service.open311_client(db, form.get("api_key"))
-        await db.rollback()  # the lookup's implicit transaction; the use case opens its own
-        if client is None:
-            raise Open311Error(403, "api_key is missing or not valid")
-        code = (form.get("service_code") or "").strip()
-        if not code:
-            raise Open311Error(400, "service_code is required")
-        lat, long = _float(form, "lat"), _float(form, "long")
-        address = (form.get("address_string") or "").strip() or None
-        address_id = (form.get("address_id") or "").strip() or None
-        if (lat is None) != (long is None):
-            raise Open311Error(400, "lat and long go together")
-        if lat is None and not address and not address_id:
-            raise Open311Error(400, "a location is required: lat and long, address_string or address_id")
-        answers: dict[str, list[str]] = {}
-        for key in form.keys():
-            if key.startswith("attribute[") and key.endswith("]"):
-                name = key[len("attribute["):-1].removesuffix("][")
-                values = [str(v) for v in form.getlist(key) if str(v).strip()]  # an empty field is no answer
-                if values:
-                    answers.setdefault(name.removesuffix("]["), []).extend(values)
-        media = (form.get("media_url") or "").strip() or None
-        if media and not media.startswith(("https://", "http://")):
-            raise Open311Error(400, "media_url must be an http(s) URL")
-        who = form.get("email") or form.get("device_id") or form.get("account_id") or "anonymous"
-        settings = request.app.state.settings
-        if await service.recent_creations(db, prefix=f"open311:{client}:", window_s=settings.create_limit_window_s) \
-                >= settings.create_limit_per_client:
-            raise Open311Error(429, f"this client may file at most {settings.create_limit_per_client} requests per "
-                                    f"{settings.create_limit_window_s // 60} minutes; retry later")
-        await db.rollback()
-        try:
-            async with db.begin():
-                filed = await service.submit_request(
-                    db, request.app.state.outbox, category_code=code, description=form.get("description") or "",
-                    citizen_id=f"open311:{client}:{who}"[:200], location=Location(lat, long) if lat is not None else None,
-                    address=address or address_id, answers=answers, address_id=address_id, media_url=media, channel="open311",
-                    contact=service.Contact(email=form.get("email"), phone=form.get("phone"),
-                                            first_name=form.get("first_name"), last_name=form.get("last_name")),
-                )
-        except RequestRejected as exc:
-            raise Open311Error(404 if exc.field == "service_code" else 400, f"{exc.field}: {exc.message}") from None
-        return answer(fmt, "service_requests", "request", [{
-            "service_request_id": filed.id, "service_notice": _notice(filed.expected_datetime), "account_id": None}])
-    except Open311Error as exc:
-        return error(fmt, exc)
+        async with db.begin():
+            filed = await service.submit_request(
+                db, request.app.state.outbox, category_code=code, description=form.get("description") or "",
+                citizen_id=f"open311:{client}:{who}"[:200], location=Location(lat, long) if lat is not None else None,
+                address=address or address_id, answers=answers, address_id=address_id, media_url=media, channel="open311",
+                contact=service.Contact(email=form.get("email"), phone=form.get("phone"),
+                                        first_name=form.get("first_name"), last_name=form.get("last_name")),
+            )
+    except RequestRejected as exc:
+        raise Open311Error(404 if exc.field == "service_code" else 400, f"{exc.field}: {exc.message}") from None
+    return answer(fmt, "service_requests", "request", [{
+        "service_request_id": filed.id, "service_notice": _notice(filed.expected_datetime), "account_id": None}])
 
 
 def _date(raw: str | None, name: str) -> datetime | None:
@@ -242,77 +247,65 @@ def _int(raw: str | None, name: str, default: int, low: int, high: int) -> int:
 
 
 @router.get("/requests.{fmt}")
+@open311_route
 async def search(fmt: str, request: Request, db: AsyncSession = Depends(session)) -> Response:
-    try:
-        fmt = _fmt(fmt)
-        q = request.query_params
-        now = datetime.now(UTC)
-        end = _date(q.get("end_date"), "end_date") or now
-        start = _date(q.get("start_date"), "start_date") or end - MAX_SPAN
-        if end - start > MAX_SPAN:
-            raise Open311Error(400, "start_date to end_date may span 90 days at most")
-        if end < start:
-            raise Open311Error(400, "end_date is before start_date")
-        status = q.get("status")
-        if status not in (None, "", "open", "closed"):
-            raise Open311Error(400, "status is open or closed")
-        states = None if not status else (OPEN if status == "open" else set(TRANSITIONS) - OPEN)
-        ids = [i for i in (q.get("service_request_id") or "").split(",") if i.strip()]
-        codes = [c for c in (q.get("service_code") or "").split(",") if c.strip()]
-        page_size = _int(q.get("page_size"), "page_size", MAX_PAGE_SIZE, 1, MAX_PAGE_SIZE)
-        page = _int(q.get("page"), "page", 1, 1, 100_000)
-        rows = await service.search(db, ids=ids, service_codes=codes, start=start, end=end, status_states=states,
-                                    limit=page_size, offset=(page - 1) * page_size)
-        return answer(fmt, "service_requests", "request", [public_view(r) for r in rows])
-    except Open311Error as exc:
-        return error(fmt, exc)
+    q = request.query_params
+    now = datetime.now(UTC)
+    end = _date(q.get("end_date"), "end_date") or now
+    start = _date(q.get("start_date"), "start_date") or end - MAX_SPAN
+    if end - start > MAX_SPAN:
+        raise Open311Error(400, "start_date to end_date may span 90 days at most")
+    if end < start:
+        raise Open311Error(400, "end_date is before start_date")
+    status = q.get("status")
+    if status not in (None, "", "open", "closed"):
+        raise Open311Error(400, "status is open or closed")
+    states = None if not status else (OPEN if status == "open" else set(TRANSITIONS) - OPEN)
+    ids = [i for i in (q.get("service_request_id") or "").split(",") if i.strip()]
+    codes = [c for c in (q.get("service_code") or "").split(",") if c.strip()]
+    page_size = _int(q.get("page_size"), "page_size", MAX_PAGE_SIZE, 1, MAX_PAGE_SIZE)
+    page = _int(q.get("page"), "page", 1, 1, 100_000)
+    rows = await service.search(db, ids=ids, service_codes=codes, start=start, end=end, status_states=states,
+                                limit=page_size, offset=(page - 1) * page_size)
+    return answer(fmt, "service_requests", "request", [public_view(r) for r in rows])
 
 
 @router.get("/requests/{request_id}.{fmt}")
+@open311_route
 async def one(request_id: str, fmt: str, db: AsyncSession = Depends(session)) -> Response:
-    try:
-        fmt = _fmt(fmt)
-        row = await service.find_request(db, request_id)
-        if row is None:
-            raise Open311Error(404, f"no service request {request_id!r}")
-        return answer(fmt, "service_requests", "request", [public_view(row)])
-    except Open311Error as exc:
-        return error(fmt, exc)
+    row = await service.find_request(db, request_id)
+    if row is None:
+        raise Open311Error(404, f"no service request {request_id!r}")
+    return answer(fmt, "service_requests", "request", [public_view(row)])
 
 
 @router.get("/tokens/{token}.{fmt}")
+@open311_route
 async def token(token: str, fmt: str, db: AsyncSession = Depends(session)) -> Response:
     """Requests get their id at once here, so a token is the request's id."""
-    try:
-        fmt = _fmt(fmt)
-        if await service.find_request(db, token) is None:
-            raise Open311Error(404, f"no request for token {token!r}")
-        return answer(fmt, "service_requests", "request", [{"service_request_id": token, "token": token}])
-    except Open311Error as exc:
-        return error(fmt, exc)
+    if await service.find_request(db, token) is None:
+        raise Open311Error(404, f"no request for token {token!r}")
+    return answer(fmt, "service_requests", "request", [{"service_request_id": token, "token": token}])
 
 
 @router.get("/servicerequestupdates.{fmt}")
+@open311_route
 async def updates(fmt: str, request: Request, db: AsyncSession = Depends(session)) -> Response:
     """The common extension: public updates (status changes and their notes) since a date."""
     from sqlalchemy import select
 
     from citizen_requests.db import request_history
 
-    try:
-        fmt = _fmt(fmt)
-        q = request.query_params
-        start = _date(q.get("start_date"), "start_date") or datetime.now(UTC) - timedelta(days=1)
-        end = _date(q.get("end_date"), "end_date") or datetime.now(UTC)
-        if end - start > MAX_SPAN:
-            raise Open311Error(400, "start_date to end_date may span 90 days at most")
-        ids = [i for i in (q.get("service_request_id") or "").split(",") if i.strip()]
-        query = select(request_history).where(request_history.c.public.is_(True), request_history.c.at.between(start, end))
-        if ids:
-            query = query.where(request_history.c.request_id.in_(ids))
-        rows = await db.execute(query.order_by(request_history.c.id).limit(MAX_PAGE_SIZE))
-        return answer(fmt, "service_request_updates", "request_update", [
-            {"update_id": str(r.id), "service_request_id": r.request_id, "status": open311_status(r.to_status),
-             "updated_datetime": _when(r.at), "description": r.note, "media_url": None} for r in rows])
-    except Open311Error as exc:
-        return error(fmt, exc)
+    q = request.query_params
+    start = _date(q.get("start_date"), "start_date") or datetime.now(UTC) - timedelta(days=1)
+    end = _date(q.get("end_date"), "end_date") or datetime.now(UTC)
+    if end - start > MAX_SPAN:
+        raise Open311Error(400, "start_date to end_date may span 90 days at most")
+    ids = [i for i in (q.get("service_request_id") or "").split(",") if i.strip()]
+    query = select(request_history).where(request_history.c.public.is_(True), request_history.c.at.between(start, end))
+    if ids:
+        query = query.where(request_history.c.request_id.in_(ids))
+    rows = await db.execute(query.order_by(request_history.c.id).limit(MAX_PAGE_SIZE))
+    return answer(fmt, "service_request_updates", "request_update", [
+        {"update_id": str(r.id), "service_request_id": r.request_id, "status": open311_status(r.to_status),
+         "updated_datetime": _when(r.at), "description": r.note, "media_url": None} for r in rows])

@@ -140,6 +140,23 @@ async def running(app) -> AsyncIterator[httpx.AsyncClient]:
             yield client
 
 
+@asynccontextmanager
+async def serving(
+    services: ServiceFactory, name: str, *roles: str, subject: str | None = None, **overrides
+) -> AsyncIterator[httpx.AsyncClient]:
+    """A service of this test, running in-process, and a client to it; with `roles`, the client
+    carries a token with them. The client has `.app` and `.settings` for looking inside."""
+    import importlib
+
+    settings = services.settings(name, **overrides)
+    app = importlib.import_module(f"{SERVICES[name].package}.main").create_app(settings)
+    async with running(app) as client:
+        client.settings = settings
+        if roles:
+            client.headers.update(bearer(settings, subject or f"test-{roles[0]}", *roles))
+        yield client
+
+
 def bearer(settings, subject: str, *roles: str) -> dict[str, str]:
     from ecity_common.auth import mint_token
 
