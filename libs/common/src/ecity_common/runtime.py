@@ -49,6 +49,9 @@ class ServiceDefinition:
     version: str = "0.1.0"
     # Extra start-up work after migrations (e.g. seeding demo data); gets the app.
     on_startup: list[Callable] = field(default_factory=list)
+    # Long-running background work of the service's own (e.g. delivering webhooks): each is
+    # called with the app once started and runs as a task until shutdown cancels it.
+    workers: list[Callable] = field(default_factory=list)
 
 
 async def _start_producer(settings: ServiceSettings, attempts: int = 30) -> AIOKafkaProducer:
@@ -104,6 +107,8 @@ def create_service_app(definition: ServiceDefinition) -> FastAPI:
             )
             await consumer.start()
             tasks.append(asyncio.create_task(consumer.run(), name="event-consumer"))
+        for worker in definition.workers:
+            tasks.append(asyncio.create_task(worker(app), name=getattr(worker, "__name__", "worker")))
         app.state.relay, app.state.consumer = relay, consumer
         log.info("service started", extra={"url": settings.base_url})
         try:

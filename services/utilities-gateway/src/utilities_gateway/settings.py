@@ -1,6 +1,8 @@
+from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
 from ecity_common.settings import ServiceSettings
+from utilities_gateway.webhooks import RETRY_SCHEDULE
 
 
 class Settings(ServiceSettings):
@@ -12,3 +14,19 @@ class Settings(ServiceSettings):
     event_source: str = "/ecity/utilities-gateway"
     http_port: int = 8002
     database_url: str = "postgresql+asyncpg://ecity@127.0.0.1:5433/utilities_gateway"
+
+    # Locally: the illustrative Sumy utility companies, each with a demo API key (never in a cluster).
+    seed_demo_data: bool = True
+
+    # Webhook delivery. Private/loopback targets and plain HTTP are for local development only.
+    webhook_allow_private_targets: bool = False
+    webhook_allow_http: bool = False
+    webhook_timeout_s: float = Field(default=15.0, gt=0, le=60)
+    # Seconds before each attempt (the first is immediate); tests shorten it.
+    webhook_retry_schedule_s: tuple[float, ...] = RETRY_SCHEDULE
+    webhook_concurrency: int = Field(default=32, ge=1, le=512)
+    webhook_poll_interval_s: float = Field(default=0.5, gt=0)
+    # How long a dispatcher holds a delivery while sending; a crashed one's deliveries return after it.
+    webhook_lease_s: float = Field(default=60.0, gt=0)
+    # A rotated API key or webhook secret keeps working this long beside the new one.
+    rotation_overlap_hours: float = Field(default=24.0, ge=0, le=24 * 30)

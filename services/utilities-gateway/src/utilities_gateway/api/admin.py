@@ -1,0 +1,116 @@
+"""The city's integrations staff: companies, their keys, routed requests, the audit log."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Depends, Query, Request
+from pydantic import BaseModel, Field
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from ecity_common.areas import Area
+from ecity_common.auth import Principal, require_role
+from ecity_common.db import session
+from ecity_common.events.payloads.common import GeoPoint, UtilityKind
+from utilities_gateway import credentials
+from utilities_gateway.api.common import idempotent
+from utilities_gateway.companies import CompanyProfile, route
+from utilities_gateway.credentials import GatewayRefused
+from utilities_gateway.db import audit_log, routed_requests
+from utilities_gateway.routing import companies_of_kind, request_data
+
+router = APIRouter(prefix="/api/v1", tags=["city integrations staff"])
+ADMIN = require_role("integrations-admin")
+
+
+class CompanyChange(BaseModel):
+    name: str | None = Field(default=None, min_length=2, max_length=300)
+    contact_email: str | None = None
+    contact_phone: str | None = None
+    area: Area | None = None
+    service_codes: list[str] | None = None
+    priority: int | None = Field(default=None, ge=0, le=1000)
+    active: bool | None = None
+
+
+class KeyRequest(BaseModel):
+    label: str | None = Field(default=None, max_length=100)
+
+
+class RoutingQuestion(BaseModel):
+    kind: UtilityKind
+    service_code: str = Field(min_length=2, max_length=64)
+    location: GeoPoint | None = None
+    address: str | None = Field(default=None, max_length=500)
+
+
+@router.post("/companies", status_code=201, summary="Register a utility company")
+async def create_company(profile: CompanyProfile, request: Request, who: Principal = Depends(ADMIN),
+                         db: AsyncSession = Depends(session)):
+    return await idempotent(request, db, f"staff:{who.subject}", 201, lambda: credentials.create_company(db, profile))
+
+
+@router.get("/companies", summary="Companies, by kind")
+async def list_companies(kind: UtilityKind | None = None, _: Principal = Depends(ADMIN), db: AsyncSession = Depends(session)):
+    return {"companies": await credentials.list_companies(db, kind)}
+
+
+@router.get("/companies/{company_id}", summary="One company")
+async def get_company(company_id: str, _: Principal = Depends(ADMIN), db: AsyncSession = Depends(session)):
+    return await credentials.get_company(db, company_id)
+
+
+@router.patch("/companies/{company_id}", summary="Change a company (area, categories, contact, active)")
+async def change_company(company_id: str, change: CompanyChange, _: Principal = Depends(ADMIN),
+                         db: AsyncSession = Depends(session)):
+    values = change.model_dump(exclude_unset=True, mode="json")
+    if not values:
+        raise GatewayRefused(422, "body", "nothing to change")
+    async with db.begin():
+        return await credentials.update_company(db, company_id, values)
+
+
+@router.post("/companies/{company_id}/api-keys", status_code=201,
+             summary="Issue an API key to a company (the key is in this answer only)")
+async def issue_key(company_id: str, body: KeyRequest, request: Request, who: Principal = Depends(ADMIN),
+                    db: AsyncSession = Depends(session)):
+    return await idempotent(request, db, f"staff:{who.subject}", 201,
+                            lambda: credentials.issue_key(db, company_id, body.label))
+
+
+@router.get("/companies/{company_id}/api-keys", summary="A company's keys (prefixes and states, never the keys)")
+async def list_keys(company_id: str, _: Principal = Depends(ADMIN), db: AsyncSession = Depends(session)):
+    await credentials.get_company(db, company_id)
+    return {"api_keys": await credentials.list_keys(db, company_id)}
+
+
+@router.delete("/companies/{company_id}/api-keys/{key_id}", summary="Revoke a key at once")
+async def revoke_key(company_id: str, key_id: str, _: Principal = Depends(ADMIN), db: AsyncSession = Depends(session)):
+    async with db.begin():
+        return await credentials.revoke_key(db, company_id, key_id)
+
+
+@router.get("/routed-requests/{request_id}", summary="Where a citizen's request went, or why it could not go")
+async def routed_request(request_id: str, _: Principal = Depends(ADMIN), db: AsyncSession = Depends(session)):
+    row = (await db.execute(select(routed_requests).where(routed_requests.c.request_id == request_id))).first()
+    if row is None:
+        raise GatewayRefused(404, "request_id", f"no routed request {request_id}")
+    return {**request_data(row), "company_id": row.company_id, "routing_failure": row.routing_failure}
+
+
+@router.post("/routing/check", summary="Which company would get a request of this kind at this place")
+async def check_routing(question: RoutingQuestion, _: Principal = Depends(ADMIN), db: AsyncSession = Depends(session)):
+    loc = question.location
+    decision = route(await companies_of_kind(db, question.kind), kind=question.kind, service_code=question.service_code,
+                     lat=loc.lat if loc else None, long=loc.long if loc else None, address=question.address)
+    company = decision.company
+    return {"outcome": decision.outcome, "reason": decision.reason,
+            "company": {"id": company.id, "name": company.name} if company else None}
+
+
+@router.get("/audit-log", summary="Integration calls: who, what, when, result (newest first)")
+async def read_audit_log(company_id: str | None = None, limit: int = Query(100, ge=1, le=1000),
+                         _: Principal = Depends(ADMIN), db: AsyncSession = Depends(session)):
+    query = select(audit_log).order_by(audit_log.c.id.desc()).limit(limit)
+    if company_id:
+        query = query.where(audit_log.c.company_id == company_id)
+    return {"entries": [dict(r._mapping) for r in await db.execute(query)]}

@@ -1,0 +1,47 @@
+"""What the integration routes share: who the calling company is, and idempotent POSTs."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+
+from fastapi import Depends, Request
+from fastapi.encoders import jsonable_encoder
+from fastapi.responses import JSONResponse
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from ecity_common.db import session
+from ecity_common.web.idempotency import claim, remember
+from ecity_common.web.problems import Problem
+from utilities_gateway.credentials import Caller, authenticate
+from utilities_gateway.db import idempotency_keys
+
+
+async def company(request: Request, db: AsyncSession = Depends(session)) -> Caller:
+    """The company whose API key this is: `Authorization: Bearer ugw_…` or `X-API-Key: ugw_…`."""
+    scheme, _, token = request.headers.get("authorization", "").partition(" ")
+    key = token.strip() if scheme.lower() == "bearer" else request.headers.get("x-api-key")
+    caller = await authenticate(db, key)
+    await db.rollback()  # end the read; the use case opens its own transaction
+    if caller is None:
+        raise Problem(401, "API key required", "Send your company's API key as 'Authorization: Bearer ugw_…'.",
+                      headers={"WWW-Authenticate": "Bearer"}, errors=[{"field": "Authorization", "message": "missing, unknown, expired or revoked key"}])
+    request.state.audit_company, request.state.audit_actor = caller.company_id, caller.actor
+    return caller
+
+
+async def idempotent(request: Request, db: AsyncSession, scope: str, status: int,
+                     work: Callable[[], Awaitable[object]]) -> JSONResponse:
+    """Run `work` in one transaction with the request's Idempotency-Key: the same key and body get
+    the first answer again (marked `Idempotent-Replayed: true`), another body 409. A refused call
+    stores nothing, so its retry runs afresh."""
+    async with db.begin():
+        key, stored = await claim(db, idempotency_keys, request, scope)
+        if stored is not None:
+            return JSONResponse(stored.body, status_code=stored.status, headers={"Idempotent-Replayed": "true"})
+        body = jsonable_encoder(await work())
+        await remember(db, idempotency_keys, scope, key, status, body)
+    return JSONResponse(body, status_code=status)
+
+
+def outbox(request: Request):
+    return request.app.state.outbox

@@ -1,0 +1,42 @@
+"""The pull inbox, for companies without a public endpoint: read from a cursor, then acknowledge.
+Messages stay until acknowledged, so a crash between reading and processing loses nothing."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Depends, Query
+from pydantic import BaseModel, Field
+from sqlalchemy import func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from ecity_common.db import session
+from utilities_gateway.api.common import company
+from utilities_gateway.credentials import Caller
+from utilities_gateway.db import company_messages
+
+router = APIRouter(prefix="/integrations/v1", tags=["pull inbox"])
+
+
+class Acknowledgement(BaseModel):
+    ids: list[str] = Field(min_length=1, max_length=1000, description="message ids (msg_…) you have processed")
+
+
+@router.get("/inbox", summary="Unacknowledged messages after the cursor, oldest first")
+async def read_inbox(cursor: int = Query(0, ge=0, description="the next_cursor of the previous page; 0 from the start"),
+                     limit: int = Query(100, ge=1, le=1000), caller: Caller = Depends(company),
+                     db: AsyncSession = Depends(session)):
+    rows = (await db.execute(
+        select(company_messages.c.seq, company_messages.c.id, company_messages.c.body)
+        .where(company_messages.c.company_id == caller.company_id, company_messages.c.acked_at.is_(None),
+               company_messages.c.seq > cursor)
+        .order_by(company_messages.c.seq).limit(limit))).all()
+    return {"messages": [{"id": r.id, **r.body} for r in rows],
+            "next_cursor": rows[-1].seq if rows else cursor, "has_more": len(rows) == limit}
+
+
+@router.post("/inbox/ack", summary="Acknowledge messages: they leave the inbox")
+async def acknowledge(body: Acknowledgement, caller: Caller = Depends(company), db: AsyncSession = Depends(session)):
+    async with db.begin():
+        acked = (await db.execute(update(company_messages).where(
+            company_messages.c.company_id == caller.company_id, company_messages.c.id.in_(body.ids),
+            company_messages.c.acked_at.is_(None)).values(acked_at=func.now()).returning(company_messages.c.id))).scalars().all()
+    return {"acknowledged": len(acked), "unknown_or_already_acknowledged": sorted(set(body.ids) - set(acked))}

@@ -1,0 +1,171 @@
+"""The webhook dispatcher: sends due deliveries, records every attempt, schedules the next.
+
+Deliveries live in the database, so a restart loses none. A dispatcher claims a batch with
+`FOR UPDATE SKIP LOCKED` and a lease (several replicas share the work; a dead one's batch comes
+back when its lease runs out), sends the batch concurrently over one pooled HTTP client, then
+writes the attempts and outcomes in one transaction.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+import httpx
+from sqlalchemy import bindparam, insert, text, update
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from utilities_gateway.db import deliveries, delivery_attempts, webhook_endpoints
+from utilities_gateway.settings import Settings
+from utilities_gateway.targets import UnsafeTarget, check_target
+from utilities_gateway.webhooks import headers, judge, next_delay
+
+log = logging.getLogger(__name__)
+
+_CLAIM = text("""
+WITH due AS (
+    SELECT d.id FROM deliveries d JOIN webhook_endpoints e ON e.id = d.endpoint_id
+    WHERE d.status = 'pending' AND d.next_attempt_at <= now() AND e.enabled
+      AND (d.leased_until IS NULL OR d.leased_until < now())
+    ORDER BY d.next_attempt_at
+    LIMIT :limit
+    FOR UPDATE OF d SKIP LOCKED
+), claimed AS (
+    UPDATE deliveries d SET leased_until = now() + make_interval(secs => :lease), attempts = d.attempts + 1
+    FROM due WHERE d.id = due.id
+    RETURNING d.id, d.attempts, d.endpoint_id, d.message_seq
+)
+SELECT c.id, c.attempts, c.endpoint_id, e.url, e.secret, e.previous_secret, e.previous_secret_expires_at,
+       m.id AS message_id, m.body
+FROM claimed c JOIN webhook_endpoints e ON e.id = c.endpoint_id JOIN company_messages m ON m.seq = c.message_seq
+""")
+
+
+@dataclass
+class Attempt:
+    delivery_id: int
+    attempt: int
+    endpoint_id: str
+    at: datetime
+    status_code: int | None
+    duration_ms: float
+    error: str | None
+    retry_after: str | None
+
+
+def body_bytes(body: dict) -> bytes:
+    return json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode()
+
+
+class Dispatcher:
+    def __init__(self, sessions: async_sessionmaker[AsyncSession], settings: Settings,
+                 client: httpx.AsyncClient | None = None) -> None:
+        self._sessions = sessions
+        self._settings = settings
+        self._client = client or httpx.AsyncClient(
+            timeout=settings.webhook_timeout_s, follow_redirects=False,  # a redirect could point anywhere
+            limits=httpx.Limits(max_connections=settings.webhook_concurrency,
+                                max_keepalive_connections=settings.webhook_concurrency))
+        self._wake = asyncio.Event()
+
+    def wake(self) -> None:
+        self._wake.set()
+
+    async def run(self) -> None:
+        try:
+            while True:
+                try:
+                    sent = await self.dispatch_once()
+                except asyncio.CancelledError:
+                    raise
+                except Exception:
+                    log.exception("webhook dispatch failed; retrying")
+                    sent = 0
+                if sent < self._settings.webhook_concurrency:
+                    self._wake.clear()
+                    try:
+                        await asyncio.wait_for(self._wake.wait(), self._settings.webhook_poll_interval_s)
+                    except TimeoutError:
+                        pass
+        finally:
+            await self._client.aclose()
+
+    async def dispatch_once(self) -> int:
+        """Claim due deliveries, send them, record the outcomes; the number sent."""
+        async with self._sessions() as session, session.begin():
+            batch = (await session.execute(_CLAIM, {"limit": self._settings.webhook_concurrency,
+                                                    "lease": self._settings.webhook_lease_s})).all()
+        if not batch:
+            return 0
+        attempts = await asyncio.gather(*(self._send(row) for row in batch))
+        await self._record(attempts)
+        return len(batch)
+
+    async def _send(self, row) -> Attempt:
+        now = datetime.now(UTC)
+        signing = [row.secret]
+        if row.previous_secret and row.previous_secret_expires_at and row.previous_secret_expires_at > now:
+            signing.append(row.previous_secret)
+        body = body_bytes(row.body)
+        started = time.perf_counter()
+        status = retry_after = error = None
+        try:
+            await check_target(row.url, allow_private=self._settings.webhook_allow_private_targets,
+                               allow_http=self._settings.webhook_allow_http)
+            response = await self._client.post(row.url, content=body,
+                                               headers=headers(signing, row.message_id, int(now.timestamp()), body))
+            status, retry_after = response.status_code, response.headers.get("retry-after")
+            if not 200 <= status < 300:
+                error = f"HTTP {status}: {response.text[:200]}"
+        except UnsafeTarget as exc:
+            error = f"refused target: {exc}"
+        except httpx.TimeoutException:
+            error = f"no answer within {self._settings.webhook_timeout_s:g} s"
+        except httpx.HTTPError as exc:
+            error = f"{type(exc).__name__}: {exc}"[:300]
+        return Attempt(row.id, row.attempts, row.endpoint_id, now, status, (time.perf_counter() - started) * 1000,
+                       error, retry_after)
+
+    async def _record(self, attempts: list[Attempt]) -> None:
+        now = datetime.now(UTC)
+        updates, disabled = [], []
+        for a in attempts:
+            outcome = judge(a.status_code, a.retry_after)
+            row = {"d_id": a.delivery_id, "leased_until": None, "last_status_code": a.status_code,
+                   "last_error": a.error, "next_attempt_at": now, "finished_at": None}
+            if outcome.succeeded:
+                row.update(status="succeeded", finished_at=now)
+            elif outcome.disable_endpoint:
+                row.update(status="failed", finished_at=now)
+                disabled.append(a.endpoint_id)
+            else:
+                delay = next_delay(a.attempt, self._settings.webhook_retry_schedule_s, outcome.retry_after_s)
+                if delay is None:
+                    row.update(status="failed", finished_at=now)
+                else:
+                    row.update(status="pending", next_attempt_at=now + timedelta(seconds=delay))
+            updates.append(row)
+        async with self._sessions() as session, session.begin():
+            await session.execute(insert(delivery_attempts), [
+                {"delivery_id": a.delivery_id, "attempt": a.attempt, "at": a.at, "status_code": a.status_code,
+                 "duration_ms": round(a.duration_ms, 2), "error": a.error} for a in attempts])
+            await session.execute(
+                update(deliveries).where(deliveries.c.id == bindparam("d_id")).values(
+                    status=bindparam("status"), leased_until=bindparam("leased_until"),
+                    last_status_code=bindparam("last_status_code"), last_error=bindparam("last_error"),
+                    next_attempt_at=bindparam("next_attempt_at"), finished_at=bindparam("finished_at")),
+                updates, execution_options={"synchronize_session": False})
+            if disabled:
+                await session.execute(update(webhook_endpoints).where(webhook_endpoints.c.id.in_(set(disabled))).values(
+                    enabled=False, disabled_reason="the receiver answered 410 Gone", updated_at=now))
+        for endpoint_id in set(disabled):
+            log.warning("webhook endpoint disabled after 410 Gone", extra={"endpoint_id": endpoint_id})
+
+
+async def run_dispatcher(app) -> None:
+    """The worker the service starts (see main.py)."""
+    await app.state.dispatcher.run()

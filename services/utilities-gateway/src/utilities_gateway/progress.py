@@ -1,0 +1,79 @@
+"""A company reports progress on a request routed to it. Use cases in the caller's transaction.
+
+Its own small workflow: routed → in_progress ⇄ planned → resolved, or rejected (not theirs after
+all: the city's dispatcher takes it back). resolved and rejected are final for the company; a
+citizen's reopening puts the request back in progress (see routing.relay_status).
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Literal
+
+from pydantic import AwareDatetime, BaseModel, Field, model_validator
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from ecity_common.events.payloads.utilities_gateway import CompanyRef, RequestStatusChangedByCompany
+from ecity_common.messaging.outbox import Outbox
+from utilities_gateway.credentials import Caller, GatewayRefused
+from utilities_gateway.db import routed_requests
+from utilities_gateway.routing import request_data
+
+FINAL = {"resolved", "rejected"}
+ALLOWED = {
+    "routed": {"in_progress", "planned", "resolved", "rejected"},
+    "in_progress": {"in_progress", "planned", "resolved", "rejected"},
+    "planned": {"in_progress", "planned", "resolved", "rejected"},
+}
+
+
+class ProgressReport(BaseModel):
+    status: Literal["in_progress", "planned", "resolved", "rejected"]
+    expected_datetime: AwareDatetime | None = Field(default=None, description="required when planned: when the work is due")
+    reason: str | None = Field(default=None, max_length=1000, description="required when rejected")
+    public_note: str | None = Field(default=None, max_length=2000, description="the citizen sees it")
+
+    @model_validator(mode="after")
+    def _what_each_status_needs(self) -> ProgressReport:
+        if self.status == "planned" and self.expected_datetime is None:
+            raise ValueError("planned work needs expected_datetime")
+        if self.status == "rejected" and not (self.reason and self.reason.strip()):
+            raise ValueError("a rejection needs a reason")
+        return self
+
+
+async def own_request(session: AsyncSession, caller: Caller, request_id: str, *, for_update: bool = False):
+    query = select(routed_requests).where(routed_requests.c.request_id == request_id)
+    row = (await session.execute(query.with_for_update() if for_update else query)).first()
+    if row is None:
+        raise GatewayRefused(404, "request_id", f"no request {request_id} was routed here")
+    if row.company_id != caller.company_id:
+        raise GatewayRefused(403, "request_id", "this request is another company's")
+    return row
+
+
+async def report(session: AsyncSession, outbox: Outbox, caller: Caller, request_id: str, progress: ProgressReport) -> dict:
+    row = await own_request(session, caller, request_id, for_update=True)
+    if progress.status not in ALLOWED.get(row.status, set()):
+        raise GatewayRefused(409, "status", f"the request is {row.status}; it cannot become {progress.status}")
+    now = datetime.now(UTC)
+    note = progress.public_note or (progress.reason if progress.status == "rejected" else None)
+    updated = (await session.execute(update(routed_requests).where(routed_requests.c.request_id == request_id).values(
+        status=progress.status, planned_for=progress.expected_datetime if progress.status == "planned" else row.planned_for,
+        public_note=note, updated_at=now).returning(routed_requests))).one()
+    await outbox.add(session, RequestStatusChangedByCompany(
+        request_id=request_id, company=CompanyRef(company_id=caller.company_id, name=caller.company_name, kind=caller.kind),
+        status=progress.status, expected_datetime=progress.expected_datetime, reason=progress.reason,
+        public_note=progress.public_note, changed_at=now), aggregate_id=request_id)
+    return request_data(updated)
+
+
+async def list_own(session: AsyncSession, caller: Caller, *, status: str | None, after: str | None, limit: int) -> list[dict]:
+    query = select(routed_requests).where(routed_requests.c.company_id == caller.company_id)
+    if status:
+        query = query.where(routed_requests.c.status == status)
+    if after:
+        query = query.where(routed_requests.c.request_id > after)
+    rows = await session.execute(query.order_by(routed_requests.c.request_id).limit(limit))
+    return [request_data(r) for r in rows]
