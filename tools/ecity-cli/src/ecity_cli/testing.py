@@ -8,6 +8,7 @@ databases and its own topic prefix, so tests never see each other's rows or even
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import shutil
 import time
 import uuid
@@ -218,3 +219,81 @@ async def topic_size(bootstrap: str, topic: str) -> int:
         return sum(ends.values())
     finally:
         await consumer.stop()
+
+
+async def publish(bootstrap: str, topic: str, *events) -> None:
+    """Put CloudEvents on a topic as their producer's relay would (binary mode, keyed by subject)."""
+    from aiokafka import AIOKafkaProducer
+
+    producer = AIOKafkaProducer(bootstrap_servers=bootstrap)
+    await producer.start()
+    try:
+        for event in events:
+            await producer.send_and_wait(topic, event.kafka_value(), key=(event.subject or event.id).encode(),
+                                         headers=event.kafka_headers())
+    finally:
+        await producer.stop()
+
+
+# -- a webhook receiver --------------------------------------------------------------------------
+
+
+@dataclass
+class Answer:
+    """How the receiver answers one request: a status, headers, and a delay before answering."""
+
+    status: int = 204
+    headers: dict[str, str] = field(default_factory=dict)
+    delay_s: float = 0.0
+
+
+@dataclass
+class Received:
+    headers: dict[str, str]
+    body: bytes
+    at: float  # time.monotonic()
+
+
+@dataclass
+class WebhookReceiver:
+    """A real HTTP server on 127.0.0.1 that records every POST and answers from a script (then
+    204s): the flaky, slow or gone endpoint that webhook tests and benchmarks need."""
+
+    url: str
+    received: list[Received]
+    script: list[Answer]
+
+    def answer_next(self, *answers: Answer) -> None:
+        self.script.extend(answers)
+
+
+@asynccontextmanager
+async def webhook_receiver(path: str = "/hooks/ecity") -> AsyncIterator[WebhookReceiver]:
+    import uvicorn
+    from starlette.applications import Starlette
+    from starlette.requests import Request
+    from starlette.responses import Response
+    from starlette.routing import Route
+
+    port = free_port()
+    receiver = WebhookReceiver(url=f"http://127.0.0.1:{port}{path}", received=[], script=[])
+
+    async def hook(request: Request) -> Response:
+        receiver.received.append(Received(dict(request.headers), await request.body(), time.monotonic()))
+        answer = receiver.script.pop(0) if receiver.script else Answer()
+        if answer.delay_s:
+            await asyncio.sleep(answer.delay_s)
+        return Response(status_code=answer.status, headers=answer.headers)
+
+    app = Starlette(routes=[Route(path, hook, methods=["POST"])])
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off",
+                                           access_log=False))
+    server.capture_signals = contextlib.nullcontext  # the test runner owns the signals
+    task = asyncio.create_task(server.serve())
+    while not server.started:
+        await asyncio.sleep(0.02)
+    try:
+        yield receiver
+    finally:
+        server.should_exit = True
+        await task

@@ -18,8 +18,10 @@ from utilities_gateway.db import idempotency_keys
 
 async def company(request: Request, db: AsyncSession = Depends(session)) -> Caller:
     """The company whose API key this is: `Authorization: Bearer ugw_…` or `X-API-Key: ugw_…`."""
-    scheme, _, token = request.headers.get("authorization", "").partition(" ")
-    key = token.strip() if scheme.lower() == "bearer" else request.headers.get("x-api-key")
+    key = request.headers.get("x-api-key")
+    if key is None:
+        scheme, _, token = request.headers.get("authorization", "").partition(" ")
+        key = token.strip() if scheme.lower() == "bearer" else None
     caller = await authenticate(db, key)
     await db.rollback()  # end the read; the use case opens its own transaction
     if caller is None:

@@ -1,0 +1,94 @@
+"""Companies and their credentials through the API, on the real database."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select
+
+from utilities_gateway.db import api_keys, audit_log
+
+from .conftest import WATER
+
+PROFILE = {
+    "name": "ТОВ «Тест-Вода»", "kind": "water", "edrpou": "32855961", "contact_email": "ops@test-voda.example",
+    "area": {"streets": [{"street": "вул. Петропавлівська", "from_house": 1, "to_house": 99}]},
+}
+
+
+async def test_the_city_registers_a_company_and_issues_it_a_key_shown_once(gateway):
+    created = await gateway.post("/api/v1/companies", json=PROFILE)
+    assert created.status_code == 201, created.text
+    company = created.json()
+    assert company["id"].startswith("co-water-") and company["edrpou"] == "32855961"
+    again = await gateway.post("/api/v1/companies", json=PROFILE)
+    assert again.status_code == 409 and again.json()["errors"][0]["field"] == "edrpou"
+
+    issued = (await gateway.post(f"/api/v1/companies/{company['id']}/api-keys", json={"label": "CRM"})).json()
+    key = issued["api_key"]
+    assert key.startswith("ugw_") and issued["prefix"] == key[:12]
+    listed = (await gateway.get(f"/api/v1/companies/{company['id']}/api-keys")).json()["api_keys"]
+    assert [k["prefix"] for k in listed] == [issued["prefix"]] and key not in str(listed)
+    async with gateway.app.state.engine.connect() as conn:
+        stored = (await conn.execute(select(api_keys.c.key_hash).where(api_keys.c.key_id == issued["key_id"]))).scalar()
+    assert stored != key and len(stored) == 64  # a hash, never the key
+
+    me = await gateway.get("/integrations/v1/company", headers={"Authorization": f"Bearer {key}"})
+    assert me.status_code == 200 and me.json()["name"] == "ТОВ «Тест-Вода»"
+
+
+@pytest.mark.parametrize(("change", "field"), [
+    ({"edrpou": "32855962"}, "edrpou"),
+    ({"edrpou": "1234"}, "edrpou"),
+    ({"kind": "sewage"}, "kind"),
+    ({"area": {"geometry": {"type": "Polygon", "coordinates": [[[0, 0], [1, 1], [1, 0], [0, 1], [0, 0]]]}}}, "area.geometry"),
+    ({"area": {}}, "area"),
+    ({"service_codes": ["Water Leak!"]}, "service_codes"),
+    ({"contact_email": "not-an-email"}, "contact_email"),
+])
+async def test_a_bad_company_profile_names_the_field(gateway, change, field):
+    answer = await gateway.post("/api/v1/companies", json={**PROFILE, **change})
+    assert answer.status_code == 422 and answer.headers["content-type"] == "application/problem+json"
+    assert any(e["field"] == field for e in answer.json()["errors"]), answer.json()
+
+
+async def test_a_company_rotates_its_key_with_overlap_and_revokes_the_old_one(gateway):
+    rotated = await gateway.post("/integrations/v1/api-keys/rotate", headers=WATER)
+    assert rotated.status_code == 201
+    new = {"Authorization": f"Bearer {rotated.json()['api_key']}"}
+    # Both work during the overlap: the company rolls the new key out without a gap.
+    assert (await gateway.get("/integrations/v1/company", headers=WATER)).status_code == 200
+    assert (await gateway.get("/integrations/v1/company", headers=new)).status_code == 200
+    states = {k["key_id"]: k["state"] for k in (await gateway.get("/integrations/v1/api-keys", headers=new)).json()["api_keys"]}
+    assert states == {"water001": "active", rotated.json()["key_id"]: "active"}
+    assert (await gateway.delete("/integrations/v1/api-keys/water001", headers=new)).json()["state"] == "revoked"
+    refused = await gateway.get("/integrations/v1/company", headers=WATER)
+    assert refused.status_code == 401 and refused.json()["errors"][0]["field"] == "Authorization"
+    # The staff see the change too, and a company cannot touch another company's key.
+    other = await gateway.delete("/integrations/v1/api-keys/elec0001", headers=new)
+    assert other.status_code == 404
+
+
+async def test_no_key_a_wrong_key_and_a_staff_token_without_the_role_are_refused(gateway, services):
+    from ecity_cli.testing import bearer
+
+    assert (await gateway.get("/integrations/v1/requests", headers={"Authorization": ""})).status_code == 401
+    assert (await gateway.get("/integrations/v1/requests",
+                              headers={"X-API-Key": "ugw_water001_not-the-right-secret-at-all"})).status_code == 401
+    operator = bearer(gateway.settings, "someone", "operator")
+    assert (await gateway.get("/api/v1/companies", headers=operator)).status_code == 403
+
+
+async def test_every_integration_call_is_audited_without_secrets(gateway):
+    await gateway.get("/integrations/v1/company", headers=WATER)
+    await gateway.get("/integrations/v1/company", headers={"X-API-Key": "ugw_water001_wrong-secret-wrong-secret"})
+    await gateway.post("/integrations/v1/outages", headers={**WATER, "Idempotency-Key": "k-1"}, json={"planned": True})
+    entries = (await gateway.get("/api/v1/audit-log", params={"limit": 10})).json()["entries"]
+    assert [(e["actor"], e["method"], e["path"], e["status"]) for e in entries[:3]] == [
+        ("ugw_water001", "POST", "/integrations/v1/outages", 422),
+        ("unauthenticated", "GET", "/integrations/v1/company", 401),
+        ("ugw_water001", "GET", "/integrations/v1/company", 200),
+    ]
+    assert entries[0]["idempotency_key"] == "k-1" and entries[0]["company_id"] == "co-water-demo"
+    async with gateway.app.state.engine.connect() as conn:
+        dump = str((await conn.execute(select(audit_log))).all())
+    assert "local-development-only-key" not in dump and "wrong-secret" not in dump

@@ -1,0 +1,153 @@
+"""Webhooks to a real local receiver: signatures checked by the `standardwebhooks` library,
+retries through 500 / timeout / 429 Retry-After, 410 disables, rotation, redelivery, restarts;
+and the pull inbox."""
+
+from __future__ import annotations
+
+import asyncio
+
+from standardwebhooks import Webhook
+
+from ecity_cli.testing import Answer, serving, webhook_receiver
+
+from .conftest import FAST_WEBHOOKS, WATER
+
+
+async def _endpoint(gateway, url: str, **extra) -> dict:
+    created = await gateway.post("/integrations/v1/webhook-endpoints", headers=WATER, json={"url": url, **extra})
+    assert created.status_code == 201, created.text
+    return created.json()
+
+
+async def _deliveries(gateway, endpoint_id: str) -> list[dict]:
+    return (await gateway.get(f"/integrations/v1/webhook-endpoints/{endpoint_id}/deliveries", headers=WATER)).json()["deliveries"]
+
+
+async def _until(predicate, timeout_s: float = 20.0):
+    async with asyncio.timeout(timeout_s):
+        while not (result := await predicate()):
+            await asyncio.sleep(0.1)
+        return result
+
+
+async def test_a_flaky_receiver_gets_the_message_signed_the_same_id_every_retry(gateway):
+    async with webhook_receiver() as receiver:
+        endpoint = await _endpoint(gateway, receiver.url, description="CRM")
+        secret = endpoint["secret"]
+        assert secret.startswith("whsec_") and "secret" not in (await gateway.get(
+            f"/integrations/v1/webhook-endpoints/{endpoint['id']}", headers=WATER)).json()
+        receiver.answer_next(Answer(500), Answer(204, delay_s=2.0), Answer(429, {"Retry-After": "1"}), Answer(204))
+        sent = (await gateway.post(f"/integrations/v1/webhook-endpoints/{endpoint['id']}/test", headers=WATER)).json()
+
+        async def done():
+            found = await _deliveries(gateway, endpoint["id"])
+            return found if found and found[0]["status"] == "succeeded" else None
+
+        delivery = (await _until(done))[0]
+        assert [a["status_code"] for a in delivery["attempts"]] == [500, None, 429, 204]
+        assert "within 1 s" in delivery["attempts"][1]["error"] and "HTTP 500" in delivery["attempts"][0]["error"]
+        assert len(receiver.received) == 4
+        assert {r.headers["webhook-id"] for r in receiver.received} == {sent["message_id"]}
+        for r in receiver.received:
+            body = Webhook(secret).verify(r.body, r.headers)  # the independent implementation agrees
+            assert body["type"] == "endpoint.test" and body["data"]["endpoint_id"] == endpoint["id"]
+        # Retry-After: 1 was honoured although the schedule said 0.3 s.
+        assert receiver.received[3].at - receiver.received[2].at >= 0.95
+
+
+async def test_410_disables_the_endpoint_and_its_messages_wait_until_it_is_enabled(gateway):
+    async with webhook_receiver() as receiver:
+        endpoint = await _endpoint(gateway, receiver.url)
+        path = f"/integrations/v1/webhook-endpoints/{endpoint['id']}"
+        receiver.answer_next(Answer(410))
+        await gateway.post(f"{path}/test", headers=WATER)
+
+        async def disabled():
+            return not (await gateway.get(path, headers=WATER)).json()["enabled"]
+
+        await _until(disabled)
+        assert "410" in (await gateway.get(path, headers=WATER)).json()["disabled_reason"]
+        assert [d["status"] for d in await _deliveries(gateway, endpoint["id"])] == ["failed"]
+        await gateway.post(f"{path}/test", headers=WATER)
+        await asyncio.sleep(0.6)
+        assert len(receiver.received) == 1  # nothing is sent to a disabled endpoint
+        assert (await gateway.patch(path, headers=WATER, json={"enabled": True})).json()["enabled"]
+
+        async def delivered():
+            return [d["status"] for d in await _deliveries(gateway, endpoint["id"])] == ["succeeded", "failed"]
+
+        await _until(delivered)
+        assert len(receiver.received) == 2
+
+
+async def test_during_a_secret_rotation_both_secrets_verify_and_redelivery_resends(gateway):
+    async with webhook_receiver() as receiver:
+        endpoint = await _endpoint(gateway, receiver.url, event_types=["endpoint.test"])
+        path = f"/integrations/v1/webhook-endpoints/{endpoint['id']}"
+        rotated = (await gateway.post(f"{path}/rotate-secret", headers=WATER)).json()
+        assert rotated["secret"] != endpoint["secret"] and rotated["secret_rotating_until"] is not None
+        await gateway.post(f"{path}/test", headers=WATER)
+        await _until(lambda: asyncio.sleep(0, result=len(receiver.received) == 1))
+        first = receiver.received[0]
+        assert len(first.headers["webhook-signature"].split(" ")) == 2
+        for secret in (endpoint["secret"], rotated["secret"]):
+            Webhook(secret).verify(first.body, first.headers)
+
+        delivery = (await _deliveries(gateway, endpoint["id"]))[0]
+        again = await gateway.post(f"{path}/deliveries/{delivery['id']}/redeliver", headers=WATER)
+        assert again.status_code == 202
+        await _until(lambda: asyncio.sleep(0, result=len(receiver.received) == 2))
+        assert receiver.received[1].headers["webhook-id"] == first.headers["webhook-id"]
+        assert (await gateway.post(f"{path}/deliveries/999999/redeliver", headers=WATER)).status_code == 404
+
+
+async def test_a_delivery_pending_when_the_gateway_stops_is_sent_by_the_next_one(services):
+    settings = {**FAST_WEBHOOKS, "webhook_retry_schedule_s": (0, 2.0, 0.3)}
+    async with webhook_receiver() as receiver:
+        async with serving(services, "utilities-gateway", **settings) as first:
+            endpoint = await _endpoint(first, receiver.url)
+            receiver.answer_next(Answer(503))
+            await first.post(f"/integrations/v1/webhook-endpoints/{endpoint['id']}/test", headers=WATER)
+            await _until(lambda: asyncio.sleep(0, result=len(receiver.received) == 1))
+        # The gateway is gone with its retry pending in the database; a new one (same database) sends it.
+        async with serving(services, "utilities-gateway", **settings) as second:
+
+            async def succeeded():
+                found = (await _deliveries(second, endpoint["id"]))[0]
+                return found if found["status"] == "succeeded" else None
+
+            delivery = await _until(succeeded)
+            assert [a["status_code"] for a in delivery["attempts"]] == [503, 204]
+        assert receiver.received[0].headers["webhook-id"] == receiver.received[1].headers["webhook-id"]
+
+
+async def test_unsafe_endpoint_urls_are_refused_with_the_field(services):
+    async with serving(services, "utilities-gateway") as strict:  # the production defaults
+        for url, reason in (("http://crm.example.com/hook", "https"), ("https://127.0.0.1:9/hook", "loopback"),
+                            ("https://169.254.169.254/latest", "link-local"), ("https://10.1.1.1/h", "private")):
+            answer = await strict.post("/integrations/v1/webhook-endpoints", headers=WATER, json={"url": url})
+            assert answer.status_code == 422 and answer.json()["errors"] == [{"field": "url", "message": answer.json()["detail"]}]
+            assert reason in answer.json()["detail"]
+        unknown = await strict.post("/integrations/v1/webhook-endpoints", headers=WATER,
+                                    json={"url": "https://8.8.8.8/h", "event_types": ["request.exploded"]})
+        assert unknown.status_code == 422 and unknown.json()["errors"][0]["field"] == "event_types"
+
+
+async def test_the_pull_inbox_keeps_messages_until_acknowledged(gateway):
+    endpoint = await _endpoint(gateway, "http://127.0.0.1:9/unused")
+    await gateway.patch(f"/integrations/v1/webhook-endpoints/{endpoint['id']}", headers=WATER, json={"enabled": False})
+    for _ in range(3):
+        await gateway.post(f"/integrations/v1/webhook-endpoints/{endpoint['id']}/test", headers=WATER)
+    page = (await gateway.get("/integrations/v1/inbox", headers=WATER, params={"limit": 2})).json()
+    assert len(page["messages"]) == 2 and page["has_more"] and page["messages"][0]["type"] == "endpoint.test"
+    rest = (await gateway.get("/integrations/v1/inbox", headers=WATER, params={"cursor": page["next_cursor"]})).json()
+    assert len(rest["messages"]) == 1 and not rest["has_more"]
+    ids = [m["id"] for m in page["messages"]]
+    acked = (await gateway.post("/integrations/v1/inbox/ack", headers=WATER, json={"ids": [*ids, "msg_nope"]})).json()
+    assert acked == {"acknowledged": 2, "unknown_or_already_acknowledged": ["msg_nope"]}
+    left = (await gateway.get("/integrations/v1/inbox", headers=WATER)).json()["messages"]
+    assert [m["id"] for m in left] == [rest["messages"][0]["id"]]
+    # Another company's key cannot acknowledge (or see) them.
+    other = {"X-API-Key": "ugw_gas00001_local-development-only-key"}
+    assert (await gateway.get("/integrations/v1/inbox", headers=other)).json()["messages"] == []
+    assert (await gateway.post("/integrations/v1/inbox/ack", headers=other, json={"ids": [left[0]["id"]]})).json()["acknowledged"] == 0
