@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 from types import SimpleNamespace
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -48,6 +48,8 @@ class RequestView(BaseModel):
     overdue: bool = False
     history: list[dict] = Field(default_factory=list)
     comments: list[dict] = Field(default_factory=list)
+    outage_id: str | None = Field(default=None, description="the utility outage this request was filed in")
+    dispatch_flag: str | None = Field(default=None, description="why the city's dispatcher must route it by hand")
 
 
 def _view(row, history: list[dict] | None = None) -> RequestView:
@@ -67,6 +69,8 @@ def _view(row, history: list[dict] | None = None) -> RequestView:
         expected_datetime=row.expected_datetime,
         overdue=bool(row.expected_datetime) and not answered and overdue(row.expected_datetime, None, datetime.now(UTC)),
         history=history or [],
+        outage_id=getattr(row, "outage_id", None),
+        dispatch_flag=getattr(row, "dispatch_flag", None),
     )
 
 
@@ -102,7 +106,7 @@ async def create_request(
                 address=body.address,
                 answers={k: v if isinstance(v, list) else [v] for k, v in body.attributes.items()},
             )
-            view = _view(SimpleNamespace(status_notes=None, agency_responsible=None, **filed.stored)).model_dump(mode="json")
+            view = _view(SimpleNamespace(agency_responsible=None, **filed.stored)).model_dump(mode="json")
             if location is not None:  # offered, so the citizen may subscribe to one instead
                 view["possible_duplicates"] = await nearby.possible_duplicates(
                     db, service_code=filed.category.code, lat=location.lat, long=location.long,
@@ -112,6 +116,21 @@ async def create_request(
         raise Problem(422, "Invalid request", exc.message, type_="validation-error",
                       errors=[{"field": exc.field, "message": exc.message}]) from exc
     return JSONResponse(view, status_code=201)
+
+
+@router.get("/requests", summary="My requests (citizen); every request, with triage filters (operator)")
+async def list_requests(
+    status: str | None = Query(None, max_length=32),
+    needs_dispatcher: bool = Query(False, description="operator: only requests no company took"),
+    limit: int = Query(50, ge=1, le=500),
+    offset: int = Query(0, ge=0, le=100_000),
+    who: Principal = Depends(require_role("citizen", "operator")),
+    db: AsyncSession = Depends(session),
+):
+    rows = await service.list_requests(
+        db, citizen_id=None if who.has("operator") else who.subject, status=status,
+        needs_dispatcher=needs_dispatcher and who.has("operator"), limit=limit, offset=offset)
+    return {"requests": [_view(r).model_dump(mode="json") for r in rows], "limit": limit, "offset": offset}
 
 
 @router.get("/requests/{request_id}", response_model=RequestView, summary="Read one of my requests")

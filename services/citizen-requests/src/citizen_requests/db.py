@@ -35,6 +35,27 @@ citizen_requests = Table(
     Column("first_name", Text),
     Column("last_name", Text),
     Column("channel", Text, nullable=False, server_default="app"),
+    # Why the request is back with the city's dispatcher (no company serves the place, or the
+    # company said it is not theirs); null when nobody needs to act on routing.
+    Column("dispatch_flag", Text),
+    # The utility outage the request was filed in (the citizen was told when supply returns).
+    Column("outage_id", Text),
+)
+
+# Outages the utility companies announced (through utilities-gateway), for linking new requests.
+utility_outages = Table(
+    "utility_outages",
+    metadata,
+    Column("id", Text, primary_key=True),
+    Column("kind", Text, nullable=False),
+    Column("company_name", Text, nullable=False),
+    Column("planned", Boolean, nullable=False),
+    Column("area", JSONB, nullable=False),
+    Column("area_description", Text, nullable=False),
+    Column("starts_at", DateTime(timezone=True), nullable=False),
+    Column("expected_end", DateTime(timezone=True)),
+    Column("cause", Text),
+    Column("resolved_at", DateTime(timezone=True)),
 )
 
 open311_clients = Table(

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, insert, literal, select
+from sqlalchemy import Text, func, insert, literal, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from citizen_requests.db import citizen_requests, open311_clients, request_history
@@ -43,6 +43,14 @@ async def submit_request(
 ) -> CitizenRequest:
     request = file_request(category_code=category_code, description=description, citizen_id=citizen_id,
                            location=location, address=address, answers=answers)
+    # Filed inside a utility outage the company announced: linked to it, and the citizen is told
+    # at once when supply should return (the answer's status_notes).
+    outage = None
+    if request.category.utility_kind is not None:
+        from citizen_requests.utilities import outage_here, outage_note
+
+        outage = await outage_here(session, request.category.utility_kind, location.lat if location else None,
+                                   location.long if location else None, request.address)
     # Runs in the caller's transaction, which may also hold the request's Idempotency-Key. The
     # request and its first history entry go in one statement (a data-modifying CTE): one round trip.
     row = dict(
@@ -52,11 +60,12 @@ async def submit_request(
         submitted_at=request.submitted_at, expected_datetime=request.expected_datetime, updated_at=request.submitted_at,
         attributes=request.attributes, media_url=media_url, address_id=address_id, channel=channel,
         email=contact.email, phone=contact.phone, first_name=contact.first_name, last_name=contact.last_name,
+        outage_id=outage.id if outage else None, status_notes=outage_note(outage) if outage else None,
     )
     filed = insert(citizen_requests).values(**row).returning(citizen_requests.c.id).cte("filed")
     await session.execute(insert(request_history).from_select(
-        ["request_id", "actor", "to_status", "public"],
-        select(filed.c.id, literal(citizen_id), literal(request.status), literal(True)),
+        ["request_id", "actor", "to_status", "public", "note"],
+        select(filed.c.id, literal(citizen_id), literal(request.status), literal(True), literal(row["status_notes"], Text)),
     ))
     request.stored = row
     await outbox.add(
@@ -121,3 +130,16 @@ async def recent_creations(session: AsyncSession, *, citizen_id: str | None = No
     query = query.where(citizen_requests.c.citizen_id == citizen_id) if citizen_id else query.where(
         citizen_requests.c.citizen_id.startswith(prefix, autoescape=True))
     return await session.scalar(query)
+
+
+async def list_requests(session: AsyncSession, *, citizen_id: str | None, status: str | None, needs_dispatcher: bool,
+                        limit: int, offset: int) -> list:
+    query = select(citizen_requests)
+    if citizen_id is not None:
+        query = query.where(citizen_requests.c.citizen_id == citizen_id)
+    if status:
+        query = query.where(citizen_requests.c.status == status)
+    if needs_dispatcher:
+        query = query.where(citizen_requests.c.dispatch_flag.is_not(None))
+    query = query.order_by(citizen_requests.c.submitted_at.desc(), citizen_requests.c.id).limit(limit).offset(offset)
+    return (await session.execute(query)).all()

@@ -80,7 +80,9 @@ async def change(session: AsyncSession, outbox: Outbox, caller: Caller, outage_i
     current = await own_outage(session, caller, outage_id)
     if current.status == "resolved":
         raise GatewayRefused(409, "status", "this outage is resolved; report a new one")
-    values = change.model_dump(exclude_unset=True, mode="json", exclude_none=True)
+    values = change.model_dump(exclude_unset=True, exclude_none=True)
+    if change.area is not None:
+        values["area"] = change.area.model_dump(mode="json", exclude_none=True)
     if not values:
         raise GatewayRefused(422, "body", "nothing to change: send area, expected_end or cause")
     if "expected_end" in values and change.expected_end <= current.starts_at:

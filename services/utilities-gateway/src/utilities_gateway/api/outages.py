@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from fastapi import APIRouter, Depends, Query, Request
+from fastapi.encoders import jsonable_encoder
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -58,9 +59,9 @@ async def public_outages(kind: UtilityKind | None = None, format: str = Query("j
     found = await use.list_outages(db, active_only=True, kind=kind)
     if format == "json":
         return {"outages": [_public(o) for o in found]}
-    return JSONResponse({"type": "FeatureCollection", "features": [
+    return JSONResponse(jsonable_encoder({"type": "FeatureCollection", "features": [
         {"type": "Feature", "id": o["id"], "geometry": o["area"].get("geometry"),  # null: streets only, no polygon
-         "properties": {**_public(o), "streets": o["area"].get("streets", [])}} for o in found]},
+         "properties": {**_public(o), "streets": o["area"].get("streets", [])}} for o in found]}),
         media_type="application/geo+json")
 
 

@@ -37,6 +37,7 @@ class CitizenRequestSubmitted(BaseModel):
     producer="citizen-requests",
     aggregate="citizen_request",
     summary="A request moved in its workflow; carries the public note only.",
+    consumers=("utilities-gateway",),
 )
 class CitizenRequestStatusChanged(BaseModel):
     request_id: str
@@ -55,6 +56,7 @@ class CitizenRequestStatusChanged(BaseModel):
     producer="citizen-requests",
     aggregate="citizen_request",
     summary="A citizen or staff member commented on a request (the text is public to the request's followers).",
+    consumers=("utilities-gateway",),
 )
 class CitizenRequestCommented(BaseModel):
     request_id: str
