@@ -78,12 +78,16 @@ async def test_consumer_killed_after_db_commit_before_offset_commit_applies_once
     await asyncio.to_thread(_file_request, citizens.url, settings)
     assert await asyncio.to_thread(doomed.wait_exit) == -signal.SIGKILL
     gateway_db = services.database_url("utilities-gateway")
-    assert len(await _fetch(gateway_db, "SELECT * FROM incoming_requests")) == 1
+    assert len(await _fetch(gateway_db, "SELECT * FROM routed_requests")) == 1
     assert len(await _fetch(gateway_db, "SELECT * FROM inbox")) == 1
 
     # Restarted, it reads the uncommitted record again; the inbox knows it was done.
     restarted = processes(services.process("utilities-gateway"))
     restarted.wait_ready()
     _poll(lambda: True if "duplicate event(s) skipped" in restarted.log_file.read_text() else None)
-    assert len(await _fetch(gateway_db, "SELECT * FROM incoming_requests")) == 1
-    assert len(await _fetch(gateway_db, "SELECT * FROM inbox")) == 1
+    assert len(await _fetch(gateway_db, "SELECT * FROM routed_requests")) == 1
+    # (The request's later status change, once the gateway routed it, is a second, different event.)
+    assert len(await _fetch(gateway_db, "SELECT * FROM inbox WHERE type LIKE '%request.submitted%'")) == 1
+    # Routed once: one notice to the company, one "accepted" event.
+    assert len(await _fetch(gateway_db, "SELECT * FROM company_messages")) == 1
+    assert len(await _fetch(gateway_db, "SELECT * FROM outbox WHERE type LIKE '%request.accepted%'")) == 1

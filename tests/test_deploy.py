@@ -254,4 +254,4 @@ def test_no_demo_data_is_loaded_in_a_cluster(rendered):
             if key.endswith("_SEED_DEMO_DATA"):
                 assert value == "false", key
     seeded = {c["metadata"]["name"] for c in of_kind(rendered, "ConfigMap") if any(k.endswith("_SEED_DEMO_DATA") for k in c["data"])}
-    assert seeded == {"citizen-requests-config", "budget-ledger-config", "network-registry-config"}
+    assert seeded == {"citizen-requests-config", "utilities-gateway-config", "budget-ledger-config", "network-registry-config"}

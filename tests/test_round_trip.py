@@ -38,12 +38,12 @@ def test_citizen_request_reaches_the_gateway_in_another_process_with_its_trace(s
     admin = bearer(settings, "ops-1", "integrations-admin")
 
     def received():
-        r = httpx.get(f"{gateway.url}/api/v1/incoming-requests/{request_id}", headers=admin)
+        r = httpx.get(f"{gateway.url}/api/v1/routed-requests/{request_id}", headers=admin)
         return r.json() if r.status_code == 200 else None
 
     incoming = _poll(received)
     assert incoming["utility_kind"] == "water"
-    assert incoming["address"] == "вул. Соборна, 1"
+    assert incoming["address"] == "вул. Соборна, 1" and incoming["company_id"] == "co-water-demo"
 
     # The consumer's span in the gateway continues the trace of the citizen's HTTP request.
     def spans(path):

@@ -26,7 +26,7 @@ SERVICES = [
     ("network-registry", "network_registry", 8004, None, False),
 ]
 # Services that load illustrative demo data unless told not to: never in a cluster.
-DEMO_DATA = {"citizen-requests", "budget-ledger", "network-registry"}
+DEMO_DATA = {"citizen-requests", "utilities-gateway", "budget-ledger", "network-registry"}
 # Topics per producing service (ecity_common.events.catalogue.TOPICS) and their partitions.
 TOPICS = {
     "ecity.citizen-requests.v1": 12,

@@ -39,10 +39,12 @@ def test_an_area_covers_its_street_ranges_and_its_polygon():
     assert area.covers(address="Харківська") and area.covers(address="вул. Харківська, 100")
     assert area.covers(lat=50.91, long=34.80) and not area.covers(lat=50.95, long=34.80)
     assert not area.covers()
+    city = Area(whole_city=True)
+    assert city.covers(address="вул. Будь-яка, 1") and city.covers(lat=50.9, long=34.8) and not city.covers(lat=50.5, long=34.8)
 
 
 @pytest.mark.parametrize(("area", "field_text"), [
-    ({}, "streets or a geometry"),
+    ({}, "streets, a geometry or whole_city"),
     ({"geometry": {"type": "Point", "coordinates": [34.8, 50.9]}}, "Polygon or MultiPolygon"),
     ({"geometry": {"type": "Polygon", "coordinates": [[[0, 0], [1, 1], [1, 0], [0, 1], [0, 0]]]}}, "Self-intersection"),
     ({"streets": [{"street": "Соборна", "from_house": 9, "to_house": 3}]}, "from_house"),

@@ -17,6 +17,8 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 from shapely.geometry import Point, shape
 from shapely.validation import explain_validity
 
+from ecity_common.geo import outside_sumy
+
 # Street-type words that people write in front of (or after) a name, in Ukrainian, Russian and
 # English, with and without the abbreviation dot; dropped before comparing.
 _STREET_WORDS = re.compile(
@@ -87,6 +89,9 @@ class StreetRange(BaseModel):
 class Area(BaseModel):
     """Streets and/or GeoJSON polygons (WGS 84, [long, lat] as GeoJSON orders them)."""
 
+    # The whole city: every address in it and every point inside its bounds (a city-wide utility;
+    # an address alone, with no coordinates, is then enough to route a request).
+    whole_city: bool = False
     streets: list[StreetRange] = Field(default_factory=list, max_length=2000)
     # A GeoJSON Polygon or MultiPolygon geometry object.
     geometry: dict | None = None
@@ -108,8 +113,8 @@ class Area(BaseModel):
 
     @model_validator(mode="after")
     def _not_empty(self) -> Area:
-        if not self.streets and self.geometry is None:
-            raise ValueError("an area needs streets or a geometry")
+        if not self.whole_city and not self.streets and self.geometry is None:
+            raise ValueError("an area needs streets, a geometry or whole_city")
         return self
 
     @cached_property
@@ -117,6 +122,8 @@ class Area(BaseModel):
         return shape(self.geometry) if self.geometry is not None else None
 
     def covers(self, *, lat: float | None = None, long: float | None = None, address: str | None = None) -> bool:
+        if self.whole_city:
+            return bool(address) or (lat is not None and long is not None and outside_sumy(lat, long) is None)
         if lat is not None and long is not None and self._polygon is not None:
             if self._polygon.covers(Point(long, lat)):
                 return True
@@ -127,7 +134,7 @@ class Area(BaseModel):
 
     def describe(self) -> str:
         """One line for people: 'вул. Соборна 1–45 (непарні); polygon'."""
-        parts = []
+        parts = ["усе місто"] if self.whole_city else []
         for r in self.streets[:5]:
             houses = "" if r.from_house is None and r.to_house is None else f" {r.from_house or 1}–{r.to_house or '…'}"
             side = {"odd": " (непарні)", "even": " (парні)"}.get(r.side, "")

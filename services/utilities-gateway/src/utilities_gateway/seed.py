@@ -21,7 +21,6 @@ def _box(south: float, north: float, west: float, east: float) -> dict:
 
 
 (_S, _N), (_W, _E) = SUMY_BOUNDS["lat"], SUMY_BOUNDS["long"]
-WHOLE_CITY = _box(_S, _N, _W, _E)
 # Sumy's centre is about 50.907 N; the Psel river splits the city's waste collection north/south here.
 NORTH, SOUTH = _box(50.907, _N, _W, _E), _box(_S, 50.907, _W, _E)
 
@@ -29,16 +28,16 @@ DEMO_COMPANIES = [
     ("co-water-demo", "ugw_water001_local-development-only-key", {
         "name": "КП «Міськводоканал» Сумської міської ради (демо)", "kind": "water", "edrpou": "54330125",
         "contact_email": "dispatch@vodokanal.example", "contact_phone": "+380 542 000 001",
-        "area": {"geometry": WHOLE_CITY}}),
+        "area": {"whole_city": True}}),
     ("co-heating-demo", "ugw_heat0001_local-development-only-key", {
         "name": "ТОВ «Сумитеплоенерго» (демо)", "kind": "heating", "edrpou": "25308294",
-        "contact_email": "dispatch@teplo.example", "area": {"geometry": WHOLE_CITY}}),
+        "contact_email": "dispatch@teplo.example", "area": {"whole_city": True}}),
     ("co-electricity-demo", "ugw_elec0001_local-development-only-key", {
         "name": "АТ «Сумиобленерго» (демо)", "kind": "electricity", "edrpou": "66240390",
-        "contact_email": "dispatch@oblenergo.example", "area": {"geometry": WHOLE_CITY}}),
+        "contact_email": "dispatch@oblenergo.example", "area": {"whole_city": True}}),
     ("co-gas-demo", "ugw_gas00001_local-development-only-key", {
         "name": "Сумська філія ТОВ «Газорозподільні мережі України» (демо)", "kind": "gas", "edrpou": "08101114",
-        "contact_email": "104@gas.example", "area": {"geometry": WHOLE_CITY}}),
+        "contact_email": "104@gas.example", "area": {"whole_city": True}}),
     ("co-waste-north-demo", "ugw_wasteN01_local-development-only-key", {
         "name": "Вивіз відходів «Північ» (демо)", "kind": "waste", "edrpou": "12152790",
         "contact_email": "north@waste.example", "area": {"geometry": NORTH,
