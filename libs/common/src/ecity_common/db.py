@@ -4,15 +4,23 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 
+import orjson
 from fastapi import Request
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
 from ecity_common.settings import ServiceSettings
 
 
+def _json(value) -> str:
+    # JSONB columns (outbox payloads of up to 1,000 meter readings, areas) are written through
+    # orjson: several times faster than json.dumps, and it keeps Ukrainian text as UTF-8.
+    return orjson.dumps(value).decode()
+
+
 def make_engine(settings: ServiceSettings) -> AsyncEngine:
     return create_async_engine(
         settings.database_url,
+        json_serializer=_json,
         pool_size=settings.database_pool_size,
         max_overflow=settings.database_pool_size,
         pool_pre_ping=settings.database_pool_pre_ping,

@@ -2,8 +2,10 @@
 
 Deliveries live in the database, so a restart loses none. A dispatcher claims a batch with
 `FOR UPDATE SKIP LOCKED` and a lease (several replicas share the work; a dead one's batch comes
-back when its lease runs out), sends the batch concurrently over one pooled HTTP client, then
-writes the attempts and outcomes in one transaction.
+back when its lease runs out), sends it over one pooled HTTP client with at most
+`webhook_concurrency` requests in flight, then writes the attempts and outcomes in one transaction.
+A batch is several times the concurrency: the database work is per batch, and httpx's pool slows
+down with the number of requests queued in it, so the two limits are kept apart.
 """
 
 from __future__ import annotations
@@ -71,6 +73,11 @@ class Dispatcher:
             limits=httpx.Limits(max_connections=settings.webhook_concurrency,
                                 max_keepalive_connections=settings.webhook_concurrency))
         self._wake = asyncio.Event()
+        self._in_flight = asyncio.Semaphore(settings.webhook_concurrency)
+        # Long enough for the whole batch to time out, round after round, before anyone else may
+        # take it over.
+        rounds = -(-settings.webhook_batch_size // settings.webhook_concurrency)
+        self._lease_s = max(settings.webhook_lease_s, rounds * settings.webhook_timeout_s * 1.5)
 
     def wake(self) -> None:
         self._wake.set()
@@ -85,7 +92,7 @@ class Dispatcher:
                 except Exception:
                     log.exception("webhook dispatch failed; retrying")
                     sent = 0
-                if sent < self._settings.webhook_concurrency:
+                if sent < self._settings.webhook_batch_size:
                     self._wake.clear()
                     try:
                         await asyncio.wait_for(self._wake.wait(), self._settings.webhook_poll_interval_s)
@@ -97,8 +104,8 @@ class Dispatcher:
     async def dispatch_once(self) -> int:
         """Claim due deliveries, send them, record the outcomes; the number sent."""
         async with self._sessions() as session, session.begin():
-            batch = (await session.execute(_CLAIM, {"limit": self._settings.webhook_concurrency,
-                                                    "lease": self._settings.webhook_lease_s})).all()
+            batch = (await session.execute(_CLAIM, {"limit": self._settings.webhook_batch_size,
+                                                    "lease": self._lease_s})).all()
         if not batch:
             return 0
         attempts = await asyncio.gather(*(self._send(row) for row in batch))
@@ -106,6 +113,10 @@ class Dispatcher:
         return len(batch)
 
     async def _send(self, row) -> Attempt:
+        async with self._in_flight:
+            return await self._attempt(row)
+
+    async def _attempt(self, row) -> Attempt:
         now = datetime.now(UTC)
         signing = [row.secret]
         if row.previous_secret and row.previous_secret_expires_at and row.previous_secret_expires_at > now:

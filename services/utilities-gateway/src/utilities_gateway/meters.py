@@ -12,6 +12,7 @@ import re
 import string
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import lru_cache
 
 from pydantic import AwareDatetime, BaseModel, Field
 
@@ -33,8 +34,11 @@ READING_UNITS: dict[str, dict[str, frozenset[str]]] = {
 }
 
 
+_EIC_VALUE = {ch: n for n, ch in enumerate(EIC_ALPHABET)}
+
+
 def eic_check_character(first15: str) -> str:
-    total = sum(EIC_ALPHABET.index(ch) * (16 - i) for i, ch in enumerate(first15))
+    total = sum(_EIC_VALUE[ch] * w for ch, w in zip(first15, range(16, 1, -1), strict=False))
     return EIC_ALPHABET[36 - ((total - 1) % 37)]
 
 
@@ -42,6 +46,7 @@ def is_valid_eic(code: str) -> bool:
     return bool(_EIC.fullmatch(code)) and eic_check_character(code[:15]) == code[15]
 
 
+@lru_cache(maxsize=200_000)  # the same meters report every day; their ids need checking once
 def meter_id_problem(kind: str, meter_id: str) -> str | None:
     if kind in ("electricity", "gas"):
         if not _EIC.fullmatch(meter_id):
@@ -89,11 +94,11 @@ def static_problem(kind: str, reading: ReadingIn, now: datetime) -> tuple[str, s
 
 @dataclass
 class Series:
-    """What is stored of one meter register: its unit and the readings around a new one."""
+    """What is stored of one meter register: its unit and its newest reading (epoch seconds)."""
 
     unit: str
     last_value: float | None = None
-    last_taken_at: datetime | None = None
+    last_taken_at: float | None = None
 
 
 def order_problem(series: Series, reading: ReadingIn, before: float | None, after: float | None) -> str | None:

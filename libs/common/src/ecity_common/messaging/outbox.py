@@ -35,7 +35,22 @@ class Outbox:
         carrier: dict[str, str] | None = None,
     ) -> tuple[CloudEvent, dict]:
         """The event and the outbox row for `payload`, built but not written."""
-        spec = spec_of(type(payload))
+        return self.stage_data(type(payload), payload.model_dump(mode="json"), aggregate_id=aggregate_id,
+                               subject=subject, time=time, carrier=carrier)
+
+    def stage_data(
+        self,
+        model: type[BaseModel],
+        data: dict,
+        *,
+        aggregate_id: str,
+        subject: str | None = None,
+        time: datetime | None = None,
+        carrier: dict[str, str] | None = None,
+    ) -> tuple[CloudEvent, dict]:
+        """As `stage`, for data already in its JSON form and built from validated values (bulk
+        paths: pydantic would spend more on 10,000 nested models than the whole database work)."""
+        spec = spec_of(model)
         if carrier is None:
             carrier = {}
             propagate.inject(carrier)  # the current trace (e.g. the citizen's HTTP request)
@@ -47,7 +62,7 @@ class Outbox:
             subject=subject or aggregate_id,
             time=time or datetime.now(UTC),
             traceparent=carrier.get("traceparent"),
-            data=payload.model_dump(mode="json"),
+            data=data,
         )
         row = {
             "event_id": event.id,
@@ -86,3 +101,11 @@ class Outbox:
         if staged:
             await session.execute(self._insert, [row for _, row in staged])
         return [event for event, _ in staged]
+
+    async def add_many_data(self, session: AsyncSession, model: type[BaseModel], events: list[tuple[dict, str]]) -> None:
+        """Stage several events of one type from JSON-ready data, each with its aggregate id."""
+        carrier: dict[str, str] = {}
+        propagate.inject(carrier)
+        rows = [self.stage_data(model, data, aggregate_id=aggregate_id, carrier=carrier)[1] for data, aggregate_id in events]
+        if rows:
+            await session.execute(self._insert, rows)
