@@ -99,6 +99,7 @@ async def create_request(
             filed = await service.submit_request(
                 db,
                 request.app.state.outbox,
+                catalogue=request.app.state.catalogue.current,
                 category_code=body.service_code,
                 description=body.description,
                 citizen_id=citizen.subject,

@@ -1,9 +1,13 @@
 """The service catalogue (Open311 "services"): categories of requests, who handles them, the
-answer term, and the attributes a citizen fills in. Seeded with a realistic Sumy catalogue;
-staff manage it through the API."""
+answer term, and the attributes a citizen fills in. No I/O.
+
+The catalogue lives in the database (`catalogue_store.py`), starts as `SUMY_CATALOGUE` below, and
+staff change it through the API (`catalogue_api.py`); a `Catalogue` is one consistent snapshot.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Literal
@@ -80,6 +84,8 @@ class Category:
     attributes: tuple[Attribute, ...] = field(default_factory=tuple)
     duplicate_radius_m: int = 50
     type: Literal["realtime", "batch", "blackbox"] = "realtime"
+    # A withdrawn category is no longer offered; requests already filed in it keep it.
+    active: bool = True
 
     @property
     def metadata(self) -> bool:
@@ -95,6 +101,27 @@ class Category:
         if missing:
             raise AttributeRejected(missing[0], "required")
         return checked
+
+
+class Catalogue(Mapping[str, Category]):
+    """An immutable snapshot of the catalogue, by code (withdrawn categories included)."""
+
+    def __init__(self, categories: Iterable[Category], version: str = "") -> None:
+        self._by_code = {c.code: c for c in categories}
+        self.version = version
+
+    def __getitem__(self, code: str) -> Category:
+        return self._by_code[code]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._by_code)
+
+    def __len__(self) -> int:
+        return len(self._by_code)
+
+    def offered(self) -> list[Category]:
+        """What citizens can choose from, in the catalogue's order."""
+        return [c for c in self._by_code.values() if c.active]
 
 
 def _list(*pairs: str) -> tuple[tuple[str, str], ...]:

@@ -1,6 +1,20 @@
 """citizen-requests' own tables."""
 
-from sqlalchemy import BigInteger, Boolean, Column, DateTime, Float, ForeignKey, Identity, MetaData, Table, Text, func, text
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Column,
+    DateTime,
+    Float,
+    ForeignKey,
+    Identity,
+    Integer,
+    MetaData,
+    Table,
+    Text,
+    func,
+    text,
+)
 from sqlalchemy.dialects.postgresql import JSONB
 
 from ecity_common.messaging.tables import messaging_tables
@@ -40,6 +54,17 @@ citizen_requests = Table(
     Column("dispatch_flag", Text),
     # The utility outage the request was filed in (the citizen was told when supply returns).
     Column("outage_id", Text),
+)
+
+# The service catalogue: each category's definition (catalogue.Category as JSON), in display order.
+categories = Table(
+    "categories",
+    metadata,
+    Column("code", Text, primary_key=True),
+    Column("position", Integer, nullable=False),
+    Column("definition", JSONB, nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.clock_timestamp()),
+    Column("updated_by", Text, nullable=False),
 )
 
 # Outages the utility companies announced (through utilities-gateway), for linking new requests.

@@ -1,20 +1,20 @@
 """Citizens' requests: what they are and the rules they follow. No I/O, no framework.
 
-The catalogue is in `catalogue.py`, the workflow in `workflow.py`, the deadlines in `deadlines.py`.
+The catalogue is in `catalogue.py` (its current snapshot is passed in), the workflow in
+`workflow.py`, the deadlines in `deadlines.py`.
 """
 
 from __future__ import annotations
 
 import re
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from citizen_requests.catalogue import SUMY_CATALOGUE, AttributeRejected, Category
+from citizen_requests.catalogue import AttributeRejected, Category
 from citizen_requests.deadlines import deadline
 from ecity_common.geo import SUMY_BOUNDS, outside_sumy
-
-CATALOGUE: dict[str, Category] = {c.code: c for c in SUMY_CATALOGUE}
 
 _HTML = re.compile(r"<\s*/?\s*[a-zA-Z][^>]*>")
 
@@ -61,6 +61,7 @@ class CitizenRequest:
 
 def file_request(
     *,
+    catalogue: Mapping[str, Category],
     category_code: str,
     description: str,
     citizen_id: str,
@@ -68,9 +69,11 @@ def file_request(
     address: str | None,
     answers: dict[str, list[str]] | None = None,
 ) -> CitizenRequest:
-    category = CATALOGUE.get(category_code)
+    category = catalogue.get(category_code)
     if category is None:
         raise RequestRejected("service_code", f"unknown category {category_code!r}")
+    if not category.active:
+        raise RequestRejected("service_code", f"the category {category_code!r} is no longer offered")
     if len(description) > 4000:
         raise RequestRejected("description", "at most 4,000 characters")
     if _HTML.search(description):

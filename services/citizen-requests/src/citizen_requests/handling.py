@@ -11,7 +11,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from citizen_requests.db import citizen_requests, request_history
 from citizen_requests.deadlines import ExtensionRefused, extend
-from citizen_requests.domain import CATALOGUE
 from citizen_requests.workflow import IllegalTransition, can_reopen, check_transition, open311_status
 from ecity_common.events.payloads.citizen_requests import CitizenRequestStatusChanged
 from ecity_common.messaging.outbox import Outbox
@@ -103,6 +102,7 @@ async def history(session: AsyncSession, request_id: str, *, public_only: bool) 
 # -- incidents from the network ----------------------------------------------------------------
 
 IT_DEPARTMENT = "ІТ-відділ Сумської міської ради"
+NETWORK_CATEGORY = "institution_network"  # the category of the incidents the network opens
 
 
 def incident_id(outage_id: str, site_id: str) -> str:
@@ -112,12 +112,11 @@ def incident_id(outage_id: str, site_id: str) -> str:
 async def open_network_incidents(session: AsyncSession, outage, *, now: datetime | None = None) -> int:
     """One incident request for the IT department per institution cut off, once per outage."""
     now = now or datetime.now(UTC)
-    category = CATALOGUE["institution_network"]
     opened = 0
     for site in outage.affected_sites:
         rid = incident_id(outage.outage_id, site.site_id)
         inserted = await session.execute(pg_insert(citizen_requests).values(
-            id=rid, service_code=category.code, citizen_id="network-registry",
+            id=rid, service_code=NETWORK_CATEGORY, citizen_id="network-registry",
             description=f"Немає зв'язку МТКМ: відмова {outage.element_name} ({outage.element_kind}). Об'єкт: {site.name}.",
             address=site.address, status="assigned", agency_responsible=IT_DEPARTMENT, submitted_at=outage.detected_at,
             expected_datetime=outage.detected_at + timedelta(days=15), attributes={"institution": site.name},

@@ -6,6 +6,8 @@ from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert
 
 from citizen_requests.api import router
+from citizen_requests.catalogue_api import router as catalogue_router
+from citizen_requests.catalogue_store import CatalogueCache
 from citizen_requests.db import messaging, open311_clients
 from citizen_requests.handlers import make_handlers
 from citizen_requests.open311 import router as open311_router
@@ -30,6 +32,15 @@ async def _seed(app) -> None:
                 key_id=key_id, key_hash=hash_api_key(settings.demo_open311_key), name="demo-app"))
 
 
+async def _load_catalogue(app) -> None:
+    app.state.catalogue = CatalogueCache(app.state.sessions, app.state.settings.catalogue_refresh_s)
+    await app.state.catalogue.start()
+
+
+async def _refresh_catalogue(app) -> None:
+    await app.state.catalogue.run()
+
+
 def create_app(settings: Settings | None = None):
     settings = settings or Settings()
     return create_service_app(
@@ -40,8 +51,9 @@ def create_app(settings: Settings | None = None):
             "legal answer deadlines.",
             tables=messaging,
             migrations_dir=MIGRATIONS_DIR,
-            routers=[router, open311_router, public_router],
+            routers=[router, open311_router, public_router, catalogue_router],
             handlers=make_handlers(Outbox(messaging.outbox, settings)),
-            on_startup=[_seed],
+            on_startup=[_load_catalogue, _seed],
+            workers=[_refresh_catalogue],
         )
     )

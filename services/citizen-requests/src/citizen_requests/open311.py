@@ -13,8 +13,9 @@ from fastapi.responses import JSONResponse, Response
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from citizen_requests import service
+from citizen_requests.catalogue import Catalogue
 from citizen_requests.deadlines import KYIV
-from citizen_requests.domain import CATALOGUE, Location, RequestRejected
+from citizen_requests.domain import Location, RequestRejected
 from citizen_requests.workflow import OPEN, TRANSITIONS, open311_status
 from ecity_common.db import session
 
@@ -100,8 +101,12 @@ def _when(value: datetime | None) -> str | None:
     return value.astimezone(KYIV).isoformat(timespec="seconds") if value else None
 
 
-def public_view(row) -> dict:
-    category = CATALOGUE.get(row.service_code)
+def _catalogue(request: Request) -> Catalogue:
+    return request.app.state.catalogue.current
+
+
+def public_view(row, catalogue: Catalogue) -> dict:
+    category = catalogue.get(row.service_code)
     return {
         "service_request_id": row.id,
         "status": open311_status(row.status),
@@ -150,15 +155,15 @@ def _service(c) -> dict:
 
 @router.get("/services.{fmt}")
 @open311_route
-async def services(fmt: str) -> Response:
-    return answer(fmt, "services", "service", [_service(c) for c in CATALOGUE.values()])
+async def services(fmt: str, request: Request) -> Response:
+    return answer(fmt, "services", "service", [_service(c) for c in _catalogue(request).offered()])
 
 
 @router.get("/services/{service_code}.{fmt}")
 @open311_route
-async def definition(service_code: str, fmt: str) -> Response:
-    category = CATALOGUE.get(service_code)
-    if category is None or not category.metadata:
+async def definition(service_code: str, fmt: str, request: Request) -> Response:
+    category = _catalogue(request).get(service_code)
+    if category is None or not category.active or not category.metadata:
         raise Open311Error(404, f"no service definition for {service_code!r}")
     return answer(fmt, "service_definition", "", {
         "service_code": category.code, "attributes": [a.as_open311() for a in category.attributes]})
@@ -212,7 +217,7 @@ async def create(fmt: str, request: Request, db: AsyncSession = Depends(session)
     try:
         async with db.begin():
             filed = await service.submit_request(
-                db, request.app.state.outbox, category_code=code, description=form.get("description") or "",
+                db, request.app.state.outbox, catalogue=_catalogue(request), category_code=code, description=form.get("description") or "",
                 citizen_id=f"open311:{client}:{who}"[:200], location=Location(lat, long) if lat is not None else None,
                 address=address or address_id, answers=answers, address_id=address_id, media_url=media, channel="open311",
                 contact=service.Contact(email=form.get("email"), phone=form.get("phone"),
@@ -267,16 +272,16 @@ async def search(fmt: str, request: Request, db: AsyncSession = Depends(session)
     page = _int(q.get("page"), "page", 1, 1, 100_000)
     rows = await service.search(db, ids=ids, service_codes=codes, start=start, end=end, status_states=states,
                                 limit=page_size, offset=(page - 1) * page_size)
-    return answer(fmt, "service_requests", "request", [public_view(r) for r in rows])
+    return answer(fmt, "service_requests", "request", [public_view(r, _catalogue(request)) for r in rows])
 
 
 @router.get("/requests/{request_id}.{fmt}")
 @open311_route
-async def one(request_id: str, fmt: str, db: AsyncSession = Depends(session)) -> Response:
+async def one(request_id: str, fmt: str, request: Request, db: AsyncSession = Depends(session)) -> Response:
     row = await service.find_request(db, request_id)
     if row is None:
         raise Open311Error(404, f"no service request {request_id!r}")
-    return answer(fmt, "service_requests", "request", [public_view(row)])
+    return answer(fmt, "service_requests", "request", [public_view(row, _catalogue(request))])
 
 
 @router.get("/tokens/{token}.{fmt}")

@@ -6,14 +6,13 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, time, timedelta
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import JSONResponse
 from sqlalchemy import and_, case, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from citizen_requests.db import citizen_requests, request_history
 from citizen_requests.deadlines import KYIV
-from citizen_requests.domain import CATALOGUE
 from citizen_requests.workflow import OPEN, open311_status
 from ecity_common.db import session
 from ecity_common.web.problems import Problem
@@ -22,8 +21,8 @@ router = APIRouter(prefix="/api/v1/public", tags=["public"])
 COUNT_CAP = 10_000
 
 
-def _anonymised(row) -> dict:
-    category = CATALOGUE.get(row.service_code)
+def _anonymised(row, catalogue) -> dict:
+    category = catalogue.get(row.service_code)
     return {
         "service_request_id": row.id,
         "service_code": row.service_code,
@@ -49,7 +48,8 @@ def _query(service_code: str | None, status: str | None):
 
 
 @router.get("/requests", summary="Anonymised requests, newest first")
-async def public_requests(service_code: str | None = None, status: str | None = Query(None, pattern="^(open|closed)$"),
+async def public_requests(request: Request, service_code: str | None = None,
+                          status: str | None = Query(None, pattern="^(open|closed)$"),
                           limit: int = Query(50, ge=1, le=500), offset: int = Query(0, ge=0),
                           db: AsyncSession = Depends(session)) -> dict:
     query = _query(service_code, status)
@@ -57,25 +57,27 @@ async def public_requests(service_code: str | None = None, status: str | None = 
     counted = await db.scalar(select(func.count()).select_from(query.limit(COUNT_CAP + 1).subquery()))
     rows = await db.execute(query.order_by(citizen_requests.c.submitted_at.desc()).limit(limit).offset(offset))
     return {"count": min(counted, COUNT_CAP), "count_is_exact": counted <= COUNT_CAP,
-            "results": [_anonymised(r) for r in rows]}
+            "results": [_anonymised(r, request.app.state.catalogue.current) for r in rows]}
 
 
 @router.get("/requests.geojson", summary="Anonymised requests for maps (GeoJSON)")
-async def public_geojson(service_code: str | None = None, status: str | None = Query(None, pattern="^(open|closed)$"),
+async def public_geojson(request: Request, service_code: str | None = None,
+                         status: str | None = Query(None, pattern="^(open|closed)$"),
                          limit: int = Query(1000, ge=1, le=5000), db: AsyncSession = Depends(session)) -> JSONResponse:
     rows = await db.execute(_query(service_code, status).where(citizen_requests.c.lat.is_not(None))
                             .order_by(citizen_requests.c.submitted_at.desc()).limit(limit))
     features = []
     for r in rows:
-        props = _anonymised(r)
+        props = _anonymised(r, request.app.state.catalogue.current)
         lat, long = props.pop("lat"), props.pop("long")
         features.append({"type": "Feature", "id": r.id, "geometry": {"type": "Point", "coordinates": [long, lat]}, "properties": props})
     return JSONResponse({"type": "FeatureCollection", "features": features}, media_type="application/geo+json")
 
 
 @router.get("/statistics", summary="Per category and period: count, median time to resolve, share overdue")
-async def statistics(date_from: date = Query(alias="from"), date_to: date = Query(alias="to"),
+async def statistics(request: Request, date_from: date = Query(alias="from"), date_to: date = Query(alias="to"),
                      db: AsyncSession = Depends(session)) -> dict:
+    catalogue = request.app.state.catalogue.current
     if date_to < date_from or date_to - date_from > timedelta(days=366):
         raise Problem(422, "Invalid period", "to must be on or after from, within a year",
                       errors=[{"field": "to", "message": "on or after from, within a year"}])
@@ -96,7 +98,7 @@ async def statistics(date_from: date = Query(alias="from"), date_to: date = Quer
         .group_by(citizen_requests.c.service_code).order_by(citizen_requests.c.service_code)
     )
     return {"from": date_from.isoformat(), "to": date_to.isoformat(), "categories": [
-        {"service_code": code, "service_name": CATALOGUE[code].name_uk if code in CATALOGUE else code, "count": count,
+        {"service_code": code, "service_name": catalogue[code].name_uk if code in catalogue else code, "count": count,
          "median_hours_to_resolve": round(float(median), 1) if median is not None else None,
          "share_overdue_percent": round(float(share) * 100, 2)}
         for code, count, median, share in rows]}

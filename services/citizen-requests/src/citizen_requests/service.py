@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import Text, func, insert, literal, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from citizen_requests.catalogue import Category
 from citizen_requests.db import citizen_requests, open311_clients, request_history
 from citizen_requests.domain import CitizenRequest, Location, file_request
 from ecity_common.auth import api_key_matches, parse_api_key
@@ -30,6 +32,7 @@ async def submit_request(
     session: AsyncSession,
     outbox: Outbox,
     *,
+    catalogue: Mapping[str, Category],
     category_code: str,
     description: str,
     citizen_id: str,
@@ -41,7 +44,7 @@ async def submit_request(
     address_id: str | None = None,
     channel: str = "app",
 ) -> CitizenRequest:
-    request = file_request(category_code=category_code, description=description, citizen_id=citizen_id,
+    request = file_request(catalogue=catalogue, category_code=category_code, description=description, citizen_id=citizen_id,
                            location=location, address=address, answers=answers)
     # Filed inside a utility outage the company announced: linked to it, and the citizen is told
     # at once when supply should return (the answer's status_notes).

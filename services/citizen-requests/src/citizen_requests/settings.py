@@ -22,3 +22,5 @@ class Settings(ServiceSettings):
     create_limit_per_citizen: int = 20
     create_limit_per_client: int = 600
     create_limit_window_s: int = 600
+    # How often a replica checks whether staff changed the catalogue (through another replica).
+    catalogue_refresh_s: float = 5.0
