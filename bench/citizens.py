@@ -38,6 +38,7 @@ from ecity_common.migrations import upgrade
 
 BODY = {"service_code": "street_light", "description": "Не світить ліхтар біля зупинки", "lat": 50.9077, "long": 34.7981,
         "attributes": {"pole_number": "17"}}
+CITIZENS = 3000
 BARE_APP = textwrap.dedent('''
     from fastapi import FastAPI
     from citizen_requests.api import NewRequest
@@ -49,14 +50,31 @@ BARE_APP = textwrap.dedent('''
 ''')
 
 
-def load(url: str, headers: dict, seconds: int, concurrency: int) -> dict:
+def load(url: str, tokens: list[str], seconds: int, concurrency: int) -> dict:
     """wrk (a C load generator, `apt-get install wrk`): a Python client would be the bottleneck
-    on two cores and measure itself rather than the server."""
+    on two cores and measure itself rather than the server. Each request is a different citizen's
+    (round robin over `tokens`): thousands of citizens filing at once, each under the service's own
+    creation limit (20 per 10 minutes), as in the city, not one citizen filing thousands."""
     if shutil.which("wrk") is None:
         sys.exit("this benchmark needs wrk: install it (apt-get install wrk)")
     script = repo_root() / ".state" / "bench" / "post.lua"
-    script.write_text("wrk.method = 'POST'\n" + f"wrk.body = [[{json.dumps(BODY, ensure_ascii=False)}]]\n"
-                      + "".join(f"wrk.headers['{k}'] = '{v}'\n" for k, v in {**headers, "Content-Type": "application/json"}.items()))
+    script.write_text(textwrap.dedent(f"""
+        wrk.method = 'POST'
+        wrk.body = [[{json.dumps(BODY, ensure_ascii=False)}]]
+        local template = [[{json.dumps({**BODY, "lat": 0, "long": 0}, ensure_ascii=False).replace('"lat": 0', '"lat": %.5f').replace('"long": 0', '"long": %.5f')}]]
+        wrk.headers['Content-Type'] = 'application/json'
+        local tokens = {{{", ".join(f'"{t}"' for t in tokens)}}}
+        local n = 0
+        request = function()
+            n = n + 1
+            wrk.headers['Authorization'] = 'Bearer ' .. tokens[(n % #tokens) + 1]
+            -- somewhere in the city: reports are spread out, not all at one lamp post
+            local lat = 50.87 + (n * 7919 % 1000) / 12500
+            local long = 34.73 + (n * 104729 % 1000) / 7500
+            local body = string.format(template, lat, long)
+            return wrk.format(nil, nil, nil, body)
+        end
+    """))
     subprocess.run(["wrk", "-t1", "-c4", "-d2s", "-s", str(script), url], capture_output=True, check=True)  # warm-up
     out = subprocess.run(["wrk", "-t2", f"-c{concurrency}", f"-d{seconds}s", "--latency", "-s", str(script), url],
                          capture_output=True, text=True, check=True).stdout
@@ -108,8 +126,7 @@ async def run(seconds: int, concurrency: int, million: int) -> dict:
         await asyncio.to_thread(upgrade, MIGRATIONS_DIR, url)
         info = SERVICES["citizen-requests"]
         port = free_port()
-        env = service_env(info, port=port, database_url=url, kafka=kafka.bootstrap_servers, log_level="WARNING",
-                          create_limit_per_citizen=str(10**9), create_limit_per_client=str(10**9))
+        env = service_env(info, port=port, database_url=url, kafka=kafka.bootstrap_servers, log_level="WARNING")
         logs = repo_root() / ".state" / "bench"
         service = ServiceProcess(info, port=port, env=env, log_file=logs / "citizens-api.log").start()
         bare_port = free_port()
@@ -125,9 +142,10 @@ async def run(seconds: int, concurrency: int, million: int) -> dict:
                     break
                 except httpx.HTTPError:
                     await asyncio.sleep(0.1)
-            token = {"Authorization": f"Bearer {mint_token(Settings(), subject='bench-citizen', roles=['citizen'])}"}
-            bare = await asyncio.to_thread(load, f"http://127.0.0.1:{bare_port}/api/v1/requests", token, seconds, concurrency)
-            real = await asyncio.to_thread(load, f"{service.url}/api/v1/requests", token, seconds, concurrency)
+            # Enough citizens that none passes the default limit of 20 requests in 10 minutes.
+            tokens = [mint_token(Settings(), subject=f"bench-citizen-{i}", roles=["citizen"]) for i in range(CITIZENS)]
+            bare = await asyncio.to_thread(load, f"http://127.0.0.1:{bare_port}/api/v1/requests", tokens, seconds, concurrency)
+            real = await asyncio.to_thread(load, f"{service.url}/api/v1/requests", tokens, seconds, concurrency)
             await fill(url, million)
             open311 = await timed_gets(f"{service.url}/open311/v2/requests.json", {"page_size": "50"}, 200)
             public = await timed_gets(f"{service.url}/api/v1/public/requests", {"limit": "50", "status": "open"}, 50)

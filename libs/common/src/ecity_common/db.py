@@ -14,7 +14,7 @@ from ecity_common.settings import ServiceSettings
 def _json(value) -> str:
     # JSONB columns (outbox payloads of up to 1,000 meter readings, areas) are written through
     # orjson: several times faster than json.dumps, and it keeps Ukrainian text as UTF-8.
-    return orjson.dumps(value).decode()
+    return orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS).decode()
 
 
 def make_engine(settings: ServiceSettings) -> AsyncEngine:
@@ -22,7 +22,7 @@ def make_engine(settings: ServiceSettings) -> AsyncEngine:
         settings.database_url,
         json_serializer=_json,
         pool_size=settings.database_pool_size,
-        max_overflow=settings.database_pool_size,
+        max_overflow=settings.database_max_overflow,
         pool_pre_ping=settings.database_pool_pre_ping,
         pool_recycle=settings.database_pool_recycle_s,
     )

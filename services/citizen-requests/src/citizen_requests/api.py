@@ -10,7 +10,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from citizen_requests import handling, nearby, service
+from citizen_requests import handling, service
 from citizen_requests.db import idempotency_keys
 from citizen_requests.deadlines import overdue
 from citizen_requests.domain import Location, RequestRejected
@@ -85,37 +85,46 @@ async def create_request(
         missing = "long" if body.long is None else "lat"
         raise Problem(422, "Invalid request", f"{missing} is required with the other coordinate",
                       type_="validation-error", errors=[{"field": missing, "message": "give both lat and long"}])
+    settings = request.app.state.settings
+
+    async def file(executor) -> dict:
+        filed = await service.submit_request(
+            executor,
+            request.app.state.outbox,
+            catalogue=request.app.state.catalogue.current,
+            category_code=body.service_code,
+            description=body.description,
+            citizen_id=citizen.subject,
+            location=Location(body.lat, body.long) if body.lat is not None else None,
+            address=body.address,
+            answers={k: v if isinstance(v, list) else [v] for k, v in body.attributes.items()},
+            limit=settings.create_limit_per_citizen,
+            window_s=settings.create_limit_window_s,
+        )
+        view = _view(SimpleNamespace(agency_responsible=None, **filed.stored)).model_dump(mode="json")
+        if body.lat is not None:  # offered, so the citizen may subscribe to one instead
+            view["possible_duplicates"] = filed.possible_duplicates
+        return view
+
     try:
-        location = Location(body.lat, body.long) if body.lat is not None else None
-        async with db.begin():
-            key, stored = await idempotency.claim(db, idempotency_keys, request, citizen.subject)
-            if stored is not None:
-                return JSONResponse(stored.body, status_code=stored.status)  # a retry: the first answer
-            settings = request.app.state.settings
-            if await service.recent_creations(db, citizen_id=citizen.subject, window_s=settings.create_limit_window_s) \
-                    >= settings.create_limit_per_citizen:
-                raise Problem(429, "Too many requests", f"at most {settings.create_limit_per_citizen} requests per "
-                              f"{settings.create_limit_window_s // 60} minutes", headers={"Retry-After": str(settings.create_limit_window_s)})
-            filed = await service.submit_request(
-                db,
-                request.app.state.outbox,
-                catalogue=request.app.state.catalogue.current,
-                category_code=body.service_code,
-                description=body.description,
-                citizen_id=citizen.subject,
-                location=location,
-                address=body.address,
-                answers={k: v if isinstance(v, list) else [v] for k, v in body.attributes.items()},
-            )
-            view = _view(SimpleNamespace(agency_responsible=None, **filed.stored)).model_dump(mode="json")
-            if location is not None:  # offered, so the citizen may subscribe to one instead
-                view["possible_duplicates"] = await nearby.possible_duplicates(
-                    db, service_code=filed.category.code, lat=location.lat, long=location.long,
-                    radius_m=filed.category.duplicate_radius_m, exclude=filed.id)
-            await idempotency.remember(db, idempotency_keys, citizen.subject, key, 201, view)
+        if idempotency.HEADER in request.headers:
+            async with db.begin():  # the key and the request commit together, or neither
+                key, stored = await idempotency.claim(db, idempotency_keys, request, citizen.subject)
+                if stored is not None:
+                    return JSONResponse(stored.body, status_code=stored.status)  # a retry: the first answer
+                view = await file(db)
+                await idempotency.remember(db, idempotency_keys, citizen.subject, key, 201, view)
+        else:
+            # Nothing to keep beside it: the filing statement commits by itself, one round trip.
+            async with request.app.state.engine.connect() as conn:
+                view = await file(await conn.execution_options(isolation_level="AUTOCOMMIT"))
     except RequestRejected as exc:
         raise Problem(422, "Invalid request", exc.message, type_="validation-error",
                       errors=[{"field": exc.field, "message": exc.message}]) from exc
+    except service.CreationLimitReached:
+        raise Problem(429, "Too many requests", f"at most {settings.create_limit_per_citizen} requests per "
+                      f"{settings.create_limit_window_s // 60} minutes",
+                      headers={"Retry-After": str(settings.create_limit_window_s)}) from None
     return JSONResponse(view, status_code=201)
 
 

@@ -53,6 +53,7 @@ class CitizenRequest:
     status: str = "submitted"
     submitted_at: datetime = field(default_factory=lambda: datetime.now(UTC))
     stored: dict = field(default_factory=dict)  # the row as written, so answers need no re-read
+    possible_duplicates: list[dict] = field(default_factory=list)  # open ones of its category nearby
 
     @property
     def expected_datetime(self) -> datetime:

@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Text, func, insert, literal, select
-from sqlalchemy.ext.asyncio import AsyncSession
+import orjson
+from sqlalchemy import func, select, text
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from citizen_requests.catalogue import Category
-from citizen_requests.db import citizen_requests, open311_clients, request_history
+from citizen_requests.db import citizen_requests, open311_clients
 from citizen_requests.domain import CitizenRequest, Location, file_request
+from citizen_requests.nearby import within
+from citizen_requests.workflow import OPEN
 from ecity_common.auth import api_key_matches, parse_api_key
 from ecity_common.events.payloads.citizen_requests import CitizenRequestSubmitted
 from ecity_common.events.payloads.common import GeoPoint
@@ -28,8 +32,51 @@ class Contact:
     last_name: str | None = None
 
 
+# Filing is one statement, whatever else it does: the creation limit (how many this citizen filed
+# in the window), the request, its first history entry, the outbox row and the open requests of the
+# same category nearby (up to 50 from the box around the point, unordered: a hot spot with
+# thousands of open reports must not make every new report sort them all; the real distance then
+# picks and orders them in Python). One round trip, and with no Idempotency-Key not even BEGIN/COMMIT. Prepared
+# once: SQLAlchemy builds and caches nothing per call. The nearby ones are read in the statement's
+# snapshot, which does not include the request being filed.
+_FILE = text("""
+WITH recent AS (  -- counted only up to the limit: nobody needs to know by how much it is passed
+    SELECT count(*) AS n FROM (SELECT 1 FROM citizen_requests
+        WHERE citizen_id = :citizen_id AND submitted_at > now() - make_interval(secs => :window_s) LIMIT :limit) r
+), filed AS (
+    INSERT INTO citizen_requests (id, service_code, description, citizen_id, lat, long, address, status, submitted_at,
+        expected_datetime, updated_at, attributes, media_url, address_id, channel, email, phone, first_name,
+        last_name, outage_id, status_notes)
+    SELECT :id, :service_code, :description, :citizen_id, CAST(:lat AS float8), CAST(:long AS float8), :address, :status,
+        CAST(:submitted_at AS timestamptz), CAST(:expected_datetime AS timestamptz), CAST(:submitted_at AS timestamptz),
+        CAST(:attributes AS jsonb), :media_url, :address_id, :channel, :email, :phone, :first_name, :last_name,
+        :outage_id, :status_notes
+    WHERE (SELECT n FROM recent) < :limit
+    RETURNING id
+), history AS (
+    INSERT INTO request_history (request_id, actor, to_status, public, note)
+    SELECT id, :citizen_id, :status, true, :status_notes FROM filed
+), announced AS (
+    INSERT INTO outbox (event_id, aggregate_type, aggregate_id, type, topic, payload, headers)
+    SELECT :event_id, :aggregate_type, id, :event_type, :topic, CAST(:payload AS jsonb), CAST(:headers AS jsonb) FROM filed
+)
+SELECT (SELECT count(*) FROM filed) AS filed,
+       (SELECT coalesce(json_agg(json_build_array(d.id, d.lat, d.long, d.status, d.submitted_at)), '[]')
+        FROM (SELECT id, lat, long, status, submitted_at FROM citizen_requests
+              WHERE :near AND service_code = :service_code AND status = ANY(CAST(:open AS text[]))
+                AND lat BETWEEN CAST(:lat AS float8) - :dlat AND CAST(:lat AS float8) + :dlat
+                AND long BETWEEN CAST(:long AS float8) - :dlong AND CAST(:long AS float8) + :dlong
+              LIMIT 50) d) AS nearby
+""")
+_OPEN = sorted(OPEN)
+
+
+class CreationLimitReached(Exception):
+    """The citizen filed as many requests as the window allows."""
+
+
 async def submit_request(
-    session: AsyncSession,
+    db: AsyncSession | AsyncConnection,
     outbox: Outbox,
     *,
     catalogue: Mapping[str, Category],
@@ -43,7 +90,12 @@ async def submit_request(
     media_url: str | None = None,
     address_id: str | None = None,
     channel: str = "app",
+    limit: int = 10**9,
+    window_s: int = 600,
 ) -> CitizenRequest:
+    """File a request (in the caller's transaction, if it has one). `possible_duplicates` on the
+    answer lists the open requests of its category nearby. CreationLimitReached when the citizen
+    filed `limit` requests in the last `window_s` seconds."""
     request = file_request(catalogue=catalogue, category_code=category_code, description=description, citizen_id=citizen_id,
                            location=location, address=address, answers=answers)
     # Filed inside a utility outage the company announced: linked to it, and the citizen is told
@@ -52,10 +104,8 @@ async def submit_request(
     if request.category.utility_kind is not None:
         from citizen_requests.utilities import outage_here, outage_note
 
-        outage = await outage_here(session, request.category.utility_kind, location.lat if location else None,
+        outage = await outage_here(db, request.category.utility_kind, location.lat if location else None,
                                    location.long if location else None, request.address)
-    # Runs in the caller's transaction, which may also hold the request's Idempotency-Key. The
-    # request and its first history entry go in one statement (a data-modifying CTE): one round trip.
     row = dict(
         id=request.id, service_code=request.category.code, description=request.description,
         citizen_id=request.citizen_id, lat=location.lat if location else None,
@@ -65,28 +115,32 @@ async def submit_request(
         email=contact.email, phone=contact.phone, first_name=contact.first_name, last_name=contact.last_name,
         outage_id=outage.id if outage else None, status_notes=outage_note(outage) if outage else None,
     )
-    filed = insert(citizen_requests).values(**row).returning(citizen_requests.c.id).cte("filed")
-    await session.execute(insert(request_history).from_select(
-        ["request_id", "actor", "to_status", "public", "note"],
-        select(filed.c.id, literal(citizen_id), literal(request.status), literal(True), literal(row["status_notes"], Text)),
-    ))
+    _, announced = outbox.stage(CitizenRequestSubmitted(
+        request_id=request.id,
+        service_code=request.category.code,
+        handler_kind=request.category.handler_kind,
+        utility_kind=request.category.utility_kind,
+        department=request.category.department,
+        description=request.description,
+        location=GeoPoint(lat=location.lat, long=location.long) if location else None,
+        address=request.address,
+        submitted_at=request.submitted_at,
+        expected_datetime=request.expected_datetime,
+    ), aggregate_id=request.id)
+    radius = request.category.duplicate_radius_m
+    scale = math.cos(math.radians(location.lat)) if location else 1.0
+    answer = (await db.execute(_FILE, {
+        **row, "attributes": orjson.dumps(row["attributes"]).decode(), "window_s": window_s, "limit": limit,
+        "event_id": announced["event_id"], "aggregate_type": announced["aggregate_type"], "event_type": announced["type"],
+        "topic": announced["topic"], "payload": orjson.dumps(announced["payload"]).decode(),
+        "headers": orjson.dumps(announced["headers"]).decode(),
+        "near": location is not None, "open": _OPEN, "dlat": radius / 111_320, "dlong": radius / (111_320 * scale),
+    })).one()
+    if not answer.filed:
+        raise CreationLimitReached()
     request.stored = row
-    await outbox.add(
-        session,
-        CitizenRequestSubmitted(
-            request_id=request.id,
-            service_code=request.category.code,
-            handler_kind=request.category.handler_kind,
-            utility_kind=request.category.utility_kind,
-            department=request.category.department,
-            description=request.description,
-            location=GeoPoint(lat=location.lat, long=location.long) if location else None,
-            address=request.address,
-            submitted_at=request.submitted_at,
-            expected_datetime=request.expected_datetime,
-        ),
-        aggregate_id=request.id,
-    )
+    request.possible_duplicates = [] if location is None else within(
+        location, radius, [(rid, lat, long, status, at) for rid, lat, long, status, at in answer.nearby])
     return request
 
 
