@@ -4,23 +4,15 @@ failure and an outage change what the citizen sees in citizen-requests."""
 
 from __future__ import annotations
 
-import asyncio
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select
 
 from citizen_requests.db import utility_outages
-from ecity_cli.testing import bearer, serving
+from ecity_cli.testing import bearer, serving, until
 
 WATER = {"X-API-Key": "ugw_water001_local-development-only-key"}
 CENTRE = {"type": "Polygon", "coordinates": [[[34.79, 50.90], [34.81, 50.90], [34.81, 50.92], [34.79, 50.92], [34.79, 50.90]]]}
-
-
-async def _until(predicate, timeout_s: float = 30.0):
-    async with asyncio.timeout(timeout_s):
-        while not (result := await predicate()):
-            await asyncio.sleep(0.2)
-        return result
 
 
 async def test_a_company_takes_a_request_reports_progress_and_an_outage_informs_the_next_citizen(services):
@@ -40,7 +32,7 @@ async def test_a_company_takes_a_request_reports_progress_and_an_outage_informs_
             view = await seen(rid)
             return view if view["status"] == "assigned" else None
 
-        view = await _until(assigned)
+        view = await until(assigned)
         assert view["agency_responsible"] == "КП «Міськводоканал» Сумської міської ради (демо)"
 
         # The company works through its own API; the citizen sees each step with its note.
@@ -52,7 +44,7 @@ async def test_a_company_takes_a_request_reports_progress_and_an_outage_informs_
             view = await seen(rid)
             return view if view["status"] == "planned" else None
 
-        assert "Роботи заплановано на" in (await _until(planned))["status_notes"]
+        assert "Роботи заплановано на" in (await until(planned))["status_notes"]
         await citizens.post(f"/api/v1/requests/{rid}/comments", headers=citizen, json={"text": "Вода вже у дворі"})
         await gateway.post(f"/integrations/v1/requests/{rid}/status", headers=WATER,
                            json={"status": "resolved", "public_note": "Трубу замінено"})
@@ -61,13 +53,13 @@ async def test_a_company_takes_a_request_reports_progress_and_an_outage_informs_
             view = await seen(rid)
             return view if view["status"] == "resolved" else None
 
-        assert (await _until(resolved))["status_notes"] == "Трубу замінено"
+        assert (await until(resolved))["status_notes"] == "Трубу замінено"
 
         async def inbox_types():
             types = [m["type"] for m in (await gateway.get("/integrations/v1/inbox", headers=WATER)).json()["messages"]]
             return types if "request.commented" in types else None
 
-        assert await _until(inbox_types) == ["request.routed", "request.commented"]
+        assert await until(inbox_types) == ["request.routed", "request.commented"]
 
         # No waste company serves this address: the request stays with the city's dispatcher, flagged.
         lost = (await citizens.post("/api/v1/requests", headers=citizen, json={
@@ -77,7 +69,7 @@ async def test_a_company_takes_a_request_reports_progress_and_an_outage_informs_
             found = (await citizens.get("/api/v1/requests", headers=operator, params={"needs_dispatcher": True})).json()
             return [r for r in found["requests"] if r["service_request_id"] == lost["service_request_id"]]
 
-        flag = (await _until(flagged))[0]
+        flag = (await until(flagged))[0]
         assert flag["status"] == "submitted" and "вул. Невідома, 3" in flag["dispatch_flag"]
         mine = (await citizens.get("/api/v1/requests", headers=citizen)).json()["requests"]
         assert {r["service_request_id"] for r in mine} == {rid, lost["service_request_id"]}
@@ -92,7 +84,7 @@ async def test_a_company_takes_a_request_reports_progress_and_an_outage_informs_
             async with citizens.app.state.engine.connect() as conn:
                 return (await conn.execute(select(utility_outages.c.id))).scalars().all()
 
-        assert await _until(known) == [outage["id"]]
+        assert await until(known) == [outage["id"]]
         dry = (await citizens.post("/api/v1/requests", headers=bearer(citizens.settings, "citizen-petro", "citizen"), json={
             "service_code": "no_water", "description": "Немає води", "lat": 50.91, "long": 34.80})).json()
         assert dry["outage_id"] == outage["id"]
@@ -108,4 +100,4 @@ async def test_a_company_takes_a_request_reports_progress_and_an_outage_informs_
                                           headers=bearer(citizens.settings, "citizen-petro", "citizen"))).json()["history"]
             return [h for h in history if h["note"] and "відновлено" in h["note"]]
 
-        assert await _until(told)
+        assert await until(told)

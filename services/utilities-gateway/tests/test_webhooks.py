@@ -8,7 +8,7 @@ import asyncio
 
 from standardwebhooks import Webhook
 
-from ecity_cli.testing import Answer, serving, webhook_receiver
+from ecity_cli.testing import Answer, serving, until, webhook_receiver
 
 from .conftest import FAST_WEBHOOKS, WATER
 
@@ -21,13 +21,6 @@ async def _endpoint(gateway, url: str, **extra) -> dict:
 
 async def _deliveries(gateway, endpoint_id: str) -> list[dict]:
     return (await gateway.get(f"/integrations/v1/webhook-endpoints/{endpoint_id}/deliveries", headers=WATER)).json()["deliveries"]
-
-
-async def _until(predicate, timeout_s: float = 20.0):
-    async with asyncio.timeout(timeout_s):
-        while not (result := await predicate()):
-            await asyncio.sleep(0.1)
-        return result
 
 
 async def test_a_flaky_receiver_gets_the_message_signed_the_same_id_every_retry(gateway):
@@ -43,7 +36,7 @@ async def test_a_flaky_receiver_gets_the_message_signed_the_same_id_every_retry(
             found = await _deliveries(gateway, endpoint["id"])
             return found if found and found[0]["status"] == "succeeded" else None
 
-        delivery = (await _until(done))[0]
+        delivery = (await until(done))[0]
         assert [a["status_code"] for a in delivery["attempts"]] == [500, None, 429, 204]
         assert "within 1 s" in delivery["attempts"][1]["error"] and "HTTP 500" in delivery["attempts"][0]["error"]
         assert len(receiver.received) == 4
@@ -65,7 +58,7 @@ async def test_410_disables_the_endpoint_and_its_messages_wait_until_it_is_enabl
         async def disabled():
             return not (await gateway.get(path, headers=WATER)).json()["enabled"]
 
-        await _until(disabled)
+        await until(disabled)
         assert "410" in (await gateway.get(path, headers=WATER)).json()["disabled_reason"]
         assert [d["status"] for d in await _deliveries(gateway, endpoint["id"])] == ["failed"]
         await gateway.post(f"{path}/test", headers=WATER)
@@ -76,7 +69,7 @@ async def test_410_disables_the_endpoint_and_its_messages_wait_until_it_is_enabl
         async def delivered():
             return [d["status"] for d in await _deliveries(gateway, endpoint["id"])] == ["succeeded", "failed"]
 
-        await _until(delivered)
+        await until(delivered)
         assert len(receiver.received) == 2
 
 
@@ -87,7 +80,7 @@ async def test_during_a_secret_rotation_both_secrets_verify_and_redelivery_resen
         rotated = (await gateway.post(f"{path}/rotate-secret", headers=WATER)).json()
         assert rotated["secret"] != endpoint["secret"] and rotated["secret_rotating_until"] is not None
         await gateway.post(f"{path}/test", headers=WATER)
-        await _until(lambda: asyncio.sleep(0, result=len(receiver.received) == 1))
+        await until(lambda: asyncio.sleep(0, result=len(receiver.received) == 1))
         first = receiver.received[0]
         assert len(first.headers["webhook-signature"].split(" ")) == 2
         for secret in (endpoint["secret"], rotated["secret"]):
@@ -96,7 +89,7 @@ async def test_during_a_secret_rotation_both_secrets_verify_and_redelivery_resen
         delivery = (await _deliveries(gateway, endpoint["id"]))[0]
         again = await gateway.post(f"{path}/deliveries/{delivery['id']}/redeliver", headers=WATER)
         assert again.status_code == 202
-        await _until(lambda: asyncio.sleep(0, result=len(receiver.received) == 2))
+        await until(lambda: asyncio.sleep(0, result=len(receiver.received) == 2))
         assert receiver.received[1].headers["webhook-id"] == first.headers["webhook-id"]
         assert (await gateway.post(f"{path}/deliveries/999999/redeliver", headers=WATER)).status_code == 404
 
@@ -108,7 +101,7 @@ async def test_a_delivery_pending_when_the_gateway_stops_is_sent_by_the_next_one
             endpoint = await _endpoint(first, receiver.url)
             receiver.answer_next(Answer(503))
             await first.post(f"/integrations/v1/webhook-endpoints/{endpoint['id']}/test", headers=WATER)
-            await _until(lambda: asyncio.sleep(0, result=len(receiver.received) == 1))
+            await until(lambda: asyncio.sleep(0, result=len(receiver.received) == 1))
         # The gateway is gone with its retry pending in the database; a new one (same database) sends it.
         async with serving(services, "utilities-gateway", **settings) as second:
 
@@ -116,7 +109,7 @@ async def test_a_delivery_pending_when_the_gateway_stops_is_sent_by_the_next_one
                 found = (await _deliveries(second, endpoint["id"]))[0]
                 return found if found["status"] == "succeeded" else None
 
-            delivery = await _until(succeeded)
+            delivery = await until(succeeded)
             assert [a["status_code"] for a in delivery["attempts"]] == [503, 204]
         assert receiver.received[0].headers["webhook-id"] == receiver.received[1].headers["webhook-id"]
 

@@ -179,14 +179,22 @@ async def create_endpoint(session: AsyncSession, company_id: str, url: str, desc
     return {**endpoint_view(row), "secret": secret}  # shown this once
 
 
-async def own_endpoint(session: AsyncSession, company_id: str, endpoint_id: str, *, for_update: bool = False):
-    query = select(webhook_endpoints).where(webhook_endpoints.c.id == endpoint_id)
+async def owned(session: AsyncSession, key_column, key: str, company_id: str, *, field: str, what: str,
+                for_update: bool = False):
+    """The row of `key_column` = `key` if it is the company's: 404 when there is none, 403 when it
+    is another company's (a company may know another's ids; it still may not touch them)."""
+    query = select(key_column.table).where(key_column == key)
     row = (await session.execute(query.with_for_update() if for_update else query)).first()
     if row is None:
-        raise GatewayRefused(404, "endpoint_id", f"no webhook endpoint {endpoint_id}")
+        raise GatewayRefused(404, field, f"no {what} {key}")
     if row.company_id != company_id:
-        raise GatewayRefused(403, "endpoint_id", "this endpoint belongs to another company")
+        raise GatewayRefused(403, field, f"this {what} is another company's")
     return row
+
+
+async def own_endpoint(session: AsyncSession, company_id: str, endpoint_id: str, *, for_update: bool = False):
+    return await owned(session, webhook_endpoints.c.id, endpoint_id, company_id, field="endpoint_id",
+                       what="webhook endpoint", for_update=for_update)
 
 
 async def update_endpoint(session: AsyncSession, company_id: str, endpoint_id: str, changes: dict) -> dict:

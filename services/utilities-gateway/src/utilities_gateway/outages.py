@@ -19,7 +19,7 @@ from ecity_common.events.payloads.utilities_gateway import (
     UtilityOutageUpdated,
 )
 from ecity_common.messaging.outbox import Outbox
-from utilities_gateway.credentials import Caller, GatewayRefused
+from utilities_gateway.credentials import Caller, GatewayRefused, owned
 from utilities_gateway.db import outages
 
 
@@ -68,12 +68,8 @@ async def report(session: AsyncSession, outbox: Outbox, caller: Caller, outage: 
 
 
 async def own_outage(session: AsyncSession, caller: Caller, outage_id: str):
-    row = (await session.execute(select(outages).where(outages.c.id == outage_id).with_for_update())).first()
-    if row is None:
-        raise GatewayRefused(404, "outage_id", f"no outage {outage_id}")
-    if row.company_id != caller.company_id:
-        raise GatewayRefused(403, "outage_id", "this outage belongs to another company")
-    return row
+    return await owned(session, outages.c.id, outage_id, caller.company_id, field="outage_id", what="outage",
+                       for_update=True)
 
 
 async def change(session: AsyncSession, outbox: Outbox, caller: Caller, outage_id: str, change: OutageChange) -> dict:

@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from ecity_common.events.payloads.utilities_gateway import CompanyRef, RequestStatusChangedByCompany
 from ecity_common.messaging.outbox import Outbox
-from utilities_gateway.credentials import Caller, GatewayRefused
+from utilities_gateway.credentials import Caller, GatewayRefused, owned
 from utilities_gateway.db import routed_requests
 from utilities_gateway.routing import request_data
 
@@ -44,13 +44,8 @@ class ProgressReport(BaseModel):
 
 
 async def own_request(session: AsyncSession, caller: Caller, request_id: str, *, for_update: bool = False):
-    query = select(routed_requests).where(routed_requests.c.request_id == request_id)
-    row = (await session.execute(query.with_for_update() if for_update else query)).first()
-    if row is None:
-        raise GatewayRefused(404, "request_id", f"no request {request_id} was routed here")
-    if row.company_id != caller.company_id:
-        raise GatewayRefused(403, "request_id", "this request is another company's")
-    return row
+    return await owned(session, routed_requests.c.request_id, request_id, caller.company_id, field="request_id",
+                       what="routed request", for_update=for_update)
 
 
 async def report(session: AsyncSession, outbox: Outbox, caller: Caller, request_id: str, progress: ProgressReport) -> dict:

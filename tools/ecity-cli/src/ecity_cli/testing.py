@@ -221,6 +221,15 @@ async def topic_size(bootstrap: str, topic: str) -> int:
         await consumer.stop()
 
 
+async def until(predicate, timeout_s: float = 30.0, every_s: float = 0.1):
+    """Await `predicate()` until it gives something truthy, and return that; fail after `timeout_s`.
+    For what another process or a consumer will do soon, but not at once."""
+    async with asyncio.timeout(timeout_s):
+        while not (result := await predicate()):
+            await asyncio.sleep(every_s)
+        return result
+
+
 async def publish(bootstrap: str, topic: str, *events) -> None:
     """Put CloudEvents on a topic as their producer's relay would (binary mode, keyed by subject)."""
     from aiokafka import AIOKafkaProducer
