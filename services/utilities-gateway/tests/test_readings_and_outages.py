@@ -106,6 +106,10 @@ async def test_an_outage_is_announced_updated_resolved_and_shown_to_citizens(gat
         "expected_end": (NOW + timedelta(hours=5)).isoformat(), "cause": "Пошкодження водогону"})
     assert created.status_code == 201, created.text
     outage = created.json()
+    retried = await gateway.post("/integrations/v1/outages", headers={**WATER, "Idempotency-Key": "o-1",
+                                                                     "Content-Type": "application/json"},
+                                 content=created.request.content)
+    assert retried.json()["id"] == outage["id"] and retried.headers["Idempotent-Replayed"] == "true"
     assert outage["kind"] == "water" and outage["area_description"].startswith("вул. Соборна 1–40")
     later = (NOW + timedelta(hours=8)).isoformat()
     changed = await gateway.patch(f"/integrations/v1/outages/{outage['id']}", headers=WATER, json={"expected_end": later})

@@ -117,12 +117,14 @@ async def rotate_secret(endpoint_id: str, request: Request, caller: Caller = Dep
 @router.post("/webhook-endpoints/{endpoint_id}/test", status_code=202, summary="Send an endpoint.test message to it")
 async def test_endpoint(endpoint_id: str, request: Request, caller: Caller = Depends(company),
                         db: AsyncSession = Depends(session)):
-    async with db.begin():
+    async def work():
         await credentials.own_endpoint(db, caller.company_id, endpoint_id)
-        msg = await tell_company(db, caller.company_id, "endpoint.test",
-                                 {"endpoint_id": endpoint_id, "company_id": caller.company_id}, endpoint_id=endpoint_id)
+        return {"message_id": await tell_company(db, caller.company_id, "endpoint.test", {
+            "endpoint_id": endpoint_id, "company_id": caller.company_id}, endpoint_id=endpoint_id)}
+
+    answer = await idempotent(request, db, caller.company_id, 202, work)
     request.app.state.dispatcher.wake()
-    return {"message_id": msg}
+    return answer
 
 
 @router.get("/webhook-endpoints/{endpoint_id}/deliveries", summary="Deliveries to an endpoint, each with its attempts")
@@ -154,12 +156,15 @@ async def list_deliveries(endpoint_id: str, status: str | None = Query(None, pat
              summary="Send a message again (the same webhook-id), as a new delivery")
 async def redeliver(endpoint_id: str, delivery_id: int, request: Request, caller: Caller = Depends(company),
                     db: AsyncSession = Depends(session)):
-    async with db.begin():
+    async def work():
         await credentials.own_endpoint(db, caller.company_id, endpoint_id)
         seq = await db.scalar(select(deliveries.c.message_seq).where(
             deliveries.c.id == delivery_id, deliveries.c.endpoint_id == endpoint_id))
         if seq is None:
             raise GatewayRefused(404, "delivery_id", f"no delivery {delivery_id} to this endpoint")
-        new_id = await db.scalar(insert(deliveries).values(message_seq=seq, endpoint_id=endpoint_id).returning(deliveries.c.id))
+        return {"delivery_id": await db.scalar(
+            insert(deliveries).values(message_seq=seq, endpoint_id=endpoint_id).returning(deliveries.c.id))}
+
+    answer = await idempotent(request, db, caller.company_id, 202, work)
     request.app.state.dispatcher.wake()
-    return {"delivery_id": new_id}
+    return answer

@@ -3,13 +3,13 @@ Messages stay until acknowledged, so a crash between reading and processing lose
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends, Query, Request
 from pydantic import BaseModel, Field
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ecity_common.db import session
-from utilities_gateway.api.common import company
+from utilities_gateway.api.common import company, idempotent
 from utilities_gateway.credentials import Caller
 from utilities_gateway.db import company_messages
 
@@ -34,9 +34,12 @@ async def read_inbox(cursor: int = Query(0, ge=0, description="the next_cursor o
 
 
 @router.post("/inbox/ack", summary="Acknowledge messages: they leave the inbox")
-async def acknowledge(body: Acknowledgement, caller: Caller = Depends(company), db: AsyncSession = Depends(session)):
-    async with db.begin():
+async def acknowledge(body: Acknowledgement, request: Request, caller: Caller = Depends(company),
+                      db: AsyncSession = Depends(session)):
+    async def work():
         acked = (await db.execute(update(company_messages).where(
             company_messages.c.company_id == caller.company_id, company_messages.c.id.in_(body.ids),
             company_messages.c.acked_at.is_(None)).values(acked_at=func.now()).returning(company_messages.c.id))).scalars().all()
-    return {"acknowledged": len(acked), "unknown_or_already_acknowledged": sorted(set(body.ids) - set(acked))}
+        return {"acknowledged": len(acked), "unknown_or_already_acknowledged": sorted(set(body.ids) - set(acked))}
+
+    return await idempotent(request, db, caller.company_id, 200, work)
