@@ -9,6 +9,7 @@ from sqlalchemy import (
     Date,
     DateTime,
     ForeignKey,
+    Index,
     Integer,
     MetaData,
     PrimaryKeyConstraint,
@@ -87,6 +88,7 @@ ledger_entries = Table(
     Column("hash", Text, nullable=False),
     Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
     CheckConstraint("amount_kop > 0", name="ledger_entries_amount_positive"),
+    Index("ledger_entries_measure_year", "measure_code", "year"),  # reports per measure and year
 )
 
 balances = Table(

@@ -8,6 +8,7 @@ from sqlalchemy import (
     Float,
     ForeignKey,
     Identity,
+    Index,
     Integer,
     MetaData,
     Table,
@@ -36,7 +37,7 @@ citizen_requests = Table(
     Column("address", Text),
     Column("status", Text, nullable=False),
     Column("agency_responsible", Text),
-    Column("submitted_at", DateTime(timezone=True), nullable=False, index=True),
+    Column("submitted_at", DateTime(timezone=True), nullable=False),
     Column("status_notes", Text),
     Column("expected_datetime", DateTime(timezone=True)),
     Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
@@ -54,6 +55,8 @@ citizen_requests = Table(
     Column("dispatch_flag", Text),
     # The utility outage the request was filed in (the citizen was told when supply returns).
     Column("outage_id", Text),
+    Index("citizen_requests_submitted_at", "submitted_at"),  # Open311 date ranges, public lists
+    Index("citizen_requests_category_place", "service_code", "lat", "long"),  # possible duplicates nearby
 )
 
 # The service catalogue: each category's definition (catalogue.Category as JSON), in display order.
