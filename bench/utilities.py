@@ -36,6 +36,7 @@ from utilities_gateway.db import company_messages, deliveries, messaging, webhoo
 from utilities_gateway.delivery import Dispatcher, body_bytes
 from utilities_gateway.main import MIGRATIONS_DIR
 from utilities_gateway.meters import eic_check_character
+from utilities_gateway.sealed import SecretBox
 from utilities_gateway.settings import Settings
 from utilities_gateway.webhooks import new_secret
 
@@ -180,7 +181,8 @@ async def webhooks(settings: Settings, count: int) -> dict:
             await asyncio.to_thread(wait_up, f"http://127.0.0.1:{port}/")
             async with sessions() as session, session.begin():
                 await session.execute(insert(webhook_endpoints).values(
-                    id="ep_bench", company_id="co-water-demo", url=url, secret=new_secret()))
+                    id="ep_bench", company_id="co-water-demo", url=url,
+                    secret=SecretBox(settings.webhook_secrets_key.get_secret_value()).seal(new_secret())))
                 seqs = (await session.execute(insert(company_messages).returning(company_messages.c.seq), [
                     {"id": f"msg_bench{i:08d}", "company_id": "co-water-demo", "type": "request.routed",
                      "body": {"type": "request.routed", "timestamp": datetime.now(UTC).isoformat(),

@@ -60,7 +60,16 @@ def env(name: str, package: str) -> list[dict]:
         {"name": f"{prefix}DATABASE_URL",
          "value": f"postgresql+asyncpg://$(DB_USER):$(DB_PASSWORD)@{name}-db-rw:5432/{package}"},
         {"name": f"{prefix}JWT_SECRET", "valueFrom": {"secretKeyRef": {"name": "ecity-jwt", "key": "secret"}}},
+        *SERVICE_SECRETS.get(name, []),
     ]
+
+
+# Secrets one service needs beyond its database and the JWT key.
+SERVICE_SECRETS = {
+    # The key that seals the companies' webhook signing secrets in the gateway's database.
+    "utilities-gateway": [{"name": "UTILITIES_GATEWAY_WEBHOOK_SECRETS_KEY",
+                           "valueFrom": {"secretKeyRef": {"name": "utilities-gateway-webhook-secrets", "key": "key"}}}],
+}
 
 
 def container(name: str, package: str, port: int, command: list[str] | None = None) -> dict:

@@ -169,3 +169,16 @@ async def test_unsafe_webhook_targets_are_refused(url):
 async def test_public_targets_pass_and_local_development_may_allow_private_ones():
     await check_target("https://8.8.8.8/hooks")
     await check_target("http://127.0.0.1:8080/hooks", allow_private=True, allow_http=True)
+
+
+def test_webhook_secrets_are_sealed_and_only_the_same_key_opens_them():
+    from utilities_gateway.sealed import SecretBox
+
+    box, secret = SecretBox("key-one"), new_secret()
+    sealed = box.seal(secret)
+    assert sealed.startswith("sealed:v1:") and secret not in sealed and sealed != box.seal(secret)  # random IV
+    assert box.open(sealed) == secret
+    with pytest.raises(ValueError, match="another key"):
+        SecretBox("key-two").open(sealed)
+    with pytest.raises(ValueError, match="unsealed"):
+        box.open(secret)

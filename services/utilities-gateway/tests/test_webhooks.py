@@ -6,9 +6,11 @@ from __future__ import annotations
 
 import asyncio
 
+from sqlalchemy import select
 from standardwebhooks import Webhook
 
 from ecity_cli.testing import Answer, serving, until, webhook_receiver
+from utilities_gateway.db import webhook_endpoints
 
 from .conftest import FAST_WEBHOOKS, WATER
 
@@ -29,6 +31,9 @@ async def test_a_flaky_receiver_gets_the_message_signed_the_same_id_every_retry(
         secret = endpoint["secret"]
         assert secret.startswith("whsec_") and "secret" not in (await gateway.get(
             f"/integrations/v1/webhook-endpoints/{endpoint['id']}", headers=WATER)).json()
+        async with gateway.app.state.engine.connect() as conn:  # sealed at rest, not the secret itself
+            stored = await conn.scalar(select(webhook_endpoints.c.secret).where(webhook_endpoints.c.id == endpoint["id"]))
+        assert stored.startswith("sealed:v1:") and secret.removeprefix("whsec_") not in stored
         receiver.answer_next(Answer(500), Answer(204, delay_s=2.0), Answer(429, {"Retry-After": "1"}), Answer(204))
         sent = (await gateway.post(f"/integrations/v1/webhook-endpoints/{endpoint['id']}/test", headers=WATER)).json()
 

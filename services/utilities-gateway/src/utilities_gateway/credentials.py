@@ -20,6 +20,7 @@ from ecity_common.auth import api_key_matches, hash_api_key, issue_api_key, pars
 from utilities_gateway.companies import CompanyProfile
 from utilities_gateway.db import api_keys, companies, webhook_endpoints
 from utilities_gateway.notices import MESSAGE_TYPES
+from utilities_gateway.sealed import SecretBox
 from utilities_gateway.webhooks import new_secret
 
 KEY_PREFIX = "ugw"
@@ -170,12 +171,12 @@ def check_event_types(types: list[str]) -> list[str]:
     return sorted(set(types))
 
 
-async def create_endpoint(session: AsyncSession, company_id: str, url: str, description: str | None,
+async def create_endpoint(session: AsyncSession, box: SecretBox, company_id: str, url: str, description: str | None,
                           event_types: list[str]) -> dict:
     secret = new_secret()
     row = (await session.execute(insert(webhook_endpoints).values(
         id=f"ep_{uuid.uuid4().hex[:16]}", company_id=company_id, url=url, description=description,
-        event_types=check_event_types(event_types), secret=secret).returning(webhook_endpoints))).one()
+        event_types=check_event_types(event_types), secret=box.seal(secret)).returning(webhook_endpoints))).one()
     return {**endpoint_view(row), "secret": secret}  # shown this once
 
 
@@ -210,11 +211,12 @@ async def update_endpoint(session: AsyncSession, company_id: str, endpoint_id: s
     return endpoint_view(row)
 
 
-async def rotate_secret(session: AsyncSession, company_id: str, endpoint_id: str, overlap: timedelta) -> dict:
+async def rotate_secret(session: AsyncSession, box: SecretBox, company_id: str, endpoint_id: str,
+                        overlap: timedelta) -> dict:
     """A new secret; until the overlap ends every message carries both signatures."""
     current = await own_endpoint(session, company_id, endpoint_id, for_update=True)
     secret = new_secret()
     row = (await session.execute(update(webhook_endpoints).where(webhook_endpoints.c.id == endpoint_id).values(
-        secret=secret, previous_secret=current.secret, previous_secret_expires_at=func.now() + overlap,
+        secret=box.seal(secret), previous_secret=current.secret, previous_secret_expires_at=func.now() + overlap,
         updated_at=func.now()).returning(webhook_endpoints))).one()
     return {**endpoint_view(row), "secret": secret}

@@ -22,6 +22,7 @@ from sqlalchemy import bindparam, insert, text, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from utilities_gateway.db import deliveries, delivery_attempts, webhook_endpoints
+from utilities_gateway.sealed import SecretBox
 from utilities_gateway.settings import Settings
 from utilities_gateway.targets import UnsafeTarget, check_target
 from utilities_gateway.webhooks import headers, judge, next_delay
@@ -73,6 +74,7 @@ class Dispatcher:
             limits=httpx.Limits(max_connections=settings.webhook_concurrency,
                                 max_keepalive_connections=settings.webhook_concurrency))
         self._wake = asyncio.Event()
+        self._box = SecretBox(settings.webhook_secrets_key.get_secret_value())
         self._in_flight = asyncio.Semaphore(settings.webhook_concurrency)
         # Long enough for the whole batch to time out, round after round, before anyone else may
         # take it over.
@@ -118,13 +120,13 @@ class Dispatcher:
 
     async def _attempt(self, row) -> Attempt:
         now = datetime.now(UTC)
-        signing = [row.secret]
-        if row.previous_secret and row.previous_secret_expires_at and row.previous_secret_expires_at > now:
-            signing.append(row.previous_secret)
         body = body_bytes(row.body)
         started = time.perf_counter()
         status = retry_after = error = None
         try:
+            signing = [self._box.open(row.secret)]
+            if row.previous_secret and row.previous_secret_expires_at and row.previous_secret_expires_at > now:
+                signing.append(self._box.open(row.previous_secret))
             await check_target(row.url, allow_private=self._settings.webhook_allow_private_targets,
                                allow_http=self._settings.webhook_allow_http)
             response = await self._client.post(row.url, content=body,
@@ -134,6 +136,8 @@ class Dispatcher:
                 error = f"HTTP {status}: {response.text[:200]}"
         except UnsafeTarget as exc:
             error = f"refused target: {exc}"
+        except ValueError as exc:  # the secret cannot be unsealed: nothing is sent unsigned
+            error = f"cannot sign: {exc}"
         except httpx.TimeoutException:
             error = f"no answer within {self._settings.webhook_timeout_s:g} s"
         except httpx.HTTPError as exc:

@@ -13,6 +13,7 @@ from utilities_gateway.credentials import GatewayRefused
 from utilities_gateway.db import messaging
 from utilities_gateway.delivery import Dispatcher, run_dispatcher
 from utilities_gateway.handlers import make_handlers
+from utilities_gateway.sealed import SecretBox
 from utilities_gateway.seed import seed_demo_companies
 from utilities_gateway.settings import Settings
 
@@ -39,6 +40,7 @@ def create_app(settings: Settings | None = None):
         )
     )
     app.state.dispatcher = Dispatcher(app.state.sessions, settings)
+    app.state.secret_box = SecretBox(settings.webhook_secrets_key.get_secret_value())
 
     @app.exception_handler(GatewayRefused)
     async def _refused(request: Request, exc: GatewayRefused):

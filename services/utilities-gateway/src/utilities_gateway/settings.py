@@ -1,4 +1,4 @@
-from pydantic import Field
+from pydantic import Field, SecretStr
 from pydantic_settings import SettingsConfigDict
 
 from ecity_common.settings import ServiceSettings
@@ -30,5 +30,8 @@ class Settings(ServiceSettings):
     webhook_poll_interval_s: float = Field(default=0.5, gt=0)
     # How long a dispatcher holds a delivery while sending; a crashed one's deliveries return after it.
     webhook_lease_s: float = Field(default=60.0, gt=0)
+    # Seals the webhook signing secrets in the database (see sealed.py); the default is for local
+    # development only, a cluster sets its own from a Secret.
+    webhook_secrets_key: SecretStr = SecretStr("local-development-only-webhook-secrets-key")
     # A rotated API key or webhook secret keeps working this long beside the new one.
     rotation_overlap_hours: float = Field(default=24.0, ge=0, le=24 * 30)

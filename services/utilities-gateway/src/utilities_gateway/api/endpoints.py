@@ -75,7 +75,7 @@ async def create_endpoint(body: EndpointIn, request: Request, caller: Caller = D
                           db: AsyncSession = Depends(session)):
     url = await _safe(request, body.url)
     return await idempotent(request, db, caller.company_id, 201, lambda: credentials.create_endpoint(
-        db, caller.company_id, url, body.description, body.event_types))
+        db, request.app.state.secret_box, caller.company_id, url, body.description, body.event_types))
 
 
 @router.get("/webhook-endpoints", summary="Your webhook endpoints")
@@ -111,7 +111,7 @@ async def change_endpoint(endpoint_id: str, body: EndpointChange, request: Reque
 async def rotate_secret(endpoint_id: str, request: Request, caller: Caller = Depends(company),
                         db: AsyncSession = Depends(session)):
     return await idempotent(request, db, caller.company_id, 201, lambda: credentials.rotate_secret(
-        db, caller.company_id, endpoint_id, _overlap(request)))
+        db, request.app.state.secret_box, caller.company_id, endpoint_id, _overlap(request)))
 
 
 @router.post("/webhook-endpoints/{endpoint_id}/test", status_code=202, summary="Send an endpoint.test message to it")
