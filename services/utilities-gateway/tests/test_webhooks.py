@@ -149,3 +149,38 @@ async def test_the_pull_inbox_keeps_messages_until_acknowledged(gateway):
     other = {"X-API-Key": "ugw_gas00001_local-development-only-key"}
     assert (await gateway.get("/integrations/v1/inbox", headers=other)).json()["messages"] == []
     assert (await gateway.post("/integrations/v1/inbox/ack", headers=other, json={"ids": [left[0]["id"]]})).json()["acknowledged"] == 0
+
+
+async def test_housekeeping_drops_old_finished_work_and_keeps_what_is_pending(gateway):
+    from datetime import UTC, datetime, timedelta
+
+    from sqlalchemy import func, update
+
+    from utilities_gateway.db import audit_log, company_messages, deliveries
+    from utilities_gateway.housekeeping import sweep
+
+    async with webhook_receiver() as receiver:
+        endpoint = await _endpoint(gateway, receiver.url)
+        path = f"/integrations/v1/webhook-endpoints/{endpoint['id']}"
+        await gateway.post(f"{path}/test", headers=WATER)
+        await until(lambda: asyncio.sleep(0, result=len(receiver.received) == 1))
+
+        async def finished():
+            found = await _deliveries(gateway, endpoint["id"])
+            return found if found and found[0]["status"] == "succeeded" else None
+
+        await until(finished)
+    await gateway.patch(path, headers=WATER, json={"enabled": False})
+    await gateway.post(f"{path}/test", headers=WATER)  # stays pending: its endpoint is disabled
+    engine = gateway.app.state.engine
+    async with engine.begin() as conn:  # both happened long ago
+        long_ago = datetime.now(UTC) - timedelta(days=400)
+        await conn.execute(update(company_messages).values(created_at=long_ago))
+        await conn.execute(update(deliveries).where(deliveries.c.status == "succeeded").values(finished_at=long_ago))
+        await conn.execute(update(audit_log).values(at=long_ago))
+    removed = await sweep(gateway.app.state.sessions, gateway.settings)
+    assert removed["deliveries"] == 1 and removed["messages"] >= 1 and removed["audit_log"] >= 1
+    async with engine.connect() as conn:
+        left = (await conn.execute(select(deliveries.c.status))).scalars().all()
+        messages = await conn.scalar(select(func.count()).select_from(company_messages))
+    assert left == ["pending"] and messages == 1  # the pending one and its message stay

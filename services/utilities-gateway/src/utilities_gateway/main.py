@@ -13,6 +13,7 @@ from utilities_gateway.credentials import GatewayRefused
 from utilities_gateway.db import messaging
 from utilities_gateway.delivery import Dispatcher, run_dispatcher
 from utilities_gateway.handlers import make_handlers
+from utilities_gateway.housekeeping import run_housekeeping
 from utilities_gateway.sealed import SecretBox
 from utilities_gateway.seed import seed_demo_companies
 from utilities_gateway.settings import Settings
@@ -36,7 +37,7 @@ def create_app(settings: Settings | None = None):
             routers=ROUTERS,
             handlers=make_handlers(Outbox(messaging.outbox, settings)),
             on_startup=[seed_demo_companies],
-            workers=[run_dispatcher],
+            workers=[run_dispatcher, run_housekeeping],
         )
     )
     app.state.dispatcher = Dispatcher(app.state.sessions, settings)

@@ -33,5 +33,10 @@ class Settings(ServiceSettings):
     # Seals the webhook signing secrets in the database (see sealed.py); the default is for local
     # development only, a cluster sets its own from a Secret.
     webhook_secrets_key: SecretStr = SecretStr("local-development-only-webhook-secrets-key")
+    # How long the gateway keeps what it no longer needs (housekeeping.py), and how often it looks.
+    delivery_retention_days: float = Field(default=30, gt=0)
+    message_retention_days: float = Field(default=30, gt=0)
+    audit_retention_days: float = Field(default=365, gt=0)
+    housekeeping_interval_s: float = Field(default=3600, gt=0)
     # A rotated API key or webhook secret keeps working this long beside the new one.
     rotation_overlap_hours: float = Field(default=24.0, ge=0, le=24 * 30)

@@ -1,0 +1,56 @@
+"""What the gateway stops keeping, once an hour, so that its tables do not grow for ever.
+
+- idempotency keys after their 48 hours (a key is otherwise only dropped when it is reused);
+- delivered or given-up webhook deliveries, with their attempts, after `delivery_retention_days`;
+- messages after `message_retention_days` once nothing is pending for them (a company that pulls
+  and never acknowledges loses what is older: its inbox is not an archive);
+- audit entries after `audit_retention_days` (a year by default: audits ask about the last one).
+Pending deliveries are never deleted.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import and_, delete, exists, select
+
+from ecity_common.web.idempotency import RETENTION
+from utilities_gateway.db import audit_log, company_messages, deliveries, delivery_attempts, idempotency_keys
+
+log = logging.getLogger(__name__)
+
+
+async def sweep(sessions, settings, now: datetime | None = None) -> dict[str, int]:
+    now = now or datetime.now(UTC)
+    done_before = now - timedelta(days=settings.delivery_retention_days)
+    message_before = now - timedelta(days=settings.message_retention_days)
+    finished = select(deliveries.c.id).where(deliveries.c.status != "pending", deliveries.c.finished_at < done_before)
+    counts = {}
+    async with sessions() as session, session.begin():
+        counts["idempotency_keys"] = (await session.execute(
+            delete(idempotency_keys).where(idempotency_keys.c.created_at < now - RETENTION))).rowcount
+        await session.execute(delete(delivery_attempts).where(delivery_attempts.c.delivery_id.in_(finished)))
+        counts["deliveries"] = (await session.execute(delete(deliveries).where(deliveries.c.id.in_(finished)))).rowcount
+        counts["messages"] = (await session.execute(delete(company_messages).where(
+            company_messages.c.created_at < message_before,
+            ~exists().where(and_(deliveries.c.message_seq == company_messages.c.seq))))).rowcount
+        counts["audit_log"] = (await session.execute(delete(audit_log).where(
+            audit_log.c.at < now - timedelta(days=settings.audit_retention_days)))).rowcount
+    return counts
+
+
+async def run_housekeeping(app) -> None:
+    """The worker the service starts (see main.py)."""
+    settings = app.state.settings
+    while True:
+        await asyncio.sleep(settings.housekeeping_interval_s)
+        try:
+            counts = await sweep(app.state.sessions, settings)
+            if any(counts.values()):
+                log.info("housekeeping removed old rows", extra={"removed": counts})
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            log.warning("housekeeping failed; it tries again next time", exc_info=True)
