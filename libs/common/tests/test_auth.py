@@ -89,3 +89,17 @@ def test_production_tokens_verify_against_the_identity_provider_jwks():
             JwtVerifier(settings).verify(mint_token(ServiceSettings(), subject="x", roles=["operator"]))
     finally:
         server.shutdown()
+
+
+def test_a_token_checked_once_still_expires_and_a_tampered_copy_is_not_taken_from_the_cache():
+    settings = ServiceSettings()
+    verifier = JwtVerifier(settings)
+    token = mint_token(settings, subject="c-1", roles=["citizen"], ttl_s=1)
+    assert verifier.verify(token).subject == "c-1" and verifier.verify(token).subject == "c-1"
+    header, payload, signature = token.split(".")
+    with pytest.raises(Problem):
+        verifier.verify(f"{header}.{payload}.{signature[:-2]}AA")
+    time.sleep(1.1)
+    with pytest.raises(Problem) as caught:
+        verifier.verify(token)
+    assert "expired" in caught.value.detail.lower()

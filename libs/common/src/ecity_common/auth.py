@@ -13,6 +13,7 @@ import hashlib
 import hmac
 import secrets
 import time
+from collections import OrderedDict
 from dataclasses import dataclass, field
 
 import jwt
@@ -32,18 +33,35 @@ class Principal:
         return role in self.roles
 
 
+VERIFIED_TOKENS_KEPT = 10_000
+
+
 class JwtVerifier:
     def __init__(self, settings: ServiceSettings) -> None:
         self._issuer = settings.jwt_issuer
         self._audience = settings.jwt_audience
         self._secret = settings.jwt_secret.get_secret_value()
         self._jwks = jwt.PyJWKClient(settings.jwt_jwks_url, cache_keys=True) if settings.jwt_jwks_url else None
+        # An app sends the same token with every request until it expires; its signature and claims
+        # need checking once. Keyed by the whole token (signature included), so only that exact
+        # token hits; its expiry is still checked on every use. Bounded, oldest dropped first.
+        self._verified: OrderedDict[str, tuple[Principal, float]] = OrderedDict()
 
     @property
     def fetches_keys(self) -> bool:
         return self._jwks is not None
 
     def verify(self, token: str) -> Principal:
+        hit = self._verified.get(token)
+        if hit is not None and hit[1] > time.time():
+            return hit[0]
+        principal = self._check(token)
+        self._verified[token] = (principal, float(principal.claims["exp"]))
+        if len(self._verified) > VERIFIED_TOKENS_KEPT:
+            self._verified.popitem(last=False)
+        return principal
+
+    def _check(self, token: str) -> Principal:
         try:
             if self._jwks is not None:
                 key, algorithms = self._jwks.get_signing_key_from_jwt(token).key, ["RS256"]
