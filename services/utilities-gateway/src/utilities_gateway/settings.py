@@ -24,8 +24,10 @@ class Settings(ServiceSettings):
     webhook_timeout_s: float = Field(default=15.0, gt=0, le=60)
     # Seconds before each attempt (the first is immediate); tests shorten it.
     webhook_retry_schedule_s: tuple[float, ...] = RETRY_SCHEDULE
-    # Requests in flight at once, and deliveries claimed per round (one database round trip each way).
-    webhook_concurrency: int = Field(default=8, ge=1, le=256)
+    # Requests in flight at once in all and to one endpoint, and deliveries claimed per round (one
+    # database round trip each way).
+    webhook_concurrency: int = Field(default=32, ge=1, le=256)
+    webhook_endpoint_concurrency: int = Field(default=4, ge=1, le=64)
     webhook_batch_size: int = Field(default=128, ge=1, le=2000)
     webhook_poll_interval_s: float = Field(default=0.5, gt=0)
     # How long a dispatcher holds a delivery while sending; a crashed one's deliveries return after it.
