@@ -182,3 +182,32 @@ def test_webhook_secrets_are_sealed_and_only_the_same_key_opens_them():
         SecretBox("key-two").open(sealed)
     with pytest.raises(ValueError, match="unsealed"):
         box.open(secret)
+
+
+async def test_the_webhook_connection_goes_to_the_address_that_was_checked():
+    import httpcore
+
+    from utilities_gateway.targets import GuardedBackend
+
+    answers = {"hooks.vodokanal.example": ["93.184.216.34"], "rebound.example": ["127.0.0.1"]}
+
+    async def resolve(host, port):
+        return answers[host]
+
+    class Recorder:
+        def __init__(self):
+            self.calls = []
+
+        async def connect_tcp(self, host, port, **kwargs):
+            self.calls.append((host, port))
+            return "stream"
+
+    backend = GuardedBackend(resolve)
+    backend._inner = recorder = Recorder()  # noqa: SLF001 - stand in for the network
+    assert await backend.connect_tcp("hooks.vodokanal.example", 443) == "stream"
+    assert recorder.calls == [("93.184.216.34", 443)]  # the checked address, not the name again
+    with pytest.raises(httpcore.ConnectError, match="loopback"):
+        await backend.connect_tcp("rebound.example", 443)  # a name that now points inside
+    with pytest.raises(httpcore.ConnectError, match="private"):
+        await backend.connect_tcp("10.0.0.7", 443)
+    assert len(recorder.calls) == 1

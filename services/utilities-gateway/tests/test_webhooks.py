@@ -184,3 +184,29 @@ async def test_housekeeping_drops_old_finished_work_and_keeps_what_is_pending(ga
         left = (await conn.execute(select(deliveries.c.status))).scalars().all()
         messages = await conn.scalar(select(func.count()).select_from(company_messages))
     assert left == ["pending"] and messages == 1  # the pending one and its message stay
+
+
+async def test_a_target_that_turned_private_is_refused_when_connecting(services):
+    """An endpoint saved while its name was public, whose name now points inside: the dispatcher's
+    connection refuses it (the receiver here is on loopback), records why, and retries later."""
+    from sqlalchemy import insert
+
+    from utilities_gateway.sealed import SecretBox
+    from utilities_gateway.webhooks import new_secret
+
+    async with webhook_receiver() as receiver:
+        async with serving(services, "utilities-gateway", webhook_allow_http=True,
+                           webhook_retry_schedule_s=(0, 5.0), webhook_poll_interval_s=0.1) as strict:
+            box = SecretBox(strict.settings.webhook_secrets_key.get_secret_value())
+            async with strict.app.state.engine.begin() as conn:
+                await conn.execute(insert(webhook_endpoints).values(
+                    id="ep_rebound", company_id="co-water-demo", url=receiver.url, secret=box.seal(new_secret())))
+            await strict.post("/integrations/v1/webhook-endpoints/ep_rebound/test", headers=WATER)
+
+            async def attempted():
+                found = await _deliveries(strict, "ep_rebound")
+                return found if found and found[0]["attempts"] else None
+
+            delivery = (await until(attempted))[0]
+            assert delivery["status"] == "pending" and "refused target" in delivery["attempts"][0]["error"]
+            assert "loopback" in delivery["attempts"][0]["error"] and receiver.received == []

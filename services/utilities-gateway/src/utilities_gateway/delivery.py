@@ -26,7 +26,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from utilities_gateway.db import deliveries, delivery_attempts, webhook_endpoints
 from utilities_gateway.sealed import SecretBox
 from utilities_gateway.settings import Settings
-from utilities_gateway.targets import UnsafeTarget, check_target
+from utilities_gateway.targets import UnsafeTarget, check_url, guarded_transport
 from utilities_gateway.webhooks import headers, judge, next_delay
 
 log = logging.getLogger(__name__)
@@ -127,9 +127,11 @@ class Dispatcher:
     def _endpoint(self, endpoint_id: str) -> tuple[httpx.AsyncClient, asyncio.Semaphore]:
         if endpoint_id not in self._endpoints:
             per_endpoint = self._settings.webhook_endpoint_concurrency
+            transport = guarded_transport(allow_private=self._settings.webhook_allow_private_targets,
+                                          max_connections=per_endpoint)
             self._endpoints[endpoint_id] = (httpx.AsyncClient(
-                timeout=self._settings.webhook_timeout_s, follow_redirects=False,  # a redirect could point anywhere
-                limits=httpx.Limits(max_connections=per_endpoint, max_keepalive_connections=per_endpoint)),
+                transport=transport, timeout=self._settings.webhook_timeout_s,
+                follow_redirects=False),  # a redirect could point anywhere
                 asyncio.Semaphore(per_endpoint))
         return self._endpoints[endpoint_id]
 
@@ -147,8 +149,8 @@ class Dispatcher:
             signing = [self._unseal(row.secret)]
             if row.previous_secret and row.previous_secret_expires_at and row.previous_secret_expires_at > now:
                 signing.append(self._unseal(row.previous_secret))
-            await check_target(row.url, allow_private=self._settings.webhook_allow_private_targets,
-                               allow_http=self._settings.webhook_allow_http)
+            # The form of the URL here; its addresses when the connection is made (targets.py).
+            check_url(row.url, allow_http=self._settings.webhook_allow_http)
             response = await client.post(row.url, content=body,
                                                headers=headers(signing, row.message_id, int(now.timestamp()), body))
             status, retry_after = response.status_code, response.headers.get("retry-after")
@@ -158,6 +160,8 @@ class Dispatcher:
             error = f"refused target: {exc}"
         except ValueError as exc:  # the secret cannot be unsealed: nothing is sent unsigned
             error = f"cannot sign: {exc}"
+        except httpx.ConnectError as exc:
+            error = str(exc)[:300] if "refused target" in str(exc) else f"ConnectError: {exc}"[:300]
         except httpx.TimeoutException:
             error = f"no answer within {self._settings.webhook_timeout_s:g} s"
         except httpx.HTTPError as exc:

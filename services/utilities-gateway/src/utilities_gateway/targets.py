@@ -4,8 +4,11 @@ A company types a URL; without a guard, it could make the gateway POST to the cl
 services, the cloud metadata endpoint (169.254.169.254) or anything on the city's internal
 network. Refused: non-HTTPS, credentials in the URL, and any host that is or resolves to an
 address that is not globally routable (loopback, private, link-local, CGNAT, multicast, reserved,
-IPv4-mapped forms of those). Checked when an endpoint is saved and again before every attempt,
-because DNS may change between the two. Local development may allow private targets and HTTP.
+IPv4-mapped forms of those). Checked when an endpoint is saved, and at the moment of every
+connection by the network backend the dispatcher's HTTP clients use: it resolves the name, checks
+every address, and connects to the checked one (TLS still verifies the certificate for the name),
+so a DNS answer that changes between a check and the connection (DNS rebinding) gains nothing.
+Local development may allow private targets and HTTP.
 """
 
 from __future__ import annotations
@@ -13,7 +16,9 @@ from __future__ import annotations
 import asyncio
 import ipaddress
 import socket
+from collections.abc import Awaitable, Callable
 
+import httpcore
 import httpx
 
 
@@ -50,22 +55,68 @@ def check_url(url: str, *, allow_http: bool = False) -> httpx.URL:
     return parsed
 
 
-async def check_target(url: str, *, allow_private: bool = False, allow_http: bool = False) -> None:
-    parsed = check_url(url, allow_http=allow_http)
-    if allow_private:
-        return
-    host = parsed.host
+Resolver = Callable[[str, int], Awaitable[list[str]]]
+
+
+async def _resolve(host: str, port: int) -> list[str]:
     try:
-        addresses = [ipaddress.ip_address(host)]
+        infos = await asyncio.get_running_loop().getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except OSError as exc:
+        raise UnsafeTarget(f"{host} does not resolve: {exc.strerror or exc}") from None
+    return [info[4][0].split("%")[0] for info in infos]
+
+
+async def safe_addresses(host: str, port: int, resolve: Resolver = _resolve) -> list[str]:
+    """The public addresses `host` stands for; UnsafeTarget if it is, or resolves to, any other."""
+    try:
+        addresses = [ipaddress.ip_address(host.strip("[]"))]
     except ValueError:
-        if host.lower() in ("localhost",) or host.lower().endswith((".localhost", ".local", ".internal", ".svc",
-                                                                    ".cluster.local")):
+        if host.lower() == "localhost" or host.lower().endswith((".localhost", ".local", ".internal", ".svc",
+                                                                 ".cluster.local")):
             raise UnsafeTarget(f"{host} is an internal name") from None
-        try:
-            infos = await asyncio.get_running_loop().getaddrinfo(host, parsed.port or 443, type=socket.SOCK_STREAM)
-        except OSError as exc:
-            raise UnsafeTarget(f"{host} does not resolve: {exc.strerror or exc}") from None
-        addresses = [ipaddress.ip_address(info[4][0].split("%")[0]) for info in infos]
+        addresses = [ipaddress.ip_address(a) for a in await resolve(host, port)]
     for ip in addresses:
         if problem := _address_problem(ip):
             raise UnsafeTarget(f"{host}: {problem}")
+    return [str(ip) for ip in addresses]
+
+
+async def check_target(url: str, *, allow_private: bool = False, allow_http: bool = False) -> None:
+    parsed = check_url(url, allow_http=allow_http)
+    if not allow_private:
+        await safe_addresses(parsed.host, parsed.port or 443)
+
+
+class GuardedBackend(httpcore.AsyncNetworkBackend):
+    """httpcore's network backend, connecting only to addresses `safe_addresses` approved."""
+
+    def __init__(self, resolve: Resolver = _resolve) -> None:
+        self._inner = httpcore.AnyIOBackend()
+        self._resolve = resolve
+
+    async def connect_tcp(self, host, port, timeout=None, local_address=None, socket_options=None):
+        try:
+            address = (await safe_addresses(host, port, self._resolve))[0]
+        except UnsafeTarget as exc:
+            raise httpcore.ConnectError(f"refused target: {exc}") from exc
+        return await self._inner.connect_tcp(address, port, timeout=timeout, local_address=local_address,
+                                             socket_options=socket_options)
+
+    async def connect_unix_socket(self, path, timeout=None, socket_options=None):
+        raise httpcore.ConnectError("webhooks go over TCP only")
+
+    async def sleep(self, seconds: float) -> None:
+        await self._inner.sleep(seconds)
+
+
+def guarded_transport(*, allow_private: bool, max_connections: int) -> httpx.AsyncHTTPTransport:
+    """An httpx transport whose every connection goes through GuardedBackend (unless private
+    targets are allowed, for local development)."""
+    transport = httpx.AsyncHTTPTransport(trust_env=False, limits=httpx.Limits(
+        max_connections=max_connections, max_keepalive_connections=max_connections))
+    if not allow_private:
+        # httpx does not take a network backend; its pool (httpcore's) does.
+        transport._pool = httpcore.AsyncConnectionPool(  # noqa: SLF001
+            ssl_context=httpx.create_ssl_context(), max_connections=max_connections,
+            max_keepalive_connections=max_connections, keepalive_expiry=5.0, network_backend=GuardedBackend())
+    return transport
