@@ -154,9 +154,12 @@ async def test_possible_duplicates_nearby_subscriptions_and_comments(app_client)
 
     assert (await client.post(f"/api/v1/requests/{first['service_request_id']}/subscribe", headers=second_citizen)).status_code == 204
     assert (await client.post("/api/v1/requests/nope/subscribe", headers=second_citizen)).status_code == 404
-    said = await client.post(f"/api/v1/requests/{first['service_request_id']}/comments", headers=first_citizen,
-                             json={"text": "Яма стала ще більшою"})
+    said = await client.post(f"/api/v1/requests/{first['service_request_id']}/comments",
+                             headers={**first_citizen, "Idempotency-Key": "comment-1"}, json={"text": "Яма стала ще більшою"})
     assert said.status_code == 201
+    resent = await client.post(f"/api/v1/requests/{first['service_request_id']}/comments",
+                               headers={**first_citizen, "Idempotency-Key": "comment-1"}, json={"text": "Яма стала ще більшою"})
+    assert resent.status_code == 201 and resent.json() == said.json()  # the app retried: one comment
     assert (await client.post(f"/api/v1/requests/{first['service_request_id']}/comments", headers=second_citizen,
                               json={"text": "не моє"})).status_code == 404
     await client.post(f"/api/v1/requests/{first['service_request_id']}/comments", headers=staff, json={"text": "Виїжджаємо"})

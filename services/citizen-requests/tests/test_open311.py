@@ -101,3 +101,14 @@ async def test_filters_status_codes_ids_and_pages(open311):
     assert {r["service_request_id"] for r in picked} == {ids[1], ids[2]}  # ids override the other filters
     page = (await client.get(f"{BASE}/requests.json", params={"page_size": "2", "page": "2"})).json()
     assert len(page) == 1
+
+
+async def test_an_app_retrying_a_post_with_its_idempotency_key_files_once(open311):
+    client = open311
+    first = await client.post(f"{BASE}/requests.json", data=form(), headers={"Idempotency-Key": "app-7f3a"})
+    again = await client.post(f"{BASE}/requests.json", data=form(), headers={"Idempotency-Key": "app-7f3a"})
+    assert first.status_code == again.status_code == 200 and first.json() == again.json()
+    other = await client.post(f"{BASE}/requests.json", data=form(description="Інше"), headers={"Idempotency-Key": "app-7f3a"})
+    assert other.status_code == 409 and "Idempotency-Key" in other.json()[0]["description"]
+    filed = (await client.get(f"{BASE}/requests.json")).json()
+    assert [r["service_request_id"] for r in filed] == [first.json()[0]["service_request_id"]]

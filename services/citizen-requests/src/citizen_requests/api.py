@@ -239,7 +239,12 @@ async def comment(request_id: str, body: CommentIn, request: Request,
     if "<" in body.text and ">" in body.text:
         raise Problem(422, "Invalid request", "HTML is not allowed", errors=[{"field": "text", "message": "HTML is not allowed"}])
     async with db.begin():
+        key, stored = await idempotency.claim(db, idempotency_keys, request, who.subject)
+        if stored is not None:
+            return JSONResponse(stored.body, status_code=stored.status)  # a retry: the first answer
         row = await service.find_request(db, request_id)
         if row is None or (not who.has("operator") and row.citizen_id != who.subject):
             raise Problem(404, "Not found", f"no request {request_id}")
-        return await handling.add_comment(db, request.app.state.outbox, row, who.subject, who.has("operator"), body.text)
+        added = await handling.add_comment(db, request.app.state.outbox, row, who.subject, who.has("operator"), body.text)
+        await idempotency.remember(db, idempotency_keys, who.subject, key, 201, added)
+        return added

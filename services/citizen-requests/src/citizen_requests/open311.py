@@ -14,10 +14,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from citizen_requests import service
 from citizen_requests.catalogue import Catalogue
+from citizen_requests.db import idempotency_keys
 from citizen_requests.deadlines import KYIV
 from citizen_requests.domain import Location, RequestRejected
 from citizen_requests.workflow import OPEN, TRANSITIONS, open311_status
 from ecity_common.db import session
+from ecity_common.web import idempotency
+from ecity_common.web.problems import Problem
 
 router = APIRouter(prefix="/open311/v2", tags=["Open311 GeoReport v2"])
 MAX_SPAN = timedelta(days=90)
@@ -182,6 +185,7 @@ def _float(form, name: str) -> float | None:
 @router.post("/requests.{fmt}")
 @open311_route
 async def create(fmt: str, request: Request, db: AsyncSession = Depends(session)) -> Response:
+    await request.body()  # kept, so the Idempotency-Key's fingerprint can read it after the form
     form = await request.form()
     client = await service.open311_client(db, form.get("api_key"))
     await db.rollback()  # the lookup's implicit transaction; the use case opens its own
@@ -214,8 +218,13 @@ async def create(fmt: str, request: Request, db: AsyncSession = Depends(session)
         raise Open311Error(429, f"this client may file at most {settings.create_limit_per_client} requests per "
                                 f"{settings.create_limit_window_s // 60} minutes; retry later")
     await db.rollback()
+    scope = f"open311:{client}"  # an app's keys are its own
     try:
         async with db.begin():
+            # A retried POST with the same Idempotency-Key gets the first answer (in the same format).
+            key, stored = await idempotency.claim(db, idempotency_keys, request, scope)
+            if stored is not None:
+                return answer(fmt, "service_requests", "request", stored.body)
             filed = await service.submit_request(
                 db, request.app.state.outbox, catalogue=_catalogue(request), category_code=code, description=form.get("description") or "",
                 citizen_id=f"open311:{client}:{who}"[:200], location=Location(lat, long) if lat is not None else None,
@@ -223,10 +232,13 @@ async def create(fmt: str, request: Request, db: AsyncSession = Depends(session)
                 contact=service.Contact(email=form.get("email"), phone=form.get("phone"),
                                         first_name=form.get("first_name"), last_name=form.get("last_name")),
             )
+            rows = [{"service_request_id": filed.id, "service_notice": _notice(filed.expected_datetime), "account_id": None}]
+            await idempotency.remember(db, idempotency_keys, scope, key, 200, rows)
     except RequestRejected as exc:
         raise Open311Error(404 if exc.field == "service_code" else 400, f"{exc.field}: {exc.message}") from None
-    return answer(fmt, "service_requests", "request", [{
-        "service_request_id": filed.id, "service_notice": _notice(filed.expected_datetime), "account_id": None}])
+    except Problem as exc:  # a malformed or reused Idempotency-Key, said the Open311 way
+        raise Open311Error(exc.status, f"Idempotency-Key: {exc.detail}") from None
+    return answer(fmt, "service_requests", "request", rows)
 
 
 def _date(raw: str | None, name: str) -> datetime | None:
