@@ -61,6 +61,20 @@ async def test_a_company_takes_a_request_reports_progress_and_an_outage_informs_
 
         assert await until(inbox_types) == ["request.routed", "request.commented"]
 
+        # The citizen reopens it: the company is told, and may work on it again.
+        assert (await citizens.post(f"/api/v1/requests/{rid}/reopen", headers=citizen,
+                                    json={"reason": "Знову тече"})).status_code == 200
+
+        async def reopened_there():
+            types = [m["type"] for m in (await gateway.get("/integrations/v1/inbox", headers=WATER)).json()["messages"]]
+            return "request.reopened" in types
+
+        await until(reopened_there)
+        assert (await gateway.get(f"/integrations/v1/requests/{rid}", headers=WATER)).json()["status"] == "in_progress"
+        again = await gateway.post(f"/integrations/v1/requests/{rid}/status", headers=WATER,
+                                   json={"status": "resolved", "public_note": "Замінили ще одну ділянку"})
+        assert again.status_code == 200
+
         # No waste company serves this address: the request stays with the city's dispatcher, flagged.
         lost = (await citizens.post("/api/v1/requests", headers=citizen, json={
             "service_code": "waste_collection", "description": "Баки переповнені", "address": "вул. Невідома, 3"})).json()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from utilities_gateway.db import api_keys, audit_log
+from utilities_gateway.db import api_keys, audit_log, idempotency_keys
 
 from .conftest import WATER
 
@@ -52,8 +52,14 @@ async def test_a_bad_company_profile_names_the_field(gateway, change, field):
 
 
 async def test_a_company_rotates_its_key_with_overlap_and_revokes_the_old_one(gateway):
-    rotated = await gateway.post("/integrations/v1/api-keys/rotate", headers=WATER)
+    rotated = await gateway.post("/integrations/v1/api-keys/rotate", headers={**WATER, "Idempotency-Key": "rot-1"})
     assert rotated.status_code == 201
+    # A retry shows the same new key; the stored copy of that answer keeps it sealed.
+    replay = await gateway.post("/integrations/v1/api-keys/rotate", headers={**WATER, "Idempotency-Key": "rot-1"})
+    assert replay.json()["api_key"] == rotated.json()["api_key"] and replay.headers["Idempotent-Replayed"] == "true"
+    async with gateway.app.state.engine.connect() as conn:
+        kept = str((await conn.execute(select(idempotency_keys.c.body))).scalars().all())
+    assert rotated.json()["api_key"] not in kept and "sealed:v1:" in kept
     new = {"Authorization": f"Bearer {rotated.json()['api_key']}"}
     # Both work during the overlap: the company rolls the new key out without a gap.
     assert (await gateway.get("/integrations/v1/company", headers=WATER)).status_code == 200
@@ -92,3 +98,25 @@ async def test_every_integration_call_is_audited_without_secrets(gateway):
     async with gateway.app.state.engine.connect() as conn:
         dump = str((await conn.execute(select(audit_log))).all())
     assert "local-development-only-key" not in dump and "wrong-secret" not in dump
+
+
+@pytest.mark.parametrize(("path", "change", "field_or_text"), [
+    ("/api/v1/companies/co-water-demo", {"name": None}, "name cannot be null"),
+    ("/api/v1/companies/co-water-demo", {"area": None}, "area cannot be null"),
+    ("/api/v1/companies/co-water-demo", {"contact_email": "nope"}, "contact_email"),
+    ("/api/v1/companies/co-water-demo", {"service_codes": ["Not A Code"]}, "service_codes"),
+    ("/api/v1/companies/co-water-demo", {"area": {}}, "area"),
+])
+async def test_a_bad_change_to_a_company_is_a_422_naming_the_field(gateway, path, change, field_or_text):
+    answer = await gateway.patch(path, json=change)
+    assert answer.status_code == 422 and answer.headers["content-type"] == "application/problem+json"
+    assert field_or_text in answer.text
+    assert (await gateway.get(path)).json()["name"].startswith("КП «Міськводоканал»")  # unchanged
+
+
+@pytest.mark.parametrize("change", [{"url": None}, {"event_types": None}, {"enabled": None}])
+async def test_a_null_in_an_endpoint_change_is_a_422(gateway, change):
+    created = (await gateway.post("/integrations/v1/webhook-endpoints", headers=WATER,
+                                  json={"url": "http://127.0.0.1:9/hook"})).json()
+    answer = await gateway.patch(f"/integrations/v1/webhook-endpoints/{created['id']}", headers=WATER, json=change)
+    assert answer.status_code == 422 and "cannot be null" in answer.text

@@ -160,7 +160,9 @@ def test_retry_schedule_backoff_jitter_and_retry_after():
 @pytest.mark.parametrize("url", ["https://127.0.0.1/hook", "https://169.254.169.254/latest/meta-data", "https://10.0.0.5/",
                                  "https://192.168.1.1/", "https://[::1]/", "https://[::ffff:10.0.0.1]/", "https://100.64.1.1/",
                                  "https://localhost/", "https://api.svc.cluster.local/", "http://8.8.8.8/",
-                                 "https://user:pw@8.8.8.8/", "ftp://8.8.8.8/"])
+                                 "https://user:pw@8.8.8.8/", "ftp://8.8.8.8/",
+                                 # IPv4 inside IPv6: NAT64 and 6to4 forms of the metadata address, site-local
+                                 "https://[64:ff9b::a9fe:a9fe]/", "https://[2002:a9fe:a9fe::1]/", "https://[fec0::1]/"])
 async def test_unsafe_webhook_targets_are_refused(url):
     with pytest.raises(UnsafeTarget):
         await check_target(url)

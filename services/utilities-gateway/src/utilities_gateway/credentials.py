@@ -12,6 +12,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
+from pydantic import ValidationError
 from sqlalchemy import func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -70,10 +71,15 @@ async def create_company(session: AsyncSession, profile: CompanyProfile, company
 
 
 async def update_company(session: AsyncSession, company_id: str, changes: dict) -> dict:
-    if "area" in changes or "kind" in changes or "edrpou" in changes:
+    profile_fields = set(CompanyProfile.model_fields)
+    if profile_fields & set(changes):
         current = await get_company(session, company_id)
-        profile = CompanyProfile.model_validate({**current, **changes})  # re-check the whole profile
-        changes = {k: v for k, v in profile.model_dump(mode="json").items() if k in changes}
+        try:  # the changed profile must pass every rule a new one does
+            profile = CompanyProfile.model_validate({k: v for k, v in {**current, **changes}.items() if k in profile_fields})
+        except ValidationError as exc:
+            first = exc.errors(include_url=False)[0]
+            raise GatewayRefused(422, ".".join(map(str, first["loc"])) or "body", first["msg"]) from None
+        changes = {**changes, **{k: v for k, v in profile.model_dump(mode="json").items() if k in changes}}
     row = (await session.execute(update(companies).where(companies.c.id == company_id)
                                  .values(**changes, updated_at=func.now()).returning(companies))).first()
     if row is None:

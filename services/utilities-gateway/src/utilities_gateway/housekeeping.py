@@ -5,7 +5,8 @@
 - messages after `message_retention_days` once nothing is pending for them (a company that pulls
   and never acknowledges loses what is older: its inbox is not an archive);
 - audit entries after `audit_retention_days` (a year by default: audits ask about the last one).
-Pending deliveries are never deleted.
+Pending deliveries are never deleted; those waiting for an endpoint disabled for the whole message
+retention are given up (failed), then dropped like the others.
 """
 
 from __future__ import annotations
@@ -14,10 +15,17 @@ import asyncio
 import logging
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import and_, delete, exists, select
+from sqlalchemy import and_, delete, exists, select, update
 
 from ecity_common.web.idempotency import RETENTION
-from utilities_gateway.db import audit_log, company_messages, deliveries, delivery_attempts, idempotency_keys
+from utilities_gateway.db import (
+    audit_log,
+    company_messages,
+    deliveries,
+    delivery_attempts,
+    idempotency_keys,
+    webhook_endpoints,
+)
 
 log = logging.getLogger(__name__)
 
@@ -29,6 +37,11 @@ async def sweep(sessions, settings, now: datetime | None = None) -> dict[str, in
     finished = select(deliveries.c.id).where(deliveries.c.status != "pending", deliveries.c.finished_at < done_before)
     counts = {}
     async with sessions() as session, session.begin():
+        # Deliveries waiting for an endpoint that has stayed disabled for the whole retention.
+        counts["given_up"] = (await session.execute(update(deliveries).where(
+            deliveries.c.status == "pending", deliveries.c.created_at < message_before,
+            deliveries.c.endpoint_id.in_(select(webhook_endpoints.c.id).where(~webhook_endpoints.c.enabled)),
+        ).values(status="failed", finished_at=now, last_error="the endpoint stayed disabled"))).rowcount
         counts["idempotency_keys"] = (await session.execute(
             delete(idempotency_keys).where(idempotency_keys.c.created_at < now - RETENTION))).rowcount
         await session.execute(delete(delivery_attempts).where(delivery_attempts.c.delivery_id.in_(finished)))

@@ -35,8 +35,10 @@ async def tell_company(session: AsyncSession, company_id: str, type_: str, data:
     body = {"type": type_, "timestamp": now.isoformat().replace("+00:00", "Z"), "data": data}
     seq = await session.scalar(insert(company_messages).values(
         id=msg, company_id=company_id, type=type_, body=body, created_at=now).returning(company_messages.c.seq))
+    # Disabled endpoints get their deliveries too: they wait (the dispatcher skips them) and go
+    # when the company enables the endpoint again.
     endpoints = select(webhook_endpoints.c.id).where(
-        webhook_endpoints.c.company_id == company_id, webhook_endpoints.c.enabled,
+        webhook_endpoints.c.company_id == company_id,
         or_(webhook_endpoints.c.event_types == [], webhook_endpoints.c.event_types.any(type_)))
     if endpoint_id is not None:
         endpoints = select(webhook_endpoints.c.id).where(webhook_endpoints.c.id == endpoint_id)

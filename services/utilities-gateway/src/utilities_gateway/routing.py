@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -93,6 +93,9 @@ async def relay_status(session: AsyncSession, changed: CitizenRequestStatusChang
     else:
         return
     if company_id := await _routed_to(session, changed.request_id):
+        if type_ == "request.reopened":  # the problem is back: the company works on it again
+            await session.execute(update(routed_requests).where(routed_requests.c.request_id == changed.request_id)
+                                  .values(status="in_progress", updated_at=changed.changed_at))
         await tell_company(session, company_id, type_, {
             "request_id": changed.request_id, "status": changed.to_status, "note": changed.public_note,
             "changed_at": changed.changed_at.isoformat()})

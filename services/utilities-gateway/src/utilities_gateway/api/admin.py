@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from fastapi import APIRouter, Depends, Query, Request
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, model_validator
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -23,6 +23,8 @@ ADMIN = require_role("integrations-admin")
 
 
 class CompanyChange(BaseModel):
+    """Any of a profile's fields (checked by the same rules as a new profile), and `active`."""
+
     name: str | None = Field(default=None, min_length=2, max_length=300)
     contact_email: str | None = None
     contact_phone: str | None = None
@@ -30,6 +32,15 @@ class CompanyChange(BaseModel):
     service_codes: list[str] | None = None
     priority: int | None = Field(default=None, ge=0, le=1000)
     active: bool | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _no_nulls_where_a_value_is_needed(cls, data):
+        if isinstance(data, dict):
+            for name in ("name", "area", "service_codes", "priority", "active"):
+                if name in data and data[name] is None:
+                    raise ValueError(f"{name} cannot be null")
+        return data
 
 
 class KeyRequest(BaseModel):
@@ -74,7 +85,7 @@ async def change_company(company_id: str, change: CompanyChange, _: Principal = 
 async def issue_key(company_id: str, body: KeyRequest, request: Request, who: Principal = Depends(ADMIN),
                     db: AsyncSession = Depends(session)):
     return await idempotent(request, db, f"staff:{who.subject}", 201,
-                            lambda: credentials.issue_key(db, company_id, body.label))
+                            lambda: credentials.issue_key(db, company_id, body.label), secret="api_key")
 
 
 @router.get("/companies/{company_id}/api-keys", summary="A company's keys (prefixes and states, never the keys)")

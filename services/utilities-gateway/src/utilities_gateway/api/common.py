@@ -32,16 +32,22 @@ async def company(request: Request, db: AsyncSession = Depends(session)) -> Call
 
 
 async def idempotent(request: Request, db: AsyncSession, scope: str, status: int,
-                     work: Callable[[], Awaitable[object]]) -> JSONResponse:
+                     work: Callable[[], Awaitable[object]], *, secret: str | None = None) -> JSONResponse:
     """Run `work` in one transaction with the request's Idempotency-Key: the same key and body get
     the first answer again (marked `Idempotent-Replayed: true`), another body 409. A refused call
-    stores nothing, so its retry runs afresh."""
+    stores nothing, so its retry runs afresh. `secret`: the answer's field that carries a key or a
+    signing secret shown once; the stored copy of the answer keeps it sealed, never in clear."""
+    box = request.app.state.secret_box
     async with db.begin():
         key, stored = await claim(db, idempotency_keys, request, scope)
         if stored is not None:
-            return JSONResponse(stored.body, status_code=stored.status, headers={"Idempotent-Replayed": "true"})
+            body = stored.body
+            if secret and isinstance(body, dict) and body.get(secret):
+                body = {**body, secret: box.open(body[secret])}
+            return JSONResponse(body, status_code=stored.status, headers={"Idempotent-Replayed": "true"})
         body = jsonable_encoder(await work())
-        await remember(db, idempotency_keys, scope, key, status, body)
+        kept = {**body, secret: box.seal(body[secret])} if secret and isinstance(body, dict) and body.get(secret) else body
+        await remember(db, idempotency_keys, scope, key, status, kept)
     return JSONResponse(body, status_code=status)
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from fastapi import APIRouter, Depends, Query, Request
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, model_validator
 from sqlalchemy import insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -32,6 +32,15 @@ class EndpointChange(BaseModel):
     description: str | None = Field(default=None, max_length=300)
     event_types: list[str] | None = None
     enabled: bool | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _no_nulls_where_a_value_is_needed(cls, data):
+        if isinstance(data, dict):
+            for name in ("url", "event_types", "enabled"):
+                if name in data and data[name] is None:
+                    raise ValueError(f"{name} cannot be null")
+        return data
 
 
 def _overlap(request: Request) -> timedelta:
@@ -61,7 +70,7 @@ async def list_keys(caller: Caller = Depends(company), db: AsyncSession = Depend
              summary="A new key (shown once); the key you called with keeps working for the overlap")
 async def rotate_key(request: Request, caller: Caller = Depends(company), db: AsyncSession = Depends(session)):
     return await idempotent(request, db, caller.company_id, 201,
-                            lambda: credentials.rotate_key(db, caller, _overlap(request)))
+                            lambda: credentials.rotate_key(db, caller, _overlap(request)), secret="api_key")
 
 
 @router.delete("/api-keys/{key_id}", summary="Revoke one of your keys at once")
@@ -75,7 +84,7 @@ async def create_endpoint(body: EndpointIn, request: Request, caller: Caller = D
                           db: AsyncSession = Depends(session)):
     url = await _safe(request, body.url)
     return await idempotent(request, db, caller.company_id, 201, lambda: credentials.create_endpoint(
-        db, request.app.state.secret_box, caller.company_id, url, body.description, body.event_types))
+        db, request.app.state.secret_box, caller.company_id, url, body.description, body.event_types), secret="secret")
 
 
 @router.get("/webhook-endpoints", summary="Your webhook endpoints")
@@ -111,7 +120,7 @@ async def change_endpoint(endpoint_id: str, body: EndpointChange, request: Reque
 async def rotate_secret(endpoint_id: str, request: Request, caller: Caller = Depends(company),
                         db: AsyncSession = Depends(session)):
     return await idempotent(request, db, caller.company_id, 201, lambda: credentials.rotate_secret(
-        db, request.app.state.secret_box, caller.company_id, endpoint_id, _overlap(request)))
+        db, request.app.state.secret_box, caller.company_id, endpoint_id, _overlap(request)), secret="secret")
 
 
 @router.post("/webhook-endpoints/{endpoint_id}/test", status_code=202, summary="Send an endpoint.test message to it")
