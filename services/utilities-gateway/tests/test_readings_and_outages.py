@@ -70,11 +70,27 @@ async def test_a_batch_reports_every_rejected_reading_and_stores_the_rest(gatewa
     events = await _events(gateway, "meter-readings.accepted.v1")
     assert [len(e["readings"]) for e in events] == [3, 2] and events[1]["company_id"] == "co-electricity-demo"
     # Another company can neither read nor write this meter.
-    water_meter = await gateway.get(f"/integrations/v1/meters/{a}/readings", headers=WATER)
-    assert water_meter.status_code == 403
-    foreign = await gateway.post("/integrations/v1/meter-readings", headers={"X-API-Key": "ugw_gas00001_local-development-only-key"},
+    gas = {"X-API-Key": "ugw_gas00001_local-development-only-key"}
+    assert (await gateway.get(f"/integrations/v1/meters/{a}/readings", headers=gas)).status_code == 403
+    assert (await gateway.get(f"/integrations/v1/meters/{a}/readings", headers=WATER)).status_code == 404
+    foreign = await gateway.post("/integrations/v1/meter-readings", headers=gas,
                                  json={"readings": [reading(a, 999, 0.1, reading_type="volume", unit="m3")]})
     assert foreign.json()["rejected"][0]["reason"] == "this meter belongs to another company"
+
+
+async def test_account_numbers_are_each_companys_own(gateway):
+    """An EIC code is unique in Europe; an account number only within its company."""
+    heating = {"X-API-Key": "ugw_heat0001_local-development-only-key"}
+    water = [{"meter_id": "00012345", "reading_type": "cold_water_volume", "unit": "m3", "value": 12.5,
+              "taken_at": (NOW - timedelta(hours=2)).isoformat()}]
+    heat = [{"meter_id": "00012345", "reading_type": "heat_energy", "unit": "Gcal", "value": 3.2,
+             "taken_at": (NOW - timedelta(hours=2)).isoformat()}]
+    assert (await gateway.post("/integrations/v1/meter-readings", headers=WATER, json={"readings": water})).json()["accepted"] == 1
+    assert (await gateway.post("/integrations/v1/meter-readings", headers=heating, json={"readings": heat})).json()["accepted"] == 1
+    mine = (await gateway.get("/integrations/v1/meters/00012345/readings", headers=heating)).json()["readings"]
+    assert [(r["reading_type"], r["value"]) for r in mine] == [("heat_energy", 3.2)]
+    events = await _events(gateway, "meter-readings.accepted.v1")
+    assert [e["readings"][0]["meter_id"] for e in events] == ["00012345", "00012345"]  # as the company named it
 
 
 async def test_batches_are_bounded_and_idempotent(gateway):

@@ -59,6 +59,13 @@ def meter_id_problem(kind: str, meter_id: str) -> str | None:
     return None
 
 
+def stored_prefix(kind: str, company_id: str) -> str:
+    """What a meter id is stored under: an EIC code is unique in Europe, so as it is (and a second
+    company claiming it is refused); an account number is only unique within its company, so
+    behind the company's id (water's account 00012345 is not heating's)."""
+    return "" if kind in ("electricity", "gas") else f"{company_id}/"
+
+
 class ReadingIn(BaseModel):
     meter_id: str = Field(min_length=1, max_length=32, examples=["62Z1234567890124"])
     reading_type: str = Field(min_length=1, max_length=40, examples=["active_energy_import"])

@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from ecity_common.events.payloads.utilities_gateway import MeterReadingsAccepted
 from ecity_common.messaging.outbox import Outbox
 from utilities_gateway.credentials import Caller
-from utilities_gateway.meters import ReadingIn, Rejection, Series, order_problem, static_problem
+from utilities_gateway.meters import ReadingIn, Rejection, Series, order_problem, static_problem, stored_prefix
 
 EVENT_PART = 1000
 _READINGS = TypeAdapter(list[ReadingIn])
@@ -28,11 +28,11 @@ _READINGS = TypeAdapter(list[ReadingIn])
 # another company is claiming at this very moment, which a plain SELECT's snapshot would miss.
 _CLAIM_METERS = text("""
 WITH claimed AS (
-    INSERT INTO meters (meter_id, company_id, kind) SELECT m, :company, :kind FROM unnest(CAST(:ids AS text[])) AS m
+    INSERT INTO meters (meter_id, company_id, kind) SELECT :prefix || m, :company, :kind FROM unnest(CAST(:ids AS text[])) AS m
     ON CONFLICT (meter_id) DO UPDATE SET kind = meters.kind WHERE meters.company_id <> :company
     RETURNING meter_id, company_id
 )
-SELECT meter_id FROM claimed WHERE company_id <> :company""")
+SELECT substr(meter_id, length(:prefix) + 1) FROM claimed WHERE company_id <> :company""")
 # One company's uploads run one at a time (a transaction-scoped advisory lock on the company):
 # their meters are its own, so this alone keeps "never decreases" true between two uploads, for
 # one lock instead of 10,000 row locks.
@@ -46,29 +46,29 @@ WITH wanted AS (
     SELECT * FROM unnest(CAST(:m AS text[]), CAST(:t AS text[]), CAST(:u AS text[]), CAST(:fts AS float8[]),
                          CAST(:fv AS float8[])) AS q(m, t, u, fts, fv)
 ), created AS (
-    INSERT INTO meter_series (meter_id, reading_type, unit) SELECT m, t, u FROM wanted ON CONFLICT DO NOTHING
+    INSERT INTO meter_series (meter_id, reading_type, unit) SELECT :prefix || m, t, u FROM wanted ON CONFLICT DO NOTHING
 )
-SELECT s.meter_id, s.reading_type, s.unit, s.last_value, extract(epoch FROM s.last_taken_at)::float8 AS last_ts
-FROM meter_series s JOIN wanted w ON s.meter_id = w.m AND s.reading_type = w.t
+SELECT w.m AS meter_id, s.reading_type, s.unit, s.last_value, extract(epoch FROM s.last_taken_at)::float8 AS last_ts
+FROM meter_series s JOIN wanted w ON s.meter_id = :prefix || w.m AND s.reading_type = w.t
 WHERE NOT (s.unit = w.u AND (s.last_taken_at IS NULL OR (s.last_taken_at < to_timestamp(w.fts) AND s.last_value <= w.fv)))""")
 # Times travel as epoch seconds (float8 arrays encode far faster than timestamptz ones).
 _NEIGHBOURS = text("""
 SELECT q.i,
-  (SELECT value FROM meter_readings r WHERE r.meter_id = q.m AND r.reading_type = q.t AND r.taken_at = to_timestamp(q.ts)) AS same,
-  (SELECT value FROM meter_readings r WHERE r.meter_id = q.m AND r.reading_type = q.t AND r.taken_at < to_timestamp(q.ts)
+  (SELECT value FROM meter_readings r WHERE r.meter_id = :prefix || q.m AND r.reading_type = q.t AND r.taken_at = to_timestamp(q.ts)) AS same,
+  (SELECT value FROM meter_readings r WHERE r.meter_id = :prefix || q.m AND r.reading_type = q.t AND r.taken_at < to_timestamp(q.ts)
      ORDER BY r.taken_at DESC LIMIT 1) AS before,
-  (SELECT value FROM meter_readings r WHERE r.meter_id = q.m AND r.reading_type = q.t AND r.taken_at > to_timestamp(q.ts)
+  (SELECT value FROM meter_readings r WHERE r.meter_id = :prefix || q.m AND r.reading_type = q.t AND r.taken_at > to_timestamp(q.ts)
      ORDER BY r.taken_at LIMIT 1) AS after
 FROM unnest(CAST(:i AS int[]), CAST(:m AS text[]), CAST(:t AS text[]), CAST(:ts AS float8[])) AS q(i, m, t, ts)""")
 _STORE = text("""
 INSERT INTO meter_readings (meter_id, reading_type, taken_at, value, source, batch_id)
-SELECT m, t, to_timestamp(ts), v, s, :batch FROM unnest(CAST(:m AS text[]), CAST(:t AS text[]), CAST(:ts AS float8[]),
+SELECT :prefix || m, t, to_timestamp(ts), v, s, :batch FROM unnest(CAST(:m AS text[]), CAST(:t AS text[]), CAST(:ts AS float8[]),
                                                       CAST(:v AS float8[]), CAST(:s AS text[])) AS q(m, t, ts, v, s)
 ON CONFLICT DO NOTHING""")
 _ADVANCE = text("""
 UPDATE meter_series s SET last_value = q.v, last_taken_at = to_timestamp(q.ts)
 FROM unnest(CAST(:m AS text[]), CAST(:t AS text[]), CAST(:v AS float8[]), CAST(:ts AS float8[])) AS q(m, t, v, ts)
-WHERE s.meter_id = q.m AND s.reading_type = q.t AND (s.last_taken_at IS NULL OR s.last_taken_at < to_timestamp(q.ts))""")
+WHERE s.meter_id = :prefix || q.m AND s.reading_type = q.t AND (s.last_taken_at IS NULL OR s.last_taken_at < to_timestamp(q.ts))""")
 
 
 def parse(raw: list) -> tuple[dict[int, ReadingIn], list[Rejection]]:
@@ -93,6 +93,7 @@ def parse(raw: list) -> tuple[dict[int, ReadingIn], list[Rejection]]:
 async def ingest(session: AsyncSession, outbox: Outbox, caller: Caller, raw: list, *, now: datetime | None = None) -> dict:
     now = now or datetime.now(UTC)
     batch_id = f"mrb-{uuid.uuid4().hex[:16]}"
+    prefix = stored_prefix(caller.kind, caller.company_id)
     parsed, rejected = parse(raw)
     duplicates: list[dict] = []
     # Each candidate: (index, reading, epoch seconds) — comparing floats is much cheaper than
@@ -117,7 +118,7 @@ async def ingest(session: AsyncSession, outbox: Outbox, caller: Caller, raw: lis
         await session.execute(_COMPANY_LOCK, {"company": caller.company_id})
         meter_ids = sorted({r.meter_id for _, r, _ in candidates})
         foreign = set((await session.execute(_CLAIM_METERS, {
-            "company": caller.company_id, "kind": caller.kind, "ids": meter_ids})).scalars())
+            "company": caller.company_id, "kind": caller.kind, "ids": meter_ids, "prefix": prefix})).scalars())
         if foreign:
             for i, r, _ in candidates:
                 if r.meter_id in foreign:
@@ -129,7 +130,7 @@ async def ingest(session: AsyncSession, outbox: Outbox, caller: Caller, raw: lis
     by_series: dict[tuple[str, str], list[tuple[int, ReadingIn, float]]] = {}
     for c in candidates:
         by_series.setdefault((c[1].meter_id, c[1].reading_type), []).append(c)
-    series = await _series(session, by_series) if by_series else {}
+    series = await _series(session, by_series, prefix) if by_series else {}
 
     # Readings newer than a register's last one chain on from it; older ones (a backfill, or a
     # repeat of a stored reading) are checked against the stored readings around them.
@@ -139,7 +140,7 @@ async def ingest(session: AsyncSession, outbox: Outbox, caller: Caller, raw: lis
     if older:
         rows = await session.execute(_NEIGHBOURS, {
             "i": [c[0] for c in older], "m": [c[1].meter_id for c in older], "t": [c[1].reading_type for c in older],
-            "ts": [c[2] for c in older]})
+            "ts": [c[2] for c in older], "prefix": prefix})
         stored = {row.i: (row.same, row.before, row.after) for row in rows}
 
     accepted: list[tuple[int, ReadingIn, float]] = []
@@ -172,10 +173,10 @@ async def ingest(session: AsyncSession, outbox: Outbox, caller: Caller, raw: lis
 
     if accepted:
         await session.execute(_STORE, {
-            "batch": batch_id, "m": [c[1].meter_id for c in accepted], "t": [c[1].reading_type for c in accepted],
+            "batch": batch_id, "prefix": prefix, "m": [c[1].meter_id for c in accepted], "t": [c[1].reading_type for c in accepted],
             "ts": [c[2] for c in accepted], "v": [c[1].value for c in accepted], "s": [c[1].source for c in accepted]})
     if advanced:
-        await session.execute(_ADVANCE, {"m": [a[0] for a in advanced], "t": [a[1] for a in advanced],
+        await session.execute(_ADVANCE, {"prefix": prefix, "m": [a[0] for a in advanced], "t": [a[1] for a in advanced],
                                          "v": [a[2] for a in advanced], "ts": [a[3] for a in advanced]})
     if accepted:
         accepted.sort(key=lambda c: c[0])  # events in the order the company sent them
@@ -191,13 +192,13 @@ async def ingest(session: AsyncSession, outbox: Outbox, caller: Caller, raw: lis
             "rejected": [{"index": r.index, "meter_id": r.meter_id, "field": r.field, "reason": r.reason} for r in rejected]}
 
 
-async def _series(session: AsyncSession, by_series: dict) -> dict[tuple[str, str], Series]:
+async def _series(session: AsyncSession, by_series: dict, prefix: str) -> dict[tuple[str, str], Series]:
     """Every register of the batch: what is stored of those that need it; for the rest (new, or
     simply continued by this batch) only the unit, as if nothing were stored before."""
     keys = list(by_series)
     firsts = [by_series[k][0] for k in keys]
     rows = await session.execute(_SERIES, {"m": [k[0] for k in keys], "t": [k[1] for k in keys],
                                            "u": [c[1].unit for c in firsts], "fts": [c[2] for c in firsts],
-                                           "fv": [c[1].value for c in firsts]})
+                                           "fv": [c[1].value for c in firsts], "prefix": prefix})
     closer = {(row.meter_id, row.reading_type): Series(row.unit, row.last_value, row.last_ts) for row in rows}
     return {k: closer.get(k) or Series(first[1].unit) for k, first in zip(keys, firsts, strict=True)}

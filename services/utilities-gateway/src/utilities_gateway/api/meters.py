@@ -15,7 +15,7 @@ from utilities_gateway import readings
 from utilities_gateway.api.common import company, idempotent, outbox
 from utilities_gateway.credentials import Caller, GatewayRefused
 from utilities_gateway.db import meter_readings, meters
-from utilities_gateway.meters import MAX_BATCH
+from utilities_gateway.meters import MAX_BATCH, stored_prefix
 
 router = APIRouter(prefix="/integrations/v1", tags=["meter readings"])
 
@@ -41,12 +41,13 @@ async def send_readings(body: ReadingsBatch, request: Request, caller: Caller = 
 async def meter_history(meter_id: str, reading_type: str | None = None, since: datetime | None = None,
                         limit: int = Query(1000, ge=1, le=10_000), caller: Caller = Depends(company),
                         db: AsyncSession = Depends(session)):
-    owner = await db.scalar(select(meters.c.company_id).where(meters.c.meter_id == meter_id))
+    stored_id = stored_prefix(caller.kind, caller.company_id) + meter_id
+    owner = await db.scalar(select(meters.c.company_id).where(meters.c.meter_id == stored_id))
     if owner is None:
         raise GatewayRefused(404, "meter_id", f"no readings of meter {meter_id}")
     if owner != caller.company_id:
         raise GatewayRefused(403, "meter_id", "this meter belongs to another company")
-    query = select(meter_readings).where(meter_readings.c.meter_id == meter_id)
+    query = select(meter_readings).where(meter_readings.c.meter_id == stored_id)
     if reading_type:
         query = query.where(meter_readings.c.reading_type == reading_type)
     if since:
