@@ -210,3 +210,20 @@ async def test_a_target_that_turned_private_is_refused_when_connecting(services)
             delivery = (await until(attempted))[0]
             assert delivery["status"] == "pending" and "refused target" in delivery["attempts"][0]["error"]
             assert "loopback" in delivery["attempts"][0]["error"] and receiver.received == []
+
+
+async def test_the_inbox_never_passes_a_message_whose_transaction_commits_late(gateway):
+    """Transaction A takes the next sequence number and is slow to commit; B takes a later one and
+    commits first. A reader must not be handed a cursor past A's message."""
+    from utilities_gateway.notices import tell_company
+
+    async with gateway.app.state.sessions() as slow:
+        await slow.begin()
+        await tell_company(slow, "co-water-demo", "endpoint.test", {"which": "slow"})  # A: not committed yet
+        async with gateway.app.state.sessions() as quick, quick.begin():
+            await tell_company(quick, "co-water-demo", "endpoint.test", {"which": "quick"})  # B: committed
+        page = (await gateway.get("/integrations/v1/inbox", headers=WATER)).json()
+        assert page["messages"] == []  # B waits: A, older, is still running
+        await slow.commit()
+    page = (await gateway.get("/integrations/v1/inbox", headers=WATER, params={"cursor": page["next_cursor"]})).json()
+    assert [m["data"]["which"] for m in page["messages"]] == ["slow", "quick"]
