@@ -203,13 +203,16 @@ async def webhooks(settings: Settings, count: int) -> dict:
                 await session.execute(insert(deliveries), [{"message_seq": s, "endpoint_id": "ep_bench"} for s in seqs])
             dispatcher = Dispatcher(sessions, settings)
             started = time.perf_counter()
-            sent = 0
-            while sent < count:
-                sent += await dispatcher.dispatch_once()
+            running = asyncio.create_task(dispatcher.run())  # as the service runs it
+            succeeded = 0
+            while succeeded < count:
+                await asyncio.sleep(0.05)
+                async with engine.connect() as conn:
+                    succeeded = await conn.scalar(text("SELECT count(*) FROM deliveries WHERE status = 'succeeded'"))
+                assert not running.done(), running.exception()
             per_s = count / (time.perf_counter() - started)
-            async with engine.connect() as conn:
-                succeeded = await conn.scalar(text("SELECT count(*) FROM deliveries WHERE status = 'succeeded'"))
-            assert succeeded == count, succeeded
+            running.cancel()
+            await asyncio.gather(running, return_exceptions=True)
         finally:
             receiver.terminate()
             receiver.wait()
@@ -246,7 +249,7 @@ def main() -> None:
 | POST /integrations/v1/meter-readings (API key, validation against stored registers, store, events staged), one worker | **{r['readings_per_s']:,.0f} readings/s** = {r['readings_ratio']:.2f} × bare | ≥ 20,000 readings/s |
 | … until the last event is on Kafka | {r['readings_published_per_s']:,.0f} readings/s | |
 | plain httpx loop to a local receiver | {r['plain_loop_per_s']:,.0f} requests/s | baseline |
-| webhook dispatcher (claim {r['batch']} with a lease, sign, POST with ≤ {r['endpoint_concurrency']} in flight to the one endpoint, record every attempt) | {r['deliveries_per_s']:,.0f} deliveries/s = **{r['webhook_ratio']:.2f} × plain loop** | ≥ 0.5 × plain loop |
+| webhook dispatcher as the service runs it (claim with a lease, sign, POST with ≤ {r['endpoint_concurrency']} in flight to the one endpoint, record every attempt) | {r['deliveries_per_s']:,.0f} deliveries/s = **{r['webhook_ratio']:.2f} × plain loop** | ≥ 0.5 × plain loop |
 """)
 
 

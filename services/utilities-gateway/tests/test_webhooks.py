@@ -227,3 +227,20 @@ async def test_the_inbox_never_passes_a_message_whose_transaction_commits_late(g
         await slow.commit()
     page = (await gateway.get("/integrations/v1/inbox", headers=WATER, params={"cursor": page["next_cursor"]})).json()
     assert [m["data"]["which"] for m in page["messages"]] == ["slow", "quick"]
+
+
+async def test_a_slow_company_endpoint_does_not_hold_up_another_companys(gateway):
+    gas = {"X-API-Key": "ugw_gas00001_local-development-only-key"}
+    async with webhook_receiver() as slow, webhook_receiver() as fast:
+        slow.answer_next(*[Answer(204, delay_s=3.0)] * 12)  # each attempt runs into the 1 s limit
+        slow_endpoint = await _endpoint(gateway, slow.url)
+        fast_endpoint = (await gateway.post("/integrations/v1/webhook-endpoints", headers=gas,
+                                            json={"url": fast.url})).json()
+        for _ in range(12):
+            await gateway.post(f"/integrations/v1/webhook-endpoints/{slow_endpoint['id']}/test", headers=WATER)
+        sent = asyncio.get_running_loop().time()
+        await gateway.post(f"/integrations/v1/webhook-endpoints/{fast_endpoint['id']}/test", headers=gas)
+        await until(lambda: asyncio.sleep(0, result=len(fast.received) == 1), timeout_s=10)
+        # Delivered while the slow endpoint's twelve were still timing out, four at a time (they
+        # take three seconds at least; waiting for them, as a whole-batch dispatcher did, would too).
+        assert asyncio.get_running_loop().time() - sent < 2.0

@@ -1,13 +1,13 @@
 """The webhook dispatcher: sends due deliveries, records every attempt, schedules the next.
 
-Deliveries live in the database, so a restart loses none. A dispatcher claims a batch with
-`FOR UPDATE SKIP LOCKED` and a lease (several replicas share the work; a dead one's batch comes
-back when its lease runs out), sends it, then writes the attempts and outcomes in one transaction.
-At most `webhook_concurrency` requests are in flight in all, and `webhook_endpoint_concurrency` to
-any one endpoint, each endpoint with its own small connection pool: a slow company cannot take
-every slot, no company's server gets a flood, and httpx's pool (whose bookkeeping grows with the
-requests queued in it) stays small. A batch is several times the concurrency, because the
-database work is per batch.
+Deliveries live in the database, so a restart loses none. The dispatcher claims due deliveries
+with `FOR UPDATE SKIP LOCKED` and a lease (several replicas share the work; a dead one's claims
+come back when their leases run out), starts each as its own task, and records finished attempts
+in batches, in one transaction each. It claims more as soon as there is room, so one slow company
+never holds up another: at most `webhook_endpoint_concurrency` requests are in flight to one
+endpoint (each endpoint has its own small connection pool) and `webhook_concurrency` in all; an
+endpoint never has more than four times its slots claimed; every attempt has an overall time limit
+and reads at most a few kilobytes of the answer.
 """
 
 from __future__ import annotations
@@ -16,6 +16,8 @@ import asyncio
 import json
 import logging
 import time
+from collections import Counter
+from contextlib import suppress
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -30,12 +32,24 @@ from utilities_gateway.targets import UnsafeTarget, check_url, guarded_transport
 from utilities_gateway.webhooks import headers, judge, next_delay
 
 log = logging.getLogger(__name__)
+ANSWER_READ_BYTES = 4096
+RECORD_BATCH = 64
+RECORD_LINGER_S = 0.05
 
+# The oldest due deliveries, at most :per_endpoint of any one endpoint and none of the endpoints
+# this dispatcher already has enough of (:busy).
 _CLAIM = text("""
-WITH due AS (
-    SELECT d.id FROM deliveries d JOIN webhook_endpoints e ON e.id = d.endpoint_id
-    WHERE d.status = 'pending' AND d.next_attempt_at <= now() AND e.enabled
-      AND (d.leased_until IS NULL OR d.leased_until < now())
+WITH candidates AS (
+    SELECT d.id, d.next_attempt_at,
+           row_number() OVER (PARTITION BY d.endpoint_id ORDER BY d.next_attempt_at) AS nth
+    FROM (SELECT * FROM deliveries WHERE status = 'pending' AND next_attempt_at <= now()
+            AND (leased_until IS NULL OR leased_until < now()) AND endpoint_id <> ALL(CAST(:busy AS text[]))
+          ORDER BY next_attempt_at LIMIT 5000) d
+    JOIN webhook_endpoints e ON e.id = d.endpoint_id
+    WHERE e.enabled
+), due AS (
+    SELECT d.id FROM deliveries d
+    WHERE d.id IN (SELECT id FROM candidates WHERE nth <= :per_endpoint)
     ORDER BY d.next_attempt_at
     LIMIT :limit
     FOR UPDATE OF d SKIP LOCKED
@@ -71,13 +85,19 @@ class Dispatcher:
         self._sessions = sessions
         self._settings = settings
         self._endpoints: dict[str, tuple[httpx.AsyncClient, asyncio.Semaphore]] = {}
+        self._tasks: set[asyncio.Task] = set()
+        self._claimed: Counter[str] = Counter()  # claimed and unfinished, per endpoint
+        self._per_endpoint = 8 * settings.webhook_endpoint_concurrency
+        self._last_record = 0.0
+        self._finished: list[Attempt] = []
+        self._progress = asyncio.Event()
         self._wake = asyncio.Event()
         self._box = SecretBox(settings.webhook_secrets_key.get_secret_value())
         self._unsealed: dict[str, str] = {}
         self._in_flight = asyncio.Semaphore(settings.webhook_concurrency)
-        # Long enough for the whole batch to time out, round after round, before anyone else may
-        # take it over.
-        rounds = -(-settings.webhook_batch_size // min(settings.webhook_concurrency, settings.webhook_endpoint_concurrency))
+        # Long enough for an endpoint's claimed deliveries to time out, round after round, before
+        # another dispatcher may take them over.
+        rounds = -(-self._per_endpoint // settings.webhook_endpoint_concurrency)
         self._lease_s = max(settings.webhook_lease_s, rounds * settings.webhook_timeout_s * 1.5)
 
     def wake(self) -> None:
@@ -87,32 +107,60 @@ class Dispatcher:
         try:
             while True:
                 try:
-                    sent = await self.dispatch_once()
+                    await self._claim_and_start()
+                    await self._record_finished(force=not self._tasks)
                 except asyncio.CancelledError:
                     raise
                 except Exception:
                     log.exception("webhook dispatch failed; retrying")
-                    sent = 0
-                if sent < self._settings.webhook_batch_size:
-                    self._wake.clear()
-                    try:
-                        await asyncio.wait_for(self._wake.wait(), self._settings.webhook_poll_interval_s)
-                    except TimeoutError:
-                        pass
+                # Until an attempt finishes, a new delivery is announced, or the poll interval passes.
+                self._wake.clear()
+                self._progress.clear()
+                waiters = [asyncio.ensure_future(self._wake.wait()), asyncio.ensure_future(self._progress.wait())]
+                await asyncio.wait(waiters, timeout=self._settings.webhook_poll_interval_s,
+                                   return_when=asyncio.FIRST_COMPLETED)
+                for waiter in waiters:
+                    waiter.cancel()
         finally:
+            for task in list(self._tasks):
+                task.cancel()
+            await asyncio.gather(*self._tasks, return_exceptions=True)
+            with suppress(Exception):
+                await self._record_finished()  # what did finish is written; the rest returns with its lease
             for client, _ in self._endpoints.values():
                 await client.aclose()
 
-    async def dispatch_once(self) -> int:
-        """Claim due deliveries, send them, record the outcomes; the number sent."""
+    async def _claim_and_start(self) -> int:
+        room = self._settings.webhook_batch_size - len(self._tasks)
+        if room <= 0 or (self._tasks and room < self._settings.webhook_batch_size // 4):
+            return 0  # claims are round trips: make them when there is room for a good few
+        busy = [e for e, n in self._claimed.items() if n >= self._per_endpoint]
         async with self._sessions() as session, session.begin():
-            batch = (await session.execute(_CLAIM, {"limit": self._settings.webhook_batch_size,
-                                                    "lease": self._lease_s})).all()
-        if not batch:
-            return 0
-        attempts = await asyncio.gather(*(self._send(row) for row in batch))
-        await self._record(attempts)
+            batch = (await session.execute(_CLAIM, {"limit": room, "lease": self._lease_s, "busy": busy,
+                                                    "per_endpoint": self._per_endpoint})).all()
+        for row in batch:
+            self._claimed[row.endpoint_id] += 1
+            task = asyncio.create_task(self._send(row))
+            self._tasks.add(task)
+            task.add_done_callback(self._tasks.discard)
         return len(batch)
+
+    async def _record_finished(self, force: bool = True) -> None:
+        # Attempts are written in batches: at once when nothing else is running, otherwise once
+        # a good few have finished or the oldest has waited RECORD_LINGER_S.
+        now = time.monotonic()
+        if self._finished and (force or len(self._finished) >= RECORD_BATCH
+                               or now - self._last_record >= RECORD_LINGER_S):
+            done, self._finished = self._finished, []
+            self._last_record = now
+            await self._record(done)
+
+    async def dispatch_once(self) -> int:
+        """One round, start to finish: claim, send, record; the number sent (tools and tests)."""
+        started = await self._claim_and_start()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+        await self._record_finished()
+        return started
 
     def _unseal(self, sealed: str) -> str:
         # A sealed value is unique (a random IV each time) and stays in the row until the secret
@@ -135,10 +183,15 @@ class Dispatcher:
                 asyncio.Semaphore(per_endpoint))
         return self._endpoints[endpoint_id]
 
-    async def _send(self, row) -> Attempt:
+    async def _send(self, row) -> None:
         client, endpoint_slots = self._endpoint(row.endpoint_id)
-        async with endpoint_slots, self._in_flight:  # the endpoint's slot first: a busy one holds no global slot
-            return await self._attempt(client, row)
+        try:
+            async with endpoint_slots, self._in_flight:  # the endpoint's slot first: a busy one holds no global slot
+                attempt = await self._attempt(client, row)
+        finally:
+            self._claimed[row.endpoint_id] -= 1
+        self._finished.append(attempt)
+        self._progress.set()
 
     async def _attempt(self, client: httpx.AsyncClient, row) -> Attempt:
         now = datetime.now(UTC)
@@ -151,18 +204,26 @@ class Dispatcher:
                 signing.append(self._unseal(row.previous_secret))
             # The form of the URL here; its addresses when the connection is made (targets.py).
             check_url(row.url, allow_http=self._settings.webhook_allow_http)
-            response = await client.post(row.url, content=body,
-                                               headers=headers(signing, row.message_id, int(now.timestamp()), body))
-            status, retry_after = response.status_code, response.headers.get("retry-after")
-            if not 200 <= status < 300:
-                error = f"HTTP {status}: {response.text[:200]}"
+            # The whole attempt, not each read, is bounded; and of the answer only its start is
+            # read: a receiver that trickles or floods cannot hold a slot.
+            async with asyncio.timeout(self._settings.webhook_timeout_s):
+                async with client.stream("POST", row.url, content=body, headers=headers(
+                        signing, row.message_id, int(now.timestamp()), body)) as response:
+                    status, retry_after = response.status_code, response.headers.get("retry-after")
+                    start = b""  # (a short answer read to its end lets the connection be reused)
+                    async for chunk in response.aiter_bytes():
+                        start += chunk
+                        if len(start) >= ANSWER_READ_BYTES:
+                            break
+                    if not 200 <= status < 300:
+                        error = f"HTTP {status}: {start[:200].decode(errors='replace')}"
         except UnsafeTarget as exc:
             error = f"refused target: {exc}"
         except ValueError as exc:  # the secret cannot be unsealed: nothing is sent unsigned
             error = f"cannot sign: {exc}"
         except httpx.ConnectError as exc:
             error = str(exc)[:300] if "refused target" in str(exc) else f"ConnectError: {exc}"[:300]
-        except httpx.TimeoutException:
+        except (httpx.TimeoutException, TimeoutError):
             error = f"no answer within {self._settings.webhook_timeout_s:g} s"
         except httpx.HTTPError as exc:
             error = f"{type(exc).__name__}: {exc}"[:300]
