@@ -91,11 +91,13 @@ def up() -> None:
             port = int(_env(f"{info.env_prefix}HTTP_PORT", str(info.default_port)))
             if port_open(port):
                 raise InfraError(f"port {port} for {info.name} is taken: stop that program or set {info.env_prefix}HTTP_PORT")
+            local = {k: _env(f"{info.env_prefix}{k.upper()}", v) for k, v in LOCAL_DEVELOPMENT.get(info.name, {}).items()}
             env = service_env(
                 info,
                 port=port,
                 database_url=infra.postgres.database_url(info.database),
                 kafka=infra.kafka.bootstrap_servers,
+                **local,
             )
             processes.append(ServiceProcess(info, port=port, env=env, log_file=settings.state / "logs" / f"{info.name}.log").start())
         for process in processes:
@@ -117,6 +119,13 @@ def up() -> None:
             process.stop()
         infra.down()
         console.print("stopped")
+
+
+# What a developer's machine allows that a cluster never does (the environment still wins): webhooks
+# to a receiver on this machine, over plain HTTP.
+LOCAL_DEVELOPMENT = {
+    "utilities-gateway": {"webhook_allow_private_targets": "true", "webhook_allow_http": "true"},
+}
 
 
 def _env(name: str, default: str) -> str:
