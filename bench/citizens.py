@@ -4,6 +4,7 @@
       outbox row, one uvicorn worker, 32 concurrent clients: requests/s, p50/p99;
   (b) the baseline measured by the same script: a bare FastAPI endpoint (one uvicorn worker) that
       parses and validates the same body with the same model and returns it;
+  (b′) the floor of this machine for the same filing (see FLOOR_APP);
   (c) listing with 1,000,000 requests in the table: GET /open311/v2/requests.json?page_size=50
       and the public list, p50/p99.
 
@@ -15,6 +16,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import re
 import shutil
 import statistics
@@ -39,6 +41,45 @@ from ecity_common.migrations import upgrade
 BODY = {"service_code": "street_light", "description": "Не світить ліхтар біля зупинки", "lat": 50.9077, "long": 34.7981,
         "attributes": {"pole_number": "17"}}
 CITIZENS = 3000
+# Not a baseline the target is set against, but the floor of this machine: the same filing with
+# nothing else — the JWT check, the same request model, one asyncpg statement writing the request,
+# its history and its outbox row, a durable commit — and no SQLAlchemy, tracing, metrics,
+# catalogue or event envelope. What the real endpoint does beyond it is what those layers cost.
+FLOOR_APP = textwrap.dedent('''
+    import json, os, uuid
+    from datetime import UTC, datetime, timedelta
+    import asyncpg, jwt
+    from fastapi import FastAPI, Request
+    from fastapi.responses import JSONResponse
+    from citizen_requests.api import NewRequest
+
+    SECRET = "local-development-only-not-a-secret-0123456789"
+    SQL = """
+    WITH filed AS (
+      INSERT INTO citizen_requests (id, service_code, description, citizen_id, lat, long, status, submitted_at,
+                                    expected_datetime, updated_at, attributes, channel)
+      VALUES ($1, $2, $3, $4, $5, $6, 'submitted', $7, $8, $7, $9::jsonb, 'app') RETURNING id
+    ), history AS (INSERT INTO request_history (request_id, actor, to_status, public) SELECT id, $4, 'submitted', true FROM filed)
+    INSERT INTO outbox (event_id, aggregate_type, aggregate_id, type, topic, payload, headers)
+    SELECT $10, 'citizen_request', id, 'floor', 'floor', $11::jsonb, '{}'::jsonb FROM filed
+    """
+    app = FastAPI()
+
+    @app.on_event("startup")
+    async def start():
+        app.state.pool = await asyncpg.create_pool(os.environ["FLOOR_DSN"], min_size=20, max_size=20)
+
+    @app.post("/api/v1/requests", status_code=201)
+    async def create(body: NewRequest, request: Request):
+        claims = jwt.decode(request.headers["authorization"].split()[1], SECRET, algorithms=["HS256"],
+                            audience="ecity", issuer="https://auth.ecity.sumy.ua/local")
+        rid, now = str(uuid.uuid4()), datetime.now(UTC)
+        async with app.state.pool.acquire() as conn:
+            await conn.execute(SQL, rid, body.service_code, body.description, claims["sub"], body.lat, body.long, now,
+                               now + timedelta(days=15), json.dumps(body.attributes), str(uuid.uuid4()),
+                               json.dumps({"request_id": rid}))
+        return JSONResponse({"service_request_id": rid, "status": "submitted"}, status_code=201)
+''')
 BARE_APP = textwrap.dedent('''
     from fastapi import FastAPI
     from citizen_requests.api import NewRequest
@@ -85,6 +126,26 @@ def load(url: str, tokens: list[str], seconds: int, concurrency: int) -> dict:
         return float(value) * {"us": 0.001, "ms": 1, "s": 1000}[unit]
 
     return {"per_s": float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1)), "p50": ms("50%"), "p99": ms("99%")}
+
+
+def measure_floor(logs, database_url: str, tokens: list[str], seconds: int, concurrency: int) -> dict:
+    (logs / "floor_app.py").write_text(FLOOR_APP)
+    port = free_port()
+    env = {**os.environ, "FLOOR_DSN": database_url.replace("+asyncpg", "")}
+    server = subprocess.Popen([sys.executable, "-m", "uvicorn", "--app-dir", str(logs), "floor_app:app", "--port", str(port),
+                               "--no-access-log", "--log-level", "warning"], env=env,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        for _ in range(100):
+            try:
+                httpx.get(f"http://127.0.0.1:{port}/docs")
+                break
+            except httpx.HTTPError:
+                time.sleep(0.1)
+        return load(f"http://127.0.0.1:{port}/api/v1/requests", tokens, seconds, concurrency)
+    finally:
+        server.terminate()
+        server.wait()
 
 
 def pct(values: list[float], p: float) -> float:
@@ -146,6 +207,7 @@ async def run(seconds: int, concurrency: int, million: int) -> dict:
             tokens = [mint_token(Settings(), subject=f"bench-citizen-{i}", roles=["citizen"]) for i in range(CITIZENS)]
             bare = await asyncio.to_thread(load, f"http://127.0.0.1:{bare_port}/api/v1/requests", tokens, seconds, concurrency)
             real = await asyncio.to_thread(load, f"{service.url}/api/v1/requests", tokens, seconds, concurrency)
+            floor = await asyncio.to_thread(measure_floor, logs, url, tokens, seconds, concurrency)
             await fill(url, million)
             open311 = await timed_gets(f"{service.url}/open311/v2/requests.json", {"page_size": "50"}, 200)
             public = await timed_gets(f"{service.url}/api/v1/public/requests", {"limit": "50", "status": "open"}, 50)
@@ -157,6 +219,8 @@ async def run(seconds: int, concurrency: int, million: int) -> dict:
             "seconds": seconds, "concurrency": concurrency, "bare_per_s": bare["per_s"], "bare_p50_ms": bare["p50"],
             "bare_p99_ms": bare["p99"], "create_per_s": real["per_s"], "create_p50_ms": real["p50"],
             "create_p99_ms": real["p99"], "ratio": real["per_s"] / bare["per_s"], "rows": million,
+            "floor_per_s": floor["per_s"], "floor_p50_ms": floor["p50"], "floor_p99_ms": floor["p99"],
+            "floor_ratio": floor["per_s"] / bare["per_s"],
             "open311_list_p50_ms": statistics.median(open311), "open311_list_p99_ms": pct(open311, 0.99),
             "public_list_p50_ms": statistics.median(public), "public_list_p99_ms": pct(public, 0.99),
         }
@@ -174,6 +238,7 @@ def main() -> None:
 | measure | result | target |
 |---|---|---|
 | bare FastAPI endpoint, same body and model, {r['concurrency']} connections | {r['bare_per_s']:,.0f} requests/s, p50 {r['bare_p50_ms']:.1f} ms, p99 {r['bare_p99_ms']:.1f} ms | baseline |
+| floor: JWT, the same model, one asyncpg statement (request, history, outbox row), durable commit, nothing else | {r['floor_per_s']:,.0f} requests/s = {r['floor_ratio']:.2f} × bare, p50 {r['floor_p50_ms']:.1f} ms, p99 {r['floor_p99_ms']:.1f} ms | for comparison |
 | POST /api/v1/requests (JWT, validation, durable commit + outbox row), one worker | {r['create_per_s']:,.0f} requests/s = **{r['ratio']:.2f} × bare**, p50 {r['create_p50_ms']:.1f} ms, **p99 {r['create_p99_ms']:.1f} ms** | ≥ 0.25 × bare, p99 < 50 ms |
 | GET /open311/v2/requests.json?page_size=50, {r['rows']:,}+ rows | p50 {r['open311_list_p50_ms']:.1f} ms, **p99 {r['open311_list_p99_ms']:.1f} ms** | p99 < 20 ms |
 | GET /api/v1/public/requests?status=open&limit=50 (count capped at 10,000) | p50 {r['public_list_p50_ms']:.1f} ms, p99 {r['public_list_p99_ms']:.1f} ms | — |
