@@ -57,3 +57,14 @@ async def test_creation_is_limited_per_citizen_and_per_client_app(app_client):
     assert codes == [200, 200, 200, 200, 429]
     limited = await client.post("/open311/v2/requests.json", data=form)
     assert limited.json()[0]["code"] == 429 and limited.headers["retry-after"]
+
+
+async def test_the_limit_holds_when_a_citizen_files_many_at_once(app_client):
+    """An app retrying in a loop, or a script: concurrent creations each see the others' count."""
+    import asyncio
+
+    client = app_client
+    citizen = bearer(client.settings, "citizen-burst", "citizen")
+    body = {"service_code": "street_light", "description": "Темно", "lat": 50.91, "long": 34.79}
+    answers = await asyncio.gather(*(client.post("/api/v1/requests", headers=citizen, json=body) for _ in range(12)))
+    assert sorted(a.status_code for a in answers) == [201] * 3 + [429] * 9

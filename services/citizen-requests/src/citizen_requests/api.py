@@ -52,7 +52,7 @@ class RequestView(BaseModel):
     dispatch_flag: str | None = Field(default=None, description="why the city's dispatcher must route it by hand")
 
 
-def _view(row, history: list[dict] | None = None) -> RequestView:
+def _view(row, history: list[dict] | None = None, *, staff: bool = False) -> RequestView:
     answered = row.status not in OPEN
     return RequestView(
         service_request_id=row.id,
@@ -70,7 +70,7 @@ def _view(row, history: list[dict] | None = None) -> RequestView:
         overdue=bool(row.expected_datetime) and not answered and overdue(row.expected_datetime, None, datetime.now(UTC)),
         history=history or [],
         outage_id=getattr(row, "outage_id", None),
-        dispatch_flag=getattr(row, "dispatch_flag", None),
+        dispatch_flag=getattr(row, "dispatch_flag", None) if staff else None,  # internal: why it needs routing
     )
 
 
@@ -140,7 +140,8 @@ async def list_requests(
     rows = await service.list_requests(
         db, citizen_id=None if who.has("operator") else who.subject, status=status,
         needs_dispatcher=needs_dispatcher and who.has("operator"), limit=limit, offset=offset)
-    return {"requests": [_view(r).model_dump(mode="json") for r in rows], "limit": limit, "offset": offset}
+    return {"requests": [_view(r, staff=who.has("operator")).model_dump(mode="json") for r in rows],
+            "limit": limit, "offset": offset}
 
 
 @router.get("/requests/{request_id}", response_model=RequestView, summary="Read one of my requests")
@@ -154,7 +155,8 @@ async def read_request(
     if row is None or (not citizen.has("operator") and row.citizen_id != citizen.subject):
         raise Problem(404, "Not found", f"no request {request_id}")
     # Staff see internal notes and who did what; a citizen sees the public history.
-    view = _view(row, await handling.history(db, request_id, public_only=not citizen.has("operator")))
+    view = _view(row, await handling.history(db, request_id, public_only=not citizen.has("operator")),
+                 staff=citizen.has("operator"))
     view.comments = await handling.comments_of(db, request_id)
     return view
 
@@ -236,6 +238,9 @@ async def subscribe(request_id: str, citizen: Principal = Depends(require_role("
 @router.post("/requests/{request_id}/comments", status_code=201, summary="Comment on my request (citizen) or any (operator)")
 async def comment(request_id: str, body: CommentIn, request: Request,
                   who: Principal = Depends(require_role("citizen", "operator")), db: AsyncSession = Depends(session)) -> dict:
+    if "\x00" in body.text:
+        raise Problem(422, "Invalid request", "control characters are not allowed",
+                      errors=[{"field": "text", "message": "control characters are not allowed"}])
     if "<" in body.text and ">" in body.text:
         raise Problem(422, "Invalid request", "HTML is not allowed", errors=[{"field": "text", "message": "HTML is not allowed"}])
     async with db.begin():

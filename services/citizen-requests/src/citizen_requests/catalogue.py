@@ -63,6 +63,8 @@ class Attribute:
             if value not in keys:
                 raise AttributeRejected(self.code, f"{value!r} not among {sorted(keys)}")
             return value
+        if "\x00" in value:
+            raise AttributeRejected(self.code, "control characters are not allowed")
         limit = 4000 if self.datatype == "text" else 500
         if len(value) > limit:
             raise AttributeRejected(self.code, f"at most {limit} characters")

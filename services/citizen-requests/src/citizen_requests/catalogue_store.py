@@ -12,8 +12,8 @@ import asyncio
 import logging
 from dataclasses import asdict
 
-from sqlalchemy import func, select, update
-from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy import Text, func, select, update
+from sqlalchemy.dialects.postgresql import aggregate_order_by, insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from citizen_requests.catalogue import SUMY_CATALOGUE, Attribute, Catalogue, Category
@@ -38,20 +38,25 @@ def from_definition(data: dict) -> Category:
 
 
 async def _version(session: AsyncSession) -> str:
-    newest, count = (await session.execute(select(func.max(categories.c.updated_at), func.count()))).one()
-    return f"{newest.isoformat() if newest else '-'}/{count}"
+    # Every row's code and change time, hashed: any change to any row changes it, whatever order
+    # concurrent changes commit in (a newest-change stamp could miss one committed late).
+    return await session.scalar(select(func.md5(func.coalesce(func.string_agg(
+        categories.c.code + ":" + func.cast(func.extract("epoch", categories.c.updated_at), Text), aggregate_order_by(
+            ",", categories.c.code)), ""))))
 
 
 async def load(session: AsyncSession) -> Catalogue:
-    rows = (await session.execute(select(categories.c.definition).order_by(categories.c.position, categories.c.code))).scalars()
+    # The stamp first: a change committed between the two reads then shows as a newer stamp at the
+    # next refresh (and is loaded), instead of hiding under the stamp it brought.
     version = await _version(session)
+    rows = (await session.execute(select(categories.c.definition).order_by(categories.c.position, categories.c.code))).scalars()
     return Catalogue([from_definition(d) for d in rows], version=version)
 
 
 async def seed_if_empty(session: AsyncSession) -> bool:
     if await session.scalar(select(func.count()).select_from(categories)):
         return False
-    await session.execute(insert(categories), [
+    await session.execute(insert(categories).on_conflict_do_nothing(), [  # two replicas starting at once
         {"code": c.code, "position": i, "definition": to_definition(c), "updated_by": "seed"}
         for i, c in enumerate(SUMY_CATALOGUE)])
     return True

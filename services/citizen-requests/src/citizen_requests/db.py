@@ -59,6 +59,15 @@ citizen_requests = Table(
     Index("citizen_requests_category_place", "service_code", "lat", "long"),  # possible duplicates nearby
 )
 
+# How many creations a subject (a citizen, an Open311 client app) made in its current window.
+creation_limits = Table(
+    "creation_limits",
+    metadata,
+    Column("subject", Text, primary_key=True),
+    Column("window_start", DateTime(timezone=True), nullable=False),
+    Column("count", Integer, nullable=False),
+)
+
 # The service catalogue: each category's definition (catalogue.Category as JSON), in display order.
 categories = Table(
     "categories",

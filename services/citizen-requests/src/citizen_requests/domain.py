@@ -79,6 +79,10 @@ def file_request(
         raise RequestRejected("description", "at most 4,000 characters")
     if _HTML.search(description):
         raise RequestRejected("description", "HTML is not allowed")
+    if "\x00" in description:
+        raise RequestRejected("description", "control characters are not allowed")
+    if address and ("\x00" in address or len(address) > 500):
+        raise RequestRejected("address", "at most 500 characters, no control characters")
     if location is None and not (address and address.strip()):
         raise RequestRejected("location", "give a location (lat/long) or an address")
     try:

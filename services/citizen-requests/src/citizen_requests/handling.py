@@ -5,13 +5,13 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import insert, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from citizen_requests.db import citizen_requests, request_history
 from citizen_requests.deadlines import ExtensionRefused, extend
-from citizen_requests.workflow import IllegalTransition, can_reopen, check_transition, open311_status
+from citizen_requests.workflow import OPEN, IllegalTransition, can_reopen, check_transition, open311_status
 from ecity_common.events.payloads.citizen_requests import CitizenRequestStatusChanged
 from ecity_common.messaging.outbox import Outbox
 
@@ -41,6 +41,8 @@ async def change_status(
     except IllegalTransition as exc:
         raise HandlingRefused(409, "status", str(exc)) from None
     values = {"status": to_status, "updated_at": now}
+    if agency_responsible or to_status not in OPEN:
+        values["dispatch_flag"] = None  # someone took it, or it is answered: nothing left to dispatch
     if public and note:
         values["status_notes"] = note  # Open311's status_notes: the latest public note
     if agency_responsible:
@@ -105,8 +107,10 @@ IT_DEPARTMENT = "ІТ-відділ Сумської міської ради"
 NETWORK_CATEGORY = "institution_network"  # the category of the incidents the network opens
 
 
-def incident_id(outage_id: str, site_id: str) -> str:
-    return f"incident-{outage_id}-{site_id}"[:64]
+def incident_id(outage_id: str, site_id: str, round_: int = 0) -> str:
+    # A flapping element keeps its outage id (network-registry reopens the same outage); each time
+    # it fails again after its incidents were closed, they open anew as the next round.
+    return f"incident-{outage_id}-{site_id}{f'-r{round_}' if round_ else ''}"[:64]
 
 
 async def open_network_incidents(session: AsyncSession, outage, *, now: datetime | None = None) -> int:
@@ -114,7 +118,12 @@ async def open_network_incidents(session: AsyncSession, outage, *, now: datetime
     now = now or datetime.now(UTC)
     opened = 0
     for site in outage.affected_sites:
-        rid = incident_id(outage.outage_id, site.site_id)
+        base = incident_id(outage.outage_id, site.site_id)
+        earlier = (await session.execute(select(citizen_requests.c.status).where(or_(
+            citizen_requests.c.id == base, citizen_requests.c.id.startswith(f"{base}-r", autoescape=True))))).scalars().all()
+        if any(status != "closed" for status in earlier):
+            continue  # still open from this outage: once per outage
+        rid = incident_id(outage.outage_id, site.site_id, len(earlier))
         inserted = await session.execute(pg_insert(citizen_requests).values(
             id=rid, service_code=NETWORK_CATEGORY, citizen_id="network-registry",
             description=f"Немає зв'язку МТКМ: відмова {outage.element_name} ({outage.element_kind}). Об'єкт: {site.name}.",
@@ -132,12 +141,13 @@ async def open_network_incidents(session: AsyncSession, outage, *, now: datetime
 
 async def close_network_incidents(session: AsyncSession, outbox: Outbox, outage_id: str) -> int:
     rows = (await session.execute(select(citizen_requests.c.id, citizen_requests.c.status).where(
-        citizen_requests.c.id.like(f"incident-{outage_id}-%")))).all()
+        citizen_requests.c.id.startswith(f"incident-{outage_id}-", autoescape=True)))).all()
     closed = 0
     for row in rows:
         if row.status == "closed":
             continue
-        if row.status != "resolved":
+        # Staff may have marked one a duplicate or not theirs: those close as they are.
+        if row.status in OPEN:
             await change_status(session, outbox, row.id, "resolved", actor="network-registry", note="Зв'язок відновлено.")
         await change_status(session, outbox, row.id, "closed", actor="network-registry")
         closed += 1

@@ -196,6 +196,8 @@ async def create(fmt: str, request: Request, db: AsyncSession = Depends(session)
         raise Open311Error(400, "service_code is required")
     lat, long = _float(form, "lat"), _float(form, "long")
     address = (form.get("address_string") or "").strip() or None
+    if address and len(address) > 500 or len((form.get("address_id") or "")) > 200:
+        raise Open311Error(400, "address_string is at most 500 characters, address_id at most 200")
     address_id = (form.get("address_id") or "").strip() or None
     if (lat is None) != (long is None):
         raise Open311Error(400, "lat and long go together")
@@ -213,29 +215,32 @@ async def create(fmt: str, request: Request, db: AsyncSession = Depends(session)
         raise Open311Error(400, "media_url must be an http(s) URL")
     who = form.get("email") or form.get("device_id") or form.get("account_id") or "anonymous"
     settings = request.app.state.settings
-    if await service.recent_creations(db, prefix=f"open311:{client}:", window_s=settings.create_limit_window_s) \
-            >= settings.create_limit_per_client:
-        raise Open311Error(429, f"this client may file at most {settings.create_limit_per_client} requests per "
-                                f"{settings.create_limit_window_s // 60} minutes; retry later")
-    await db.rollback()
-    scope = f"open311:{client}"  # an app's keys are its own
+    scope = f"open311:{client}"  # an app's keys and its creation limit are its own
     try:
         async with db.begin():
             # A retried POST with the same Idempotency-Key gets the first answer (in the same format).
             key, stored = await idempotency.claim(db, idempotency_keys, request, scope)
             if stored is not None:
                 return answer(fmt, "service_requests", "request", stored.body)
+            if not await service.within_limit(db, scope, limit=settings.create_limit_per_client,
+                                              window_s=settings.create_limit_window_s):
+                raise Open311Error(429, f"this client may file at most {settings.create_limit_per_client} requests per "
+                                        f"{settings.create_limit_window_s // 60} minutes; retry later")
             filed = await service.submit_request(
                 db, request.app.state.outbox, catalogue=_catalogue(request), category_code=code, description=form.get("description") or "",
                 citizen_id=f"open311:{client}:{who}"[:200], location=Location(lat, long) if lat is not None else None,
                 address=address or address_id, answers=answers, address_id=address_id, media_url=media, channel="open311",
                 contact=service.Contact(email=form.get("email"), phone=form.get("phone"),
                                         first_name=form.get("first_name"), last_name=form.get("last_name")),
+                limit=settings.create_limit_per_citizen, window_s=settings.create_limit_window_s,
             )
             rows = [{"service_request_id": filed.id, "service_notice": _notice(filed.expected_datetime), "account_id": None}]
             await idempotency.remember(db, idempotency_keys, scope, key, 200, rows)
     except RequestRejected as exc:
         raise Open311Error(404 if exc.field == "service_code" else 400, f"{exc.field}: {exc.message}") from None
+    except service.CreationLimitReached:
+        raise Open311Error(429, f"at most {settings.create_limit_per_citizen} requests per citizen per "
+                                f"{settings.create_limit_window_s // 60} minutes; retry later") from None
     except Problem as exc:  # a malformed or reused Idempotency-Key, said the Open311 way
         raise Open311Error(exc.status, f"Idempotency-Key: {exc.detail}") from None
     return answer(fmt, "service_requests", "request", rows)
@@ -248,7 +253,10 @@ def _date(raw: str | None, name: str) -> datetime | None:
         value = datetime.fromisoformat(raw.replace("Z", "+00:00"))
     except ValueError:
         raise Open311Error(400, f"{name} must be an ISO 8601 date and time") from None
-    return value if value.tzinfo else value.replace(tzinfo=KYIV)
+    value = value if value.tzinfo else value.replace(tzinfo=KYIV)
+    if not 2000 <= value.year <= 2100:  # (and date arithmetic near year 1 or 9999 would overflow)
+        raise Open311Error(400, f"{name} must be between the years 2000 and 2100")
+    return value
 
 
 def _int(raw: str | None, name: str, default: int, low: int, high: int) -> int:

@@ -32,6 +32,26 @@ class Contact:
     last_name: str | None = None
 
 
+# A creation limit per subject (a citizen, an Open311 app): a fixed window that starts with the
+# first creation. An upsert, so concurrent creations of one subject wait for each other on its
+# row and each sees the latest count (a count of recent requests could not see those in flight).
+# It returns a row only when the creation is allowed.
+LIMIT_UPSERT = """
+    INSERT INTO creation_limits AS l (subject, window_start, count) VALUES (:subject, now(), 1)
+    ON CONFLICT (subject) DO UPDATE SET
+        count = CASE WHEN l.window_start <= now() - make_interval(secs => :window_s) THEN 1 ELSE l.count + 1 END,
+        window_start = CASE WHEN l.window_start <= now() - make_interval(secs => :window_s) THEN now()
+                            ELSE l.window_start END
+    WHERE l.window_start <= now() - make_interval(secs => :window_s) OR l.count < :limit
+    RETURNING 1"""
+_WITHIN_LIMIT = text(LIMIT_UPSERT)
+
+
+async def within_limit(session: AsyncSession, subject: str, *, limit: int, window_s: int) -> bool:
+    """Count one creation for `subject`; False (and nothing counted) when its window is full."""
+    return (await session.execute(_WITHIN_LIMIT, {"subject": subject, "limit": limit, "window_s": window_s})).first() is not None
+
+
 # Filing is one statement, whatever else it does: the creation limit (how many this citizen filed
 # in the window), the request, its first history entry, the outbox row and the open requests of the
 # same category nearby (up to 50 from the box around the point, unordered: a hot spot with
@@ -40,9 +60,7 @@ class Contact:
 # once: SQLAlchemy builds and caches nothing per call. The nearby ones are read in the statement's
 # snapshot, which does not include the request being filed.
 _FILE = text("""
-WITH recent AS (  -- counted only up to the limit: nobody needs to know by how much it is passed
-    SELECT count(*) AS n FROM (SELECT 1 FROM citizen_requests
-        WHERE citizen_id = :citizen_id AND submitted_at > now() - make_interval(secs => :window_s) LIMIT :limit) r
+WITH allowed AS (""" + LIMIT_UPSERT.replace(":subject", ":citizen_id") + """
 ), filed AS (
     INSERT INTO citizen_requests (id, service_code, description, citizen_id, lat, long, address, status, submitted_at,
         expected_datetime, updated_at, attributes, media_url, address_id, channel, email, phone, first_name,
@@ -51,7 +69,7 @@ WITH recent AS (  -- counted only up to the limit: nobody needs to know by how m
         CAST(:submitted_at AS timestamptz), CAST(:expected_datetime AS timestamptz), CAST(:submitted_at AS timestamptz),
         CAST(:attributes AS jsonb), :media_url, :address_id, :channel, :email, :phone, :first_name, :last_name,
         :outage_id, :status_notes
-    WHERE (SELECT n FROM recent) < :limit
+    WHERE EXISTS (SELECT 1 FROM allowed)
     RETURNING id
 ), history AS (
     INSERT INTO request_history (request_id, actor, to_status, public, note)
@@ -179,16 +197,6 @@ async def count_requests(session: AsyncSession) -> int:
     return await session.scalar(select(func.count()).select_from(citizen_requests))
 
 
-async def recent_creations(session: AsyncSession, *, citizen_id: str | None = None, prefix: str | None = None,
-                           window_s: int) -> int:
-    """How many requests this citizen (or every citizen of a client app) filed in the window."""
-    since = func.now() - func.make_interval(0, 0, 0, 0, 0, 0, window_s)
-    query = select(func.count()).select_from(citizen_requests).where(citizen_requests.c.submitted_at > since)
-    query = query.where(citizen_requests.c.citizen_id == citizen_id) if citizen_id else query.where(
-        citizen_requests.c.citizen_id.startswith(prefix, autoescape=True))
-    return await session.scalar(query)
-
-
 async def list_requests(session: AsyncSession, *, citizen_id: str | None, status: str | None, needs_dispatcher: bool,
                         limit: int, offset: int) -> list:
     query = select(citizen_requests)
@@ -197,6 +205,6 @@ async def list_requests(session: AsyncSession, *, citizen_id: str | None, status
     if status:
         query = query.where(citizen_requests.c.status == status)
     if needs_dispatcher:
-        query = query.where(citizen_requests.c.dispatch_flag.is_not(None))
+        query = query.where(citizen_requests.c.dispatch_flag.is_not(None), citizen_requests.c.status.in_(OPEN))
     query = query.order_by(citizen_requests.c.submitted_at.desc(), citizen_requests.c.id).limit(limit).offset(offset)
     return (await session.execute(query)).all()

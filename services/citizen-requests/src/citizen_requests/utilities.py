@@ -53,7 +53,8 @@ async def _move(session: AsyncSession, outbox: Outbox, request_id: str, to_statu
     row = await _current(session, request_id)
     if row is None:
         return False
-    if to_status == row.status or to_status not in TRANSITIONS.get(row.status, set()):
+    # Only a request still being handled moves: a resolved one reopens by the citizen's hand alone.
+    if row.status not in OPEN or to_status == row.status or to_status not in TRANSITIONS.get(row.status, set()):
         if note:
             await _note(session, request_id, row.status, f"[{to_status}] {note}", public=False)
         return False
@@ -90,7 +91,12 @@ async def company_reported(session: AsyncSession, outbox: Outbox, report: Reques
     row = await _current(session, report.request_id)
     if row is not None and row.status in ("submitted", "accepted") and report.status != "assigned":
         await _move(session, outbox, report.request_id, "assigned", None, agency=report.company.name)
-    await _move(session, outbox, report.request_id, report.status, note, agency=report.company.name)
+    moved = await _move(session, outbox, report.request_id, report.status, note, agency=report.company.name)
+    if not moved and note and row is not None and row.status == report.status and row.status in OPEN:
+        # The same status with news (a new date for planned work, a note): the citizen sees it.
+        await session.execute(update(citizen_requests).where(citizen_requests.c.id == report.request_id)
+                              .values(status_notes=note))
+        await _note(session, report.request_id, row.status, note, public=True)
 
 
 async def flag_for_dispatcher(session: AsyncSession, request_id: str, reason: str) -> None:

@@ -1,0 +1,110 @@
+"""What utilities-gateway's events do to a request in states a company does not know about, on the
+real database: late reports, re-plans, a dispatcher's flag, bad input the Open311 way."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from citizen_requests import handling, utilities
+from ecity_cli.testing import bearer, serving
+from ecity_common.events.payloads.utilities_gateway import CompanyRef, RequestRoutingFailed, RequestStatusChangedByCompany
+
+WATER = CompanyRef(company_id="co-water", name="Водоканал", kind="water")
+
+
+@pytest.fixture
+async def citizens(services):
+    async with serving(services, "citizen-requests") as client:
+        yield client
+
+
+async def _file(client, citizen) -> str:
+    answer = await client.post("/api/v1/requests", headers=citizen, json={
+        "service_code": "no_water", "description": "Немає води", "lat": 50.91, "long": 34.8})
+    return answer.json()["service_request_id"]
+
+
+def _report(rid: str, status: str, **extra) -> RequestStatusChangedByCompany:
+    return RequestStatusChangedByCompany(request_id=rid, company=WATER, status=status, changed_at=datetime.now(UTC), **extra)
+
+
+async def test_a_late_report_never_reopens_and_a_new_plan_reaches_the_citizen(citizens):
+    citizen = bearer(citizens.settings, "citizen-late", "citizen")
+    rid = await _file(citizens, citizen)
+    sessions, outbox = citizens.app.state.sessions, citizens.app.state.outbox
+    when = datetime.now(UTC) + timedelta(days=1)
+    async with sessions() as s, s.begin():
+        await utilities.company_reported(s, outbox, _report(rid, "planned", expected_datetime=when))
+    async with sessions() as s, s.begin():  # the company moves the date
+        await utilities.company_reported(s, outbox, _report(rid, "planned", expected_datetime=when + timedelta(days=2),
+                                                            public_note="Перенесено"))
+    view = (await citizens.get(f"/api/v1/requests/{rid}", headers=citizen)).json()
+    assert view["status"] == "planned" and "Перенесено" in view["status_notes"]
+    async with sessions() as s, s.begin():  # the city resolves it; the company's report comes late
+        await handling.change_status(s, outbox, rid, "resolved", actor="operator-1", note="Відновлено")
+        await utilities.company_reported(s, outbox, _report(rid, "in_progress", public_note="Працюємо"))
+    view = (await citizens.get(f"/api/v1/requests/{rid}", headers=citizen)).json()
+    assert view["status"] == "resolved"  # the late report is an internal note, not a reopening
+
+
+async def test_the_dispatchers_flag_is_for_staff_and_clears_when_someone_takes_the_request(citizens):
+    citizen, staff = bearer(citizens.settings, "citizen-flag", "citizen"), bearer(citizens.settings, "op-1", "operator")
+    rid = await _file(citizens, citizen)
+    async with citizens.app.state.sessions() as s, s.begin():
+        await utilities.routing_failed(s, RequestRoutingFailed(request_id=rid, utility_kind="water", reason="no company",
+                                                               failed_at=datetime.now(UTC)))
+    assert (await citizens.get(f"/api/v1/requests/{rid}", headers=citizen)).json()["dispatch_flag"] is None
+    assert (await citizens.get(f"/api/v1/requests/{rid}", headers=staff)).json()["dispatch_flag"] == "no company"
+    flagged = (await citizens.get("/api/v1/requests", headers=staff, params={"needs_dispatcher": True})).json()["requests"]
+    assert [r["service_request_id"] for r in flagged] == [rid]
+    await citizens.post(f"/api/v1/requests/{rid}/status", headers=staff,
+                        json={"status": "assigned", "agency_responsible": "Водоканал"})
+    assert (await citizens.get("/api/v1/requests", headers=staff, params={"needs_dispatcher": True})).json()["requests"] == []
+
+
+async def test_control_characters_long_addresses_and_odd_dates_are_refused_not_500(citizens):
+    citizen = bearer(citizens.settings, "citizen-nul", "citizen")
+    nul = await citizens.post("/api/v1/requests", headers=citizen, json={
+        "service_code": "pothole", "description": "a\u0000b", "address": "вул. Соборна, 1", "attributes": {"size": "small"}})
+    assert nul.status_code == 422 and nul.json()["errors"][0]["field"] == "description"
+    key = "ecity311_demo0001_local-development-only-key"
+    long_address = await citizens.post("/open311/v2/requests.json", data={
+        "api_key": key, "service_code": "street_light", "address_string": "вул. " + "д" * 600})
+    assert long_address.status_code == 400 and "address_string" in long_address.json()[0]["description"]
+    odd = await citizens.get("/open311/v2/requests.json", params={"end_date": "0001-01-01T00:00:00Z"})
+    assert odd.status_code == 400 and "end_date" in odd.json()[0]["description"]
+
+
+async def test_network_incidents_close_whatever_staff_did_and_open_again_when_the_element_flaps(citizens):
+    from sqlalchemy import select
+
+    from citizen_requests.db import citizen_requests
+    from ecity_common.events.payloads.network_registry import AffectedSite, NetworkOutageDetected
+
+    sessions, outbox = citizens.app.state.sessions, citizens.app.state.outbox
+    detected = NetworkOutageDetected(
+        outage_id="out-7", element_kind="device", element_id="dev-9", element_name="Шафа 9", detected_at=datetime.now(UTC),
+        affected_sites=[AffectedSite(site_id="s1", name="Школа № 1", kind="school"),
+                        AffectedSite(site_id="s2", name="Школа № 2", kind="school"),
+                        AffectedSite(site_id="s10", name="Школа № 10", kind="school")])  # s1's id is its prefix
+
+    async def statuses() -> dict[str, str]:
+        async with sessions() as s:
+            rows = await s.execute(select(citizen_requests.c.id, citizen_requests.c.status)
+                                   .where(citizen_requests.c.channel == "network").order_by(citizen_requests.c.id))
+            return {r.id: r.status for r in rows}
+
+    async with sessions() as s, s.begin():
+        assert await handling.open_network_incidents(s, detected) == 3
+        await handling.change_status(s, outbox, "incident-out-7-s2", "duplicate", actor="it-1")
+    async with sessions() as s, s.begin():  # resolved: the duplicate closes too, no refusal
+        assert await handling.close_network_incidents(s, outbox, "out-7") == 3
+    assert set((await statuses()).values()) == {"closed"}
+    async with sessions() as s, s.begin():  # the same element fails again soon: same outage id
+        assert await handling.open_network_incidents(s, detected) == 3
+        assert await handling.open_network_incidents(s, detected) == 0  # once per failure
+    assert await statuses() == {"incident-out-7-s1": "closed", "incident-out-7-s1-r1": "assigned",
+                                "incident-out-7-s10": "closed", "incident-out-7-s10-r1": "assigned",
+                                "incident-out-7-s2": "closed", "incident-out-7-s2-r1": "assigned"}
