@@ -201,7 +201,7 @@ async def webhooks(settings: Settings, count: int) -> dict:
 
             async with sessions() as session, session.begin():
                 await session.execute(insert(deliveries), [{"message_seq": s, "endpoint_id": "ep_bench"} for s in seqs])
-            dispatcher = Dispatcher(sessions, settings)
+            dispatcher = Dispatcher(sessions, settings, SecretBox(settings.webhook_secrets_key.get_secret_value()))
             started = time.perf_counter()
             running = asyncio.create_task(dispatcher.run())  # as the service runs it
             succeeded = 0

@@ -60,7 +60,7 @@ async def within_limit(session: AsyncSession, subject: str, *, limit: int, windo
 # once: SQLAlchemy builds and caches nothing per call. The nearby ones are read in the statement's
 # snapshot, which does not include the request being filed.
 _FILE = text("""
-WITH allowed AS (""" + LIMIT_UPSERT.replace(":subject", ":citizen_id") + """
+WITH allowed AS (""" + LIMIT_UPSERT + """
 ), filed AS (
     INSERT INTO citizen_requests (id, service_code, description, citizen_id, lat, long, address, status, submitted_at,
         expected_datetime, updated_at, attributes, media_url, address_id, channel, email, phone, first_name,
@@ -148,7 +148,8 @@ async def submit_request(
     radius = request.category.duplicate_radius_m
     scale = math.cos(math.radians(location.lat)) if location else 1.0
     answer = (await db.execute(_FILE, {
-        **row, "attributes": orjson.dumps(row["attributes"]).decode(), "window_s": window_s, "limit": limit,
+        **row, "attributes": orjson.dumps(row["attributes"]).decode(), "subject": row["citizen_id"],
+        "window_s": window_s, "limit": limit,
         "event_id": announced["event_id"], "aggregate_type": announced["aggregate_type"], "event_type": announced["type"],
         "topic": announced["topic"], "payload": orjson.dumps(announced["payload"]).decode(),
         "headers": orjson.dumps(announced["headers"]).decode(),

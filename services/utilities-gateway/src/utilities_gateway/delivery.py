@@ -81,7 +81,7 @@ def body_bytes(body: dict) -> bytes:
 
 
 class Dispatcher:
-    def __init__(self, sessions: async_sessionmaker[AsyncSession], settings: Settings) -> None:
+    def __init__(self, sessions: async_sessionmaker[AsyncSession], settings: Settings, box: SecretBox) -> None:
         self._sessions = sessions
         self._settings = settings
         self._endpoints: dict[str, tuple[httpx.AsyncClient, asyncio.Semaphore]] = {}
@@ -90,9 +90,8 @@ class Dispatcher:
         self._per_endpoint = 8 * settings.webhook_endpoint_concurrency
         self._last_record = 0.0
         self._finished: list[Attempt] = []
-        self._progress = asyncio.Event()
-        self._wake = asyncio.Event()
-        self._box = SecretBox(settings.webhook_secrets_key.get_secret_value())
+        self._wake = asyncio.Event()  # a delivery announced, or an attempt finished
+        self._box = box
         self._unsealed: dict[str, str] = {}
         self._in_flight = asyncio.Semaphore(settings.webhook_concurrency)
         # Long enough for an endpoint's claimed deliveries to time out, round after round, before
@@ -115,12 +114,8 @@ class Dispatcher:
                     log.exception("webhook dispatch failed; retrying")
                 # Until an attempt finishes, a new delivery is announced, or the poll interval passes.
                 self._wake.clear()
-                self._progress.clear()
-                waiters = [asyncio.ensure_future(self._wake.wait()), asyncio.ensure_future(self._progress.wait())]
-                await asyncio.wait(waiters, timeout=self._settings.webhook_poll_interval_s,
-                                   return_when=asyncio.FIRST_COMPLETED)
-                for waiter in waiters:
-                    waiter.cancel()
+                with suppress(TimeoutError):
+                    await asyncio.wait_for(self._wake.wait(), self._settings.webhook_poll_interval_s)
         finally:
             for task in list(self._tasks):
                 task.cancel()
@@ -155,13 +150,6 @@ class Dispatcher:
             self._last_record = now
             await self._record(done)
 
-    async def dispatch_once(self) -> int:
-        """One round, start to finish: claim, send, record; the number sent (tools and tests)."""
-        started = await self._claim_and_start()
-        await asyncio.gather(*self._tasks, return_exceptions=True)
-        await self._record_finished()
-        return started
-
     def _unseal(self, sealed: str) -> str:
         # A sealed value is unique (a random IV each time) and stays in the row until the secret
         # rotates, so opening it once per endpoint is enough; decrypting per delivery cost the
@@ -191,7 +179,7 @@ class Dispatcher:
         finally:
             self._claimed[row.endpoint_id] -= 1
         self._finished.append(attempt)
-        self._progress.set()
+        self._wake.set()
 
     async def _attempt(self, client: httpx.AsyncClient, row) -> Attempt:
         now = datetime.now(UTC)

@@ -40,8 +40,8 @@ def create_app(settings: Settings | None = None):
             workers=[run_dispatcher, run_housekeeping],
         )
     )
-    app.state.dispatcher = Dispatcher(app.state.sessions, settings)
     app.state.secret_box = SecretBox(settings.webhook_secrets_key.get_secret_value())
+    app.state.dispatcher = Dispatcher(app.state.sessions, settings, app.state.secret_box)
 
     @app.exception_handler(GatewayRefused)
     async def _refused(request: Request, exc: GatewayRefused):

@@ -13,7 +13,7 @@ from ecity_common.db import session
 from utilities_gateway import credentials
 from utilities_gateway.api.common import company, idempotent
 from utilities_gateway.credentials import Caller, GatewayRefused
-from utilities_gateway.db import companies, deliveries, delivery_attempts
+from utilities_gateway.db import companies, company_messages, deliveries, delivery_attempts, webhook_endpoints
 from utilities_gateway.notices import MESSAGE_TYPES, tell_company
 from utilities_gateway.targets import UnsafeTarget, check_target
 
@@ -89,8 +89,6 @@ async def create_endpoint(body: EndpointIn, request: Request, caller: Caller = D
 
 @router.get("/webhook-endpoints", summary="Your webhook endpoints")
 async def list_endpoints(caller: Caller = Depends(company), db: AsyncSession = Depends(session)):
-    from utilities_gateway.db import webhook_endpoints
-
     rows = await db.execute(select(webhook_endpoints).where(webhook_endpoints.c.company_id == caller.company_id)
                             .order_by(webhook_endpoints.c.created_at))
     return {"webhook_endpoints": [credentials.endpoint_view(r) for r in rows]}
@@ -140,8 +138,6 @@ async def test_endpoint(endpoint_id: str, request: Request, caller: Caller = Dep
 async def list_deliveries(endpoint_id: str, status: str | None = Query(None, pattern="^(pending|succeeded|failed)$"),
                           limit: int = Query(50, ge=1, le=500), caller: Caller = Depends(company),
                           db: AsyncSession = Depends(session)):
-    from utilities_gateway.db import company_messages
-
     await credentials.own_endpoint(db, caller.company_id, endpoint_id)
     query = (select(deliveries, company_messages.c.id.label("message_id"), company_messages.c.type)
              .join(company_messages, company_messages.c.seq == deliveries.c.message_seq)

@@ -9,6 +9,7 @@ from ecity_common.db import session
 from utilities_gateway import progress
 from utilities_gateway.api.common import company, idempotent, outbox
 from utilities_gateway.credentials import Caller
+from utilities_gateway.routing import request_data
 
 router = APIRouter(prefix="/integrations/v1", tags=["requests"])
 
@@ -23,8 +24,6 @@ async def list_requests(status: str | None = Query(None, pattern="^(routed|in_pr
 
 @router.get("/requests/{request_id}", summary="One request routed to your company")
 async def get_request(request_id: str, caller: Caller = Depends(company), db: AsyncSession = Depends(session)):
-    from utilities_gateway.routing import request_data
-
     return request_data(await progress.own_request(db, caller, request_id))
 
 
