@@ -1,8 +1,15 @@
+import json
 from datetime import UTC, datetime
 
 import pytest
+from sqlalchemy import MetaData
 
 from ecity_common.events import CloudEvent, InvalidEvent
+from ecity_common.events.envelope import kafka_record
+from ecity_common.events.payloads.citizen_requests import CitizenRequestSubmitted
+from ecity_common.messaging.outbox import Outbox
+from ecity_common.messaging.tables import messaging_tables
+from ecity_common.settings import ServiceSettings
 
 
 def test_binary_mode_round_trip_keeps_every_attribute_and_the_data():
@@ -21,6 +28,20 @@ def test_binary_mode_round_trip_keeps_every_attribute_and_the_data():
     # The value is the data itself, readable by any Kafka tool.
     assert event.kafka_value().decode() == '{"request_id":"r-1","address":"вул. Соборна, 1"}'
     assert CloudEvent.from_kafka(headers, event.kafka_value()) == event
+
+
+def test_the_relay_sends_a_stored_event_exactly_as_the_model_would():
+    outbox = Outbox(messaging_tables(MetaData()).outbox, ServiceSettings(service_name="citizen-requests", event_source="/ecity/citizen-requests"))
+    payload = CitizenRequestSubmitted(request_id="r-1", service_code="water_leak", handler_kind="utility", utility_kind="water",
+                                      description="Тече труба", address="вул. Соборна, 1",
+                                      submitted_at=datetime(2026, 11, 26, 8, 30, 0, 123456, tzinfo=UTC))
+    event, row = outbox.stage(payload, aggregate_id="r-1", carrier={"traceparent": "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"})
+    stored = json.loads(json.dumps(row["payload"]))  # as JSONB gives it back
+    moved = "00-1bf7651916cd43dd8448eb211c80319c-c7ad6b7169203331-01"  # the relay's own span
+    value, headers = kafka_record(stored, moved)
+    expected = event.model_copy(update={"traceparent": moved})
+    assert value == expected.kafka_value() and headers == expected.kafka_headers()
+    assert CloudEvent.from_kafka(headers, value) == expected
 
 
 @pytest.mark.parametrize(

@@ -8,6 +8,7 @@ creates topics locally, starts the relay and the consumer, and stops them in rev
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 from collections.abc import Callable
 from contextlib import asynccontextmanager, suppress
@@ -30,7 +31,7 @@ from ecity_common.messaging.tables import MessagingTables
 from ecity_common.messaging.topics import ensure_topics
 from ecity_common.migrations import upgrade
 from ecity_common.settings import ServiceSettings
-from ecity_common.tracing import instrument_app, setup_tracing
+from ecity_common.tracing import http_telemetry, instrument_app, setup_tracing
 from ecity_common.web.health import health_router
 from ecity_common.web.problems import install_problem_handlers
 
@@ -111,6 +112,11 @@ def create_service_app(definition: ServiceDefinition) -> FastAPI:
             tasks.append(asyncio.create_task(worker(app), name=getattr(worker, "__name__", "worker")))
         app.state.relay, app.state.consumer = relay, consumer
         log.info("service started", extra={"url": settings.base_url})
+        # Everything made so far (modules, models, metadata, caches) lives as long as the process.
+        # Frozen, the collector stops walking it on every full collection: on a service's heap
+        # that walk took ~75 ms a few times a second under load, the whole tail of its latency.
+        gc.collect()
+        gc.freeze()
         try:
             yield
         finally:
@@ -130,6 +136,7 @@ def create_service_app(definition: ServiceDefinition) -> FastAPI:
         description=definition.description,
         version=definition.version,
         lifespan=lifespan,
+        telemetry=http_telemetry(),
     )
     app.state.settings = settings
     app.state.engine = engine

@@ -5,8 +5,9 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 from types import SimpleNamespace
 
+import orjson
 from fastapi import APIRouter, Depends, Query, Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -14,6 +15,7 @@ from citizen_requests import handling, service
 from citizen_requests.db import idempotency_keys
 from citizen_requests.deadlines import overdue
 from citizen_requests.domain import Location, RequestRejected
+from citizen_requests.filing_desk import DeskClosed
 from citizen_requests.workflow import OPEN
 from ecity_common.auth import Principal, require_role
 from ecity_common.db import session
@@ -69,55 +71,51 @@ def _view(row, history: list[dict] | None = None, *, staff: bool = False) -> Req
         expected_datetime=row.expected_datetime,
         overdue=bool(row.expected_datetime) and not answered and overdue(row.expected_datetime, None, datetime.now(UTC)),
         history=history or [],
+        comments=[],  # (passed: pydantic inspects a default factory's signature on every use)
         outage_id=getattr(row, "outage_id", None),
         dispatch_flag=getattr(row, "dispatch_flag", None) if staff else None,  # internal: why it needs routing
     )
 
 
 @router.post("/requests", status_code=201, response_model=RequestView, summary="File a request (Idempotency-Key honoured)")
-async def create_request(
-    body: NewRequest,
-    request: Request,
-    citizen: Principal = Depends(require_role("citizen")),
-    db: AsyncSession = Depends(session),
-):
+async def create_request(body: NewRequest, request: Request, citizen: Principal = Depends(require_role("citizen"))):
     if (body.lat is None) != (body.long is None):
         missing = "long" if body.long is None else "lat"
         raise Problem(422, "Invalid request", f"{missing} is required with the other coordinate",
                       type_="validation-error", errors=[{"field": missing, "message": "give both lat and long"}])
-    settings = request.app.state.settings
+    app = request.app
+    settings = app.state.settings
 
-    async def file(executor) -> dict:
-        filed = await service.submit_request(
-            executor,
-            request.app.state.outbox,
-            catalogue=request.app.state.catalogue.current,
-            category_code=body.service_code,
-            description=body.description,
-            citizen_id=citizen.subject,
-            location=Location(body.lat, body.long) if body.lat is not None else None,
-            address=body.address,
-            answers={k: v if isinstance(v, list) else [v] for k, v in body.attributes.items()},
-            limit=settings.create_limit_per_citizen,
-            window_s=settings.create_limit_window_s,
-        )
+    def shaped(filed) -> dict:
         view = _view(SimpleNamespace(agency_responsible=None, **filed.stored)).model_dump(mode="json")
         if body.lat is not None:  # offered, so the citizen may subscribe to one instead
             view["possible_duplicates"] = filed.possible_duplicates
         return view
 
     try:
+        what = dict(
+            catalogue=app.state.catalogue.current,
+            category_code=body.service_code,
+            description=body.description,
+            citizen_id=citizen.subject,
+            location=Location(body.lat, body.long) if body.lat is not None else None,
+            address=body.address,
+            answers={k: v if isinstance(v, list) else [v] for k, v in body.attributes.items()},
+        )
         if idempotency.HEADER in request.headers:
-            async with db.begin():  # the key and the request commit together, or neither
+            async with app.state.sessions() as db, db.begin():  # the key and the request commit together, or neither
                 key, stored = await idempotency.claim(db, idempotency_keys, request, citizen.subject)
                 if stored is not None:
                     return JSONResponse(stored.body, status_code=stored.status)  # a retry: the first answer
-                view = await file(db)
+                view = shaped(await service.submit_request(
+                    db, app.state.outbox, limit=settings.create_limit_per_citizen,
+                    window_s=settings.create_limit_window_s, **what))
                 await idempotency.remember(db, idempotency_keys, citizen.subject, key, 201, view)
         else:
-            # Nothing to keep beside it: the filing statement commits by itself, one round trip.
-            async with request.app.state.engine.connect() as conn:
-                view = await file(await conn.execution_options(isolation_level="AUTOCOMMIT"))
+            # Nothing to keep beside it: the filing desk writes it with the others filed now.
+            async with app.state.sessions() as db:  # connects only for a utility category (outages)
+                filing = await service.prepare_filing(db, app.state.outbox, **what)
+            view = shaped(service.finish(filing, await app.state.filing_desk.file(filing)))
     except RequestRejected as exc:
         raise Problem(422, "Invalid request", exc.message, type_="validation-error",
                       errors=[{"field": exc.field, "message": exc.message}]) from exc
@@ -125,7 +123,11 @@ async def create_request(
         raise Problem(429, "Too many requests", f"at most {settings.create_limit_per_citizen} requests per "
                       f"{settings.create_limit_window_s // 60} minutes",
                       headers={"Retry-After": str(settings.create_limit_window_s)}) from None
-    return JSONResponse(view, status_code=201)
+    except DeskClosed:
+        raise Problem(503, "Service stopping", "the service is restarting; file the request again",
+                      headers={"Retry-After": "1"}) from None
+    # orjson: json.dumps took a tenth of the endpoint's time.
+    return Response(orjson.dumps(view), status_code=201, media_type="application/json")
 
 
 @router.get("/requests", summary="My requests (citizen); every request, with triage filters (operator)")
@@ -253,3 +255,4 @@ async def comment(request_id: str, body: CommentIn, request: Request,
         added = await handling.add_comment(db, request.app.state.outbox, row, who.subject, who.has("operator"), body.text)
         await idempotency.remember(db, idempotency_keys, who.subject, key, 201, added)
         return added
+

@@ -9,6 +9,7 @@ from citizen_requests.api import router
 from citizen_requests.catalogue_api import router as catalogue_router
 from citizen_requests.catalogue_store import CatalogueCache
 from citizen_requests.db import messaging, open311_clients
+from citizen_requests.filing_desk import FilingDesk
 from citizen_requests.handlers import make_handlers
 from citizen_requests.open311 import router as open311_router
 from citizen_requests.public import router as public_router
@@ -41,6 +42,16 @@ async def _refresh_catalogue(app) -> None:
     await app.state.catalogue.run()
 
 
+async def _open_filing_desk(app) -> None:
+    settings = app.state.settings
+    app.state.filing_desk = FilingDesk(app.state.engine, limit=settings.create_limit_per_citizen,
+                                       window_s=settings.create_limit_window_s, lanes=settings.filing_lanes)
+
+
+async def _run_filing_desk(app) -> None:
+    await app.state.filing_desk.run()
+
+
 def create_app(settings: Settings | None = None):
     settings = settings or Settings()
     return create_service_app(
@@ -53,7 +64,7 @@ def create_app(settings: Settings | None = None):
             migrations_dir=MIGRATIONS_DIR,
             routers=[router, open311_router, public_router, catalogue_router],
             handlers=make_handlers(Outbox(messaging.outbox, settings)),
-            on_startup=[_load_catalogue, _seed],
-            workers=[_refresh_catalogue],
+            on_startup=[_load_catalogue, _seed, _open_filing_desk],
+            workers=[_refresh_catalogue, _run_filing_desk],
         )
     )

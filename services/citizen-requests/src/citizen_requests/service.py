@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 from citizen_requests.catalogue import Category
 from citizen_requests.db import citizen_requests, open311_clients
 from citizen_requests.domain import CitizenRequest, Location, file_request
-from citizen_requests.nearby import within
+from citizen_requests.nearby import OFFERED, distance_sql
 from citizen_requests.workflow import OPEN
 from ecity_common.auth import api_key_matches, parse_api_key
 from ecity_common.events.payloads.citizen_requests import CitizenRequestSubmitted
@@ -36,14 +36,14 @@ class Contact:
 # first creation. An upsert, so concurrent creations of one subject wait for each other on its
 # row and each sees the latest count (a count of recent requests could not see those in flight).
 # It returns a row only when the creation is allowed.
-LIMIT_UPSERT = """
-    INSERT INTO creation_limits AS l (subject, window_start, count) VALUES (:subject, now(), 1)
+_LIMIT_RULE = """
     ON CONFLICT (subject) DO UPDATE SET
         count = CASE WHEN l.window_start <= now() - make_interval(secs => :window_s) THEN 1 ELSE l.count + 1 END,
         window_start = CASE WHEN l.window_start <= now() - make_interval(secs => :window_s) THEN now()
                             ELSE l.window_start END
     WHERE l.window_start <= now() - make_interval(secs => :window_s) OR l.count < :limit
-    RETURNING 1"""
+    RETURNING subject"""
+LIMIT_UPSERT = "INSERT INTO creation_limits AS l (subject, window_start, count) VALUES (:subject, now(), 1)" + _LIMIT_RULE
 _WITHIN_LIMIT = text(LIMIT_UPSERT)
 
 
@@ -52,39 +52,60 @@ async def within_limit(session: AsyncSession, subject: str, *, limit: int, windo
     return (await session.execute(_WITHIN_LIMIT, {"subject": subject, "limit": limit, "window_s": window_s})).first() is not None
 
 
-# Filing is one statement, whatever else it does: the creation limit (how many this citizen filed
-# in the window), the request, its first history entry, the outbox row and the open requests of the
-# same category nearby (up to 50 from the box around the point, unordered: a hot spot with
-# thousands of open reports must not make every new report sort them all; the real distance then
-# picks and orders them in Python). One round trip, and with no Idempotency-Key not even BEGIN/COMMIT. Prepared
-# once: SQLAlchemy builds and caches nothing per call. The nearby ones are read in the statement's
-# snapshot, which does not include the request being filed.
+# Filing is one statement, whatever else it does, for one request or for many filed at once (the
+# filing desk, `filing_desk.py`, batches the native API's filings: one statement and one commit for
+# all the citizens waiting). Per request: the creation limit (how many this citizen filed in the
+# window), the request, its first history entry, the outbox row and the possible duplicates
+# (`nearby.py`). The subjects of one statement are distinct (ON CONFLICT may touch a row once), and
+# their limit rows are locked in sorted order, so two statements never wait for each other in a
+# circle. With no Idempotency-Key not even BEGIN/COMMIT. Prepared once: SQLAlchemy builds and
+# caches nothing per call. The nearby ones are read in the statement's snapshot, which does not
+# include the requests it files.
+_COLUMNS = {  # the per-request inputs of the statement, and their types
+    "id": "text", "service_code": "text", "description": "text", "citizen_id": "text", "lat": "float8",
+    "long": "float8", "address": "text", "status": "text", "submitted_at": "timestamptz",
+    "expected_datetime": "timestamptz", "attributes": "text", "media_url": "text", "address_id": "text",
+    "channel": "text", "email": "text", "phone": "text", "first_name": "text", "last_name": "text",
+    "outage_id": "text", "status_notes": "text", "subject": "text",
+    "event_id": "text", "aggregate_type": "text", "event_type": "text", "topic": "text", "payload": "text",
+    "headers": "text", "near": "bool", "radius": "float8", "dlat": "float8", "dlong": "float8",
+}
 _FILE = text("""
-WITH allowed AS (""" + LIMIT_UPSERT + """
+WITH d AS (
+    SELECT * FROM unnest(""" + ", ".join(f"CAST(:{c} AS {t}[])" for c, t in _COLUMNS.items()) + """)
+        WITH ORDINALITY AS d(""" + ", ".join(_COLUMNS) + """, n)
+), allowed AS (
+    INSERT INTO creation_limits AS l (subject, window_start, count)
+    SELECT subject, now(), 1 FROM d ORDER BY subject""" + _LIMIT_RULE + """
 ), filed AS (
     INSERT INTO citizen_requests (id, service_code, description, citizen_id, lat, long, address, status, submitted_at,
         expected_datetime, updated_at, attributes, media_url, address_id, channel, email, phone, first_name,
         last_name, outage_id, status_notes)
-    SELECT :id, :service_code, :description, :citizen_id, CAST(:lat AS float8), CAST(:long AS float8), :address, :status,
-        CAST(:submitted_at AS timestamptz), CAST(:expected_datetime AS timestamptz), CAST(:submitted_at AS timestamptz),
-        CAST(:attributes AS jsonb), :media_url, :address_id, :channel, :email, :phone, :first_name, :last_name,
-        :outage_id, :status_notes
-    WHERE EXISTS (SELECT 1 FROM allowed)
+    SELECT id, service_code, description, citizen_id, lat, long, address, status, submitted_at, expected_datetime,
+        submitted_at, CAST(attributes AS jsonb), media_url, address_id, channel, email, phone, first_name, last_name,
+        outage_id, status_notes
+    FROM d WHERE subject IN (SELECT subject FROM allowed)
     RETURNING id
 ), history AS (
     INSERT INTO request_history (request_id, actor, to_status, public, note)
-    SELECT id, :citizen_id, :status, true, :status_notes FROM filed
+    SELECT id, citizen_id, status, true, status_notes FROM d JOIN filed USING (id)
 ), announced AS (
     INSERT INTO outbox (event_id, aggregate_type, aggregate_id, type, topic, payload, headers)
-    SELECT :event_id, :aggregate_type, id, :event_type, :topic, CAST(:payload AS jsonb), CAST(:headers AS jsonb) FROM filed
+    SELECT event_id, aggregate_type, id, event_type, topic, CAST(payload AS jsonb), CAST(headers AS jsonb)
+    FROM d JOIN filed USING (id)
 )
-SELECT (SELECT count(*) FROM filed) AS filed,
-       (SELECT coalesce(json_agg(json_build_array(d.id, d.lat, d.long, d.status, d.submitted_at)), '[]')
-        FROM (SELECT id, lat, long, status, submitted_at FROM citizen_requests
-              WHERE :near AND service_code = :service_code AND status = ANY(CAST(:open AS text[]))
-                AND lat BETWEEN CAST(:lat AS float8) - :dlat AND CAST(:lat AS float8) + :dlat
-                AND long BETWEEN CAST(:long AS float8) - :dlong AND CAST(:long AS float8) + :dlong
-              LIMIT 50) d) AS nearby
+SELECT d.n, EXISTS (SELECT 1 FROM filed f WHERE f.id = d.id) AS filed,
+       (SELECT coalesce(json_agg(json_build_object('service_request_id', x.id, 'distance_m', round(x.distance),
+                                                   'status', x.status, 'requested_datetime', x.submitted_at)
+                                 ORDER BY x.distance), '[]')
+        FROM (SELECT * FROM (SELECT c.id, c.status, c.submitted_at, """ + distance_sql("d.lat", "d.long", "c.lat", "c.long") + """ AS distance
+                             FROM (SELECT id, lat, long, status, submitted_at FROM citizen_requests c
+                                   WHERE d.near AND c.service_code = d.service_code AND c.status = ANY(CAST(:open AS text[]))
+                                     AND c.lat BETWEEN d.lat - d.dlat AND d.lat + d.dlat
+                                     AND c.long BETWEEN d.long - d.dlong AND d.long + d.dlong
+                                   LIMIT 50) c) near
+              WHERE near.distance <= d.radius ORDER BY near.distance LIMIT """ + str(OFFERED) + """) x) AS nearby
+FROM d ORDER BY d.n
 """)
 _OPEN = sorted(OPEN)
 
@@ -93,7 +114,19 @@ class CreationLimitReached(Exception):
     """The citizen filed as many requests as the window allows."""
 
 
-async def submit_request(
+@dataclass
+class Filing:
+    """A request ready to be written: the domain's request and the statement's inputs for it."""
+
+    request: CitizenRequest
+    values: dict  # one value per _COLUMNS
+
+    @property
+    def subject(self) -> str:
+        return self.values["subject"]
+
+
+async def prepare_filing(
     db: AsyncSession | AsyncConnection,
     outbox: Outbox,
     *,
@@ -108,12 +141,9 @@ async def submit_request(
     media_url: str | None = None,
     address_id: str | None = None,
     channel: str = "app",
-    limit: int = 10**9,
-    window_s: int = 600,
-) -> CitizenRequest:
-    """File a request (in the caller's transaction, if it has one). `possible_duplicates` on the
-    answer lists the open requests of its category nearby. CreationLimitReached when the citizen
-    filed `limit` requests in the last `window_s` seconds."""
+) -> Filing:
+    """Check a request against the domain's rules (RequestRejected) and build what filing it writes.
+    `db` is read only for a utility category (is the place inside an announced outage?)."""
     request = file_request(catalogue=catalogue, category_code=category_code, description=description, citizen_id=citizen_id,
                            location=location, address=address, answers=answers)
     # Filed inside a utility outage the company announced: linked to it, and the citizen is told
@@ -124,7 +154,7 @@ async def submit_request(
 
         outage = await outage_here(db, request.category.utility_kind, location.lat if location else None,
                                    location.long if location else None, request.address)
-    row = dict(
+    request.stored = row = dict(
         id=request.id, service_code=request.category.code, description=request.description,
         citizen_id=request.citizen_id, lat=location.lat if location else None,
         long=location.long if location else None, address=request.address, status=request.status,
@@ -147,20 +177,52 @@ async def submit_request(
     ), aggregate_id=request.id)
     radius = request.category.duplicate_radius_m
     scale = math.cos(math.radians(location.lat)) if location else 1.0
-    answer = (await db.execute(_FILE, {
-        **row, "attributes": orjson.dumps(row["attributes"]).decode(), "subject": row["citizen_id"],
-        "window_s": window_s, "limit": limit,
-        "event_id": announced["event_id"], "aggregate_type": announced["aggregate_type"], "event_type": announced["type"],
-        "topic": announced["topic"], "payload": orjson.dumps(announced["payload"]).decode(),
-        "headers": orjson.dumps(announced["headers"]).decode(),
-        "near": location is not None, "open": _OPEN, "dlat": radius / 111_320, "dlong": radius / (111_320 * scale),
-    })).one()
-    if not answer.filed:
+    values = {name: row.get(name) for name in _COLUMNS}
+    values.update(
+        attributes=orjson.dumps(row["attributes"]).decode(), subject=row["citizen_id"],
+        event_id=announced["event_id"], aggregate_type=announced["aggregate_type"], event_type=announced["type"],
+        topic=announced["topic"], payload=orjson.dumps(announced["payload"]).decode(),
+        headers=orjson.dumps(announced["headers"]).decode(),
+        near=location is not None, radius=radius, dlat=radius / 111_320, dlong=radius / (111_320 * scale),
+    )
+    return Filing(request, values)
+
+
+@dataclass(frozen=True)
+class Filed:
+    """What writing one filing gave: whether its creation limit let it through, and the open
+    requests of its category within its radius, nearest first, as the database saw them."""
+
+    filed: bool
+    nearby: list
+
+
+async def file_many(db: AsyncSession | AsyncConnection, filings: list[Filing], *, limit: int, window_s: int) -> list[Filed]:
+    """Write `filings` (distinct subjects) in one statement, in the caller's transaction if it has
+    one; the answers in the same order. A subject may file `limit` requests per `window_s` seconds."""
+    if len({f.subject for f in filings}) != len(filings):
+        raise ValueError("one statement files at most one request per subject")
+    params = {name: [f.values[name] for f in filings] for name in _COLUMNS}
+    rows = (await db.execute(_FILE, {**params, "open": _OPEN, "limit": limit, "window_s": window_s})).all()
+    return [Filed(row.filed, row.nearby) for row in rows]
+
+
+def finish(filing: Filing, filed: Filed) -> CitizenRequest:
+    """The filed request with the possible duplicates offered to the citizen."""
+    if not filed.filed:
         raise CreationLimitReached()
-    request.stored = row
-    request.possible_duplicates = [] if location is None else within(
-        location, radius, [(rid, lat, long, status, at) for rid, lat, long, status, at in answer.nearby])
-    return request
+    filing.request.possible_duplicates = filed.nearby
+    return filing.request
+
+
+async def submit_request(db: AsyncSession | AsyncConnection, outbox: Outbox, *, limit: int = 10**9, window_s: int = 600,
+                         **what) -> CitizenRequest:
+    """File a request in the caller's transaction (if it has one); `what` as for `prepare_filing`.
+    `possible_duplicates` on the answer lists the open requests of its category nearby.
+    CreationLimitReached when the citizen filed `limit` requests in the last `window_s` seconds."""
+    filing = await prepare_filing(db, outbox, **what)
+    (filed,) = await file_many(db, [filing], limit=limit, window_s=window_s)
+    return finish(filing, filed)
 
 
 async def find_request(session: AsyncSession, request_id: str):

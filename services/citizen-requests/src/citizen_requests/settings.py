@@ -22,5 +22,8 @@ class Settings(ServiceSettings):
     create_limit_per_citizen: int = 20
     create_limit_per_client: int = 600
     create_limit_window_s: int = 600
+    # Filings written at once by the filing desk: how many statements may be in flight together
+    # (each holds a pooled connection while it commits).
+    filing_lanes: int = 2
     # How often a replica checks whether staff changed the catalogue (through another replica).
     catalogue_refresh_s: float = 5.0

@@ -48,6 +48,14 @@ class TestInfra:
         return self.postgres.database_url(name)
 
 
+def pytest_configure(config) -> None:
+    # This process's spans are recorded, whichever in-process app a test makes first: its HTTP
+    # calls to service processes then carry a sampled trace, and those processes record theirs.
+    from ecity_common.tracing import setup_tracing
+
+    setup_tracing("ecity-tests", record=True)
+
+
 @pytest.fixture(scope="session")
 def infra() -> TestInfra:
     state = repo_root() / ".state" / "test"

@@ -14,6 +14,7 @@ import uuid
 from datetime import UTC, datetime
 from typing import Any, Literal
 
+import orjson
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 _ATTRIBUTES = ("id", "source", "specversion", "type", "time", "subject", "dataschema", "traceparent")
@@ -21,6 +22,23 @@ _ATTRIBUTES = ("id", "source", "specversion", "type", "time", "subject", "datasc
 
 class InvalidEvent(ValueError):
     """A Kafka record that is not a CloudEvent we can read; retrying will never fix it."""
+
+
+def kafka_record(stored: dict[str, Any], traceparent: str | None) -> tuple[bytes, list[tuple[str, bytes]]]:
+    """The Kafka value and headers of an event kept in its JSON form (an outbox row's payload),
+    with `traceparent` as its trace: what `CloudEvent.kafka_value()` and `kafka_headers()` give,
+    without building the model. The relay sends thousands a second, and what the outbox stored
+    was made from a valid event."""
+    headers: list[tuple[str, bytes]] = []
+    for name in _ATTRIBUTES:
+        value = traceparent if name == "traceparent" else stored.get(name)
+        if value is None:
+            continue
+        if name == "time":  # as a datetime's isoformat(): "+00:00", not the stored "Z"
+            value = datetime.fromisoformat(value).isoformat()
+        headers.append((f"ce_{name}", str(value).encode()))
+    headers.append(("content-type", (stored.get("datacontenttype") or "application/json").encode()))
+    return orjson.dumps(stored.get("data") or {}, option=orjson.OPT_NON_STR_KEYS), headers
 
 
 def new_event_id() -> str:
@@ -62,7 +80,7 @@ class CloudEvent(BaseModel):
         return headers
 
     def kafka_value(self) -> bytes:
-        return json.dumps(self.data, ensure_ascii=False, separators=(",", ":"), default=str).encode()
+        return orjson.dumps(self.data, option=orjson.OPT_NON_STR_KEYS)  # compact UTF-8 JSON, as json.dumps would
 
     @classmethod
     def from_kafka(cls, headers: list[tuple[str, bytes]] | None, value: bytes | None) -> CloudEvent:

@@ -22,7 +22,7 @@ from sqlalchemy import Table, delete, text, update
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from ecity_common.events import CloudEvent
+from ecity_common.events.envelope import kafka_record
 from ecity_common.messaging import faults
 from ecity_common.messaging.tables import NOTIFY_CHANNEL
 from ecity_common.settings import ServiceSettings
@@ -158,8 +158,8 @@ class OutboxRelay:
         return len(rows)
 
     async def _send(self, row) -> asyncio.Future:
-        event = CloudEvent.model_validate(row.payload)
-        parent = propagate.extract({"traceparent": event.traceparent} if event.traceparent else {})
+        stored = row.payload  # the event as Outbox.stage_data wrote it
+        parent = propagate.extract({"traceparent": stored["traceparent"]} if stored.get("traceparent") else {})
         with tracer.start_as_current_span(
             f"{row.topic} publish",
             context=parent,
@@ -167,21 +167,16 @@ class OutboxRelay:
             attributes={
                 "messaging.system": "kafka",
                 "messaging.destination.name": row.topic,
-                "messaging.message.id": event.id,
-                "cloudevents.event_type": event.type,
+                "messaging.message.id": stored["id"],
+                "cloudevents.event_type": stored["type"],
             },
         ):
             # The consumer's span becomes a child of this one: same trace as the HTTP request.
             carrier: dict[str, str] = {}
             propagate.inject(carrier)
-            event = event.model_copy(update={"traceparent": carrier.get("traceparent", event.traceparent)})
+            value, headers = kafka_record(stored, carrier.get("traceparent", stored.get("traceparent")))
             extra = [(k, str(v).encode()) for k, v in (row.headers or {}).items()]
-            return await self._producer.send(
-                row.topic,
-                value=event.kafka_value(),
-                key=row.aggregate_id.encode(),
-                headers=event.kafka_headers() + extra,
-            )
+            return await self._producer.send(row.topic, value=value, key=row.aggregate_id.encode(), headers=headers + extra)
 
     async def prune(self) -> int:
         cutoff = datetime.now(UTC) - timedelta(hours=self._settings.outbox_retention_hours)
