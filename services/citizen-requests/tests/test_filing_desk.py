@@ -13,7 +13,7 @@ from sqlalchemy.exc import IntegrityError
 
 from citizen_requests import service
 from citizen_requests.domain import Location
-from citizen_requests.filing_desk import FilingDesk
+from citizen_requests.filing_desk import DeskClosed, FilingDesk
 from ecity_cli.testing import bearer, serving
 
 
@@ -62,23 +62,58 @@ async def test_filings_waiting_together_are_written_in_one_statement(app_client)
     # Filings of one statement are not offered to each other (11 m apart, all new); a later one
     # 11 m north of the first is offered those within the pothole's 30 m, nearest first.
     assert [a.nearby for a in answers] == [[]] * 6
-    [later] = await _through(desk, [await _filing(app, "desk-citizen-late", lat=50.9101)])
+    [later] = await _through(FilingDesk(app.state.engine, limit=20, window_s=600),
+                             [await _filing(app, "desk-citizen-late", lat=50.9101)])
     assert [d["service_request_id"] for d in later.nearby][:1] == [filings[1].request.id]
     assert {d["service_request_id"] for d in later.nearby} == {f.request.id for f in filings[:4]}
     assert [d["distance_m"] for d in later.nearby] == [0, 11, 11, 22]
 
 
-async def test_a_citizens_second_filing_goes_into_the_next_statement_and_the_limit_counts_each(app_client):
+async def test_a_citizens_filings_go_one_statement_after_another_and_the_limit_counts_each(app_client):
     app = app_client.app
+    [before] = await _through(FilingDesk(app.state.engine, limit=2, window_s=600), [await _filing(app, "desk-busy-citizen")])
+    assert before.filed  # one of the two allowed is used
+    desk = FilingDesk(app.state.engine, limit=2, window_s=600)  # two lanes
     mine = [await _filing(app, "desk-busy-citizen") for _ in range(3)]
     other = await _filing(app, "desk-other-citizen")
-    desk = FilingDesk(app.state.engine, limit=2, window_s=600, lanes=1)  # one lane: statements in turn
     answers = await _through(desk, [mine[0], mine[1], other, mine[2]])
-    assert [a.filed for a in answers] == [True, True, True, False]  # the third is over the limit of 2
-    assert desk.statements == 3  # [first, other], [second], [third]
-    assert await _written(app, [f.request.id for f in [*mine, other]]) == (3, 3, 3)
+    # The third of this citizen's waiting filings is refused at the door (two are ahead of it);
+    # of the two written, in turn, the database's count lets only the first through.
+    assert [a.filed for a in answers] == [True, False, True, False]
+    assert desk.statements == 2  # [mine 0, other], then [mine 1]: never two of one citizen at once
+    assert await _written(app, [f.request.id for f in [*mine, other]]) == (2, 2, 2)
     with pytest.raises(service.CreationLimitReached):
-        service.finish(mine[2], answers[3])
+        service.finish(mine[1], answers[1])
+
+
+async def test_a_filing_whose_request_went_away_before_its_turn_is_not_written(app_client):
+    app = app_client.app
+    desk = FilingDesk(app.state.engine, limit=20, window_s=600)
+    gone, stays = await _filing(app, "desk-gone"), await _filing(app, "desk-stays")
+    waiting = asyncio.ensure_future(desk.file(gone))
+    await asyncio.sleep(0)
+    waiting.cancel()  # the citizen's connection closed, its handler was cancelled
+    [answer] = await _through(desk, [stays])
+    assert answer.filed and desk.filed == 1
+    assert await _written(app, [gone.request.id]) == (0, 0, 0)
+
+
+async def test_a_database_that_is_down_fails_the_whole_batch_at_once_and_a_stopped_desk_says_so(app_client):
+    from ecity_common.db import make_engine
+
+    app = app_client.app
+    settings = app.state.settings.model_copy(update={"database_url": "postgresql+asyncpg://ecity@127.0.0.1:1/none"})
+    down = make_engine(settings)
+    try:
+        desk = FilingDesk(down, limit=20, window_s=600)
+        answers = await _through(desk, [await _filing(app, f"desk-down-{i}") for i in range(3)])
+        assert all(isinstance(a, Exception) for a in answers)
+        assert answers[0] is answers[1] is answers[2]  # one attempt for all, not one each
+        assert desk.statements == 0
+    finally:
+        await down.dispose()
+    with pytest.raises(DeskClosed):  # its lanes were stopped at the end of _through
+        await desk.file(await _filing(app, "desk-late"))
 
 
 async def test_one_bad_filing_does_not_fail_the_others_in_its_statement(app_client):

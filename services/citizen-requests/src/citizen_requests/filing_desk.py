@@ -7,30 +7,45 @@ with one statement (`service.file_many`) in one commit, and answers each citizen
 commit. Nothing waits for a batch to fill: a lone filing is written at once, so a quiet hour
 costs nothing, and a busy one forms larger batches by itself while the lanes are writing.
 
-A citizen's second filing that arrives while their first waits goes into the next batch (one
-statement counts one filing per citizen against the creation limit). When a batch fails, its
-filings are written one by one, so one bad filing cannot fail the others.
+One citizen's filings are written one statement after another (one statement counts one filing
+per citizen against the creation limit, and a second lane would only wait on the first's lock);
+more than the limit waiting at once are refused at the door. When a batch fails because of
+what one filing holds, its filings are written one by one, so that filing cannot fail the
+others; when the database itself fails, the whole batch gets the error at once.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from collections import deque
+from collections import Counter, deque
 from dataclasses import dataclass, field
 
 from opentelemetry import context as otel_context
 from opentelemetry import trace
+from opentelemetry.trace import Status, StatusCode
+from prometheus_client import Counter as MetricCounter
+from sqlalchemy.exc import InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from citizen_requests.service import Filed, Filing, file_many
 
 log = logging.getLogger(__name__)
 tracer = trace.get_tracer(__name__)
+# On /metrics: their ratio is how many filings share a commit (1 when quiet).
+WRITTEN = MetricCounter("citizen_filings_written", "Filings written by the filing desk")
+STATEMENTS = MetricCounter("citizen_filing_statements", "Statements (each its own commit) the filing desk wrote filings in")
 
 
 class DeskClosed(Exception):
     """The service stopped before (or while) writing the filing: the citizen should retry."""
+
+
+def _database_down(exc: BaseException) -> bool:
+    """The database, not one filing, is the trouble: writing each alone would only fail slower."""
+    return (isinstance(exc, (OperationalError, InterfaceError, PoolTimeout, OSError, TimeoutError))
+            or bool(getattr(exc, "connection_invalidated", False)))
 
 
 @dataclass
@@ -42,51 +57,79 @@ class _Waiting:
 
 class FilingDesk:
     def __init__(self, engine: AsyncEngine, *, limit: int, window_s: int, lanes: int = 2, batch_max: int = 64) -> None:
+        if lanes < 1 or batch_max < 1:
+            raise ValueError("a filing desk needs at least one lane and room for one filing")
         self._engine = engine
         self._limit, self._window_s = limit, window_s
         self._lanes, self._batch_max = lanes, batch_max
         self._waiting: deque[_Waiting] = deque()
+        self._per_subject: Counter[str] = Counter()  # waiting or being written
+        self._writing: set[str] = set()  # subjects in a statement now
         self._ready = asyncio.Event()
+        self._closed = False
         self.statements = 0  # written so far (with `filed`: how well filings are batched)
         self.filed = 0
 
     async def file(self, filing: Filing) -> Filed:
-        """Write `filing` with whatever else is waiting; answers after its commit."""
+        """Write `filing` with whatever else is waiting; answers after its commit. DeskClosed once
+        the desk has stopped."""
+        if self._closed:
+            raise DeskClosed()
+        if self._per_subject[filing.subject] >= self._limit:
+            # As many of this citizen's filings as the limit allows are already ahead of it.
+            return Filed(False, [])
         waiting = _Waiting(filing, asyncio.get_running_loop().create_future())
         self._waiting.append(waiting)
+        self._per_subject[filing.subject] += 1
         self._ready.set()
-        return await waiting.answer
+        try:
+            return await waiting.answer
+        finally:
+            self._per_subject[filing.subject] -= 1
+            if not self._per_subject[filing.subject]:
+                del self._per_subject[filing.subject]
 
     async def run(self) -> None:
-        """The desk's lanes, until cancelled; filings still waiting then are refused."""
+        """The desk's lanes, until cancelled; filings still waiting then get DeskClosed, and so
+        does every filing until the desk runs again."""
+        self._closed = False
         try:
             await asyncio.gather(*(self._lane() for _ in range(self._lanes)))
         finally:
+            self._closed = True
             while self._waiting:
-                waiting = self._waiting.popleft()
-                if not waiting.answer.done():
-                    waiting.answer.set_exception(DeskClosed())
+                self._refuse([self._waiting.popleft()])
 
     async def _lane(self) -> None:
         while True:
             await self._ready.wait()
             batch = self._take()
-            if not self._waiting:
-                self._ready.clear()
-            if batch:
+            if not batch:
+                self._ready.clear()  # all waiting ones are behind a statement in flight, or none wait
+                continue
+            self._writing.update(w.filing.subject for w in batch)
+            try:
                 await self._write(batch)
+            finally:
+                self._writing.difference_update(w.filing.subject for w in batch)
+                if self._waiting:
+                    self._ready.set()  # those left behind (the same citizens) may go now
 
     def _take(self) -> list[_Waiting]:
-        """The oldest waiting filings, one per subject, at most `batch_max`; the rest keep their turn."""
+        """The oldest waiting filings, one per subject and none of a subject being written, at
+        most `batch_max`; the rest keep their turn. A filing whose citizen gave up is dropped."""
         batch: list[_Waiting] = []
         subjects: set[str] = set()
         later: list[_Waiting] = []
         while self._waiting and len(batch) < self._batch_max:
             waiting = self._waiting.popleft()
-            if waiting.filing.subject in subjects:
+            subject = waiting.filing.subject
+            if waiting.answer.done():  # cancelled: the request went away before it was written
+                continue
+            if subject in subjects or subject in self._writing:
                 later.append(waiting)
             else:
-                subjects.add(waiting.filing.subject)
+                subjects.add(subject)
                 batch.append(waiting)
         self._waiting.extendleft(reversed(later))
         return batch
@@ -96,26 +139,41 @@ class FilingDesk:
         # others', so each request's trace leads to the commit it waited for.
         links = [trace.Link(trace.get_current_span(w.context).get_span_context()) for w in batch[1:]]
         with tracer.start_as_current_span("file requests", context=batch[0].context, links=links,
-                                          attributes={"ecity.filings": len(batch)}):
+                                          attributes={"ecity.filings": len(batch)},
+                                          record_exception=False, set_status_on_exception=False) as span:
             try:
                 async with self._engine.connect() as conn:
                     conn = await conn.execution_options(isolation_level="AUTOCOMMIT")
                     answers = await file_many(conn, [w.filing for w in batch], limit=self._limit, window_s=self._window_s)
-                self.statements += 1
-                self.filed += len(batch)
             except Exception as exc:
-                if len(batch) > 1:
-                    log.warning("a batch of %d filings failed (%s); filing them one by one", len(batch), exc)
+                span.record_exception(exc)
+                span.set_status(Status(StatusCode.ERROR, type(exc).__name__))
+                if len(batch) == 1 or _database_down(exc):
+                    for waiting in batch:
+                        if not waiting.answer.done():
+                            waiting.answer.set_exception(exc)
+                    return
+                log.warning("a batch of %d filings failed (%s); filing them one by one", len(batch), exc)
+                try:
                     for waiting in batch:
                         await self._write([waiting])
-                elif not batch[0].answer.done():
-                    batch[0].answer.set_exception(exc)
+                except BaseException:
+                    self._refuse(batch)
+                    raise
                 return
             except BaseException:  # cancelled while writing (the service stops)
-                for waiting in batch:
-                    if not waiting.answer.done():
-                        waiting.answer.set_exception(DeskClosed())
+                self._refuse(batch)
                 raise
+        self.statements += 1
+        self.filed += len(batch)
+        STATEMENTS.inc()
+        WRITTEN.inc(len(batch))
         for waiting, answer in zip(batch, answers, strict=True):
             if not waiting.answer.done():
                 waiting.answer.set_result(answer)
+
+    @staticmethod
+    def _refuse(batch: list[_Waiting]) -> None:
+        for waiting in batch:
+            if not waiting.answer.done():
+                waiting.answer.set_exception(DeskClosed())
