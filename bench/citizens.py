@@ -81,6 +81,23 @@ FLOOR_APP = textwrap.dedent('''
                                json.dumps({"request_id": rid}))
         return JSONResponse({"service_request_id": rid, "status": "submitted"}, status_code=201)
 ''')
+# The bare endpoint inside the service's own app: its middleware (tracing, metrics, problem
+# handlers), its routing among all its routes, its relay and consumer idling beside it. What any
+# endpoint of this service pays before doing anything: the ceiling for filing.
+BARE_IN_SERVICE = textwrap.dedent('''
+    from citizen_requests.api import NewRequest
+    from citizen_requests.main import create_app
+
+
+    def create():
+        app = create_app()
+
+        @app.post("/bench/bare", status_code=201)
+        async def bare(body: NewRequest) -> NewRequest:
+            return body
+
+        return app
+''')
 BARE_APP = textwrap.dedent('''
     from fastapi import FastAPI
     from citizen_requests.api import NewRequest
@@ -127,6 +144,28 @@ def load(url: str, tokens: list[str], seconds: int, concurrency: int) -> dict:
         return float(value) * {"us": 0.001, "ms": 1, "s": 1000}[unit]
 
     return {"per_s": float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1)), "p50": ms("50%"), "p99": ms("99%")}
+
+
+def measure_bare_in_service(logs, info, database_url: str, kafka: str, tokens: list[str], seconds: int,
+                            concurrency: int) -> dict:
+    (logs / "bare_in_service.py").write_text(BARE_IN_SERVICE)
+    port = free_port()
+    env = {**os.environ, **service_env(info, port=port, database_url=database_url, kafka=kafka, log_level="WARNING")}
+    server = subprocess.Popen([sys.executable, "-m", "uvicorn", "--factory", "--app-dir", str(logs), "bare_in_service:create",
+                               "--port", str(port), "--no-access-log", "--log-level", "warning"], env=env,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        for _ in range(300):
+            try:
+                if httpx.get(f"http://127.0.0.1:{port}/health/ready").status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.1)
+        return load(f"http://127.0.0.1:{port}/bench/bare", tokens, seconds, concurrency)
+    finally:
+        server.terminate()
+        server.wait()
 
 
 def measure_floor(logs, database_url: str, tokens: list[str], seconds: int, concurrency: int) -> dict:
@@ -219,6 +258,8 @@ async def run(seconds: int, concurrency: int, million: int) -> dict:
             tokens = [mint_token(Settings(), subject=f"bench-citizen-{i}", roles=["citizen"]) for i in range(CITIZENS)]
             bare = await asyncio.to_thread(load, f"http://127.0.0.1:{bare_port}/api/v1/requests", tokens, seconds, concurrency)
             bare_server.terminate()
+            inside = await asyncio.to_thread(measure_bare_in_service, logs, info, url, kafka.bootstrap_servers, tokens,
+                                             seconds, concurrency)
             before = desk_counters(service.url)
             real = await asyncio.to_thread(load, f"{service.url}/api/v1/requests", tokens, seconds, concurrency)
             after = desk_counters(service.url)
@@ -237,6 +278,8 @@ async def run(seconds: int, concurrency: int, million: int) -> dict:
             "create_p99_ms": real["p99"], "ratio": real["per_s"] / bare["per_s"], "rows": million,
             "floor_per_s": floor["per_s"], "floor_p50_ms": floor["p50"], "floor_p99_ms": floor["p99"],
             "floor_ratio": floor["per_s"] / bare["per_s"],
+            "bare_in_service_per_s": inside["per_s"], "bare_in_service_p50_ms": inside["p50"],
+            "bare_in_service_p99_ms": inside["p99"], "bare_in_service_ratio": inside["per_s"] / bare["per_s"],
             "filings_per_statement": (after[0] - before[0]) / max(1, after[1] - before[1]),
             "open311_list_p50_ms": statistics.median(open311), "open311_list_p99_ms": pct(open311, 0.99),
             "public_list_p50_ms": statistics.median(public), "public_list_p99_ms": pct(public, 0.99),
@@ -255,6 +298,7 @@ def main() -> None:
 | measure | result | target |
 |---|---|---|
 | bare FastAPI endpoint, same body and model, {r['concurrency']} connections | {r['bare_per_s']:,.0f} requests/s, p50 {r['bare_p50_ms']:.1f} ms, p99 {r['bare_p99_ms']:.1f} ms | baseline |
+| the bare endpoint inside the service's app (its middleware, routing, relay and consumer idle) | {r['bare_in_service_per_s']:,.0f} requests/s = {r['bare_in_service_ratio']:.2f} × bare, p50 {r['bare_in_service_p50_ms']:.1f} ms, p99 {r['bare_in_service_p99_ms']:.1f} ms | the ceiling of any endpoint here |
 | POST /api/v1/requests (JWT, validation, durable commit + outbox row), one worker | {r['create_per_s']:,.0f} requests/s = **{r['ratio']:.2f} × bare**, p50 {r['create_p50_ms']:.1f} ms, **p99 {r['create_p99_ms']:.1f} ms**; {r['filings_per_statement']:.1f} filings per commit | ≥ 0.25 × bare, p99 < 50 ms |
 | stripped down: JWT, the same model, one asyncpg statement per request (request, history, outbox row), durable commit, nothing else | {r['floor_per_s']:,.0f} requests/s = {r['floor_ratio']:.2f} × bare, p50 {r['floor_p50_ms']:.1f} ms, p99 {r['floor_p99_ms']:.1f} ms | for comparison |
 | GET /open311/v2/requests.json?page_size=50, {r['rows']:,}+ rows | p50 {r['open311_list_p50_ms']:.1f} ms, **p99 {r['open311_list_p99_ms']:.1f} ms** | p99 < 20 ms |
