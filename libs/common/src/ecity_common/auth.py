@@ -17,7 +17,7 @@ from collections import OrderedDict
 from dataclasses import dataclass, field
 
 import jwt
-from fastapi import Depends, Request
+from fastapi import Request
 
 from ecity_common.settings import ServiceSettings
 from ecity_common.web.problems import Problem
@@ -116,7 +116,9 @@ async def bearer_principal(request: Request) -> Principal:
 def require_role(*roles: str):
     """A FastAPI dependency: the caller must hold at least one of `roles`."""
 
-    async def dependency(principal: Principal = Depends(bearer_principal)) -> Principal:
+    # One dependency, not one depending on another: FastAPI resolves each level on every request.
+    async def dependency(request: Request) -> Principal:
+        principal = await bearer_principal(request)
         if roles and not principal.roles.intersection(roles):
             raise Problem(403, "Forbidden", f"This needs one of the roles: {', '.join(roles)}.")
         return principal

@@ -113,8 +113,7 @@ async def create_request(body: NewRequest, request: Request, citizen: Principal 
                 await idempotency.remember(db, idempotency_keys, citizen.subject, key, 201, view)
         else:
             # Nothing to keep beside it: the filing desk writes it with the others filed now.
-            async with app.state.sessions() as db:  # connects only for a utility category (outages)
-                filing = await service.prepare_filing(db, app.state.outbox, **what)
+            filing = await service.prepare_filing(app.state.sessions, app.state.outbox, **what)  # a session only for outages
             view = shaped(service.finish(filing, await app.state.filing_desk.file(filing)))
     except RequestRejected as exc:
         raise Problem(422, "Invalid request", exc.message, type_="validation-error",

@@ -9,7 +9,7 @@ from datetime import datetime
 
 import orjson
 from sqlalchemy import func, select, text
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession, async_sessionmaker
 
 from citizen_requests.catalogue import Category
 from citizen_requests.db import citizen_requests, open311_clients
@@ -127,7 +127,7 @@ class Filing:
 
 
 async def prepare_filing(
-    db: AsyncSession | AsyncConnection,
+    db: AsyncSession | AsyncConnection | async_sessionmaker[AsyncSession],
     outbox: Outbox,
     *,
     catalogue: Mapping[str, Category],
@@ -143,7 +143,8 @@ async def prepare_filing(
     channel: str = "app",
 ) -> Filing:
     """Check a request against the domain's rules (RequestRejected) and build what filing it writes.
-    `db` is read only for a utility category (is the place inside an announced outage?)."""
+    `db` is read only for a utility category (is the place inside an announced outage?): the
+    caller's session or connection, or sessions to open one from only then."""
     request = file_request(catalogue=catalogue, category_code=category_code, description=description, citizen_id=citizen_id,
                            location=location, address=address, answers=answers)
     # Filed inside a utility outage the company announced: linked to it, and the citizen is told
@@ -152,8 +153,13 @@ async def prepare_filing(
     if request.category.utility_kind is not None:
         from citizen_requests.utilities import outage_here, outage_note
 
-        outage = await outage_here(db, request.category.utility_kind, location.lat if location else None,
-                                   location.long if location else None, request.address)
+        where = (request.category.utility_kind, location.lat if location else None,
+                 location.long if location else None, request.address)
+        if isinstance(db, async_sessionmaker):
+            async with db() as session:
+                outage = await outage_here(session, *where)
+        else:
+            outage = await outage_here(db, *where)
     request.stored = row = dict(
         id=request.id, service_code=request.category.code, description=request.description,
         citizen_id=request.citizen_id, lat=location.lat if location else None,
