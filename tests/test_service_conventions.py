@@ -29,12 +29,17 @@ async def test_service_starts_migrates_and_reports_ready(services, name):
         assert ready.json() == {"status": "ok", "checks": {"database": "ok", "kafka": "ok"}}
         openapi = (await client.get("/openapi.json")).json()
         assert openapi["info"]["title"].startswith("Sumy e-City")
-        metrics = await client.get("/metrics")
-        assert metrics.status_code == 200 and "http_request" in metrics.text
         missing = await client.get("/no/such/thing")
         assert missing.status_code == 404
         assert missing.headers["content-type"] == "application/problem+json"
         assert missing.json()["status"] == 404 and missing.json()["title"] == "Not Found"
+        # Requests counted by route template and status class; probes and scrapes are not.
+        metrics = await client.get("/metrics")
+        assert metrics.status_code == 200 and metrics.headers["content-type"].startswith("text/plain")
+        assert 'http_requests_total{handler="/openapi.json",method="GET",status="2xx"}' in metrics.text
+        assert 'http_requests_total{handler="none",method="GET",status="4xx"}' in metrics.text
+        assert 'http_request_duration_seconds_bucket{handler="/openapi.json"' in metrics.text
+        assert 'handler="/health' not in metrics.text and 'handler="/metrics"' not in metrics.text
     conn = await asyncpg.connect(libpq_dsn(settings.database_url))
     try:
         tables = {r["tablename"] for r in await conn.fetch("SELECT tablename FROM pg_tables WHERE schemaname='public'")}

@@ -144,3 +144,7 @@ async def test_many_citizens_filing_at_once_through_the_api_all_get_their_reques
     assert len(set(ids)) == 24 and await _written(client.app, ids) == (24, 24, 24)
     desk = client.app.state.filing_desk
     assert desk.filed == 24 and 1 <= desk.statements <= 24
+    metrics = (await client.get("/metrics")).text  # named by the route's template, not the path
+    assert 'http_requests_total{handler="/api/v1/requests",method="POST",status="2xx"}' in metrics
+    await client.get(f"/api/v1/requests/{ids[0]}", headers=bearer(client.settings, "crowd-0", "citizen"))
+    assert 'handler="/api/v1/requests/{request_id}",method="GET",status="2xx"' in (await client.get("/metrics")).text
