@@ -6,6 +6,8 @@ prometheus-fastapi-instrumentator, used before, routed every request a second ti
 of the service's routes to find that name: a few per cent of every request, measured on filing.
 The metric names and labels are the ones that library gave (`http_requests_total`,
 `http_request_duration_seconds`; `handler`, `status` as "2xx", `method`), so dashboards keep working.
+The template is the route's own: routers here carry their prefix (`APIRouter(prefix=...)`); one
+included with an extra prefix would be counted under its unprefixed template.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ REQUESTS = Counter("http_requests_total", "Total number of requests by method, s
                    ("method", "status", "handler"))
 DURATION = Histogram("http_request_duration_seconds", "Duration of HTTP requests in seconds.",
                      ("method", "status", "handler"))
+METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
 NOT_MEASURED = ("/metrics", "/health/")  # scrapes and probes: many, and they say nothing of the service
 
 
@@ -48,7 +51,8 @@ class HttpMetrics:
         try:
             await self.app(scope, receive, observed)
         finally:
-            labels = (scope["method"], f"{status // 100}xx", _handler(scope, route or scope.get("route"), status))
+            method = scope["method"] if scope["method"] in METHODS else "other"  # a client's made-up method is no series
+            labels = (method, f"{status // 100}xx", _handler(scope, route or scope.get("route"), status))
             REQUESTS.labels(*labels).inc()
             DURATION.labels(*labels).observe(perf_counter() - started)
 
@@ -58,9 +62,10 @@ def _handler(scope: Scope, route, status: int) -> str:
     template = getattr(route, "path_format", None)
     if template:
         return template
-    # FastAPI marks only its API routes in the scope; an answer without one came from the app's
-    # own fixed routes (/openapi.json, /docs). Anything else unrouted (404, 405) is one "none".
-    return scope["path"] if 200 <= status < 300 else "none"
+    # FastAPI marks only its API routes in the scope; a success without one came from the app's
+    # own fixed routes (/openapi.json, /docs), whose paths are their names. Anything else (404s,
+    # redirects, a route with parameters that is not an API route) is one "none".
+    return scope["path"] if 200 <= status < 300 and not scope.get("path_params") else "none"
 
 
 async def metrics_endpoint(request: Request) -> Response:
