@@ -24,6 +24,7 @@ import subprocess
 import sys
 import textwrap
 import time
+from contextlib import contextmanager
 
 import httpx
 import uvloop
@@ -146,46 +147,48 @@ def load(url: str, tokens: list[str], seconds: int, concurrency: int) -> dict:
     return {"per_s": float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1)), "p50": ms("50%"), "p99": ms("99%")}
 
 
-def measure_bare_in_service(logs, info, database_url: str, kafka: str, tokens: list[str], seconds: int,
-                            concurrency: int) -> dict:
-    (logs / "bare_in_service.py").write_text(BARE_IN_SERVICE)
-    port = free_port()
-    env = {**os.environ, **service_env(info, port=port, database_url=database_url, kafka=kafka, log_level="WARNING")}
-    server = subprocess.Popen([sys.executable, "-m", "uvicorn", "--factory", "--app-dir", str(logs), "bare_in_service:create",
-                               "--port", str(port), "--no-access-log", "--log-level", "warning"], env=env,
+@contextmanager
+def uvicorn_app(logs, name: str, source: str, target: str, *, env: dict[str, str], ready: str = "/docs",
+                port: int | None = None):
+    """`source` written as module `name` and served by one uvicorn worker (`target`, as uvicorn
+    takes it); yields its URL once `ready` answers 200."""
+    (logs / f"{name}.py").write_text(source)
+    port = port or free_port()
+    server = subprocess.Popen([sys.executable, "-m", "uvicorn", "--app-dir", str(logs), *target.split(), "--port", str(port),
+                               "--no-access-log", "--log-level", "warning"], env={**os.environ, **env},
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{port}"
     try:
         for _ in range(300):
             try:
-                if httpx.get(f"http://127.0.0.1:{port}/health/ready").status_code == 200:
+                if httpx.get(url + ready).status_code == 200:
                     break
             except httpx.HTTPError:
                 pass
             time.sleep(0.1)
-        return load(f"http://127.0.0.1:{port}/bench/bare", tokens, seconds, concurrency)
+        yield url
     finally:
         server.terminate()
         server.wait()
+
+
+def measure_bare(logs, tokens: list[str], seconds: int, concurrency: int) -> dict:
+    with uvicorn_app(logs, "bare_app", BARE_APP, "bare_app:app", env={}) as url:
+        return load(f"{url}/api/v1/requests", tokens, seconds, concurrency)
+
+
+def measure_bare_in_service(logs, info, database_url: str, kafka: str, tokens: list[str], seconds: int,
+                            concurrency: int) -> dict:
+    port = free_port()
+    env = service_env(info, port=port, database_url=database_url, kafka=kafka, log_level="WARNING")
+    with uvicorn_app(logs, "bare_in_service", BARE_IN_SERVICE, "--factory bare_in_service:create", env=env,
+                     ready="/health/ready", port=port) as url:
+        return load(f"{url}/bench/bare", tokens, seconds, concurrency)
 
 
 def measure_floor(logs, database_url: str, tokens: list[str], seconds: int, concurrency: int) -> dict:
-    (logs / "floor_app.py").write_text(FLOOR_APP)
-    port = free_port()
-    env = {**os.environ, "FLOOR_DSN": database_url.replace("+asyncpg", "")}
-    server = subprocess.Popen([sys.executable, "-m", "uvicorn", "--app-dir", str(logs), "floor_app:app", "--port", str(port),
-                               "--no-access-log", "--log-level", "warning"], env=env,
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        for _ in range(100):
-            try:
-                httpx.get(f"http://127.0.0.1:{port}/docs")
-                break
-            except httpx.HTTPError:
-                time.sleep(0.1)
-        return load(f"http://127.0.0.1:{port}/api/v1/requests", tokens, seconds, concurrency)
-    finally:
-        server.terminate()
-        server.wait()
+    with uvicorn_app(logs, "floor_app", FLOOR_APP, "floor_app:app", env={"FLOOR_DSN": database_url.replace("+asyncpg", "")}) as url:
+        return load(f"{url}/api/v1/requests", tokens, seconds, concurrency)
 
 
 def desk_counters(url: str) -> tuple[float, float]:
@@ -241,23 +244,11 @@ async def run(seconds: int, concurrency: int, million: int) -> dict:
         env = service_env(info, port=port, database_url=url, kafka=kafka.bootstrap_servers, log_level="WARNING")
         logs = repo_root() / ".state" / "bench"
         service = ServiceProcess(info, port=port, env=env, log_file=logs / "citizens-api.log").start()
-        bare_port = free_port()
-        bare_file = logs / "bare_app.py"
-        bare_file.write_text(BARE_APP)
-        bare_server = subprocess.Popen([sys.executable, "-m", "uvicorn", "--app-dir", str(logs), "bare_app:app", "--port", str(bare_port),
-                                 "--no-access-log", "--log-level", "warning"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         try:
             await asyncio.to_thread(service.wait_ready)
-            for _ in range(100):
-                try:
-                    httpx.get(f"http://127.0.0.1:{bare_port}/docs")
-                    break
-                except httpx.HTTPError:
-                    await asyncio.sleep(0.1)
             # Enough citizens that none passes the default limit of 20 requests in 10 minutes.
             tokens = [mint_token(Settings(), subject=f"bench-citizen-{i}", roles=["citizen"]) for i in range(CITIZENS)]
-            bare = await asyncio.to_thread(load, f"http://127.0.0.1:{bare_port}/api/v1/requests", tokens, seconds, concurrency)
-            bare_server.terminate()
+            bare = await asyncio.to_thread(measure_bare, logs, tokens, seconds, concurrency)
             inside = await asyncio.to_thread(measure_bare_in_service, logs, info, url, kafka.bootstrap_servers, tokens,
                                              seconds, concurrency)
             before = desk_counters(service.url)
@@ -270,8 +261,6 @@ async def run(seconds: int, concurrency: int, million: int) -> dict:
             floor = await asyncio.to_thread(measure_floor, logs, url, tokens, seconds, concurrency)
         finally:
             service.stop()
-            bare_server.terminate()
-            bare_server.wait()
         return {
             "seconds": seconds, "concurrency": concurrency, "bare_per_s": bare["per_s"], "bare_p50_ms": bare["p50"],
             "bare_p99_ms": bare["p99"], "create_per_s": real["per_s"], "create_p50_ms": real["p50"],

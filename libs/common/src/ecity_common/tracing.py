@@ -24,6 +24,8 @@ from opentelemetry.sdk.trace.export import (
 )
 from opentelemetry.sdk.trace.sampling import ALWAYS_OFF
 
+from ecity_common.web.metrics import PROBES_AND_SCRAPES
+
 _configured = False
 
 
@@ -68,11 +70,8 @@ def setup_tracing(service_name: str, trace_file: str | None = None, *, record: b
     _configured = True
 
 
-_NOT_TRACED = ("/health/", "/metrics")
-
-
 def _not_traced(scope) -> bool:
-    return scope.get("path", "").startswith(_NOT_TRACED)
+    return scope.get("path", "").startswith(PROBES_AND_SCRAPES)
 
 
 def http_telemetry() -> dict:

@@ -254,4 +254,3 @@ async def comment(request_id: str, body: CommentIn, request: Request,
         added = await handling.add_comment(db, request.app.state.outbox, row, who.subject, who.has("operator"), body.text)
         await idempotency.remember(db, idempotency_keys, who.subject, key, 201, added)
         return added
-

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -66,9 +65,8 @@ _COLUMNS = {  # the per-request inputs of the statement, and their types
     "long": "float8", "address": "text", "status": "text", "submitted_at": "timestamptz",
     "expected_datetime": "timestamptz", "attributes": "text", "media_url": "text", "address_id": "text",
     "channel": "text", "email": "text", "phone": "text", "first_name": "text", "last_name": "text",
-    "outage_id": "text", "status_notes": "text", "subject": "text",
-    "event_id": "text", "aggregate_type": "text", "event_type": "text", "topic": "text", "payload": "text",
-    "headers": "text", "near": "bool", "radius": "float8", "dlat": "float8", "dlong": "float8",
+    "outage_id": "text", "status_notes": "text", "event_id": "text", "aggregate_type": "text", "event_type": "text",
+    "topic": "text", "payload": "text", "headers": "text", "radius": "float8",
 }
 _FILE = text("""
 WITH d AS (
@@ -76,7 +74,7 @@ WITH d AS (
         WITH ORDINALITY AS d(""" + ", ".join(_COLUMNS) + """, n)
 ), allowed AS (
     INSERT INTO creation_limits AS l (subject, window_start, count)
-    SELECT subject, now(), 1 FROM d ORDER BY subject""" + _LIMIT_RULE + """
+    SELECT citizen_id, now(), 1 FROM d ORDER BY citizen_id""" + _LIMIT_RULE + """
 ), filed AS (
     INSERT INTO citizen_requests (id, service_code, description, citizen_id, lat, long, address, status, submitted_at,
         expected_datetime, updated_at, attributes, media_url, address_id, channel, email, phone, first_name,
@@ -84,7 +82,7 @@ WITH d AS (
     SELECT id, service_code, description, citizen_id, lat, long, address, status, submitted_at, expected_datetime,
         submitted_at, CAST(attributes AS jsonb), media_url, address_id, channel, email, phone, first_name, last_name,
         outage_id, status_notes
-    FROM d WHERE subject IN (SELECT subject FROM allowed)
+    FROM d WHERE citizen_id IN (SELECT subject FROM allowed)
     RETURNING id
 ), history AS (
     INSERT INTO request_history (request_id, actor, to_status, public, note)
@@ -100,9 +98,10 @@ SELECT d.n, EXISTS (SELECT 1 FROM filed f WHERE f.id = d.id) AS filed,
                                  ORDER BY x.distance), '[]')
         FROM (SELECT * FROM (SELECT c.id, c.status, c.submitted_at, """ + distance_sql("d.lat", "d.long", "c.lat", "c.long") + """ AS distance
                              FROM (SELECT id, lat, long, status, submitted_at FROM citizen_requests c
-                                   WHERE d.near AND c.service_code = d.service_code AND c.status = ANY(CAST(:open AS text[]))
-                                     AND c.lat BETWEEN d.lat - d.dlat AND d.lat + d.dlat
-                                     AND c.long BETWEEN d.long - d.dlong AND d.long + d.dlong
+                                   WHERE c.service_code = d.service_code AND c.status = ANY(CAST(:open AS text[]))
+                                     AND c.lat BETWEEN d.lat - d.radius / 111320 AND d.lat + d.radius / 111320
+                                     AND c.long BETWEEN d.long - d.radius / (111320 * cos(radians(d.lat)))
+                                                    AND d.long + d.radius / (111320 * cos(radians(d.lat)))
                                    LIMIT 50) c) near
               WHERE near.distance <= d.radius ORDER BY near.distance LIMIT """ + str(OFFERED) + """) x) AS nearby
 FROM d ORDER BY d.n
@@ -123,7 +122,8 @@ class Filing:
 
     @property
     def subject(self) -> str:
-        return self.values["subject"]
+        """Whose creation limit it counts against: the citizen's."""
+        return self.values["citizen_id"]
 
 
 async def prepare_filing(
@@ -181,15 +181,12 @@ async def prepare_filing(
         submitted_at=request.submitted_at,
         expected_datetime=request.expected_datetime,
     ), aggregate_id=request.id)
-    radius = request.category.duplicate_radius_m
-    scale = math.cos(math.radians(location.lat)) if location else 1.0
     values = {name: row.get(name) for name in _COLUMNS}
     values.update(
-        attributes=orjson.dumps(row["attributes"]).decode(), subject=row["citizen_id"],
+        attributes=orjson.dumps(row["attributes"]).decode(),
         event_id=announced["event_id"], aggregate_type=announced["aggregate_type"], event_type=announced["type"],
         topic=announced["topic"], payload=orjson.dumps(announced["payload"]).decode(),
-        headers=orjson.dumps(announced["headers"]).decode(),
-        near=location is not None, radius=radius, dlat=radius / 111_320, dlong=radius / (111_320 * scale),
+        headers=orjson.dumps(announced["headers"]).decode(), radius=request.category.duplicate_radius_m,
     )
     return Filing(request, values)
 

@@ -13,13 +13,13 @@ Each use case runs in the consumer's transaction.
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import insert, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from citizen_requests.db import citizen_requests, request_history, utility_outages
+from citizen_requests.deadlines import KYIV
 from citizen_requests.handling import HandlingRefused, change_status
 from citizen_requests.workflow import OPEN, TRANSITIONS
 from ecity_common.areas import Area
@@ -33,7 +33,6 @@ from ecity_common.events.payloads.utilities_gateway import (
 from ecity_common.messaging.outbox import Outbox
 
 GATEWAY = "utilities-gateway"
-KYIV = ZoneInfo("Europe/Kyiv")
 
 
 async def _note(session: AsyncSession, request_id: str, status: str, note: str, *, public: bool) -> None:
@@ -67,11 +66,9 @@ async def _move(session: AsyncSession, outbox: Outbox, request_id: str, to_statu
 
 
 async def company_accepted(session: AsyncSession, outbox: Outbox, accepted: RequestAcceptedByCompany) -> None:
-    moved = await _move(session, outbox, accepted.request_id, "assigned",
-                        f"Передано: {accepted.company.name}", agency=accepted.company.name)
-    if moved:
-        await session.execute(update(citizen_requests).where(citizen_requests.c.id == accepted.request_id)
-                              .values(dispatch_flag=None))
+    # (change_status clears the dispatcher's flag: the request has its company now)
+    await _move(session, outbox, accepted.request_id, "assigned", f"Передано: {accepted.company.name}",
+                agency=accepted.company.name)
 
 
 def _local(when: datetime) -> str:
@@ -89,7 +86,7 @@ async def company_reported(session: AsyncSession, outbox: Outbox, report: Reques
         note = f"{planned}. {note}" if note else planned
     # A company may go straight from assigned to resolved; from accepted it passes assigned first.
     row = await _current(session, report.request_id)
-    if row is not None and row.status in ("submitted", "accepted") and report.status != "assigned":
+    if row is not None and row.status in ("submitted", "accepted"):
         await _move(session, outbox, report.request_id, "assigned", None, agency=report.company.name)
     moved = await _move(session, outbox, report.request_id, report.status, note, agency=report.company.name)
     if not moved and note and row is not None and row.status == report.status and row.status in OPEN:

@@ -17,7 +17,6 @@ from ecity_common.areas import Area
 from ecity_common.events.payloads.common import UtilityKind
 from ecity_common.ua_codes import validate_edrpou
 
-UTILITY_KINDS: tuple[str, ...] = ("water", "heating", "waste", "electricity", "gas")
 KIND_NAMES_UK = {"water": "водопостачання", "heating": "теплопостачання", "waste": "вивезення відходів",
                  "electricity": "електропостачання", "gas": "газопостачання"}
 

@@ -18,6 +18,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ecity_common.auth import api_key_matches, hash_api_key, issue_api_key, parse_api_key
+from ecity_common.events.payloads.utilities_gateway import CompanyRef
 from utilities_gateway.companies import CompanyProfile
 from utilities_gateway.db import api_keys, companies, webhook_endpoints
 from utilities_gateway.notices import MESSAGE_TYPES
@@ -47,6 +48,11 @@ class Caller:
     @property
     def actor(self) -> str:
         return f"{KEY_PREFIX}_{self.key_id}"
+
+    @property
+    def ref(self) -> CompanyRef:
+        """The company as events name it."""
+        return CompanyRef(company_id=self.company_id, name=self.company_name, kind=self.kind)
 
 
 def company_view(row) -> dict:

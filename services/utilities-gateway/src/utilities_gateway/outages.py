@@ -13,7 +13,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from ecity_common.areas import Area
 from ecity_common.events.payloads.utilities_gateway import (
-    CompanyRef,
     UtilityOutageReported,
     UtilityOutageResolved,
     UtilityOutageUpdated,
@@ -52,7 +51,7 @@ def outage_view(row) -> dict:
 
 def _facts(caller: Caller, row) -> dict:
     area = Area.model_validate(row.area)
-    return dict(outage_id=row.id, company=CompanyRef(company_id=caller.company_id, name=caller.company_name, kind=caller.kind),
+    return dict(outage_id=row.id, company=caller.ref,
                 planned=row.planned, area=area, area_description=area.describe(), starts_at=row.starts_at,
                 expected_end=row.expected_end, cause=row.cause)
 
@@ -98,7 +97,7 @@ async def resolve(session: AsyncSession, outbox: Outbox, caller: Caller, outage_
     row = (await session.execute(update(outages).where(outages.c.id == outage_id).values(
         status="resolved", resolved_at=now, resolution_note=note, updated_at=now).returning(outages))).one()
     await outbox.add(session, UtilityOutageResolved(
-        outage_id=row.id, company=CompanyRef(company_id=caller.company_id, name=caller.company_name, kind=caller.kind),
+        outage_id=row.id, company=caller.ref,
         resolved_at=now, note=note), aggregate_id=row.id)
     return outage_view(row)
 

@@ -14,18 +14,14 @@ from pydantic import AwareDatetime, BaseModel, Field, model_validator
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from ecity_common.events.payloads.utilities_gateway import CompanyRef, RequestStatusChangedByCompany
+from ecity_common.events.payloads.utilities_gateway import RequestStatusChangedByCompany
 from ecity_common.messaging.outbox import Outbox
 from utilities_gateway.credentials import Caller, GatewayRefused, owned
 from utilities_gateway.db import routed_requests
 from utilities_gateway.routing import request_data
 
-FINAL = {"resolved", "rejected"}
-ALLOWED = {
-    "routed": {"in_progress", "planned", "resolved", "rejected"},
-    "in_progress": {"in_progress", "planned", "resolved", "rejected"},
-    "planned": {"in_progress", "planned", "resolved", "rejected"},
-}
+# A company reports on what it has and has not finished: any status the report allows, from these.
+REPORTABLE = {"routed", "in_progress", "planned"}
 
 
 class ProgressReport(BaseModel):
@@ -50,7 +46,7 @@ async def own_request(session: AsyncSession, caller: Caller, request_id: str, *,
 
 async def report(session: AsyncSession, outbox: Outbox, caller: Caller, request_id: str, progress: ProgressReport) -> dict:
     row = await own_request(session, caller, request_id, for_update=True)
-    if progress.status not in ALLOWED.get(row.status, set()):
+    if row.status not in REPORTABLE:
         raise GatewayRefused(409, "status", f"the request is {row.status}; it cannot become {progress.status}")
     now = datetime.now(UTC)
     note = progress.public_note or (progress.reason if progress.status == "rejected" else None)
@@ -58,7 +54,7 @@ async def report(session: AsyncSession, outbox: Outbox, caller: Caller, request_
         status=progress.status, planned_for=progress.expected_datetime if progress.status == "planned" else row.planned_for,
         public_note=note, updated_at=now).returning(routed_requests))).one()
     await outbox.add(session, RequestStatusChangedByCompany(
-        request_id=request_id, company=CompanyRef(company_id=caller.company_id, name=caller.company_name, kind=caller.kind),
+        request_id=request_id, company=caller.ref,
         status=progress.status, expected_datetime=progress.expected_datetime, reason=progress.reason,
         public_note=progress.public_note, changed_at=now), aggregate_id=request_id)
     return request_data(updated)

@@ -24,20 +24,27 @@ class InvalidEvent(ValueError):
     """A Kafka record that is not a CloudEvent we can read; retrying will never fix it."""
 
 
+def _kafka_headers(attributes: dict[str, Any], content_type: str) -> list[tuple[str, bytes]]:
+    headers: list[tuple[str, bytes]] = []
+    for name in _ATTRIBUTES:
+        value = attributes.get(name)
+        if value is None:
+            continue
+        text = value.isoformat() if isinstance(value, datetime) else str(value)
+        headers.append((f"ce_{name}", text.encode()))
+    headers.append(("content-type", content_type.encode()))
+    return headers
+
+
 def kafka_record(stored: dict[str, Any], traceparent: str | None) -> tuple[bytes, list[tuple[str, bytes]]]:
     """The Kafka value and headers of an event kept in its JSON form (an outbox row's payload),
     with `traceparent` as its trace: what `CloudEvent.kafka_value()` and `kafka_headers()` give,
     without building the model. The relay sends thousands a second, and what the outbox stored
     was made from a valid event."""
-    headers: list[tuple[str, bytes]] = []
-    for name in _ATTRIBUTES:
-        value = traceparent if name == "traceparent" else stored.get(name)
-        if value is None:
-            continue
-        if name == "time":  # as a datetime's isoformat(): "+00:00", not the stored "Z"
-            value = datetime.fromisoformat(value).isoformat()
-        headers.append((f"ce_{name}", str(value).encode()))
-    headers.append(("content-type", (stored.get("datacontenttype") or "application/json").encode()))
+    attributes = {**stored, "traceparent": traceparent}
+    if stored.get("time"):  # as the model holds it: "+00:00" in the header, not the stored "Z"
+        attributes["time"] = datetime.fromisoformat(stored["time"])
+    headers = _kafka_headers(attributes, stored.get("datacontenttype") or "application/json")
     return orjson.dumps(stored.get("data") or {}, option=orjson.OPT_NON_STR_KEYS), headers
 
 
@@ -69,15 +76,7 @@ class CloudEvent(BaseModel):
     # -- Kafka binary content mode ---------------------------------------------------------
 
     def kafka_headers(self) -> list[tuple[str, bytes]]:
-        headers: list[tuple[str, bytes]] = []
-        for name in _ATTRIBUTES:
-            value = getattr(self, name)
-            if value is None:
-                continue
-            text = value.isoformat() if isinstance(value, datetime) else str(value)
-            headers.append((f"ce_{name}", text.encode()))
-        headers.append(("content-type", self.datacontenttype.encode()))
-        return headers
+        return _kafka_headers({name: getattr(self, name) for name in _ATTRIBUTES}, self.datacontenttype)
 
     def kafka_value(self) -> bytes:
         return orjson.dumps(self.data, option=orjson.OPT_NON_STR_KEYS)  # compact UTF-8 JSON, as json.dumps would

@@ -25,7 +25,8 @@ REQUESTS = Counter("http_requests_total", "Total number of requests by method, s
 DURATION = Histogram("http_request_duration_seconds", "Duration of HTTP requests in seconds.",
                      ("method", "status", "handler"))
 METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
-NOT_MEASURED = ("/metrics", "/health/")  # scrapes and probes: many, and they say nothing of the service
+# Neither measured nor traced (see tracing.py): many, and they say nothing of the service.
+PROBES_AND_SCRAPES = ("/health/", "/metrics")
 
 
 class HttpMetrics:
@@ -33,7 +34,7 @@ class HttpMetrics:
         self.app = app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope["path"].startswith(NOT_MEASURED):
+        if scope["type"] != "http" or scope["path"].startswith(PROBES_AND_SCRAPES):
             await self.app(scope, receive, send)
             return
         started = perf_counter()

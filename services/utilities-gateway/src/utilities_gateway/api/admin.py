@@ -12,7 +12,7 @@ from ecity_common.auth import Principal, require_role
 from ecity_common.db import session
 from ecity_common.events.payloads.common import GeoPoint, UtilityKind
 from utilities_gateway import credentials
-from utilities_gateway.api.common import idempotent
+from utilities_gateway.api.common import idempotent, refuse_nulls
 from utilities_gateway.companies import CompanyProfile, route
 from utilities_gateway.credentials import GatewayRefused
 from utilities_gateway.db import audit_log, routed_requests
@@ -36,11 +36,7 @@ class CompanyChange(BaseModel):
     @model_validator(mode="before")
     @classmethod
     def _no_nulls_where_a_value_is_needed(cls, data):
-        if isinstance(data, dict):
-            for name in ("name", "area", "service_codes", "priority", "active"):
-                if name in data and data[name] is None:
-                    raise ValueError(f"{name} cannot be null")
-        return data
+        return refuse_nulls(data, ("name", "area", "service_codes", "priority", "active"))
 
 
 class KeyRequest(BaseModel):

@@ -11,9 +11,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from ecity_common.db import session
 from utilities_gateway import credentials
-from utilities_gateway.api.common import company, idempotent
+from utilities_gateway.api.common import company, idempotent, refuse_nulls
 from utilities_gateway.credentials import Caller, GatewayRefused
-from utilities_gateway.db import companies, company_messages, deliveries, delivery_attempts, webhook_endpoints
+from utilities_gateway.db import company_messages, deliveries, delivery_attempts, webhook_endpoints
 from utilities_gateway.notices import MESSAGE_TYPES, tell_company
 from utilities_gateway.targets import UnsafeTarget, check_target
 
@@ -36,11 +36,7 @@ class EndpointChange(BaseModel):
     @model_validator(mode="before")
     @classmethod
     def _no_nulls_where_a_value_is_needed(cls, data):
-        if isinstance(data, dict):
-            for name in ("url", "event_types", "enabled"):
-                if name in data and data[name] is None:
-                    raise ValueError(f"{name} cannot be null")
-        return data
+        return refuse_nulls(data, ("url", "event_types", "enabled"))
 
 
 def _overlap(request: Request) -> timedelta:
@@ -58,7 +54,7 @@ async def _safe(request: Request, url: str) -> str:
 
 @router.get("/company", summary="Your company as the city registered it")
 async def me(caller: Caller = Depends(company), db: AsyncSession = Depends(session)):
-    return credentials.company_view((await db.execute(select(companies).where(companies.c.id == caller.company_id))).one())
+    return await credentials.get_company(db, caller.company_id)
 
 
 @router.get("/api-keys", summary="Your keys (prefixes and states)")
