@@ -166,3 +166,28 @@ async def test_sent_rows_are_pruned_after_the_retention_and_unsent_ones_kept(out
     async with engine.connect() as conn:
         left = (await conn.execute(select(tables.outbox.c.aggregate_id))).scalars().all()
     assert left == ["unsent"]
+
+
+@pytest.mark.parametrize("recorded", [True, False])
+async def test_the_published_event_carries_the_trace_it_was_made_in(outbox_db, monkeypatch, recorded):
+    """A replica that records spans publishes each event under a producer span of the same trace;
+    one that records nothing passes the stored trace context on unchanged."""
+    import ecity_common.messaging.relay as relay_module
+
+    monkeypatch.setattr(relay_module, "recording", lambda: recorded)
+    settings, engine, tables = outbox_db
+    outbox, sessions = Outbox(tables.outbox, settings), make_sessions(engine)
+    trace_id, parent_id = uuid.uuid4().hex, uuid.uuid4().hex[:16]
+    made_in = f"00-{trace_id}-{parent_id}-01"
+    async with sessions() as session, session.begin():
+        _, row = outbox.stage(submitted("request-1"), aggregate_id="request-1", carrier={"traceparent": made_in})
+        await session.execute(tables.outbox.insert(), row)
+    relay, producer = await _relay(settings, engine, tables)
+    try:
+        assert await relay.publish_batch() == 1
+    finally:
+        await producer.stop()
+    (record,) = await read_topic(settings.kafka_bootstrap_servers, settings.topic(TOPIC), 1)
+    sent = CloudEvent.from_kafka(record.headers, record.value).traceparent
+    assert sent.split("-")[1] == trace_id
+    assert (sent == made_in) is not recorded  # recorded: the relay's own span is the parent
