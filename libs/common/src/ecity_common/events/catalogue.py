@@ -78,6 +78,14 @@ def all_specs() -> list[EventSpec]:
     return sorted(CATALOGUE.values(), key=lambda s: s.type)
 
 
+_loaded = False
+
+
 def _load_payloads() -> None:
-    # Importing the payload modules registers them; done lazily to avoid an import cycle.
-    from ecity_common.events import payloads  # noqa: F401
+    # Importing the payload modules registers them; done lazily to avoid an import cycle. The flag
+    # spares an import statement on every event staged.
+    global _loaded
+    if not _loaded:
+        from ecity_common.events import payloads  # noqa: F401
+
+        _loaded = True

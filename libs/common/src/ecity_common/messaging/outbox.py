@@ -16,6 +16,7 @@ from sqlalchemy import Table, insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ecity_common.events import CloudEvent, spec_of
+from ecity_common.events.envelope import new_event_id
 from ecity_common.settings import ServiceSettings
 
 
@@ -55,12 +56,17 @@ class Outbox:
             carrier = {}
             propagate.inject(carrier)  # the current trace (e.g. the citizen's HTTP request)
         # Every attribute is made here from trusted values, so the envelope skips re-validation
-        # (this runs once per event on bulk paths).
+        # (this runs once per event on bulk paths). All of them: for a missing one with a default
+        # factory (the id) pydantic inspects the factory's signature, a twentieth of a filing.
         event = CloudEvent.model_construct(
+            id=new_event_id(),
             source=self._settings.event_source,
             type=spec.type,
-            subject=subject or aggregate_id,
+            specversion="1.0",
             time=time or datetime.now(UTC),
+            subject=subject or aggregate_id,
+            datacontenttype="application/json",
+            dataschema=None,
             traceparent=carrier.get("traceparent"),
             data=data,
         )
