@@ -7,6 +7,8 @@ developer needs no environment at all; Kubernetes sets every value from a Config
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -36,6 +38,11 @@ class ServiceSettings(BaseSettings):
     # use instead; that request answers 503 (see web.problems) and the pool reconnects.
     database_pool_pre_ping: bool = False
     database_pool_recycle_s: int = 1800
+    # PostgreSQL's plan_cache_mode for this service's connections. "auto" (PostgreSQL's default)
+    # keeps a prepared statement's generic plan once it looks no worse than the first five custom
+    # ones; a service whose hot statement's best plan depends on how big a table has grown (and
+    # starts on an empty one) forces a plan per execution instead.
+    database_plan_cache_mode: Literal["auto", "force_custom_plan", "force_generic_plan"] = "auto"
     migrate_on_start: bool = True
 
     kafka_bootstrap_servers: str = "127.0.0.1:9092"

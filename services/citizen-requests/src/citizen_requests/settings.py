@@ -1,3 +1,5 @@
+from typing import Literal
+
 from pydantic_settings import SettingsConfigDict
 
 from ecity_common.settings import ServiceSettings
@@ -25,5 +27,10 @@ class Settings(ServiceSettings):
     # Filings written at once by the filing desk: how many statements may be in flight together
     # (each holds a pooled connection while it commits).
     filing_lanes: int = 2
+    # The filing statement looks for possible duplicates nearby through the (category, place)
+    # index. A generic plan made while the table was nearly empty (a new city install, a
+    # benchmark) scans the whole table instead, and a pooled connection keeps that plan: filing
+    # fell to half its speed in such runs. Planned per execution, it uses the index at any size.
+    database_plan_cache_mode: Literal["auto", "force_custom_plan", "force_generic_plan"] = "force_custom_plan"
     # How often a replica checks whether staff changed the catalogue (through another replica).
     catalogue_refresh_s: float = 5.0
