@@ -3,6 +3,7 @@ RFC 9457 problem+json — never a 500."""
 
 from __future__ import annotations
 
+import gc
 import importlib
 
 import asyncpg
@@ -11,6 +12,7 @@ import pytest
 from ecity_cli.services import SERVICES
 from ecity_cli.testing import bearer, running
 from ecity_common.messaging.relay import libpq_dsn
+from ecity_common.runtime import COLLECTION_THRESHOLDS
 
 
 def _app(services, name: str, **overrides):
@@ -22,7 +24,11 @@ def _app(services, name: str, **overrides):
 @pytest.mark.parametrize("name", list(SERVICES))
 async def test_service_starts_migrates_and_reports_ready(services, name):
     app, settings = _app(services, name)
+    before = gc.get_threshold()
     async with running(app) as client:
+        # While it runs, the start-up heap is frozen and the collector runs less often; both
+        # are undone when it stops (this test process starts many apps).
+        assert gc.get_threshold() == COLLECTION_THRESHOLDS != before and gc.get_freeze_count() > 0
         assert (await client.get("/health/live")).json() == {"status": "ok"}
         ready = await client.get("/health/ready")
         assert ready.status_code == 200
@@ -40,6 +46,7 @@ async def test_service_starts_migrates_and_reports_ready(services, name):
         assert 'http_requests_total{handler="none",method="GET",status="4xx"}' in metrics.text
         assert 'http_request_duration_seconds_bucket{handler="/openapi.json"' in metrics.text
         assert 'handler="/health' not in metrics.text and 'handler="/metrics"' not in metrics.text
+    assert gc.get_threshold() == before
     conn = await asyncpg.connect(libpq_dsn(settings.database_url))
     try:
         tables = {r["tablename"] for r in await conn.fetch("SELECT tablename FROM pg_tables WHERE schemaname='public'")}
