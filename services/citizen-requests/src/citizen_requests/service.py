@@ -17,7 +17,6 @@ from citizen_requests.nearby import OFFERED, distance_sql
 from citizen_requests.workflow import OPEN
 from ecity_common.auth import api_key_matches, parse_api_key
 from ecity_common.events.payloads.citizen_requests import CitizenRequestSubmitted
-from ecity_common.events.payloads.common import GeoPoint
 from ecity_common.messaging.outbox import Outbox
 
 
@@ -109,6 +108,11 @@ FROM d ORDER BY d.n
 _OPEN = sorted(OPEN)
 
 
+def json_time(moment: datetime | None) -> str | None:
+    """A datetime as pydantic writes it in JSON (UTC as "Z")."""
+    return None if moment is None else moment.isoformat().replace("+00:00", "Z")
+
+
 class CreationLimitReached(Exception):
     """The citizen filed as many requests as the window allows."""
 
@@ -160,27 +164,26 @@ async def prepare_filing(
                 outage = await outage_here(session, *where)
         else:
             outage = await outage_here(db, *where)
+    expected = request.expected_datetime  # (computed from the category's term each time it is read)
     request.stored = row = dict(
         id=request.id, service_code=request.category.code, description=request.description,
         citizen_id=request.citizen_id, lat=location.lat if location else None,
         long=location.long if location else None, address=request.address, status=request.status,
-        submitted_at=request.submitted_at, expected_datetime=request.expected_datetime, updated_at=request.submitted_at,
+        submitted_at=request.submitted_at, expected_datetime=expected, updated_at=request.submitted_at,
         attributes=request.attributes, media_url=media_url, address_id=address_id, channel=channel,
         email=contact.email, phone=contact.phone, first_name=contact.first_name, last_name=contact.last_name,
         outage_id=outage.id if outage else None, status_notes=outage_note(outage) if outage else None,
     )
-    _, announced = outbox.stage(CitizenRequestSubmitted(
-        request_id=request.id,
-        service_code=request.category.code,
-        handler_kind=request.category.handler_kind,
-        utility_kind=request.category.utility_kind,
-        department=request.category.department,
-        description=request.description,
-        location=GeoPoint(lat=location.lat, long=location.long) if location else None,
-        address=request.address,
-        submitted_at=request.submitted_at,
-        expected_datetime=request.expected_datetime,
-    ), aggregate_id=request.id)
+    # The event's data in its JSON form, as CitizenRequestSubmitted.model_dump(mode="json") gives
+    # it (tested): from the domain's checked values, without building and validating the model.
+    _, announced = outbox.stage_data(CitizenRequestSubmitted, {
+        "request_id": request.id, "service_code": request.category.code,
+        "handler_kind": request.category.handler_kind, "utility_kind": request.category.utility_kind,
+        "department": request.category.department, "description": request.description,
+        "location": {"lat": location.lat, "long": location.long} if location else None,
+        "address": request.address, "submitted_at": json_time(request.submitted_at),
+        "expected_datetime": json_time(expected),
+    }, aggregate_id=request.id)
     values = {name: row.get(name) for name in _COLUMNS}
     values.update(
         attributes=orjson.dumps(row["attributes"]).decode(),

@@ -25,6 +25,7 @@ REQUESTS = Counter("http_requests_total", "Total number of requests by method, s
 DURATION = Histogram("http_request_duration_seconds", "Duration of HTTP requests in seconds.",
                      ("method", "status", "handler"))
 METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
+_SERIES: dict[tuple[str, str, str], tuple] = {}  # labels -> (counter, histogram) of that series
 # Neither measured nor traced (see tracing.py): many, and they say nothing of the service.
 PROBES_AND_SCRAPES = ("/health/", "/metrics")
 
@@ -54,8 +55,11 @@ class HttpMetrics:
         finally:
             method = scope["method"] if scope["method"] in METHODS else "other"  # a client's made-up method is no series
             labels = (method, f"{status // 100}xx", _handler(scope, route or scope.get("route"), status))
-            REQUESTS.labels(*labels).inc()
-            DURATION.labels(*labels).observe(perf_counter() - started)
+            series = _SERIES.get(labels)
+            if series is None:  # `labels()` validates and locks on every call; a service has few series
+                series = _SERIES[labels] = (REQUESTS.labels(*labels), DURATION.labels(*labels))
+            series[0].inc()
+            series[1].observe(perf_counter() - started)
 
 
 def _handler(scope: Scope, route, status: int) -> str:
