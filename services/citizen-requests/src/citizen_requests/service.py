@@ -62,15 +62,15 @@ async def within_limit(session: AsyncSession, subject: str, *, limit: int, windo
 _COLUMNS = {  # the per-request inputs of the statement, and their types
     "id": "text", "service_code": "text", "description": "text", "citizen_id": "text", "lat": "float8",
     "long": "float8", "address": "text", "status": "text", "submitted_at": "timestamptz",
-    "expected_datetime": "timestamptz", "attributes": "text", "media_url": "text", "address_id": "text",
+    "expected_datetime": "timestamptz", "attributes": "jsonb", "media_url": "text", "address_id": "text",
     "channel": "text", "email": "text", "phone": "text", "first_name": "text", "last_name": "text",
     "outage_id": "text", "status_notes": "text", "event_id": "text", "aggregate_type": "text", "event_type": "text",
-    "topic": "text", "payload": "text", "headers": "text", "radius": "float8",
+    "topic": "text", "payload": "jsonb", "headers": "jsonb", "radius": "float8",
 }
 _FILE = text("""
 WITH d AS (
-    SELECT * FROM unnest(""" + ", ".join(f"CAST(:{c} AS {t}[])" for c, t in _COLUMNS.items()) + """)
-        WITH ORDINALITY AS d(""" + ", ".join(_COLUMNS) + """, n)
+    SELECT * FROM jsonb_to_recordset(CAST(:filings AS jsonb))
+        AS d(""" + ", ".join(f"{c} {t}" for c, t in _COLUMNS.items()) + """, n int)
 ), allowed AS (
     INSERT INTO creation_limits AS l (subject, window_start, count)
     SELECT citizen_id, now(), 1 FROM d ORDER BY citizen_id""" + _LIMIT_RULE + """
@@ -79,7 +79,7 @@ WITH d AS (
         expected_datetime, updated_at, attributes, media_url, address_id, channel, email, phone, first_name,
         last_name, outage_id, status_notes)
     SELECT id, service_code, description, citizen_id, lat, long, address, status, submitted_at, expected_datetime,
-        submitted_at, CAST(attributes AS jsonb), media_url, address_id, channel, email, phone, first_name, last_name,
+        submitted_at, attributes, media_url, address_id, channel, email, phone, first_name, last_name,
         outage_id, status_notes
     FROM d WHERE citizen_id IN (SELECT subject FROM allowed)
     RETURNING id
@@ -88,7 +88,7 @@ WITH d AS (
     SELECT id, citizen_id, status, true, status_notes FROM d JOIN filed USING (id)
 ), announced AS (
     INSERT INTO outbox (event_id, aggregate_type, aggregate_id, type, topic, payload, headers)
-    SELECT event_id, aggregate_type, id, event_type, topic, CAST(payload AS jsonb), CAST(headers AS jsonb)
+    SELECT event_id, aggregate_type, id, event_type, topic, payload, headers
     FROM d JOIN filed USING (id)
 )
 SELECT d.n, EXISTS (SELECT 1 FROM filed f WHERE f.id = d.id) AS filed,
@@ -186,10 +186,9 @@ async def prepare_filing(
     }, aggregate_id=request.id)
     values = {name: row.get(name) for name in _COLUMNS}
     values.update(
-        attributes=orjson.dumps(row["attributes"]).decode(),
         event_id=announced["event_id"], aggregate_type=announced["aggregate_type"], event_type=announced["type"],
-        topic=announced["topic"], payload=orjson.dumps(announced["payload"]).decode(),
-        headers=orjson.dumps(announced["headers"]).decode(), radius=request.category.duplicate_radius_m,
+        topic=announced["topic"], payload=announced["payload"], headers=announced["headers"],
+        radius=request.category.duplicate_radius_m,
     )
     return Filing(request, values)
 
@@ -208,8 +207,10 @@ async def file_many(db: AsyncSession | AsyncConnection, filings: list[Filing], *
     one; the answers in the same order. A subject may file `limit` requests per `window_s` seconds."""
     if len({f.subject for f in filings}) != len(filings):
         raise ValueError("one statement files at most one request per subject")
-    params = {name: [f.values[name] for f in filings] for name in _COLUMNS}
-    rows = (await db.execute(_FILE, {**params, "open": _OPEN, "limit": limit, "window_s": window_s})).all()
+    # One JSON parameter (written by orjson, taken apart by PostgreSQL) rather than an array per
+    # column: asyncpg encoding 27 arrays was a twentieth of the worker's time under load.
+    batch = orjson.dumps([{**f.values, "n": n} for n, f in enumerate(filings)], option=orjson.OPT_NON_STR_KEYS).decode()
+    rows = (await db.execute(_FILE, {"filings": batch, "open": _OPEN, "limit": limit, "window_s": window_s})).all()
     return [Filed(row.filed, row.nearby) for row in rows]
 
 
