@@ -172,3 +172,23 @@ async def test_the_migrations_build_exactly_the_tables_the_code_declares(service
     finally:
         await engine.dispose()
     assert differences == [], differences
+
+
+async def test_a_replica_that_records_no_spans_still_continues_the_callers_trace(services, monkeypatch):
+    """Where nothing exports spans, FastAPI's telemetry is off and only the trace context is kept:
+    the caller's trace reaches what the request does (logs, events, calls onwards)."""
+    import ecity_common.tracing as tracing
+
+    monkeypatch.setattr(tracing, "_recording", False)  # as in a process with no exporter
+    app, _ = _app(services, "network-registry")
+
+    @app.get("/test/trace")
+    async def where_am_i():
+        return {"trace_id": tracing.current_trace_ids()[0]}
+
+    async with running(app) as client:
+        caller = "0af7651916cd43dd8448eb211c80319c"
+        answer = await client.get("/test/trace", headers={"traceparent": f"00-{caller}-b7ad6b7169203331-01"})
+        assert answer.json() == {"trace_id": caller}
+        started = (await client.get("/test/trace")).json()["trace_id"]
+        assert started not in (None, caller)

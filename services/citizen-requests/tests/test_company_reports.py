@@ -69,6 +69,12 @@ async def test_control_characters_long_addresses_and_odd_dates_are_refused_not_5
     nul = await citizens.post("/api/v1/requests", headers=citizen, json={
         "service_code": "pothole", "description": "a\u0000b", "address": "вул. Соборна, 1", "attributes": {"size": "small"}})
     assert nul.status_code == 422 and nul.json()["errors"][0]["field"] == "description"
+    # Half a surrogate pair, escaped in the JSON: valid JSON, but no text UTF-8 (or Kafka) can carry.
+    for body, field in (('"description": "a\\ud800b"', "description"), ('"address": "\\udc00"', "address"),
+                        ('"attributes": {"size": "\\ud83d"}', "attribute[size]")):
+        broken = await citizens.post("/api/v1/requests", headers={**citizen, "content-type": "application/json"},
+                                     content='{"service_code": "pothole", "lat": 50.91, "long": 34.79, ' + body + "}")
+        assert broken.status_code == 422 and broken.json()["errors"][0]["field"] == field, broken.text
     key = "ecity311_demo0001_local-development-only-key"
     long_address = await citizens.post("/open311/v2/requests.json", data={
         "api_key": key, "service_code": "street_light", "address_string": "вул. " + "д" * 600})

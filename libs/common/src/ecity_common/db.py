@@ -26,7 +26,10 @@ def make_engine(settings: ServiceSettings) -> AsyncEngine:
         max_overflow=settings.database_max_overflow,
         pool_pre_ping=settings.database_pool_pre_ping,
         pool_recycle=settings.database_pool_recycle_s,
-        connect_args={"server_settings": {"plan_cache_mode": settings.database_plan_cache_mode}},
+        # Sent only when not PostgreSQL's default: a connection pooler in front (PgBouncer) may
+        # refuse startup parameters it does not know.
+        connect_args={"server_settings": {"plan_cache_mode": settings.database_plan_cache_mode}}
+        if settings.database_plan_cache_mode != "auto" else {},
     )
 
 

@@ -60,6 +60,19 @@ class CitizenRequest:
         return deadline(self.submitted_at, self.category.term)
 
 
+def _text(value: str) -> bool:
+    """Text that can be stored and sent on: no NUL (PostgreSQL refuses it) and no half of a UTF-16
+    surrogate pair, which a JSON body may carry (an escaped "\\ud800") but UTF-8 cannot, so the
+    request could be neither written nor published."""
+    if "\x00" in value:
+        return False
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 def file_request(
     *,
     catalogue: Mapping[str, Category],
@@ -79,10 +92,13 @@ def file_request(
         raise RequestRejected("description", "at most 4,000 characters")
     if _HTML.search(description):
         raise RequestRejected("description", "HTML is not allowed")
-    if "\x00" in description:
-        raise RequestRejected("description", "control characters are not allowed")
-    if address and ("\x00" in address or len(address) > 500):
-        raise RequestRejected("address", "at most 500 characters, no control characters")
+    if not _text(description):
+        raise RequestRejected("description", "control characters and broken characters are not allowed")
+    if address and (not _text(address) or len(address) > 500):
+        raise RequestRejected("address", "at most 500 characters, no control or broken characters")
+    for code, values in (answers or {}).items():
+        if not all(_text(value) for value in values):
+            raise RequestRejected(f"attribute[{code}]", "control characters and broken characters are not allowed")
     if location is None and not (address and address.strip()):
         raise RequestRejected("location", "give a location (lat/long) or an address")
     try:
