@@ -59,7 +59,7 @@ async def within_limit(session: AsyncSession, subject: str, *, limit: int, windo
 # circle. With no Idempotency-Key not even BEGIN/COMMIT. Prepared once: SQLAlchemy builds and
 # caches nothing per call. The nearby ones are read in the statement's snapshot, which does not
 # include the requests it files.
-_COLUMNS = {  # the per-request inputs of the statement, and their types
+_COLUMNS = {  # the keys of each filing's object in the statement's JSON parameter, and their SQL types
     "id": "text", "service_code": "text", "description": "text", "citizen_id": "text", "lat": "float8",
     "long": "float8", "address": "text", "status": "text", "submitted_at": "timestamptz",
     "expected_datetime": "timestamptz", "attributes": "jsonb", "media_url": "text", "address_id": "text",

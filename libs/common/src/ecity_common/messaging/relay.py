@@ -160,12 +160,10 @@ class OutboxRelay:
 
     async def _send(self, row) -> asyncio.Future:
         stored = row.payload  # the event as Outbox.stage_data wrote it
-        extra = [(k, str(v).encode()) for k, v in (row.headers or {}).items()]
         if not recording():
             # Nothing recorded: the event keeps the trace it was made in, without a span drawn
             # and dropped for each of thousands of events a second.
-            value, headers = kafka_record(stored, stored.get("traceparent"))
-            return await self._producer.send(row.topic, value=value, key=row.aggregate_id.encode(), headers=headers + extra)
+            return await self._publish(row, stored.get("traceparent"))
         parent = propagate.extract({"traceparent": stored["traceparent"]} if stored.get("traceparent") else {})
         with tracer.start_as_current_span(
             f"{row.topic} publish",
@@ -181,8 +179,12 @@ class OutboxRelay:
             # The consumer's span becomes a child of this one: same trace as the HTTP request.
             carrier: dict[str, str] = {}
             propagate.inject(carrier)
-            value, headers = kafka_record(stored, carrier.get("traceparent", stored.get("traceparent")))
-            return await self._producer.send(row.topic, value=value, key=row.aggregate_id.encode(), headers=headers + extra)
+            return await self._publish(row, carrier.get("traceparent", stored.get("traceparent")))
+
+    async def _publish(self, row, traceparent: str | None) -> asyncio.Future:
+        value, headers = kafka_record(row.payload, traceparent)
+        extra = [(k, str(v).encode()) for k, v in (row.headers or {}).items()]
+        return await self._producer.send(row.topic, value=value, key=row.aggregate_id.encode(), headers=headers + extra)
 
     async def prune(self) -> int:
         cutoff = datetime.now(UTC) - timedelta(hours=self._settings.outbox_retention_hours)
