@@ -18,7 +18,7 @@ import asyncpg
 from aiokafka import AIOKafkaProducer
 from opentelemetry import propagate, trace
 from opentelemetry.trace import SpanKind
-from sqlalchemy import Table, delete, text, update
+from sqlalchemy import Table, delete, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -42,16 +42,22 @@ WITH claimed AS (
 )
 SELECT o.id, o.aggregate_id, o.topic, o.payload, o.headers
 FROM {outbox} o JOIN claimed c ON c.id = o.id
-WHERE NOT EXISTS (
-    SELECT 1 FROM {outbox} earlier
+-- An earlier unsent row of the aggregate outside the batch holds it back. Asked per claimed row
+-- (a scalar subquery, a probe of the by-aggregate index): as NOT EXISTS it was planned as a join
+-- over every entry of that index, sent ones included until VACUUM.
+WHERE (
+    SELECT earlier.id FROM {outbox} earlier
     WHERE earlier.published_at IS NULL
       AND earlier.aggregate_type = c.aggregate_type
       AND earlier.aggregate_id = c.aggregate_id
       AND earlier.id < c.id
       AND earlier.id NOT IN (SELECT id FROM claimed)
-)
+    LIMIT 1
+) IS NULL
 ORDER BY o.id
 """
+
+_INDEX_SCANS = text("SET LOCAL enable_bitmapscan = off")
 
 
 def libpq_dsn(sqlalchemy_url: str) -> str:
@@ -84,6 +90,8 @@ class OutboxRelay:
         self._producer = producer
         self._settings = settings
         self._claim = text(_CLAIM.format(outbox=outbox.name))
+        # One statement for any batch size (`IN` with a list is a new statement per length).
+        self._mark = text(f"UPDATE {outbox.name} SET published_at = :at WHERE id = ANY(:ids)")
         self._wake = asyncio.Event()
         self._stopping = asyncio.Event()
         self._listener: asyncpg.Connection | None = None
@@ -145,6 +153,11 @@ class OutboxRelay:
     async def publish_batch(self) -> int:
         """Claim, publish and mark one batch; returns how many rows it claimed and sent."""
         async with self._engine.begin() as conn:
+            # Rows marked sent stay in the unsent-rows indexes until VACUUM (a minute or more
+            # apart): thousands under load. Planned as a bitmap scan, every claim read them all
+            # again (1.7 ms a claim in bench/citizens.py); a plain index scan marks them dead on
+            # its first pass and skips them after (0.4 ms).
+            await conn.execute(_INDEX_SCANS)
             rows = (await conn.execute(self._claim, {"batch": self._settings.relay_batch_size})).all()
             if not rows:
                 return 0
@@ -152,9 +165,7 @@ class OutboxRelay:
             futures = [await self._send(row) for row in rows]
             await asyncio.gather(*futures)  # every record acknowledged by all in-sync replicas
             ids = [row.id for row in rows]
-            await conn.execute(
-                update(self._outbox).where(self._outbox.c.id.in_(ids)).values(published_at=datetime.now(UTC))
-            )
+            await conn.execute(self._mark, {"ids": ids, "at": datetime.now(UTC)})
         self.published += len(rows)
         return len(rows)
 
@@ -190,8 +201,6 @@ class OutboxRelay:
         cutoff = datetime.now(UTC) - timedelta(hours=self._settings.outbox_retention_hours)
         async with self._engine.begin() as conn:
             result = await conn.execute(
-                delete(self._outbox).where(
-                    self._outbox.c.published_at.is_not(None), self._outbox.c.published_at < cutoff
-                )
+                delete(self._outbox).where(self._outbox.c.published_at.is_not(None), self._outbox.c.published_at < cutoff)
             )
         return result.rowcount or 0
