@@ -15,3 +15,35 @@ async def test_each_connection_plans_as_the_service_asks(infra):
                 assert await conn.scalar(text("SHOW plan_cache_mode")) == mode
         finally:
             await engine.dispose()
+
+
+async def test_a_connection_lost_under_asyncpg_itself_is_a_503_like_one_lost_under_sqlalchemy():
+    """A service may use an engine's connection through the driver (citizen-requests' filing
+    desk): losing it is the database being away, not a bug, for the caller and the answer."""
+    import asyncpg
+    import httpx
+    from fastapi import FastAPI
+
+    from ecity_common.db import database_unavailable
+    from ecity_common.web.problems import install_problem_handlers
+
+    app = FastAPI()
+    install_problem_handlers(app)
+
+    @app.get("/lost")
+    async def lost():
+        raise asyncpg.ConnectionDoesNotExistError("connection was closed in the middle of operation")
+
+    @app.get("/broken")
+    async def broken():
+        raise asyncpg.UniqueViolationError("duplicate key")
+
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app, raise_app_exceptions=False),
+                                 base_url="http://test") as client:
+        answer = await client.get("/lost")
+        assert answer.status_code == 503 and answer.headers["retry-after"] == "2"
+        assert answer.headers["content-type"] == "application/problem+json"
+        assert (await client.get("/broken")).status_code == 500  # what was asked is at fault: logged, not retried
+    assert database_unavailable(asyncpg.ConnectionDoesNotExistError("closed"))
+    assert database_unavailable(asyncpg.exceptions.AdminShutdownError("terminating connection"))
+    assert not database_unavailable(asyncpg.UniqueViolationError("duplicate key"))

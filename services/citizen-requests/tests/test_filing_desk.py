@@ -7,14 +7,15 @@ import asyncio
 import dataclasses
 import uuid
 
+import asyncpg
 import pytest
 from sqlalchemy import text
-from sqlalchemy.exc import IntegrityError
 
 from citizen_requests import service
 from citizen_requests.domain import Location
 from citizen_requests.filing_desk import DeskClosed, FilingDesk
 from ecity_cli.testing import bearer, serving
+from ecity_common.db import database_unavailable
 
 
 @pytest.fixture
@@ -116,6 +117,33 @@ async def test_a_database_that_is_down_fails_the_whole_batch_at_once_and_a_stopp
         await desk.file(await _filing(app, "desk-late"))
 
 
+async def _end_filing_sessions(app) -> int:
+    """What a database restart or an administrator does to the desk's lanes: their sessions end."""
+    async with app.state.engine.connect() as conn:
+        ended = await conn.execute(text(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() "
+            "AND pid <> pg_backend_pid() AND query LIKE '%jsonb_to_recordset%'"))
+        return sum(1 for (done,) in ended if done)
+
+
+async def test_a_lane_whose_connection_is_lost_fails_that_batch_as_unavailable_and_reconnects(app_client):
+    app = app_client.app
+    desk = FilingDesk(app.state.engine, limit=20, window_s=600, lanes=1)
+    lanes = asyncio.create_task(desk.run())
+    try:
+        assert (await desk.file(before := await _filing(app, "desk-lost-a"))).filed
+        assert await _end_filing_sessions(app) == 1  # the lane's own connection, kept between batches
+        await asyncio.sleep(0.2)
+        with pytest.raises(Exception) as lost:
+            await desk.file(await _filing(app, "desk-lost-b"))
+        assert database_unavailable(lost.value), repr(lost.value)  # the API answers 503 with Retry-After
+        assert (await desk.file(after := await _filing(app, "desk-lost-c"))).filed  # on a new connection
+    finally:
+        lanes.cancel()
+        await asyncio.gather(lanes, return_exceptions=True)
+    assert await _written(app, [before.request.id, after.request.id]) == (2, 2, 2)
+
+
 async def test_one_bad_filing_does_not_fail_the_others_in_its_statement(app_client):
     app = app_client.app
     [first] = await _through(FilingDesk(app.state.engine, limit=20, window_s=600), [done := await _filing(app, "desk-a")])
@@ -126,7 +154,7 @@ async def test_one_bad_filing_does_not_fail_the_others_in_its_statement(app_clie
     good = [await _filing(app, f"desk-c{i}") for i in range(2)]
     desk = FilingDesk(app.state.engine, limit=20, window_s=600)
     answers = await _through(desk, [good[0], clash, good[1]])
-    assert isinstance(answers[1], IntegrityError)
+    assert isinstance(answers[1], asyncpg.UniqueViolationError)
     assert answers[0].filed and answers[2].filed
     assert await _written(app, [g.request.id for g in good]) == (2, 2, 2)
     async with app.state.engine.connect() as conn:

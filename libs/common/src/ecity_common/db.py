@@ -4,8 +4,11 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 
+import asyncpg
 import orjson
 from fastapi import Request
+from sqlalchemy.exc import InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
 from ecity_common.settings import ServiceSettings
@@ -15,6 +18,24 @@ def _json(value) -> str:
     # JSONB columns (outbox payloads of up to 1,000 meter readings, areas) are written through
     # orjson: several times faster than json.dumps, and it keeps Ukrainian text as UTF-8.
     return orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS).decode()
+
+
+# How a lost database shows on a connection used through asyncpg itself (a connection of the
+# engine held outside SQLAlchemy's execution, as citizen-requests' filing desk does): a closed or
+# broken connection, a server shutting down, a socket that fails. The same answer as SQLAlchemy's.
+DRIVER_CONNECTION_ERRORS: tuple[type[BaseException], ...] = (
+    asyncpg.PostgresConnectionError,
+    asyncpg.InterfaceError,  # among them ConnectionDoesNotExistError: closed in mid-operation
+    asyncpg.exceptions.OperatorInterventionError,  # the server shutting down or starting up
+)
+
+
+def database_unavailable(exc: BaseException) -> bool:
+    """The database (or the way to it), not what was asked of it, is the trouble: a retry later
+    may succeed, and a 503 with Retry-After is the answer."""
+    return (isinstance(exc, (OperationalError, InterfaceError, PoolTimeout, OSError, TimeoutError,
+                             *DRIVER_CONNECTION_ERRORS))
+            or bool(getattr(exc, "connection_invalidated", False)))
 
 
 def make_engine(settings: ServiceSettings) -> AsyncEngine:

@@ -17,6 +17,8 @@ from fastapi.responses import JSONResponse
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from ecity_common.db import DRIVER_CONNECTION_ERRORS
+
 log = logging.getLogger(__name__)
 
 PROBLEM_JSON = "application/problem+json"
@@ -81,6 +83,17 @@ def field_path(loc: tuple[Any, ...] | list[Any]) -> str:
     return ".".join(parts) or "body"
 
 
+def _unavailable(request: Request, cause: BaseException | None) -> JSONResponse:
+    log.warning("database unavailable on %s %s: %s", request.method, request.url.path, cause)
+    return problem_response(
+        503,
+        title="Service temporarily unavailable",
+        detail="The database is not reachable right now; nothing was saved. Try again shortly.",
+        instance=request.url.path,
+        headers={"Retry-After": "2"},
+    )
+
+
 def install_problem_handlers(app: FastAPI) -> None:
     @app.exception_handler(Problem)
     async def _problem(request: Request, exc: Problem) -> JSONResponse:
@@ -117,15 +130,14 @@ def install_problem_handlers(app: FastAPI) -> None:
     @app.exception_handler(DBAPIError)
     async def _database(request: Request, exc: DBAPIError) -> JSONResponse:
         if exc.connection_invalidated or isinstance(exc, (OperationalError, InterfaceError)):
-            log.warning("database unavailable on %s %s: %s", request.method, request.url.path, exc.orig)
-            return problem_response(
-                503,
-                title="Service temporarily unavailable",
-                detail="The database is not reachable right now; nothing was saved. Try again shortly.",
-                instance=request.url.path,
-                headers={"Retry-After": "2"},
-            )
+            return _unavailable(request, exc.orig)
         return await _unexpected(request, exc)
+
+    async def _driver_connection(request: Request, exc: Exception) -> JSONResponse:
+        return _unavailable(request, exc)
+
+    for lost in DRIVER_CONNECTION_ERRORS:  # from a connection used through asyncpg itself
+        app.add_exception_handler(lost, _driver_connection)
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
