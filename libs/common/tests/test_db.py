@@ -47,3 +47,4 @@ async def test_a_connection_lost_under_asyncpg_itself_is_a_503_like_one_lost_und
     assert database_unavailable(asyncpg.ConnectionDoesNotExistError("closed"))
     assert database_unavailable(asyncpg.exceptions.AdminShutdownError("terminating connection"))
     assert not database_unavailable(asyncpg.UniqueViolationError("duplicate key"))
+    assert not database_unavailable(asyncpg.QueryCanceledError("statement timeout"))  # the connection is fine

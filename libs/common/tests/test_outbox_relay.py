@@ -7,7 +7,7 @@ import uuid
 from collections import defaultdict
 
 import pytest
-from sqlalchemy import MetaData, func, select, text
+from sqlalchemy import MetaData, event, func, select, text
 
 import ecity_common.messaging.relay as relay_module
 from ecity_cli.testing import read_topic, submitted, topic_size
@@ -180,6 +180,19 @@ async def test_a_claim_does_not_visit_again_the_rows_already_sent(outbox_db):
     assert root["Actual Rows"] == 3
     # The 2,000 sent rows fill ~60 heap pages: read again, the claim touched several hundred blocks.
     assert _blocks(root) < 60, plan
+
+    # And the relay claims as explained here: the setting first, in the claim's own transaction.
+    statements: list[str] = []
+    listen = lambda conn, cursor, statement, *_: statements.append(statement)  # noqa: E731
+    event.listen(engine.sync_engine, "before_cursor_execute", listen)
+    relay, producer = await _relay(settings, engine, tables)
+    try:
+        assert await relay.publish_batch() == 3
+    finally:
+        event.remove(engine.sync_engine, "before_cursor_execute", listen)
+        await producer.stop()
+    assert statements[0] == relay_module._INDEX_SCANS.text
+    assert statements[1].strip().startswith("WITH claimed AS")
 
 
 async def test_sent_rows_are_pruned_after_the_retention_and_unsent_ones_kept(outbox_db):

@@ -24,9 +24,15 @@ def _json(value) -> str:
 # engine held outside SQLAlchemy's execution, as citizen-requests' filing desk does): a closed or
 # broken connection, a server shutting down, a socket that fails. The same answer as SQLAlchemy's.
 DRIVER_CONNECTION_ERRORS: tuple[type[BaseException], ...] = (
-    asyncpg.PostgresConnectionError,
-    asyncpg.InterfaceError,  # among them ConnectionDoesNotExistError: closed in mid-operation
-    asyncpg.exceptions.OperatorInterventionError,  # the server shutting down or starting up
+    asyncpg.PostgresConnectionError,  # among them ConnectionDoesNotExistError: closed in mid-operation
+    asyncpg.InterfaceError,  # e.g. "connection is closed" (SQLAlchemy maps it to its InterfaceError: a 503 too)
+    # The server ending the session: shutting down, crashed, starting up, idle too long, database
+    # dropped. Not QueryCanceledError (a statement timeout or cancel): the connection is fine.
+    asyncpg.exceptions.AdminShutdownError,
+    asyncpg.exceptions.CrashShutdownError,
+    asyncpg.exceptions.CannotConnectNowError,
+    asyncpg.exceptions.IdleSessionTimeoutError,
+    asyncpg.exceptions.DatabaseDroppedError,
 )
 
 

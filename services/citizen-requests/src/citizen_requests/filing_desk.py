@@ -10,8 +10,10 @@ costs nothing, and a busy one forms larger batches by itself while the lanes are
 Each lane writes on a database connection of its own, taken from the service's pool when the
 lane opens and kept while the desk runs, used through asyncpg itself: checking a connection out
 and running the statement through SQLAlchemy for every batch cost the worker ~9 % of its CPU per
-filing (bench/citizens.py). A lane whose connection breaks fails that batch as the database
-being away (503 for the citizens in it) and takes a fresh connection for the next.
+filing (bench/citizens.py). Held past the pool's own checks, a lane replaces a connection the
+server has ended (a restart, an idle timeout) before writing on it, and keeps none longer than
+the pool would (`DATABASE_POOL_RECYCLE_S`); one lost with a statement on it fails that batch as
+the database being away (503 for the citizens in it: committed or not is unknown) and is discarded.
 
 One citizen's filings are written one statement after another (one statement counts one filing
 per citizen against the creation limit, and a second lane would only wait on the first's lock);
@@ -27,6 +29,7 @@ import logging
 from collections import Counter, deque
 from contextlib import suppress
 from dataclasses import dataclass, field
+from time import monotonic
 
 import asyncpg
 from opentelemetry import context as otel_context
@@ -53,13 +56,20 @@ class _Counter:
     """A lane's own connection: one of the service's engine (its settings and JSON codecs), held
     while the lane runs and used through the driver."""
 
-    def __init__(self, engine: AsyncEngine) -> None:
+    def __init__(self, engine: AsyncEngine, recycle_s: float) -> None:
         self._engine = engine
+        self._recycle_s = recycle_s
         self._held: AsyncConnection | None = None
         self._driver: asyncpg.Connection | None = None
+        self._taken_at = 0.0
         self.writing = False  # a statement in flight: if the lane stops now, the connection is not reusable
 
     async def connection(self) -> asyncpg.Connection:
+        # Held past the pool's own checks (pre-ping, recycling), so it does them itself: one the
+        # server already ended (a restart, an idle timeout) is replaced before anything is sent
+        # on it, and none is kept longer than the pool would keep it.
+        if self._driver is not None and (self._driver.is_closed() or monotonic() - self._taken_at > self._recycle_s):
+            await self.close(broken=self._driver.is_closed())
         if self._driver is None:
             held = await self._engine.connect()
             try:
@@ -67,7 +77,7 @@ class _Counter:
             except BaseException:
                 await held.close()
                 raise
-            self._held = held
+            self._held, self._taken_at = held, monotonic()
         return self._driver
 
     async def close(self, *, broken: bool = False) -> None:
@@ -88,10 +98,15 @@ class _Waiting:
 
 
 class FilingDesk:
-    def __init__(self, engine: AsyncEngine, *, limit: int, window_s: int, lanes: int = 2, batch_max: int = 64) -> None:
+    def __init__(self, engine: AsyncEngine, *, limit: int, window_s: int, lanes: int = 2, batch_max: int = 64,
+                 recycle_s: float = 1800.0) -> None:
         if lanes < 1 or batch_max < 1:
             raise ValueError("a filing desk needs at least one lane and room for one filing")
+        pool_size = engine.pool.size() if hasattr(engine.pool, "size") else None
+        if pool_size is not None and lanes >= pool_size:
+            raise ValueError(f"{lanes} lanes would hold every connection of a pool of {pool_size}")
         self._engine = engine
+        self._recycle_s = recycle_s  # how long a lane keeps its connection (the pool's DATABASE_POOL_RECYCLE_S)
         self._limit, self._window_s = limit, window_s
         self._lanes, self._batch_max = lanes, batch_max
         self._waiting: deque[_Waiting] = deque()
@@ -133,7 +148,7 @@ class FilingDesk:
                 self._refuse([self._waiting.popleft()])
 
     async def _lane(self) -> None:
-        counter = _Counter(self._engine)
+        counter = _Counter(self._engine, self._recycle_s)
         try:
             while True:
                 await self._ready.wait()
@@ -176,7 +191,8 @@ class FilingDesk:
         # others', so each request's trace leads to the commit it waited for.
         links = [trace.Link(trace.get_current_span(w.context).get_span_context()) for w in batch[1:]]
         with tracer.start_as_current_span("file requests", context=batch[0].context, links=links,
-                                          attributes={"ecity.filings": len(batch)},
+                                          attributes={"ecity.filings": len(batch), "db.system": "postgresql",
+                                                      "db.operation": "INSERT"},
                                           record_exception=False, set_status_on_exception=False) as span:
             try:
                 conn = await counter.connection()
@@ -188,13 +204,13 @@ class FilingDesk:
                 span.record_exception(exc)
                 span.set_status(Status(StatusCode.ERROR, type(exc).__name__))
                 down = database_unavailable(exc)
-                if down:
-                    with suppress(Exception):
-                        await counter.close(broken=True)
                 if len(batch) == 1 or down:
                     for waiting in batch:
                         if not waiting.answer.done():
                             waiting.answer.set_exception(exc)
+                    if down:  # after the answers: closing may take a moment, or be cancelled
+                        with suppress(Exception):
+                            await counter.close(broken=True)
                     return
                 log.warning("a batch of %d filings failed (%s); filing them one by one", len(batch), exc)
                 try:

@@ -45,7 +45,8 @@ async def _refresh_catalogue(app) -> None:
 async def _open_filing_desk(app) -> None:
     settings = app.state.settings
     app.state.filing_desk = FilingDesk(app.state.engine, limit=settings.create_limit_per_citizen,
-                                       window_s=settings.create_limit_window_s, lanes=settings.filing_lanes)
+                                       window_s=settings.create_limit_window_s, lanes=settings.filing_lanes,
+                                       recycle_s=settings.database_pool_recycle_s)
 
 
 async def _run_filing_desk(app) -> None:

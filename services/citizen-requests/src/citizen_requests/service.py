@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -10,6 +9,7 @@ from datetime import datetime
 import asyncpg
 import orjson
 from sqlalchemy import func, select, text
+from sqlalchemy.dialects.postgresql.asyncpg import dialect as asyncpg_dialect
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession, async_sessionmaker
 
 from citizen_requests.catalogue import Category
@@ -108,10 +108,10 @@ SELECT d.n, EXISTS (SELECT 1 FROM filed f WHERE f.id = d.id) AS filed,
 FROM d ORDER BY d.n
 """)
 _OPEN = sorted(OPEN)
-# The same statement with positional parameters, for a connection of the driver's own (the filing
-# desk's lanes): $1 filings, $2 open, $3 limit, $4 window_s.
-_FILE_POSITIONAL = re.sub(r"(?<!:):(filings|open|limit|window_s)\b",
-                          lambda m: f"${('filings', 'open', 'limit', 'window_s').index(m.group(1)) + 1}", _FILE.text)
+# The same statement as the driver takes it ($1, $2, … in SQLAlchemy's order of the names), for a
+# connection used through asyncpg itself (the filing desk's lanes).
+_FILE_POSITIONAL = _FILE.compile(dialect=asyncpg_dialect())
+_FILE_ORDER = tuple(_FILE_POSITIONAL.positiontup or ())
 
 
 def json_time(moment: datetime | None) -> str | None:
@@ -227,7 +227,8 @@ async def file_many(db: AsyncSession | AsyncConnection, filings: list[Filing], *
 async def file_many_on(conn: asyncpg.Connection, filings: list[Filing], *, limit: int, window_s: int) -> list[Filed]:
     """`file_many` on a driver connection of the service's engine (its JSON codecs), outside any
     transaction: the statement is its own commit."""
-    rows = await conn.fetch(_FILE_POSITIONAL, _batch(filings), _OPEN, limit, window_s)
+    params = {"filings": _batch(filings), "open": _OPEN, "limit": limit, "window_s": window_s}
+    rows = await conn.fetch(_FILE_POSITIONAL.string, *(params[name] for name in _FILE_ORDER))
     return [Filed(row["filed"], row["nearby"]) for row in rows]
 
 
