@@ -208,26 +208,26 @@ class Filed:
     nearby: list
 
 
-def _batch(filings: list[Filing]) -> str:
+def _params(filings: list[Filing], limit: int, window_s: int) -> dict:
     if len({f.subject for f in filings}) != len(filings):
         raise ValueError("one statement files at most one request per subject")
     # One JSON parameter (written by orjson, taken apart by PostgreSQL) rather than an array per
     # column: asyncpg encoding 27 arrays was a twentieth of the worker's time under load.
-    return orjson.dumps([{**f.values, "n": n} for n, f in enumerate(filings)], option=orjson.OPT_NON_STR_KEYS).decode()
+    batch = orjson.dumps([{**f.values, "n": n} for n, f in enumerate(filings)], option=orjson.OPT_NON_STR_KEYS).decode()
+    return {"filings": batch, "open": _OPEN, "limit": limit, "window_s": window_s}
 
 
 async def file_many(db: AsyncSession | AsyncConnection, filings: list[Filing], *, limit: int, window_s: int) -> list[Filed]:
     """Write `filings` (distinct subjects) in one statement, in the caller's transaction if it has
     one; the answers in the same order. A subject may file `limit` requests per `window_s` seconds."""
-    params = {"filings": _batch(filings), "open": _OPEN, "limit": limit, "window_s": window_s}
-    rows = (await db.execute(_FILE, params)).all()
+    rows = (await db.execute(_FILE, _params(filings, limit, window_s))).all()
     return [Filed(row.filed, row.nearby) for row in rows]
 
 
 async def file_many_on(conn: asyncpg.Connection, filings: list[Filing], *, limit: int, window_s: int) -> list[Filed]:
     """`file_many` on a driver connection of the service's engine (its JSON codecs), outside any
     transaction: the statement is its own commit."""
-    params = {"filings": _batch(filings), "open": _OPEN, "limit": limit, "window_s": window_s}
+    params = _params(filings, limit, window_s)
     rows = await conn.fetch(_FILE_POSITIONAL.string, *(params[name] for name in _FILE_ORDER))
     return [Filed(row["filed"], row["nearby"]) for row in rows]
 

@@ -25,7 +25,7 @@ class Settings(ServiceSettings):
     create_limit_per_client: int = 600
     create_limit_window_s: int = 600
     # Filings written at once by the filing desk: how many statements may be in flight together
-    # (each holds a pooled connection while it commits).
+    # (each lane holds one pooled connection while the desk runs: fewer than DATABASE_POOL_SIZE).
     filing_lanes: int = 2
     # The filing statement looks for possible duplicates nearby through the (category, place)
     # index. A generic plan made while the table was nearly empty (a new city install, a

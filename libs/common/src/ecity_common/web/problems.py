@@ -14,10 +14,10 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+from sqlalchemy.exc import DBAPIError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from ecity_common.db import DRIVER_CONNECTION_ERRORS
+from ecity_common.db import DRIVER_CONNECTION_ERRORS, database_unavailable
 
 log = logging.getLogger(__name__)
 
@@ -129,7 +129,7 @@ def install_problem_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(DBAPIError)
     async def _database(request: Request, exc: DBAPIError) -> JSONResponse:
-        if exc.connection_invalidated or isinstance(exc, (OperationalError, InterfaceError)):
+        if database_unavailable(exc):
             return _unavailable(request, exc.orig)
         return await _unexpected(request, exc)
 
