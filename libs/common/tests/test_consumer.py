@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import uuid
 
 import pytest
@@ -28,19 +29,29 @@ class Harness:
     def __init__(self, settings, engine, tables, effects):
         self.settings, self.engine, self.tables, self.effects = settings, engine, tables, effects
         self.poisoned = {"poison"}  # descriptions the handler refuses
-        self.flaky: dict[str, int] = {}  # description -> failures left before it succeeds
+        self.flaky: dict[str, int] = {}  # description -> failures of its own left before it succeeds
+        self.unreachable: dict[str, int] = {}  # description -> times its database call fails as "away"
+        self.on_call: dict[str, list] = {}  # description -> what each call does first (async callables)
+        self.calls: dict[str, int] = {}
 
     @property
     def topic(self) -> str:
         return self.settings.topic(TOPIC)
 
     async def handler(self, session, event, payload) -> None:
+        what = payload.description
+        self.calls[what] = self.calls.get(what, 0) + 1
+        if self.on_call.get(what):
+            await self.on_call[what].pop(0)()
         await session.execute(insert(self.effects).values(event_id=event.id, request_id=payload.request_id))
-        if payload.description in self.poisoned:
+        if what in self.poisoned:
             raise RuntimeError("cannot route this request")
-        if self.flaky.get(payload.description, 0) > 0:
-            self.flaky[payload.description] -= 1
-            raise ConnectionError("company registry briefly away")
+        if self.flaky.get(what, 0) > 0:
+            self.flaky[what] -= 1
+            raise ValueError("the company's code is not in the register yet")
+        if self.unreachable.get(what, 0) > 0:
+            self.unreachable[what] -= 1
+            raise ConnectionRefusedError(111, "Connection refused")
 
     async def publish(self, *records: tuple[list, bytes, bytes]) -> None:
         producer = AIOKafkaProducer(bootstrap_servers=self.settings.kafka_bootstrap_servers)
@@ -157,6 +168,54 @@ async def test_poison_messages_go_to_the_dead_letter_topic_and_the_consumer_goes
                 if dlq.H_REPLAYED in dict(r.headers)]
     assert len(replayed) == 1 and replayed[0].value == poison.value
     assert dlq.H_ERROR not in dict(replayed[0].headers)  # the original record, not the dead letter
+
+
+async def test_the_database_away_for_longer_than_the_attempts_dead_letters_nothing(harness, caplog):
+    # Five failures "connection refused", where an event of its own gets three attempts: they are
+    # the infrastructure's, so the poll is read again until the call goes through.
+    harness.unreachable["away"] = 5
+    harness.settings.consumer_max_attempts = 3
+    await harness.publish(record("r-away", "away"), record("r-next"))
+    with caplog.at_level(logging.WARNING, logger="ecity_common.messaging.consumer"):
+        consumer = await harness.consume_until(lambda c: _ready(c.stats.handled >= 2), timeout_s=60)
+    assert consumer.stats.dead_lettered == 0
+    assert await harness.effects_of("r-away") == 1 and await harness.effects_of("r-next") == 1
+    assert harness.calls["away"] == 6
+    assert consumer.recovery.waiting is False  # it said it recovered
+    said = [r.getMessage() for r in caplog.records]
+    assert sum("is away" in m for m in said) == 1, said  # once per outage, not once per try
+    assert any("answer again" in m for m in said), said
+    assert await _dead_letters(harness) == []
+
+
+@pytest.mark.parametrize("mode", ["fast", "immediate"])
+async def test_a_database_restart_during_a_record_by_record_retry_dead_letters_nothing(harness, infra, mode):
+    """The night of the issue: a batch goes record by record (one event fails on its own), and
+    while a record is retried the database restarts. Nothing is dead-lettered; everything is
+    applied once when the database is back."""
+    async def restart_database() -> None:
+        await asyncio.to_thread(infra.postgres.restart, mode, 2.0)
+
+    harness.flaky["restart"] = 1  # fails once on its own: the batch goes record by record
+    harness.on_call["restart"] = [_nothing, restart_database]  # the second call: inside a savepoint
+    harness.settings.consumer_max_attempts = 2
+    await harness.publish(record("r-before"), record("r-restart", "restart"), record("r-after"))
+    consumer = await harness.consume_until(lambda c: _ready(c.stats.handled >= 3), timeout_s=90)
+
+    assert harness.calls["restart"] >= 3  # the fast path, its retry cut by the restart, and after
+    assert consumer.stats.dead_lettered == 0
+    for request_id in ("r-before", "r-restart", "r-after"):
+        assert await harness.effects_of(request_id) == 1, request_id
+    assert await _dead_letters(harness) == []
+    assert sum((await _committed(harness)).values()) == 3  # and its offsets committed
+
+
+async def _nothing() -> None:
+    return None
+
+
+async def _dead_letters(harness) -> list:
+    return await dlq.read_dead_letters(harness.settings.kafka_bootstrap_servers, f"{harness.topic}.dlq")
 
 
 async def _ready(value: bool) -> bool:

@@ -7,6 +7,11 @@ record by record, each in a savepoint, so that only the failing one is retried w
 that keeps failing, or a record that can never be read, is sent to `<topic>.dlq` and the consumer
 goes on. Offsets are committed only after the database commit (and the dead letters' send), so a
 crash in between redelivers records whose effects the inbox then recognises.
+
+Only an event's own failures count against its attempts (`ecity_common.failures`). When the
+database or Kafka is away, whatever the path, the whole poll is rolled back, read again after a
+capped exponential back-off, and again, for as long as the outage lasts: a failover never turns a
+healthy event into a dead letter. A serialization failure or a deadlock redoes the poll at once.
 """
 
 from __future__ import annotations
@@ -26,8 +31,12 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from ecity_common.events import CloudEvent, InvalidEvent, spec_for
+from ecity_common.events.catalogue import dead_letter_topic
+from ecity_common.failures import Failure, classify
 from ecity_common.messaging import faults
 from ecity_common.messaging.dlq import send_dead_letter
+from ecity_common.messaging.metrics import CONSUMED, DEAD_LETTERS
+from ecity_common.messaging.recovery import Recovery
 from ecity_common.settings import ServiceSettings
 
 log = logging.getLogger(__name__)
@@ -65,7 +74,12 @@ class _Delivery:
 
 
 class _HandlerFailed(Exception):
-    """A handler raised on the fast path; the batch is redone record by record."""
+    """A handler raised on the fast path with a failure of its event's own; the batch is redone
+    record by record. (An infrastructure failure is not wrapped: it ends the whole poll.)"""
+
+
+def _own_failure(exc: BaseException) -> bool:
+    return classify(exc) is Failure.OWN
 
 
 class EventConsumer:
@@ -96,6 +110,11 @@ class EventConsumer:
             .returning(inbox.c.source, inbox.c.event_id)
         )
         self.stats = ConsumerStats()
+        self.recovery = Recovery("consumer", log)
+        self._finished = asyncio.Event()  # run() has returned: its last poll is committed or undone
+        self._finished.set()
+        group = settings.consumer_group
+        self._counted = {o: CONSUMED.labels(group, o) for o in ("handled", "duplicate", "ignored", "dead_lettered")}
 
     @property
     def topics(self) -> list[str]:
@@ -112,25 +131,35 @@ class EventConsumer:
         )
         await self._consumer.start()
 
-    async def stop(self) -> None:
+    async def stop(self, timeout_s: float = 20.0) -> None:
+        """Finish the poll in hand (its transaction and its offsets), then leave the group, so
+        that the partitions move to another replica at once instead of after a session timeout."""
         self._stopping.set()
+        try:
+            await asyncio.wait_for(self._finished.wait(), timeout_s)
+        except TimeoutError:
+            log.warning("the consumer's last batch did not finish in %.0f s; it will be read again", timeout_s)
         await self._committed()
         if self._consumer is not None:
             await self._consumer.stop()
 
     async def run(self) -> None:
         assert self._consumer is not None, "start() first"
-        while not self._stopping.is_set():
-            try:
-                batch = await self._consumer.getmany(
-                    timeout_ms=500, max_records=self._settings.consumer_batch_size
-                )
-            except KafkaError:
-                log.warning("fetch from Kafka failed; retrying", exc_info=True)
-                await asyncio.sleep(1.0)
-                continue
-            if batch:
-                await self._process_batch(batch)
+        self._finished.clear()
+        try:
+            while not self._stopping.is_set():
+                try:
+                    batch = await self._consumer.getmany(
+                        timeout_ms=500, max_records=self._settings.consumer_batch_size
+                    )
+                except KafkaError as exc:
+                    self.recovery.failed(exc, "fetching records")
+                    await self.recovery.pause(self._stopping)
+                    continue
+                if batch:
+                    await self._process_batch(batch)
+        finally:
+            self._finished.set()
 
     async def _process_batch(self, batch: dict[TopicPartition, list[ConsumerRecord]]) -> None:
         """Everything one poll returned, in one transaction and one offset commit: fewer commits
@@ -146,19 +175,18 @@ class EventConsumer:
                 # so that only the failing one is retried and, in the end, dead-lettered.
                 dead = await self._apply_one_by_one(deliveries)
             faults.checkpoint(faults.CONSUMER_AFTER_DB_COMMIT)
-            for record, error in dead:
+            for record, error, event in dead:
                 await send_dead_letter(self._producer, record, consumer_group=self._settings.consumer_group, error=error)
-                self.stats.dead_lettered += 1
-                log.error(
-                    "event sent to dead-letter topic",
-                    extra={"topic": record.topic, "offset": record.offset, "error": error},
-                )
-        except Exception:  # noqa: BLE001 - the database or Kafka is away: read this batch again
-            log.exception("a batch of %d records failed; it will be read again", len(records))
+                self._dead_lettered(record, error, event)
+        except Exception as exc:  # noqa: BLE001 - whatever it was, nothing of this poll is lost
+            # The transaction was rolled back (or committed, with dead letters still to send): the
+            # poll is read again; the inbox skips what was already done.
             for tp, tp_records in batch.items():
                 self._consumer.seek(tp, tp_records[0].offset)
-            await asyncio.sleep(1.0)
+            if self.recovery.failed(exc, f"a batch of {len(records)} records") is not Failure.CONFLICT:
+                await self.recovery.pause(self._stopping)
             return
+        self.recovery.recovered()
         # The offsets are committed while the next batch is fetched and handled: the database
         # commit above is what makes the effects safe; a lost offset commit only means a
         # redelivery that the inbox skips. One commit in flight at a time keeps them in order.
@@ -179,6 +207,20 @@ class EventConsumer:
             log.warning("offset commit failed; those records may be redelivered", exc_info=True)
         finally:
             self._offset_commit = None
+
+    def _dead_lettered(self, record: ConsumerRecord, error: str, event: CloudEvent | None) -> None:
+        self.stats.dead_lettered += 1
+        self._counted["dead_lettered"].inc()
+        dlq = dead_letter_topic(record.topic)
+        DEAD_LETTERS.labels(dlq, self._settings.consumer_group).inc()
+        # One line per dead letter, always with these words and fields: what an alert matches.
+        log.error(
+            "event dead-lettered: sent to %s", dlq,
+            extra={"dead_letter_topic": dlq, "topic": record.topic, "partition": record.partition,
+                   "offset": record.offset, "consumer_group": self._settings.consumer_group,
+                   "event_type": event.type if event else None, "event_id": event.id if event else None,
+                   "error": error},
+        )
 
     def _read(self, record: ConsumerRecord) -> _Delivery:
         """Parse and validate one record; never raises."""
@@ -220,13 +262,14 @@ class EventConsumer:
             "consumer_group": self._settings.consumer_group,
         }
 
-    async def _apply_batch(self, deliveries: list[_Delivery]) -> list[tuple[ConsumerRecord, str]]:
+    async def _apply_batch(self, deliveries: list[_Delivery]) -> list[tuple[ConsumerRecord, str, CloudEvent | None]]:
         """The fast path: one inbox insert for the batch, every handler, one commit."""
-        dead = [(d.record, d.error) for d in deliveries if d.error]
+        dead = [(d.record, d.error, d.event) for d in deliveries if d.error]
         todo = {(d.event.source, d.event.id): d for d in reversed(deliveries) if d.handler and not d.error}
         todo = dict(reversed(todo.items()))  # the first delivery of each event, in offset order
-        self.stats.ignored += sum(1 for d in deliveries if d.event and not d.handler and not d.error)
+        ignored = sum(1 for d in deliveries if d.event and not d.handler and not d.error)
         if not todo:
+            self._count(ignored=ignored)
             return dead
         async with self._sessions() as session, session.begin():
             # executemany with RETURNING: one cached statement, sent in multi-row pages by
@@ -250,15 +293,24 @@ class EventConsumer:
                         await d.handler(session, d.event, d.payload)
                     except Exception as exc:
                         span.record_exception(exc)
+                        if not _own_failure(exc):
+                            raise  # the database went away under the handler: the whole poll again
                         raise _HandlerFailed from exc
             if run:
                 await self._run_batch(session, run)
-        duplicates = len(deliveries) - len(dead) - len(fresh) - sum(1 for d in deliveries if d.event and not d.handler and not d.error)
+        duplicates = len(deliveries) - len(dead) - len(fresh) - ignored
+        self._count(handled=len(fresh), duplicates=duplicates, ignored=ignored)
+        return dead
+
+    def _count(self, *, handled: int = 0, duplicates: int = 0, ignored: int = 0) -> None:
+        self.stats.handled += handled
         self.stats.duplicates += duplicates
-        self.stats.handled += len(fresh)
+        self.stats.ignored += ignored
+        for outcome, n in (("handled", handled), ("duplicate", duplicates), ("ignored", ignored)):
+            if n:
+                self._counted[outcome].inc(n)
         if duplicates:
             log.info("duplicate event(s) skipped", extra={"count": duplicates})
-        return dead
 
     async def _run_batch(self, session: AsyncSession, run: list[_Delivery]) -> None:
         links = [trace.Link(trace.get_current_span(propagate.extract({"traceparent": d.event.traceparent})).get_span_context())
@@ -272,20 +324,23 @@ class EventConsumer:
                 await run[0].handler.handle(session, [(d.event, d.payload) for d in run])
             except Exception as exc:
                 span.record_exception(exc)
+                if not _own_failure(exc):
+                    raise
                 raise _HandlerFailed from exc
 
-    async def _apply_one_by_one(self, deliveries: list[_Delivery]) -> list[tuple[ConsumerRecord, str]]:
-        dead: list[tuple[ConsumerRecord, str]] = []
+    async def _apply_one_by_one(self, deliveries: list[_Delivery]) -> list[tuple[ConsumerRecord, str, CloudEvent | None]]:
+        dead: list[tuple[ConsumerRecord, str, CloudEvent | None]] = []
         async with self._sessions() as session, session.begin():
             for d in deliveries:
                 if d.error:
-                    dead.append((d.record, d.error))
+                    dead.append((d.record, d.error, d.event))
                 elif d.handler:
                     with self._span(d) as span:
                         error = await self._apply_with_retries(session, d, span)
                     if error:
                         span.set_status(Status(StatusCode.ERROR, "dead-lettered"))
-                        dead.append((d.record, error))
+                        dead.append((d.record, error, d.event))
+        self._count(ignored=sum(1 for d in deliveries if d.event and not d.handler and not d.error))
         return dead
 
     async def _apply_with_retries(self, session: AsyncSession, d: _Delivery, span) -> str | None:
@@ -300,17 +355,20 @@ class EventConsumer:
                         .returning(self._inbox.c.event_id)
                     )
                     if first_time.first() is None:
-                        self.stats.duplicates += 1
-                        log.info("duplicate event(s) skipped", extra={"event_id": d.event.id})
+                        self._count(duplicates=1)
                         return None
                     if isinstance(d.handler, BatchHandler):
                         await d.handler.handle(session, [(d.event, d.payload)])
                     else:
                         await d.handler(session, d.event, d.payload)
-                self.stats.handled += 1
+                self._count(handled=1)
                 return None
-            except Exception as exc:  # noqa: BLE001 - any handler failure counts against the budget
+            except Exception as exc:  # noqa: BLE001 - the event's own failures count against its budget
                 span.record_exception(exc)
+                if not _own_failure(exc):
+                    # The database is away (or the transaction conflicted): not this event's fault.
+                    # The whole poll is undone and read again once the database answers.
+                    raise
                 if attempt == attempts:
                     return f"{type(exc).__name__}: {exc} (after {attempts} attempts)"
                 await asyncio.sleep(self._settings.consumer_backoff_s * 2 ** (attempt - 1))

@@ -12,6 +12,7 @@ import os
 import shutil
 import subprocess
 import tempfile
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -128,6 +129,16 @@ class LocalPostgres:
             return
         if self.is_running():
             self._run("pg_ctl", "-D", str(self.data_dir), "-m", "fast", "-w", "-t", "60", "stop", check=False)
+
+    def restart(self, mode: str = "fast", down_s: float = 0.0) -> None:
+        """Stop the server as an operator or a failover would ("fast": sessions are ended and
+        transactions rolled back; "immediate": no shutdown checkpoint, crash recovery on start),
+        stay down `down_s` seconds, and start it again on the same port. For the failure tests."""
+        if self.dsn:
+            raise InfraError("an external PostgreSQL (ECITY_POSTGRES_DSN) is not restarted by this tool")
+        self._run("pg_ctl", "-D", str(self.data_dir), "-m", mode, "-w", "-t", "60", "stop")
+        time.sleep(down_s)
+        self.start()
 
     def destroy(self) -> None:
         """Stop and delete the cluster's files (tests start from nothing)."""
