@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import sys
 import threading
 import time
@@ -120,3 +121,97 @@ def test_a_second_stop_request_kills_at_once(tmp_path):
     supervisor.request_stop()  # Ctrl-C again
     watching.join(10)
     assert not watching.is_alive() and stubborn.poll() == -9 and time.monotonic() - began < 5
+
+
+# -- `ecity up` ----------------------------------------------------------------------------------
+# Kafka, PostgreSQL and uvicorn would take the machine for a minute: here the infrastructure is a
+# stand-in that records when it is stopped, and each service a small HTTP server answering 200
+# on every path (so /health/ready); citizen-requests' first run exits with code 3 after 1 s.
+FAKE_SERVICE = """
+import http.server, os, sys, threading
+port, starts, crash_once = int(sys.argv[1]), sys.argv[2], sys.argv[3] == "yes"
+first = not os.path.exists(starts)
+with open(starts, "a") as f: f.write("start\\n")
+class Ok(http.server.BaseHTTPRequestHandler):
+    def do_GET(self):
+        self.send_response(200); self.end_headers(); self.wfile.write(b"ok")
+    def log_message(self, *args): pass
+server = http.server.ThreadingHTTPServer(("127.0.0.1", port), Ok)
+if first and crash_once: threading.Timer(1.0, lambda: os._exit(3)).start()
+server.serve_forever()
+"""
+
+
+def test_ecity_up_restarts_a_service_that_exits_and_stops_services_before_the_infrastructure(tmp_path, monkeypatch):
+    import os
+    import signal
+
+    from typer.testing import CliRunner
+
+    from ecity_cli import cli
+    from ecity_cli.infra import free_port
+    from ecity_cli.services import SERVICES, ServiceProcess
+
+    started: list[ServiceProcess] = []
+    events: list[str] = []
+
+    class FakeService(ServiceProcess):
+        def __init__(self, info, **kwargs):
+            super().__init__(info, **kwargs)
+            crash = "yes" if info.name == "citizen-requests" else "no"
+            self.command = [sys.executable, "-c", FAKE_SERVICE, str(self.port), str(tmp_path / f"{info.name}.starts"), crash]
+            started.append(self)
+
+    class FakeInfra:
+        class kafka:  # noqa: N801
+            bootstrap_servers = "127.0.0.1:1"
+
+        class postgres:  # noqa: N801
+            database_url = staticmethod(lambda database: f"postgresql+asyncpg://nobody@127.0.0.1:1/{database}")
+
+        @classmethod
+        def from_settings(cls, settings):
+            return cls()
+
+        def up(self):
+            events.append("infra up")
+
+        def down(self):
+            events.append("infra down; services running: " + ",".join(p.name for p in started if p.running()))
+
+    names = ("citizen-requests", "budget-ledger")
+    monkeypatch.setattr(cli, "SERVICES", {n: SERVICES[n] for n in names})
+    monkeypatch.setattr(cli, "ServiceProcess", FakeService)
+    monkeypatch.setattr(cli, "LocalInfra", FakeInfra)
+    monkeypatch.setenv("ECITY_STATE_DIR", str(tmp_path))
+    for name in names:
+        monkeypatch.setenv(f"{SERVICES[name].env_prefix}HTTP_PORT", str(free_port()))
+
+    def ctrl_c_once_restarted() -> None:
+        starts = tmp_path / "citizen-requests.starts"
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline and not (starts.exists() and len(starts.read_text().split()) >= 2):
+            time.sleep(0.05)
+        time.sleep(0.3)
+        os.kill(os.getpid(), signal.SIGINT)
+
+    before = signal.getsignal(signal.SIGINT)
+    threading.Thread(target=ctrl_c_once_restarted, daemon=True).start()
+    began = time.monotonic()
+    result = CliRunner().invoke(cli.app, ["up"], env={"COLUMNS": "300"})
+    took = time.monotonic() - began
+
+    assert result.exit_code == 0, result.output
+    out = result.output
+    assert "Sumy e-City is running" in out
+    log = re.escape(str(tmp_path / "logs" / "citizen-requests.log"))
+    assert re.search(rf"citizen-requests exited with code 3 after \d+ s; log: {log}; restarting in 1 s \(at \d\d:\d\d:\d\d\)", out), out
+    assert "citizen-requests started again (pid " in out
+    assert "budget-ledger exited" not in out
+    assert (tmp_path / "citizen-requests.starts").read_text().split() == ["start", "start"]
+    assert (tmp_path / "budget-ledger.starts").read_text().split() == ["start"]
+    assert out.index("started again") < out.index("stopping…") < out.index("stopped")
+    assert events == ["infra up", "infra down; services running: "]  # services first, then Kafka and PostgreSQL
+    assert all(p.poll() is not None for p in started)
+    assert took < 20, took
+    assert signal.getsignal(signal.SIGINT) is before  # `up` gives the handler back
