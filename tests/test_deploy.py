@@ -220,6 +220,16 @@ def test_compose_agrees_with_the_services_settings_ports_and_images():
     assert needed <= set(re.findall(r"^([A-Z_]+)=", example, re.M)), needed
 
 
+def test_compose_gives_each_service_time_to_drain_and_shut_down():
+    services = compose()["services"]
+    for name, info in SERVICES.items():
+        svc = services[name]
+        grace = re.fullmatch(r"(\d+)s", svc["stop_grace_period"])
+        assert grace, svc["stop_grace_period"]
+        drain = float(svc["environment"][f"{info.env_prefix}SHUTDOWN_DRAIN_S"])
+        assert int(grace[1]) > drain + SHUTDOWN_MARGIN_S, name
+
+
 # -- Dockerfiles -------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("name", list(SERVICES))
