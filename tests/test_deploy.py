@@ -90,6 +90,25 @@ def test_every_container_is_locked_down_probed_and_limited(rendered):
                 assert c["livenessProbe"]["httpGet"]["path"] == "/health/live", where
 
 
+# After its drain a service stops accepting, finishes the requests in flight and stops its consumer
+# and relay: the time left for that before the kubelet's (or Docker's) SIGKILL.
+SHUTDOWN_MARGIN_S = 15
+
+
+def test_every_deployment_pauses_before_sigterm_and_has_time_to_drain_and_shut_down(rendered):
+    configmaps = {c["metadata"]["name"]: c["data"] for c in of_kind(rendered, "ConfigMap")}
+    for d in of_kind(rendered, "Deployment"):
+        name, spec = d["metadata"]["name"], d["spec"]["template"]["spec"]
+        [c] = spec["containers"]
+        # The endpoints controller and kube-proxy take a few seconds to stop routing to the pod.
+        sleep, pause = c["lifecycle"]["preStop"]["exec"]["command"]
+        assert sleep == "sleep" and 3 <= int(pause) <= 15, name
+        settings = {k: v for ref in c["envFrom"] for k, v in configmaps[ref["configMapRef"]["name"]].items()}
+        drain = float(settings[f"{SERVICES[name].env_prefix}SHUTDOWN_DRAIN_S"])
+        assert drain > 0, name
+        assert spec["terminationGracePeriodSeconds"] > int(pause) + drain + SHUTDOWN_MARGIN_S, name
+
+
 def test_every_deployment_has_a_pdb_an_hpa_a_service_and_a_migration_job(rendered):
     for d in of_kind(rendered, "Deployment"):
         name, selector = d["metadata"]["name"], d["spec"]["selector"]["matchLabels"]
@@ -199,6 +218,16 @@ def test_compose_agrees_with_the_services_settings_ports_and_images():
     example = (ROOT / ".env.example").read_text()
     needed = set(re.findall(r"\$\{([A-Z_]+)", (ROOT / "docker-compose.yml").read_text()))
     assert needed <= set(re.findall(r"^([A-Z_]+)=", example, re.M)), needed
+
+
+def test_compose_gives_each_service_time_to_drain_and_shut_down():
+    services = compose()["services"]
+    for name, info in SERVICES.items():
+        svc = services[name]
+        grace = re.fullmatch(r"(\d+)s", svc["stop_grace_period"])
+        assert grace, svc["stop_grace_period"]
+        drain = float(svc["environment"][f"{info.env_prefix}SHUTDOWN_DRAIN_S"])
+        assert int(grace[1]) > drain + SHUTDOWN_MARGIN_S, name
 
 
 # -- Dockerfiles -------------------------------------------------------------------------------

@@ -25,6 +25,15 @@ SERVICES = [
     ("budget-ledger", "budget_ledger", 8003, "/budget", False),
     ("network-registry", "network_registry", 8004, None, False),
 ]
+# Stopping a pod without dropping a request. Kubernetes removes a terminating pod from the Service's
+# endpoints while it sends SIGTERM, and the endpoints controller and every node's kube-proxy take a
+# few seconds to stop routing to it: the preStop pause keeps the process serving untouched meanwhile.
+# On SIGTERM the service answers 503 on /health/ready, keeps serving for SHUTDOWN_DRAIN_S, then stops
+# accepting, finishes its in-flight requests and stops its consumer and outbox relay. The grace
+# period covers all of that with room to spare; at its end the kubelet sends SIGKILL.
+PRESTOP_PAUSE_S = 5
+SHUTDOWN_DRAIN_S = 2
+TERMINATION_GRACE_PERIOD_S = 45
 # Services that load illustrative demo data unless told not to: never in a cluster.
 DEMO_DATA = {"citizen-requests", "utilities-gateway", "budget-ledger", "network-registry"}
 # Topics per producing service (ecity_common.events.catalogue.TOPICS) and their partitions.
@@ -90,6 +99,7 @@ def container(name: str, package: str, port: int, command: list[str] | None = No
         c["readinessProbe"] = {"httpGet": {"path": "/health/ready", "port": "http"}, "periodSeconds": 10, "failureThreshold": 3}
         c["livenessProbe"] = {"httpGet": {"path": "/health/live", "port": "http"}, "initialDelaySeconds": 10, "periodSeconds": 15}
         c["startupProbe"] = {"httpGet": {"path": "/health/live", "port": "http"}, "periodSeconds": 2, "failureThreshold": 30}
+        c["lifecycle"] = {"preStop": {"exec": {"command": ["sleep", str(PRESTOP_PAUSE_S)]}}}
     return c
 
 
@@ -118,6 +128,7 @@ def service_objects(name: str, package: str, port: int, public: str | None, inte
             f"{prefix}KAFKA_CREATE_TOPICS": "false",
             f"{prefix}MIGRATE_ON_START": "false",
             f"{prefix}LOG_LEVEL": "INFO",
+            f"{prefix}SHUTDOWN_DRAIN_S": str(SHUTDOWN_DRAIN_S),
             **({f"{prefix}SEED_DEMO_DATA": "false"} if name in DEMO_DATA else {}),
             "OTEL_EXPORTER_OTLP_ENDPOINT": "http://otel-collector.observability:4318",
             "OTEL_SERVICE_NAME": name,
@@ -131,7 +142,7 @@ def service_objects(name: str, package: str, port: int, public: str | None, inte
             "strategy": {"type": "RollingUpdate", "rollingUpdate": {"maxUnavailable": 0, "maxSurge": 1}},
             "template": {
                 "metadata": {"labels": labels(name)},
-                "spec": {**pod_spec([container(name, package, port)]), "terminationGracePeriodSeconds": 30},
+                "spec": {**pod_spec([container(name, package, port)]), "terminationGracePeriodSeconds": TERMINATION_GRACE_PERIOD_S},
             },
         },
     }
