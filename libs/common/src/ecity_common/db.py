@@ -7,10 +7,9 @@ from collections.abc import AsyncIterator
 import asyncpg
 import orjson
 from fastapi import Request
-from sqlalchemy.exc import InterfaceError, OperationalError
-from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
+from ecity_common.failures import Failure, classify
 from ecity_common.settings import ServiceSettings
 
 
@@ -38,10 +37,9 @@ DRIVER_CONNECTION_ERRORS: tuple[type[BaseException], ...] = (
 
 def database_unavailable(exc: BaseException) -> bool:
     """The database (or the way to it), not what was asked of it, is the trouble: a retry later
-    may succeed, and a 503 with Retry-After is the answer."""
-    return (isinstance(exc, (OperationalError, InterfaceError, PoolTimeout, OSError, TimeoutError,
-                             *DRIVER_CONNECTION_ERRORS))
-            or bool(getattr(exc, "connection_invalidated", False)))
+    may succeed, and a 503 with Retry-After is the answer. The same judgement as the consumer's
+    and the relay's (`ecity_common.failures`), so that HTTP and background work agree."""
+    return classify(exc) is Failure.INFRASTRUCTURE
 
 
 def make_engine(settings: ServiceSettings) -> AsyncEngine:

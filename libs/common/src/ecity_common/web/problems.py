@@ -84,11 +84,11 @@ def field_path(loc: tuple[Any, ...] | list[Any]) -> str:
 
 
 def _unavailable(request: Request, cause: BaseException | None) -> JSONResponse:
-    log.warning("database unavailable on %s %s: %s", request.method, request.url.path, cause)
+    log.warning("database or Kafka unavailable on %s %s: %s", request.method, request.url.path, cause)
     return problem_response(
         503,
         title="Service temporarily unavailable",
-        detail="The database is not reachable right now; nothing was saved. Try again shortly.",
+        detail="The database or the message broker is not reachable right now; nothing was saved. Try again shortly.",
         instance=request.url.path,
         headers={"Retry-After": "2"},
     )
@@ -141,6 +141,8 @@ def install_problem_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+        if database_unavailable(exc):  # e.g. no pooled connection came free, Kafka away: not a bug
+            return _unavailable(request, exc)
         log.exception("unhandled error on %s %s", request.method, request.url.path)
         return problem_response(
             500,
