@@ -29,7 +29,7 @@ run: setup
 test: setup
 	.venv/bin/pytest $(PYTEST_ARGS)
 
-contracts: .venv/.synced
+contracts: .venv/.synced  # the event catalogue's AsyncAPI + JSON Schemas, and each service's openapi.json
 	.venv/bin/ecity contracts
 
 bench: setup
