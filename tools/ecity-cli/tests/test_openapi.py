@@ -12,5 +12,5 @@ def test_the_committed_openapi_documents_are_current():
 
 def test_each_document_describes_its_service():
     for path, text in openapi_files().items():
-        assert f'"title": "Sumy e-City' in text, path
+        assert '"title": "Sumy e-City' in text, path
     assert "/api/v1/requests" in openapi_document("citizen-requests")["paths"]

@@ -18,6 +18,7 @@ from sqlalchemy.exc import DBAPIError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from ecity_common.db import DRIVER_CONNECTION_ERRORS, database_unavailable
+from ecity_common.refusals import Kind, Refused
 
 log = logging.getLogger(__name__)
 
@@ -94,7 +95,46 @@ def _unavailable(request: Request, cause: BaseException | None) -> JSONResponse:
     )
 
 
+# What each kind of refusal is in HTTP: the only place a use case's "no" gets a status code.
+REFUSAL_STATUS = {
+    Kind.NOT_FOUND: 404,
+    Kind.CONFLICT: 409,
+    Kind.STALE: 412,
+    Kind.INVALID: 422,
+    Kind.FORBIDDEN: 403,
+    Kind.LIMIT: 429,
+    Kind.UNAVAILABLE: 503,
+}
+_REFUSAL_TITLE = {
+    Kind.NOT_FOUND: "Not found",
+    Kind.CONFLICT: "Conflict",
+    Kind.STALE: "Changed since you read it",
+    Kind.INVALID: "Invalid request",
+    Kind.FORBIDDEN: "Forbidden",
+    Kind.LIMIT: "Too many requests",
+    Kind.UNAVAILABLE: "Service temporarily unavailable",
+}
+
+
+def refusal_response(refusal: Refused, instance: str | None = None) -> JSONResponse:
+    headers = {"Retry-After": str(refusal.retry_after_s)} if refusal.retry_after_s is not None else None
+    return problem_response(
+        REFUSAL_STATUS[refusal.kind],
+        title=_REFUSAL_TITLE[refusal.kind],
+        detail=refusal.detail,
+        type_=refusal.code or refusal.kind.value,
+        instance=instance,
+        errors=[{"field": refusal.field, "message": refusal.detail}] if refusal.field else None,
+        headers=headers,
+        **refusal.extensions,
+    )
+
+
 def install_problem_handlers(app: FastAPI) -> None:
+    @app.exception_handler(Refused)
+    async def _refused(request: Request, exc: Refused) -> JSONResponse:
+        return refusal_response(exc, request.url.path)
+
     @app.exception_handler(Problem)
     async def _problem(request: Request, exc: Problem) -> JSONResponse:
         return problem_response(
