@@ -25,7 +25,7 @@ from ecity_common.events.catalogue import TOPICS
 
 ROOT = Path(__file__).resolve().parents[1]
 K8S = ROOT / "deploy" / "k8s"
-CRD_GROUPS = ("kafka.strimzi.io", "postgresql.cnpg.io")
+CRD_GROUPS = ("kafka.strimzi.io", "postgresql.cnpg.io", "monitoring.coreos.com")
 
 
 def render(overlay: str) -> list[dict]:
@@ -137,7 +137,8 @@ def test_network_policies_deny_by_default_and_open_only_what_each_service_needs(
     for name in SERVICES:
         spec = policies[f"{name}-traffic"]
         sources = [peer for rule in spec["ingress"] for peer in rule["from"]]
-        assert sources == [{"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "ingress-nginx"}}}]
+        assert sources == [{"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "ingress-nginx"}}},
+                           {"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "monitoring"}}}]
         egress_ports = {p["port"] for rule in spec["egress"] for p in rule["ports"]}
         internet = [r for r in spec["egress"] if any("ipBlock" in t for t in r["to"])]
         assert {9092, 5432} <= egress_ports
@@ -288,3 +289,17 @@ def test_no_demo_data_is_loaded_in_a_cluster(rendered):
                 assert value == "false", key
     seeded = {c["metadata"]["name"] for c in of_kind(rendered, "ConfigMap") if any(k.endswith("_SEED_DEMO_DATA") for k in c["data"])}
     assert seeded == {"citizen-requests-config", "utilities-gateway-config", "budget-ledger-config", "network-registry-config"}
+
+
+def test_every_service_is_scraped_and_the_alerts_are_deployed(rendered):
+    monitored = {m["spec"]["selector"]["matchLabels"]["app.kubernetes.io/name"] for m in of_kind(rendered, "ServiceMonitor")}
+    assert monitored == set(SERVICES)
+    for monitor in of_kind(rendered, "ServiceMonitor"):
+        assert monitor["spec"]["endpoints"] == [{"port": "http", "path": "/metrics", "interval": "30s"}]
+    [rule] = of_kind(rendered, "PrometheusRule")
+    alerts = yaml.safe_load((ROOT / "deploy" / "monitoring" / "alerts.yaml").read_text())["groups"]
+    assert rule["spec"]["groups"] == alerts
+    policies = {p["metadata"]["name"]: p["spec"] for p in of_kind(rendered, "NetworkPolicy")}
+    for name in SERVICES:
+        sources = policies[f"{name}-traffic"]["ingress"][0]["from"]
+        assert {"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "monitoring"}}} in sources
