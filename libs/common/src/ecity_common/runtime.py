@@ -17,6 +17,7 @@ from pathlib import Path
 
 from aiokafka import AIOKafkaProducer
 from fastapi import APIRouter, FastAPI
+from prometheus_client import Gauge
 from sqlalchemy import text
 
 from ecity_common.auth import JwtVerifier
@@ -36,6 +37,8 @@ from ecity_common.web.metrics import HttpMetrics, metrics_endpoint
 from ecity_common.web.problems import install_problem_handlers
 
 log = logging.getLogger(__name__)
+POOL_IN_USE = Gauge("ecity_db_pool_connections_in_use", "The service's database connections checked out of its pool.",
+                    ("service",))
 # The garbage collector's generation thresholds while a service runs (see the lifespan).
 COLLECTION_THRESHOLDS = (20_000, 50, 100)
 
@@ -180,6 +183,10 @@ def create_service_app(definition: ServiceDefinition) -> FastAPI:
         for part in (getattr(app.state, "consumer", None), getattr(app.state, "relay", None)):
             if part is not None:
                 part.recovery.readiness()
+
+    # Read at each scrape: a pool always at its size while requests wait says the pool (or the
+    # database) is the bottleneck.
+    POOL_IN_USE.labels(settings.service_name).set_function(engine.pool.checkedout)
 
     app.include_router(health_router({"database": database_ok, "kafka": kafka_ok, "background": background_ok}))
     for router in definition.routers:
