@@ -90,6 +90,8 @@ def create_service_app(definition: ServiceDefinition) -> FastAPI:
                 settings.kafka_bootstrap_servers,
                 [own, *consumed, *(dead_letter_topic(t) for t in consumed)],
                 settings.kafka_topic_partitions,
+                replication_factor=settings.kafka_topic_replication_factor,
+                min_insync_replicas=settings.kafka_topic_min_insync_replicas,
             )
         for hook in definition.on_startup:
             await hook(app)
