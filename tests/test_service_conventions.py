@@ -4,8 +4,8 @@ RFC 9457 problem+json — never a 500."""
 from __future__ import annotations
 
 import gc
-import re
 import importlib
+import re
 
 import asyncpg
 import pytest
