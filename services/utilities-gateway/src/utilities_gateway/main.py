@@ -7,16 +7,16 @@ from fastapi import Request
 from ecity_common.messaging.outbox import Outbox
 from ecity_common.runtime import ServiceDefinition, create_service_app
 from ecity_common.web.problems import problem_response
-from utilities_gateway.api import ROUTERS
-from utilities_gateway.audit import AuditTrail
-from utilities_gateway.credentials import GatewayRefused
-from utilities_gateway.db import messaging
-from utilities_gateway.delivery import Dispatcher, run_dispatcher
-from utilities_gateway.handlers import make_handlers
-from utilities_gateway.housekeeping import run_housekeeping
-from utilities_gateway.sealed import SecretBox
-from utilities_gateway.seed import seed_demo_companies
+from utilities_gateway.adapters.sealed import SecretBox
+from utilities_gateway.adapters.tables import messaging
+from utilities_gateway.adapters.webhook_dispatcher import Dispatcher, run_dispatcher
+from utilities_gateway.entrypoints.events import make_handlers
+from utilities_gateway.entrypoints.http import ROUTERS
+from utilities_gateway.entrypoints.http.audit import AuditTrail
 from utilities_gateway.settings import Settings
+from utilities_gateway.use_cases.demo_data import seed_demo_companies
+from utilities_gateway.use_cases.housekeeping import run_housekeeping
+from utilities_gateway.use_cases.integrations_admin import GatewayRefused
 
 # Inside the package, so an installed (non-editable) image carries its migrations too.
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"

@@ -2,7 +2,7 @@ from pydantic import Field, SecretStr
 from pydantic_settings import SettingsConfigDict
 
 from ecity_common.settings import ServiceSettings
-from utilities_gateway.webhooks import RETRY_SCHEDULE
+from utilities_gateway.domain.webhooks import RETRY_SCHEDULE
 
 
 class Settings(ServiceSettings):

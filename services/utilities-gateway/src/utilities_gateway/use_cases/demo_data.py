@@ -11,9 +11,9 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from ecity_common.geo import SUMY_BOUNDS
-from utilities_gateway.companies import CompanyProfile
-from utilities_gateway.credentials import create_company, issue_key
-from utilities_gateway.db import companies
+from utilities_gateway.adapters.tables import companies
+from utilities_gateway.domain.companies import CompanyProfile
+from utilities_gateway.use_cases.integrations_admin import create_company, issue_key
 
 
 def _box(south: float, north: float, west: float, east: float) -> dict:

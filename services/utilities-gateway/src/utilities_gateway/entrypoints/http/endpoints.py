@@ -10,12 +10,12 @@ from sqlalchemy import insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ecity_common.db import session
-from utilities_gateway import credentials
-from utilities_gateway.api.common import company, idempotent, refuse_nulls
-from utilities_gateway.credentials import Caller, GatewayRefused
-from utilities_gateway.db import company_messages, deliveries, delivery_attempts, webhook_endpoints
-from utilities_gateway.notices import MESSAGE_TYPES, tell_company
-from utilities_gateway.targets import UnsafeTarget, check_target
+from utilities_gateway.adapters.notices import MESSAGE_TYPES, tell_company
+from utilities_gateway.adapters.tables import company_messages, deliveries, delivery_attempts, webhook_endpoints
+from utilities_gateway.adapters.webhook_targets import UnsafeTarget, check_target
+from utilities_gateway.entrypoints.http.common import company, idempotent, refuse_nulls
+from utilities_gateway.use_cases import integrations_admin as credentials
+from utilities_gateway.use_cases.integrations_admin import Caller, GatewayRefused
 
 router = APIRouter(prefix="/integrations/v1", tags=["your company: keys and webhooks"])
 

@@ -16,9 +16,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from ecity_common.events.payloads.utilities_gateway import RequestStatusChangedByCompany
 from ecity_common.messaging.outbox import Outbox
-from utilities_gateway.credentials import Caller, GatewayRefused, owned
-from utilities_gateway.db import routed_requests
-from utilities_gateway.routing import request_data
+from utilities_gateway.adapters.tables import routed_requests
+from utilities_gateway.use_cases.integrations_admin import Caller, GatewayRefused, owned
+from utilities_gateway.use_cases.routing import request_data
 
 # A company reports on what it has and has not finished: any status the report allows, from these.
 REPORTABLE = {"routed", "in_progress", "planned"}

@@ -14,9 +14,9 @@ from sqlalchemy import func, select, text, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ecity_common.db import session
-from utilities_gateway.api.common import company, idempotent
-from utilities_gateway.credentials import Caller
-from utilities_gateway.db import company_messages
+from utilities_gateway.adapters.tables import company_messages
+from utilities_gateway.entrypoints.http.common import company, idempotent
+from utilities_gateway.use_cases.integrations_admin import Caller
 
 router = APIRouter(prefix="/integrations/v1", tags=["pull inbox"])
 

@@ -18,8 +18,8 @@ from ecity_common.events.payloads.utilities_gateway import (
     UtilityOutageUpdated,
 )
 from ecity_common.messaging.outbox import Outbox
-from utilities_gateway.credentials import Caller, GatewayRefused, owned
-from utilities_gateway.db import outages
+from utilities_gateway.adapters.tables import outages
+from utilities_gateway.use_cases.integrations_admin import Caller, GatewayRefused, owned
 
 
 class OutageIn(BaseModel):

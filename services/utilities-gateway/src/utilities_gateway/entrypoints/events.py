@@ -12,7 +12,7 @@ from ecity_common.events.payloads.citizen_requests import (
 )
 from ecity_common.messaging.consumer import Handler
 from ecity_common.messaging.outbox import Outbox
-from utilities_gateway import routing
+from utilities_gateway.use_cases import routing
 
 
 def make_handlers(outbox: Outbox) -> dict[str, Handler]:

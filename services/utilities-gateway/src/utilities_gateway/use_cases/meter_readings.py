@@ -17,8 +17,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from ecity_common.events.payloads.utilities_gateway import MeterReadingsAccepted
 from ecity_common.messaging.outbox import Outbox
-from utilities_gateway.credentials import Caller
-from utilities_gateway.meters import ReadingIn, Rejection, Series, order_problem, static_problem, stored_prefix
+from utilities_gateway.domain.meters import ReadingIn, Rejection, Series, order_problem, static_problem, stored_prefix
+from utilities_gateway.use_cases.integrations_admin import Caller
 
 EVENT_PART = 1000
 _READINGS = TypeAdapter(list[ReadingIn])

@@ -11,12 +11,12 @@ from ecity_common.areas import Area
 from ecity_common.auth import Principal, require_role
 from ecity_common.db import session
 from ecity_common.events.payloads.common import GeoPoint, UtilityKind
-from utilities_gateway import credentials
-from utilities_gateway.api.common import idempotent, refuse_nulls
-from utilities_gateway.companies import CompanyProfile, route
-from utilities_gateway.credentials import GatewayRefused
-from utilities_gateway.db import audit_log, routed_requests
-from utilities_gateway.routing import companies_of_kind, request_data
+from utilities_gateway.adapters.tables import audit_log, routed_requests
+from utilities_gateway.domain.companies import CompanyProfile, route
+from utilities_gateway.entrypoints.http.common import idempotent, refuse_nulls
+from utilities_gateway.use_cases import integrations_admin as credentials
+from utilities_gateway.use_cases.integrations_admin import GatewayRefused
+from utilities_gateway.use_cases.routing import companies_of_kind, request_data
 
 router = APIRouter(prefix="/api/v1", tags=["city integrations staff"])
 ADMIN = require_role("integrations-admin")

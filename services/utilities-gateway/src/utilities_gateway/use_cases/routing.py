@@ -17,9 +17,9 @@ from ecity_common.events.payloads.citizen_requests import (
 )
 from ecity_common.events.payloads.utilities_gateway import CompanyRef, RequestAcceptedByCompany, RequestRoutingFailed
 from ecity_common.messaging.outbox import Outbox
-from utilities_gateway.companies import Company, route
-from utilities_gateway.db import companies, routed_requests
-from utilities_gateway.notices import tell_company
+from utilities_gateway.adapters.notices import tell_company
+from utilities_gateway.adapters.tables import companies, routed_requests
+from utilities_gateway.domain.companies import Company, route
 
 
 async def companies_of_kind(session: AsyncSession, kind: str) -> list[Company]:

@@ -13,7 +13,7 @@ import time
 
 from sqlalchemy import insert
 
-from utilities_gateway.db import audit_log
+from utilities_gateway.adapters.tables import audit_log
 
 log = logging.getLogger(__name__)
 AUDITED_PREFIX = "/integrations/"

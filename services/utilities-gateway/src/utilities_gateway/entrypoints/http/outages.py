@@ -10,9 +10,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from ecity_common.db import session
 from ecity_common.events.payloads.common import UtilityKind
-from utilities_gateway import outages as use
-from utilities_gateway.api.common import company, idempotent, outbox
-from utilities_gateway.credentials import Caller
+from utilities_gateway.entrypoints.http.common import company, idempotent, outbox
+from utilities_gateway.use_cases import outages as use
+from utilities_gateway.use_cases.integrations_admin import Caller
 
 router = APIRouter(prefix="/integrations/v1", tags=["outages"])
 public = APIRouter(prefix="/public", tags=["public"])

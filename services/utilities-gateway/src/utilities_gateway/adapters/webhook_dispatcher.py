@@ -26,11 +26,11 @@ from sqlalchemy import bindparam, insert, text, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from ecity_common.messaging.recovery import Recovery
-from utilities_gateway.db import deliveries, delivery_attempts, webhook_endpoints
-from utilities_gateway.sealed import SecretBox
+from utilities_gateway.adapters.sealed import SecretBox
+from utilities_gateway.adapters.tables import deliveries, delivery_attempts, webhook_endpoints
+from utilities_gateway.adapters.webhook_targets import UnsafeTarget, check_url, guarded_transport
+from utilities_gateway.domain.webhooks import headers, judge, next_delay
 from utilities_gateway.settings import Settings
-from utilities_gateway.targets import UnsafeTarget, check_url, guarded_transport
-from utilities_gateway.webhooks import headers, judge, next_delay
 
 log = logging.getLogger(__name__)
 ANSWER_READ_BYTES = 4096

@@ -12,8 +12,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from ecity_common.db import session
 from ecity_common.web.idempotency import claim, remember
 from ecity_common.web.problems import Problem
-from utilities_gateway.credentials import Caller, authenticate
-from utilities_gateway.db import idempotency_keys
+from utilities_gateway.adapters.tables import idempotency_keys
+from utilities_gateway.use_cases.integrations_admin import Caller, authenticate
 
 
 async def company(request: Request, db: AsyncSession = Depends(session)) -> Caller:

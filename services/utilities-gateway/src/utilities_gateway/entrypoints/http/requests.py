@@ -6,10 +6,10 @@ from fastapi import APIRouter, Depends, Query, Request
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ecity_common.db import session
-from utilities_gateway import progress
-from utilities_gateway.api.common import company, idempotent, outbox
-from utilities_gateway.credentials import Caller
-from utilities_gateway.routing import request_data
+from utilities_gateway.entrypoints.http.common import company, idempotent, outbox
+from utilities_gateway.use_cases import company_reports as progress
+from utilities_gateway.use_cases.integrations_admin import Caller
+from utilities_gateway.use_cases.routing import request_data
 
 router = APIRouter(prefix="/integrations/v1", tags=["requests"])
 

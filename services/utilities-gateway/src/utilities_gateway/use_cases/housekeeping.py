@@ -18,7 +18,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import and_, delete, exists, select, update
 
 from ecity_common.web.idempotency import RETENTION
-from utilities_gateway.db import (
+from utilities_gateway.adapters.tables import (
     audit_log,
     company_messages,
     deliveries,

@@ -6,6 +6,6 @@
 - `/public/outages` — no authentication: for the citizens' apps and maps.
 """
 
-from utilities_gateway.api import admin, endpoints, inbox, meters, outages, requests
+from utilities_gateway.entrypoints.http import admin, endpoints, inbox, meters, outages, requests
 
 ROUTERS = [admin.router, requests.router, outages.router, outages.public, meters.router, endpoints.router, inbox.router]

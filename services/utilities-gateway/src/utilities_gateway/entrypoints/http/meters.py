@@ -11,11 +11,11 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ecity_common.db import session
-from utilities_gateway import readings
-from utilities_gateway.api.common import company, idempotent, outbox
-from utilities_gateway.credentials import Caller, GatewayRefused
-from utilities_gateway.db import meter_readings, meters
-from utilities_gateway.meters import MAX_BATCH, stored_prefix
+from utilities_gateway.adapters.tables import meter_readings, meters
+from utilities_gateway.domain.meters import MAX_BATCH, stored_prefix
+from utilities_gateway.entrypoints.http.common import company, idempotent, outbox
+from utilities_gateway.use_cases import meter_readings as readings
+from utilities_gateway.use_cases.integrations_admin import Caller, GatewayRefused
 
 router = APIRouter(prefix="/integrations/v1", tags=["meter readings"])
 

@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 from sqlalchemy import insert, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from utilities_gateway.db import company_messages, deliveries, webhook_endpoints
+from utilities_gateway.adapters.tables import company_messages, deliveries, webhook_endpoints
 
 # What a company can be told (and subscribe its endpoints to).
 MESSAGE_TYPES = {

@@ -19,11 +19,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from ecity_common.auth import api_key_matches, hash_api_key, issue_api_key, parse_api_key
 from ecity_common.events.payloads.utilities_gateway import CompanyRef
-from utilities_gateway.companies import CompanyProfile
-from utilities_gateway.db import api_keys, companies, webhook_endpoints
-from utilities_gateway.notices import MESSAGE_TYPES
-from utilities_gateway.sealed import SecretBox
-from utilities_gateway.webhooks import new_secret
+from utilities_gateway.adapters.notices import MESSAGE_TYPES
+from utilities_gateway.adapters.sealed import SecretBox
+from utilities_gateway.adapters.tables import api_keys, companies, webhook_endpoints
+from utilities_gateway.domain.companies import CompanyProfile
+from utilities_gateway.domain.webhooks import new_secret
 
 KEY_PREFIX = "ugw"
 
