@@ -11,9 +11,10 @@ from pydantic import ValidationError
 from standardwebhooks import Webhook, WebhookVerificationError
 
 from ecity_common.areas import Area, parse_address
-from utilities_gateway.adapters.webhook_targets import UnsafeTarget, check_target
+from utilities_gateway.adapters.webhook_targets import check_target
 from utilities_gateway.domain.companies import Company, route
 from utilities_gateway.domain.meters import ReadingIn, Series, eic_check_character, is_valid_eic, order_problem, static_problem
+from utilities_gateway.domain.targets import UnsafeTarget
 from utilities_gateway.domain.webhooks import RETRY_SCHEDULE, judge, new_secret, next_delay, parse_retry_after, sign
 
 CENTRE = {"type": "Polygon", "coordinates": [[[34.78, 50.90], [34.82, 50.90], [34.82, 50.92], [34.78, 50.92], [34.78, 50.90]]]}

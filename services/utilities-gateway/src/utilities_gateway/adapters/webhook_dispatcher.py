@@ -29,7 +29,7 @@ from ecity_common.messaging.recovery import Recovery
 from utilities_gateway.adapters.sealed import SecretBox
 from utilities_gateway.adapters.tables import deliveries, delivery_attempts, webhook_endpoints
 from utilities_gateway.adapters.webhook_targets import UnsafeTarget, check_url, guarded_transport
-from utilities_gateway.domain.webhooks import headers, judge, next_delay
+from utilities_gateway.domain.webhooks import headers, settle
 from utilities_gateway.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -233,20 +233,15 @@ class Dispatcher:
         now = datetime.now(UTC)
         updates, disabled = [], []
         for a in attempts:
-            outcome = judge(a.status_code, a.retry_after)
+            settled = settle(a.status_code, a.retry_after, a.attempt, self._settings.webhook_retry_schedule_s)
             row = {"d_id": a.delivery_id, "leased_until": None, "last_status_code": a.status_code,
-                   "last_error": a.error, "next_attempt_at": now, "finished_at": None}
-            if outcome.succeeded:
-                row.update(status="succeeded", finished_at=now)
-            elif outcome.disable_endpoint:
-                row.update(status="failed", finished_at=now)
-                disabled.append(a.endpoint_id)
+                   "last_error": a.error, "status": settled.status, "next_attempt_at": now, "finished_at": None}
+            if settled.status == "pending":
+                row["next_attempt_at"] = now + timedelta(seconds=settled.delay_s)
             else:
-                delay = next_delay(a.attempt, self._settings.webhook_retry_schedule_s, outcome.retry_after_s)
-                if delay is None:
-                    row.update(status="failed", finished_at=now)
-                else:
-                    row.update(status="pending", next_attempt_at=now + timedelta(seconds=delay))
+                row["finished_at"] = now
+            if settled.disable_endpoint:
+                disabled.append(a.endpoint_id)
             updates.append(row)
         async with self._sessions() as session, session.begin():
             await session.execute(insert(delivery_attempts), [
@@ -264,7 +259,3 @@ class Dispatcher:
         for endpoint_id in set(disabled):
             log.warning("webhook endpoint disabled after 410 Gone", extra={"endpoint_id": endpoint_id})
 
-
-async def run_dispatcher(app) -> None:
-    """The worker the service starts (see main.py)."""
-    await app.state.dispatcher.run()

@@ -1,14 +1,10 @@
-"""Where the gateway may send webhooks: guards against server-side request forgery.
+"""Webhook targets, checked at the moment of connecting: the network side of the SSRF rules.
 
-A company types a URL; without a guard, it could make the gateway POST to the cluster's own
-services, the cloud metadata endpoint (169.254.169.254) or anything on the city's internal
-network. Refused: non-HTTPS, credentials in the URL, and any host that is or resolves to an
-address that is not globally routable (loopback, private, link-local, CGNAT, multicast, reserved,
-IPv4-mapped forms of those). Checked when an endpoint is saved, and at the moment of every
-connection by the network backend the dispatcher's HTTP clients use: it resolves the name, checks
-every address, and connects to the checked one (TLS still verifies the certificate for the name),
-so a DNS answer that changes between a check and the connection (DNS rebinding) gains nothing.
-Local development may allow private targets and HTTP.
+The rules themselves (which URLs, names and addresses are refused) are domain/targets.py. Here a
+URL is parsed, a name is resolved, and the dispatcher's HTTP clients get a network backend that
+resolves the name, checks every address, and connects to the checked one (TLS still verifies the
+certificate for the name), so a DNS answer that changes between a check and the connection (DNS
+rebinding) gains nothing.
 """
 
 from __future__ import annotations
@@ -21,31 +17,7 @@ from collections.abc import Awaitable, Callable
 import httpcore
 import httpx
 
-
-class UnsafeTarget(ValueError):
-    pass
-
-
-_NAT64 = ipaddress.ip_network("64:ff9b::/96")
-
-
-def _address_problem(ip: ipaddress.IPv4Address | ipaddress.IPv6Address) -> str | None:
-    if isinstance(ip, ipaddress.IPv6Address):
-        # An IPv4 address carried inside IPv6 (mapped, NAT64, 6to4, Teredo) is judged as itself.
-        inner = ip.ipv4_mapped or ip.sixtofour or (ip.teredo[1] if ip.teredo else None)
-        if inner is None and ip in _NAT64:
-            inner = ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF)
-        if inner is not None:
-            return _address_problem(inner)
-        if ip.is_site_local:
-            return f"{ip} is a site-local address"
-    if ip.is_global and not ip.is_multicast:
-        return None
-    for what, flag in (("loopback", ip.is_loopback), ("link-local", ip.is_link_local), ("private", ip.is_private),
-                       ("multicast", ip.is_multicast), ("unspecified", ip.is_unspecified)):
-        if flag:
-            return f"{ip} is a {what} address"
-    return f"{ip} is not a public address"
+from utilities_gateway.domain.targets import UnsafeTarget, host_problem, is_internal_name, url_form_problem
 
 
 def check_url(url: str, *, allow_http: bool = False) -> httpx.URL:
@@ -54,14 +26,9 @@ def check_url(url: str, *, allow_http: bool = False) -> httpx.URL:
         parsed = httpx.URL(url)
     except httpx.InvalidURL as exc:
         raise UnsafeTarget(f"not a URL: {exc}") from None
-    if parsed.scheme not in (("https", "http") if allow_http else ("https",)):
-        raise UnsafeTarget("the URL must use https")
-    if not parsed.host:
-        raise UnsafeTarget("the URL has no host")
-    if parsed.userinfo:
-        raise UnsafeTarget("credentials in the URL are not allowed; the signature authenticates us")
-    if len(url) > 2000:
-        raise UnsafeTarget("the URL is longer than 2000 characters")
+    if problem := url_form_problem(url, scheme=parsed.scheme, host=parsed.host, has_userinfo=bool(parsed.userinfo),
+                                   allow_http=allow_http):
+        raise UnsafeTarget(problem)
     return parsed
 
 
@@ -81,13 +48,11 @@ async def safe_addresses(host: str, port: int, resolve: Resolver = _resolve) -> 
     try:
         addresses = [ipaddress.ip_address(host.strip("[]"))]
     except ValueError:
-        if host.lower() == "localhost" or host.lower().endswith((".localhost", ".local", ".internal", ".svc",
-                                                                 ".cluster.local")):
+        if is_internal_name(host):
             raise UnsafeTarget(f"{host} is an internal name") from None
         addresses = [ipaddress.ip_address(a) for a in await resolve(host, port)]
-    for ip in addresses:
-        if problem := _address_problem(ip):
-            raise UnsafeTarget(f"{host}: {problem}")
+    if problem := host_problem(host, addresses):
+        raise UnsafeTarget(problem)
     return [str(ip) for ip in addresses]
 
 

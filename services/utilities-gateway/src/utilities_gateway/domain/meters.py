@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import lru_cache
 
-from pydantic import AwareDatetime, BaseModel, Field
+from pydantic import AwareDatetime, BaseModel, Field, TypeAdapter, ValidationError
 
 EIC_ALPHABET = string.digits + string.ascii_uppercase + "-"
 _EIC = re.compile(r"[0-9A-Z][0-9A-Z-]{14}[0-9A-Z-]")
@@ -83,6 +83,28 @@ class Rejection:
     reason: str
 
 
+_READINGS = TypeAdapter(list[ReadingIn])
+
+
+def parse(raw: list) -> tuple[dict[int, ReadingIn], list[Rejection]]:
+    """Every reading that is well-formed, by its index in the batch, and why the others are not.
+    One validation pass for a clean batch; a second, without the bad ones, when some are bad."""
+    try:
+        return dict(enumerate(_READINGS.validate_python(raw))), []
+    except ValidationError as exc:
+        bad: dict[int, Rejection] = {}
+        for err in exc.errors(include_url=False):
+            index = err["loc"][0] if err["loc"] and isinstance(err["loc"][0], int) else -1
+            if index in bad:
+                continue
+            field = ".".join(str(p) for p in err["loc"][1:]) or "reading"
+            meter = raw[index].get("meter_id") if 0 <= index < len(raw) and isinstance(raw[index], dict) else None
+            bad[index] = Rejection(index, meter if isinstance(meter, str) else None, field, err["msg"])
+        keep = [i for i in range(len(raw)) if i not in bad]
+        good = _READINGS.validate_python([raw[i] for i in keep])
+        return dict(zip(keep, good, strict=True)), sorted(bad.values(), key=lambda r: r.index)
+
+
 def static_problem(kind: str, reading: ReadingIn, now: datetime) -> tuple[str, str] | None:
     """(field, reason) when a reading is wrong whatever is stored; None when it may go on."""
     if problem := meter_id_problem(kind, reading.meter_id):
@@ -118,3 +140,13 @@ def order_problem(series: Series, reading: ReadingIn, before: float | None, afte
     if after is not None and reading.value > after:
         return f"cumulative value {reading.value:g} exceeds a later reading of {after:g}"
     return None
+
+
+def continues_register(series: Series, first: ReadingIn, first_ts: float) -> bool:
+    """A batch's first reading of a register simply continues what is stored: the same unit, and
+    the newest stored reading (if any) is older and not larger. Then, for a batch that rises by
+    itself, `order_problem` has nothing to find in what is stored, and the register needs no
+    closer look. adapters/meter_readings.py's SERIES statement says this in SQL (its WHERE NOT);
+    the service's tests/test_rules_in_sql.py checks that both agree."""
+    return series.unit == first.unit and (
+        series.last_taken_at is None or (series.last_taken_at < first_ts and series.last_value <= first.value))

@@ -15,6 +15,7 @@ import random
 import secrets
 from dataclasses import dataclass
 from datetime import datetime
+from email.utils import parsedate_to_datetime
 
 SECRET_PREFIX = "whsec_"
 
@@ -59,6 +60,8 @@ class Outcome:
 
 
 def judge(status: int | None, retry_after: str | None) -> Outcome:
+    """2xx delivers; 410 Gone disables the endpoint (the receiver says it is no more); a 429 or
+    503 with Retry-After sets a floor under the next wait; anything else is retried."""
     if status is not None and 200 <= status < 300:
         return Outcome(True)
     if status == 410:  # Gone: the receiver says this endpoint is no more
@@ -71,8 +74,6 @@ def judge(status: int | None, retry_after: str | None) -> Outcome:
 
 def parse_retry_after(value: str, now: datetime | None = None) -> float | None:
     """Seconds from a Retry-After header (delta-seconds or an HTTP date), capped at a day."""
-    from email.utils import parsedate_to_datetime
-
     value = value.strip()
     try:
         seconds = float(value)
@@ -94,3 +95,25 @@ def next_delay(attempts_made: int, schedule: tuple[float, ...], retry_after_s: f
     base = schedule[attempts_made]
     jittered = base * (1 + (rng or random).uniform(-JITTER, JITTER)) if base else 0.0
     return max(jittered, retry_after_s or 0.0)
+
+
+@dataclass(frozen=True)
+class Settlement:
+    """Where a delivery stands after an attempt: `pending` again after `delay_s`, or finished
+    (`succeeded` / `failed`); `disable_endpoint` when the receiver answered 410 Gone."""
+
+    status: str
+    delay_s: float | None = None
+    disable_endpoint: bool = False
+
+
+def settle(status_code: int | None, retry_after: str | None, attempts_made: int, schedule: tuple[float, ...],
+           rng: random.Random | None = None) -> Settlement:
+    """The delivery's next state after its `attempts_made`-th attempt answered `status_code`."""
+    outcome = judge(status_code, retry_after)
+    if outcome.succeeded:
+        return Settlement("succeeded")
+    if outcome.disable_endpoint:
+        return Settlement("failed", disable_endpoint=True)
+    delay = next_delay(attempts_made, schedule, outcome.retry_after_s, rng)
+    return Settlement("failed") if delay is None else Settlement("pending", delay_s=delay)

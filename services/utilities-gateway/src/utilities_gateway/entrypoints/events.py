@@ -1,10 +1,12 @@
-"""Kafka event handlers of utilities-gateway: parse, call a use case."""
+"""Kafka event handlers of utilities-gateway, keyed by the payload classes' event types: each
+parses nothing itself (the consumer hands it the payload) and calls one use case."""
 
 from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ecity_common.events import CloudEvent
+from ecity_common.events.catalogue import spec_of
 from ecity_common.events.payloads.citizen_requests import (
     CitizenRequestCommented,
     CitizenRequestStatusChanged,
@@ -26,7 +28,7 @@ def make_handlers(outbox: Outbox) -> dict[str, Handler]:
         await routing.relay_status(session, changed)
 
     return {
-        "ua.sumy.ecity.citizen-requests.request.submitted.v1": on_submitted,
-        "ua.sumy.ecity.citizen-requests.request.commented.v1": on_commented,
-        "ua.sumy.ecity.citizen-requests.request.status-changed.v1": on_status_changed,
+        spec_of(CitizenRequestSubmitted).type: on_submitted,
+        spec_of(CitizenRequestCommented).type: on_commented,
+        spec_of(CitizenRequestStatusChanged).type: on_status_changed,
     }

@@ -13,7 +13,8 @@ from sqlalchemy import select
 from ecity_common.geo import SUMY_BOUNDS
 from utilities_gateway.adapters.tables import companies
 from utilities_gateway.domain.companies import CompanyProfile
-from utilities_gateway.use_cases.integrations_admin import create_company, issue_key
+from utilities_gateway.use_cases.company_credentials import issue_key
+from utilities_gateway.use_cases.integrations_admin import create_company
 
 
 def _box(south: float, north: float, west: float, east: float) -> dict:

@@ -1,4 +1,5 @@
-"""What the gateway stops keeping, once an hour, so that its tables do not grow for ever.
+"""What the gateway stops keeping, so that its tables do not grow for ever (entrypoints/workers.py
+runs this sweep once an hour):
 
 - idempotency keys after their 48 hours (a key is otherwise only dropped when it is reused);
 - delivered or given-up webhook deliveries, with their attempts, after `delivery_retention_days`;
@@ -11,8 +12,6 @@ retention are given up (failed), then dropped like the others.
 
 from __future__ import annotations
 
-import asyncio
-import logging
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import and_, delete, exists, select, update
@@ -26,8 +25,6 @@ from utilities_gateway.adapters.tables import (
     idempotency_keys,
     webhook_endpoints,
 )
-
-log = logging.getLogger(__name__)
 
 
 async def sweep(sessions, settings, now: datetime | None = None) -> dict[str, int]:
@@ -53,17 +50,3 @@ async def sweep(sessions, settings, now: datetime | None = None) -> dict[str, in
             audit_log.c.at < now - timedelta(days=settings.audit_retention_days)))).rowcount
     return counts
 
-
-async def run_housekeeping(app) -> None:
-    """The worker the service starts (see main.py)."""
-    settings = app.state.settings
-    while True:
-        await asyncio.sleep(settings.housekeeping_interval_s)
-        try:
-            counts = await sweep(app.state.sessions, settings)
-            if any(counts.values()):
-                log.info("housekeeping removed old rows", extra={"removed": counts})
-        except asyncio.CancelledError:
-            raise
-        except Exception:
-            log.warning("housekeeping failed; it tries again next time", exc_info=True)

@@ -1,7 +1,8 @@
-"""Ingesting a batch of meter readings: validate each, store the good ones, emit them in parts.
+"""A company's meter readings: a batch judged reading by reading (domain/meters.py), the good ones
+stored and emitted in parts; and a meter's history read back.
 
-One transaction per batch, a fixed number of statements whatever its size (arrays via unnest), so
-a batch of 10,000 costs about what a batch of 100 does in round trips. A company's uploads take
+One transaction per batch, a fixed number of statements whatever its size (adapters/meter_readings.py),
+so a batch of 10,000 costs about what a batch of 100 does in round trips. A company's uploads take
 turns (an advisory lock), which keeps "a cumulative value never decreases" true when two of its
 uploads for one meter race.
 """
@@ -11,84 +12,16 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, datetime
 
-from pydantic import TypeAdapter, ValidationError
-from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ecity_common.events.payloads.utilities_gateway import MeterReadingsAccepted
 from ecity_common.messaging.outbox import Outbox
-from utilities_gateway.domain.meters import ReadingIn, Rejection, Series, order_problem, static_problem, stored_prefix
-from utilities_gateway.use_cases.integrations_admin import Caller
+from ecity_common.refusals import Forbidden, NotFound
+from utilities_gateway.adapters import meter_readings as store
+from utilities_gateway.domain.access import Caller
+from utilities_gateway.domain.meters import ReadingIn, Rejection, order_problem, parse, static_problem, stored_prefix
 
 EVENT_PART = 1000
-_READINGS = TypeAdapter(list[ReadingIn])
-
-# Claims new meters for the company and answers only the ones that are someone else's. DO UPDATE
-# (a no-op, and only on a foreign meter) rather than DO NOTHING: it waits for and sees a meter
-# another company is claiming at this very moment, which a plain SELECT's snapshot would miss.
-_CLAIM_METERS = text("""
-WITH claimed AS (
-    INSERT INTO meters (meter_id, company_id, kind) SELECT :prefix || m, :company, :kind FROM unnest(CAST(:ids AS text[])) AS m
-    ON CONFLICT (meter_id) DO UPDATE SET kind = meters.kind WHERE meters.company_id <> :company
-    RETURNING meter_id, company_id
-)
-SELECT substr(meter_id, length(:prefix) + 1) FROM claimed WHERE company_id <> :company""")
-# One company's uploads run one at a time (a transaction-scoped advisory lock on the company):
-# their meters are its own, so this alone keeps "never decreases" true between two uploads, for
-# one lock instead of 10,000 row locks.
-_COMPANY_LOCK = text("SELECT pg_advisory_xact_lock(hashtext('meter-readings:' || :company))")
-# The registers of the batch. New ones are created with the unit of their first reading. Of the
-# existing ones only those that need a closer look come back: a register whose newest stored
-# reading is older and not larger than the batch's first, in the same unit, cannot be broken by a
-# batch that rises by itself (checked in Python) — the everyday case of a daily upload.
-_SERIES = text("""
-WITH wanted AS (
-    SELECT * FROM unnest(CAST(:m AS text[]), CAST(:t AS text[]), CAST(:u AS text[]), CAST(:fts AS float8[]),
-                         CAST(:fv AS float8[])) AS q(m, t, u, fts, fv)
-), created AS (
-    INSERT INTO meter_series (meter_id, reading_type, unit) SELECT :prefix || m, t, u FROM wanted ON CONFLICT DO NOTHING
-)
-SELECT w.m AS meter_id, s.reading_type, s.unit, s.last_value, extract(epoch FROM s.last_taken_at)::float8 AS last_ts
-FROM meter_series s JOIN wanted w ON s.meter_id = :prefix || w.m AND s.reading_type = w.t
-WHERE NOT (s.unit = w.u AND (s.last_taken_at IS NULL OR (s.last_taken_at < to_timestamp(w.fts) AND s.last_value <= w.fv)))""")
-# Times travel as epoch seconds (float8 arrays encode far faster than timestamptz ones).
-_NEIGHBOURS = text("""
-SELECT q.i,
-  (SELECT value FROM meter_readings r WHERE r.meter_id = :prefix || q.m AND r.reading_type = q.t AND r.taken_at = to_timestamp(q.ts)) AS same,
-  (SELECT value FROM meter_readings r WHERE r.meter_id = :prefix || q.m AND r.reading_type = q.t AND r.taken_at < to_timestamp(q.ts)
-     ORDER BY r.taken_at DESC LIMIT 1) AS before,
-  (SELECT value FROM meter_readings r WHERE r.meter_id = :prefix || q.m AND r.reading_type = q.t AND r.taken_at > to_timestamp(q.ts)
-     ORDER BY r.taken_at LIMIT 1) AS after
-FROM unnest(CAST(:i AS int[]), CAST(:m AS text[]), CAST(:t AS text[]), CAST(:ts AS float8[])) AS q(i, m, t, ts)""")
-_STORE = text("""
-INSERT INTO meter_readings (meter_id, reading_type, taken_at, value, source, batch_id)
-SELECT :prefix || m, t, to_timestamp(ts), v, s, :batch FROM unnest(CAST(:m AS text[]), CAST(:t AS text[]), CAST(:ts AS float8[]),
-                                                      CAST(:v AS float8[]), CAST(:s AS text[])) AS q(m, t, ts, v, s)
-ON CONFLICT DO NOTHING""")
-_ADVANCE = text("""
-UPDATE meter_series s SET last_value = q.v, last_taken_at = to_timestamp(q.ts)
-FROM unnest(CAST(:m AS text[]), CAST(:t AS text[]), CAST(:v AS float8[]), CAST(:ts AS float8[])) AS q(m, t, v, ts)
-WHERE s.meter_id = :prefix || q.m AND s.reading_type = q.t AND (s.last_taken_at IS NULL OR s.last_taken_at < to_timestamp(q.ts))""")
-
-
-def parse(raw: list) -> tuple[dict[int, ReadingIn], list[Rejection]]:
-    """Every reading that is well-formed, by its index in the batch, and why the others are not.
-    One validation pass for a clean batch; a second, without the bad ones, when some are bad."""
-    try:
-        return dict(enumerate(_READINGS.validate_python(raw))), []
-    except ValidationError as exc:
-        bad: dict[int, Rejection] = {}
-        for err in exc.errors(include_url=False):
-            index = err["loc"][0] if err["loc"] and isinstance(err["loc"][0], int) else -1
-            if index in bad:
-                continue
-            field = ".".join(str(p) for p in err["loc"][1:]) or "reading"
-            meter = raw[index].get("meter_id") if 0 <= index < len(raw) and isinstance(raw[index], dict) else None
-            bad[index] = Rejection(index, meter if isinstance(meter, str) else None, field, err["msg"])
-        keep = [i for i in range(len(raw)) if i not in bad]
-        good = _READINGS.validate_python([raw[i] for i in keep])
-        return dict(zip(keep, good, strict=True)), sorted(bad.values(), key=lambda r: r.index)
-
 
 async def ingest(session: AsyncSession, outbox: Outbox, caller: Caller, raw: list, *, now: datetime | None = None) -> dict:
     now = now or datetime.now(UTC)
@@ -115,10 +48,9 @@ async def ingest(session: AsyncSession, outbox: Outbox, caller: Caller, raw: lis
         candidates.append((i, r, ts))
 
     if candidates:
-        await session.execute(_COMPANY_LOCK, {"company": caller.company_id})
-        meter_ids = sorted({r.meter_id for _, r, _ in candidates})
-        foreign = set((await session.execute(_CLAIM_METERS, {
-            "company": caller.company_id, "kind": caller.kind, "ids": meter_ids, "prefix": prefix})).scalars())
+        await store.take_turn(session, caller.company_id)
+        foreign = await store.claim_meters(session, caller.company_id, caller.kind, prefix,
+                                           sorted({r.meter_id for _, r, _ in candidates}))
         if foreign:
             for i, r, _ in candidates:
                 if r.meter_id in foreign:
@@ -130,7 +62,7 @@ async def ingest(session: AsyncSession, outbox: Outbox, caller: Caller, raw: lis
     by_series: dict[tuple[str, str], list[tuple[int, ReadingIn, float]]] = {}
     for c in candidates:
         by_series.setdefault((c[1].meter_id, c[1].reading_type), []).append(c)
-    series = await _series(session, by_series, prefix) if by_series else {}
+    series = await store.registers(session, by_series, prefix) if by_series else {}
 
     # Readings newer than a register's last one chain on from it; older ones (a backfill, or a
     # repeat of a stored reading) are checked against the stored readings around them.
@@ -138,10 +70,7 @@ async def ingest(session: AsyncSession, outbox: Outbox, caller: Caller, raw: lis
              for c in run if c[2] <= last]
     stored: dict[int, tuple] = {}
     if older:
-        rows = await session.execute(_NEIGHBOURS, {
-            "i": [c[0] for c in older], "m": [c[1].meter_id for c in older], "t": [c[1].reading_type for c in older],
-            "ts": [c[2] for c in older], "prefix": prefix})
-        stored = {row.i: (row.same, row.before, row.after) for row in rows}
+        stored = await store.stored_around(session, older, prefix)
 
     accepted: list[tuple[int, ReadingIn, float]] = []
     advanced: list[tuple[str, str, float, float]] = []
@@ -171,13 +100,7 @@ async def ingest(session: AsyncSession, outbox: Outbox, caller: Caller, raw: lis
         if last_kept is not None:  # the statement moves a register forward only, never back
             advanced.append((key[0], key[1], last_kept[1].value, last_kept[2]))
 
-    if accepted:
-        await session.execute(_STORE, {
-            "batch": batch_id, "prefix": prefix, "m": [c[1].meter_id for c in accepted], "t": [c[1].reading_type for c in accepted],
-            "ts": [c[2] for c in accepted], "v": [c[1].value for c in accepted], "s": [c[1].source for c in accepted]})
-    if advanced:
-        await session.execute(_ADVANCE, {"prefix": prefix, "m": [a[0] for a in advanced], "t": [a[1] for a in advanced],
-                                         "v": [a[2] for a in advanced], "ts": [a[3] for a in advanced]})
+    await store.store(session, batch_id, prefix, accepted, advanced)
     if accepted:
         accepted.sort(key=lambda c: c[0])  # events in the order the company sent them
         await outbox.add_many_data(session, MeterReadingsAccepted, [
@@ -192,13 +115,16 @@ async def ingest(session: AsyncSession, outbox: Outbox, caller: Caller, raw: lis
             "rejected": [{"index": r.index, "meter_id": r.meter_id, "field": r.field, "reason": r.reason} for r in rejected]}
 
 
-async def _series(session: AsyncSession, by_series: dict, prefix: str) -> dict[tuple[str, str], Series]:
-    """Every register of the batch: what is stored of those that need it; for the rest (new, or
-    simply continued by this batch) only the unit, as if nothing were stored before."""
-    keys = list(by_series)
-    firsts = [by_series[k][0] for k in keys]
-    rows = await session.execute(_SERIES, {"m": [k[0] for k in keys], "t": [k[1] for k in keys],
-                                           "u": [c[1].unit for c in firsts], "fts": [c[2] for c in firsts],
-                                           "fv": [c[1].value for c in firsts], "prefix": prefix})
-    closer = {(row.meter_id, row.reading_type): Series(row.unit, row.last_value, row.last_ts) for row in rows}
-    return {k: closer.get(k) or Series(first[1].unit) for k, first in zip(keys, firsts, strict=True)}
+async def meter_history(session: AsyncSession, caller: Caller, meter_id: str, *, reading_type: str | None,
+                        since: datetime | None, limit: int) -> dict:
+    """A meter's readings, oldest first, for the company that owns it."""
+    stored_id = stored_prefix(caller.kind, caller.company_id) + meter_id
+    owner = await store.meter_owner(session, stored_id)
+    if owner is None:
+        raise NotFound("readings of meter", meter_id, field="meter_id")
+    if owner != caller.company_id:
+        raise Forbidden("this meter belongs to another company", field="meter_id")
+    rows = await store.history(session, stored_id, reading_type=reading_type, since=since, limit=limit)
+    return {"meter_id": meter_id, "readings": [
+        {"reading_type": r.reading_type, "value": r.value, "taken_at": r.taken_at, "source": r.source,
+         "batch_id": r.batch_id} for r in rows]}

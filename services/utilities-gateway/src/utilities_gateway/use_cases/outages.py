@@ -1,12 +1,12 @@
-"""Outages a company announces: planned works or an accident, in an area, until an expected end.
-Use cases in the caller's transaction; each change is an event citizen-requests listens to."""
+"""Outages a company announces, changes and resolves; anyone reads the current ones. Each runs in
+the caller's transaction, and each change is an event citizen-requests listens to. The rules of
+an outage are domain/outages.py."""
 
 from __future__ import annotations
 
 import uuid
 from datetime import UTC, datetime
 
-from pydantic import AwareDatetime, BaseModel, Field, model_validator
 from sqlalchemy import select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -18,28 +18,10 @@ from ecity_common.events.payloads.utilities_gateway import (
     UtilityOutageUpdated,
 )
 from ecity_common.messaging.outbox import Outbox
+from utilities_gateway.adapters.queries import owned
 from utilities_gateway.adapters.tables import outages
-from utilities_gateway.use_cases.integrations_admin import Caller, GatewayRefused, owned
-
-
-class OutageIn(BaseModel):
-    planned: bool = Field(description="planned works (announced ahead) or an accident")
-    area: Area
-    starts_at: AwareDatetime
-    expected_end: AwareDatetime | None = None
-    cause: str | None = Field(default=None, max_length=1000)
-
-    @model_validator(mode="after")
-    def _ends_after_start(self) -> OutageIn:
-        if self.expected_end is not None and self.expected_end <= self.starts_at:
-            raise ValueError("expected_end must be after starts_at")
-        return self
-
-
-class OutageChange(BaseModel):
-    area: Area | None = None
-    expected_end: AwareDatetime | None = None
-    cause: str | None = Field(default=None, max_length=1000)
+from utilities_gateway.domain.access import Caller
+from utilities_gateway.domain.outages import OutageChange, OutageIn, checked_change
 
 
 def outage_view(row) -> dict:
@@ -73,15 +55,7 @@ async def own_outage(session: AsyncSession, caller: Caller, outage_id: str):
 
 async def change(session: AsyncSession, outbox: Outbox, caller: Caller, outage_id: str, change: OutageChange) -> dict:
     current = await own_outage(session, caller, outage_id)
-    if current.status == "resolved":
-        raise GatewayRefused(409, "status", "this outage is resolved; report a new one")
-    values = change.model_dump(exclude_unset=True, exclude_none=True)
-    if change.area is not None:
-        values["area"] = change.area.model_dump(mode="json", exclude_none=True)
-    if not values:
-        raise GatewayRefused(422, "body", "nothing to change: send area, expected_end or cause")
-    if "expected_end" in values and change.expected_end <= current.starts_at:
-        raise GatewayRefused(422, "expected_end", "expected_end must be after starts_at")
+    values = checked_change(current.status, current.starts_at, change)
     now = datetime.now(UTC)
     row = (await session.execute(update(outages).where(outages.c.id == outage_id)
                                  .values(**values, updated_at=now).returning(outages))).one()
@@ -112,3 +86,4 @@ async def list_outages(session: AsyncSession, *, company_id: str | None = None, 
     if kind:
         query = query.where(outages.c.kind == kind)
     return [outage_view(r) for r in await session.execute(query)]
+

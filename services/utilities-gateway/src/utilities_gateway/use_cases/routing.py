@@ -1,5 +1,6 @@
-"""Citizens' requests arriving from citizen-requests: which company gets each, and what it is told
-when the citizen or the city moves the request on. Each runs in the consumer's transaction."""
+"""Citizens' requests arriving from citizen-requests: which company gets each (domain/companies.py
+decides), and what it is told when the citizen or the city moves the request on. Each runs in the
+consumer's transaction; `check` answers the city's staff the same question without routing."""
 
 from __future__ import annotations
 
@@ -9,7 +10,6 @@ from sqlalchemy import select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from ecity_common.areas import Area
 from ecity_common.events.payloads.citizen_requests import (
     CitizenRequestCommented,
     CitizenRequestStatusChanged,
@@ -18,26 +18,16 @@ from ecity_common.events.payloads.citizen_requests import (
 from ecity_common.events.payloads.utilities_gateway import CompanyRef, RequestAcceptedByCompany, RequestRoutingFailed
 from ecity_common.messaging.outbox import Outbox
 from utilities_gateway.adapters.notices import tell_company
-from utilities_gateway.adapters.tables import companies, routed_requests
-from utilities_gateway.domain.companies import Company, route
+from utilities_gateway.adapters.queries import companies_of_kind
+from utilities_gateway.adapters.tables import routed_requests
+from utilities_gateway.domain.companies import Routing, route
+from utilities_gateway.domain.routed_requests import notice_of_citizen_change, request_data
 
 
-async def companies_of_kind(session: AsyncSession, kind: str) -> list[Company]:
-    rows = await session.execute(select(companies).where(companies.c.kind == kind, companies.c.active))
-    return [Company(id=r.id, name=r.name, kind=r.kind, area=Area.model_validate(r.area),
-                    service_codes=frozenset(r.service_codes), priority=r.priority) for r in rows]
-
-
-def request_data(row) -> dict:
-    """A routed request as the company sees it (API answers and webhooks alike)."""
-    return {
-        "request_id": row.request_id, "service_code": row.service_code, "utility_kind": row.utility_kind,
-        "description": row.description, "address": row.address,
-        "location": {"lat": row.lat, "long": row.long} if row.lat is not None else None,
-        "submitted_at": row.submitted_at.isoformat(), "answer_due": row.answer_due.isoformat() if row.answer_due else None,
-        "status": row.status, "planned_for": row.planned_for.isoformat() if row.planned_for else None,
-        "public_note": row.public_note,
-    }
+async def check(session: AsyncSession, *, kind: str, service_code: str, lat: float | None, long: float | None,
+                address: str | None) -> Routing:
+    return route(await companies_of_kind(session, kind), kind=kind, service_code=service_code, lat=lat, long=long,
+                 address=address)
 
 
 async def route_citizen_request(session: AsyncSession, outbox: Outbox, submitted: CitizenRequestSubmitted) -> str | None:
@@ -46,8 +36,8 @@ async def route_citizen_request(session: AsyncSession, outbox: Outbox, submitted
         return None
     lat = submitted.location.lat if submitted.location else None
     long = submitted.location.long if submitted.location else None
-    decision = route(await companies_of_kind(session, submitted.utility_kind), kind=submitted.utility_kind,
-                     service_code=submitted.service_code, lat=lat, long=long, address=submitted.address)
+    decision = await check(session, kind=submitted.utility_kind, service_code=submitted.service_code, lat=lat,
+                           long=long, address=submitted.address)
     now = datetime.now(UTC)
     company = decision.company
     inserted = await session.execute(insert(routed_requests).values(
@@ -84,13 +74,9 @@ async def relay_comment(session: AsyncSession, commented: CitizenRequestCommente
 
 
 async def relay_status(session: AsyncSession, changed: CitizenRequestStatusChanged) -> None:
-    """The company hears of what the citizen or the city did to its request: a reopening (the
-    problem is back) or the closing. Its own reports come back here too and are not echoed."""
-    if changed.from_status == "resolved" and changed.to_status == "in_progress":
-        type_ = "request.reopened"
-    elif changed.to_status == "closed":
-        type_ = "request.closed"
-    else:
+    """The company hears of a reopening or the closing of its request (domain: notice_of_citizen_change)."""
+    type_ = notice_of_citizen_change(changed.from_status, changed.to_status)
+    if type_ is None:
         return
     if company_id := await _routed_to(session, changed.request_id):
         if type_ == "request.reopened":  # the problem is back: the company works on it again

@@ -1,22 +1,19 @@
-"""The city's integrations staff: companies, their keys, routed requests, the audit log."""
+"""The city's integrations staff: companies, their keys, routed requests, the audit log
+(use_cases/integrations_admin.py, company_credentials.py, routing.py)."""
 
 from __future__ import annotations
 
 from fastapi import APIRouter, Depends, Query, Request
 from pydantic import BaseModel, Field, model_validator
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ecity_common.areas import Area
 from ecity_common.auth import Principal, require_role
 from ecity_common.db import session
 from ecity_common.events.payloads.common import GeoPoint, UtilityKind
-from utilities_gateway.adapters.tables import audit_log, routed_requests
-from utilities_gateway.domain.companies import CompanyProfile, route
+from utilities_gateway.domain.companies import CompanyProfile
 from utilities_gateway.entrypoints.http.common import idempotent, refuse_nulls
-from utilities_gateway.use_cases import integrations_admin as credentials
-from utilities_gateway.use_cases.integrations_admin import GatewayRefused
-from utilities_gateway.use_cases.routing import companies_of_kind, request_data
+from utilities_gateway.use_cases import company_credentials, integrations_admin, routing
 
 router = APIRouter(prefix="/api/v1", tags=["city integrations staff"])
 ADMIN = require_role("integrations-admin")
@@ -53,27 +50,24 @@ class RoutingQuestion(BaseModel):
 @router.post("/companies", status_code=201, summary="Register a utility company")
 async def create_company(profile: CompanyProfile, request: Request, who: Principal = Depends(ADMIN),
                          db: AsyncSession = Depends(session)):
-    return await idempotent(request, db, f"staff:{who.subject}", 201, lambda: credentials.create_company(db, profile))
+    return await idempotent(request, db, f"staff:{who.subject}", 201, lambda: integrations_admin.create_company(db, profile))
 
 
 @router.get("/companies", summary="Companies, by kind")
 async def list_companies(kind: UtilityKind | None = None, _: Principal = Depends(ADMIN), db: AsyncSession = Depends(session)):
-    return {"companies": await credentials.list_companies(db, kind)}
+    return {"companies": await integrations_admin.list_companies(db, kind)}
 
 
 @router.get("/companies/{company_id}", summary="One company")
 async def get_company(company_id: str, _: Principal = Depends(ADMIN), db: AsyncSession = Depends(session)):
-    return await credentials.get_company(db, company_id)
+    return await integrations_admin.get_company(db, company_id)
 
 
 @router.patch("/companies/{company_id}", summary="Change a company (area, categories, contact, active)")
 async def change_company(company_id: str, change: CompanyChange, _: Principal = Depends(ADMIN),
                          db: AsyncSession = Depends(session)):
-    values = change.model_dump(exclude_unset=True, mode="json")
-    if not values:
-        raise GatewayRefused(422, "body", "nothing to change")
     async with db.begin():
-        return await credentials.update_company(db, company_id, values)
+        return await integrations_admin.update_company(db, company_id, change.model_dump(exclude_unset=True, mode="json"))
 
 
 @router.post("/companies/{company_id}/api-keys", status_code=201,
@@ -81,34 +75,31 @@ async def change_company(company_id: str, change: CompanyChange, _: Principal = 
 async def issue_key(company_id: str, body: KeyRequest, request: Request, who: Principal = Depends(ADMIN),
                     db: AsyncSession = Depends(session)):
     return await idempotent(request, db, f"staff:{who.subject}", 201,
-                            lambda: credentials.issue_key(db, company_id, body.label), secret="api_key")
+                            lambda: company_credentials.issue_key(db, company_id, body.label), secret="api_key")
 
 
 @router.get("/companies/{company_id}/api-keys", summary="A company's keys (prefixes and states, never the keys)")
 async def list_keys(company_id: str, _: Principal = Depends(ADMIN), db: AsyncSession = Depends(session)):
-    await credentials.get_company(db, company_id)
-    return {"api_keys": await credentials.list_keys(db, company_id)}
+    await integrations_admin.get_company(db, company_id)
+    return {"api_keys": await company_credentials.list_keys(db, company_id)}
 
 
 @router.delete("/companies/{company_id}/api-keys/{key_id}", summary="Revoke a key at once")
 async def revoke_key(company_id: str, key_id: str, _: Principal = Depends(ADMIN), db: AsyncSession = Depends(session)):
     async with db.begin():
-        return await credentials.revoke_key(db, company_id, key_id)
+        return await company_credentials.revoke_key(db, company_id, key_id)
 
 
 @router.get("/routed-requests/{request_id}", summary="Where a citizen's request went, or why it could not go")
 async def routed_request(request_id: str, _: Principal = Depends(ADMIN), db: AsyncSession = Depends(session)):
-    row = (await db.execute(select(routed_requests).where(routed_requests.c.request_id == request_id))).first()
-    if row is None:
-        raise GatewayRefused(404, "request_id", f"no routed request {request_id}")
-    return {**request_data(row), "company_id": row.company_id, "routing_failure": row.routing_failure}
+    return await integrations_admin.routed_request(db, request_id)
 
 
 @router.post("/routing/check", summary="Which company would get a request of this kind at this place")
 async def check_routing(question: RoutingQuestion, _: Principal = Depends(ADMIN), db: AsyncSession = Depends(session)):
     loc = question.location
-    decision = route(await companies_of_kind(db, question.kind), kind=question.kind, service_code=question.service_code,
-                     lat=loc.lat if loc else None, long=loc.long if loc else None, address=question.address)
+    decision = await routing.check(db, kind=question.kind, service_code=question.service_code,
+                                   lat=loc.lat if loc else None, long=loc.long if loc else None, address=question.address)
     company = decision.company
     return {"outcome": decision.outcome, "reason": decision.reason,
             "company": {"id": company.id, "name": company.name} if company else None}
@@ -117,7 +108,4 @@ async def check_routing(question: RoutingQuestion, _: Principal = Depends(ADMIN)
 @router.get("/audit-log", summary="Integration calls: who, what, when, result (newest first)")
 async def read_audit_log(company_id: str | None = None, limit: int = Query(100, ge=1, le=1000),
                          _: Principal = Depends(ADMIN), db: AsyncSession = Depends(session)):
-    query = select(audit_log).order_by(audit_log.c.id.desc()).limit(limit)
-    if company_id:
-        query = query.where(audit_log.c.company_id == company_id)
-    return {"entries": [dict(r._mapping) for r in await db.execute(query)]}
+    return await integrations_admin.read_audit_log(db, company_id=company_id, limit=limit)

@@ -11,9 +11,7 @@ from __future__ import annotations
 import logging
 import time
 
-from sqlalchemy import insert
-
-from utilities_gateway.adapters.tables import audit_log
+from utilities_gateway.adapters.audit_log import write_entry
 
 log = logging.getLogger(__name__)
 AUDITED_PREFIX = "/integrations/"
@@ -47,7 +45,6 @@ class AuditTrail:
                 "duration_ms": round((time.perf_counter() - started) * 1000, 2), "summary": state.get("audit_summary"),
             }
             try:
-                async with scope["app"].state.sessions() as session, session.begin():
-                    await session.execute(insert(audit_log).values(**row))
+                await write_entry(scope["app"].state.sessions, row)
             except Exception:
                 log.exception("could not write the audit log entry", extra={"audit": row})

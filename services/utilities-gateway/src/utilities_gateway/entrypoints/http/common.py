@@ -10,10 +10,10 @@ from fastapi.responses import JSONResponse
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ecity_common.db import session
-from ecity_common.web.idempotency import claim, remember
 from ecity_common.web.problems import Problem
-from utilities_gateway.adapters.tables import idempotency_keys
-from utilities_gateway.use_cases.integrations_admin import Caller, authenticate
+from utilities_gateway.adapters.idempotency import claim, remember
+from utilities_gateway.domain.access import Caller
+from utilities_gateway.use_cases.company_credentials import authenticate
 
 
 async def company(request: Request, db: AsyncSession = Depends(session)) -> Caller:
@@ -39,7 +39,7 @@ async def idempotent(request: Request, db: AsyncSession, scope: str, status: int
     signing secret shown once; the stored copy of the answer keeps it sealed, never in clear."""
     box = request.app.state.secret_box
     async with db.begin():
-        key, stored = await claim(db, idempotency_keys, request, scope)
+        key, stored = await claim(db, request, scope)
         if stored is not None:
             body = stored.body
             if secret and isinstance(body, dict) and body.get(secret):
@@ -47,7 +47,7 @@ async def idempotent(request: Request, db: AsyncSession, scope: str, status: int
             return JSONResponse(body, status_code=stored.status, headers={"Idempotent-Replayed": "true"})
         body = jsonable_encoder(await work())
         kept = {**body, secret: box.seal(body[secret])} if secret and isinstance(body, dict) and body.get(secret) else body
-        await remember(db, idempotency_keys, scope, key, status, kept)
+        await remember(db, scope, key, status, kept)
     return JSONResponse(body, status_code=status)
 
 

@@ -10,9 +10,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from ecity_common.db import session
 from ecity_common.events.payloads.common import UtilityKind
+from utilities_gateway.domain.access import Caller
+from utilities_gateway.domain.outages import OutageChange, OutageIn, public_outage
 from utilities_gateway.entrypoints.http.common import company, idempotent, outbox
-from utilities_gateway.use_cases import outages as use
-from utilities_gateway.use_cases.integrations_admin import Caller
+from utilities_gateway.use_cases import outages
 
 router = APIRouter(prefix="/integrations/v1", tags=["outages"])
 public = APIRouter(prefix="/public", tags=["public"])
@@ -23,45 +24,39 @@ class Resolution(BaseModel):
 
 
 @router.post("/outages", status_code=201, summary="Announce an outage (planned works or an accident)")
-async def report_outage(body: use.OutageIn, request: Request, caller: Caller = Depends(company),
+async def report_outage(body: OutageIn, request: Request, caller: Caller = Depends(company),
                         db: AsyncSession = Depends(session)):
-    return await idempotent(request, db, caller.company_id, 201, lambda: use.report(db, outbox(request), caller, body))
+    return await idempotent(request, db, caller.company_id, 201, lambda: outages.report(db, outbox(request), caller, body))
 
 
 @router.get("/outages", summary="Your company's outages")
 async def own_outages(active: bool = False, caller: Caller = Depends(company), db: AsyncSession = Depends(session)):
-    return {"outages": await use.list_outages(db, company_id=caller.company_id, active_only=active)}
+    return {"outages": await outages.list_outages(db, company_id=caller.company_id, active_only=active)}
 
 
 @router.patch("/outages/{outage_id}", summary="Change an outage's area, expected end or cause")
-async def change_outage(outage_id: str, body: use.OutageChange, request: Request, caller: Caller = Depends(company),
+async def change_outage(outage_id: str, body: OutageChange, request: Request, caller: Caller = Depends(company),
                         db: AsyncSession = Depends(session)):
     async with db.begin():
-        return await use.change(db, outbox(request), caller, outage_id, body)
+        return await outages.change(db, outbox(request), caller, outage_id, body)
 
 
 @router.post("/outages/{outage_id}/resolve", summary="Supply is restored")
 async def resolve_outage(outage_id: str, body: Resolution, request: Request, caller: Caller = Depends(company),
                          db: AsyncSession = Depends(session)):
     return await idempotent(request, db, caller.company_id, 200,
-                            lambda: use.resolve(db, outbox(request), caller, outage_id, body.note))
-
-
-def _public(outage: dict) -> dict:
-    # The citizen's view: what, where, until when; not which staff or key reported it.
-    keep = ("id", "kind", "planned", "area_description", "starts_at", "expected_end", "cause", "status", "updated_at")
-    return {k: outage[k] for k in keep}
+                            lambda: outages.resolve(db, outbox(request), caller, outage_id, body.note))
 
 
 @public.get("/outages", summary="Current outages of water, heating, electricity, gas (JSON; ?format=geojson for maps)")
 async def public_outages(kind: UtilityKind | None = None, format: str = Query("json", pattern="^(json|geojson)$"),
                          db: AsyncSession = Depends(session)):
-    found = await use.list_outages(db, active_only=True, kind=kind)
+    found = await outages.list_outages(db, active_only=True, kind=kind)
     if format == "json":
-        return {"outages": [_public(o) for o in found]}
+        return {"outages": [public_outage(o) for o in found]}
     return JSONResponse(jsonable_encoder({"type": "FeatureCollection", "features": [
         {"type": "Feature", "id": o["id"], "geometry": o["area"].get("geometry"),  # null: streets only, no polygon
-         "properties": {**_public(o), "streets": o["area"].get("streets", [])}} for o in found]}),
+         "properties": {**public_outage(o), "streets": o["area"].get("streets", [])}} for o in found]}),
         media_type="application/geo+json")
 
 

@@ -6,10 +6,10 @@ from fastapi import APIRouter, Depends, Query, Request
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ecity_common.db import session
+from utilities_gateway.domain.access import Caller
+from utilities_gateway.domain.routed_requests import ProgressReport
 from utilities_gateway.entrypoints.http.common import company, idempotent, outbox
-from utilities_gateway.use_cases import company_reports as progress
-from utilities_gateway.use_cases.integrations_admin import Caller
-from utilities_gateway.use_cases.routing import request_data
+from utilities_gateway.use_cases import company_reports
 
 router = APIRouter(prefix="/integrations/v1", tags=["requests"])
 
@@ -18,17 +18,16 @@ router = APIRouter(prefix="/integrations/v1", tags=["requests"])
 async def list_requests(status: str | None = Query(None, pattern="^(routed|in_progress|planned|resolved|rejected)$"),
                         after: str | None = Query(None, max_length=64), limit: int = Query(100, ge=1, le=500),
                         caller: Caller = Depends(company), db: AsyncSession = Depends(session)):
-    found = await progress.list_own(db, caller, status=status, after=after, limit=limit)
-    return {"requests": found, "next_after": found[-1]["request_id"] if len(found) == limit else None}
+    return await company_reports.list_own(db, caller, status=status, after=after, limit=limit)
 
 
 @router.get("/requests/{request_id}", summary="One request routed to your company")
 async def get_request(request_id: str, caller: Caller = Depends(company), db: AsyncSession = Depends(session)):
-    return request_data(await progress.own_request(db, caller, request_id))
+    return await company_reports.own_request(db, caller, request_id)
 
 
 @router.post("/requests/{request_id}/status", summary="Report progress: in_progress, planned, resolved, rejected")
-async def report_progress(request_id: str, body: progress.ProgressReport, request: Request,
+async def report_progress(request_id: str, body: ProgressReport, request: Request,
                           caller: Caller = Depends(company), db: AsyncSession = Depends(session)):
     return await idempotent(request, db, caller.company_id, 200,
-                            lambda: progress.report(db, outbox(request), caller, request_id, body))
+                            lambda: company_reports.report(db, outbox(request), caller, request_id, body))
