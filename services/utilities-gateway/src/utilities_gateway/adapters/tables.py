@@ -113,7 +113,7 @@ company_messages = Table(
     Column("acked_at", DateTime(timezone=True)),
     # The writing transaction's id. Identity values are taken in insert order but committed in any
     # order, so a reader going by `seq` alone could pass a message still being committed; going by
-    # (txid, seq) below the oldest running transaction, it never can (api/inbox.py).
+    # (txid, seq) below the oldest running transaction, it never can (domain/inbox.py).
     Column("txid", BigInteger, nullable=False, server_default=text("(pg_current_xact_id()::text)::bigint")),
     Index("company_messages_unacked", "company_id", "txid", "seq", postgresql_where=text("acked_at IS NULL")),
 )
