@@ -24,11 +24,11 @@ from common import bench_infra, save
 
 from ecity_common.db import make_engine, make_sessions
 from ecity_common.migrations import upgrade
-from network_registry import csv_io
+from network_registry.domain.topology import Device, Link, Topology, naive_impact
 from network_registry.main import MIGRATIONS_DIR
-from network_registry.service import TYPES, Context
 from network_registry.settings import Settings
-from network_registry.topology import Device, Link, Topology, naive_impact
+from network_registry.use_cases import csv_import as csv_io
+from network_registry.use_cases.inventory import TYPES, Context
 
 
 def generated(devices: int, links: int, seed: int = 7) -> Topology:
@@ -118,7 +118,7 @@ async def import_bench(count: int) -> dict:
             for i in range(count))
         engine = make_engine(settings)
         from ecity_common.messaging.outbox import Outbox
-        from network_registry.db import messaging
+        from network_registry.adapters.tables import messaging
 
         ctx = Context(actor="bench", request_id="bench-import", outbox=Outbox(messaging.outbox, settings))
         async with make_sessions(engine)() as session:

@@ -3,10 +3,10 @@
 from pathlib import Path
 
 from ecity_common.runtime import ServiceDefinition, create_service_app
-from network_registry.api import router
-from network_registry.db import messaging
-from network_registry.seed import seed_demo
+from network_registry.adapters.tables import messaging
+from network_registry.entrypoints.http.routes import router
 from network_registry.settings import Settings
+from network_registry.use_cases.demo_network import seed_demo
 
 # Inside the package, so an installed (non-editable) image carries its migrations too.
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"

@@ -10,7 +10,7 @@ import matplotlib
 matplotlib.use("Agg")
 from matplotlib import pyplot as plt  # noqa: E402
 
-from network_registry.topology import Topology  # noqa: E402
+from network_registry.domain.topology import Topology  # noqa: E402
 
 
 def sites_geojson(rows: list[dict]) -> dict:

@@ -11,9 +11,9 @@ from sqlalchemy import func, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ecity_common.auth import hash_api_key, parse_api_key
-from network_registry import service
-from network_registry.db import monitoring_keys, sites
-from network_registry.service import TYPES, Context
+from network_registry.adapters.tables import monitoring_keys, sites
+from network_registry.use_cases import inventory as service
+from network_registry.use_cases.inventory import TYPES, Context
 
 CENTRE = (50.9077, 34.7981)
 DISTRICTS = ["Центр", "Ковпаківський", "Зарічний", "Химгородок", "Прокоф'єва", "Тополянська"]

@@ -17,9 +17,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from ecity_common.auth import Principal, api_key_matches, parse_api_key, require_role
 from ecity_common.db import session
 from ecity_common.web.problems import Problem
-from network_registry import csv_io, maps, service
-from network_registry.db import changes, monitoring_keys
-from network_registry.service import TYPES, Context, ObjectType, RegistryError
+from network_registry.adapters import maps
+from network_registry.adapters.tables import changes, monitoring_keys
+from network_registry.use_cases import csv_import as csv_io
+from network_registry.use_cases import inventory as service
+from network_registry.use_cases.inventory import TYPES, Context, ObjectType, RegistryError
 
 router = APIRouter(prefix="/api/v1")
 READ = require_role("network-read", "network-admin")
@@ -269,7 +271,7 @@ async def monitoring_status(request: Request, body: dict = Body(..., examples=[{
 # -- maps, pictures and CSV ----------------------------------------------------------------------
 
 async def _site_points(db: AsyncSession) -> dict[str, tuple[float, float]]:
-    from network_registry.db import sites
+    from network_registry.adapters.tables import sites
 
     return {r.id: (r.lat, r.long) for r in await db.execute(select(sites.c.id, sites.c.lat, sites.c.long)) if r.lat is not None}
 

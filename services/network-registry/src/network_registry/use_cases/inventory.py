@@ -20,9 +20,9 @@ from ecity_common.events.payloads.network_registry import (
     NetworkOutageResolved,
 )
 from ecity_common.messaging.outbox import Outbox
-from network_registry.db import changes, devices, links, outages, sites, topology_version
-from network_registry.domain import DeviceIn, LinkIn, SiteIn, TransitionRefused, check_transition
-from network_registry.topology import Device, Link, Topology
+from network_registry.adapters.tables import changes, devices, links, outages, sites, topology_version
+from network_registry.domain.objects import DeviceIn, LinkIn, SiteIn, TransitionRefused, check_transition
+from network_registry.domain.topology import Device, Link, Topology
 
 # An element that fails again within this many seconds of coming back is the same outage.
 FLAP_WINDOW_S = 300

@@ -9,8 +9,8 @@ from dataclasses import dataclass, field
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from network_registry import service
-from network_registry.service import Context, ObjectType, RegistryError
+from network_registry.use_cases import inventory as service
+from network_registry.use_cases.inventory import Context, ObjectType, RegistryError
 
 
 def columns(kind: ObjectType) -> list[str]:
