@@ -1,11 +1,14 @@
-"""The МТКМ registry's objects and rules, as pydantic models (they are the validation of both the
-API and the CSV import) and the status lifecycle. No I/O."""
+"""What the registry holds — sites, devices and fibre links — and the rules each must keep, as
+pydantic models: they validate both the API and the CSV import. No I/O.
+
+The status lifecycle is in `lifecycle.py`; what fails when something fails, in `topology.py`."""
 
 from __future__ import annotations
 
 import ipaddress
+from dataclasses import dataclass
 from datetime import date
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
@@ -15,27 +18,6 @@ SiteKind = Literal["city_hall", "school", "kindergarten", "social_protection_off
                    "utility", "cctv_point", "data_centre", "node_cabinet", "library", "clinic", "other"]
 DeviceRole = Literal["core", "distribution", "access_switch", "router", "olt", "onu", "camera", "server"]
 Status = Literal["planned", "active", "failed", "maintenance", "decommissioned"]
-
-# planned -> active -> failed / maintenance -> decommissioned (and back to active after a repair)
-TRANSITIONS: dict[str, set[str]] = {
-    "planned": {"active", "decommissioned"},
-    "active": {"failed", "maintenance", "decommissioned"},
-    "failed": {"active", "maintenance", "decommissioned"},
-    "maintenance": {"active", "failed", "decommissioned"},
-    "decommissioned": set(),
-}
-
-
-class TransitionRefused(ValueError):
-    def __init__(self, current: str, wanted: str) -> None:
-        allowed = ", ".join(sorted(TRANSITIONS[current])) or "none: it is decommissioned"
-        super().__init__(f"status cannot go from {current} to {wanted} (allowed: {allowed})")
-
-
-def check_transition(current: str, wanted: str) -> None:
-    if wanted != current and wanted not in TRANSITIONS[current]:
-        raise TransitionRefused(current, wanted)
-
 
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
@@ -123,3 +105,35 @@ def partial(model: type[BaseModel]) -> type[BaseModel]:
 SitePatch = partial(SiteIn)
 DevicePatch = partial(DeviceIn)
 LinkPatch = partial(LinkIn)
+
+
+@dataclass(frozen=True)
+class ObjectKind:
+    """One kind of object the registry keeps, by the name its API uses for a collection."""
+
+    name: str  # site, device, link: in the change log and in messages
+    path: str  # sites, devices, links: in URLs and CSV files
+    model: type[BaseModel]
+    element_kind: str | None  # its kind in the network graph (device, fibre_link), if it is one
+
+    @property
+    def date_fields(self) -> set[str]:
+        return {n for n, f in self.model.model_fields.items() if f.annotation in (date, date | None)}
+
+
+SITES = ObjectKind("site", "sites", SiteIn, None)
+DEVICES = ObjectKind("device", "devices", DeviceIn, "device")
+LINKS = ObjectKind("link", "links", LinkIn, "fibre_link")
+KINDS = {k.path: k for k in (SITES, DEVICES, LINKS)}
+BY_ELEMENT_KIND = {"device": DEVICES, "fibre_link": LINKS}
+# Besides its own fields, every object can be filtered by these (kept by the registry itself).
+BOOKKEEPING_FIELDS = ("id", "version", "created_at", "updated_at")
+
+
+@dataclass(frozen=True)
+class Filter:
+    """`field__op=value` of a list: op is "" (equals), ic (contains, any case), in (a,b), gte, lte."""
+
+    field: str
+    op: str
+    value: Any

@@ -7,13 +7,13 @@ from __future__ import annotations
 
 import random
 
-from sqlalchemy import func, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ecity_common.auth import hash_api_key, parse_api_key
-from network_registry.adapters.tables import monitoring_keys, sites
-from network_registry.use_cases import inventory as service
-from network_registry.use_cases.inventory import TYPES, Context
+from network_registry.adapters import queries
+from network_registry.domain.objects import DEVICES, LINKS, SITES
+from network_registry.use_cases import inventory
+from network_registry.use_cases.inventory import Context
 
 CENTRE = (50.9077, 34.7981)
 DISTRICTS = ["Центр", "Ковпаківський", "Зарічний", "Химгородок", "Прокоф'єва", "Тополянська"]
@@ -81,12 +81,12 @@ def demo_network() -> tuple[list[dict], list[dict], list[dict]]:
 
 async def seed_demo(session: AsyncSession, outbox, monitoring_key: str) -> None:
     key_id = parse_api_key(monitoring_key)
-    if key_id and await session.scalar(select(monitoring_keys.c.key_id).where(monitoring_keys.c.key_id == key_id)) is None:
-        await session.execute(insert(monitoring_keys).values(key_id=key_id, key_hash=hash_api_key(monitoring_key), name="demo NMS"))
-    if await session.scalar(select(func.count()).select_from(sites)):
+    if key_id:
+        await queries.add_monitoring_key(session, key_id, hash_api_key(monitoring_key), "demo NMS")
+    if await queries.any_site(session):
         return  # already seeded (or real data): leave it alone
     ctx = Context(actor="demo seed (illustrative)", request_id="demo-seed", outbox=outbox, message="illustrative demo МТКМ")
     site_rows, device_rows, link_rows = demo_network()
-    for kind, rows in (("sites", site_rows), ("devices", device_rows), ("links", link_rows)):
+    for kind, rows in ((SITES, site_rows), (DEVICES, device_rows), (LINKS, link_rows)):
         for row in rows:
-            await service.create(session, ctx, TYPES[kind], dict(row))
+            await inventory.create(session, ctx, kind, dict(row))
