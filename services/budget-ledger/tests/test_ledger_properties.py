@@ -14,13 +14,13 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from budget_ledger import service
-from budget_ledger.db import messaging
-from budget_ledger.domain import Effect, EntryDraft, EntryRejected, FinancingOverPlan
+from budget_ledger.adapters.report_files import execution_report
+from budget_ledger.adapters.tables import messaging
+from budget_ledger.domain.ledger import Effect, EntryDraft, EntryRejected, FinancingOverPlan
 from budget_ledger.main import MIGRATIONS_DIR
-from budget_ledger.report import execution_report
-from budget_ledger.seed import MEASURES, seed_structure
 from budget_ledger.settings import Settings
+from budget_ledger.use_cases import posting as service
+from budget_ledger.use_cases.demo_programme import MEASURES, seed_structure
 from ecity_common.db import make_engine, make_sessions
 from ecity_common.messaging.outbox import Outbox
 from ecity_common.migrations import upgrade

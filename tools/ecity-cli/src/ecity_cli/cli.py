@@ -312,9 +312,9 @@ def budget_import(
     """Import plan and financing lines into the budget ledger's database, all or nothing."""
     from rich.progress import Progress
 
-    from budget_ledger import imports
-    from budget_ledger.db import messaging
+    from budget_ledger.adapters.tables import messaging
     from budget_ledger.settings import Settings
+    from budget_ledger.use_cases import importing as imports
     from ecity_common.db import make_engine, make_sessions
     from ecity_common.messaging.outbox import Outbox
 

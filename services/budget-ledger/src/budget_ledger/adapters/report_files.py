@@ -15,8 +15,8 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from budget_ledger.db import balances, budget_holders, measures, programmes
-from budget_ledger.money import share_percent, thousands, ua_share, ua_share_unbroken, ua_thousands, ua_thousands_unbroken
+from budget_ledger.adapters.tables import balances, budget_holders, measures, programmes
+from budget_ledger.domain.money import share_percent, thousands, ua_share, ua_share_unbroken, ua_thousands, ua_thousands_unbroken
 
 
 @dataclass
@@ -188,7 +188,7 @@ def to_html(report: ExecutionReport) -> str:
     def share(line: Line) -> str:
         return ua_share_unbroken(line.financed_kop, line.planned_kop)
 
-    from budget_ledger.charts import execution_chart
+    from budget_ledger.adapters.charts import execution_chart
 
     charts = {by: execution_chart(report, by, "svg").decode() for by in ("holder", "year")} if report.holders else {}
     # The SVG's own XML prologue is dropped to inline it in the page.

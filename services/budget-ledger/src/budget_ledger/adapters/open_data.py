@@ -17,7 +17,7 @@ from decimal import Decimal
 from sqlalchemy import case, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from budget_ledger.db import budget_holders, ledger_entries, measures, programmes
+from budget_ledger.adapters.tables import budget_holders, ledger_entries, measures, programmes
 
 COLUMNS = [
     ("year", "year", "Бюджетний рік"),

@@ -8,9 +8,9 @@ from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from budget_ledger import codes
-from budget_ledger.db import budget_holders, measures, programmes
-from budget_ledger.domain import EntryRejected
+from budget_ledger.adapters.tables import budget_holders, measures, programmes
+from budget_ledger.domain import codes
+from budget_ledger.domain.ledger import EntryRejected
 from ecity_common.ua_codes import validate_edrpou
 
 

@@ -25,9 +25,10 @@ from typing import Literal
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from budget_ledger import codes, service
-from budget_ledger.db import budget_holders, measures
-from budget_ledger.domain import EntryDraft, EntryRejected
+from budget_ledger.adapters.tables import budget_holders, measures
+from budget_ledger.domain import codes
+from budget_ledger.domain.ledger import EntryDraft, EntryRejected
+from budget_ledger.use_cases import posting as service
 from ecity_common.messaging.outbox import Outbox
 
 Layout = Literal["national", "plain"]

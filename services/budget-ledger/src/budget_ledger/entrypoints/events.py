@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from budget_ledger import service
-from budget_ledger.domain import EntryDraft
+from budget_ledger.domain.ledger import EntryDraft
+from budget_ledger.use_cases import posting as service
 from ecity_common.events import CloudEvent
 from ecity_common.events.payloads.network_registry import NetworkAssetCommissioned
 from ecity_common.messaging.consumer import BatchHandler, Handler

@@ -13,10 +13,14 @@ from pydantic import BaseModel, Field, field_validator
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from budget_ledger import charts, codes, imports, open_data, pdf, service, structure
-from budget_ledger.db import budget_holders, measures, programmes
-from budget_ledger.domain import EntryDraft, EntryRejected, RecordedEntry
-from budget_ledger.report import execution_report, to_csv, to_html
+from budget_ledger.adapters import charts, open_data, pdf
+from budget_ledger.adapters.report_files import execution_report, to_csv, to_html
+from budget_ledger.adapters.tables import budget_holders, measures, programmes
+from budget_ledger.domain import codes
+from budget_ledger.domain.ledger import EntryDraft, EntryRejected, RecordedEntry
+from budget_ledger.use_cases import importing as imports
+from budget_ledger.use_cases import posting as service
+from budget_ledger.use_cases import programme as structure
 from ecity_common.auth import Principal, require_role
 from ecity_common.db import session
 from ecity_common.web.problems import Problem

@@ -13,8 +13,8 @@ from sqlalchemy import func, select, text
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from budget_ledger.db import balances, closed_years, ledger_entries, measures
-from budget_ledger.domain import (
+from budget_ledger.adapters.tables import balances, closed_years, ledger_entries, measures
+from budget_ledger.domain.ledger import (
     GENESIS_HASH,
     Balance,
     Effect,
@@ -29,7 +29,7 @@ from budget_ledger.domain import (
     first_broken,
     reversal_of,
 )
-from budget_ledger.money import share_percent
+from budget_ledger.domain.money import share_percent
 from ecity_common.events.payloads.budget_ledger import ExecutionAlertRaised, LedgerEntryRecorded
 from ecity_common.messaging.outbox import Outbox
 

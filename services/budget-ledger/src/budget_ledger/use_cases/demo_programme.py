@@ -18,11 +18,11 @@ from datetime import date
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from budget_ledger.db import programmes
-from budget_ledger.domain import EntryDraft
-from budget_ledger.money import kop_from_thousands
-from budget_ledger.service import post_entry
-from budget_ledger.structure import BudgetHolder, MeasureSpec, add_holder, add_measure
+from budget_ledger.adapters.tables import programmes
+from budget_ledger.domain.ledger import EntryDraft
+from budget_ledger.domain.money import kop_from_thousands
+from budget_ledger.use_cases.posting import post_entry
+from budget_ledger.use_cases.programme import BudgetHolder, MeasureSpec, add_holder, add_measure
 from ecity_common.messaging.outbox import Outbox
 
 PROGRAMME = {
