@@ -17,8 +17,8 @@ matplotlib.use("Agg")
 from matplotlib import pyplot as plt  # noqa: E402
 from matplotlib.ticker import FuncFormatter  # noqa: E402
 
-from budget_ledger.adapters.report_files import ExecutionReport  # noqa: E402
 from budget_ledger.domain.money import thousands, ua_number, ua_share  # noqa: E402
+from budget_ledger.domain.report import ExecutionReport  # noqa: E402
 
 PLANNED_COLOUR, FINANCED_COLOUR = "#9db4d0", "#1f5fa8"
 

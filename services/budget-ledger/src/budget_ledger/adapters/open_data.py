@@ -36,6 +36,8 @@ COLUMNS = [
 
 
 async def rows(session: AsyncSession) -> list[dict]:
+    """One row per year, holder and measure; the phases summed in SQL as `domain.report.fiscal_phases`
+    says (tests/test_sql_mirrors_rules.py checks both agree)."""
     original = ledger_entries.alias("original")
     kind = case((ledger_entries.c.kind == "reversal", original.c.kind), else_=ledger_entries.c.kind)
     query = (

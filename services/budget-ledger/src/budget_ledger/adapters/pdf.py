@@ -13,9 +13,9 @@ from fpdf import FPDF
 from fpdf.fonts import FontFace
 
 from budget_ledger.adapters.charts import execution_chart
-from budget_ledger.adapters.report_files import ExecutionReport
 from budget_ledger.domain.money import ua_share_unbroken as ua_share
 from budget_ledger.domain.money import ua_thousands_unbroken as ua_thousands
+from budget_ledger.domain.report import ExecutionReport
 
 _FONTS = Path(matplotlib.get_data_path()) / "fonts" / "ttf"
 

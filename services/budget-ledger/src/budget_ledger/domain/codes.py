@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import re
 
+from ecity_common.refusals import Invalid
+
 _FOUR = re.compile(r"^\d{4}$")
 
 # The economic classification of expenditure (КЕКВ) a local programme can use.
@@ -58,11 +60,15 @@ KEKV: dict[str, str] = {
 }
 
 
-class CodeError(ValueError):
+class CodeError(Invalid, ValueError):
+    """A code that breaks its rule, naming the field. Also a ValueError, so that a pydantic
+    validator that checks a code reports it as the field's validation error."""
+
     def __init__(self, field: str, message: str) -> None:
-        super().__init__(f"{field}: {message}")
-        self.field = field
-        self.message = message
+        super().__init__(field, message)
+
+    def __str__(self) -> str:
+        return f"{self.field}: {self.detail}"
 
 
 def tpkvkmb(code: str, field: str = "tpkvkmb") -> str:

@@ -1,6 +1,7 @@
 """The programme's budget ledger: entries, their effects, the rules, the hash chain.
 
-No I/O and no framework here: use cases in `service.py` load what a rule needs and call these.
+No I/O and no framework here: the use cases (`use_cases/posting.py`) load what a rule needs and
+call these. The hash chain is in `chain.py`, money and the execution share in `money.py`.
 
 An entry never changes once written. Its kind says what it does to a measure in a year:
 - appropriation: the plan (передбачено) grows;
@@ -13,30 +14,29 @@ Amounts are positive integer kopiykas; the kind (and an amendment's direction) g
 
 from __future__ import annotations
 
-import hashlib
-import json
 from dataclasses import dataclass, fields, replace
 from datetime import date
 from typing import Literal
 
+from ecity_common.refusals import Conflict, Invalid
+
 EntryKind = Literal["appropriation", "amendment", "financing", "expenditure", "reversal"]
 Fund = Literal["general", "special"]
-GENESIS_HASH = "0" * 64
 
 
-class EntryRejected(ValueError):
-    """The entry breaks a rule; `field` names the input at fault."""
+class EntryRejected(Invalid):
+    """The entry breaks one of its rules; `field` names the input at fault. Its text names the
+    field too, since that is what a dead letter's error shows the operator."""
 
-    def __init__(self, field: str, message: str, *, status: int = 422) -> None:
-        super().__init__(f"{field}: {message}")
-        self.field = field
-        self.message = message
-        self.status = status
+    def __str__(self) -> str:
+        return f"{self.field}: {self.detail}"
 
 
-class FinancingOverPlan(EntryRejected):
+class FinancingOverPlan(Conflict):
+    """Financing beyond the measure's current plan, with no reason given to allow it."""
+
     def __init__(self, message: str) -> None:
-        super().__init__("amount_kop", message, status=409)
+        super().__init__(message, field="amount_kop")
 
 
 @dataclass(frozen=True)
@@ -177,20 +177,6 @@ def check_financing(balance: Balance, effect: Effect, draft: EntryDraft) -> None
     )
 
 
-def canonical(content: dict) -> bytes:
-    """The serialisation the hash covers: sorted keys, no spaces, UTF-8."""
-    return json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
-
-
-def chain_hash(prev_hash: str, content: dict) -> str:
-    return hashlib.sha256(prev_hash.encode() + b"\n" + canonical(content)).hexdigest()
-
-
-def first_broken(entries: list[tuple[str, dict, str, str]], expected_prev: str = GENESIS_HASH) -> tuple[int, str | None]:
-    """Given (entry_id, content, prev_hash, hash) in chain order, starting after the entry whose
-    hash is `expected_prev`: how many hold, and the first entry whose link or hash does not."""
-    for intact, (entry_id, content, prev_hash, stored) in enumerate(entries):
-        if prev_hash != expected_prev or chain_hash(prev_hash, content) != stored:
-            return intact, entry_id
-        expected_prev = stored
-    return len(entries), None
+def reaches_plan(financed_before: int, balance: Balance, effect: Effect) -> bool:
+    """This financing is the one that brings the measure's year up to its plan (an alert)."""
+    return effect.financed > 0 and financed_before < balance.planned <= balance.financed

@@ -1,4 +1,4 @@
-"""Money the way the city's reports print it.
+"""Money the way the city's reports print it, and the execution share.
 
 Amounts are integer kopiykas everywhere; reports print thousands of hryvnias with two decimals the
 Ukrainian way, "43 545,36 тис. грн", and a share with two decimals and a comma, "18,92 %". Rounding
@@ -63,3 +63,8 @@ def ua_thousands_unbroken(kop: int) -> str:
 
 def ua_share_unbroken(financed_kop: int, planned_kop: int) -> str:
     return ua_share(financed_kop, planned_kop).replace(" %", f"{NBSP}%")
+
+
+def under_share(share: Decimal | None, threshold_percent: str) -> bool:
+    """An execution share under the alert threshold (per cent). Nothing planned: no share, no alert."""
+    return share is not None and share < Decimal(threshold_percent)

@@ -1,47 +1,20 @@
-"""Kafka event handlers of the budget ledger: parse, call a use case."""
+"""Kafka event handlers of the budget ledger: parse, call one use case. Keyed by the payload
+classes' event types, so a renamed type cannot leave a handler behind."""
 
 from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from budget_ledger.domain.ledger import EntryDraft
-from budget_ledger.use_cases import posting as service
+from budget_ledger.use_cases import network_assets
 from ecity_common.events import CloudEvent
+from ecity_common.events.catalogue import spec_of
 from ecity_common.events.payloads.network_registry import NetworkAssetCommissioned
 from ecity_common.messaging.consumer import BatchHandler, Handler
 from ecity_common.messaging.outbox import Outbox
 
-# When the registry's event does not carry them, the measure's own codes apply.
-_DEFAULT_KEKV, _DEFAULT_FUND = "3110", "general"
-
-
-def expenditure_for(asset: NetworkAssetCommissioned, kekv: str, fund: str) -> EntryDraft:
-    """An asset commissioned on the МТКМ is an expenditure against the measure that paid for it.
-    The entry id comes from the asset, so a second event for the same asset (not only a
-    redelivery of the same event) records the expenditure once."""
-    return EntryDraft(
-        entry_id=f"network-asset-{asset.asset_id}-commissioned",
-        kind="expenditure",
-        holder_code=asset.holder_code,
-        measure_code=asset.measure_code,
-        year=asset.commissioned_on.year,
-        fund=fund,
-        kekv=kekv,
-        amount_kop=asset.cost_kop,
-        entry_date=asset.commissioned_on,
-        # Nothing of the event itself (its id) goes in: the same asset must give the same entry.
-        document_ref=f"network-registry {asset.asset_kind} {asset.asset_id}: {asset.name}"[:200],
-        author="network-registry",
-    )
-
 
 def make_handlers(outbox: Outbox) -> dict[str, Handler]:
     async def on_assets_commissioned(session: AsyncSession, events: list[tuple[CloudEvent, NetworkAssetCommissioned]]) -> None:
-        measures = {code: await service.find_measure(session, code) for code in {a.measure_code for _, a in events}}
-        drafts = []
-        for _, asset in events:
-            m = measures[asset.measure_code]
-            drafts.append(expenditure_for(asset, m.kekv if m else _DEFAULT_KEKV, m.fund if m else _DEFAULT_FUND))
-        await service.post_entries(session, outbox, drafts)
+        await network_assets.record_commissioned(session, outbox, [asset for _, asset in events])
 
-    return {"ua.sumy.ecity.network-registry.asset.commissioned.v1": BatchHandler(on_assets_commissioned)}
+    return {spec_of(NetworkAssetCommissioned).type: BatchHandler(on_assets_commissioned)}

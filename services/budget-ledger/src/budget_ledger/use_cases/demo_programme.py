@@ -15,14 +15,14 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from budget_ledger.adapters.tables import programmes
+from budget_ledger.adapters import queries
 from budget_ledger.domain.ledger import EntryDraft
 from budget_ledger.domain.money import kop_from_thousands
+from budget_ledger.domain.programme import BudgetHolder, MeasureSpec
 from budget_ledger.use_cases.posting import post_entry
-from budget_ledger.use_cases.programme import BudgetHolder, MeasureSpec, add_holder, add_measure
+from budget_ledger.use_cases.programme import add_holder, add_measure
 from ecity_common.messaging.outbox import Outbox
 
 PROGRAMME = {
@@ -100,7 +100,7 @@ def demo_entries() -> list[EntryDraft]:
 
 async def seed_structure(session: AsyncSession) -> None:
     """Through the same checks as the API: the seed's codes are validated too."""
-    await session.execute(insert(programmes).values(PROGRAMME).on_conflict_do_nothing())
+    await queries.add_programme(session, PROGRAMME)
     for holder in HOLDERS:
         await add_holder(session, BudgetHolder(**holder))
     for code, number, holder, name_uk, name_en, kekv, fund in MEASURES:
