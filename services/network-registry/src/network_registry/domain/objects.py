@@ -94,19 +94,6 @@ class LinkIn(AssetFields):
         return self
 
 
-def partial(model: type[BaseModel]) -> type[BaseModel]:
-    """The same fields, all optional: what a PATCH may carry."""
-    fields = {name: (f.annotation | None, None) for name, f in model.model_fields.items()}
-    from pydantic import create_model
-
-    return create_model(f"{model.__name__.removesuffix('In')}Patch", __base__=_Strict, **fields)
-
-
-SitePatch = partial(SiteIn)
-DevicePatch = partial(DeviceIn)
-LinkPatch = partial(LinkIn)
-
-
 @dataclass(frozen=True)
 class ObjectKind:
     """One kind of object the registry keeps, by the name its API uses for a collection."""
