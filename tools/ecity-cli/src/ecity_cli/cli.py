@@ -312,25 +312,26 @@ def budget_import(
     """Import plan and financing lines into the budget ledger's database, all or nothing."""
     from rich.progress import Progress
 
-    from budget_ledger import imports
-    from budget_ledger.db import messaging
+    from budget_ledger.adapters.import_files import parse
+    from budget_ledger.adapters.tables import messaging
     from budget_ledger.settings import Settings
+    from budget_ledger.use_cases import importing
     from ecity_common.db import make_engine, make_sessions
     from ecity_common.messaging.outbox import Outbox
 
     if layout not in ("national", "plain"):
         _fail(ValueError("--layout is national or plain"))
-    lines, problems = imports.parse(file.read_bytes(), layout)  # type: ignore[arg-type]
+    lines, problems = parse(file.read_bytes(), layout)  # type: ignore[arg-type]
     settings = Settings()
 
-    async def run() -> imports.ImportResult:
+    async def run() -> importing.ImportResult:
         engine = make_engine(settings)
         try:
             async with make_sessions(engine)() as session:
                 await session.begin()
                 with Progress(console=console) as progress:
                     task = progress.add_task(f"importing {file.name}", total=len(lines))
-                    result = await imports.apply(
+                    result = await importing.apply(
                         session, Outbox(messaging.outbox, settings), lines,
                         batch_id=batch_id or re.sub(r"[^A-Za-z0-9._-]", "-", file.stem), author=author,
                         override_reason=override_reason, on_progress=lambda n: progress.advance(task, n),
@@ -340,7 +341,7 @@ def budget_import(
         finally:
             await engine.dispose()
 
-    result = imports.ImportResult(lines=len(lines), problems=problems) if problems else run_async(run)
+    result = importing.ImportResult(lines=len(lines), problems=problems) if problems else run_async(run)
     if result.problems:
         table = Table(title=f"{len(result.problems)} problem(s): nothing was imported")
         for col in ("line", "column", "problem"):
