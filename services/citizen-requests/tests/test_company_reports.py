@@ -7,7 +7,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from citizen_requests import handling, utilities
+from citizen_requests.use_cases import company_reports as utilities
+from citizen_requests.use_cases import staff as handling
 from ecity_cli.testing import bearer, serving
 from ecity_common.events.payloads.utilities_gateway import CompanyRef, RequestRoutingFailed, RequestStatusChangedByCompany
 
@@ -86,7 +87,7 @@ async def test_control_characters_long_addresses_and_odd_dates_are_refused_not_5
 async def test_network_incidents_close_whatever_staff_did_and_open_again_when_the_element_flaps(citizens):
     from sqlalchemy import select
 
-    from citizen_requests.db import citizen_requests
+    from citizen_requests.adapters.tables import citizen_requests
     from ecity_common.events.payloads.network_registry import AffectedSite, NetworkOutageDetected
 
     sessions, outbox = citizens.app.state.sessions, citizens.app.state.outbox

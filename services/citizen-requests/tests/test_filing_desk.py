@@ -11,9 +11,9 @@ import asyncpg
 import pytest
 from sqlalchemy import text
 
-from citizen_requests import service
-from citizen_requests.domain import Location
-from citizen_requests.filing_desk import DeskClosed, FilingDesk
+from citizen_requests.adapters.filing_desk import DeskClosed, FilingDesk
+from citizen_requests.domain.requests import Location
+from citizen_requests.use_cases import filing as service
 from ecity_cli.testing import bearer, serving
 from ecity_common.db import database_unavailable
 
@@ -143,7 +143,7 @@ async def test_a_lane_whose_connection_the_database_ended_takes_a_new_one_before
 
 async def test_a_connection_lost_during_a_statement_fails_that_batch_as_unavailable_then_a_new_one_is_used(
         app_client, monkeypatch):
-    from citizen_requests import filing_desk
+    from citizen_requests.adapters import filing_desk
 
     app = app_client.app
     used: list[asyncpg.Connection] = []

@@ -9,10 +9,10 @@ from types import SimpleNamespace
 import pytest
 from sqlalchemy import MetaData
 
-from citizen_requests import service
-from citizen_requests.api import _view, filed_view
-from citizen_requests.catalogue import SUMY_CATALOGUE, Catalogue
-from citizen_requests.domain import Location
+from citizen_requests.domain.catalogue import SUMY_CATALOGUE, Catalogue
+from citizen_requests.domain.requests import Location
+from citizen_requests.entrypoints.http.requests import _view, filed_view
+from citizen_requests.use_cases import filing as service
 from ecity_common.events.payloads.citizen_requests import CitizenRequestSubmitted
 from ecity_common.messaging.outbox import Outbox
 from ecity_common.messaging.tables import messaging_tables

@@ -2,8 +2,8 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from citizen_requests.deadlines import KYIV, ExtensionRefused, deadline, extend, latest_possible, overdue
-from citizen_requests.workflow import IllegalTransition, can_reopen, check_transition, open311_status
+from citizen_requests.domain.deadlines import KYIV, ExtensionRefused, deadline, extend, latest_possible, overdue
+from citizen_requests.domain.workflow import IllegalTransition, can_reopen, check_transition, open311_status
 
 
 def kyiv(*args) -> datetime:

@@ -75,8 +75,8 @@ def test_events_tail_dlq_list_and_replay(infra):
 def test_issue_an_open311_key_that_the_service_accepts(services, monkeypatch):
     import asyncio
 
-    from citizen_requests import service
     from citizen_requests.main import MIGRATIONS_DIR
+    from citizen_requests.use_cases import filing as service
     from ecity_common.db import make_engine, make_sessions
     from ecity_common.migrations import upgrade
 

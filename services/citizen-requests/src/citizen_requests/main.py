@@ -5,14 +5,14 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert
 
-from citizen_requests.api import router
-from citizen_requests.catalogue_api import router as catalogue_router
-from citizen_requests.catalogue_store import CatalogueCache
-from citizen_requests.db import messaging, open311_clients
-from citizen_requests.filing_desk import FilingDesk
-from citizen_requests.handlers import make_handlers
-from citizen_requests.open311 import router as open311_router
-from citizen_requests.public import router as public_router
+from citizen_requests.adapters.catalogue_store import CatalogueCache
+from citizen_requests.adapters.filing_desk import FilingDesk
+from citizen_requests.adapters.tables import messaging, open311_clients
+from citizen_requests.entrypoints.events import make_handlers
+from citizen_requests.entrypoints.http.catalogue import router as catalogue_router
+from citizen_requests.entrypoints.http.open311 import router as open311_router
+from citizen_requests.entrypoints.http.public import router as public_router
+from citizen_requests.entrypoints.http.requests import router
 from citizen_requests.settings import Settings
 from ecity_common.auth import hash_api_key, parse_api_key
 from ecity_common.messaging.outbox import Outbox

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from citizen_requests import handling, utilities
+from citizen_requests.use_cases import company_reports as utilities
+from citizen_requests.use_cases import staff as handling
 from ecity_common.events import CloudEvent
 from ecity_common.events.payloads.network_registry import NetworkOutageDetected, NetworkOutageResolved
 from ecity_common.events.payloads.utilities_gateway import (

@@ -12,8 +12,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from citizen_requests.catalogue import AttributeRejected, Category
-from citizen_requests.deadlines import deadline
+from citizen_requests.domain.catalogue import AttributeRejected, Category
+from citizen_requests.domain.deadlines import deadline
 from ecity_common.geo import SUMY_BOUNDS, outside_sumy
 
 _HTML = re.compile(r"<\s*/?\s*[a-zA-Z][^>]*>")

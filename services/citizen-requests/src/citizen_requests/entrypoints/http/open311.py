@@ -12,12 +12,12 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse, Response
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from citizen_requests import service
-from citizen_requests.catalogue import Catalogue
-from citizen_requests.db import idempotency_keys
-from citizen_requests.deadlines import KYIV
-from citizen_requests.domain import Location, RequestRejected
-from citizen_requests.workflow import OPEN, TRANSITIONS, open311_status
+from citizen_requests.adapters.tables import idempotency_keys
+from citizen_requests.domain.catalogue import Catalogue
+from citizen_requests.domain.deadlines import KYIV
+from citizen_requests.domain.requests import Location, RequestRejected
+from citizen_requests.domain.workflow import OPEN, TRANSITIONS, open311_status
+from citizen_requests.use_cases import filing as service
 from ecity_common.db import session
 from ecity_common.web import idempotency
 from ecity_common.web.problems import Problem
@@ -319,7 +319,7 @@ async def updates(fmt: str, request: Request, db: AsyncSession = Depends(session
     """The common extension: public updates (status changes and their notes) since a date."""
     from sqlalchemy import select
 
-    from citizen_requests.db import request_history
+    from citizen_requests.adapters.tables import request_history
 
     q = request.query_params
     start = _date(q.get("start_date"), "start_date") or datetime.now(UTC) - timedelta(days=1)

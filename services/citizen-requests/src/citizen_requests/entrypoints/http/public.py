@@ -11,9 +11,9 @@ from fastapi.responses import JSONResponse
 from sqlalchemy import and_, case, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from citizen_requests.db import citizen_requests, request_history
-from citizen_requests.deadlines import KYIV
-from citizen_requests.workflow import OPEN, open311_status
+from citizen_requests.adapters.tables import citizen_requests, request_history
+from citizen_requests.domain.deadlines import KYIV
+from citizen_requests.domain.workflow import OPEN, open311_status
 from ecity_common.db import session
 from ecity_common.web.problems import Problem
 

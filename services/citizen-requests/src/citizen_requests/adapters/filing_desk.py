@@ -38,7 +38,7 @@ from opentelemetry.trace import Status, StatusCode
 from prometheus_client import Counter as MetricCounter
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from citizen_requests.service import Filed, Filing, file_many_on
+from citizen_requests.use_cases.filing import Filed, Filing, file_many_on
 from ecity_common.db import database_unavailable
 
 log = logging.getLogger(__name__)

@@ -11,8 +11,8 @@ from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, Field, model_validator
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from citizen_requests import catalogue_store
-from citizen_requests.catalogue import Catalogue
+from citizen_requests.adapters import catalogue_store
+from citizen_requests.domain.catalogue import Catalogue
 from ecity_common.auth import Principal, require_role
 from ecity_common.db import session
 from ecity_common.events.payloads.common import UtilityKind

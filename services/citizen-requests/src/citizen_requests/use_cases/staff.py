@@ -9,9 +9,9 @@ from sqlalchemy import insert, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from citizen_requests.db import citizen_requests, request_history
-from citizen_requests.deadlines import ExtensionRefused, extend
-from citizen_requests.workflow import OPEN, IllegalTransition, can_reopen, check_transition, open311_status
+from citizen_requests.adapters.tables import citizen_requests, request_history
+from citizen_requests.domain.deadlines import ExtensionRefused, extend
+from citizen_requests.domain.workflow import OPEN, IllegalTransition, can_reopen, check_transition, open311_status
 from ecity_common.events.payloads.citizen_requests import CitizenRequestStatusChanged
 from ecity_common.messaging.outbox import Outbox
 
@@ -155,7 +155,7 @@ async def close_network_incidents(session: AsyncSession, outbox: Outbox, outage_
 
 
 async def add_comment(session: AsyncSession, outbox: Outbox, row, author: str, staff: bool, text: str) -> dict:
-    from citizen_requests.db import comments
+    from citizen_requests.adapters.tables import comments
     from ecity_common.events.payloads.citizen_requests import CitizenRequestCommented
 
     now = datetime.now(UTC)
@@ -167,7 +167,7 @@ async def add_comment(session: AsyncSession, outbox: Outbox, row, author: str, s
 
 
 async def comments_of(session: AsyncSession, request_id: str) -> list[dict]:
-    from citizen_requests.db import comments
+    from citizen_requests.adapters.tables import comments
 
     rows = await session.execute(select(comments).where(comments.c.request_id == request_id).order_by(comments.c.id))
     return [{"by_staff": r.staff, "text": r.text, "at": r.at.isoformat()} for r in rows]

@@ -18,10 +18,10 @@ from sqlalchemy import insert, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from citizen_requests.db import citizen_requests, request_history, utility_outages
-from citizen_requests.deadlines import KYIV
-from citizen_requests.handling import HandlingRefused, change_status
-from citizen_requests.workflow import OPEN, TRANSITIONS
+from citizen_requests.adapters.tables import citizen_requests, request_history, utility_outages
+from citizen_requests.domain.deadlines import KYIV
+from citizen_requests.domain.workflow import OPEN, TRANSITIONS
+from citizen_requests.use_cases.staff import HandlingRefused, change_status
 from ecity_common.areas import Area
 from ecity_common.events.payloads.utilities_gateway import (
     OutageFacts,

@@ -10,13 +10,14 @@ from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from citizen_requests import handling, service
-from citizen_requests.db import idempotency_keys
-from citizen_requests.deadlines import overdue
-from citizen_requests.domain import Location, RequestRejected
-from citizen_requests.filing_desk import DeskClosed
-from citizen_requests.service import json_time
-from citizen_requests.workflow import OPEN
+from citizen_requests.adapters.filing_desk import DeskClosed
+from citizen_requests.adapters.tables import idempotency_keys
+from citizen_requests.domain.deadlines import overdue
+from citizen_requests.domain.requests import Location, RequestRejected
+from citizen_requests.domain.workflow import OPEN
+from citizen_requests.use_cases import filing as service
+from citizen_requests.use_cases import staff as handling
+from citizen_requests.use_cases.filing import json_time
 from ecity_common.auth import Principal, require_role
 from ecity_common.db import session
 from ecity_common.web import idempotency
@@ -242,7 +243,7 @@ class CommentIn(BaseModel):
 async def subscribe(request_id: str, citizen: Principal = Depends(require_role("citizen")), db: AsyncSession = Depends(session)):
     from sqlalchemy.dialects.postgresql import insert
 
-    from citizen_requests.db import subscriptions
+    from citizen_requests.adapters.tables import subscriptions
 
     async with db.begin():
         if await service.find_request(db, request_id) is None:

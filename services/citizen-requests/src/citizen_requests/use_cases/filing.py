@@ -12,11 +12,11 @@ from sqlalchemy import func, select, text
 from sqlalchemy.dialects.postgresql.asyncpg import dialect as asyncpg_dialect
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession, async_sessionmaker
 
-from citizen_requests.catalogue import Category
-from citizen_requests.db import citizen_requests, open311_clients
-from citizen_requests.domain import CitizenRequest, Location, file_request
-from citizen_requests.nearby import OFFERED, distance_sql
-from citizen_requests.workflow import OPEN
+from citizen_requests.adapters.tables import citizen_requests, open311_clients
+from citizen_requests.domain.catalogue import Category
+from citizen_requests.domain.duplicates import OFFERED, distance_sql
+from citizen_requests.domain.requests import CitizenRequest, Location, file_request
+from citizen_requests.domain.workflow import OPEN
 from ecity_common.auth import api_key_matches, parse_api_key
 from ecity_common.events.payloads.citizen_requests import CitizenRequestSubmitted
 from ecity_common.messaging.outbox import Outbox
@@ -161,7 +161,7 @@ async def prepare_filing(
     # at once when supply should return (the answer's status_notes).
     outage = None
     if request.category.utility_kind is not None:
-        from citizen_requests.utilities import outage_here, outage_note
+        from citizen_requests.use_cases.company_reports import outage_here, outage_note
 
         where = (request.category.utility_kind, location.lat if location else None,
                  location.long if location else None, request.address)
