@@ -4,7 +4,8 @@ to sift. `tests/test_rules_in_sql.py` runs both on the same rows.
 
 The open requests of the category in a box around the point (at most `LOOKED_AT`, unordered,
 through the (category, place) index), then the haversine distance decides which are within the
-radius, nearest first, at most `OFFERED`.
+radius, nearest first (of two as near, the one with the lower id: the same answer every time),
+at most `OFFERED`.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ def nearby_sql(new: str) -> str:
     long and radius); `:open` is the open states."""
     return """(SELECT coalesce(json_agg(json_build_object('service_request_id', x.id, 'distance_m', round(x.distance),
                                                    'status', x.status, 'requested_datetime', x.submitted_at)
-                                 ORDER BY x.distance), '[]')
+                                 ORDER BY x.distance, x.id COLLATE "C"), '[]')
         FROM (SELECT * FROM (SELECT c.id, c.status, c.submitted_at, """ + distance_sql(f"{new}.lat", f"{new}.long", "c.lat", "c.long") + f""" AS distance
                              FROM (SELECT id, lat, long, status, submitted_at FROM citizen_requests c
                                    WHERE c.service_code = {new}.service_code AND c.status = ANY(CAST(:open AS text[]))
@@ -31,4 +32,4 @@ def nearby_sql(new: str) -> str:
                                      AND c.long BETWEEN {new}.long - {new}.radius / (111320 * cos(radians({new}.lat)))
                                                     AND {new}.long + {new}.radius / (111320 * cos(radians({new}.lat)))
                                    LIMIT {LOOKED_AT}) c) near
-              WHERE near.distance <= {new}.radius ORDER BY near.distance LIMIT {OFFERED}) x)"""
+              WHERE near.distance <= {new}.radius ORDER BY near.distance, near.id COLLATE "C" LIMIT {OFFERED}) x)"""

@@ -1,7 +1,7 @@
 """Possible duplicates: the open requests of the same category within the category's radius.
 
 A citizen filing a pothole where three are already reported is offered those three (nearest
-first, at most `OFFERED`), so that they may follow one instead. The distance is the great-circle
+first, at most `OFFERED`; of two as near, the one with the lower id), so that they may follow one instead. The distance is the great-circle
 one (haversine: exact enough at city scale). The filing statement finds them in SQL
 (`adapters/duplicates.py`, tested to agree with `possible_duplicates` on the same rows): it looks
 at no more than `LOOKED_AT` open requests of the category in a box around the point, so that a hot
@@ -50,6 +50,6 @@ def possible_duplicates(service_code: str, lat: float, long: float, radius_m: fl
         distance = distance_m(lat, long, r.lat, r.long)
         if distance <= radius_m:
             near.append((distance, r))
-    near.sort(key=lambda pair: pair[0])
+    near.sort(key=lambda pair: (pair[0], pair[1].id))  # of two as near, the lower id first: the same answer every time
     return [{"service_request_id": r.id, "distance_m": round(d), "status": r.status, "requested_datetime": r.submitted_at}
             for d, r in near[:OFFERED]]
