@@ -9,6 +9,7 @@ import pytest
 from sqlalchemy import select
 
 from citizen_requests.adapters.tables import citizen_requests
+from citizen_requests.domain.deadlines import deadline
 from citizen_requests.use_cases import company_reports, network_incidents, staff
 from ecity_cli.testing import bearer, serving
 from ecity_common.events.payloads.network_registry import AffectedSite, NetworkOutageDetected
@@ -112,3 +113,9 @@ async def test_network_incidents_close_whatever_staff_did_and_open_again_when_th
     assert await statuses() == {"incident-out-7-s1": "closed", "incident-out-7-s1-r1": "assigned",
                                 "incident-out-7-s10": "closed", "incident-out-7-s10-r1": "assigned",
                                 "incident-out-7-s2": "closed", "incident-out-7-s2-r1": "assigned"}
+    # Answered in the law's term, as a citizen's request of the category is: the end of the 15th
+    # Kyiv day after the outage was detected.
+    async with sessions() as s:
+        terms = set((await s.execute(select(citizen_requests.c.expected_datetime)
+                                     .where(citizen_requests.c.id.startswith("incident-out-7-")))).scalars())
+    assert terms == {deadline(detected.detected_at, "15_days")}

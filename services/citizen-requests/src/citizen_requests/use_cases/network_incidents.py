@@ -4,12 +4,12 @@ use case runs in the consumer's transaction."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from citizen_requests.adapters import requests
-from citizen_requests.domain.incidents import IT_DEPARTMENT, NETWORK_CATEGORY, REPORTER, incident_id
+from citizen_requests.domain.incidents import IT_DEPARTMENT, NETWORK_CATEGORY, REPORTER, incident_deadline, incident_id
 from citizen_requests.domain.workflow import OPEN
 from citizen_requests.use_cases.moves import change_status
 from ecity_common.events.payloads.network_registry import NetworkOutageDetected
@@ -30,7 +30,7 @@ async def open_network_incidents(session: AsyncSession, outage: NetworkOutageDet
             session, id=rid, service_code=NETWORK_CATEGORY, citizen_id=REPORTER,
             description=f"Немає зв'язку МТКМ: відмова {outage.element_name} ({outage.element_kind}). Об'єкт: {site.name}.",
             address=site.address, status="assigned", agency_responsible=IT_DEPARTMENT, submitted_at=outage.detected_at,
-            expected_datetime=outage.detected_at + timedelta(days=15), attributes={"institution": site.name},
+            expected_datetime=incident_deadline(outage.detected_at), attributes={"institution": site.name},
             channel="network", status_notes="Зв'язок втрачено; ІТ-відділ працює над відновленням.", updated_at=now,
         ):
             await requests.add_history(session, rid, at=now, actor=REPORTER, from_status=None, to_status="assigned",
