@@ -356,7 +356,7 @@ def budget_import(
 @citizens_app.command("issue-open311-key")
 def issue_open311_key(name: str = typer.Option(..., help="the client app the key is for")) -> None:
     """Issue an Open311 api_key for a client app; it is printed once and stored only as a hash."""
-    from citizen_requests.db import open311_clients
+    from citizen_requests.adapters.tables import open311_clients
     from citizen_requests.settings import Settings
     from ecity_common.auth import issue_api_key
     from ecity_common.db import make_engine

@@ -1,6 +1,5 @@
-"""Staff manage the service catalogue (role `catalogue-admin`): add a category, change one
-(names, handler, term, attributes), withdraw or offer it again. Open311 `services` and filing
-follow at once in this replica, within seconds in the others."""
+"""The service catalogue's API (role `catalogue-admin` changes it, operators read it): the
+definition of a category as staff send it, checked; the work is `use_cases/catalogue.py`."""
 
 from __future__ import annotations
 
@@ -9,14 +8,14 @@ from typing import Literal
 
 from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, Field, model_validator
-from sqlalchemy.ext.asyncio import AsyncSession
 
-from citizen_requests import catalogue_store
-from citizen_requests.catalogue import Catalogue
+from citizen_requests.adapters import catalogue_store
+from citizen_requests.domain.catalogue import Catalogue, Datatype, HandlerKind
+from citizen_requests.domain.deadlines import Term
+from citizen_requests.use_cases import catalogue
 from ecity_common.auth import Principal, require_role
-from ecity_common.db import session
 from ecity_common.events.payloads.common import UtilityKind
-from ecity_common.web.problems import Problem
+from ecity_common.refusals import Invalid
 
 router = APIRouter(prefix="/api/v1/categories", tags=["service catalogue"])
 STAFF = require_role("catalogue-admin")
@@ -30,7 +29,7 @@ class ValueIn(BaseModel):
 
 class AttributeIn(BaseModel):
     code: str = Field(pattern=r"^[a-z][a-z0-9_]{0,63}$")
-    datatype: Literal["string", "number", "datetime", "text", "singlevaluelist", "multivaluelist"]
+    datatype: Datatype
     description: str = Field(min_length=1, max_length=500)
     required: bool = False
     order: int = Field(default=1, ge=1, le=100)
@@ -54,10 +53,10 @@ class CategoryIn(BaseModel):
     name_uk: str = Field(min_length=2, max_length=200, examples=["Не прибрано сніг"])
     name_en: str = Field(min_length=2, max_length=200, examples=["Snow not cleared"])
     group: str = Field(min_length=2, max_length=100, examples=["Дороги"])
-    handler_kind: Literal["department", "utility"]
+    handler_kind: HandlerKind
     utility_kind: UtilityKind | None = None
     department: str | None = Field(default=None, pattern=r"^[a-z][a-z0-9_]{1,63}$")
-    term: Literal["15_days", "1_month"] = Field(description="the answer term (Law 'On citizens' appeals', art. 20)")
+    term: Term = Field(description="the answer term (Law 'On citizens' appeals', art. 20)")
     description: str = Field(default="", max_length=1000)
     keywords: list[str] = Field(default_factory=list, max_length=30)
     attributes: list[AttributeIn] = Field(default_factory=list, max_length=30)
@@ -89,34 +88,22 @@ async def list_categories(request: Request, _: Principal = Depends(READ)):
 
 @router.get("/{code}", summary="One category")
 async def get_category(code: str, request: Request, _: Principal = Depends(READ)):
-    category = current(request).get(code)
-    if category is None:
-        raise Problem(404, "Not found", f"no category {code}", errors=[{"field": "code", "message": "unknown"}])
-    return catalogue_store.to_definition(category)
+    return catalogue_store.to_definition(catalogue.category(request.app.state.catalogue, code))
 
 
-async def _save(request: Request, db: AsyncSession, body: CategoryIn, who: Principal, *, create: bool) -> dict:
-    category = catalogue_store.from_definition(body.model_dump())
-    async with db.begin():
-        done = await catalogue_store.save(db, category, actor=who.subject, create=create)
-    if not done:
-        status, message = (409, "a category with this code exists") if create else (404, "no such category")
-        raise Problem(status, "Conflict" if create else "Not found", f"{body.code}: {message}",
-                      errors=[{"field": "code", "message": message}])
-    await request.app.state.catalogue.refresh(force=True)
-    return catalogue_store.to_definition(category)
+async def _save(request: Request, body: CategoryIn, who: Principal, *, create: bool) -> dict:
+    saved = await catalogue.save_category(request.app.state.sessions, request.app.state.catalogue, body.model_dump(),
+                                          actor=who.subject, create=create)
+    return catalogue_store.to_definition(saved)
 
 
 @router.post("", status_code=201, summary="Add a category")
-async def create_category(body: CategoryIn, request: Request, who: Principal = Depends(STAFF),
-                          db: AsyncSession = Depends(session)):
-    return await _save(request, db, body, who, create=True)
+async def create_category(body: CategoryIn, request: Request, who: Principal = Depends(STAFF)):
+    return await _save(request, body, who, create=True)
 
 
 @router.put("/{code}", summary="Change a category (the whole definition; active: false withdraws it)")
-async def replace_category(code: str, body: CategoryIn, request: Request, who: Principal = Depends(STAFF),
-                           db: AsyncSession = Depends(session)):
+async def replace_category(code: str, body: CategoryIn, request: Request, who: Principal = Depends(STAFF)):
     if body.code != code:
-        raise Problem(422, "Invalid request", "the code in the body must be the code in the path",
-                      errors=[{"field": "code", "message": "differs from the path"}])
-    return await _save(request, db, body, who, create=False)
+        raise Invalid("code", "the code in the body must be the code in the path")
+    return await _save(request, body, who, create=False)

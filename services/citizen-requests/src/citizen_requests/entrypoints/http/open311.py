@@ -1,6 +1,9 @@
 """Open311 GeoReport v2 under `/open311/v2`: JSON or XML, the spec's field names, statuses
-(`open`/`closed`) and errors (a list of `{code, description}`; 400, 403, 404). Public answers carry
-no personal data."""
+(`open`/`closed`) and errors (a list of `{code, description}`; 400, 403, 404, 429). Public answers
+carry no personal data (`domain/publication.py`).
+
+The use cases refuse with the service's refusal kinds, as for the native API; this edge says
+them the Open311 way (`OPEN311_CODE`), never as problem+json."""
 
 from __future__ import annotations
 
@@ -12,14 +15,14 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse, Response
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from citizen_requests import service
-from citizen_requests.catalogue import Catalogue
-from citizen_requests.db import idempotency_keys
-from citizen_requests.deadlines import KYIV
-from citizen_requests.domain import Location, RequestRejected
-from citizen_requests.workflow import OPEN, TRANSITIONS, open311_status
+from citizen_requests.adapters.idempotency import Once
+from citizen_requests.domain.catalogue import Catalogue
+from citizen_requests.domain.deadlines import KYIV, deadline_notice
+from citizen_requests.domain.requests import Location
+from citizen_requests.use_cases import filing, public
 from ecity_common.db import session
-from ecity_common.web import idempotency
+from ecity_common.refusals import Kind, Refused
+from ecity_common.web.idempotency import StoredAnswer
 from ecity_common.web.problems import Problem
 
 router = APIRouter(prefix="/open311/v2", tags=["Open311 GeoReport v2"])
@@ -28,9 +31,31 @@ MAX_PAGE_SIZE = 1000
 
 
 class Open311Error(Exception):
+    """A request this edge cannot parse, said the Open311 way (the spec's codes are HTTP's)."""
+
     def __init__(self, status: int, description: str) -> None:
         super().__init__(description)
         self.status, self.description = status, description
+
+
+# A refusal of a use case, in Open311's error list.
+OPEN311_CODE = {
+    Kind.NOT_FOUND: 404,
+    Kind.CONFLICT: 409,
+    Kind.STALE: 409,
+    Kind.INVALID: 400,
+    Kind.FORBIDDEN: 403,
+    Kind.LIMIT: 429,
+    Kind.UNAVAILABLE: 503,
+}
+
+
+def refused(exc: Refused) -> Open311Error:
+    if exc.kind is Kind.INVALID and exc.field == "service_code":
+        return Open311Error(404, f"{exc.field}: {exc.detail}")  # a service code it does not know: the spec's 404
+    if exc.field:
+        return Open311Error(OPEN311_CODE[exc.kind], f"{exc.field}: {exc.detail}")
+    return Open311Error(OPEN311_CODE[exc.kind], exc.detail)
 
 
 def _xml(root: str, item: str, rows: list[dict]) -> bytes:
@@ -71,11 +96,11 @@ def _single_xml(root: str, row: dict) -> bytes:
     return ET.tostring(top, encoding="utf-8", xml_declaration=True)
 
 
-def error(fmt: str, exc: Open311Error) -> Response:
+def error(fmt: str, exc: Open311Error, retry_after_s: int | None = None) -> Response:
     response = answer(fmt if fmt in ("json", "xml") else "json", "errors", "error",
                       [{"code": exc.status, "description": exc.description}], exc.status)
-    if exc.status == 429:
-        response.headers["Retry-After"] = "60"
+    if retry_after_s is not None:
+        response.headers["Retry-After"] = str(retry_after_s)
     return response
 
 
@@ -90,6 +115,8 @@ def open311_route(handler):
             return await handler(*args, **kwargs)
         except Open311Error as exc:
             return error(kwargs["fmt"], exc)
+        except Refused as exc:
+            return error(kwargs["fmt"], refused(exc), exc.retry_after_s)
 
     return route
 
@@ -100,41 +127,8 @@ def _fmt(fmt: str) -> str:
     return fmt
 
 
-def _when(value: datetime | None) -> str | None:
-    return value.astimezone(KYIV).isoformat(timespec="seconds") if value else None
-
-
 def _catalogue(request: Request) -> Catalogue:
     return request.app.state.catalogue.current
-
-
-def public_view(row, catalogue: Catalogue) -> dict:
-    category = catalogue.get(row.service_code)
-    return {
-        "service_request_id": row.id,
-        "status": open311_status(row.status),
-        "status_notes": row.status_notes,
-        "service_name": category.name_uk if category else row.service_code,
-        "service_code": row.service_code,
-        "description": row.description,
-        "agency_responsible": row.agency_responsible,
-        "service_notice": _notice(row.expected_datetime),
-        "requested_datetime": _when(row.submitted_at),
-        "updated_datetime": _when(row.updated_at),
-        "expected_datetime": _when(row.expected_datetime),
-        "address": row.address,
-        "address_id": row.address_id,
-        "zipcode": row.zipcode,
-        "lat": row.lat,
-        "long": row.long,
-        "media_url": row.media_url,
-    }
-
-
-def _notice(expected: datetime | None) -> str | None:
-    if expected is None:
-        return None
-    return f"Відповідь буде надано до {expected.astimezone(KYIV):%d.%m.%Y} (ст. 20 Закону України «Про звернення громадян»)."
 
 
 @router.get("/discovery.{fmt}")
@@ -184,11 +178,11 @@ def _float(form, name: str) -> float | None:
 
 @router.post("/requests.{fmt}")
 @open311_route
-async def create(fmt: str, request: Request, db: AsyncSession = Depends(session)) -> Response:
+async def create(fmt: str, request: Request) -> Response:
     await request.body()  # kept, so the Idempotency-Key's fingerprint can read it after the form
     form = await request.form()
-    client = await service.open311_client(db, form.get("api_key"))
-    await db.rollback()  # the lookup's implicit transaction; the use case opens its own
+    office = request.app.state.filing
+    client = await filing.open311_client_app(office.sessions, form.get("api_key"))
     if client is None:
         raise Open311Error(403, "api_key is missing or not valid")
     code = (form.get("service_code") or "").strip()
@@ -214,35 +208,23 @@ async def create(fmt: str, request: Request, db: AsyncSession = Depends(session)
     if media and not media.startswith(("https://", "http://")):
         raise Open311Error(400, "media_url must be an http(s) URL")
     who = form.get("email") or form.get("device_id") or form.get("account_id") or "anonymous"
-    settings = request.app.state.settings
     scope = f"open311:{client}"  # an app's keys and its creation limit are its own
+    new = filing.NewRequest(
+        category_code=code, description=form.get("description") or "", location=Location(lat, long) if lat is not None else None,
+        address=address or address_id, answers=answers, address_id=address_id, media_url=media, channel="open311",
+        contact=filing.Contact(email=form.get("email"), phone=form.get("phone"), first_name=form.get("first_name"),
+                               last_name=form.get("last_name")))
+
+    def shaped(filed) -> list[dict]:
+        return [{"service_request_id": filed.id, "service_notice": deadline_notice(filed.expected_datetime), "account_id": None}]
+
     try:
-        async with db.begin():
-            # A retried POST with the same Idempotency-Key gets the first answer (in the same format).
-            key, stored = await idempotency.claim(db, idempotency_keys, request, scope)
-            if stored is not None:
-                return answer(fmt, "service_requests", "request", stored.body)
-            if not await service.within_limit(db, scope, limit=settings.create_limit_per_client,
-                                              window_s=settings.create_limit_window_s):
-                raise Open311Error(429, f"this client may file at most {settings.create_limit_per_client} requests per "
-                                        f"{settings.create_limit_window_s // 60} minutes; retry later")
-            filed = await service.submit_request(
-                db, request.app.state.outbox, catalogue=_catalogue(request), category_code=code, description=form.get("description") or "",
-                citizen_id=f"open311:{client}:{who}"[:200], location=Location(lat, long) if lat is not None else None,
-                address=address or address_id, answers=answers, address_id=address_id, media_url=media, channel="open311",
-                contact=service.Contact(email=form.get("email"), phone=form.get("phone"),
-                                        first_name=form.get("first_name"), last_name=form.get("last_name")),
-                limit=settings.create_limit_per_citizen, window_s=settings.create_limit_window_s,
-            )
-            rows = [{"service_request_id": filed.id, "service_notice": _notice(filed.expected_datetime), "account_id": None}]
-            await idempotency.remember(db, idempotency_keys, scope, key, 200, rows)
-    except RequestRejected as exc:
-        raise Open311Error(404 if exc.field == "service_code" else 400, f"{exc.field}: {exc.message}") from None
-    except service.CreationLimitReached:
-        raise Open311Error(429, f"at most {settings.create_limit_per_citizen} requests per citizen per "
-                                f"{settings.create_limit_window_s // 60} minutes; retry later") from None
+        rows = await filing.file_request(office, new, filer=filing.Filer(f"{scope}:{who}"[:200], client_app=scope),
+                                         once=Once(request, scope, 200), shape=shaped)
     except Problem as exc:  # a malformed or reused Idempotency-Key, said the Open311 way
         raise Open311Error(exc.status, f"Idempotency-Key: {exc.detail}") from None
+    if isinstance(rows, StoredAnswer):  # a retried POST with the same Idempotency-Key: the first answer
+        rows = rows.body
     return answer(fmt, "service_requests", "request", rows)
 
 
@@ -285,52 +267,37 @@ async def search(fmt: str, request: Request, db: AsyncSession = Depends(session)
     status = q.get("status")
     if status not in (None, "", "open", "closed"):
         raise Open311Error(400, "status is open or closed")
-    states = None if not status else (OPEN if status == "open" else set(TRANSITIONS) - OPEN)
     ids = [i for i in (q.get("service_request_id") or "").split(",") if i.strip()]
     codes = [c for c in (q.get("service_code") or "").split(",") if c.strip()]
     page_size = _int(q.get("page_size"), "page_size", MAX_PAGE_SIZE, 1, MAX_PAGE_SIZE)
     page = _int(q.get("page"), "page", 1, 1, 100_000)
-    rows = await service.search(db, ids=ids, service_codes=codes, start=start, end=end, status_states=states,
-                                limit=page_size, offset=(page - 1) * page_size)
-    return answer(fmt, "service_requests", "request", [public_view(r, _catalogue(request)) for r in rows])
+    return answer(fmt, "service_requests", "request", await public.open311_search(
+        db, _catalogue(request), ids=ids, codes=codes, start=start, end=end, status=status, limit=page_size,
+        offset=(page - 1) * page_size))
 
 
 @router.get("/requests/{request_id}.{fmt}")
 @open311_route
 async def one(request_id: str, fmt: str, request: Request, db: AsyncSession = Depends(session)) -> Response:
-    row = await service.find_request(db, request_id)
-    if row is None:
-        raise Open311Error(404, f"no service request {request_id!r}")
-    return answer(fmt, "service_requests", "request", [public_view(row, _catalogue(request))])
+    return answer(fmt, "service_requests", "request", [await public.open311_request(db, _catalogue(request), request_id)])
 
 
 @router.get("/tokens/{token}.{fmt}")
 @open311_route
 async def token(token: str, fmt: str, db: AsyncSession = Depends(session)) -> Response:
     """Requests get their id at once here, so a token is the request's id."""
-    if await service.find_request(db, token) is None:
-        raise Open311Error(404, f"no request for token {token!r}")
-    return answer(fmt, "service_requests", "request", [{"service_request_id": token, "token": token}])
+    return answer(fmt, "service_requests", "request", [await public.open311_token(db, token)])
 
 
 @router.get("/servicerequestupdates.{fmt}")
 @open311_route
 async def updates(fmt: str, request: Request, db: AsyncSession = Depends(session)) -> Response:
     """The common extension: public updates (status changes and their notes) since a date."""
-    from sqlalchemy import select
-
-    from citizen_requests.db import request_history
-
     q = request.query_params
     start = _date(q.get("start_date"), "start_date") or datetime.now(UTC) - timedelta(days=1)
     end = _date(q.get("end_date"), "end_date") or datetime.now(UTC)
     if end - start > MAX_SPAN:
         raise Open311Error(400, "start_date to end_date may span 90 days at most")
     ids = [i for i in (q.get("service_request_id") or "").split(",") if i.strip()]
-    query = select(request_history).where(request_history.c.public.is_(True), request_history.c.at.between(start, end))
-    if ids:
-        query = query.where(request_history.c.request_id.in_(ids))
-    rows = await db.execute(query.order_by(request_history.c.id).limit(MAX_PAGE_SIZE))
-    return answer(fmt, "service_request_updates", "request_update", [
-        {"update_id": str(r.id), "service_request_id": r.request_id, "status": open311_status(r.to_status),
-         "updated_datetime": _when(r.at), "description": r.note, "media_url": None} for r in rows])
+    return answer(fmt, "service_request_updates", "request_update",
+                  await public.open311_updates(db, ids=ids, start=start, end=end))

@@ -10,16 +10,15 @@ from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from citizen_requests import handling, service
-from citizen_requests.db import idempotency_keys
-from citizen_requests.deadlines import overdue
-from citizen_requests.domain import Location, RequestRejected
-from citizen_requests.filing_desk import DeskClosed
-from citizen_requests.service import json_time
-from citizen_requests.workflow import OPEN
+from citizen_requests.adapters.idempotency import HEADER as IDEMPOTENCY_KEY
+from citizen_requests.adapters.idempotency import Once
+from citizen_requests.domain.deadlines import overdue
+from citizen_requests.domain.requests import Location
+from citizen_requests.use_cases import citizens, filing, staff
+from citizen_requests.use_cases.filing import json_time
 from ecity_common.auth import Principal, require_role
 from ecity_common.db import session
-from ecity_common.web import idempotency
+from ecity_common.web.idempotency import StoredAnswer
 from ecity_common.web.problems import Problem
 
 router = APIRouter(prefix="/api/v1", tags=["citizen requests"])
@@ -55,7 +54,6 @@ class RequestView(BaseModel):
 
 
 def _view(row, history: list[dict] | None = None, *, staff: bool = False) -> RequestView:
-    answered = row.status not in OPEN
     return RequestView(
         service_request_id=row.id,
         service_code=row.service_code,
@@ -69,7 +67,7 @@ def _view(row, history: list[dict] | None = None, *, staff: bool = False) -> Req
         attributes=row.attributes or {},
         requested_datetime=row.submitted_at,
         expected_datetime=row.expected_datetime,
-        overdue=bool(row.expected_datetime) and not answered and overdue(row.expected_datetime, None, datetime.now(UTC)),
+        overdue=overdue(row.expected_datetime, datetime.now(UTC), status=row.status),
         history=history or [],
         comments=[],  # (passed: pydantic inspects a default factory's signature on every use)
         outage_id=getattr(row, "outage_id", None),
@@ -87,7 +85,7 @@ def filed_view(stored: dict) -> dict:
         "agency_responsible": None, "lat": stored["lat"], "long": stored["long"], "address": stored["address"],
         "attributes": stored["attributes"] or {}, "requested_datetime": json_time(stored["submitted_at"]),
         "expected_datetime": json_time(expected),
-        "overdue": bool(expected) and stored["status"] in OPEN and overdue(expected, None, datetime.now(UTC)),
+        "overdue": overdue(expected, datetime.now(UTC), status=stored["status"]),
         "history": [], "comments": [], "outage_id": stored["outage_id"], "dispatch_flag": None,
     }
 
@@ -98,50 +96,26 @@ async def create_request(body: NewRequest, request: Request, citizen: Principal 
         missing = "long" if body.long is None else "lat"
         raise Problem(422, "Invalid request", f"{missing} is required with the other coordinate",
                       type_="validation-error", errors=[{"field": missing, "message": "give both lat and long"}])
-    app = request.app
-    settings = app.state.settings
+    located = body.lat is not None
 
     def shaped(filed) -> dict:
         view = filed_view(filed.stored)
-        if body.lat is not None:  # offered, so the citizen may subscribe to one instead
+        if located:  # offered, so the citizen may subscribe to one instead
             view["possible_duplicates"] = filed.possible_duplicates
         return view
 
-    try:
-        what = dict(
-            catalogue=app.state.catalogue.current,
-            category_code=body.service_code,
-            description=body.description,
-            citizen_id=citizen.subject,
-            location=Location(body.lat, body.long) if body.lat is not None else None,
-            address=body.address,
-            answers={k: v if isinstance(v, list) else [v] for k, v in body.attributes.items()},
-        )
-        if idempotency.HEADER in request.headers:
-            async with app.state.sessions() as db, db.begin():  # the key and the request commit together, or neither
-                key, stored = await idempotency.claim(db, idempotency_keys, request, citizen.subject)
-                if stored is not None:
-                    return JSONResponse(stored.body, status_code=stored.status)  # a retry: the first answer
-                view = shaped(await service.submit_request(
-                    db, app.state.outbox, limit=settings.create_limit_per_citizen,
-                    window_s=settings.create_limit_window_s, **what))
-                await idempotency.remember(db, idempotency_keys, citizen.subject, key, 201, view)
-        else:
-            # Nothing to keep beside it: the filing desk writes it with the others filed now.
-            filing = await service.prepare_filing(app.state.sessions, app.state.outbox, **what)  # a session only for outages
-            view = shaped(service.finish(filing, await app.state.filing_desk.file(filing)))
-    except RequestRejected as exc:
-        raise Problem(422, "Invalid request", exc.message, type_="validation-error",
-                      errors=[{"field": exc.field, "message": exc.message}]) from exc
-    except service.CreationLimitReached:
-        raise Problem(429, "Too many requests", f"at most {settings.create_limit_per_citizen} requests per "
-                      f"{settings.create_limit_window_s // 60} minutes",
-                      headers={"Retry-After": str(settings.create_limit_window_s)}) from None
-    except DeskClosed:
-        raise Problem(503, "Service stopping", "the service is restarting; file the request again",
-                      headers={"Retry-After": "1"}) from None
+    new = filing.NewRequest(
+        category_code=body.service_code, description=body.description,
+        location=Location(body.lat, body.long) if located else None, address=body.address,
+        answers={k: v if isinstance(v, list) else [v] for k, v in body.attributes.items()})
+    # With a key, the first answer is kept (the citizen's own keys) and a retry gets it again.
+    once = Once(request, citizen.subject, 201) if IDEMPOTENCY_KEY in request.headers else None
+    answer = await filing.file_request(request.app.state.filing, new, filer=filing.Filer(citizen.subject), once=once,
+                                       shape=shaped)
+    if isinstance(answer, StoredAnswer):
+        return JSONResponse(answer.body, status_code=answer.status)
     # orjson: json.dumps took a tenth of the endpoint's time.
-    return Response(orjson.dumps(view), status_code=201, media_type="application/json")
+    return Response(orjson.dumps(answer), status_code=201, media_type="application/json")
 
 
 @router.get("/requests", summary="My requests (citizen); every request, with triage filters (operator)")
@@ -153,9 +127,8 @@ async def list_requests(
     who: Principal = Depends(require_role("citizen", "operator")),
     db: AsyncSession = Depends(session),
 ):
-    rows = await service.list_requests(
-        db, citizen_id=None if who.has("operator") else who.subject, status=status,
-        needs_dispatcher=needs_dispatcher and who.has("operator"), limit=limit, offset=offset)
+    rows = await citizens.list_requests(db, reader=who.subject, staff=who.has("operator"), status=status,
+                                        needs_dispatcher=needs_dispatcher, limit=limit, offset=offset)
     return {"requests": [_view(r, staff=who.has("operator")).model_dump(mode="json") for r in rows],
             "limit": limit, "offset": offset}
 
@@ -166,14 +139,9 @@ async def read_request(
     citizen: Principal = Depends(require_role("citizen", "operator")),
     db: AsyncSession = Depends(session),
 ) -> RequestView:
-    row = await service.find_request(db, request_id)
-    # A citizen sees only their own requests; a stranger's id is simply not found.
-    if row is None or (not citizen.has("operator") and row.citizen_id != citizen.subject):
-        raise Problem(404, "Not found", f"no request {request_id}")
-    # Staff see internal notes and who did what; a citizen sees the public history.
-    view = _view(row, await handling.history(db, request_id, public_only=not citizen.has("operator")),
-                 staff=citizen.has("operator"))
-    view.comments = await handling.comments_of(db, request_id)
+    row, history, comments = await citizens.read(db, request_id, reader=citizen.subject, staff=citizen.has("operator"))
+    view = _view(row, history, staff=citizen.has("operator"))
+    view.comments = comments
     return view
 
 
@@ -197,41 +165,35 @@ class Reopen(BaseModel):
     reason: str = Field(min_length=1, max_length=2000)
 
 
-async def _handle(db: AsyncSession, work):
-    try:
-        async with db.begin():
-            return await work()
-    except handling.HandlingRefused as exc:
-        title = {404: "Not found", 409: "Not allowed now", 422: "Invalid request"}[exc.status]
-        raise Problem(exc.status, title, exc.message, errors=[{"field": exc.field, "message": exc.message}]) from exc
-
-
 @router.post("/requests/{request_id}/status", summary="Move a request in its workflow (role operator)")
-async def set_status(request_id: str, body: StatusChange, request: Request, staff: Principal = Depends(require_role("operator")),
-                     db: AsyncSession = Depends(session)) -> dict:
-    return await _handle(db, lambda: handling.change_status(
-        db, request.app.state.outbox, request_id, body.status, actor=staff.subject, note=body.note, public=body.public,
-        agency_responsible=body.agency_responsible))
+async def set_status(request_id: str, body: StatusChange, request: Request,
+                     operator: Principal = Depends(require_role("operator")), db: AsyncSession = Depends(session)) -> dict:
+    async with db.begin():
+        return await staff.change_status(db, request.app.state.outbox, request_id, body.status, actor=operator.subject,
+                                         note=body.note, public=body.public, agency_responsible=body.agency_responsible)
 
 
 @router.post("/requests/{request_id}/duplicate-of", summary="Mark a request as a duplicate of another (role operator)")
-async def duplicate_of(request_id: str, body: DuplicateOf, request: Request, staff: Principal = Depends(require_role("operator")),
-                       db: AsyncSession = Depends(session)) -> dict:
-    return await _handle(db, lambda: handling.mark_duplicate(db, request.app.state.outbox, request_id, body.original_id, actor=staff.subject))
+async def duplicate_of(request_id: str, body: DuplicateOf, request: Request,
+                       operator: Principal = Depends(require_role("operator")), db: AsyncSession = Depends(session)) -> dict:
+    async with db.begin():
+        return await staff.mark_duplicate(db, request.app.state.outbox, request_id, body.original_id, actor=operator.subject)
 
 
 @router.post("/requests/{request_id}/extend", summary="Extend the answer deadline with a reason (role operator; ≤ 45 days in total)")
-async def extend_deadline(request_id: str, body: Extension, staff: Principal = Depends(require_role("operator")),
+async def extend_deadline(request_id: str, body: Extension, operator: Principal = Depends(require_role("operator")),
                           db: AsyncSession = Depends(session)) -> dict:
-    return await _handle(db, lambda: handling.extend_deadline(db, request_id, body.until, body.reason, actor=staff.subject))
+    async with db.begin():
+        return await staff.extend_deadline(db, request_id, body.until, body.reason, actor=operator.subject)
 
 
 @router.post("/requests/{request_id}/reopen", summary="Reopen my resolved request (role citizen)")
 async def reopen(request_id: str, body: Reopen, request: Request, citizen: Principal = Depends(require_role("citizen")),
                  db: AsyncSession = Depends(session)) -> dict:
     window = timedelta(days=request.app.state.settings.reopen_window_days)
-    return await _handle(db, lambda: handling.reopen(db, request.app.state.outbox, request_id, citizen=citizen.subject,
-                                                     reason=body.reason, window=window))
+    async with db.begin():
+        return await citizens.reopen(db, request.app.state.outbox, request_id, citizen=citizen.subject, reason=body.reason,
+                                     window=window)
 
 
 class CommentIn(BaseModel):
@@ -240,32 +202,17 @@ class CommentIn(BaseModel):
 
 @router.post("/requests/{request_id}/subscribe", status_code=204, summary="Follow someone else's request (role citizen)")
 async def subscribe(request_id: str, citizen: Principal = Depends(require_role("citizen")), db: AsyncSession = Depends(session)):
-    from sqlalchemy.dialects.postgresql import insert
-
-    from citizen_requests.db import subscriptions
-
     async with db.begin():
-        if await service.find_request(db, request_id) is None:
-            raise Problem(404, "Not found", f"no request {request_id}")
-        await db.execute(insert(subscriptions).values(request_id=request_id, citizen_id=citizen.subject).on_conflict_do_nothing())
+        await citizens.follow(db, request_id, citizen=citizen.subject)
     return JSONResponse(None, status_code=204)
 
 
 @router.post("/requests/{request_id}/comments", status_code=201, summary="Comment on my request (citizen) or any (operator)")
 async def comment(request_id: str, body: CommentIn, request: Request,
                   who: Principal = Depends(require_role("citizen", "operator")), db: AsyncSession = Depends(session)) -> dict:
-    if "\x00" in body.text:
-        raise Problem(422, "Invalid request", "control characters are not allowed",
-                      errors=[{"field": "text", "message": "control characters are not allowed"}])
-    if "<" in body.text and ">" in body.text:
-        raise Problem(422, "Invalid request", "HTML is not allowed", errors=[{"field": "text", "message": "HTML is not allowed"}])
     async with db.begin():
-        key, stored = await idempotency.claim(db, idempotency_keys, request, who.subject)
-        if stored is not None:
-            return JSONResponse(stored.body, status_code=stored.status)  # a retry: the first answer
-        row = await service.find_request(db, request_id)
-        if row is None or (not who.has("operator") and row.citizen_id != who.subject):
-            raise Problem(404, "Not found", f"no request {request_id}")
-        added = await handling.add_comment(db, request.app.state.outbox, row, who.subject, who.has("operator"), body.text)
-        await idempotency.remember(db, idempotency_keys, who.subject, key, 201, added)
-        return added
+        added = await citizens.comment(db, request.app.state.outbox, request_id, body.text, author=who.subject,
+                                       staff=who.has("operator"), once=Once(request, who.subject, 201))
+    if isinstance(added, StoredAnswer):
+        return JSONResponse(added.body, status_code=added.status)  # a retry: the first answer
+    return added

@@ -3,7 +3,7 @@
 Every filing waits for a durable commit, and on a busy morning hundreds arrive each second; one
 statement and one commit per request keeps the database and this process busy with the same
 work over and over. The desk takes whatever filings are waiting when a lane is free, writes them
-with one statement (`service.file_many_on`) in one commit, and answers each citizen after that
+with one statement (`filing_statement.file_many_on`) in one commit, and answers each citizen after that
 commit. Nothing waits for a batch to fill: a lone filing is written at once, so a quiet hour
 costs nothing, and a busy one forms larger batches by itself while the lanes are writing.
 
@@ -38,8 +38,9 @@ from opentelemetry.trace import Status, StatusCode
 from prometheus_client import Counter as MetricCounter
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from citizen_requests.service import Filed, Filing, file_many_on
+from citizen_requests.adapters.filing_statement import Filed, Filing, file_many_on
 from ecity_common.db import database_unavailable
+from ecity_common.refusals import Unavailable
 
 log = logging.getLogger(__name__)
 tracer = trace.get_tracer(__name__)
@@ -48,8 +49,11 @@ WRITTEN = MetricCounter("citizen_filings_written", "Filings written by the filin
 STATEMENTS = MetricCounter("citizen_filing_statements", "Statements (each its own commit) the filing desk wrote filings in")
 
 
-class DeskClosed(Exception):
+class DeskClosed(Unavailable):
     """The service stopped before (or while) writing the filing: the citizen should retry."""
+
+    def __init__(self) -> None:
+        super().__init__("the service is restarting; file the request again", code="service-stopping", retry_after_s=1)
 
 
 class _Counter:

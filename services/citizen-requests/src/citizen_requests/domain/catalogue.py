@@ -1,8 +1,12 @@
 """The service catalogue (Open311 "services"): categories of requests, who handles them, the
 answer term, and the attributes a citizen fills in. No I/O.
 
-The catalogue lives in the database (`catalogue_store.py`), starts as `SUMY_CATALOGUE` below, and
-staff change it through the API (`catalogue_api.py`); a `Catalogue` is one consistent snapshot.
+The catalogue lives in the database (`adapters/catalogue_store.py`), starts as `SUMY_CATALOGUE`
+below, and staff change it through the API (`entrypoints/http/catalogue.py`); a `Catalogue` is one
+consistent snapshot.
+
+Routing: a category is handled by a city department, or by the utility company serving the
+place, which utilities-gateway finds from the category's `utility_kind` (`Category.routed_to_utility`).
 """
 
 from __future__ import annotations
@@ -12,6 +16,9 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Literal
 
+from citizen_requests.domain.deadlines import Term
+
+# The kinds of attribute a category may ask for (Open311's datatypes): the only list of them.
 Datatype = Literal["string", "number", "datetime", "text", "singlevaluelist", "multivaluelist"]
 
 
@@ -71,14 +78,17 @@ class Attribute:
         return value
 
 
+HandlerKind = Literal["department", "utility"]
+
+
 @dataclass(frozen=True)
 class Category:
     code: str
     name_uk: str
     name_en: str
     group: str
-    handler_kind: Literal["department", "utility"]
-    term: Literal["15_days", "1_month"]
+    handler_kind: HandlerKind
+    term: Term
     description: str = ""
     keywords: tuple[str, ...] = ()
     utility_kind: str | None = None
@@ -88,6 +98,12 @@ class Category:
     type: Literal["realtime", "batch", "blackbox"] = "realtime"
     # A withdrawn category is no longer offered; requests already filed in it keep it.
     active: bool = True
+
+    @property
+    def routed_to_utility(self) -> bool:
+        """Sent on to the company serving the place (utilities-gateway routes it by `utility_kind`),
+        not to a city department."""
+        return self.utility_kind is not None
 
     @property
     def metadata(self) -> bool:

@@ -1,7 +1,8 @@
-"""Citizens' requests: what they are and the rules they follow. No I/O, no framework.
+"""Citizens' requests: what they are and the rules a new one must meet. No I/O, no framework.
 
 The catalogue is in `catalogue.py` (its current snapshot is passed in), the workflow in
-`workflow.py`, the deadlines in `deadlines.py`.
+`workflow.py`, the deadlines in `deadlines.py`, possible duplicates in `duplicates.py`, the
+creation limits in `limits.py`.
 """
 
 from __future__ import annotations
@@ -12,20 +13,20 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from citizen_requests.catalogue import AttributeRejected, Category
-from citizen_requests.deadlines import deadline
+from citizen_requests.domain.catalogue import AttributeRejected, Category
+from citizen_requests.domain.deadlines import deadline
 from ecity_common.geo import SUMY_BOUNDS, outside_sumy
+from ecity_common.refusals import Invalid
 
 _HTML = re.compile(r"<\s*/?\s*[a-zA-Z][^>]*>")
 
 
-class RequestRejected(ValueError):
+class RequestRejected(Invalid):
     """A rule of the domain refused the request; `field` says which input is wrong."""
 
     def __init__(self, field: str, message: str) -> None:
-        super().__init__(message)
-        self.field = field
-        self.message = message
+        # The same problem type as a body that does not parse: to an app, both are a form to fix.
+        super().__init__(field, message, code="validation-error")
 
 
 @dataclass(frozen=True)

@@ -11,6 +11,8 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Literal
 
+from ecity_common.refusals import Conflict
+
 State = Literal["submitted", "accepted", "assigned", "in_progress", "planned", "action_scheduled", "resolved",
                 "not_responsible", "duplicate", "no_further_action", "closed"]
 
@@ -33,16 +35,25 @@ TRANSITIONS: dict[str, set[str]] = {
 }
 
 
-class IllegalTransition(ValueError):
+class IllegalTransition(Conflict):
     def __init__(self, current: str, wanted: str) -> None:
-        allowed = ", ".join(sorted(TRANSITIONS[current])) or "none"
-        super().__init__(f"a {current} request cannot become {wanted} (allowed: {allowed})")
+        allowed = ", ".join(sorted(TRANSITIONS.get(current, ()))) or "none"
+        super().__init__(f"a {current} request cannot become {wanted} (allowed: {allowed})", code="illegal-transition",
+                         field="status")
         self.current, self.wanted = current, wanted
 
 
 def check_transition(current: str, wanted: str) -> None:
     if wanted not in TRANSITIONS.get(current, set()):
         raise IllegalTransition(current, wanted)
+
+
+def company_may_move(current: str, wanted: str) -> bool:
+    """Whether a utility company's report moves the request here. Only a request still being
+    handled moves, and only where the workflow allows: a resolved one reopens by the citizen's hand
+    alone, and a late or repeated report (events from a company may arrive after the city closed
+    the request) is kept as an internal note instead."""
+    return current in OPEN and wanted in TRANSITIONS[current]
 
 
 def open311_status(state: str) -> Literal["open", "closed"]:

@@ -16,8 +16,8 @@ from sqlalchemy import Text, func, select, update
 from sqlalchemy.dialects.postgresql import aggregate_order_by, insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from citizen_requests.catalogue import SUMY_CATALOGUE, Attribute, Catalogue, Category
-from citizen_requests.db import categories
+from citizen_requests.adapters.tables import categories
+from citizen_requests.domain.catalogue import SUMY_CATALOGUE, Attribute, Catalogue, Category
 
 log = logging.getLogger(__name__)
 
