@@ -43,6 +43,8 @@ contracts: .venv/.synced  # the event catalogue's AsyncAPI + JSON Schemas, and e
 	.venv/bin/ecity contracts
 
 bench: setup
+	@command -v wrk >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk; } \
+	  || { echo "bench/citizens.py needs wrk: apt-get install wrk"; exit 1; }
 	.venv/bin/python bench/messaging.py
 	.venv/bin/python bench/budget.py
 	.venv/bin/python bench/network.py
