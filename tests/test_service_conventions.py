@@ -163,7 +163,7 @@ async def test_the_migrations_build_exactly_the_tables_the_code_declares(service
     info = SERVICES[name]
     url = services.database_url(name)
     await asyncio.to_thread(upgrade, importlib.import_module(f"{info.package}.main").MIGRATIONS_DIR, url)
-    metadata = importlib.import_module(f"{info.package}.db").metadata
+    metadata = importlib.import_module(f"{info.package}.adapters.tables").metadata
 
     def compare(connection):
         context = MigrationContext.configure(connection, opts={"compare_type": True, "compare_server_default": False})
