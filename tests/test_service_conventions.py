@@ -196,3 +196,28 @@ async def test_a_replica_that_records_no_spans_still_continues_the_callers_trace
         assert answer.json() == {"trace_id": caller}
         started = (await client.get("/test/trace")).json()["trace_id"]
         assert started not in (None, caller)
+
+
+SAFE_SECRET = "x" * 48  # a test's stand-in for a random secret of a deployment
+
+
+@pytest.mark.parametrize(("name", "overrides", "named"), [
+    ("citizen-requests", {}, "CITIZEN_REQUESTS_JWT_SECRET is the development default"),
+    ("budget-ledger", {"jwt_secret": "short"}, "BUDGET_LEDGER_JWT_SECRET is shorter than 32 characters"),
+    ("network-registry", {"jwt_secret": SAFE_SECRET, "seed_demo_data": "true"}, "NETWORK_REGISTRY_SEED_DEMO_DATA is on"),
+    ("utilities-gateway", {"jwt_secret": SAFE_SECRET, "seed_demo_data": "false"},
+     "UTILITIES_GATEWAY_WEBHOOK_SECRETS_KEY is the development default"),
+])
+def test_a_deployed_service_refuses_to_start_with_a_public_secret_or_demo_data(services, processes, name, overrides, named):
+    service = processes(services.process(name, mode="deployed", **{"seed_demo_data": "false", **overrides}))
+    code = service.wait_exit(60)
+    assert code != 0
+    log = service.log_file.read_text()
+    assert "refusing to start" in log and named in log, log[-3000:]
+
+
+def test_a_deployed_service_with_its_own_secrets_and_no_demo_data_starts(services, processes):
+    service = processes(services.process("utilities-gateway", mode="deployed", seed_demo_data="false",
+                                         jwt_secret=SAFE_SECRET, webhook_secrets_key=SAFE_SECRET))
+    service.wait_ready()
+    assert "refusing to start" not in service.log_file.read_text()

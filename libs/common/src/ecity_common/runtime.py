@@ -31,7 +31,7 @@ from ecity_common.messaging.relay import OutboxRelay, kafka_producer
 from ecity_common.messaging.tables import MessagingTables
 from ecity_common.messaging.topics import ensure_topics
 from ecity_common.migrations import upgrade
-from ecity_common.settings import ServiceSettings
+from ecity_common.settings import ServiceSettings, UnsafeSettings
 from ecity_common.tracing import http_telemetry, instrument_app, setup_tracing
 from ecity_common.web.health import health_router
 from ecity_common.web.metrics import HttpMetrics, metrics_endpoint
@@ -95,6 +95,12 @@ def create_service_app(definition: ServiceDefinition) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
+        try:
+            settings.refuse_unsafe()
+        except UnsafeSettings as exc:
+            for problem in exc.problems:
+                log.critical("refusing to start: %s", problem)
+            raise
         if settings.migrate_on_start:
             await asyncio.to_thread(upgrade, definition.migrations_dir, settings.database_url)
         if settings.kafka_create_topics:

@@ -13,10 +13,26 @@ from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 LOCAL_JWT_SECRET = "local-development-only-not-a-secret-0123456789"
+MIN_SECRET_LENGTH = 32
+
+
+class UnsafeSettings(RuntimeError):
+    """A deployed service's settings include a default secret or demo data: it does not start."""
+
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__("refusing to start outside local mode: " + "; ".join(problems))
+        self.problems = problems
 
 
 class ServiceSettings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="ECITY_", extra="ignore")
+
+    # "local" is what `make run` and the tests set (ecity_cli.services.service_env): the only mode in
+    # which development secrets and demo data are accepted. Anything else is a deployment, and a
+    # service refuses to start there with a default secret or demo data (`refuse_unsafe`).
+    mode: Literal["local", "deployed"] = "deployed"
+    # The illustrative demo data (and its published demo keys): local mode only.
+    seed_demo_data: bool = False
 
     service_name: str = "ecity"
     # The CloudEvents `source` of everything this service publishes.
@@ -85,6 +101,36 @@ class ServiceSettings(BaseSettings):
     # Writes every finished span as one JSON line; for tests and for a look without a collector.
     # `OTEL_EXPORTER_OTLP_ENDPOINT` (unprefixed, as the OTel spec names it) turns on OTLP export.
     trace_file: str | None = None
+
+    def variable(self, field: str) -> str:
+        """The environment variable that sets `field` for this service."""
+        return f"{self.model_config.get('env_prefix', '')}{field.upper()}"
+
+    def unsafe(self) -> list[str]:
+        """What makes these settings unfit outside local mode: one sentence each, naming the
+        variable. A service adds its own secrets by extending this."""
+        problems = []
+        if self.jwt_jwks_url is None:
+            secret = self.jwt_secret.get_secret_value()
+            if secret == LOCAL_JWT_SECRET:
+                problems.append(f"{self.variable('jwt_secret')} is the development default, which is public in the "
+                                f"repository: set {self.variable('jwt_jwks_url')} (asymmetric tokens), or a random secret "
+                                f"of at least {MIN_SECRET_LENGTH} characters")
+            elif len(secret) < MIN_SECRET_LENGTH:
+                problems.append(f"{self.variable('jwt_secret')} is shorter than {MIN_SECRET_LENGTH} characters: "
+                                f"anyone could guess it and mint tokens for every role")
+        if self.seed_demo_data:
+            problems.append(f"{self.variable('seed_demo_data')} is on: demo data and its demo keys (published in the "
+                            f"READMEs) belong to local mode only ({self.variable('mode')}=local)")
+        return problems
+
+    def refuse_unsafe(self) -> None:
+        """Raise, naming the variable, when a deployed service would run with a public secret or demo data."""
+        if self.mode == "local":
+            return
+        problems = self.unsafe()
+        if problems:
+            raise UnsafeSettings(problems)
 
     def topic(self, name: str) -> str:
         return f"{self.kafka_topic_prefix}{name}"

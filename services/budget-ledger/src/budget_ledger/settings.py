@@ -16,4 +16,3 @@ class Settings(ServiceSettings):
     # A closed year whose financed/planned share is under this (per cent) raises an alert.
     alert_share_percent: str = "50.00"
     # Load the real programme and the illustrative split of its real totals on start.
-    seed_demo_data: bool = True

@@ -16,7 +16,6 @@ class Settings(ServiceSettings):
     database_url: str = "postgresql+asyncpg://ecity@127.0.0.1:5433/citizen_requests"
 
     # Locally: an Open311 client key for a demo app (never in a cluster: issue keys instead).
-    seed_demo_data: bool = True
     demo_open311_key: str = "ecity311_demo0001_local-development-only-key"
     # How long after "resolved" a citizen may reopen a request.
     reopen_window_days: int = 14

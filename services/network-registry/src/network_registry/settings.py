@@ -14,6 +14,5 @@ class Settings(ServiceSettings):
     database_url: str = "postgresql+asyncpg://ecity@127.0.0.1:5433/network_registry"
 
     # Load an illustrative МТКМ of about a hundred sites, and a monitoring key, on start.
-    seed_demo_data: bool = True
     # The network management system's key for local use (never in production: issue one instead).
     demo_monitoring_key: str = "nms_demo0001_local-development-only-key"

@@ -1,8 +1,10 @@
 from pydantic import Field, SecretStr
 from pydantic_settings import SettingsConfigDict
 
-from ecity_common.settings import ServiceSettings
+from ecity_common.settings import MIN_SECRET_LENGTH, ServiceSettings
 from utilities_gateway.domain.webhooks import RETRY_SCHEDULE
+
+LOCAL_WEBHOOK_SECRETS_KEY = "local-development-only-webhook-secrets-key"
 
 
 class Settings(ServiceSettings):
@@ -15,8 +17,8 @@ class Settings(ServiceSettings):
     http_port: int = 8002
     database_url: str = "postgresql+asyncpg://ecity@127.0.0.1:5433/utilities_gateway"
 
-    # Locally: the illustrative Sumy utility companies, each with a demo API key (never in a cluster).
-    seed_demo_data: bool = True
+    # seed_demo_data (ServiceSettings) brings the illustrative Sumy utility companies, each with a
+    # demo API key: local mode only.
 
     # Webhook delivery. Private/loopback targets and plain HTTP are for local development only.
     webhook_allow_private_targets: bool = False
@@ -34,7 +36,7 @@ class Settings(ServiceSettings):
     webhook_lease_s: float = Field(default=60.0, gt=0)
     # Seals the webhook signing secrets in the database (see adapters/sealed.py); the default is for local
     # development only, a cluster sets its own from a Secret.
-    webhook_secrets_key: SecretStr = SecretStr("local-development-only-webhook-secrets-key")
+    webhook_secrets_key: SecretStr = SecretStr(LOCAL_WEBHOOK_SECRETS_KEY)
     # How long the gateway keeps what it no longer needs (use_cases/housekeeping.py), and how often it looks.
     delivery_retention_days: float = Field(default=30, gt=0)
     message_retention_days: float = Field(default=30, gt=0)
@@ -42,3 +44,14 @@ class Settings(ServiceSettings):
     housekeeping_interval_s: float = Field(default=3600, gt=0)
     # A rotated API key or webhook secret keeps working this long beside the new one.
     rotation_overlap_hours: float = Field(default=24.0, ge=0, le=24 * 30)
+
+    def unsafe(self) -> list[str]:
+        problems = super().unsafe()
+        key = self.webhook_secrets_key.get_secret_value()
+        if key == LOCAL_WEBHOOK_SECRETS_KEY or len(key) < MIN_SECRET_LENGTH:
+            problems.append(f"{self.variable('webhook_secrets_key')} is the development default or shorter than "
+                            f"{MIN_SECRET_LENGTH} characters: it seals the companies' webhook signing secrets")
+        if self.webhook_allow_private_targets or self.webhook_allow_http:
+            problems.append(f"{self.variable('webhook_allow_private_targets')} or {self.variable('webhook_allow_http')} "
+                            f"is on: webhooks to the city's own network or in plain HTTP are for local development")
+        return problems

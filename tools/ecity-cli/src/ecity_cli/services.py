@@ -49,7 +49,10 @@ SERVICES: dict[str, ServiceInfo] = {
 
 def service_env(info: ServiceInfo, *, port: int, database_url: str, kafka: str, **extra: str) -> dict[str, str]:
     """Environment for one service process: its prefix on every setting."""
-    env = {"HTTP_PORT": str(port), "DATABASE_URL": database_url, "KAFKA_BOOTSTRAP_SERVERS": kafka}
+    # Everything this tool starts (`ecity up`, the tests, the benchmarks) runs on a developer's
+    # machine: local mode, with the demo data, unless a caller says otherwise.
+    env = {"HTTP_PORT": str(port), "DATABASE_URL": database_url, "KAFKA_BOOTSTRAP_SERVERS": kafka,
+           "MODE": "local", "SEED_DEMO_DATA": "true"}
     env.update({k.upper(): str(v) for k, v in extra.items()})
     return {f"{info.env_prefix}{k}": v for k, v in env.items()}
 

@@ -114,6 +114,8 @@ class ServiceFactory:
         info = SERVICES[service]
         cls = importlib.import_module(f"{info.package}.settings").Settings
         values = {
+            "mode": "local",
+            "seed_demo_data": True,
             "database_url": self.database_url(service),
             "kafka_bootstrap_servers": self.infra.bootstrap_servers,
             "kafka_topic_prefix": self.topic_prefix,

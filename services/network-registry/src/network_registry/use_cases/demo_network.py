@@ -80,11 +80,11 @@ def demo_network() -> tuple[list[dict], list[dict], list[dict]]:
 
 
 async def seed_demo(session: AsyncSession, outbox, monitoring_key: str) -> None:
+    if await queries.any_site(session):
+        return  # already seeded (or real data): leave it alone, and give it no demo key
     key_id = parse_api_key(monitoring_key)
     if key_id:
         await queries.add_monitoring_key(session, key_id, hash_api_key(monitoring_key), "demo NMS")
-    if await queries.any_site(session):
-        return  # already seeded (or real data): leave it alone
     ctx = Context(actor="demo seed (illustrative)", request_id="demo-seed", outbox=outbox, message="illustrative demo МТКМ")
     site_rows, device_rows, link_rows = demo_network()
     for kind, rows in ((SITES, site_rows), (DEVICES, device_rows), (LINKS, link_rows)):
