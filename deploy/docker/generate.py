@@ -45,7 +45,8 @@ USER 10001:10001
 EXPOSE $port
 HEALTHCHECK --interval=15s --timeout=3s --start-period=20s --retries=3 \
     CMD ["python", "-c", "import sys, urllib.request; sys.exit(urllib.request.urlopen('http://127.0.0.1:$port/health/live', timeout=2).status != 200)"]
-CMD ["uvicorn", "--factory", "$package.main:create_app", "--host", "0.0.0.0", "--port", "$port", "--no-access-log"]
+# ecity_common.server: uvicorn, draining on SIGTERM (readiness 503 first) before its graceful stop.
+CMD ["python", "-m", "ecity_common.server", "$package.main:create_app", "--host", "0.0.0.0", "--port", "$port"]
 """)
 
 

@@ -96,10 +96,10 @@ def create_service_app(definition: ServiceDefinition) -> FastAPI:
         producer = await _start_producer(settings)
         app.state.producer = producer
         tasks: list[asyncio.Task] = []
-        relay = consumer = None
+        relay = consumer = relay_task = None
         if settings.relay_enabled:
             relay = OutboxRelay(engine=engine, outbox=definition.tables.outbox, producer=producer, settings=settings)
-            tasks.append(asyncio.create_task(relay.run(), name="outbox-relay"))
+            relay_task = asyncio.create_task(relay.run(), name="outbox-relay")
         if settings.consumer_enabled and definition.handlers:
             consumer = EventConsumer(
                 sessions=sessions,
@@ -130,10 +130,19 @@ def create_service_app(definition: ServiceDefinition) -> FastAPI:
         finally:
             gc.set_threshold(*thresholds)
             gc.unfreeze()  # what is left of this app may be collected (a test process makes many)
+            # By now the server has answered every request in flight (ecity_common.server). What
+            # the service had started finishes its step, in this order: the consumer commits the
+            # poll in hand and leaves its group (its partitions move at once, not after a session
+            # timeout); the relay sends the batch in hand and marks it; the workers are cancelled
+            # (each leaves its work leased, to be taken again); the producer flushes what it holds.
+            if consumer is not None:
+                await consumer.stop(timeout_s=settings.shutdown_timeout_s)
             if relay is not None:
                 relay.stop()
-            if consumer is not None:
-                await consumer.stop()
+                try:
+                    await asyncio.wait_for(relay_task, settings.shutdown_timeout_s)
+                except Exception:  # noqa: BLE001 - cut off: unsent rows stay unsent, another replica sends them
+                    log.warning("the outbox relay did not finish its batch in time")
             for task in tasks:
                 task.cancel()
             with suppress(Exception):
@@ -165,7 +174,14 @@ def create_service_app(definition: ServiceDefinition) -> FastAPI:
             raise RuntimeError("producer not started")
         await producer.client.fetch_all_metadata()
 
-    app.include_router(health_router({"database": database_ok, "kafka": kafka_ok}))
+    async def background_ok() -> None:
+        # The consumer or the relay backing off because the database or Kafka is away says so here
+        # with how long and why, even when the check above happens to get through.
+        for part in (getattr(app.state, "consumer", None), getattr(app.state, "relay", None)):
+            if part is not None:
+                part.recovery.readiness()
+
+    app.include_router(health_router({"database": database_ok, "kafka": kafka_ok, "background": background_ok}))
     for router in definition.routers:
         app.include_router(router)
     # Requests and their duration per route, method and status: what dashboards and alerts use.

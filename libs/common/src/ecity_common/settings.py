@@ -64,6 +64,12 @@ class ServiceSettings(BaseSettings):
     consumer_backoff_s: float = 0.05
     consumer_batch_size: int = Field(default=500, ge=1, le=10_000)
 
+    # On SIGTERM (ecity_common.server): seconds to keep serving with readiness at 503, so that the
+    # load balancer stops sending first; then at most `shutdown_timeout_s` for in-flight requests.
+    # 0 locally (Ctrl-C stops at once); Kubernetes sets a few seconds beside its preStop pause.
+    shutdown_drain_s: float = Field(default=0.0, ge=0, le=120)
+    shutdown_timeout_s: float = Field(default=20.0, ge=1, le=300)
+
     jwt_secret: SecretStr = SecretStr(LOCAL_JWT_SECRET)
     jwt_jwks_url: str | None = None
     jwt_issuer: str = "https://auth.ecity.sumy.ua/local"

@@ -1,4 +1,4 @@
-"""Composition root of budget-ledger: `uvicorn --factory budget_ledger.main:create_app`."""
+"""Composition root of budget-ledger: `python -m ecity_common.server budget_ledger.main:create_app`."""
 
 from pathlib import Path
 

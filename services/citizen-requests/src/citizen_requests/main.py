@@ -1,4 +1,4 @@
-"""Composition root of citizen-requests: `uvicorn --factory citizen_requests.main:create_app`."""
+"""Composition root of citizen-requests: `python -m ecity_common.server citizen_requests.main:create_app`."""
 
 from pathlib import Path
 

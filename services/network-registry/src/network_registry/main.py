@@ -1,4 +1,4 @@
-"""Composition root of network-registry: `uvicorn --factory network_registry.main:create_app`."""
+"""Composition root of network-registry: `python -m ecity_common.server network_registry.main:create_app`."""
 
 from pathlib import Path
 

@@ -25,6 +25,7 @@ import httpx
 from sqlalchemy import bindparam, insert, text, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from ecity_common.messaging.recovery import Recovery
 from utilities_gateway.db import deliveries, delivery_attempts, webhook_endpoints
 from utilities_gateway.sealed import SecretBox
 from utilities_gateway.settings import Settings
@@ -94,6 +95,7 @@ class Dispatcher:
         self._box = box
         self._unsealed: dict[str, str] = {}
         self._in_flight = asyncio.Semaphore(settings.webhook_concurrency)
+        self.recovery = Recovery("webhook-dispatcher", log)
         # Long enough for an endpoint's claimed deliveries to time out, round after round, before
         # another dispatcher may take them over.
         rounds = -(-self._per_endpoint // settings.webhook_endpoint_concurrency)
@@ -110,8 +112,11 @@ class Dispatcher:
                     await self._record_finished(force=not self._tasks)
                 except asyncio.CancelledError:
                     raise
-                except Exception:
-                    log.exception("webhook dispatch failed; retrying")
+                except Exception as exc:  # noqa: BLE001 - claimed deliveries keep their lease; finished ones wait
+                    self.recovery.failed(exc, "dispatching webhooks")
+                    await self.recovery.pause()
+                    continue
+                self.recovery.recovered()
                 # Until an attempt finishes, a new delivery is announced, or the poll interval passes.
                 self._wake.clear()
                 with suppress(TimeoutError):
@@ -148,7 +153,13 @@ class Dispatcher:
                                or now - self._last_record >= RECORD_LINGER_S):
             done, self._finished = self._finished, []
             self._last_record = now
-            await self._record(done)
+            try:
+                await self._record(done)
+            except BaseException:
+                # Not written (the database is away, or shutdown came): the attempts stay to be
+                # written on the next round, not forgotten with their deliveries' leases running.
+                self._finished[:0] = done
+                raise
 
     def _unseal(self, sealed: str) -> str:
         # A sealed value is unique (a random IV each time) and stays in the row until the secret

@@ -1,4 +1,4 @@
-"""Composition root of utilities-gateway: `uvicorn --factory utilities_gateway.main:create_app`."""
+"""Composition root of utilities-gateway: `python -m ecity_common.server utilities_gateway.main:create_app`."""
 
 from pathlib import Path
 

@@ -77,8 +77,8 @@ class ServiceProcess:
         with open(self.log_file, "ab") as out:
             self.process = subprocess.Popen(
                 [
-                    sys.executable, "-m", "uvicorn", "--factory", f"{self.info.package}.main:create_app",
-                    "--host", "127.0.0.1", "--port", str(self.port), "--no-access-log", "--log-level", "warning",
+                    sys.executable, "-m", "ecity_common.server", f"{self.info.package}.main:create_app",
+                    "--host", "127.0.0.1", "--port", str(self.port), "--log-level", "warning",
                 ],
                 env=env,
                 stdout=out,

@@ -24,6 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from ecity_common.events.envelope import kafka_record
 from ecity_common.messaging import faults
+from ecity_common.messaging.recovery import Recovery
 from ecity_common.messaging.tables import NOTIFY_CHANNEL
 from ecity_common.settings import ServiceSettings
 from ecity_common.tracing import recording
@@ -96,6 +97,7 @@ class OutboxRelay:
         self._stopping = asyncio.Event()
         self._listener: asyncpg.Connection | None = None
         self.published = 0
+        self.recovery = Recovery("relay", log)
 
     # -- lifecycle --------------------------------------------------------------------------
 
@@ -111,9 +113,11 @@ class OutboxRelay:
                     if datetime.now(UTC) - last_prune > timedelta(minutes=10):
                         await self.prune()
                         last_prune = datetime.now(UTC)
-                except Exception:  # noqa: BLE001 - Kafka or the database is away; try again
-                    log.exception("outbox relay failed; retrying")
-                    await asyncio.sleep(1.0)
+                except Exception as exc:  # noqa: BLE001 - the claim is rolled back: the rows wait unsent
+                    self.recovery.failed(exc, "publishing the outbox")
+                    await self.recovery.pause(self._stopping)
+                    continue  # straight back to the rows that wait, without waiting for a wake-up
+                self.recovery.recovered()
                 await self._sleep_until_woken()
         finally:
             listen_task.cancel()
@@ -132,11 +136,13 @@ class OutboxRelay:
 
     async def _keep_listening(self) -> None:
         dsn = libpq_dsn(self._settings.database_url)
+        lost = False
         while not self._stopping.is_set():
             try:
                 conn = await asyncpg.connect(dsn)
                 try:
                     await conn.add_listener(NOTIFY_CHANNEL, lambda *_: self._wake.set())
+                    lost = False
                     self._wake.set()  # catch up on whatever was committed while not listening
                     while not conn.is_closed() and not self._stopping.is_set():
                         await asyncio.sleep(1.0)
@@ -144,8 +150,11 @@ class OutboxRelay:
                     await conn.close()
             except asyncio.CancelledError:
                 raise
-            except Exception:  # noqa: BLE001 - the poll covers us while we reconnect
-                log.warning("outbox LISTEN connection lost; reconnecting", exc_info=True)
+            except Exception as exc:  # noqa: BLE001 - the poll covers us while we reconnect
+                if not lost:  # once per outage; the relay's own loop says when it is over
+                    log.warning("outbox LISTEN connection lost (%s: %s); reconnecting every second",
+                                type(exc).__name__, exc)
+                lost = True
                 await asyncio.sleep(1.0)
 
     # -- the work ---------------------------------------------------------------------------

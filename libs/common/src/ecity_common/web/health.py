@@ -1,11 +1,12 @@
-"""`/health/live` (the process answers) and `/health/ready` (its database and Kafka answer)."""
+"""`/health/live` (the process answers) and `/health/ready` (its database and Kafka answer, its
+background work is not stuck waiting for them, and it is not draining before a shutdown)."""
 
 from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
 Check = Callable[[], Awaitable[None]]
@@ -19,7 +20,11 @@ def health_router(checks: dict[str, Check], timeout_s: float = 2.0) -> APIRouter
         return {"status": "ok"}
 
     @router.get("/health/ready", summary="Database and Kafka are reachable", responses={503: {}})
-    async def ready() -> JSONResponse:
+    async def ready(request: Request) -> JSONResponse:
+        if getattr(request.app.state, "draining", False):
+            # First thing on SIGTERM (ecity_common.server): out of the load balancer, still serving.
+            return JSONResponse({"status": "draining", "checks": {}}, status_code=503)
+
         async def run(check: Check) -> str:
             try:
                 await asyncio.wait_for(check(), timeout_s)
