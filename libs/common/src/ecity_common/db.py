@@ -44,6 +44,15 @@ def database_unavailable(exc: BaseException) -> bool:
             or bool(getattr(exc, "connection_invalidated", False)))
 
 
+def connection_failed(exc: BaseException) -> bool:
+    """Opening a connection failed at the socket: refused, reset, timed out, or every address of
+    the host refused (asyncio's bare OSError). The pool opens connections on demand, so while the
+    server is down or starting up any statement can raise this; asyncpg raises the socket's own
+    error and SQLAlchemy does not wrap it (it is not the driver's), so it is not a DBAPIError.
+    Not OSError's subclasses about files: those are a bug's."""
+    return isinstance(exc, ConnectionError | TimeoutError) or type(exc) is OSError
+
+
 def make_engine(settings: ServiceSettings) -> AsyncEngine:
     return create_async_engine(
         settings.database_url,

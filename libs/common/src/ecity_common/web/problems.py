@@ -17,7 +17,7 @@ from fastapi.responses import JSONResponse
 from sqlalchemy.exc import DBAPIError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from ecity_common.db import DRIVER_CONNECTION_ERRORS, database_unavailable
+from ecity_common.db import DRIVER_CONNECTION_ERRORS, connection_failed, database_unavailable
 
 log = logging.getLogger(__name__)
 
@@ -138,6 +138,14 @@ def install_problem_handlers(app: FastAPI) -> None:
 
     for lost in DRIVER_CONNECTION_ERRORS:  # from a connection used through asyncpg itself
         app.add_exception_handler(lost, _driver_connection)
+
+    @app.exception_handler(OSError)
+    async def _connect(request: Request, exc: OSError) -> JSONResponse:
+        # The pool could not open a connection (the server down, restarting, refusing): 503, as
+        # for a connection lost under SQLAlchemy. Was 500 for every request in such a window.
+        if connection_failed(exc):
+            return _unavailable(request, exc)
+        return await _unexpected(request, exc)
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
