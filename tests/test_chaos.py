@@ -41,11 +41,13 @@ async def test_failures_are_not_poison(infra, services, processes):
         chaos = Chaos(PROFILE, cluster, infra, in_flight=db.in_flight, burst=load.burst, timeline=timeline)
         timeline.note(f"load begins: profile {PROFILE.name}, {PROFILE.filings_per_s:g} filings/s and "
                       f"{PROFILE.assets_per_s:g} assets/s for {PROFILE.duration_s:g} s")
-        loading = asyncio.create_task(load.run())
+        faulting = asyncio.create_task(chaos.run(began=time.monotonic()))
+        loading = asyncio.create_task(load.run(faults_over=faulting.done))
         try:
-            await chaos.run(began=time.monotonic())
+            await faulting
             result = await loading
         finally:
+            faulting.cancel()
             if not loading.done():
                 loading.cancel()
                 with contextlib.suppress(asyncio.CancelledError):

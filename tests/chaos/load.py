@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import httpx
@@ -137,19 +138,25 @@ class Load:
         for _ in range(filings):
             self._spawn(self.file_one())
 
-    async def run(self) -> LoadResult:
-        """Filings and commissionings at the profile's rates for its duration, then the calls still
-        in flight (each bounded by the client's `give_up_s`)."""
+    async def run(self, faults_over: Callable[[], bool] = lambda: True) -> LoadResult:
+        """Filings and commissionings at the profile's rates for its duration (longer while
+        `faults_over()` says no, up to `max_load_s`), then the calls still in flight (each bounded
+        by the client's `give_up_s`)."""
         began = time.monotonic()
-        planned_filings = int(self.profile.filings_per_s * self.profile.duration_s)
-        planned_assets = int(self.profile.assets_per_s * self.profile.duration_s)
-        events = sorted([(i / self.profile.filings_per_s, "filing", i) for i in range(planned_filings)]
-                        + [((i + 0.5) / self.profile.assets_per_s, "asset", i) for i in range(planned_assets)])
-        for at_s, kind, i in events:
+        rates = {"filing": self.profile.filings_per_s, "asset": self.profile.assets_per_s}
+        due = {"filing": 0.0, "asset": 0.5 / self.profile.assets_per_s}
+        made = {"filing": 0, "asset": 0}
+        while True:
+            kind = min(due, key=due.get)
+            at_s = due[kind]
+            if at_s >= self.profile.max_load_s or (at_s >= self.profile.duration_s and faults_over()):
+                break
             delay = began + at_s - time.monotonic()
             if delay > 0:
                 await asyncio.sleep(delay)
-            self._spawn(self.file_one() if kind == "filing" else self.commission_one(i))
+            self._spawn(self.file_one() if kind == "filing" else self.commission_one(made[kind]))
+            made[kind] += 1
+            due[kind] = at_s + 1 / rates[kind]
         while self._tasks:
             await asyncio.gather(*list(self._tasks))
         return self.result

@@ -24,9 +24,15 @@ class Profile:
     give_up_s: float  # how long a client keeps retrying one call before it gives up
 
     @property
+    def max_load_s(self) -> float:
+        """The load goes on past `duration_s` while faults are still being applied (restarts are
+        slow on a busy machine), but never past this."""
+        return self.duration_s * 1.5
+
+    @property
     def timeout_s(self) -> float:
-        """The whole test's bound (start, load, settle, checks)."""
-        return self.duration_s + self.give_up_s + self.settle_timeout_s + 120
+        """The whole test's bound (starting eight replicas, load, settling, checks)."""
+        return self.max_load_s + self.give_up_s + self.settle_timeout_s + 180
 
 
 # Each fault once, in order; the load runs a little past the last so that its recovery is loaded too.
@@ -48,22 +54,21 @@ SHORT = Profile(
 
 
 def _long_faults() -> tuple[Fault, ...]:
-    """Three rounds of every fault, each round aimed at other replicas."""
+    """Every fault twice or more, each round aimed at other replicas, the flows' four services all hit."""
     rounds = [
         ("citizen-requests", "utilities-gateway", "budget-ledger"),
         ("utilities-gateway", "network-registry", "citizen-requests"),
-        ("budget-ledger", "citizen-requests", "utilities-gateway"),
     ]
     faults: list[Fault] = []
     for i, (killed, termed, killed_again) in enumerate(rounds):
-        t0 = 6 + i * 60
+        t0 = 4 + i * 70
         faults += [
             Fault(t0, "kill_replica", killed),
             Fault(t0 + 8, "term_replica", termed),
             Fault(t0 + 16, "kill_kafka"),
             Fault(t0 + 30, "restart_postgres", "fast"),
             Fault(t0 + 40, "kill_replica", killed_again),
-            Fault(t0 + 48, "restart_postgres", "immediate"),
+            Fault(t0 + 50, "restart_postgres", "immediate"),
         ]
     return tuple(faults)
 
@@ -72,7 +77,7 @@ LONG = Profile(
     name="long",
     filings_per_s=25,
     assets_per_s=1.5,
-    duration_s=190,
+    duration_s=150,
     faults=_long_faults(),
     settle_timeout_s=120,
     give_up_s=60,
