@@ -87,6 +87,7 @@ class Chaos:
         self.timeline.note(f"SIGKILL the Kafka broker (pid {pid})")
         os.kill(pid, signal.SIGKILL)
         await asyncio.to_thread(_wait_gone, pid)
+        self.timeline.note("  the broker is gone")
         await asyncio.sleep(KAFKA_DOWN_S)
         began = time.monotonic()
         # Same port, same data folder: the killed broker's sockets and its lock on the data folder

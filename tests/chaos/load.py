@@ -22,6 +22,7 @@ from .profile import Profile
 UTILITY = [("water_leak", {"where": "street"}), ("no_water", {}), ("no_electricity", {}), ("no_hot_water", {})]
 DEPARTMENT = [("street_light", {}), ("fallen_tree", {}), ("pothole", {"size": "small"})]
 
+MAX_CALLS_AT_ONCE = 32
 ASSET_COST_KOP = 50_000  # 500 грн: far inside the measure's financing, however many are commissioned
 ASSET_MEASURE, ASSET_HOLDER, ASSET_DATE = "02-1", "02", "2021-11-20"
 
@@ -81,6 +82,10 @@ class Load:
         self.registry = FailoverClient(http, registry_urls, self.result.engineer_calls, give_up_s=profile.give_up_s)
         self._tasks: set[asyncio.Task] = set()
         self._next_filing = 0
+        # Calls at once, at most. Without a bound, a slow moment (a replica restarting on a busy
+        # machine) piled thousands of requests into the HTTP client's pool, whose bookkeeping is
+        # quadratic in them: the test's own loop spun at full CPU and its faults came minutes late.
+        self._slots = asyncio.Semaphore(MAX_CALLS_AT_ONCE)
 
     # -- what one citizen and one engineer do ------------------------------------------------
 
@@ -96,7 +101,9 @@ class Load:
         headers = {**bearer(self.citizen_settings, filing.citizen, "citizen"), "Idempotency-Key": filing.key}
         body = {"service_code": code, "attributes": attributes, "description": filing.description,
                 "address": f"вул. Соборна, {n % 90 + 1}"}
-        response, filing.attempts = await self.citizens.call("POST", "/api/v1/requests", first=n, json=body, headers=headers)
+        async with self._slots:
+            response, filing.attempts = await self.citizens.call("POST", "/api/v1/requests", first=n, json=body,
+                                                                 headers=headers)
         if response is not None:
             filing.status = response.status_code
             if filing.accepted:
@@ -105,6 +112,10 @@ class Load:
 
     async def commission_one(self, n: int) -> Asset:
         """A fibre link entered as planned, then put in service: the registry's commissioning."""
+        async with self._slots:
+            return await self._commission(n)
+
+    async def _commission(self, n: int) -> Asset:
         asset = Asset(link_id=f"chaos-{self.run_id}-link-{n:04d}")
         self.result.assets.append(asset)
         link = {"id": asset.link_id, "name": f"ВОЛЗ хаос-тесту {n}", "a_device_id": "dev-dist-1",
