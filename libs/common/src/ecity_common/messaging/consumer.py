@@ -181,8 +181,14 @@ class EventConsumer:
         except Exception as exc:  # noqa: BLE001 - whatever it was, nothing of this poll is lost
             # The transaction was rolled back (or committed, with dead letters still to send): the
             # poll is read again; the inbox skips what was already done.
+            # Only partitions still ours: one taken away by a rebalance meanwhile is read from its
+            # committed offset by its new owner (nothing of this poll was committed), and seeking
+            # it raises IllegalStateError, which ended run() while the member stayed in the group:
+            # its partitions then went unread until the replica restarted (the chaos test).
+            assigned = self._consumer.assignment()
             for tp, tp_records in batch.items():
-                self._consumer.seek(tp, tp_records[0].offset)
+                if tp in assigned:
+                    self._consumer.seek(tp, tp_records[0].offset)
             if self.recovery.failed(exc, f"a batch of {len(records)} records") is not Failure.CONFLICT:
                 await self.recovery.pause(self._stopping)
             return
