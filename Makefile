@@ -30,12 +30,12 @@ test: setup
 	.venv/bin/pytest $(PYTEST_ARGS)
 
 # The long chaos test (tests/test_chaos.py, ECITY_CHAOS=long) five times in a row; stops at the
-# first failure. `make test` runs its short version once.
+# first failure; each run's replica logs stay in .state/chaos/run-N. `make test` runs its short version once.
 CHAOS_RUNS ?= 5
 chaos: setup
 	@for i in $$(seq 1 $(CHAOS_RUNS)); do \
 		echo "== chaos run $$i of $(CHAOS_RUNS)"; \
-		ECITY_CHAOS=long .venv/bin/pytest tests/test_chaos.py -x -q -s -p no:cacheprovider $(PYTEST_ARGS) || { echo "== chaos run $$i failed"; exit 1; }; \
+		ECITY_CHAOS=long .venv/bin/pytest tests/test_chaos.py -x -q -s -p no:cacheprovider --basetemp=.state/chaos/run-$$i $(PYTEST_ARGS) || { echo "== chaos run $$i failed"; exit 1; }; \
 	done; echo "== $(CHAOS_RUNS) chaos runs passed"
 
 contracts: .venv/.synced

@@ -53,6 +53,7 @@ async def _chaos(infra, services, processes) -> None:
         try:
             await faulting
             result = await loading
+            await load.finish()  # filings of a burst for a fault after the steady load ended
         finally:
             faulting.cancel()
             if not loading.done():
@@ -80,6 +81,7 @@ async def _chaos(infra, services, processes) -> None:
     problems += logged_dead
 
     _summary(PROFILE, result, timeline, dlq_sizes, log_counts)
+    print(f"[chaos] the replicas' logs: {services.trace_dir}", flush=True)
     assert not problems, checks.in_words(problems)
 
 

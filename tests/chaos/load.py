@@ -168,6 +168,10 @@ class Load:
             self._spawn(self.file_one() if kind == "filing" else self.commission_one(made[kind]))
             made[kind] += 1
             due[kind] = at_s + 1 / rates[kind]
+        await self.finish()
+        return self.result
+
+    async def finish(self) -> None:
+        """Every call made so far answered or given up (a burst may come after the steady load)."""
         while self._tasks:
             await asyncio.gather(*list(self._tasks))
-        return self.result
