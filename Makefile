@@ -20,7 +20,17 @@ $(UV):
 	$(UV) sync --frozen --all-packages --python $(PYTHON) --quiet
 	@touch $@
 
-setup: .venv/.synced
+# promtool checks and unit-tests the alert rules (tests/test_alerts.py). Debian's prometheus package
+# carries it; only the binary is taken out of the package, so no Prometheus server is installed or started.
+PROMTOOL := .cache/prometheus/usr/bin/promtool
+$(PROMTOOL):
+	@mkdir -p .cache/prometheus-deb
+	@cd .cache/prometheus-deb && { apt-get download prometheus 2>/dev/null || { apt-get update -qq && apt-get download prometheus; }; } \
+	  || { echo "promtool is needed for the alert tests: Debian's prometheus package could not be downloaded"; exit 1; }
+	dpkg-deb -x "$$(ls .cache/prometheus-deb/prometheus_*.deb | tail -1)" .cache/prometheus
+	@rm -rf .cache/prometheus-deb
+
+setup: .venv/.synced $(PROMTOOL)
 	@.venv/bin/ecity infra prepare
 
 run: setup
@@ -38,7 +48,7 @@ chaos: setup
 		ECITY_CHAOS=long .venv/bin/pytest tests/test_chaos.py -x -q -s -p no:cacheprovider --basetemp=.state/chaos/run-$$i $(PYTEST_ARGS) || { echo "== chaos run $$i failed"; exit 1; }; \
 	done; echo "== $(CHAOS_RUNS) chaos runs passed"
 
-contracts: .venv/.synced
+contracts: .venv/.synced  # the event catalogue's AsyncAPI + JSON Schemas, and each service's openapi.json
 	.venv/bin/ecity contracts
 
 bench: setup

@@ -24,12 +24,12 @@ from aiokafka import AIOKafkaProducer
 from common import bench_infra, save
 from sqlalchemy import text
 
-from budget_ledger.db import messaging
-from budget_ledger.handlers import make_handlers
+from budget_ledger.adapters.tables import messaging
+from budget_ledger.entrypoints.events import make_handlers
 from budget_ledger.main import MIGRATIONS_DIR
-from budget_ledger.report import execution_report
-from budget_ledger.seed import MEASURES, seed_structure
 from budget_ledger.settings import Settings
+from budget_ledger.use_cases.demo_programme import MEASURES, seed_structure
+from budget_ledger.use_cases.reports import execution_report
 from ecity_cli.infra import free_port, repo_root
 from ecity_cli.services import SERVICES, ServiceProcess, service_env
 from ecity_common.auth import mint_token

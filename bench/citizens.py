@@ -53,7 +53,7 @@ FLOOR_APP = textwrap.dedent('''
     import asyncpg, jwt
     from fastapi import FastAPI, Request
     from fastapi.responses import JSONResponse
-    from citizen_requests.api import NewRequest
+    from citizen_requests.entrypoints.http.requests import NewRequest
 
     SECRET = "local-development-only-not-a-secret-0123456789"
     SQL = """
@@ -86,7 +86,7 @@ FLOOR_APP = textwrap.dedent('''
 # handlers), its routing among all its routes, its relay and consumer idling beside it. What any
 # endpoint of this service pays before doing anything: the ceiling for filing.
 BARE_IN_SERVICE = textwrap.dedent('''
-    from citizen_requests.api import NewRequest
+    from citizen_requests.entrypoints.http.requests import NewRequest
     from citizen_requests.main import create_app
 
 
@@ -101,7 +101,7 @@ BARE_IN_SERVICE = textwrap.dedent('''
 ''')
 BARE_APP = textwrap.dedent('''
     from fastapi import FastAPI
-    from citizen_requests.api import NewRequest
+    from citizen_requests.entrypoints.http.requests import NewRequest
     app = FastAPI()
 
     @app.post("/api/v1/requests", status_code=201)

@@ -24,11 +24,12 @@ from common import bench_infra, save
 
 from ecity_common.db import make_engine, make_sessions
 from ecity_common.migrations import upgrade
-from network_registry import csv_io
+from network_registry.domain.objects import SITES
+from network_registry.domain.topology import Device, Link, Topology, naive_impact
 from network_registry.main import MIGRATIONS_DIR
-from network_registry.service import TYPES, Context
 from network_registry.settings import Settings
-from network_registry.topology import Device, Link, Topology, naive_impact
+from network_registry.use_cases import csv_import
+from network_registry.use_cases.inventory import Context
 
 
 def generated(devices: int, links: int, seed: int = 7) -> Topology:
@@ -118,13 +119,13 @@ async def import_bench(count: int) -> dict:
             for i in range(count))
         engine = make_engine(settings)
         from ecity_common.messaging.outbox import Outbox
-        from network_registry.db import messaging
+        from network_registry.adapters.tables import messaging
 
         ctx = Context(actor="bench", request_id="bench-import", outbox=Outbox(messaging.outbox, settings))
         async with make_sessions(engine)() as session:
             await session.begin()
             started = time.perf_counter()
-            report = await csv_io.import_rows(session, ctx, TYPES["sites"], rows.encode())
+            report = await csv_import.import_rows(session, ctx, SITES, rows.encode())
             await session.commit()
             elapsed = time.perf_counter() - started
         await engine.dispose()

@@ -32,13 +32,13 @@ from ecity_cli.infra import free_port, repo_root
 from ecity_cli.services import SERVICES, ServiceProcess, service_env
 from ecity_common.db import make_engine, make_sessions
 from ecity_common.migrations import upgrade
-from utilities_gateway.db import company_messages, deliveries, messaging, webhook_endpoints
-from utilities_gateway.delivery import Dispatcher, body_bytes
+from utilities_gateway.adapters.sealed import SecretBox
+from utilities_gateway.adapters.tables import company_messages, deliveries, messaging, webhook_endpoints
+from utilities_gateway.adapters.webhook_dispatcher import Dispatcher, body_bytes
+from utilities_gateway.domain.meters import eic_check_character
+from utilities_gateway.domain.webhooks import new_secret
 from utilities_gateway.main import MIGRATIONS_DIR
-from utilities_gateway.meters import eic_check_character
-from utilities_gateway.sealed import SecretBox
 from utilities_gateway.settings import Settings
-from utilities_gateway.webhooks import new_secret
 
 KEY = "ugw_elec0001_local-development-only-key"
 LOGS = repo_root() / ".state" / "bench"
@@ -47,7 +47,7 @@ BARE_APP = '''
 from typing import Any
 from fastapi import FastAPI
 from pydantic import BaseModel, Field, TypeAdapter
-from utilities_gateway.meters import ReadingIn
+from utilities_gateway.domain.meters import ReadingIn
 
 READINGS = TypeAdapter(list[ReadingIn])
 app = FastAPI()

@@ -25,7 +25,7 @@ from ecity_common.events.catalogue import TOPICS
 
 ROOT = Path(__file__).resolve().parents[1]
 K8S = ROOT / "deploy" / "k8s"
-CRD_GROUPS = ("kafka.strimzi.io", "postgresql.cnpg.io")
+CRD_GROUPS = ("kafka.strimzi.io", "postgresql.cnpg.io", "monitoring.coreos.com")
 
 
 def render(overlay: str) -> list[dict]:
@@ -90,6 +90,25 @@ def test_every_container_is_locked_down_probed_and_limited(rendered):
                 assert c["livenessProbe"]["httpGet"]["path"] == "/health/live", where
 
 
+# After its drain a service stops accepting, finishes the requests in flight and stops its consumer
+# and relay: the time left for that before the kubelet's (or Docker's) SIGKILL.
+SHUTDOWN_MARGIN_S = 15
+
+
+def test_every_deployment_pauses_before_sigterm_and_has_time_to_drain_and_shut_down(rendered):
+    configmaps = {c["metadata"]["name"]: c["data"] for c in of_kind(rendered, "ConfigMap")}
+    for d in of_kind(rendered, "Deployment"):
+        name, spec = d["metadata"]["name"], d["spec"]["template"]["spec"]
+        [c] = spec["containers"]
+        # The endpoints controller and kube-proxy take a few seconds to stop routing to the pod.
+        sleep, pause = c["lifecycle"]["preStop"]["exec"]["command"]
+        assert sleep == "sleep" and 3 <= int(pause) <= 15, name
+        settings = {k: v for ref in c["envFrom"] for k, v in configmaps[ref["configMapRef"]["name"]].items()}
+        drain = float(settings[f"{SERVICES[name].env_prefix}SHUTDOWN_DRAIN_S"])
+        assert drain > 0, name
+        assert spec["terminationGracePeriodSeconds"] > int(pause) + drain + SHUTDOWN_MARGIN_S, name
+
+
 def test_every_deployment_has_a_pdb_an_hpa_a_service_and_a_migration_job(rendered):
     for d in of_kind(rendered, "Deployment"):
         name, selector = d["metadata"]["name"], d["spec"]["selector"]["matchLabels"]
@@ -118,7 +137,8 @@ def test_network_policies_deny_by_default_and_open_only_what_each_service_needs(
     for name in SERVICES:
         spec = policies[f"{name}-traffic"]
         sources = [peer for rule in spec["ingress"] for peer in rule["from"]]
-        assert sources == [{"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "ingress-nginx"}}}]
+        assert sources == [{"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "ingress-nginx"}}},
+                           {"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "monitoring"}}}]
         egress_ports = {p["port"] for rule in spec["egress"] for p in rule["ports"]}
         internet = [r for r in spec["egress"] if any("ipBlock" in t for t in r["to"])]
         assert {9092, 5432} <= egress_ports
@@ -201,6 +221,16 @@ def test_compose_agrees_with_the_services_settings_ports_and_images():
     assert needed <= set(re.findall(r"^([A-Z_]+)=", example, re.M)), needed
 
 
+def test_compose_gives_each_service_time_to_drain_and_shut_down():
+    services = compose()["services"]
+    for name, info in SERVICES.items():
+        svc = services[name]
+        grace = re.fullmatch(r"(\d+)s", svc["stop_grace_period"])
+        assert grace, svc["stop_grace_period"]
+        drain = float(svc["environment"][f"{info.env_prefix}SHUTDOWN_DRAIN_S"])
+        assert int(grace[1]) > drain + SHUTDOWN_MARGIN_S, name
+
+
 # -- Dockerfiles -------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("name", list(SERVICES))
@@ -259,3 +289,17 @@ def test_no_demo_data_is_loaded_in_a_cluster(rendered):
                 assert value == "false", key
     seeded = {c["metadata"]["name"] for c in of_kind(rendered, "ConfigMap") if any(k.endswith("_SEED_DEMO_DATA") for k in c["data"])}
     assert seeded == {"citizen-requests-config", "utilities-gateway-config", "budget-ledger-config", "network-registry-config"}
+
+
+def test_every_service_is_scraped_and_the_alerts_are_deployed(rendered):
+    monitored = {m["spec"]["selector"]["matchLabels"]["app.kubernetes.io/name"] for m in of_kind(rendered, "ServiceMonitor")}
+    assert monitored == set(SERVICES)
+    for monitor in of_kind(rendered, "ServiceMonitor"):
+        assert monitor["spec"]["endpoints"] == [{"port": "http", "path": "/metrics", "interval": "30s"}]
+    [rule] = of_kind(rendered, "PrometheusRule")
+    alerts = yaml.safe_load((ROOT / "deploy" / "monitoring" / "alerts.yaml").read_text())["groups"]
+    assert rule["spec"]["groups"] == alerts
+    policies = {p["metadata"]["name"]: p["spec"] for p in of_kind(rendered, "NetworkPolicy")}
+    for name in SERVICES:
+        sources = policies[f"{name}-traffic"]["ingress"][0]["from"]
+        assert {"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "monitoring"}}} in sources

@@ -8,7 +8,7 @@ import asyncio
 
 from sqlalchemy import select
 
-from citizen_requests.db import citizen_requests
+from citizen_requests.adapters.tables import citizen_requests
 from citizen_requests.main import create_app as citizens_app
 from ecity_cli.testing import running
 from network_registry.main import create_app as registry_app

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import gc
 import importlib
+import re
 
 import asyncpg
 import pytest
@@ -32,7 +33,7 @@ async def test_service_starts_migrates_and_reports_ready(services, name):
         assert (await client.get("/health/live")).json() == {"status": "ok"}
         ready = await client.get("/health/ready")
         assert ready.status_code == 200
-        assert ready.json() == {"status": "ok", "checks": {"database": "ok", "kafka": "ok"}}
+        assert ready.json() == {"status": "ok", "checks": {"database": "ok", "kafka": "ok", "background": "ok"}}
         openapi = (await client.get("/openapi.json")).json()
         assert openapi["info"]["title"].startswith("Sumy e-City")
         missing = await client.get("/no/such/thing")
@@ -46,6 +47,9 @@ async def test_service_starts_migrates_and_reports_ready(services, name):
         assert 'http_requests_total{handler="none",method="GET",status="4xx"}' in metrics.text
         assert 'http_request_duration_seconds_bucket{handler="/openapi.json"' in metrics.text
         assert 'handler="/health' not in metrics.text and 'handler="/metrics"' not in metrics.text
+        # The pool, read at the scrape (the service's own workers may hold one or two).
+        in_use = re.search(rf'^ecity_db_pool_connections_in_use{{service="{settings.service_name}"}} (\S+)$', metrics.text, re.M)
+        assert in_use and 0 <= float(in_use.group(1)) <= settings.database_pool_size
     assert gc.get_threshold() == before
     conn = await asyncpg.connect(libpq_dsn(settings.database_url))
     try:

@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select
 
-from citizen_requests.db import utility_outages
+from citizen_requests.adapters.tables import utility_outages
 from ecity_cli.testing import bearer, serving, until
 
 WATER = {"X-API-Key": "ugw_water001_local-development-only-key"}

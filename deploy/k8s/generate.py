@@ -25,6 +25,17 @@ SERVICES = [
     ("budget-ledger", "budget_ledger", 8003, "/budget", False),
     ("network-registry", "network_registry", 8004, None, False),
 ]
+# Stopping a pod without dropping a request. Kubernetes removes a terminating pod from the Service's
+# endpoints while it sends SIGTERM, and the endpoints controller and every node's kube-proxy take a
+# few seconds to stop routing to it: the preStop pause keeps the process serving untouched meanwhile.
+# On SIGTERM the service answers 503 on /health/ready, keeps serving for SHUTDOWN_DRAIN_S, then stops
+# accepting, finishes its in-flight requests and stops its consumer and outbox relay. The grace
+# period covers all of that with room to spare; at its end the kubelet sends SIGKILL.
+# Where prometheus-operator's Prometheus runs (kube-prometheus-stack's default): allowed to scrape.
+MONITORING_NAMESPACE = "monitoring"
+PRESTOP_PAUSE_S = 5
+SHUTDOWN_DRAIN_S = 2
+TERMINATION_GRACE_PERIOD_S = 45
 # Services that load illustrative demo data unless told not to: never in a cluster.
 DEMO_DATA = {"citizen-requests", "utilities-gateway", "budget-ledger", "network-registry"}
 # Topics per producing service (ecity_common.events.catalogue.TOPICS) and their partitions.
@@ -90,6 +101,7 @@ def container(name: str, package: str, port: int, command: list[str] | None = No
         c["readinessProbe"] = {"httpGet": {"path": "/health/ready", "port": "http"}, "periodSeconds": 10, "failureThreshold": 3}
         c["livenessProbe"] = {"httpGet": {"path": "/health/live", "port": "http"}, "initialDelaySeconds": 10, "periodSeconds": 15}
         c["startupProbe"] = {"httpGet": {"path": "/health/live", "port": "http"}, "periodSeconds": 2, "failureThreshold": 30}
+        c["lifecycle"] = {"preStop": {"exec": {"command": ["sleep", str(PRESTOP_PAUSE_S)]}}}
     return c
 
 
@@ -118,6 +130,7 @@ def service_objects(name: str, package: str, port: int, public: str | None, inte
             f"{prefix}KAFKA_CREATE_TOPICS": "false",
             f"{prefix}MIGRATE_ON_START": "false",
             f"{prefix}LOG_LEVEL": "INFO",
+            f"{prefix}SHUTDOWN_DRAIN_S": str(SHUTDOWN_DRAIN_S),
             **({f"{prefix}SEED_DEMO_DATA": "false"} if name in DEMO_DATA else {}),
             "OTEL_EXPORTER_OTLP_ENDPOINT": "http://otel-collector.observability:4318",
             "OTEL_SERVICE_NAME": name,
@@ -131,7 +144,7 @@ def service_objects(name: str, package: str, port: int, public: str | None, inte
             "strategy": {"type": "RollingUpdate", "rollingUpdate": {"maxUnavailable": 0, "maxSurge": 1}},
             "template": {
                 "metadata": {"labels": labels(name)},
-                "spec": {**pod_spec([container(name, package, port)]), "terminationGracePeriodSeconds": 30},
+                "spec": {**pod_spec([container(name, package, port)]), "terminationGracePeriodSeconds": TERMINATION_GRACE_PERIOD_S},
             },
         },
     }
@@ -180,7 +193,9 @@ def service_objects(name: str, package: str, port: int, public: str | None, inte
             "podSelector": {"matchLabels": {"app.kubernetes.io/name": name}},
             "policyTypes": ["Ingress", "Egress"],
             "ingress": [{
-                "from": [{"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "ingress-nginx"}}}],
+                "from": [{"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "ingress-nginx"}}},
+                         # Prometheus (prometheus-operator's, in its own namespace) scrapes /metrics.
+                         {"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": MONITORING_NAMESPACE}}}],
                 "ports": [{"port": "http", "protocol": "TCP"}],
             }],
             "egress": [
@@ -211,10 +226,17 @@ def service_objects(name: str, package: str, port: int, public: str | None, inte
             ],
         },
     }
+    monitor = {
+        "apiVersion": "monitoring.coreos.com/v1", "kind": "ServiceMonitor", "metadata": meta(name),
+        "spec": {
+            "selector": {"matchLabels": {"app.kubernetes.io/name": name}},
+            "endpoints": [{"port": "http", "path": "/metrics", "interval": "30s"}],
+        },
+    }
     return {
         "configmap.yaml": [config], "deployment.yaml": [deployment], "service.yaml": [service], "hpa.yaml": [hpa],
         "pdb.yaml": [pdb], "migrate-job.yaml": [migrate], "database.yaml": [database],
-        "network-policy.yaml": [policy, db_policy],
+        "network-policy.yaml": [policy, db_policy], "service-monitor.yaml": [monitor],
     }
 
 
@@ -279,6 +301,16 @@ def shared_objects() -> dict[str, list[dict]]:
     return {"kafka/kafka.yaml": kafka, "kafka/topics.yaml": topics, "network-policies.yaml": default_deny, "ingress.yaml": ingress}
 
 
+def alert_rules() -> list[dict]:
+    """The alerts of deploy/monitoring/alerts.yaml (checked and unit-tested there with promtool)."""
+    groups = yaml.safe_load((HERE.parent / "monitoring" / "alerts.yaml").read_text())["groups"]
+    return [{
+        "apiVersion": "monitoring.coreos.com/v1", "kind": "PrometheusRule",
+        "metadata": {"name": "ecity-alerts", "labels": PART_OF},
+        "spec": {"groups": groups},
+    }]
+
+
 def dump(objects: list[dict]) -> str:
     header = "# Generated by deploy/k8s/generate.py; edit that, then run it.\n"
     return header + "---\n".join(yaml.safe_dump(o, sort_keys=False, allow_unicode=True) for o in objects)
@@ -286,7 +318,9 @@ def dump(objects: list[dict]) -> str:
 
 def files() -> dict[Path, str]:
     out: dict[Path, str] = {}
-    resources = ["namespace.yaml", "network-policies.yaml", "ingress.yaml", "kafka/kafka.yaml", "kafka/topics.yaml"]
+    resources = ["namespace.yaml", "network-policies.yaml", "ingress.yaml", "kafka/kafka.yaml", "kafka/topics.yaml",
+                 "monitoring/alerts.yaml"]
+    out[BASE / "monitoring" / "alerts.yaml"] = dump(alert_rules())
     out[BASE / "namespace.yaml"] = dump([{"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": NAMESPACE, "labels": PART_OF}}])
     for path, objects in shared_objects().items():
         out[BASE / path] = dump(objects)

@@ -137,6 +137,9 @@ async def test_poison_messages_go_to_the_dead_letter_topic_and_the_consumer_goes
     unreadable = ([("ce_id", b"x-1")], b"r-junk", b"{not json")
     bad_data = ([*record("r-bad")[0][:-1], ("content-type", b"application/json")], b"r-bad", b'{"request_id": 42}')
     await harness.publish(record("r-first"), unreadable, bad_data, record("r-poison", "poison"), record("r-last"))
+    dead_before = _metric("ecity_dead_letters_total", dlq_topic=f"{harness.topic}.dlq", group="ecity.utilities-gateway")
+    own_before = _metric("ecity_consumer_handler_failures_total", group="ecity.utilities-gateway", event_type=SUBMITTED,
+                         failure="own")
     consumer = await harness.consume_until(lambda c: _ready(c.stats.handled >= 2 and c.stats.dead_lettered >= 3))
 
     assert await harness.effects_of("r-first") == 1 and await harness.effects_of("r-last") == 1
@@ -153,6 +156,11 @@ async def test_poison_messages_go_to_the_dead_letter_topic_and_the_consumer_goes
     assert "invalid ua.sumy.ecity.citizen-requests.request.submitted.v1 data" in by_key[b"r-bad"].error
     assert "RuntimeError: cannot route this request (after 3 attempts)" in by_key[b"r-poison"].error
     assert consumer.stats.dead_lettered == 3
+    # What the operator's alerts read: dead letters per topic and group, failures by event type.
+    group, dlq_topic = "ecity.utilities-gateway", f"{harness.topic}.dlq"
+    assert _metric("ecity_dead_letters_total", dlq_topic=dlq_topic, group=group) - dead_before == 3
+    assert _metric("ecity_consumer_handler_failures_total", group=group, event_type=SUBMITTED, failure="own") - own_before == 4  # on the fast path, then 3 tries
+    assert _metric("ecity_consumer_lag", group=group, topic=harness.topic, partition=str(by_key[b"r-poison"].original_partition)) == 0
 
     # Offsets were committed past the poison: a restarted consumer does not see it again.
     committed = await _committed(harness)
@@ -181,6 +189,9 @@ async def test_the_database_away_for_longer_than_the_attempts_dead_letters_nothi
     assert consumer.stats.dead_lettered == 0
     assert await harness.effects_of("r-away") == 1 and await harness.effects_of("r-next") == 1
     assert harness.calls["away"] == 6
+    infrastructure = _metric("ecity_consumer_handler_failures_total", group="ecity.utilities-gateway",
+                             event_type=SUBMITTED, failure="infrastructure")
+    assert infrastructure >= 5
     assert consumer.recovery.waiting is False  # it said it recovered
     said = [r.getMessage() for r in caplog.records]
     assert sum("is away" in m for m in said) == 1, said  # once per outage, not once per try
@@ -208,6 +219,12 @@ async def test_a_database_restart_during_a_record_by_record_retry_dead_letters_n
         assert await harness.effects_of(request_id) == 1, request_id
     assert await _dead_letters(harness) == []
     assert sum((await _committed(harness)).values()) == 3  # and its offsets committed
+
+
+def _metric(name: str, **labels: str) -> float:
+    from prometheus_client import REGISTRY
+
+    return REGISTRY.get_sample_value(name, labels) or 0.0
 
 
 async def _nothing() -> None:

@@ -236,3 +236,29 @@ async def test_the_published_event_carries_the_trace_it_was_made_in(outbox_db, m
     sent = CloudEvent.from_kafka(record.headers, record.value).traceparent
     assert sent.split("-")[1] == trace_id
     assert (sent == made_in) is not recorded  # recorded: the relay's own span is the parent
+
+
+async def test_the_backlog_and_what_was_published_are_measured(outbox_db):
+    """What the 'relay stuck' alert reads: unsent events and when the oldest was committed."""
+    from prometheus_client import REGISTRY
+
+    settings, engine, tables = outbox_db
+    outbox, sessions = Outbox(tables.outbox, settings), make_sessions(engine)
+    relay, producer = await _relay(settings, engine, tables)
+    published_before = REGISTRY.get_sample_value("ecity_outbox_published_total", {"service": "citizen-requests"}) or 0
+    try:
+        assert await relay.measure_backlog() == (0, None)
+        assert REGISTRY.get_sample_value("ecity_outbox_oldest_unsent_timestamp_seconds", {"service": "citizen-requests"}) == 0
+        async with sessions() as session, session.begin():
+            for n in range(3):
+                await outbox.add(session, submitted(f"r-{n}"), aggregate_id=f"r-{n}")
+            committed_at = await session.scalar(select(func.extract("epoch", func.now())))
+        unsent, oldest = await relay.measure_backlog()
+        assert unsent == 3 and oldest == pytest.approx(float(committed_at), abs=0.01)
+        assert REGISTRY.get_sample_value("ecity_outbox_unsent_events", {"service": "citizen-requests"}) == 3
+        assert await relay.publish_batch() == 3
+        assert await relay.measure_backlog() == (0, None)
+        published = REGISTRY.get_sample_value("ecity_outbox_published_total", {"service": "citizen-requests"})
+        assert published - published_before == 3
+    finally:
+        await producer.stop()

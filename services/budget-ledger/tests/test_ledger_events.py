@@ -8,7 +8,7 @@ from datetime import date
 from aiokafka import AIOKafkaProducer
 from sqlalchemy import func, select
 
-from budget_ledger.db import balances, ledger_entries
+from budget_ledger.adapters.tables import balances, ledger_entries
 from budget_ledger.main import create_app
 from ecity_cli.testing import read_topic, running
 from ecity_common.events import CloudEvent

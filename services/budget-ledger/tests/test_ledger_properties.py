@@ -14,16 +14,18 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from budget_ledger import service
-from budget_ledger.db import messaging
-from budget_ledger.domain import Effect, EntryDraft, EntryRejected, FinancingOverPlan
+from budget_ledger.adapters import queries
+from budget_ledger.adapters.tables import messaging
+from budget_ledger.domain.ledger import Effect, EntryDraft, FinancingOverPlan
 from budget_ledger.main import MIGRATIONS_DIR
-from budget_ledger.report import execution_report
-from budget_ledger.seed import MEASURES, seed_structure
 from budget_ledger.settings import Settings
+from budget_ledger.use_cases import posting as service
+from budget_ledger.use_cases.demo_programme import MEASURES, seed_structure
+from budget_ledger.use_cases.reports import execution_report
 from ecity_common.db import make_engine, make_sessions
 from ecity_common.messaging.outbox import Outbox
 from ecity_common.migrations import upgrade
+from ecity_common.refusals import Refused
 
 MEASURE_CODES = [m[0] for m in MEASURES]
 KEKV_FUND = {m[0]: (m[5], m[6]) for m in MEASURES}
@@ -113,7 +115,7 @@ async def run_workload(urls, ops) -> None:
                     request = service.ReversalRequest(f"e{n}", target.entry_id, date(2022, 12, 1), f"doc {n}", "prop")
                     try:
                         posted = await service.post_entry(session, outbox, request)
-                    except EntryRejected as exc:
+                    except Refused as exc:
                         assert exc.field == "reverses"
                         assert target.kind == "reversal" or target.entry_id in reversed_by
                         continue
@@ -143,8 +145,8 @@ async def run_workload(urls, ops) -> None:
                 totals[0] += e.plan
                 totals[1] += e.financed
                 totals[2] += e.spent
-            stored = await service.stored_balances(session)
-            rebuilt = await service.rebuilt_balances(session)
+            stored = await queries.stored_balances(session)
+            rebuilt = await queries.rebuilt_balances(session)
             as_lists = {k: [v.planned, v.financed, v.spent] for k, v in stored.items()}
             assert as_lists == {k: [v.planned, v.financed, v.spent] for k, v in rebuilt.items()}
             assert {k: v for k, v in as_lists.items()} == {k: v for k, v in expected.items()}
@@ -168,7 +170,7 @@ async def run_workload(urls, ops) -> None:
             for d in accepted:
                 await service.post_entry(replay, outbox, as_request(d))
             assert [(await service.find_entry(replay, d.entry_id)).hash for d in accepted] == hashes
-            replayed = await service.stored_balances(replay)
+            replayed = await queries.stored_balances(replay)
             assert {k: [v.planned, v.financed, v.spent] for k, v in replayed.items()} == as_lists
             await replay.rollback()
     finally:

@@ -2,8 +2,8 @@ from decimal import Decimal
 
 import pytest
 
-from budget_ledger import codes
-from budget_ledger.money import kop_from_thousands, share_percent, thousands, ua_share, ua_thousands
+from budget_ledger.domain import codes
+from budget_ledger.domain.money import kop_from_thousands, share_percent, thousands, ua_share, ua_thousands
 from ecity_common.ua_codes import validate_edrpou
 
 

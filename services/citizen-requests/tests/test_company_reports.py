@@ -6,9 +6,13 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from sqlalchemy import select
 
-from citizen_requests import handling, utilities
+from citizen_requests.adapters.tables import citizen_requests
+from citizen_requests.domain.deadlines import deadline
+from citizen_requests.use_cases import company_reports, network_incidents, staff
 from ecity_cli.testing import bearer, serving
+from ecity_common.events.payloads.network_registry import AffectedSite, NetworkOutageDetected
 from ecity_common.events.payloads.utilities_gateway import CompanyRef, RequestRoutingFailed, RequestStatusChangedByCompany
 
 WATER = CompanyRef(company_id="co-water", name="Водоканал", kind="water")
@@ -36,15 +40,15 @@ async def test_a_late_report_never_reopens_and_a_new_plan_reaches_the_citizen(ci
     sessions, outbox = citizens.app.state.sessions, citizens.app.state.outbox
     when = datetime.now(UTC) + timedelta(days=1)
     async with sessions() as s, s.begin():
-        await utilities.company_reported(s, outbox, _report(rid, "planned", expected_datetime=when))
+        await company_reports.company_reported(s, outbox, _report(rid, "planned", expected_datetime=when))
     async with sessions() as s, s.begin():  # the company moves the date
-        await utilities.company_reported(s, outbox, _report(rid, "planned", expected_datetime=when + timedelta(days=2),
+        await company_reports.company_reported(s, outbox, _report(rid, "planned", expected_datetime=when + timedelta(days=2),
                                                             public_note="Перенесено"))
     view = (await citizens.get(f"/api/v1/requests/{rid}", headers=citizen)).json()
     assert view["status"] == "planned" and "Перенесено" in view["status_notes"]
     async with sessions() as s, s.begin():  # the city resolves it; the company's report comes late
-        await handling.change_status(s, outbox, rid, "resolved", actor="operator-1", note="Відновлено")
-        await utilities.company_reported(s, outbox, _report(rid, "in_progress", public_note="Працюємо"))
+        await staff.change_status(s, outbox, rid, "resolved", actor="operator-1", note="Відновлено")
+        await company_reports.company_reported(s, outbox, _report(rid, "in_progress", public_note="Працюємо"))
     view = (await citizens.get(f"/api/v1/requests/{rid}", headers=citizen)).json()
     assert view["status"] == "resolved"  # the late report is an internal note, not a reopening
 
@@ -53,7 +57,7 @@ async def test_the_dispatchers_flag_is_for_staff_and_clears_when_someone_takes_t
     citizen, staff = bearer(citizens.settings, "citizen-flag", "citizen"), bearer(citizens.settings, "op-1", "operator")
     rid = await _file(citizens, citizen)
     async with citizens.app.state.sessions() as s, s.begin():
-        await utilities.routing_failed(s, RequestRoutingFailed(request_id=rid, utility_kind="water", reason="no company",
+        await company_reports.routing_failed(s, RequestRoutingFailed(request_id=rid, utility_kind="water", reason="no company",
                                                                failed_at=datetime.now(UTC)))
     assert (await citizens.get(f"/api/v1/requests/{rid}", headers=citizen)).json()["dispatch_flag"] is None
     assert (await citizens.get(f"/api/v1/requests/{rid}", headers=staff)).json()["dispatch_flag"] == "no company"
@@ -84,11 +88,6 @@ async def test_control_characters_long_addresses_and_odd_dates_are_refused_not_5
 
 
 async def test_network_incidents_close_whatever_staff_did_and_open_again_when_the_element_flaps(citizens):
-    from sqlalchemy import select
-
-    from citizen_requests.db import citizen_requests
-    from ecity_common.events.payloads.network_registry import AffectedSite, NetworkOutageDetected
-
     sessions, outbox = citizens.app.state.sessions, citizens.app.state.outbox
     detected = NetworkOutageDetected(
         outage_id="out-7", element_kind="device", element_id="dev-9", element_name="Шафа 9", detected_at=datetime.now(UTC),
@@ -103,14 +102,20 @@ async def test_network_incidents_close_whatever_staff_did_and_open_again_when_th
             return {r.id: r.status for r in rows}
 
     async with sessions() as s, s.begin():
-        assert await handling.open_network_incidents(s, detected) == 3
-        await handling.change_status(s, outbox, "incident-out-7-s2", "duplicate", actor="it-1")
+        assert await network_incidents.open_network_incidents(s, detected) == 3
+        await staff.change_status(s, outbox, "incident-out-7-s2", "duplicate", actor="it-1")
     async with sessions() as s, s.begin():  # resolved: the duplicate closes too, no refusal
-        assert await handling.close_network_incidents(s, outbox, "out-7") == 3
+        assert await network_incidents.close_network_incidents(s, outbox, "out-7") == 3
     assert set((await statuses()).values()) == {"closed"}
     async with sessions() as s, s.begin():  # the same element fails again soon: same outage id
-        assert await handling.open_network_incidents(s, detected) == 3
-        assert await handling.open_network_incidents(s, detected) == 0  # once per failure
+        assert await network_incidents.open_network_incidents(s, detected) == 3
+        assert await network_incidents.open_network_incidents(s, detected) == 0  # once per failure
     assert await statuses() == {"incident-out-7-s1": "closed", "incident-out-7-s1-r1": "assigned",
                                 "incident-out-7-s10": "closed", "incident-out-7-s10-r1": "assigned",
                                 "incident-out-7-s2": "closed", "incident-out-7-s2-r1": "assigned"}
+    # Answered in the law's term, as a citizen's request of the category is: the end of the 15th
+    # Kyiv day after the outage was detected.
+    async with sessions() as s:
+        terms = set((await s.execute(select(citizen_requests.c.expected_datetime)
+                                     .where(citizen_requests.c.id.startswith("incident-out-7-")))).scalars())
+    assert terms == {deadline(detected.detected_at, "15_days")}

@@ -11,11 +11,15 @@ import asyncpg
 import pytest
 from sqlalchemy import text
 
-from citizen_requests import service
-from citizen_requests.domain import Location
-from citizen_requests.filing_desk import DeskClosed, FilingDesk
+from citizen_requests.adapters import filing_desk
+from citizen_requests.adapters.filing_desk import DeskClosed, FilingDesk
+from citizen_requests.adapters.filing_statement import Filing
+from citizen_requests.domain.limits import CreationLimits
+from citizen_requests.domain.requests import Location
+from citizen_requests.use_cases import filing
 from ecity_cli.testing import bearer, serving
 from ecity_common.db import database_unavailable
+from ecity_common.refusals import LimitReached
 
 
 @pytest.fixture
@@ -24,15 +28,15 @@ async def app_client(services):
         yield client
 
 
-async def _filing(app, citizen: str, lat: float = 50.91) -> service.Filing:
+async def _filing(app, citizen: str, lat: float = 50.91) -> Filing:
     async with app.state.sessions() as db:
-        return await service.prepare_filing(
-            db, app.state.outbox, catalogue=app.state.catalogue.current, category_code="pothole",
-            description="Яма", citizen_id=citizen, location=Location(lat, 34.79), address=None,
-            answers={"size": ["medium"]})
+        return await filing.prepare_filing(
+            db, app.state.outbox, catalogue=app.state.catalogue.current, citizen_id=citizen,
+            new=filing.NewRequest(category_code="pothole", description="Яма", location=Location(lat, 34.79), address=None,
+                                  answers={"size": ["medium"]}))
 
 
-async def _through(desk: FilingDesk, filings: list[service.Filing]) -> list:
+async def _through(desk: FilingDesk, filings: list[Filing]) -> list:
     """Queue every filing first, then open the desk: what it does with a queue it finds."""
     waiting = [asyncio.ensure_future(desk.file(f)) for f in filings]
     await asyncio.sleep(0)
@@ -83,8 +87,8 @@ async def test_a_citizens_filings_go_one_statement_after_another_and_the_limit_c
     assert [a.filed for a in answers] == [True, False, True, False]
     assert desk.statements == 2  # [mine 0, other], then [mine 1]: never two of one citizen at once
     assert await _written(app, [f.request.id for f in [*mine, other]]) == (2, 2, 2)
-    with pytest.raises(service.CreationLimitReached):
-        service.finish(mine[1], answers[1])
+    with pytest.raises(LimitReached):
+        filing.finish(mine[1], answers[1], CreationLimits(per_citizen=2, per_client=600, window_s=600))
 
 
 async def test_a_filing_whose_request_went_away_before_its_turn_is_not_written(app_client):
@@ -143,8 +147,6 @@ async def test_a_lane_whose_connection_the_database_ended_takes_a_new_one_before
 
 async def test_a_connection_lost_during_a_statement_fails_that_batch_as_unavailable_then_a_new_one_is_used(
         app_client, monkeypatch):
-    from citizen_requests import filing_desk
-
     app = app_client.app
     used: list[asyncpg.Connection] = []
     real = filing_desk.file_many_on

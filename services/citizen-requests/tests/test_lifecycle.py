@@ -7,8 +7,8 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select, update
 
-from citizen_requests.db import messaging, request_history
-from citizen_requests.deadlines import KYIV
+from citizen_requests.adapters.tables import messaging, request_history
+from citizen_requests.domain.deadlines import KYIV
 from ecity_cli.testing import bearer, serving
 from ecity_common.events import CloudEvent
 
@@ -94,7 +94,7 @@ async def test_duplicates_extensions_and_overdue(app_client):
 
     # Time passes past the deadline: the request shows as overdue.
     async with client.app.state.engine.begin() as conn:
-        from citizen_requests.db import citizen_requests
+        from citizen_requests.adapters.tables import citizen_requests
         await conn.execute(update(citizen_requests).where(citizen_requests.c.id == first).values(
             expected_datetime=citizen_requests.c.submitted_at - timedelta(days=1)))
     assert (await client.get(f"/api/v1/requests/{first}", headers=citizen)).json()["overdue"] is True
@@ -107,7 +107,7 @@ async def test_idempotency_key_on_create(app_client):
 
     from sqlalchemy import func
 
-    from citizen_requests.db import citizen_requests
+    from citizen_requests.adapters.tables import citizen_requests
 
     client = app_client
     citizen = bearer(client.settings, "citizen-9", "citizen")

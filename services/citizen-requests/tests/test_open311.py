@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from citizen_requests.deadlines import KYIV
+from citizen_requests.domain.deadlines import KYIV
 from ecity_cli.testing import serving
 
 KEY = "ecity311_demo0001_local-development-only-key"

@@ -2,8 +2,9 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from citizen_requests.deadlines import KYIV, ExtensionRefused, deadline, extend, latest_possible, overdue
-from citizen_requests.workflow import IllegalTransition, can_reopen, check_transition, open311_status
+from citizen_requests.domain.deadlines import KYIV, ExtensionRefused, deadline, extend, latest_possible, overdue
+from citizen_requests.domain.incidents import incident_deadline
+from citizen_requests.domain.workflow import IllegalTransition, can_reopen, check_transition, company_may_move, open311_status
 
 
 def kyiv(*args) -> datetime:
@@ -38,7 +39,8 @@ def test_extensions_need_a_reason_and_stop_at_45_days():
         extend(received, first, date(2027, 1, 1), " ")
     with pytest.raises(ExtensionRefused, match="later"):
         extend(received, first, date(2026, 12, 1), "раніше")
-    assert overdue(first, None, first + timedelta(seconds=1)) and not overdue(first, first, first + timedelta(days=9))
+    assert overdue(first, first + timedelta(seconds=1), status="submitted")
+    assert not overdue(first, first + timedelta(days=9), status="in_progress", answered_at=first)
 
 
 def test_workflow_transitions_and_open311_status():
@@ -53,3 +55,19 @@ def test_workflow_transitions_and_open311_status():
     assert can_reopen("resolved", now - timedelta(days=3), now, timedelta(days=14))
     assert not can_reopen("resolved", now - timedelta(days=30), now, timedelta(days=14))
     assert not can_reopen("closed", now, now, timedelta(days=14))
+
+
+def test_network_incidents_are_answered_in_the_laws_term():
+    # Detected late on 28 March UTC: already 29 March in Kyiv, the night the clocks go forward.
+    detected = datetime(2026, 3, 28, 22, 30, tzinfo=UTC)
+    assert incident_deadline(detected) == deadline(detected, "15_days")
+    assert incident_deadline(detected) == datetime(2026, 4, 13, 23, 59, 59, 999999, tzinfo=KYIV)
+    assert incident_deadline(detected) != detected + timedelta(days=15)  # what incidents were given before
+
+
+def test_a_company_moves_only_a_request_still_being_handled_and_only_forward():
+    assert company_may_move("accepted", "assigned") and company_may_move("assigned", "resolved")
+    assert company_may_move("planned", "in_progress")
+    assert not company_may_move("resolved", "in_progress")  # a reopening is the citizen's alone
+    assert not company_may_move("planned", "planned") and not company_may_move("closed", "resolved")
+    assert not company_may_move("submitted", "resolved")

@@ -7,7 +7,7 @@ from sqlalchemy import select
 
 from ecity_cli.testing import bearer, read_topic, serving
 from ecity_common.events import CloudEvent
-from network_registry.db import messaging
+from network_registry.adapters.tables import messaging
 
 KEY = "nms_demo0001_local-development-only-key"
 

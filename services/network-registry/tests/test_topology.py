@@ -5,7 +5,7 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from network_registry.topology import Device, Link, Topology, naive_impact
+from network_registry.domain.topology import Device, Link, Topology, naive_impact
 
 
 def net(devices: dict[str, tuple[str, str]], links: list[tuple[str, str, str]], down: set[str] = frozenset()) -> Topology:

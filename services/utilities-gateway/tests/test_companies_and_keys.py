@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from utilities_gateway.db import api_keys, audit_log, idempotency_keys
+from utilities_gateway.adapters.tables import api_keys, audit_log, idempotency_keys
 
 from .conftest import WATER
 

@@ -11,10 +11,11 @@ from pydantic import ValidationError
 from standardwebhooks import Webhook, WebhookVerificationError
 
 from ecity_common.areas import Area, parse_address
-from utilities_gateway.companies import Company, route
-from utilities_gateway.meters import ReadingIn, Series, eic_check_character, is_valid_eic, order_problem, static_problem
-from utilities_gateway.targets import UnsafeTarget, check_target
-from utilities_gateway.webhooks import RETRY_SCHEDULE, judge, new_secret, next_delay, parse_retry_after, sign
+from utilities_gateway.adapters.webhook_targets import check_target
+from utilities_gateway.domain.companies import Company, route
+from utilities_gateway.domain.meters import ReadingIn, Series, eic_check_character, is_valid_eic, order_problem, static_problem
+from utilities_gateway.domain.targets import UnsafeTarget
+from utilities_gateway.domain.webhooks import RETRY_SCHEDULE, judge, new_secret, next_delay, parse_retry_after, sign
 
 CENTRE = {"type": "Polygon", "coordinates": [[[34.78, 50.90], [34.82, 50.90], [34.82, 50.92], [34.78, 50.92], [34.78, 50.90]]]}
 
@@ -174,7 +175,7 @@ async def test_public_targets_pass_and_local_development_may_allow_private_ones(
 
 
 def test_webhook_secrets_are_sealed_and_only_the_same_key_opens_them():
-    from utilities_gateway.sealed import SecretBox
+    from utilities_gateway.adapters.sealed import SecretBox
 
     box, secret = SecretBox("key-one"), new_secret()
     sealed = box.seal(secret)
@@ -189,7 +190,7 @@ def test_webhook_secrets_are_sealed_and_only_the_same_key_opens_them():
 async def test_the_webhook_connection_goes_to_the_address_that_was_checked():
     import httpcore
 
-    from utilities_gateway.targets import GuardedBackend
+    from utilities_gateway.adapters.webhook_targets import GuardedBackend
 
     answers = {"hooks.vodokanal.example": ["93.184.216.34"], "rebound.example": ["127.0.0.1"]}
 

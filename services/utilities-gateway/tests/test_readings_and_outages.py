@@ -7,8 +7,8 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select
 
-from utilities_gateway.db import messaging, meter_readings
-from utilities_gateway.meters import eic_check_character
+from utilities_gateway.adapters.tables import messaging, meter_readings
+from utilities_gateway.domain.meters import eic_check_character
 
 from .conftest import ELECTRICITY, WATER
 

@@ -12,7 +12,7 @@ from ecity_cli.testing import publish
 from ecity_common.events import CloudEvent
 from ecity_common.events.payloads.citizen_requests import CitizenRequestSubmitted
 from ecity_common.events.payloads.common import GeoPoint
-from utilities_gateway.db import company_messages, messaging, routed_requests
+from utilities_gateway.adapters.tables import company_messages, messaging, routed_requests
 
 from .conftest import WASTE_SOUTH, WATER
 

@@ -10,7 +10,7 @@ from sqlalchemy import select
 from standardwebhooks import Webhook
 
 from ecity_cli.testing import Answer, serving, until, webhook_receiver
-from utilities_gateway.db import webhook_endpoints
+from utilities_gateway.adapters.tables import webhook_endpoints
 
 from .conftest import FAST_WEBHOOKS, WATER
 
@@ -156,8 +156,8 @@ async def test_housekeeping_drops_old_finished_work_and_keeps_what_is_pending(ga
 
     from sqlalchemy import func, update
 
-    from utilities_gateway.db import audit_log, company_messages, deliveries
-    from utilities_gateway.housekeeping import sweep
+    from utilities_gateway.adapters.tables import audit_log, company_messages, deliveries
+    from utilities_gateway.use_cases.housekeeping import sweep
 
     async with webhook_receiver() as receiver:
         endpoint = await _endpoint(gateway, receiver.url)
@@ -191,8 +191,8 @@ async def test_a_target_that_turned_private_is_refused_when_connecting(services)
     connection refuses it (the receiver here is on loopback), records why, and retries later."""
     from sqlalchemy import insert
 
-    from utilities_gateway.sealed import SecretBox
-    from utilities_gateway.webhooks import new_secret
+    from utilities_gateway.adapters.sealed import SecretBox
+    from utilities_gateway.domain.webhooks import new_secret
 
     async with webhook_receiver() as receiver:
         async with serving(services, "utilities-gateway", webhook_allow_http=True,
@@ -215,7 +215,7 @@ async def test_a_target_that_turned_private_is_refused_when_connecting(services)
 async def test_the_inbox_never_passes_a_message_whose_transaction_commits_late(gateway):
     """Transaction A takes the next sequence number and is slow to commit; B takes a later one and
     commits first. A reader must not be handed a cursor past A's message."""
-    from utilities_gateway.notices import tell_company
+    from utilities_gateway.adapters.notices import tell_company
 
     async with gateway.app.state.sessions() as slow:
         await slow.begin()

@@ -75,7 +75,7 @@ def test_events_tail_dlq_list_and_replay(infra):
 def test_issue_an_open311_key_that_the_service_accepts(services, monkeypatch):
     import asyncio
 
-    from citizen_requests import service
+    from citizen_requests.adapters import open311_clients
     from citizen_requests.main import MIGRATIONS_DIR
     from ecity_common.db import make_engine, make_sessions
     from ecity_common.migrations import upgrade
@@ -91,7 +91,7 @@ def test_issue_an_open311_key_that_the_service_accepts(services, monkeypatch):
     async def check() -> tuple:
         engine = make_engine(services.settings("citizen-requests"))
         async with make_sessions(engine)() as session:
-            found = await service.open311_client(session, key), await service.open311_client(session, key + "x")
+            found = await open311_clients.client_app(session, key), await open311_clients.client_app(session, key + "x")
         await engine.dispose()
         return found
 

@@ -7,10 +7,9 @@ from collections.abc import AsyncIterator
 import asyncpg
 import orjson
 from fastapi import Request
-from sqlalchemy.exc import InterfaceError, OperationalError
-from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
+from ecity_common.failures import Failure, classify
 from ecity_common.settings import ServiceSettings
 
 
@@ -38,19 +37,9 @@ DRIVER_CONNECTION_ERRORS: tuple[type[BaseException], ...] = (
 
 def database_unavailable(exc: BaseException) -> bool:
     """The database (or the way to it), not what was asked of it, is the trouble: a retry later
-    may succeed, and a 503 with Retry-After is the answer."""
-    return (isinstance(exc, (OperationalError, InterfaceError, PoolTimeout, OSError, TimeoutError,
-                             *DRIVER_CONNECTION_ERRORS))
-            or bool(getattr(exc, "connection_invalidated", False)))
-
-
-def connection_failed(exc: BaseException) -> bool:
-    """Opening a connection failed at the socket: refused, reset, timed out, or every address of
-    the host refused (asyncio's bare OSError). The pool opens connections on demand, so while the
-    server is down or starting up any statement can raise this; asyncpg raises the socket's own
-    error and SQLAlchemy does not wrap it (it is not the driver's), so it is not a DBAPIError.
-    Not OSError's subclasses about files: those are a bug's."""
-    return isinstance(exc, ConnectionError | TimeoutError) or type(exc) is OSError
+    may succeed, and a 503 with Retry-After is the answer. The same judgement as the consumer's
+    and the relay's (`ecity_common.failures`), so that HTTP and background work agree."""
+    return classify(exc) is Failure.INFRASTRUCTURE
 
 
 def make_engine(settings: ServiceSettings) -> AsyncEngine:

@@ -16,7 +16,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from aiokafka import AIOKafkaProducer
+from aiokafka.client import AIOKafkaClient
 from fastapi import APIRouter, FastAPI
+from prometheus_client import Gauge
 from sqlalchemy import text
 
 from ecity_common.auth import JwtVerifier
@@ -36,6 +38,8 @@ from ecity_common.web.metrics import HttpMetrics, metrics_endpoint
 from ecity_common.web.problems import install_problem_handlers
 
 log = logging.getLogger(__name__)
+POOL_IN_USE = Gauge("ecity_db_pool_connections_in_use", "The service's database connections checked out of its pool.",
+                    ("service",))
 # The garbage collector's generation thresholds while a service runs (see the lifespan).
 COLLECTION_THRESHOLDS = (20_000, 50, 100)
 
@@ -72,6 +76,16 @@ async def _start_producer(settings: ServiceSettings, attempts: int = 30) -> AIOK
     raise AssertionError("unreachable")
 
 
+async def _start_health_client(settings: ServiceSettings) -> AIOKafkaClient:
+    """The readiness check's own Kafka client. On the producer's connections its metadata request
+    waited behind produce requests (a broker answers one connection's requests in order), and an
+    acks=all produce waits while a dead broker is still in the ISR, until the controller fences it
+    (broker.session.timeout.ms, 9 s): a service was reported unready for losing one of three brokers."""
+    client = AIOKafkaClient(bootstrap_servers=settings.kafka_bootstrap_servers, client_id=f"{settings.service_name}-health")
+    await client.bootstrap()  # the producer just reached the cluster
+    return client
+
+
 def create_service_app(definition: ServiceDefinition) -> FastAPI:
     settings = definition.settings
     setup_logging(settings.service_name, settings.log_level, settings.log_json)
@@ -90,11 +104,14 @@ def create_service_app(definition: ServiceDefinition) -> FastAPI:
                 settings.kafka_bootstrap_servers,
                 [own, *consumed, *(dead_letter_topic(t) for t in consumed)],
                 settings.kafka_topic_partitions,
+                replication_factor=settings.kafka_topic_replication_factor,
+                min_insync_replicas=settings.kafka_topic_min_insync_replicas,
             )
         for hook in definition.on_startup:
             await hook(app)
         producer = await _start_producer(settings)
         app.state.producer = producer
+        app.state.kafka_health = await _start_health_client(settings)
         tasks: list[asyncio.Task] = []
         relay = consumer = relay_task = None
         if settings.relay_enabled:
@@ -148,6 +165,7 @@ def create_service_app(definition: ServiceDefinition) -> FastAPI:
             with suppress(Exception):
                 await asyncio.gather(*tasks, return_exceptions=True)
             await producer.stop()
+            await app.state.kafka_health.close()
             await engine.dispose()
 
     app = FastAPI(
@@ -169,10 +187,10 @@ def create_service_app(definition: ServiceDefinition) -> FastAPI:
             await conn.execute(text("SELECT 1"))
 
     async def kafka_ok() -> None:
-        producer: AIOKafkaProducer | None = getattr(app.state, "producer", None)
-        if producer is None:
-            raise RuntimeError("producer not started")
-        await producer.client.fetch_all_metadata()
+        client: AIOKafkaClient | None = getattr(app.state, "kafka_health", None)
+        if client is None:
+            raise RuntimeError("Kafka client not started")
+        await client.fetch_all_metadata()
 
     async def background_ok() -> None:
         # The consumer or the relay backing off because the database or Kafka is away says so here
@@ -180,6 +198,10 @@ def create_service_app(definition: ServiceDefinition) -> FastAPI:
         for part in (getattr(app.state, "consumer", None), getattr(app.state, "relay", None)):
             if part is not None:
                 part.recovery.readiness()
+
+    # Read at each scrape: a pool always at its size while requests wait says the pool (or the
+    # database) is the bottleneck.
+    POOL_IN_USE.labels(settings.service_name).set_function(engine.pool.checkedout)
 
     app.include_router(health_router({"database": database_ok, "kafka": kafka_ok, "background": background_ok}))
     for router in definition.routers:

@@ -51,6 +51,11 @@ class ServiceSettings(BaseSettings):
     # Locally the service creates its topics; on Kubernetes Strimzi's KafkaTopic objects do.
     kafka_create_topics: bool = True
     kafka_topic_partitions: int = 3
+    # How topics this service creates are replicated: 1 on the single local broker; on a cluster
+    # of three, 3 with min.insync.replicas 2 (an acks=all write then survives losing any broker).
+    kafka_topic_replication_factor: int = Field(default=1, ge=1)
+    # Sent as the topic's `min.insync.replicas` when set; otherwise the broker's default applies.
+    kafka_topic_min_insync_replicas: int | None = Field(default=None, ge=1)
     kafka_consumer_group: str | None = None
 
     relay_enabled: bool = True

@@ -2,11 +2,11 @@
 
 from pathlib import Path
 
-from budget_ledger.api import router
-from budget_ledger.db import messaging
-from budget_ledger.handlers import make_handlers
-from budget_ledger.seed import seed_demo
+from budget_ledger.adapters.tables import messaging
+from budget_ledger.entrypoints.events import make_handlers
+from budget_ledger.entrypoints.http import router
 from budget_ledger.settings import Settings
+from budget_ledger.use_cases.demo_programme import seed_demo
 from ecity_common.messaging.outbox import Outbox
 from ecity_common.runtime import ServiceDefinition, create_service_app
 

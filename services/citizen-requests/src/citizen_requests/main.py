@@ -2,19 +2,18 @@
 
 from pathlib import Path
 
-from sqlalchemy import select
-from sqlalchemy.dialects.postgresql import insert
-
-from citizen_requests.api import router
-from citizen_requests.catalogue_api import router as catalogue_router
-from citizen_requests.catalogue_store import CatalogueCache
-from citizen_requests.db import messaging, open311_clients
-from citizen_requests.filing_desk import FilingDesk
-from citizen_requests.handlers import make_handlers
-from citizen_requests.open311 import router as open311_router
-from citizen_requests.public import router as public_router
+from citizen_requests.adapters import open311_clients
+from citizen_requests.adapters.catalogue_store import CatalogueCache
+from citizen_requests.adapters.filing_desk import FilingDesk
+from citizen_requests.adapters.tables import messaging
+from citizen_requests.domain.limits import CreationLimits
+from citizen_requests.entrypoints.events import make_handlers
+from citizen_requests.entrypoints.http.catalogue import router as catalogue_router
+from citizen_requests.entrypoints.http.open311 import router as open311_router
+from citizen_requests.entrypoints.http.public import router as public_router
+from citizen_requests.entrypoints.http.requests import router
 from citizen_requests.settings import Settings
-from ecity_common.auth import hash_api_key, parse_api_key
+from citizen_requests.use_cases.filing import FilingOffice
 from ecity_common.messaging.outbox import Outbox
 from ecity_common.runtime import ServiceDefinition, create_service_app
 
@@ -24,13 +23,10 @@ MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 
 async def _seed(app) -> None:
     settings = app.state.settings
-    key_id = parse_api_key(settings.demo_open311_key)
-    if not settings.seed_demo_data or key_id is None:
+    if not settings.seed_demo_data:
         return
     async with app.state.sessions() as session, session.begin():
-        if await session.scalar(select(open311_clients.c.key_id).where(open311_clients.c.key_id == key_id)) is None:
-            await session.execute(insert(open311_clients).values(
-                key_id=key_id, key_hash=hash_api_key(settings.demo_open311_key), name="demo-app"))
+        await open311_clients.add_if_missing(session, settings.demo_open311_key, "demo-app")
 
 
 async def _load_catalogue(app) -> None:
@@ -44,9 +40,11 @@ async def _refresh_catalogue(app) -> None:
 
 async def _open_filing_desk(app) -> None:
     settings = app.state.settings
-    app.state.filing_desk = FilingDesk(app.state.engine, limit=settings.create_limit_per_citizen,
-                                       window_s=settings.create_limit_window_s, lanes=settings.filing_lanes,
-                                       recycle_s=settings.database_pool_recycle_s)
+    limits = CreationLimits(per_citizen=settings.create_limit_per_citizen, per_client=settings.create_limit_per_client,
+                            window_s=settings.create_limit_window_s)
+    app.state.filing_desk = FilingDesk(app.state.engine, limit=limits.per_citizen, window_s=limits.window_s,
+                                       lanes=settings.filing_lanes, recycle_s=settings.database_pool_recycle_s)
+    app.state.filing = FilingOffice(app.state.sessions, app.state.outbox, app.state.catalogue, app.state.filing_desk, limits)
 
 
 async def _run_filing_desk(app) -> None:

@@ -2,26 +2,20 @@
 
 from pathlib import Path
 
-from fastapi import Request
-
 from ecity_common.messaging.outbox import Outbox
 from ecity_common.runtime import ServiceDefinition, create_service_app
-from ecity_common.web.problems import problem_response
-from utilities_gateway.api import ROUTERS
-from utilities_gateway.audit import AuditTrail
-from utilities_gateway.credentials import GatewayRefused
-from utilities_gateway.db import messaging
-from utilities_gateway.delivery import Dispatcher, run_dispatcher
-from utilities_gateway.handlers import make_handlers
-from utilities_gateway.housekeeping import run_housekeeping
-from utilities_gateway.sealed import SecretBox
-from utilities_gateway.seed import seed_demo_companies
+from utilities_gateway.adapters.sealed import SecretBox
+from utilities_gateway.adapters.tables import messaging
+from utilities_gateway.adapters.webhook_dispatcher import Dispatcher
+from utilities_gateway.entrypoints.events import make_handlers
+from utilities_gateway.entrypoints.http import ROUTERS
+from utilities_gateway.entrypoints.http.audit import AuditTrail
+from utilities_gateway.entrypoints.workers import run_dispatcher, run_housekeeping
 from utilities_gateway.settings import Settings
+from utilities_gateway.use_cases.demo_data import seed_demo_companies
 
 # Inside the package, so an installed (non-editable) image carries its migrations too.
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
-
-TITLES = {400: "Bad request", 403: "Forbidden", 404: "Not found", 409: "Conflict", 422: "Invalid request"}
 
 
 def create_app(settings: Settings | None = None):
@@ -42,11 +36,6 @@ def create_app(settings: Settings | None = None):
     )
     app.state.secret_box = SecretBox(settings.webhook_secrets_key.get_secret_value())
     app.state.dispatcher = Dispatcher(app.state.sessions, settings, app.state.secret_box)
-
-    @app.exception_handler(GatewayRefused)
-    async def _refused(request: Request, exc: GatewayRefused):
-        return problem_response(exc.status, title=TITLES.get(exc.status, "Refused"), detail=exc.message,
-                                instance=request.url.path, errors=[{"field": exc.field, "message": exc.message}])
 
     app.add_middleware(AuditTrail)
     return app

@@ -2,7 +2,7 @@ from pydantic import Field, SecretStr
 from pydantic_settings import SettingsConfigDict
 
 from ecity_common.settings import ServiceSettings
-from utilities_gateway.webhooks import RETRY_SCHEDULE
+from utilities_gateway.domain.webhooks import RETRY_SCHEDULE
 
 
 class Settings(ServiceSettings):
@@ -32,10 +32,10 @@ class Settings(ServiceSettings):
     webhook_poll_interval_s: float = Field(default=0.5, gt=0)
     # How long a dispatcher holds a delivery while sending; a crashed one's deliveries return after it.
     webhook_lease_s: float = Field(default=60.0, gt=0)
-    # Seals the webhook signing secrets in the database (see sealed.py); the default is for local
+    # Seals the webhook signing secrets in the database (see adapters/sealed.py); the default is for local
     # development only, a cluster sets its own from a Secret.
     webhook_secrets_key: SecretStr = SecretStr("local-development-only-webhook-secrets-key")
-    # How long the gateway keeps what it no longer needs (housekeeping.py), and how often it looks.
+    # How long the gateway keeps what it no longer needs (use_cases/housekeeping.py), and how often it looks.
     delivery_retention_days: float = Field(default=30, gt=0)
     message_retention_days: float = Field(default=30, gt=0)
     audit_retention_days: float = Field(default=365, gt=0)

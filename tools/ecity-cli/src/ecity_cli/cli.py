@@ -8,6 +8,7 @@ import re
 import signal
 import sys
 import threading
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import typer
@@ -18,6 +19,7 @@ from ecity_cli.config import LocalSettings
 from ecity_cli.infra import InfraError, port_open, run_async
 from ecity_cli.local import LocalInfra
 from ecity_cli.services import SERVICES, ServiceProcess, service_env
+from ecity_cli.supervisor import ChildExit, ChildProcess, Supervisor
 
 app = typer.Typer(help="Sumy e-City backend: run it locally, mint tokens, watch events, replay dead letters.", no_args_is_help=True)
 infra_app = typer.Typer(help="The local Kafka broker and PostgreSQL cluster.", no_args_is_help=True)
@@ -77,16 +79,25 @@ def infra_status() -> None:
 
 @app.command("up")
 def up() -> None:
-    """What `make run` does: Kafka, PostgreSQL and the four services; Ctrl-C stops all of it."""
+    """What `make run` does: Kafka, PostgreSQL and the four services, a service that exits is
+    started again; Ctrl-C stops all of it (services first, then Kafka and PostgreSQL)."""
     settings = LocalSettings()
     infra = LocalInfra.from_settings(settings)
     processes: list[ServiceProcess] = []
+    supervisor: Supervisor | None = None
     stop = threading.Event()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(sig, lambda *_: stop.set())
+
+    def on_signal(*_) -> None:
+        stop.set()
+        if supervisor is not None:
+            supervisor.request_stop()  # a second Ctrl-C kills the services that are still draining
+
+    previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGINT, signal.SIGTERM)}
     try:
         console.print("starting Kafka and PostgreSQL…")
         infra.up()
+        if stop.is_set():
+            return
         for info in SERVICES.values():
             port = int(_env(f"{info.env_prefix}HTTP_PORT", str(info.default_port)))
             if port_open(port):
@@ -99,26 +110,39 @@ def up() -> None:
                 kafka=infra.kafka.bootstrap_servers,
                 **local,
             )
-            processes.append(ServiceProcess(info, port=port, env=env, log_file=settings.state / "logs" / f"{info.name}.log").start())
+            processes.append(ServiceProcess(info, port=port, env=env, log_file=settings.state / "logs" / f"{info.name}.log"))
+        supervisor = Supervisor(processes, on_exit=_print_exit, on_restart=_print_restart)
+        supervisor.start()
+        # A service that cannot start the first time stops everything with its log's end (a broken
+        # checkout or configuration should not loop); once all are up, an exit is restarted.
         for process in processes:
-            process.wait_ready()
-        _print_system(settings, processes)
-        while not stop.is_set():
-            for process in processes:
-                if process.process and process.process.poll() is not None:
-                    console.print(f"[red]{process.info.name} exited; see {process.log_file}[/]")
-                    stop.set()
-            stop.wait(1.0)
+            process.wait_ready(cancel=stop)
+        if not stop.is_set():
+            _print_system(settings, processes)
+            supervisor.run()  # until Ctrl-C or SIGTERM
     except InfraError as exc:
         console.print(f"[bold red]error:[/] {exc}")
-        stop.set()
         raise typer.Exit(1) from None
     finally:
         console.print("stopping…")
-        for process in processes:
-            process.stop()
+        if supervisor is not None:
+            supervisor.stop()
         infra.down()
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
         console.print("stopped")
+
+
+def _print_exit(event: ChildExit) -> None:
+    at = (datetime.now() + timedelta(seconds=event.restart_in_s)).strftime("%H:%M:%S")
+    console.print(
+        f"[red]{event.name} exited {event.how}[/] after {event.uptime_s:.0f} s; log: {event.log_file}; "
+        f"restarting in {event.restart_in_s:g} s (at {at})"
+    )
+
+
+def _print_restart(child: ChildProcess) -> None:
+    console.print(f"{child.name} started again (pid {child.pid})")
 
 
 # What a developer's machine allows that a cluster never does (the environment still wins): webhooks
@@ -143,7 +167,7 @@ def _print_system(settings: LocalSettings, processes: list[ServiceProcess]) -> N
         table.add_row(p.info.name, p.url, f"{p.url}/docs")
     console.print(table)
     console.print(f"Kafka 127.0.0.1:{settings.kafka_port} · PostgreSQL 127.0.0.1:{settings.postgres_port} · logs in {settings.state / 'logs'}")
-    console.print("A citizen's token: [bold].venv/bin/ecity token --role citizen --sub citizen-1[/]   Ctrl-C stops everything.")
+    console.print("A citizen's token: [bold].venv/bin/ecity token --role citizen --sub citizen-1[/]   A service that exits is started again; Ctrl-C stops everything.")
 
 
 @app.command("token")
@@ -178,10 +202,11 @@ def migrate(service: str = typer.Argument("all", help="a service name, or all"))
 
 @app.command("contracts")
 def contracts(check: bool = typer.Option(False, help="only check that the committed files are current")) -> None:
-    """Regenerate the AsyncAPI document and JSON Schemas of the event catalogue."""
+    """Regenerate the AsyncAPI document and JSON Schemas of the event catalogue, and each service's OpenAPI document."""
+    from ecity_cli.openapi import write_openapi
     from ecity_common.events.contracts import write_contracts
 
-    stale = write_contracts(check_only=check)
+    stale = write_contracts(check_only=check) + write_openapi(check_only=check)
     if check and stale:
         _fail(RuntimeError(f"out of date: {', '.join(stale)}; run `ecity contracts`"))
     console.print("contracts are current" if check else f"wrote {len(stale)} changed file(s)")
@@ -287,25 +312,26 @@ def budget_import(
     """Import plan and financing lines into the budget ledger's database, all or nothing."""
     from rich.progress import Progress
 
-    from budget_ledger import imports
-    from budget_ledger.db import messaging
+    from budget_ledger.adapters.import_files import parse
+    from budget_ledger.adapters.tables import messaging
     from budget_ledger.settings import Settings
+    from budget_ledger.use_cases import importing
     from ecity_common.db import make_engine, make_sessions
     from ecity_common.messaging.outbox import Outbox
 
     if layout not in ("national", "plain"):
         _fail(ValueError("--layout is national or plain"))
-    lines, problems = imports.parse(file.read_bytes(), layout)  # type: ignore[arg-type]
+    lines, problems = parse(file.read_bytes(), layout)  # type: ignore[arg-type]
     settings = Settings()
 
-    async def run() -> imports.ImportResult:
+    async def run() -> importing.ImportResult:
         engine = make_engine(settings)
         try:
             async with make_sessions(engine)() as session:
                 await session.begin()
                 with Progress(console=console) as progress:
                     task = progress.add_task(f"importing {file.name}", total=len(lines))
-                    result = await imports.apply(
+                    result = await importing.apply(
                         session, Outbox(messaging.outbox, settings), lines,
                         batch_id=batch_id or re.sub(r"[^A-Za-z0-9._-]", "-", file.stem), author=author,
                         override_reason=override_reason, on_progress=lambda n: progress.advance(task, n),
@@ -315,7 +341,7 @@ def budget_import(
         finally:
             await engine.dispose()
 
-    result = imports.ImportResult(lines=len(lines), problems=problems) if problems else run_async(run)
+    result = importing.ImportResult(lines=len(lines), problems=problems) if problems else run_async(run)
     if result.problems:
         table = Table(title=f"{len(result.problems)} problem(s): nothing was imported")
         for col in ("line", "column", "problem"):
@@ -330,7 +356,7 @@ def budget_import(
 @citizens_app.command("issue-open311-key")
 def issue_open311_key(name: str = typer.Option(..., help="the client app the key is for")) -> None:
     """Issue an Open311 api_key for a client app; it is printed once and stored only as a hash."""
-    from citizen_requests.db import open311_clients
+    from citizen_requests.adapters.tables import open311_clients
     from citizen_requests.settings import Settings
     from ecity_common.auth import issue_api_key
     from ecity_common.db import make_engine

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import os
-import signal
-import subprocess
 import sys
+import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -13,6 +11,7 @@ from pathlib import Path
 import httpx
 
 from ecity_cli.infra import InfraError, tail
+from ecity_cli.supervisor import ChildProcess
 
 
 @dataclass(frozen=True)
@@ -55,42 +54,40 @@ def service_env(info: ServiceInfo, *, port: int, database_url: str, kafka: str, 
     return {f"{info.env_prefix}{k}": v for k, v in env.items()}
 
 
-class ServiceProcess:
+class ServiceProcess(ChildProcess):
+    """A service under ecity_common.server (what `ecity up` supervises and the cross-process tests start)."""
+
     def __init__(self, info: ServiceInfo, *, port: int, env: dict[str, str], log_file: Path, faults: str = "") -> None:
+        command = [
+            sys.executable, "-m", "ecity_common.server", f"{info.package}.main:create_app",
+            "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning",
+        ]
+        super().__init__(info.name, command, env=env, log_file=log_file)
         self.info = info
         self.port = port
-        self.env = env
-        self.log_file = log_file
         self.faults = faults
-        self.process: subprocess.Popen | None = None
 
     @property
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
-    def start(self) -> ServiceProcess:
-        env = {**os.environ, **self.env}
+    def environment(self) -> dict[str, str]:
+        env = super().environment()
         env.pop("ECITY_FAULTS", None)
         if self.faults:
             env["ECITY_FAULTS"] = self.faults
-        self.log_file.parent.mkdir(parents=True, exist_ok=True)
-        with open(self.log_file, "ab") as out:
-            self.process = subprocess.Popen(
-                [
-                    sys.executable, "-m", "ecity_common.server", f"{self.info.package}.main:create_app",
-                    "--host", "127.0.0.1", "--port", str(self.port), "--log-level", "warning",
-                ],
-                env=env,
-                stdout=out,
-                stderr=subprocess.STDOUT,
-                stdin=subprocess.DEVNULL,
-                start_new_session=True,
-            )
+        return env
+
+    def start(self) -> ServiceProcess:
+        super().start()
         return self
 
-    def wait_ready(self, timeout_s: float = 60.0) -> None:
+    def wait_ready(self, timeout_s: float = 60.0, *, cancel: threading.Event | None = None) -> None:
+        """Until /health/ready answers 200; returns early once `cancel` is set."""
         deadline = time.monotonic() + timeout_s
         while time.monotonic() < deadline:
+            if cancel is not None and cancel.is_set():
+                return
             if self.process is None or self.process.poll() is not None:
                 code = self.process.returncode if self.process else None
                 raise InfraError(f"{self.info.name} exited (code {code}) while starting; its log ends:\n{tail(self.log_file)}")
@@ -105,13 +102,3 @@ class ServiceProcess:
     def wait_exit(self, timeout_s: float = 30.0) -> int:
         assert self.process is not None
         return self.process.wait(timeout=timeout_s)
-
-    def stop(self, timeout_s: float = 15.0) -> None:
-        if self.process is None or self.process.poll() is not None:
-            return
-        self.process.send_signal(signal.SIGTERM)
-        try:
-            self.process.wait(timeout=timeout_s)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait()

@@ -3,6 +3,10 @@
 Loaded by the workspace's pytest configuration (`-p ecity_cli.testing`). The session starts both
 on free ports under `.state/test/` (wiped first) and stops them at the end; every test gets its own
 databases and its own topic prefix, so tests never see each other's rows or events.
+
+Tests that lose a broker on purpose ask for `kafka_cluster`: three Kafka nodes (replication 3,
+min.insync.replicas 2) under `.state/test-cluster/`, started the first time a test asks for it and
+stopped at the end of the session; the other tests never start it.
 """
 
 from __future__ import annotations
@@ -23,7 +27,7 @@ import pytest
 from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
 
 from ecity_cli.infra import InfraError, free_port, repo_root
-from ecity_cli.infra.kafka import LocalKafka
+from ecity_cli.infra.kafka import LocalKafka, LocalKafkaCluster
 from ecity_cli.infra.postgres import LocalPostgres
 from ecity_cli.local import LocalInfra
 from ecity_cli.services import SERVICES, ServiceInfo, ServiceProcess, service_env
@@ -74,6 +78,22 @@ def infra() -> TestInfra:
     postgres.destroy()
 
 
+@pytest.fixture(scope="session")
+def kafka_cluster() -> LocalKafkaCluster:
+    """A three-node Kafka cluster for the session, beside the single broker of `infra`. A test that
+    kills a node brings it back before it ends (`start_node`): the next test finds three."""
+    state = repo_root() / ".state" / "test-cluster"
+    cluster = LocalKafkaCluster(state)
+    cluster.stop()  # nodes left behind by a test run that was killed (their pid files)
+    shutil.rmtree(state, ignore_errors=True)
+    try:
+        cluster.start()
+    except InfraError as exc:
+        pytest.fail(f"cannot start the three-node Kafka cluster: {exc}")
+    yield cluster
+    cluster.stop()
+
+
 @dataclass
 class ServiceFactory:
     """Builds settings for a service under test: a fresh database, this test's topic prefix."""
@@ -104,7 +124,8 @@ class ServiceFactory:
         return cls(**values)
 
     def process(self, service: str, *, faults: str = "", **overrides: str) -> ServiceProcess:
-        """A real service process (uvicorn), for tests that cross process boundaries."""
+        """A real service process (uvicorn), for tests that cross process boundaries. Overrides
+        are settings (`kafka_bootstrap_servers=kafka_cluster.bootstrap_servers` for another Kafka)."""
         info: ServiceInfo = SERVICES[service]
         port = free_port()
         extra = {

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
@@ -35,7 +36,7 @@ from ecity_common.events.catalogue import dead_letter_topic
 from ecity_common.failures import Failure, classify
 from ecity_common.messaging import faults
 from ecity_common.messaging.dlq import send_dead_letter
-from ecity_common.messaging.metrics import CONSUMED, DEAD_LETTERS
+from ecity_common.messaging.metrics import CONSUMED, CONSUMER_LAG, DEAD_LETTERS, HANDLER_DURATION, HANDLER_FAILURES
 from ecity_common.messaging.recovery import Recovery
 from ecity_common.settings import ServiceSettings
 
@@ -78,8 +79,6 @@ class _HandlerFailed(Exception):
     record by record. (An infrastructure failure is not wrapped: it ends the whole poll.)"""
 
 
-def _own_failure(exc: BaseException) -> bool:
-    return classify(exc) is Failure.OWN
 
 
 class EventConsumer:
@@ -115,6 +114,8 @@ class EventConsumer:
         self._finished.set()
         group = settings.consumer_group
         self._counted = {o: CONSUMED.labels(group, o) for o in ("handled", "duplicate", "ignored", "dead_lettered")}
+        self._durations = {t: HANDLER_DURATION.labels(group, t) for t in handlers}
+        self._lags: dict[TopicPartition, object] = {}
 
     @property
     def topics(self) -> list[str]:
@@ -189,10 +190,12 @@ class EventConsumer:
             for tp, tp_records in batch.items():
                 if tp in assigned:
                     self._consumer.seek(tp, tp_records[0].offset)
+            self._observe_lag(batch, handled=False)
             if self.recovery.failed(exc, f"a batch of {len(records)} records") is not Failure.CONFLICT:
                 await self.recovery.pause(self._stopping)
             return
         self.recovery.recovered()
+        self._observe_lag(batch, handled=True)
         # The offsets are committed while the next batch is fetched and handled: the database
         # commit above is what makes the effects safe; a lost offset commit only means a
         # redelivery that the inbox skips. One commit in flight at a time keeps them in order.
@@ -213,6 +216,28 @@ class EventConsumer:
             log.warning("offset commit failed; those records may be redelivered", exc_info=True)
         finally:
             self._offset_commit = None
+
+    def _own_failure(self, event_type: str, exc: BaseException) -> bool:
+        """Whether a handler's failure is its event's own (counted, by event type and kind)."""
+        kind = classify(exc)
+        HANDLER_FAILURES.labels(self._settings.consumer_group, event_type, kind.value).inc()
+        return kind is Failure.OWN
+
+    def _observe_lag(self, batch: dict[TopicPartition, list[ConsumerRecord]], *, handled: bool) -> None:
+        """Each polled partition's end offset minus where the group now is: after a handled poll,
+        past its last record; after a failed one, still at its first."""
+        assert self._consumer is not None
+        assigned = self._consumer.assignment()  # highwater() asserts on a partition taken away meanwhile
+        for tp, records in batch.items():
+            if tp not in assigned:
+                continue
+            end = self._consumer.highwater(tp)
+            if end is None:
+                continue
+            gauge = self._lags.get(tp)
+            if gauge is None:
+                gauge = self._lags[tp] = CONSUMER_LAG.labels(self._settings.consumer_group, tp.topic, str(tp.partition))
+            gauge.set(max(end - (records[-1].offset + 1 if handled else records[0].offset), 0))
 
     def _dead_lettered(self, record: ConsumerRecord, error: str, event: CloudEvent | None) -> None:
         self.stats.dead_lettered += 1
@@ -295,13 +320,15 @@ class EventConsumer:
                     run.append(d)
                     continue
                 with self._span(d) as span:
+                    started = time.perf_counter()
                     try:
                         await d.handler(session, d.event, d.payload)
                     except Exception as exc:
                         span.record_exception(exc)
-                        if not _own_failure(exc):
+                        if not self._own_failure(d.event.type, exc):
                             raise  # the database went away under the handler: the whole poll again
                         raise _HandlerFailed from exc
+                    self._durations[d.event.type].observe(time.perf_counter() - started)
             if run:
                 await self._run_batch(session, run)
         duplicates = len(deliveries) - len(dead) - len(fresh) - ignored
@@ -326,13 +353,15 @@ class EventConsumer:
             attributes={"messaging.system": "kafka", "messaging.batch.message_count": len(run),
                         "cloudevents.event_type": run[0].event.type},
         ) as span:
+            started = time.perf_counter()
             try:
                 await run[0].handler.handle(session, [(d.event, d.payload) for d in run])
             except Exception as exc:
                 span.record_exception(exc)
-                if not _own_failure(exc):
+                if not self._own_failure(run[0].event.type, exc):
                     raise
                 raise _HandlerFailed from exc
+            self._durations[run[0].event.type].observe(time.perf_counter() - started)
 
     async def _apply_one_by_one(self, deliveries: list[_Delivery]) -> list[tuple[ConsumerRecord, str, CloudEvent | None]]:
         dead: list[tuple[ConsumerRecord, str, CloudEvent | None]] = []
@@ -343,8 +372,9 @@ class EventConsumer:
                 elif d.handler:
                     with self._span(d) as span:
                         error = await self._apply_with_retries(session, d, span)
+                        if error:
+                            span.set_status(Status(StatusCode.ERROR, "dead-lettered"))
                     if error:
-                        span.set_status(Status(StatusCode.ERROR, "dead-lettered"))
                         dead.append((d.record, error, d.event))
         self._count(ignored=sum(1 for d in deliveries if d.event and not d.handler and not d.error))
         return dead
@@ -371,7 +401,7 @@ class EventConsumer:
                 return None
             except Exception as exc:  # noqa: BLE001 - the event's own failures count against its budget
                 span.record_exception(exc)
-                if not _own_failure(exc):
+                if not self._own_failure(d.event.type, exc):
                     # The database is away (or the transaction conflicted): not this event's fault.
                     # The whole poll is undone and read again once the database answers.
                     raise

@@ -6,7 +6,7 @@ dead-letter topic), never an event id. Several apps in one process (the tests) s
 
 from __future__ import annotations
 
-from prometheus_client import Counter, Gauge
+from prometheus_client import Counter, Gauge, Histogram
 
 CONSUMED = Counter(
     "ecity_consumer_events_total",
@@ -35,4 +35,47 @@ TRANSACTION_CONFLICTS = Counter(
     "ecity_transaction_conflicts_total",
     "Transactions PostgreSQL rolled back as a serialization failure or deadlock, and that were run again.",
     ("component",),
+)
+
+# -- the outbox and its relay -----------------------------------------------------------------
+OUTBOX_UNSENT = Gauge(
+    "ecity_outbox_unsent_events",
+    "Events committed to a service's outbox and not yet published to Kafka (measured every 15 s).",
+    ("service",),
+)
+OUTBOX_OLDEST_UNSENT = Gauge(
+    "ecity_outbox_oldest_unsent_timestamp_seconds",
+    "When the oldest unsent outbox event was committed (unix time; 0 when none waits). "
+    "time() minus this is how far behind the relay is.",
+    ("service",),
+)
+PUBLISHED = Counter(
+    "ecity_outbox_published_total",
+    "Events the outbox relay published to Kafka (acknowledged by all in-sync replicas).",
+    ("service",),
+)
+PUBLISH_BATCH = Histogram(
+    "ecity_outbox_publish_batch_size",
+    "Events per batch the relay claimed and published.",
+    ("service",),
+    buckets=(1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 5000),
+)
+
+# -- consumers ---------------------------------------------------------------------------------
+CONSUMER_LAG = Gauge(
+    "ecity_consumer_lag",
+    "Records on a partition that the consumer group has not yet handled: the partition's end "
+    "offset minus the group's position, as the consumer last saw them.",
+    ("group", "topic", "partition"),
+)
+HANDLER_DURATION = Histogram(
+    "ecity_consumer_handler_duration_seconds",
+    "Time a handler took, per event type (one observation per event, or per run of a batch handler).",
+    ("group", "event_type"),
+    buckets=(0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5),
+)
+HANDLER_FAILURES = Counter(
+    "ecity_consumer_handler_failures_total",
+    "Handler failures per event type and whose fault they were (own, infrastructure, conflict).",
+    ("group", "event_type", "failure"),
 )

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from contextlib import suppress
 from datetime import UTC, datetime, timedelta
 
 import asyncpg
@@ -24,6 +25,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from ecity_common.events.envelope import kafka_record
 from ecity_common.messaging import faults
+from ecity_common.messaging.metrics import OUTBOX_OLDEST_UNSENT, OUTBOX_UNSENT, PUBLISH_BATCH, PUBLISHED
 from ecity_common.messaging.recovery import Recovery
 from ecity_common.messaging.tables import NOTIFY_CHANNEL
 from ecity_common.settings import ServiceSettings
@@ -98,12 +100,20 @@ class OutboxRelay:
         self._listener: asyncpg.Connection | None = None
         self.published = 0
         self.recovery = Recovery("relay", log)
+        service = settings.service_name
+        self._published = PUBLISHED.labels(service)
+        self._batch_sizes = PUBLISH_BATCH.labels(service)
+        self._unsent = OUTBOX_UNSENT.labels(service)
+        self._oldest_unsent = OUTBOX_OLDEST_UNSENT.labels(service)
+        self._backlog = text(f"SELECT count(*) AS n, extract(epoch FROM min(created_at)) AS oldest "
+                             f"FROM {outbox.name} WHERE published_at IS NULL")
 
     # -- lifecycle --------------------------------------------------------------------------
 
     async def run(self) -> None:
         """Publish until stopped. Errors are logged and retried; the relay never gives up."""
         listen_task = asyncio.create_task(self._keep_listening(), name="outbox-listen")
+        measure_task = asyncio.create_task(self._keep_measuring(), name="outbox-backlog")
         last_prune = datetime.min.replace(tzinfo=UTC)
         try:
             while not self._stopping.is_set():
@@ -121,7 +131,8 @@ class OutboxRelay:
                 await self._sleep_until_woken()
         finally:
             listen_task.cancel()
-            await asyncio.gather(listen_task, return_exceptions=True)
+            measure_task.cancel()
+            await asyncio.gather(listen_task, measure_task, return_exceptions=True)
 
     def stop(self) -> None:
         self._stopping.set()
@@ -157,6 +168,21 @@ class OutboxRelay:
                 lost = True
                 await asyncio.sleep(1.0)
 
+    async def _keep_measuring(self, every_s: float = 15.0) -> None:
+        """The backlog, apart from the relay's own loop: when Kafka is away the relay is stuck in
+        its back-off, and this is what shows the outbox growing older (the "relay stuck" alert)."""
+        while not self._stopping.is_set():
+            with suppress(Exception):  # the database away: the gauges keep their last values
+                await self.measure_backlog()
+            await asyncio.sleep(every_s)
+
+    async def measure_backlog(self) -> tuple[int, float | None]:
+        async with self._engine.connect() as conn:
+            row = (await conn.execute(self._backlog)).one()
+        self._unsent.set(row.n)
+        self._oldest_unsent.set(float(row.oldest or 0))
+        return row.n, (float(row.oldest) if row.oldest is not None else None)
+
     # -- the work ---------------------------------------------------------------------------
 
     async def publish_batch(self) -> int:
@@ -176,6 +202,8 @@ class OutboxRelay:
             ids = [row.id for row in rows]
             await conn.execute(self._mark, {"ids": ids, "at": datetime.now(UTC)})
         self.published += len(rows)
+        self._published.inc(len(rows))
+        self._batch_sizes.observe(len(rows))
         return len(rows)
 
     async def _send(self, row) -> asyncio.Future:

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from fastapi import Request
+from prometheus_client import Counter
 from sqlalchemy import Column, DateTime, Integer, MetaData, PrimaryKeyConstraint, Table, Text, delete, func, select, update
 from sqlalchemy.dialects.postgresql import JSONB, insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -22,6 +23,11 @@ from ecity_common.web.problems import Problem
 
 RETENTION = timedelta(hours=48)
 HEADER = "Idempotency-Key"
+
+
+# A client retrying (a lost answer, a failover): many at once say the network or a replica is ailing.
+IDEMPOTENT_REPLAYS = Counter("ecity_idempotent_replays_total",
+                             "Requests answered from the Idempotency-Key store: a client's retry of one already done.")
 
 
 def idempotency_table(metadata: MetaData) -> Table:
@@ -67,6 +73,7 @@ async def claim(session: AsyncSession, table: Table, request: Request, scope: st
     if row.request_hash != fingerprint:
         raise Problem(409, "Idempotency-Key reused", "this Idempotency-Key was used with another request",
                       errors=[{"field": HEADER, "message": "used with another request"}])
+    IDEMPOTENT_REPLAYS.inc()
     return key, StoredAnswer(row.status, row.body)
 
 

@@ -17,7 +17,8 @@ from fastapi.responses import JSONResponse
 from sqlalchemy.exc import DBAPIError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from ecity_common.db import DRIVER_CONNECTION_ERRORS, connection_failed, database_unavailable
+from ecity_common.db import DRIVER_CONNECTION_ERRORS, database_unavailable
+from ecity_common.refusals import Kind, Refused
 
 log = logging.getLogger(__name__)
 
@@ -84,17 +85,56 @@ def field_path(loc: tuple[Any, ...] | list[Any]) -> str:
 
 
 def _unavailable(request: Request, cause: BaseException | None) -> JSONResponse:
-    log.warning("database unavailable on %s %s: %s", request.method, request.url.path, cause)
+    log.warning("database or Kafka unavailable on %s %s: %s", request.method, request.url.path, cause)
     return problem_response(
         503,
         title="Service temporarily unavailable",
-        detail="The database is not reachable right now; nothing was saved. Try again shortly.",
+        detail="The database or the message broker is not reachable right now; nothing was saved. Try again shortly.",
         instance=request.url.path,
         headers={"Retry-After": "2"},
     )
 
 
+# What each kind of refusal is in HTTP: the only place a use case's "no" gets a status code.
+REFUSAL_STATUS = {
+    Kind.NOT_FOUND: 404,
+    Kind.CONFLICT: 409,
+    Kind.STALE: 412,
+    Kind.INVALID: 422,
+    Kind.FORBIDDEN: 403,
+    Kind.LIMIT: 429,
+    Kind.UNAVAILABLE: 503,
+}
+_REFUSAL_TITLE = {
+    Kind.NOT_FOUND: "Not found",
+    Kind.CONFLICT: "Conflict",
+    Kind.STALE: "Changed since you read it",
+    Kind.INVALID: "Invalid request",
+    Kind.FORBIDDEN: "Forbidden",
+    Kind.LIMIT: "Too many requests",
+    Kind.UNAVAILABLE: "Service temporarily unavailable",
+}
+
+
+def refusal_response(refusal: Refused, instance: str | None = None) -> JSONResponse:
+    headers = {"Retry-After": str(refusal.retry_after_s)} if refusal.retry_after_s is not None else None
+    return problem_response(
+        REFUSAL_STATUS[refusal.kind],
+        title=_REFUSAL_TITLE[refusal.kind],
+        detail=refusal.detail,
+        type_=refusal.code or refusal.kind.value,
+        instance=instance,
+        errors=[{"field": refusal.field, "message": refusal.detail}] if refusal.field else None,
+        headers=headers,
+        **refusal.extensions,
+    )
+
+
 def install_problem_handlers(app: FastAPI) -> None:
+    @app.exception_handler(Refused)
+    async def _refused(request: Request, exc: Refused) -> JSONResponse:
+        return refusal_response(exc, request.url.path)
+
     @app.exception_handler(Problem)
     async def _problem(request: Request, exc: Problem) -> JSONResponse:
         return problem_response(
@@ -139,16 +179,10 @@ def install_problem_handlers(app: FastAPI) -> None:
     for lost in DRIVER_CONNECTION_ERRORS:  # from a connection used through asyncpg itself
         app.add_exception_handler(lost, _driver_connection)
 
-    @app.exception_handler(OSError)
-    async def _connect(request: Request, exc: OSError) -> JSONResponse:
-        # The pool could not open a connection (the server down, restarting, refusing): 503, as
-        # for a connection lost under SQLAlchemy. Was 500 for every request in such a window.
-        if connection_failed(exc):
-            return _unavailable(request, exc)
-        return await _unexpected(request, exc)
-
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+        if database_unavailable(exc):  # e.g. no pooled connection came free, Kafka away: not a bug
+            return _unavailable(request, exc)
         log.exception("unhandled error on %s %s", request.method, request.url.path)
         return problem_response(
             500,

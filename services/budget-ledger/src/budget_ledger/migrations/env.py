@@ -1,4 +1,4 @@
-from budget_ledger.db import metadata
+from budget_ledger.adapters.tables import metadata
 from budget_ledger.settings import Settings
 from ecity_common.migrations import run_migrations
 

@@ -1,4 +1,4 @@
-from citizen_requests.db import metadata
+from citizen_requests.adapters.tables import metadata
 from citizen_requests.settings import Settings
 from ecity_common.migrations import run_migrations
 

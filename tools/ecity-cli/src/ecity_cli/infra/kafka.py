@@ -1,4 +1,10 @@
-"""A single-node Apache Kafka 4.x broker in KRaft mode, from its Maven Central jars."""
+"""Apache Kafka 4.x in KRaft mode, from its Maven Central jars, on this machine.
+
+`LocalKafka` is one combined broker+controller node. Alone (the default, what `make run` and the
+tests use) it is a single-node cluster with a standalone quorum and replication factor 1.
+`LocalKafkaCluster` runs three such nodes as one cluster (three controllers in a static quorum,
+replication factor 3, `min.insync.replicas=2`), for tests that lose a broker on purpose.
+"""
 
 from __future__ import annotations
 
@@ -9,18 +15,19 @@ import signal
 import subprocess
 import time
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
+from aiokafka import TopicPartition
 from aiokafka.client import AIOKafkaClient
 
-from ecity_cli.infra import InfraError, port_open, repo_root, require, run_async, tail
+from ecity_cli.infra import InfraError, free_port, port_open, repo_root, require, run_async, tail
 
 _SERVER_PROPERTIES = """\
-# Written by ecity_cli.infra.kafka: one combined broker + controller, for local use only.
+# Written by ecity_cli.infra.kafka: {what}, for local use only.
 process.roles=broker,controller
-node.id=1
-controller.quorum.bootstrap.servers=127.0.0.1:{controller_port}
+node.id={node_id}
+{quorum}
 listeners=PLAINTEXT://127.0.0.1:{port},CONTROLLER://127.0.0.1:{controller_port}
 advertised.listeners=PLAINTEXT://127.0.0.1:{port}
 controller.listener.names=CONTROLLER
@@ -28,13 +35,13 @@ inter.broker.listener.name=PLAINTEXT
 listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT
 log.dirs={data_dir}
 num.partitions=3
-default.replication.factor=1
-offsets.topic.replication.factor=1
+default.replication.factor={replication}
+{min_isr}offsets.topic.replication.factor={replication}
 offsets.topic.num.partitions=10
-transaction.state.log.replication.factor=1
-transaction.state.log.min.isr=1
-share.coordinator.state.topic.replication.factor=1
-share.coordinator.state.topic.min.isr=1
+transaction.state.log.replication.factor={replication}
+transaction.state.log.min.isr={internal_min_isr}
+share.coordinator.state.topic.replication.factor={replication}
+share.coordinator.state.topic.min.isr={internal_min_isr}
 # Consumers join at once instead of waiting 3 s for others that will not come.
 group.initial.rebalance.delay.ms=0
 # Topics are created on purpose (by each service locally, by Strimzi on Kubernetes).
@@ -66,10 +73,19 @@ class LocalKafka:
     controller_port: int = 9093
     jars_dir: Path | None = None
     heap: str = "768m"
+    # One node of a cluster (see LocalKafkaCluster): its id, and the static controller quorum of
+    # every node ("1@127.0.0.1:9093,2@..."), all formatted with the same cluster id. Without
+    # voters the node is a cluster of its own: a standalone quorum, replication factor 1.
+    node_id: int = 1
+    voters: str = ""
+    cluster_id: str | None = None
+    replication_factor: int = 1
+    min_insync_replicas: int = 1
 
     def __post_init__(self) -> None:
         self.state_dir = Path(self.state_dir)
         self.jars_dir = Path(self.jars_dir or repo_root() / ".cache" / "kafka-jars")
+        self._process: subprocess.Popen | None = None
 
     @property
     def bootstrap_servers(self) -> str:
@@ -136,9 +152,33 @@ class LocalKafka:
         except (OSError, ValueError):
             return None
 
+    def server_properties(self) -> str:
+        data_dir = self.state_dir / "data"
+        common = {"node_id": self.node_id, "port": self.port, "controller_port": self.controller_port, "data_dir": data_dir}
+        if not self.voters:
+            return _SERVER_PROPERTIES.format(
+                what="one combined broker + controller",
+                quorum=f"controller.quorum.bootstrap.servers=127.0.0.1:{self.controller_port}",
+                replication=1, min_isr="", internal_min_isr=1, **common,
+            )
+        return _SERVER_PROPERTIES.format(
+            what=f"node {self.node_id} of a local cluster, broker + controller",
+            quorum=f"controller.quorum.voters={self.voters}",
+            replication=self.replication_factor,
+            min_isr=f"min.insync.replicas={self.min_insync_replicas}\n",
+            internal_min_isr=self.min_insync_replicas,
+            **common,
+        )
+
     def start(self, timeout_s: float = 120.0) -> None:
         if self.running_pid() and self.is_ready():
             return
+        self.launch()
+        self.wait_ready(timeout_s)
+
+    def launch(self) -> None:
+        """Write the configuration, format the storage the first time, and start the JVM, without
+        waiting: a node of a cluster is ready only once a majority of its quorum runs."""
         self.ensure_jars()
         if port_open(self.port) or port_open(self.controller_port):
             raise InfraError(
@@ -147,32 +187,35 @@ class LocalKafka:
         self.state_dir.mkdir(parents=True, exist_ok=True)
         data_dir = self.state_dir / "data"
         config = self.state_dir / "server.properties"
-        config.write_text(
-            _SERVER_PROPERTIES.format(port=self.port, controller_port=self.controller_port, data_dir=data_dir)
-        )
+        config.write_text(self.server_properties())
         (self.state_dir / "log4j2.properties").write_text(_LOG4J2.format(log_file=self.log_file))
         if not (data_dir / "meta.properties").exists():
-            cluster_id = base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")
+            cluster_id = self.cluster_id or new_cluster_id()
+            # A static quorum (voters) needs no flag; a lone node formats a standalone one.
+            how = [] if self.voters else ["--standalone"]
             result = subprocess.run(
                 # `=` because a random id may begin with "-", which argparse would take for an option.
-                self._java("kafka.tools.StorageTool", "format", "--standalone", f"--cluster-id={cluster_id}", "-c", str(config)),
+                self._java("kafka.tools.StorageTool", "format", *how, f"--cluster-id={cluster_id}", "-c", str(config)),
                 capture_output=True,
                 text=True,
             )
             if result.returncode != 0:
                 raise InfraError(f"Kafka storage format failed:\n{(result.stdout + result.stderr)[-3000:]}")
         with open(self.state_dir / "kafka.out", "ab") as out:
-            process = subprocess.Popen(
+            self._process = subprocess.Popen(
                 self._java("kafka.Kafka", str(config)),
                 stdout=out,
                 stderr=subprocess.STDOUT,
                 stdin=subprocess.DEVNULL,
                 start_new_session=True,  # Ctrl-C in a terminal reaches us, and we stop it in order
             )
-        self._pid_file.write_text(str(process.pid))
+        self._pid_file.write_text(str(self._process.pid))
+
+    def wait_ready(self, timeout_s: float = 120.0) -> None:
+        process = self._process
         deadline = time.monotonic() + timeout_s
         while time.monotonic() < deadline:
-            if process.poll() is not None:
+            if process is not None and process.poll() is not None:
                 raise InfraError(
                     f"Kafka exited with code {process.returncode} while starting; its log ends:\n{tail(self.log_file)}\n{tail(self.state_dir / 'kafka.out')}"
                 )
@@ -183,7 +226,8 @@ class LocalKafka:
         raise InfraError(f"Kafka did not become ready in {timeout_s:.0f} s; its log ends:\n{tail(self.log_file)}")
 
     def is_ready(self) -> bool:
-        """Ready means a client got cluster metadata with a broker in it, not that a port is open."""
+        """Ready means a client got cluster metadata from this node with this node among the
+        brokers (registered, not fenced), not that a port is open."""
         if not port_open(self.port):
             return False
 
@@ -191,7 +235,7 @@ class LocalKafka:
             client = AIOKafkaClient(bootstrap_servers=self.bootstrap_servers, request_timeout_ms=3000)
             try:
                 await client.bootstrap()
-                return bool(client.cluster.brokers())
+                return any(b.nodeId == self.node_id for b in client.cluster.brokers())
             except Exception:  # noqa: BLE001 - not ready yet
                 return False
             finally:
@@ -217,9 +261,122 @@ class LocalKafka:
             _reap(pid)
         self._pid_file.unlink(missing_ok=True)
 
+    def kill(self) -> None:
+        """SIGKILL: the node dies as in a power cut, without a controlled shutdown."""
+        pid = self.running_pid()
+        if pid is None:
+            return
+        os.kill(pid, signal.SIGKILL)
+        try:
+            os.waitpid(pid, 0)
+        except ChildProcessError:  # not our child (an earlier run's); it dies all the same
+            while _alive(pid):
+                time.sleep(0.05)
+        self._process = None
+        self._pid_file.unlink(missing_ok=True)
+
+
+def new_cluster_id() -> str:
+    return base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+        return True
+    except OSError:
+        return False
+
 
 def _reap(pid: int) -> None:
     try:
         os.waitpid(pid, os.WNOHANG)
     except ChildProcessError:
         pass
+
+
+@dataclass
+class LocalKafkaCluster:
+    """Three combined broker+controller nodes as one cluster, on free ports under `state_dir`:
+    every topic replicated three times and written to at least two (`min.insync.replicas=2`,
+    internal topics too), so that one node may die without a write lost or refused.
+
+    For tests of broker loss: `kill(node)` SIGKILLs one node, `start_node(node)` brings it back
+    on the same ports and data. Nodes are numbered 1, 2, 3 (their Kafka node ids).
+    """
+
+    state_dir: Path
+    size: int = 3
+    heap: str = "384m"
+    jars_dir: Path | None = None
+    nodes: dict[int, LocalKafka] = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.state_dir = Path(self.state_dir)
+        ports = {n: (free_port(), free_port()) for n in range(1, self.size + 1)}
+        voters = ",".join(f"{n}@127.0.0.1:{controller}" for n, (_, controller) in ports.items())
+        cluster_id = new_cluster_id()
+        self.nodes = {
+            n: LocalKafka(
+                self.state_dir / f"node-{n}",
+                port=port,
+                controller_port=controller,
+                jars_dir=self.jars_dir,
+                heap=self.heap,
+                node_id=n,
+                voters=voters,
+                cluster_id=cluster_id,
+                replication_factor=min(3, self.size),
+                min_insync_replicas=min(2, self.size),
+            )
+            for n, (port, controller) in ports.items()
+        }
+
+    @property
+    def bootstrap_servers(self) -> str:
+        return ",".join(node.bootstrap_servers for node in self.nodes.values())
+
+    def start(self, timeout_s: float = 180.0) -> None:
+        """Start every node at once (none is ready before a majority of the quorum runs), then
+        wait until each is a registered broker."""
+        first = next(iter(self.nodes.values()))
+        first.ensure_jars()
+        try:
+            for node in self.nodes.values():
+                node.launch()
+            deadline = time.monotonic() + timeout_s
+            for node in self.nodes.values():
+                node.wait_ready(max(1.0, deadline - time.monotonic()))
+        except BaseException:
+            self.stop()
+            raise
+
+    def stop(self) -> None:
+        for node in self.nodes.values():
+            node.stop()
+
+    def kill(self, node: int) -> None:
+        self.nodes[node].kill()
+
+    def start_node(self, node: int, timeout_s: float = 120.0) -> None:
+        self.nodes[node].start(timeout_s)
+
+    def running(self) -> list[int]:
+        return [n for n, node in self.nodes.items() if node.running_pid() is not None]
+
+    def leaders(self, topic: str) -> dict[int, int]:
+        """Partition -> the node that leads it, as the cluster's metadata says now."""
+
+        async def metadata() -> dict[int, int]:
+            client = AIOKafkaClient(bootstrap_servers=self.bootstrap_servers, request_timeout_ms=5000)
+            try:
+                await client.bootstrap()
+                await client.force_metadata_update()
+                client.add_topic(topic)
+                await client.force_metadata_update()
+                return {p: client.cluster.leader_for_partition(TopicPartition(topic, p))
+                        for p in client.cluster.partitions_for_topic(topic) or ()}
+            finally:
+                await client.close()
+
+        return run_async(metadata)

@@ -16,9 +16,9 @@ _TABLES = ["sites", "devices", "links", "changes", "outages", "monitoring_keys",
 
 
 def upgrade() -> None:
-    # The first schema of these tables is their definition in db.py at this revision; a later
+    # The first schema of these tables is their definition in adapters/tables.py (then db.py) at this revision; a later
     # change to them comes as its own migration with explicit operations.
-    from network_registry.db import metadata
+    from network_registry.adapters.tables import metadata
 
     frozen = MetaData()
     for name in _TABLES:

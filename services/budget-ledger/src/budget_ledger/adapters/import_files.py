@@ -1,0 +1,114 @@
+"""Plan and financing lines in a CSV file, in one of two layouts (the national open budget
+portal's export, or a plain one); every bad row reported with its line and column.
+What the lines do to the ledger is `use_cases/importing.py`.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from typing import Literal
+
+from budget_ledger.domain import codes
+
+Layout = Literal["national", "plain"]
+_FUNDS = {"general": "general", "загальний": "general", "з": "general", "1": "general", "c": "general",
+          "special": "special", "спеціальний": "special", "с": "special", "2": "special", "s": "special"}
+
+
+@dataclass(frozen=True)
+class ImportLine:
+    row: int  # the line number in the file (the header is line 1)
+    year: int
+    kpkvkmb: str
+    kekv: str
+    fund: str | None
+    kfkvk: str | None
+    planned_kop: int
+    financed_kop: int
+
+
+@dataclass(frozen=True)
+class RowProblem:
+    row: int
+    column: str
+    message: str
+
+    def as_error(self) -> dict:
+        return {"field": f"rows[{self.row}].{self.column}", "message": self.message}
+
+
+def _kop(text: str, row: int, column: str, problems: list[RowProblem]) -> int:
+    cleaned = (text or "").replace("\u00a0", "").replace(" ", "").replace(",", ".")
+    try:
+        value = Decimal(cleaned or "0") * 100
+    except InvalidOperation:
+        problems.append(RowProblem(row, column, f"{text!r} is not an amount in hryvnias"))
+        return 0
+    if value != value.to_integral_value() or value < 0:
+        problems.append(RowProblem(row, column, f"{text!r}: a non-negative amount with at most two decimals"))
+        return 0
+    return int(value)
+
+
+def _year(text: str, row: int, column: str, problems: list[RowProblem]) -> int:
+    match = re.search(r"(19|20)\d{2}", text or "")
+    if not match:
+        problems.append(RowProblem(row, column, f"{text!r}: no year in it (e.g. 2021-12 or 01.12.2021)"))
+        return 0
+    return int(match.group(0))
+
+
+def parse(data: bytes, layout: Layout) -> tuple[list[ImportLine], list[RowProblem]]:
+    if layout == "national":
+        try:
+            text = data.decode("cp1251")
+        except UnicodeDecodeError:
+            return [], [RowProblem(1, "file", "not windows-1251 text")]
+        names = {"year": "REP_PERIOD", "kpkvkmb": "COD_CONS_MB_PK", "kekv": "COD_CONS_EK", "kfkvk": "COD_CONS_MB_FK",
+                 "fund": "FUND_TYP", "planned": "PLANS_AMT", "financed": "FAKT_AMT"}
+        delimiter = ";"
+    else:
+        try:
+            text = data.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            return [], [RowProblem(1, "file", "not UTF-8 text")]
+        names = {"year": "year", "kpkvkmb": "kpkvkmb", "kekv": "kekv", "kfkvk": "kfkvk", "fund": "fund",
+                 "planned": "planned_uah", "financed": "financed_uah"}
+        delimiter = ","
+    reader = csv.DictReader(io.StringIO(text), delimiter=delimiter)
+    required = [names[k] for k in ("year", "kpkvkmb", "kekv", "planned", "financed")]
+    missing = [c for c in required if c not in (reader.fieldnames or [])]
+    if missing:
+        return [], [RowProblem(1, c, "missing column") for c in missing]
+
+    lines: list[ImportLine] = []
+    problems: list[RowProblem] = []
+    for n, raw in enumerate(reader, start=2):
+        before = len(problems)
+        get = lambda key: (raw.get(names[key]) or "").strip()  # noqa: E731
+        year = _year(get("year"), n, names["year"], problems)
+        kpkvkmb, kekv, kfkvk = get("kpkvkmb"), get("kekv"), get("kfkvk") or None
+        for check, value, column in ((codes.kpkvkmb, kpkvkmb, "kpkvkmb"), (codes.kekv, kekv, "kekv")):
+            try:
+                check(value)
+            except codes.CodeError as exc:
+                problems.append(RowProblem(n, names[column], exc.detail))
+        if kfkvk:
+            try:
+                codes.kfkvk(kfkvk)
+            except codes.CodeError as exc:
+                problems.append(RowProblem(n, names["kfkvk"], exc.detail))
+        fund = None
+        if get("fund"):
+            fund = _FUNDS.get(get("fund").lower())
+            if fund is None:
+                problems.append(RowProblem(n, names["fund"], f"{get('fund')!r}: general/special (загальний/спеціальний, 1/2)"))
+        planned = _kop(get("planned"), n, names["planned"], problems)
+        financed = _kop(get("financed"), n, names["financed"], problems)
+        if len(problems) == before:
+            lines.append(ImportLine(n, year, kpkvkmb, kekv, fund, kfkvk, planned, financed))
+    return lines, problems

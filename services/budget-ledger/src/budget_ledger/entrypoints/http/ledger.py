@@ -1,0 +1,132 @@
+"""The ledger over HTTP: the finance department posts entries, reads one, verifies the chain and
+closes a year (role finance)."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Literal
+
+from fastapi import APIRouter, Depends, Request
+from fastapi import Path as PathParam
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field, field_validator
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from budget_ledger.domain import codes
+from budget_ledger.domain.ledger import EntryDraft, RecordedEntry
+from budget_ledger.use_cases import posting
+from budget_ledger.use_cases.posting import ReversalRequest
+from ecity_common.auth import Principal, require_role
+from ecity_common.db import session
+from ecity_common.refusals import Invalid
+from ecity_common.web.problems import Problem
+
+router = APIRouter(prefix="/api/v1")
+FINANCE = require_role("finance")
+
+
+class EntryIn(BaseModel):
+    entry_id: str = Field(min_length=1, max_length=100, pattern=r"^[A-Za-z0-9._:-]+$",
+                          description="chosen by the client; the idempotency key of the posting")
+    kind: Literal["appropriation", "amendment", "financing", "expenditure", "reversal"]
+    entry_date: date
+    document_ref: str = Field(min_length=1, max_length=200, description="the source document, e.g. a council decision")
+    # Not needed for a reversal: they are taken from the entry it reverses.
+    holder_code: str | None = None
+    measure_code: str | None = Field(default=None, max_length=32)
+    year: int | None = Field(default=None, ge=2000, le=2100)
+    fund: Literal["general", "special"] | None = None
+    kekv: str | None = None
+    amount_kop: int | None = Field(default=None, gt=0, le=10**15, description="positive integer kopiykas")
+    direction: Literal["increase", "decrease"] | None = None
+    reverses: str | None = Field(default=None, max_length=100)
+    override_reason: str | None = Field(default=None, max_length=1000)
+
+    @field_validator("holder_code")
+    @classmethod
+    def _holder(cls, v: str | None) -> str | None:
+        return None if v is None else codes.holder_code(v)
+
+    @field_validator("kekv")
+    @classmethod
+    def _kekv(cls, v: str | None) -> str | None:
+        return None if v is None else codes.kekv(v)
+
+    def to_request(self, author: str) -> EntryDraft | ReversalRequest:
+        if self.kind == "reversal":
+            if not self.reverses:
+                raise Invalid("reverses", "a reversal names the entry it reverses")
+            return ReversalRequest(self.entry_id, self.reverses, self.entry_date, self.document_ref, author)
+        missing = [f for f in ("holder_code", "measure_code", "year", "fund", "kekv", "amount_kop") if getattr(self, f) is None]
+        if missing:
+            raise Problem(422, "Invalid request", f"required for a {self.kind}: {', '.join(missing)}",
+                          type_="validation-error", errors=[{"field": f, "message": "required"} for f in missing])
+        return EntryDraft(
+            entry_id=self.entry_id, kind=self.kind, holder_code=self.holder_code, measure_code=self.measure_code,
+            year=self.year, fund=self.fund, kekv=self.kekv, amount_kop=self.amount_kop, entry_date=self.entry_date,
+            document_ref=self.document_ref, author=author, direction=self.direction, reverses=self.reverses,
+            override_reason=self.override_reason,
+        )
+
+
+class EntryOut(BaseModel):
+    seq: int
+    entry_id: str
+    kind: str
+    holder_code: str
+    measure_code: str
+    year: int
+    fund: str
+    kekv: str
+    amount_kop: int
+    direction: str | None
+    entry_date: date
+    document_ref: str
+    author: str
+    reverses: str | None
+    override_reason: str | None
+    plan_delta_kop: int
+    financed_delta_kop: int
+    spent_delta_kop: int
+    prev_hash: str
+    hash: str
+
+
+def _out(entry: RecordedEntry) -> dict:
+    d = entry.draft
+    return EntryOut(
+        seq=entry.seq, **{k: getattr(d, k) for k in EntryDraft.__dataclass_fields__},
+        plan_delta_kop=entry.effect.plan, financed_delta_kop=entry.effect.financed, spent_delta_kop=entry.effect.spent,
+        prev_hash=entry.prev_hash, hash=entry.hash,
+    ).model_dump(mode="json")
+
+
+@router.post("/entries", tags=["ledger"], status_code=201, summary="Post a ledger entry (role finance)",
+             responses={200: {"description": "the same entry was already recorded"}, 409: {}, 422: {}})
+async def post_entry(
+    body: EntryIn, request: Request, who: Principal = Depends(FINANCE), db: AsyncSession = Depends(session)
+) -> JSONResponse:
+    async with db.begin():
+        posted = await posting.post_entry(db, request.app.state.outbox, body.to_request(who.subject))
+    return JSONResponse(_out(posted.entry), status_code=201 if posted.created else 200)
+
+
+@router.get("/entries/{entry_id}", tags=["ledger"], summary="One entry (role finance)")
+async def read_entry(entry_id: str, _: Principal = Depends(FINANCE), db: AsyncSession = Depends(session)) -> dict:
+    return _out(await posting.entry(db, entry_id))
+
+
+@router.get("/ledger/verify", tags=["ledger"], summary="Recompute the hash chain (role finance)")
+async def verify(_: Principal = Depends(FINANCE), db: AsyncSession = Depends(session)) -> dict:
+    check = await posting.verify_chain(db)
+    return {"intact": check.intact, "entries_checked": check.entries, "first_broken_entry": check.first_broken}
+
+
+@router.post("/years/{year}/close", tags=["ledger"], summary="Close a year; alert if its execution is under the share")
+async def close_year(
+    request: Request, year: int = PathParam(ge=2000, le=2100), who: Principal = Depends(FINANCE),
+    db: AsyncSession = Depends(session),
+) -> dict:
+    async with db.begin():
+        return await posting.close_year(db, request.app.state.outbox, year, closed_by=who.subject,
+                                        alert_share=request.app.state.settings.alert_share_percent)

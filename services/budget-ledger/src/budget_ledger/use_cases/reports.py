@@ -1,0 +1,47 @@
+"""What the public reads: the programme's execution report (JSON, CSV, HTML, PDF, charts) and
+the ledger as open data (a Fiscal Data Package)."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Literal
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from budget_ledger.adapters import charts, open_data, pdf, queries, report_files
+from budget_ledger.domain.report import ExecutionReport, build
+from ecity_common.refusals import Invalid
+
+
+def check_span(from_year: int, to_year: int) -> None:
+    if to_year < from_year:
+        raise Invalid("to_year", "must not be before from_year")
+
+
+async def execution_report(session: AsyncSession, from_year: int, to_year: int) -> ExecutionReport:
+    check_span(from_year, to_year)
+    programme, rows = await queries.report_rows(session, from_year, to_year)
+    return build(programme, from_year, to_year, rows)
+
+
+async def printed(report: ExecutionReport, fmt: Literal["csv", "html", "pdf"]) -> str | bytes:
+    """The report for a spreadsheet, a person or the archive; the HTML and PDF off the event loop
+    (their charts are CPU work)."""
+    if fmt == "csv":
+        return report_files.to_csv(report)
+    if fmt == "html":
+        return await asyncio.to_thread(report_files.to_html, report)
+    return await asyncio.to_thread(pdf.to_pdf, report)
+
+
+async def execution_chart(session: AsyncSession, from_year: int, to_year: int, by: str, fmt: str) -> bytes:
+    report = await execution_report(session, from_year, to_year)
+    return await asyncio.to_thread(charts.execution_chart, report, by, fmt)
+
+
+async def fiscal_data_package(session: AsyncSession) -> tuple[dict, str]:
+    return await open_data.fiscal_data_package(session)
+
+
+def fiscal_data_zip(package: dict, csv_text: str) -> bytes:
+    return open_data.as_zip(package, csv_text)

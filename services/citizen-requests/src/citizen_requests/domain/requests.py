@@ -1,0 +1,116 @@
+"""Citizens' requests: what they are and the rules a new one must meet. No I/O, no framework.
+
+The catalogue is in `catalogue.py` (its current snapshot is passed in), the workflow in
+`workflow.py`, the deadlines in `deadlines.py`, possible duplicates in `duplicates.py`, the
+creation limits in `limits.py`.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from citizen_requests.domain.catalogue import AttributeRejected, Category
+from citizen_requests.domain.deadlines import deadline
+from ecity_common.geo import SUMY_BOUNDS, outside_sumy
+from ecity_common.refusals import Invalid
+
+_HTML = re.compile(r"<\s*/?\s*[a-zA-Z][^>]*>")
+
+
+class RequestRejected(Invalid):
+    """A rule of the domain refused the request; `field` says which input is wrong."""
+
+    def __init__(self, field: str, message: str) -> None:
+        # The same problem type as a body that does not parse: to an app, both are a form to fix.
+        super().__init__(field, message, code="validation-error")
+
+
+@dataclass(frozen=True)
+class Location:
+    lat: float
+    long: float
+
+    def __post_init__(self) -> None:
+        # A point outside is almost surely a mistyped coordinate (or a phone's last fix elsewhere).
+        axis = outside_sumy(self.lat, self.long)
+        if axis:
+            low, high = SUMY_BOUNDS[axis]
+            raise RequestRejected(f"location.{axis}", f"{axis} must be within the city of Sumy ({low}..{high})")
+
+
+@dataclass
+class CitizenRequest:
+    category: Category
+    description: str
+    citizen_id: str
+    location: Location | None = None
+    address: str | None = None
+    attributes: dict = field(default_factory=dict)
+    id: str = field(default_factory=lambda: str(uuid.uuid4()))
+    status: str = "submitted"
+    submitted_at: datetime = field(default_factory=lambda: datetime.now(UTC))
+    stored: dict = field(default_factory=dict)  # the row as written, so answers need no re-read
+    possible_duplicates: list[dict] = field(default_factory=list)  # open ones of its category nearby
+
+    @property
+    def expected_datetime(self) -> datetime:
+        return deadline(self.submitted_at, self.category.term)
+
+
+def _text(value: str) -> bool:
+    """Text that can be stored and sent on: no NUL (PostgreSQL refuses it) and no half of a UTF-16
+    surrogate pair, which a JSON body may carry (an escaped "\\ud800") but UTF-8 cannot, so the
+    request could be neither written nor published."""
+    if "\x00" in value:
+        return False
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def file_request(
+    *,
+    catalogue: Mapping[str, Category],
+    category_code: str,
+    description: str,
+    citizen_id: str,
+    location: Location | None,
+    address: str | None,
+    answers: dict[str, list[str]] | None = None,
+) -> CitizenRequest:
+    category = catalogue.get(category_code)
+    if category is None:
+        raise RequestRejected("service_code", f"unknown category {category_code!r}")
+    if not category.active:
+        raise RequestRejected("service_code", f"the category {category_code!r} is no longer offered")
+    if len(description) > 4000:
+        raise RequestRejected("description", "at most 4,000 characters")
+    if _HTML.search(description):
+        raise RequestRejected("description", "HTML is not allowed")
+    if not _text(description):
+        raise RequestRejected("description", "control characters and broken characters are not allowed")
+    if address and (not _text(address) or len(address) > 500):
+        raise RequestRejected("address", "at most 500 characters, no control or broken characters")
+    for code, values in (answers or {}).items():
+        if not all(_text(value) for value in values):
+            raise RequestRejected(f"attribute[{code}]", "control characters and broken characters are not allowed")
+    if location is None and not (address and address.strip()):
+        raise RequestRejected("location", "give a location (lat/long) or an address")
+    try:
+        attributes = category.check_answers(answers or {})
+    except AttributeRejected as exc:
+        raise RequestRejected(f"attribute[{exc.code}]", exc.message) from None
+    return CitizenRequest(
+        category=category,
+        description=description.strip(),
+        citizen_id=citizen_id,
+        location=location,
+        address=address.strip() if address else None,
+        attributes=attributes,
+    )

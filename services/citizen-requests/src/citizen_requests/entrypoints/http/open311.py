@@ -1,0 +1,303 @@
+"""Open311 GeoReport v2 under `/open311/v2`: JSON or XML, the spec's field names, statuses
+(`open`/`closed`) and errors (a list of `{code, description}`; 400, 403, 404, 429). Public answers
+carry no personal data (`domain/publication.py`).
+
+The use cases refuse with the service's refusal kinds, as for the native API; this edge says
+them the Open311 way (`OPEN311_CODE`), never as problem+json."""
+
+from __future__ import annotations
+
+import functools
+import xml.etree.ElementTree as ET
+from datetime import UTC, datetime, timedelta
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import JSONResponse, Response
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from citizen_requests.adapters.idempotency import Once
+from citizen_requests.domain.catalogue import Catalogue
+from citizen_requests.domain.deadlines import KYIV, deadline_notice
+from citizen_requests.domain.requests import Location
+from citizen_requests.use_cases import filing, public
+from ecity_common.db import session
+from ecity_common.refusals import Kind, Refused
+from ecity_common.web.idempotency import StoredAnswer
+from ecity_common.web.problems import Problem
+
+router = APIRouter(prefix="/open311/v2", tags=["Open311 GeoReport v2"])
+MAX_SPAN = timedelta(days=90)
+MAX_PAGE_SIZE = 1000
+
+
+class Open311Error(Exception):
+    """A request this edge cannot parse, said the Open311 way (the spec's codes are HTTP's)."""
+
+    def __init__(self, status: int, description: str) -> None:
+        super().__init__(description)
+        self.status, self.description = status, description
+
+
+# A refusal of a use case, in Open311's error list.
+OPEN311_CODE = {
+    Kind.NOT_FOUND: 404,
+    Kind.CONFLICT: 409,
+    Kind.STALE: 409,
+    Kind.INVALID: 400,
+    Kind.FORBIDDEN: 403,
+    Kind.LIMIT: 429,
+    Kind.UNAVAILABLE: 503,
+}
+
+
+def refused(exc: Refused) -> Open311Error:
+    if exc.kind is Kind.INVALID and exc.field == "service_code":
+        return Open311Error(404, f"{exc.field}: {exc.detail}")  # a service code it does not know: the spec's 404
+    if exc.field:
+        return Open311Error(OPEN311_CODE[exc.kind], f"{exc.field}: {exc.detail}")
+    return Open311Error(OPEN311_CODE[exc.kind], exc.detail)
+
+
+def _xml(root: str, item: str, rows: list[dict]) -> bytes:
+    top = ET.Element(root)
+    for row in rows:
+        element = ET.SubElement(top, item)
+        _fill(element, row)
+    return ET.tostring(top, encoding="utf-8", xml_declaration=True)
+
+
+def _fill(element: ET.Element, row: dict) -> None:
+    for key, value in row.items():
+        child = ET.SubElement(element, key)
+        if isinstance(value, list):
+            singular = {"attributes": "attribute", "values": "value", "endpoints": "endpoint", "formats": "format"}.get(key, "item")
+            for v in value:
+                sub = ET.SubElement(child, singular)
+                if isinstance(v, dict):
+                    _fill(sub, v)
+                else:
+                    sub.text = str(v)
+        elif isinstance(value, dict):
+            _fill(child, value)
+        elif value is not None:
+            child.text = str(value).lower() if isinstance(value, bool) else str(value)
+
+
+def answer(fmt: str, root: str, item: str, rows: list[dict] | dict, status: int = 200) -> Response:
+    if fmt == "xml":
+        body = _xml(root, item, rows) if isinstance(rows, list) else _single_xml(root, rows)
+        return Response(body, status_code=status, media_type="text/xml; charset=utf-8")
+    return JSONResponse(rows, status_code=status)
+
+
+def _single_xml(root: str, row: dict) -> bytes:
+    top = ET.Element(root)
+    _fill(top, row)
+    return ET.tostring(top, encoding="utf-8", xml_declaration=True)
+
+
+def error(fmt: str, exc: Open311Error, retry_after_s: int | None = None) -> Response:
+    response = answer(fmt if fmt in ("json", "xml") else "json", "errors", "error",
+                      [{"code": exc.status, "description": exc.description}], exc.status)
+    if retry_after_s is not None:
+        response.headers["Retry-After"] = str(retry_after_s)
+    return response
+
+
+def open311_route(handler):
+    """Every Open311 route: the format checked first, and any Open311Error answered in the spec's
+    error format (a list of {code, description}), never problem+json."""
+
+    @functools.wraps(handler)
+    async def route(*args, **kwargs):
+        try:
+            _fmt(kwargs["fmt"])
+            return await handler(*args, **kwargs)
+        except Open311Error as exc:
+            return error(kwargs["fmt"], exc)
+        except Refused as exc:
+            return error(kwargs["fmt"], refused(exc), exc.retry_after_s)
+
+    return route
+
+
+def _fmt(fmt: str) -> str:
+    if fmt not in ("json", "xml"):
+        raise Open311Error(404, "format must be .json or .xml")
+    return fmt
+
+
+def _catalogue(request: Request) -> Catalogue:
+    return request.app.state.catalogue.current
+
+
+@router.get("/discovery.{fmt}")
+@open311_route
+async def discovery(fmt: str, request: Request) -> Response:
+    base = str(request.base_url).rstrip("/") + "/open311/v2/"
+    return answer(fmt, "discovery", "", {
+        "changeset": "2026-11-26T00:00:00+02:00",
+        "contact": "Сумська міська рада, відділ інформаційних технологій",
+        "key_service": "Ключ api_key видає ІТ-відділ міської ради",
+        "endpoints": [{"specification": "http://wiki.open311.org/GeoReport_v2", "url": base,
+                       "changeset": "2026-11-26T00:00:00+02:00", "type": "production",
+                       "formats": ["text/xml", "application/json"]}],
+    })
+
+
+def _service(c) -> dict:
+    return {"service_code": c.code, "service_name": c.name_uk, "description": c.description, "metadata": c.metadata,
+            "type": c.type, "keywords": ", ".join(c.keywords), "group": c.group}
+
+
+@router.get("/services.{fmt}")
+@open311_route
+async def services(fmt: str, request: Request) -> Response:
+    return answer(fmt, "services", "service", [_service(c) for c in _catalogue(request).offered()])
+
+
+@router.get("/services/{service_code}.{fmt}")
+@open311_route
+async def definition(service_code: str, fmt: str, request: Request) -> Response:
+    category = _catalogue(request).get(service_code)
+    if category is None or not category.active or not category.metadata:
+        raise Open311Error(404, f"no service definition for {service_code!r}")
+    return answer(fmt, "service_definition", "", {
+        "service_code": category.code, "attributes": [a.as_open311() for a in category.attributes]})
+
+
+def _float(form, name: str) -> float | None:
+    raw = (form.get(name) or "").strip()
+    if not raw:
+        return None
+    try:
+        return float(raw)
+    except ValueError:
+        raise Open311Error(400, f"{name} must be a number") from None
+
+
+@router.post("/requests.{fmt}")
+@open311_route
+async def create(fmt: str, request: Request) -> Response:
+    await request.body()  # kept, so the Idempotency-Key's fingerprint can read it after the form
+    form = await request.form()
+    office = request.app.state.filing
+    client = await filing.open311_client_app(office.sessions, form.get("api_key"))
+    if client is None:
+        raise Open311Error(403, "api_key is missing or not valid")
+    code = (form.get("service_code") or "").strip()
+    if not code:
+        raise Open311Error(400, "service_code is required")
+    lat, long = _float(form, "lat"), _float(form, "long")
+    address = (form.get("address_string") or "").strip() or None
+    if address and len(address) > 500 or len((form.get("address_id") or "")) > 200:
+        raise Open311Error(400, "address_string is at most 500 characters, address_id at most 200")
+    address_id = (form.get("address_id") or "").strip() or None
+    if (lat is None) != (long is None):
+        raise Open311Error(400, "lat and long go together")
+    if lat is None and not address and not address_id:
+        raise Open311Error(400, "a location is required: lat and long, address_string or address_id")
+    answers: dict[str, list[str]] = {}
+    for key in form.keys():
+        if key.startswith("attribute[") and key.endswith("]"):
+            name = key[len("attribute["):-1].removesuffix("][")
+            values = [str(v) for v in form.getlist(key) if str(v).strip()]  # an empty field is no answer
+            if values:
+                answers.setdefault(name.removesuffix("]["), []).extend(values)
+    media = (form.get("media_url") or "").strip() or None
+    if media and not media.startswith(("https://", "http://")):
+        raise Open311Error(400, "media_url must be an http(s) URL")
+    who = form.get("email") or form.get("device_id") or form.get("account_id") or "anonymous"
+    scope = f"open311:{client}"  # an app's keys and its creation limit are its own
+    new = filing.NewRequest(
+        category_code=code, description=form.get("description") or "", location=Location(lat, long) if lat is not None else None,
+        address=address or address_id, answers=answers, address_id=address_id, media_url=media, channel="open311",
+        contact=filing.Contact(email=form.get("email"), phone=form.get("phone"), first_name=form.get("first_name"),
+                               last_name=form.get("last_name")))
+
+    def shaped(filed) -> list[dict]:
+        return [{"service_request_id": filed.id, "service_notice": deadline_notice(filed.expected_datetime), "account_id": None}]
+
+    try:
+        rows = await filing.file_request(office, new, filer=filing.Filer(f"{scope}:{who}"[:200], client_app=scope),
+                                         once=Once(request, scope, 200), shape=shaped)
+    except Problem as exc:  # a malformed or reused Idempotency-Key, said the Open311 way
+        raise Open311Error(exc.status, f"Idempotency-Key: {exc.detail}") from None
+    if isinstance(rows, StoredAnswer):  # a retried POST with the same Idempotency-Key: the first answer
+        rows = rows.body
+    return answer(fmt, "service_requests", "request", rows)
+
+
+def _date(raw: str | None, name: str) -> datetime | None:
+    if not raw:
+        return None
+    try:
+        value = datetime.fromisoformat(raw.replace("Z", "+00:00"))
+    except ValueError:
+        raise Open311Error(400, f"{name} must be an ISO 8601 date and time") from None
+    value = value if value.tzinfo else value.replace(tzinfo=KYIV)
+    if not 2000 <= value.year <= 2100:  # (and date arithmetic near year 1 or 9999 would overflow)
+        raise Open311Error(400, f"{name} must be between the years 2000 and 2100")
+    return value
+
+
+def _int(raw: str | None, name: str, default: int, low: int, high: int) -> int:
+    if raw is None or raw == "":
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise Open311Error(400, f"{name} must be a whole number") from None
+    if not low <= value <= high:
+        raise Open311Error(400, f"{name} must be between {low} and {high}")
+    return value
+
+
+@router.get("/requests.{fmt}")
+@open311_route
+async def search(fmt: str, request: Request, db: AsyncSession = Depends(session)) -> Response:
+    q = request.query_params
+    now = datetime.now(UTC)
+    end = _date(q.get("end_date"), "end_date") or now
+    start = _date(q.get("start_date"), "start_date") or end - MAX_SPAN
+    if end - start > MAX_SPAN:
+        raise Open311Error(400, "start_date to end_date may span 90 days at most")
+    if end < start:
+        raise Open311Error(400, "end_date is before start_date")
+    status = q.get("status")
+    if status not in (None, "", "open", "closed"):
+        raise Open311Error(400, "status is open or closed")
+    ids = [i for i in (q.get("service_request_id") or "").split(",") if i.strip()]
+    codes = [c for c in (q.get("service_code") or "").split(",") if c.strip()]
+    page_size = _int(q.get("page_size"), "page_size", MAX_PAGE_SIZE, 1, MAX_PAGE_SIZE)
+    page = _int(q.get("page"), "page", 1, 1, 100_000)
+    return answer(fmt, "service_requests", "request", await public.open311_search(
+        db, _catalogue(request), ids=ids, codes=codes, start=start, end=end, status=status, limit=page_size,
+        offset=(page - 1) * page_size))
+
+
+@router.get("/requests/{request_id}.{fmt}")
+@open311_route
+async def one(request_id: str, fmt: str, request: Request, db: AsyncSession = Depends(session)) -> Response:
+    return answer(fmt, "service_requests", "request", [await public.open311_request(db, _catalogue(request), request_id)])
+
+
+@router.get("/tokens/{token}.{fmt}")
+@open311_route
+async def token(token: str, fmt: str, db: AsyncSession = Depends(session)) -> Response:
+    """Requests get their id at once here, so a token is the request's id."""
+    return answer(fmt, "service_requests", "request", [await public.open311_token(db, token)])
+
+
+@router.get("/servicerequestupdates.{fmt}")
+@open311_route
+async def updates(fmt: str, request: Request, db: AsyncSession = Depends(session)) -> Response:
+    """The common extension: public updates (status changes and their notes) since a date."""
+    q = request.query_params
+    start = _date(q.get("start_date"), "start_date") or datetime.now(UTC) - timedelta(days=1)
+    end = _date(q.get("end_date"), "end_date") or datetime.now(UTC)
+    if end - start > MAX_SPAN:
+        raise Open311Error(400, "start_date to end_date may span 90 days at most")
+    ids = [i for i in (q.get("service_request_id") or "").split(",") if i.strip()]
+    return answer(fmt, "service_request_updates", "request_update",
+                  await public.open311_updates(db, ids=ids, start=start, end=end))

@@ -1,0 +1,38 @@
+"""What anyone may see, without a token: an anonymised list and map of requests, and statistics
+(`domain/publication.py` decides what of a request)."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import JSONResponse
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from citizen_requests.use_cases import public
+from ecity_common.db import session
+
+router = APIRouter(prefix="/api/v1/public", tags=["public"])
+
+
+@router.get("/requests", summary="Anonymised requests, newest first")
+async def public_requests(request: Request, service_code: str | None = None,
+                          status: str | None = Query(None, pattern="^(open|closed)$"),
+                          limit: int = Query(50, ge=1, le=500), offset: int = Query(0, ge=0),
+                          db: AsyncSession = Depends(session)) -> dict:
+    return await public.public_list(db, request.app.state.catalogue.current, service_code=service_code, status=status,
+                                    limit=limit, offset=offset)
+
+
+@router.get("/requests.geojson", summary="Anonymised requests for maps (GeoJSON)")
+async def public_geojson(request: Request, service_code: str | None = None,
+                         status: str | None = Query(None, pattern="^(open|closed)$"),
+                         limit: int = Query(1000, ge=1, le=5000), db: AsyncSession = Depends(session)) -> JSONResponse:
+    return JSONResponse(await public.public_map(db, request.app.state.catalogue.current, service_code=service_code,
+                                                status=status, limit=limit), media_type="application/geo+json")
+
+
+@router.get("/statistics", summary="Per category and period: count, median time to resolve, share overdue")
+async def statistics(request: Request, date_from: date = Query(alias="from"), date_to: date = Query(alias="to"),
+                     db: AsyncSession = Depends(session)) -> dict:
+    return await public.statistics(db, request.app.state.catalogue.current, date_from, date_to)

@@ -1,0 +1,82 @@
+"""What a citizen does with a request once it is filed: read it, follow someone else's, comment
+(staff comment the same way), reopen it. Each runs in the caller's transaction."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from citizen_requests.adapters import requests
+from citizen_requests.adapters.idempotency import Once
+from citizen_requests.domain.workflow import can_reopen
+from citizen_requests.use_cases.moves import load, record_move
+from ecity_common.events.payloads.citizen_requests import CitizenRequestCommented
+from ecity_common.messaging.outbox import Outbox
+from ecity_common.refusals import Conflict, Invalid, NotFound
+from ecity_common.web.idempotency import StoredAnswer
+
+
+async def visible(session: AsyncSession, request_id: str, *, reader: str, staff: bool):
+    """The request as its reader may see it: a citizen sees only their own (a stranger's id is
+    simply not found), staff every one."""
+    row = await requests.find(session, request_id)
+    if row is None or (not staff and row.citizen_id != reader):
+        raise NotFound("request", request_id)
+    return row
+
+
+async def read(session: AsyncSession, request_id: str, *, reader: str, staff: bool) -> tuple:
+    """The request, its history and its comments. Staff see internal notes and who did what; a
+    citizen sees the public history."""
+    row = await visible(session, request_id, reader=reader, staff=staff)
+    history = [{"at": r.at.isoformat(), "actor": r.actor if staff else None, "from": r.from_status, "to": r.to_status,
+                "note": r.note, "public": r.public} for r in await requests.history(session, request_id, public_only=not staff)]
+    comments = [{"by_staff": r.staff, "text": r.text, "at": r.at.isoformat()} for r in await requests.comments_of(session, request_id)]
+    return row, history, comments
+
+
+async def list_requests(session: AsyncSession, *, reader: str, staff: bool, status: str | None, needs_dispatcher: bool,
+                        limit: int, offset: int) -> list:
+    """A citizen's own requests; for staff every request, and the triage filter for the dispatcher."""
+    return await requests.list_for(session, citizen_id=None if staff else reader, status=status,
+                                   needs_dispatcher=needs_dispatcher and staff, limit=limit, offset=offset)
+
+
+async def follow(session: AsyncSession, request_id: str, *, citizen: str) -> None:
+    if await requests.find(session, request_id) is None:
+        raise NotFound("request", request_id)
+    await requests.follow(session, request_id, citizen)
+
+
+async def comment(session: AsyncSession, outbox: Outbox, request_id: str, text: str, *, author: str, staff: bool,
+                  once: Once) -> dict | StoredAnswer:
+    """Add a comment (a citizen on their own request, staff on any); a retried POST with the same
+    Idempotency-Key gets the first answer instead of a second comment."""
+    if "\x00" in text:
+        raise Invalid("text", "control characters are not allowed")
+    if "<" in text and ">" in text:
+        raise Invalid("text", "HTML is not allowed")
+    stored = await once.claim(session)
+    if stored is not None:
+        return stored
+    row = await visible(session, request_id, reader=author, staff=staff)
+    now = datetime.now(UTC)
+    await requests.add_comment(session, row.id, author=author, staff=staff, text=text, at=now)
+    await outbox.add(session, CitizenRequestCommented(request_id=row.id, by_staff=staff, text=text, commented_at=now),
+                     aggregate_id=row.id)
+    added = {"request_id": row.id, "by_staff": staff, "text": text, "at": now.isoformat()}
+    await once.remember(session, added)
+    return added
+
+
+async def reopen(session: AsyncSession, outbox: Outbox, request_id: str, *, citizen: str, reason: str, window: timedelta) -> dict:
+    row = await load(session, request_id)
+    if row.citizen_id != citizen:
+        raise NotFound("request", request_id)
+    resolved_at = await requests.last_resolved_at(session, request_id)
+    if not can_reopen(row.status, resolved_at, datetime.now(UTC), window):
+        raise Conflict(f"only a resolved request can be reopened, within {window.days} days", code="not-reopenable",
+                       field="status")
+    # can_reopen is the workflow's rule for this move (resolved -> in_progress, by the citizen).
+    return await record_move(session, outbox, row, "in_progress", actor=citizen, note=f"Відкрито знову: {reason}")

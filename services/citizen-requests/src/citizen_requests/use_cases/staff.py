@@ -1,0 +1,38 @@
+"""Use cases of the city staff (role `operator`) who handle requests. Each runs in the caller's
+transaction."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from citizen_requests.adapters import requests
+from citizen_requests.domain.deadlines import extend
+from citizen_requests.use_cases.moves import change_status, load
+from ecity_common.messaging.outbox import Outbox
+from ecity_common.refusals import Invalid, NotFound
+
+__all__ = ["change_status", "extend_deadline", "mark_duplicate"]
+
+
+async def mark_duplicate(session: AsyncSession, outbox: Outbox, request_id: str, original_id: str, *, actor: str) -> dict:
+    if original_id == request_id:
+        raise Invalid("original_id", "a request is not a duplicate of itself")
+    original = await requests.find(session, original_id)
+    if original is None:
+        raise NotFound("request", original_id)
+    return await change_status(session, outbox, request_id, "duplicate", actor=actor,
+                               note=f"Дублює звернення {original.id}; стежте за ним.", public=True)
+
+
+async def extend_deadline(session: AsyncSession, request_id: str, until: date, reason: str, *, actor: str) -> dict:
+    row = await load(session, request_id)
+    new = extend(row.submitted_at, row.expected_datetime, until, reason)
+    now = datetime.now(UTC)
+    note = f"Строк розгляду продовжено до {until:%d.%m.%Y}: {reason.strip()}"
+    await requests.change(session, request_id, expected_datetime=new, status_notes=note, updated_at=now)
+    # The citizen is told why: a public entry in the history.
+    await requests.add_history(session, request_id, at=now, actor=actor, from_status=row.status, to_status=row.status,
+                               note=note, public=True)
+    return {"id": request_id, "expected_datetime": new.isoformat()}

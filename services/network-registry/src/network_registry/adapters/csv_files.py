@@ -1,0 +1,61 @@
+"""Sites, devices and links as CSV files: the export, and the rows of an import file."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from dataclasses import dataclass, field
+
+from network_registry.domain.objects import ObjectKind
+
+
+def columns(kind: ObjectKind) -> list[str]:
+    return ["id", *kind.model.model_fields]
+
+
+def export(kind: ObjectKind, rows: list[dict]) -> str:
+    out = io.StringIO()
+    writer = csv.DictWriter(out, columns(kind), extrasaction="ignore", lineterminator="\n")
+    writer.writeheader()
+    for row in rows:
+        writer.writerow({k: json.dumps(v, ensure_ascii=False) if isinstance(v, dict) else ("" if v is None else v)
+                         for k, v in row.items()})
+    return out.getvalue()
+
+
+@dataclass
+class ImportFile:
+    rows: list[tuple[int, str, dict]] = field(default_factory=list)  # (line, id or "", the values given)
+    problems: list[tuple[int, str, str]] = field(default_factory=list)  # (line, column, message)
+
+
+def _value(column: str, text: str):
+    if text == "":
+        return None
+    if column == "route":
+        return json.loads(text)
+    return text  # pydantic converts numbers, dates and booleans from text
+
+
+def read(kind: ObjectKind, data: bytes) -> ImportFile:
+    """The rows of an import file, and what is wrong with the file or a row's text."""
+    result = ImportFile()
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        result.problems.append((1, "file", "not UTF-8 text"))
+        return result
+    reader = csv.DictReader(io.StringIO(text))
+    unknown = [c for c in reader.fieldnames or [] if c not in columns(kind)]
+    if unknown or not reader.fieldnames:
+        result.problems += [(1, c, "unknown column") for c in unknown] or [(1, "file", "no header")]
+        return result
+    for line, raw in enumerate(reader, start=2):
+        try:
+            values = {k: _value(k, (v or "").strip()) for k, v in raw.items() if k != "id"}
+        except json.JSONDecodeError:
+            result.problems.append((line, "route", "not JSON (a GeoJSON LineString)"))
+            continue
+        result.rows.append((line, (raw.get("id") or "").strip(), {k: v for k, v in values.items() if v is not None}))
+    return result

@@ -1,0 +1,30 @@
+"""What fails when something fails, single points of failure, and paths: `/api/v1/analysis/`."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Depends, Query, Request
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from ecity_common.auth import Principal
+from ecity_common.db import session
+from network_registry.entrypoints.http.edge import READ, topology_cache
+from network_registry.use_cases import analysis
+
+router = APIRouter(prefix="/api/v1")
+
+
+@router.get("/analysis/impact", tags=["analysis"], summary="What is cut off from the core if this device or link fails")
+async def impact(request: Request, device: str | None = None, link: str | None = None,
+                 _: Principal = Depends(READ), db: AsyncSession = Depends(session)) -> dict:
+    return await analysis.impact(db, topology_cache(request), device, link)
+
+
+@router.get("/analysis/single-points-of-failure", tags=["analysis"], summary="Articulation points and bridges relative to the core")
+async def spof(request: Request, _: Principal = Depends(READ), db: AsyncSession = Depends(session)) -> dict:
+    return await analysis.single_points_of_failure(db, topology_cache(request))
+
+
+@router.get("/analysis/path", tags=["analysis"], summary="The path between two sites, by fibre length or by hops")
+async def path(request: Request, from_site: str, to_site: str, by: str = Query("length", pattern="^(length|hops)$"),
+               _: Principal = Depends(READ), db: AsyncSession = Depends(session)) -> dict:
+    return await analysis.path(db, topology_cache(request), from_site, to_site, by)

@@ -1,0 +1,46 @@
+"""Sites, devices and links as CSV: export, and import all or none (rows with an id update)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Depends, Request, Response
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from ecity_common.auth import Principal
+from ecity_common.db import session
+from ecity_common.web.problems import Problem
+from network_registry.domain.objects import KINDS, ObjectKind
+from network_registry.entrypoints.http.edge import READ, WRITE, context
+from network_registry.use_cases import csv_import
+
+router = APIRouter(prefix="/api/v1")
+MAX_IMPORT_BYTES = 20 * 1024 * 1024
+
+
+def _kind(path: str) -> ObjectKind:
+    kind = KINDS.get(path)
+    if kind is None:
+        raise Problem(404, "Not found", "csv/sites, csv/devices or csv/links")
+    return kind
+
+
+@router.get("/csv/{path}", tags=["csv"], summary="Export sites, devices or links as CSV")
+async def export_csv(path: str, _: Principal = Depends(READ), db: AsyncSession = Depends(session)) -> Response:
+    text = await csv_import.export(db, _kind(path))
+    return Response(text, media_type="text/csv; charset=utf-8",
+                    headers={"Content-Disposition": f'attachment; filename="{path}.csv"'})
+
+
+@router.post("/csv/{path}", tags=["csv"], summary="Import sites, devices or links from CSV, all or none (rows with an id update)")
+async def import_csv(path: str, request: Request, who: Principal = Depends(WRITE), db: AsyncSession = Depends(session)) -> dict:
+    kind = _kind(path)
+    body = await request.body()
+    if len(body) > MAX_IMPORT_BYTES:
+        raise Problem(413, "File too large", "at most 20 MiB per import")
+    ctx = context(request, who, message=f"CSV import of {path}")
+    await db.begin()
+    report = await csv_import.import_rows(db, ctx, kind, body)
+    await (db.rollback() if report.problems else db.commit())
+    if report.problems:
+        raise Problem(422, "Import refused", f"{len(report.problems)} bad row(s); nothing was imported",
+                      errors=[{"field": f"rows[{row}].{field}", "message": message} for row, field, message in report.problems])
+    return {"created": report.created, "updated": report.updated, "request_id": ctx.request_id}

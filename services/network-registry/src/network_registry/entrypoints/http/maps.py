@@ -1,0 +1,36 @@
+"""The МТКМ for maps and for people: GeoJSON of sites and links, a picture of the network."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Depends, Query, Request, Response
+from fastapi.responses import JSONResponse
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from ecity_common.auth import Principal
+from ecity_common.db import session
+from ecity_common.web.problems import Problem
+from network_registry.entrypoints.http.edge import READ, topology_cache
+from network_registry.use_cases import analysis
+
+router = APIRouter(prefix="/api/v1")
+
+
+@router.get("/maps/sites.geojson", tags=["maps"], summary="Sites as GeoJSON points")
+async def sites_geojson(_: Principal = Depends(READ), db: AsyncSession = Depends(session)) -> JSONResponse:
+    return JSONResponse(await analysis.sites_geojson(db), media_type="application/geo+json")
+
+
+@router.get("/maps/links.geojson", tags=["maps"], summary="Fibre links as GeoJSON lines")
+async def links_geojson(request: Request, _: Principal = Depends(READ), db: AsyncSession = Depends(session)) -> JSONResponse:
+    return JSONResponse(await analysis.links_geojson(db, topology_cache(request)), media_type="application/geo+json")
+
+
+@router.get("/analysis/topology.{fmt}", tags=["analysis"], summary="A picture of the network, failures highlighted",
+            responses={200: {"content": {"image/svg+xml": {}, "image/png": {}}}})
+async def topology_picture(request: Request, fmt: str, failed_device: list[str] = Query(default=[]),
+                           failed_link: list[str] = Query(default=[]), _: Principal = Depends(READ),
+                           db: AsyncSession = Depends(session)) -> Response:
+    if fmt not in ("svg", "png"):
+        raise Problem(404, "Not found", "topology.svg or topology.png")
+    image = await analysis.picture(db, topology_cache(request), failed_device, failed_link, fmt)
+    return Response(image, media_type="image/svg+xml" if fmt == "svg" else "image/png")

@@ -1,0 +1,33 @@
+"""The network management system reports a device or link down or up, with its X-API-Key."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Body, Depends, Header, Request
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from ecity_common.db import session
+from ecity_common.web.problems import Problem
+from network_registry.domain.monitoring import read_report
+from network_registry.entrypoints.http.edge import request_id, topology_cache
+from network_registry.use_cases import monitoring
+from network_registry.use_cases.inventory import Context
+
+router = APIRouter(prefix="/api/v1")
+
+
+@router.post("/monitoring/status", tags=["monitoring"], summary="The NMS reports a device or link down/up (X-API-Key)")
+async def monitoring_status(request: Request, body: dict = Body(..., examples=[{"element_kind": "device", "element_id": "…", "state": "down"}]),
+                            x_api_key: str | None = Header(None), db: AsyncSession = Depends(session)) -> dict:
+    async with db.begin():
+        # Who is calling comes first: a stranger learns nothing about what a report should look like.
+        system = await monitoring.monitoring_system(db, x_api_key)
+        if system is None:
+            raise Problem(401, "API key required", "send the monitoring system's key as X-API-Key",
+                          headers={"WWW-Authenticate": "ApiKey"})
+        report, wrong = read_report(body)
+        if report is None:
+            errors = [{"field": f, "message": m} for f, m in wrong]
+            raise Problem(422, "Invalid report", "; ".join(f"{f}: {m}" for f, m in wrong), errors=errors)
+        ctx = Context(actor=f"nms:{system}", request_id=request_id(request), outbox=request.app.state.outbox,
+                      message=report.message)
+        return await monitoring.report_status(db, ctx, topology_cache(request), report)

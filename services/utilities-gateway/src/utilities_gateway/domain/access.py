@@ -1,0 +1,61 @@
+"""Who may call the integration API, and what a company may touch. No I/O.
+
+API keys look like `ugw_<8 hex id>_<secret>`; only a SHA-256 is kept and the key is shown once.
+Rotation issues a new key and lets the old one work for the overlap, so a company can roll it out
+without a gap; revocation is immediate; a suspended company's keys all stop working.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from ecity_common.events.payloads.utilities_gateway import CompanyRef
+from ecity_common.refusals import Forbidden, NotFound
+
+KEY_PREFIX = "ugw"
+
+
+@dataclass(frozen=True)
+class Caller:
+    """A company calling the integration API with one of its keys."""
+
+    company_id: str
+    company_name: str
+    kind: str
+    key_id: str
+
+    @property
+    def actor(self) -> str:
+        return f"{KEY_PREFIX}_{self.key_id}"
+
+    @property
+    def ref(self) -> CompanyRef:
+        """The company as events name it."""
+        return CompanyRef(company_id=self.company_id, name=self.company_name, kind=self.kind)
+
+
+def key_state(revoked_at: datetime | None, expires_at: datetime | None, now: datetime) -> str:
+    """`revoked`, `expired` (a rotated key after its overlap) or `active`."""
+    if revoked_at is not None:
+        return "revoked"
+    if expires_at is not None and expires_at <= now:
+        return "expired"
+    return "active"
+
+
+def key_admits(*, hash_matches: bool, revoked_at: datetime | None, expires_at: datetime | None,
+               company_active: bool, now: datetime) -> bool:
+    """The API key check: the key is the one stored (its SHA-256 matches), still active (neither
+    revoked nor past a rotation's overlap), and its company is not suspended."""
+    return hash_matches and company_active and key_state(revoked_at, expires_at, now) == "active"
+
+
+def check_owner(owner_company_id: str | None, caller: str, *, what: str, key: str, field: str) -> None:
+    """A company touches only its own things: NotFound when there is none (`owner_company_id` None),
+    Forbidden when it is another company's (a company may know another's ids; it still may not
+    touch them)."""
+    if owner_company_id is None:
+        raise NotFound(what, key, field=field)
+    if owner_company_id != caller:
+        raise Forbidden(f"this {what} is another company's", field=field)

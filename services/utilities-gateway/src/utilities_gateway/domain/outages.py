@@ -1,0 +1,58 @@
+"""Outages a company announces: planned works or an accident, in an area, until an expected end.
+No I/O. Which addresses an outage covers is `ecity_common.areas.Area.covers`, the same rule that
+routes requests; citizen-requests applies it to the outages it hears of."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from pydantic import AwareDatetime, BaseModel, Field, model_validator
+
+from ecity_common.areas import Area
+from ecity_common.refusals import Conflict, Invalid
+
+# What anyone may read of an outage: what, where, until when; not which company staff or key reported it.
+PUBLIC_FIELDS = ("id", "kind", "planned", "area_description", "starts_at", "expected_end", "cause", "status", "updated_at")
+
+
+def ends_after_start(starts_at: datetime, expected_end: datetime | None) -> bool:
+    return expected_end is None or expected_end > starts_at
+
+
+class OutageIn(BaseModel):
+    planned: bool = Field(description="planned works (announced ahead) or an accident")
+    area: Area
+    starts_at: AwareDatetime
+    expected_end: AwareDatetime | None = None
+    cause: str | None = Field(default=None, max_length=1000)
+
+    @model_validator(mode="after")
+    def _ends_after_start(self) -> OutageIn:
+        if not ends_after_start(self.starts_at, self.expected_end):
+            raise ValueError("expected_end must be after starts_at")
+        return self
+
+
+class OutageChange(BaseModel):
+    area: Area | None = None
+    expected_end: AwareDatetime | None = None
+    cause: str | None = Field(default=None, max_length=1000)
+
+
+def checked_change(status: str, starts_at: datetime, change: OutageChange) -> dict:
+    """The columns a change sets; refused when the outage is over, the change is empty, or the
+    new expected end is not after the start."""
+    if status == "resolved":
+        raise Conflict("this outage is resolved; report a new one", field="status", code="outage-resolved")
+    values = change.model_dump(exclude_unset=True, exclude_none=True)
+    if change.area is not None:
+        values["area"] = change.area.model_dump(mode="json", exclude_none=True)
+    if not values:
+        raise Invalid("body", "nothing to change: send area, expected_end or cause")
+    if "expected_end" in values and not ends_after_start(starts_at, change.expected_end):
+        raise Invalid("expected_end", "expected_end must be after starts_at")
+    return values
+
+
+def public_outage(outage: dict) -> dict:
+    return {k: outage[k] for k in PUBLIC_FIELDS}

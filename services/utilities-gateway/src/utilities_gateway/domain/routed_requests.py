@@ -1,0 +1,69 @@
+"""A citizen's request as the company it was routed to holds it. No I/O.
+
+The company's own small workflow: routed → in_progress ⇄ planned → resolved, or rejected (not
+theirs after all: the city's dispatcher takes it back). resolved and rejected are final for the
+company; a citizen's reopening puts the request back in progress.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import AwareDatetime, BaseModel, Field, model_validator
+
+from ecity_common.refusals import Conflict
+
+# A company reports on what it has and has not finished: any status the report allows, from these.
+REPORTABLE = {"routed", "in_progress", "planned"}
+
+
+# What a company may say of its progress, and what each status needs. (No docstring: it would
+# become the schema's description and change the committed openapi.json.)
+class ProgressReport(BaseModel):
+    status: Literal["in_progress", "planned", "resolved", "rejected"]
+    expected_datetime: AwareDatetime | None = Field(default=None, description="required when planned: when the work is due")
+    reason: str | None = Field(default=None, max_length=1000, description="required when rejected")
+    public_note: str | None = Field(default=None, max_length=2000, description="the citizen sees it")
+
+    @model_validator(mode="after")
+    def _what_each_status_needs(self) -> ProgressReport:
+        if self.status == "planned" and self.expected_datetime is None:
+            raise ValueError("planned work needs expected_datetime")
+        if self.status == "rejected" and not (self.reason and self.reason.strip()):
+            raise ValueError("a rejection needs a reason")
+        return self
+
+
+def check_reportable(current: str, report: ProgressReport) -> None:
+    """Conflict when the request is no longer the company's to move (resolved, rejected, unrouted)."""
+    if current not in REPORTABLE:
+        raise Conflict(f"the request is {current}; it cannot become {report.status}", field="status",
+                       code="request-final")
+
+
+def public_note(report: ProgressReport) -> str | None:
+    """What the citizen reads: the company's note, or else the reason of a rejection."""
+    return report.public_note or (report.reason if report.status == "rejected" else None)
+
+
+def notice_of_citizen_change(from_status: str, to_status: str) -> str | None:
+    """What the company is told when the citizen or the city moves its request on: a reopening
+    (the problem is back) or the closing. Anything else (its own reports coming back, the city's
+    bookkeeping) is not echoed."""
+    if from_status == "resolved" and to_status == "in_progress":
+        return "request.reopened"
+    if to_status == "closed":
+        return "request.closed"
+    return None
+
+
+def request_data(row) -> dict:
+    """A routed request as the company sees it (API answers and webhooks alike)."""
+    return {
+        "request_id": row.request_id, "service_code": row.service_code, "utility_kind": row.utility_kind,
+        "description": row.description, "address": row.address,
+        "location": {"lat": row.lat, "long": row.long} if row.lat is not None else None,
+        "submitted_at": row.submitted_at.isoformat(), "answer_due": row.answer_due.isoformat() if row.answer_due else None,
+        "status": row.status, "planned_for": row.planned_for.isoformat() if row.planned_for else None,
+        "public_note": row.public_note,
+    }

@@ -1,0 +1,11 @@
+"""HTTP routes of utilities-gateway: thin; the use cases live one package up.
+
+- `/api/v1/…` — the city's integrations staff (JWT role `integrations-admin`): companies, keys, audit.
+- `/integrations/v1/…` — the companies themselves (their API key): requests, outages, meter
+  readings, webhook endpoints, the pull inbox.
+- `/public/outages` — no authentication: for the citizens' apps and maps.
+"""
+
+from utilities_gateway.entrypoints.http import admin, endpoints, inbox, meters, outages, requests
+
+ROUTERS = [admin.router, requests.router, outages.router, outages.public, meters.router, endpoints.router, inbox.router]

@@ -1,0 +1,65 @@
+"""What the integration routes share: who the calling company is, and idempotent POSTs."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+
+from fastapi import Depends, Request
+from fastapi.encoders import jsonable_encoder
+from fastapi.responses import JSONResponse
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from ecity_common.db import session
+from ecity_common.web.problems import Problem
+from utilities_gateway.adapters.idempotency import claim, remember
+from utilities_gateway.domain.access import Caller
+from utilities_gateway.use_cases.company_credentials import authenticate
+
+
+async def company(request: Request, db: AsyncSession = Depends(session)) -> Caller:
+    """The company whose API key this is: `Authorization: Bearer ugw_…` or `X-API-Key: ugw_…`."""
+    key = request.headers.get("x-api-key")
+    if key is None:
+        scheme, _, token = request.headers.get("authorization", "").partition(" ")
+        key = token.strip() if scheme.lower() == "bearer" else None
+    caller = await authenticate(db, key)
+    await db.rollback()  # end the read; the use case opens its own transaction
+    if caller is None:
+        raise Problem(401, "API key required", "Send your company's API key as 'Authorization: Bearer ugw_…'.",
+                      headers={"WWW-Authenticate": "Bearer"}, errors=[{"field": "Authorization", "message": "missing, unknown, expired or revoked key"}])
+    request.state.audit_company, request.state.audit_actor = caller.company_id, caller.actor
+    return caller
+
+
+async def idempotent(request: Request, db: AsyncSession, scope: str, status: int,
+                     work: Callable[[], Awaitable[object]], *, secret: str | None = None) -> JSONResponse:
+    """Run `work` in one transaction with the request's Idempotency-Key: the same key and body get
+    the first answer again (marked `Idempotent-Replayed: true`), another body 409. A refused call
+    stores nothing, so its retry runs afresh. `secret`: the answer's field that carries a key or a
+    signing secret shown once; the stored copy of the answer keeps it sealed, never in clear."""
+    box = request.app.state.secret_box
+    async with db.begin():
+        key, stored = await claim(db, request, scope)
+        if stored is not None:
+            body = stored.body
+            if secret and isinstance(body, dict) and body.get(secret):
+                body = {**body, secret: box.open(body[secret])}
+            return JSONResponse(body, status_code=stored.status, headers={"Idempotent-Replayed": "true"})
+        body = jsonable_encoder(await work())
+        kept = {**body, secret: box.seal(body[secret])} if secret and isinstance(body, dict) and body.get(secret) else body
+        await remember(db, scope, key, status, kept)
+    return JSONResponse(body, status_code=status)
+
+
+def outbox(request: Request):
+    return request.app.state.outbox
+
+
+def refuse_nulls(data, names: tuple[str, ...]):
+    """For a PATCH model's `mode="before"` validator: a field may be left out, but not set to
+    null where the stored value cannot be empty."""
+    if isinstance(data, dict):
+        for name in names:
+            if name in data and data[name] is None:
+                raise ValueError(f"{name} cannot be null")
+    return data

@@ -1,0 +1,42 @@
+"""Meter readings in batches, and a meter's history for the company that owns it."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from fastapi import APIRouter, Depends, Query, Request
+from pydantic import BaseModel, Field
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from ecity_common.db import session
+from utilities_gateway.domain.access import Caller
+from utilities_gateway.domain.meters import MAX_BATCH
+from utilities_gateway.entrypoints.http.common import company, idempotent, outbox
+from utilities_gateway.use_cases import meter_readings
+
+router = APIRouter(prefix="/integrations/v1", tags=["meter readings"])
+
+
+class ReadingsBatch(BaseModel):
+    # Items are checked one by one (see domain.meters.parse) so that one bad reading rejects itself only.
+    readings: list[Any] = Field(min_length=1, max_length=MAX_BATCH, description="up to 10,000 readings")
+
+
+@router.post("/meter-readings", summary="Send up to 10,000 readings; the answer lists every rejected one and why")
+async def send_readings(body: ReadingsBatch, request: Request, caller: Caller = Depends(company),
+                        db: AsyncSession = Depends(session)):
+    async def work():
+        report = await meter_readings.ingest(db, outbox(request), caller, body.readings)
+        request.state.audit_summary = (f"{report['received']} readings: {report['accepted']} accepted, "
+                                       f"{len(report['duplicates'])} duplicates, {len(report['rejected'])} rejected")
+        return report
+
+    return await idempotent(request, db, caller.company_id, 200, work)
+
+
+@router.get("/meters/{meter_id}/readings", summary="A meter's readings (yours only), oldest first")
+async def meter_history(meter_id: str, reading_type: str | None = None, since: datetime | None = None,
+                        limit: int = Query(1000, ge=1, le=10_000), caller: Caller = Depends(company),
+                        db: AsyncSession = Depends(session)):
+    return await meter_readings.meter_history(db, caller, meter_id, reading_type=reading_type, since=since, limit=limit)

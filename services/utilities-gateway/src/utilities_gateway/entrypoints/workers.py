@@ -1,0 +1,31 @@
+"""The background workers main.py starts with the service: the webhook dispatcher and the hourly
+housekeeping sweep."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+from utilities_gateway.use_cases.housekeeping import sweep
+
+log = logging.getLogger(__name__)
+
+
+async def run_dispatcher(app) -> None:
+    """Sends due webhook deliveries for as long as the service runs (adapters/webhook_dispatcher.py)."""
+    await app.state.dispatcher.run()
+
+
+async def run_housekeeping(app) -> None:
+    """Once every `housekeeping_interval_s`, drops what the gateway no longer keeps (use_cases/housekeeping.py)."""
+    settings = app.state.settings
+    while True:
+        await asyncio.sleep(settings.housekeeping_interval_s)
+        try:
+            counts = await sweep(app.state.sessions, settings)
+            if any(counts.values()):
+                log.info("housekeeping removed old rows", extra={"removed": counts})
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            log.warning("housekeeping failed; it tries again next time", exc_info=True)

@@ -1,0 +1,50 @@
+"""A company's requests: the ones routed to it, and its progress reports on them (the workflow is
+domain/routed_requests.py). Each in the caller's transaction."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from ecity_common.events.payloads.utilities_gateway import RequestStatusChangedByCompany
+from ecity_common.messaging.outbox import Outbox
+from utilities_gateway.adapters.queries import owned
+from utilities_gateway.adapters.tables import routed_requests
+from utilities_gateway.domain.access import Caller
+from utilities_gateway.domain.routed_requests import ProgressReport, check_reportable, public_note, request_data
+
+
+async def _own_row(session: AsyncSession, caller: Caller, request_id: str, *, for_update: bool = False):
+    return await owned(session, routed_requests.c.request_id, request_id, caller.company_id, field="request_id",
+                       what="routed request", for_update=for_update)
+
+
+async def own_request(session: AsyncSession, caller: Caller, request_id: str) -> dict:
+    return request_data(await _own_row(session, caller, request_id))
+
+
+async def report(session: AsyncSession, outbox: Outbox, caller: Caller, request_id: str, progress: ProgressReport) -> dict:
+    row = await _own_row(session, caller, request_id, for_update=True)
+    check_reportable(row.status, progress)
+    now = datetime.now(UTC)
+    updated = (await session.execute(update(routed_requests).where(routed_requests.c.request_id == request_id).values(
+        status=progress.status, planned_for=progress.expected_datetime if progress.status == "planned" else row.planned_for,
+        public_note=public_note(progress), updated_at=now).returning(routed_requests))).one()
+    await outbox.add(session, RequestStatusChangedByCompany(
+        request_id=request_id, company=caller.ref,
+        status=progress.status, expected_datetime=progress.expected_datetime, reason=progress.reason,
+        public_note=progress.public_note, changed_at=now), aggregate_id=request_id)
+    return request_data(updated)
+
+
+async def list_own(session: AsyncSession, caller: Caller, *, status: str | None, after: str | None, limit: int) -> dict:
+    """A page of the company's requests, by request id; `next_after` continues it (None: the last page)."""
+    query = select(routed_requests).where(routed_requests.c.company_id == caller.company_id)
+    if status:
+        query = query.where(routed_requests.c.status == status)
+    if after:
+        query = query.where(routed_requests.c.request_id > after)
+    found = [request_data(r) for r in await session.execute(query.order_by(routed_requests.c.request_id).limit(limit))]
+    return {"requests": found, "next_after": found[-1]["request_id"] if len(found) == limit else None}

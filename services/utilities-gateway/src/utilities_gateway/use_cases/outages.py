@@ -1,0 +1,89 @@
+"""Outages a company announces, changes and resolves; anyone reads the current ones. Each runs in
+the caller's transaction, and each change is an event citizen-requests listens to. The rules of
+an outage are domain/outages.py."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+
+from sqlalchemy import select, update
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from ecity_common.areas import Area
+from ecity_common.events.payloads.utilities_gateway import (
+    UtilityOutageReported,
+    UtilityOutageResolved,
+    UtilityOutageUpdated,
+)
+from ecity_common.messaging.outbox import Outbox
+from utilities_gateway.adapters.queries import owned
+from utilities_gateway.adapters.tables import outages
+from utilities_gateway.domain.access import Caller
+from utilities_gateway.domain.outages import OutageChange, OutageIn, checked_change
+
+
+def outage_view(row) -> dict:
+    return {"id": row.id, "company_id": row.company_id, "kind": row.kind, "planned": row.planned, "area": row.area,
+            "area_description": Area.model_validate(row.area).describe(), "starts_at": row.starts_at,
+            "expected_end": row.expected_end, "cause": row.cause, "status": row.status, "reported_at": row.reported_at,
+            "updated_at": row.updated_at, "resolved_at": row.resolved_at, "resolution_note": row.resolution_note}
+
+
+def _facts(caller: Caller, row) -> dict:
+    area = Area.model_validate(row.area)
+    return dict(outage_id=row.id, company=caller.ref,
+                planned=row.planned, area=area, area_description=area.describe(), starts_at=row.starts_at,
+                expected_end=row.expected_end, cause=row.cause)
+
+
+async def report(session: AsyncSession, outbox: Outbox, caller: Caller, outage: OutageIn) -> dict:
+    now = datetime.now(UTC)
+    row = (await session.execute(insert(outages).values(
+        id=f"out-{uuid.uuid4().hex[:12]}", company_id=caller.company_id, kind=caller.kind, planned=outage.planned,
+        area=outage.area.model_dump(mode="json", exclude_none=True), starts_at=outage.starts_at,
+        expected_end=outage.expected_end, cause=outage.cause, reported_at=now, updated_at=now).returning(outages))).one()
+    await outbox.add(session, UtilityOutageReported(**_facts(caller, row), reported_at=now), aggregate_id=row.id)
+    return outage_view(row)
+
+
+async def own_outage(session: AsyncSession, caller: Caller, outage_id: str):
+    return await owned(session, outages.c.id, outage_id, caller.company_id, field="outage_id", what="outage",
+                       for_update=True)
+
+
+async def change(session: AsyncSession, outbox: Outbox, caller: Caller, outage_id: str, change: OutageChange) -> dict:
+    current = await own_outage(session, caller, outage_id)
+    values = checked_change(current.status, current.starts_at, change)
+    now = datetime.now(UTC)
+    row = (await session.execute(update(outages).where(outages.c.id == outage_id)
+                                 .values(**values, updated_at=now).returning(outages))).one()
+    await outbox.add(session, UtilityOutageUpdated(**_facts(caller, row), updated_at=now), aggregate_id=row.id)
+    return outage_view(row)
+
+
+async def resolve(session: AsyncSession, outbox: Outbox, caller: Caller, outage_id: str, note: str | None) -> dict:
+    current = await own_outage(session, caller, outage_id)
+    if current.status == "resolved":
+        return outage_view(current)  # said twice: the same answer, one event
+    now = datetime.now(UTC)
+    row = (await session.execute(update(outages).where(outages.c.id == outage_id).values(
+        status="resolved", resolved_at=now, resolution_note=note, updated_at=now).returning(outages))).one()
+    await outbox.add(session, UtilityOutageResolved(
+        outage_id=row.id, company=caller.ref,
+        resolved_at=now, note=note), aggregate_id=row.id)
+    return outage_view(row)
+
+
+async def list_outages(session: AsyncSession, *, company_id: str | None = None, active_only: bool = False,
+                       kind: str | None = None, limit: int = 500) -> list[dict]:
+    query = select(outages).order_by(outages.c.starts_at.desc()).limit(limit)
+    if company_id:
+        query = query.where(outages.c.company_id == company_id)
+    if active_only:
+        query = query.where(outages.c.status == "active")
+    if kind:
+        query = query.where(outages.c.kind == kind)
+    return [outage_view(r) for r in await session.execute(query)]
+
