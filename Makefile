@@ -43,7 +43,7 @@ test: setup
 # first failure; each run's replica logs stay in .state/chaos/run-N. `make test` runs its short version once.
 CHAOS_RUNS ?= 5
 chaos: setup
-	@for i in $$(seq 1 $(CHAOS_RUNS)); do \
+	@mkdir -p .state/chaos; for i in $$(seq 1 $(CHAOS_RUNS)); do \
 		echo "== chaos run $$i of $(CHAOS_RUNS)"; \
 		ECITY_CHAOS=long .venv/bin/pytest tests/test_chaos.py -x -q -s -p no:cacheprovider --basetemp=.state/chaos/run-$$i $(PYTEST_ARGS) || { echo "== chaos run $$i failed"; exit 1; }; \
 	done; echo "== $(CHAOS_RUNS) chaos runs passed"
