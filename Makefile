@@ -9,7 +9,7 @@ UV := $(UV_VENV)/bin/uv
 export UV_PYTHON_DOWNLOADS := never
 export UV_PROJECT_ENVIRONMENT := $(CURDIR)/.venv
 
-.PHONY: run test setup contracts bench images manifests clean
+.PHONY: run test chaos setup contracts bench images manifests clean
 
 $(UV):
 	@command -v $(PYTHON) >/dev/null || { echo "Python 3.11 is needed: install it (apt-get install python3.11 python3.11-venv)."; exit 1; }
@@ -38,6 +38,15 @@ run: setup
 
 test: setup
 	.venv/bin/pytest $(PYTEST_ARGS)
+
+# The long chaos test (tests/test_chaos.py, ECITY_CHAOS=long) five times in a row; stops at the
+# first failure; each run's replica logs stay in .state/chaos/run-N. `make test` runs its short version once.
+CHAOS_RUNS ?= 5
+chaos: setup
+	@mkdir -p .state/chaos; for i in $$(seq 1 $(CHAOS_RUNS)); do \
+		echo "== chaos run $$i of $(CHAOS_RUNS)"; \
+		ECITY_CHAOS=long .venv/bin/pytest tests/test_chaos.py -x -q -s -p no:cacheprovider --basetemp=.state/chaos/run-$$i $(PYTEST_ARGS) || { echo "== chaos run $$i failed"; exit 1; }; \
+	done; echo "== $(CHAOS_RUNS) chaos runs passed"
 
 contracts: .venv/.synced  # the event catalogue's AsyncAPI + JSON Schemas, and each service's openapi.json
 	.venv/bin/ecity contracts

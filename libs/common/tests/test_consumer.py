@@ -255,3 +255,27 @@ async def _committed(harness) -> dict[int, int]:
 async def _partitions(consumer, topic):
     await consumer._client.force_metadata_update()  # noqa: SLF001
     return consumer.partitions_for_topic(topic) or set()
+
+
+async def test_a_failed_poll_of_a_partition_taken_away_meanwhile_does_not_end_the_consumer(harness):
+    """A rebalance (a replica joining or leaving) can take a partition away while its poll is being
+    handled. When that poll then fails (the database away), only the partitions still ours are
+    read again; seeking the other one raised IllegalStateError out of run(), and the replica
+    stayed in the group without reading its partitions again."""
+    from aiokafka.structs import ConsumerRecord
+
+    harness.unreachable["away"] = 1
+    headers, key, value = record("r-gone", "away")
+    producer = AIOKafkaProducer(bootstrap_servers=harness.settings.kafka_bootstrap_servers)
+    await producer.start()
+    consumer = EventConsumer(sessions=make_sessions(harness.engine), inbox=harness.tables.inbox, producer=producer,
+                             settings=harness.settings, handlers={SUBMITTED: harness.handler})
+    await consumer.start()
+    try:
+        not_ours = TopicPartition(harness.topic, 99)  # never assigned to this member
+        polled = ConsumerRecord(harness.topic, 99, 0, 0, 0, key, value, None, len(key), len(value), headers)
+        await consumer._process_batch({not_ours: [polled]})  # noqa: SLF001 - returns, to poll again
+        assert harness.calls["away"] == 1 and await harness.effects_of("r-gone") == 0
+    finally:
+        await consumer.stop()
+        await producer.stop()

@@ -48,3 +48,32 @@ async def test_a_connection_lost_under_asyncpg_itself_is_a_503_like_one_lost_und
     assert database_unavailable(asyncpg.exceptions.AdminShutdownError("terminating connection"))
     assert not database_unavailable(asyncpg.UniqueViolationError("duplicate key"))
     assert not database_unavailable(asyncpg.QueryCanceledError("statement timeout"))  # the connection is fine
+
+
+async def test_a_new_connection_refused_while_the_database_is_down_is_a_503():
+    """While PostgreSQL is down or starting up, the pool's new connections fail at the socket
+    (ConnectionRefusedError, reset, a bare OSError), which SQLAlchemy does not wrap: that too is
+    the database being away, not a bug. (Found by tests/test_chaos.py: 500s during a restart.)"""
+    import httpx
+    from fastapi import FastAPI
+
+    from ecity_cli.infra import free_port
+    from ecity_common.web.problems import install_problem_handlers
+
+    engine = make_engine(ServiceSettings(database_url=f"postgresql+asyncpg://ecity@127.0.0.1:{free_port()}/nowhere"))
+    app = FastAPI()
+    install_problem_handlers(app)
+
+    @app.get("/write")
+    async def write():
+        async with engine.connect() as conn:  # nothing listens on that port
+            await conn.execute(text("SELECT 1"))
+
+    try:
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app, raise_app_exceptions=False),
+                                     base_url="http://test") as client:
+            answer = await client.get("/write")
+            assert answer.status_code == 503 and answer.headers["retry-after"] == "2"
+            assert answer.headers["content-type"] == "application/problem+json"
+    finally:
+        await engine.dispose()

@@ -182,8 +182,14 @@ class EventConsumer:
         except Exception as exc:  # noqa: BLE001 - whatever it was, nothing of this poll is lost
             # The transaction was rolled back (or committed, with dead letters still to send): the
             # poll is read again; the inbox skips what was already done.
+            # Only partitions still ours: one taken away by a rebalance meanwhile is read from its
+            # committed offset by its new owner (nothing of this poll was committed), and seeking
+            # it raises IllegalStateError, which ended run() while the member stayed in the group:
+            # its partitions then went unread until the replica restarted (the chaos test).
+            assigned = self._consumer.assignment()
             for tp, tp_records in batch.items():
-                self._consumer.seek(tp, tp_records[0].offset)
+                if tp in assigned:
+                    self._consumer.seek(tp, tp_records[0].offset)
             self._observe_lag(batch, handled=False)
             if self.recovery.failed(exc, f"a batch of {len(records)} records") is not Failure.CONFLICT:
                 await self.recovery.pause(self._stopping)
@@ -221,7 +227,10 @@ class EventConsumer:
         """Each polled partition's end offset minus where the group now is: after a handled poll,
         past its last record; after a failed one, still at its first."""
         assert self._consumer is not None
+        assigned = self._consumer.assignment()  # highwater() asserts on a partition taken away meanwhile
         for tp, records in batch.items():
+            if tp not in assigned:
+                continue
             end = self._consumer.highwater(tp)
             if end is None:
                 continue
