@@ -11,10 +11,12 @@ import logging
 from http import HTTPStatus
 from typing import Any
 
+from aiokafka.errors import KafkaError
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from ecity_common.db import DRIVER_CONNECTION_ERRORS, database_unavailable
@@ -178,6 +180,15 @@ def install_problem_handlers(app: FastAPI) -> None:
 
     for lost in DRIVER_CONNECTION_ERRORS:  # from a connection used through asyncpg itself
         app.add_exception_handler(lost, _driver_connection)
+
+    async def _maybe_unavailable(request: Request, exc: Exception) -> JSONResponse:
+        return _unavailable(request, exc) if database_unavailable(exc) else await _unexpected(request, exc)
+
+    # The socket's own errors (a pool opening a connection to a database that is restarting) and
+    # timeouts: answered here rather than by the catch-all below, which Starlette runs in its
+    # outermost middleware and then re-raises, so that uvicorn printed a traceback for every 503.
+    for cls in (OSError, TimeoutError, PoolTimeout, KafkaError):
+        app.add_exception_handler(cls, _maybe_unavailable)
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
