@@ -3,6 +3,7 @@ RFC 9457 problem+json — never a 500."""
 
 from __future__ import annotations
 
+import asyncio
 import gc
 import importlib
 import re
@@ -221,3 +222,23 @@ def test_a_deployed_service_with_its_own_secrets_and_no_demo_data_starts(service
                                          jwt_secret=SAFE_SECRET, webhook_secrets_key=SAFE_SECRET))
     service.wait_ready()
     assert "refusing to start" not in service.log_file.read_text()
+
+
+async def test_a_consumer_whose_loop_dies_fails_liveness_so_the_pod_is_restarted(services):
+    app, _ = _app(services, "utilities-gateway")
+    async with running(app) as client:
+        assert (await client.get("/health/live")).status_code == 200
+        consumer = app.state.consumer
+
+        async def broken_fetch(*args, **kwargs):
+            raise AssertionError("Partition is not assigned")  # what a client library's bug looks like
+
+        consumer._consumer.getmany = broken_fetch
+        for _ in range(50):
+            if consumer.stopped_by:
+                break
+            await asyncio.sleep(0.1)
+        live = await client.get("/health/live")
+        assert live.status_code == 503
+        assert live.json() == {"status": "dead", "check": "consumer",
+                               "reason": "the event consumer stopped: AssertionError: Partition is not assigned"}

@@ -209,7 +209,12 @@ def create_service_app(definition: ServiceDefinition) -> FastAPI:
     # database) is the bottleneck.
     POOL_IN_USE.labels(settings.service_name).set_function(engine.pool.checkedout)
 
-    app.include_router(health_router({"database": database_ok, "kafka": kafka_ok, "background": background_ok}))
+    def consumer_alive() -> None:
+        if (consumer := getattr(app.state, "consumer", None)) is not None:
+            consumer.alive()
+
+    app.include_router(health_router({"database": database_ok, "kafka": kafka_ok, "background": background_ok},
+                                     live_checks={"consumer": consumer_alive}))
     for router in definition.routers:
         app.include_router(router)
     # Requests and their duration per route, method and status: what dashboards and alerts use.

@@ -110,6 +110,7 @@ class EventConsumer:
         )
         self.stats = ConsumerStats()
         self.recovery = Recovery("consumer", log)
+        self.stopped_by: str | None = None  # why run() ended, if not by stop()
         self._finished = asyncio.Event()  # run() has returned: its last poll is committed or undone
         self._finished.set()
         group = settings.consumer_group
@@ -159,8 +160,20 @@ class EventConsumer:
                     continue
                 if batch:
                     await self._process_batch(batch)
+        except Exception as exc:
+            # Only a bug in this loop gets here (failures of the work are handled in the poll).
+            # The member would stay in its group holding partitions that nobody reads: say so
+            # where Kubernetes acts, so that the pod is restarted (`alive`).
+            self.stopped_by = f"{type(exc).__name__}: {exc}"[:300]
+            log.critical("the event consumer stopped: %s", self.stopped_by, exc_info=exc)
+            raise
         finally:
             self._finished.set()
+
+    def alive(self) -> None:
+        """A liveness check: raises once the consumer's loop has died."""
+        if self.stopped_by is not None:
+            raise RuntimeError(f"the event consumer stopped: {self.stopped_by}")
 
     async def _process_batch(self, batch: dict[TopicPartition, list[ConsumerRecord]]) -> None:
         """Everything one poll returned, in one transaction and one offset commit: fewer commits

@@ -12,12 +12,20 @@ from fastapi.responses import JSONResponse
 Check = Callable[[], Awaitable[None]]
 
 
-def health_router(checks: dict[str, Check], timeout_s: float = 2.0) -> APIRouter:
+def health_router(checks: dict[str, Check], timeout_s: float = 2.0,
+                  live_checks: dict[str, Callable[[], None]] | None = None) -> APIRouter:
     router = APIRouter(tags=["health"])
 
-    @router.get("/health/live", summary="The process is alive")
-    async def live() -> dict[str, str]:
-        return {"status": "ok"}
+    @router.get("/health/live", summary="The process is alive", responses={503: {}})
+    async def live() -> JSONResponse:
+        # Only what a restart cures (a background loop that died); never the database or Kafka,
+        # whose outage a restart of every replica would only make worse.
+        for name, check in (live_checks or {}).items():
+            try:
+                check()
+            except Exception as exc:  # noqa: BLE001 - the reason is the answer
+                return JSONResponse({"status": "dead", "check": name, "reason": str(exc)[:300]}, status_code=503)
+        return JSONResponse({"status": "ok"})
 
     @router.get("/health/ready", summary="Database and Kafka are reachable", responses={503: {}})
     async def ready(request: Request) -> JSONResponse:
