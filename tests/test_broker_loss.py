@@ -18,9 +18,8 @@ from collections import Counter
 import asyncpg
 import httpx
 import pytest
-from aiokafka import AIOKafkaConsumer, TopicPartition
 
-from ecity_cli.testing import bearer, topic_size, until
+from ecity_cli.testing import bearer, read_topic, topic_size, until
 from ecity_common.events import CloudEvent
 from ecity_common.events.catalogue import dead_letter_topic
 from ecity_common.messaging.relay import libpq_dsn
@@ -46,30 +45,13 @@ async def _fetch(database_url: str, sql: str, *args):
 
 async def _submitted_ids(bootstrap: str, topic: str) -> Counter:
     """How many times each request id's `submitted` event is on the topic, up to its end now."""
-    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False)
-    await consumer.start()
-    try:
-        await consumer._client.force_metadata_update()  # noqa: SLF001
-        tps = [TopicPartition(topic, p) for p in consumer.partitions_for_topic(topic) or ()]
-        consumer.assign(tps)
-        await consumer.seek_to_beginning(*tps)
-        ends = await consumer.end_offsets(tps)
-        seen: Counter = Counter()
-        pending = {tp for tp in tps if ends[tp] > 0}
-        while pending:
-            for tp, records in (await consumer.getmany(*pending, timeout_ms=1000)).items():
-                for record in records:
-                    if record.offset < ends[tp]:
-                        event = CloudEvent.from_kafka(record.headers, record.value)
-                        if event.type == SUBMITTED:
-                            assert record.key.decode() == event.data["request_id"]
-                            seen[event.data["request_id"]] += 1
-            for tp in list(pending):
-                if await consumer.position(tp) >= ends[tp]:
-                    pending.discard(tp)
-        return seen
-    finally:
-        await consumer.stop()
+    seen: Counter = Counter()
+    for record in await read_topic(bootstrap, topic, await topic_size(bootstrap, topic)):
+        event = CloudEvent.from_kafka(record.headers, record.value)
+        if event.type == SUBMITTED:
+            assert record.key.decode() == event.data["request_id"]
+            seen[event.data["request_id"]] += 1
+    return seen
 
 
 # Starting the cluster (~20 s) and a node again took up to 30 s on a busy machine: past the default 300 s
