@@ -141,6 +141,10 @@ def test_network_policies_deny_by_default_and_open_only_what_each_service_needs(
                            {"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "monitoring"}}}]
         egress_ports = {p["port"] for rule in spec["egress"] for p in rule["ports"]}
         internet = [r for r in spec["egress"] if any("ipBlock" in t for t in r["to"])]
+        for rule in internet:  # the internet, never the cluster's, private, link-local or carrier-grade NAT ranges
+            [block] = [t["ipBlock"] for t in rule["to"]]
+            assert {"10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "169.254.0.0/16", "127.0.0.0/8",
+                    "100.64.0.0/10"} <= set(block["except"])
         assert {9092, 5432} <= egress_ports
         assert bool(internet) == (name == "utilities-gateway"), name  # only it calls out (webhooks)
         db = policies[f"{name}-db-traffic"]

@@ -210,7 +210,8 @@ def service_objects(name: str, package: str, port: int, public: str | None, inte
     }
     if internet:  # webhooks to the utility companies: the internet, never the cluster's or private ranges
         policy["spec"]["egress"].append({
-            "to": [{"ipBlock": {"cidr": "0.0.0.0/0", "except": ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "169.254.0.0/16", "127.0.0.0/8"]}}],
+            "to": [{"ipBlock": {"cidr": "0.0.0.0/0", "except": ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "169.254.0.0/16", "127.0.0.0/8",
+                                                                 "100.64.0.0/10"]}}],
             "ports": [{"port": 443, "protocol": "TCP"}],
         })
     db_policy = {

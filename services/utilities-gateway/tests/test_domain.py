@@ -163,7 +163,11 @@ def test_retry_schedule_backoff_jitter_and_retry_after():
                                  "https://localhost/", "https://api.svc.cluster.local/", "http://8.8.8.8/",
                                  "https://user:pw@8.8.8.8/", "ftp://8.8.8.8/",
                                  # IPv4 inside IPv6: NAT64 and 6to4 forms of the metadata address, site-local
-                                 "https://[64:ff9b::a9fe:a9fe]/", "https://[2002:a9fe:a9fe::1]/", "https://[fec0::1]/"])
+                                 "https://[64:ff9b::a9fe:a9fe]/", "https://[2002:a9fe:a9fe::1]/", "https://[fec0::1]/",
+                                 # IPv4-compatible and IPv4-translated forms (they passed before), and
+                                 # IPv6 outside global unicast even where Python calls it global
+                                 "https://[::7f00:1]/", "https://[::a9fe:a9fe]/", "https://[::ffff:0:a9fe:a9fe]/",
+                                 "https://[::ffff:0:808:808]/", "https://[4000::1]/"])
 async def test_unsafe_webhook_targets_are_refused(url):
     with pytest.raises(UnsafeTarget):
         await check_target(url)
@@ -171,6 +175,8 @@ async def test_unsafe_webhook_targets_are_refused(url):
 
 async def test_public_targets_pass_and_local_development_may_allow_private_ones():
     await check_target("https://8.8.8.8/hooks")
+    await check_target("https://[2606:4700::1111]/hooks")
+    await check_target("https://[64:ff9b::808:808]/hooks")  # what DNS64 gives for a public IPv4-only host
     await check_target("http://127.0.0.1:8080/hooks", allow_private=True, allow_http=True)
 
 
@@ -209,8 +215,19 @@ async def test_the_webhook_connection_goes_to_the_address_that_was_checked():
     backend._inner = recorder = Recorder()  # noqa: SLF001 - stand in for the network
     assert await backend.connect_tcp("hooks.vodokanal.example", 443) == "stream"
     assert recorder.calls == [("93.184.216.34", 443)]  # the checked address, not the name again
-    with pytest.raises(httpcore.ConnectError, match="loopback"):
+    with pytest.raises(httpcore.ConnectError, match="not public") as refused:
         await backend.connect_tcp("rebound.example", 443)  # a name that now points inside
+    assert "127.0.0.1" not in str(refused.value)  # and what it points at is not told
     with pytest.raises(httpcore.ConnectError, match="private"):
         await backend.connect_tcp("10.0.0.7", 443)
     assert len(recorder.calls) == 1
+
+
+def test_a_refused_name_does_not_tell_what_it_resolves_to():
+    import ipaddress
+
+    from utilities_gateway.domain.targets import host_problem
+
+    internal = [ipaddress.ip_address("10.20.30.40")]
+    assert host_problem("hooks.company.example", internal) == "hooks.company.example resolves to an address that is not public"
+    assert "10.20.30.40" in host_problem("10.20.30.40", internal)  # the caller's own literal may be named
