@@ -26,6 +26,20 @@ def test_token_is_accepted_by_a_service_with_default_settings():
     assert principal.subject == "op-7" and principal.roles == {"operator", "citizen"}
 
 
+def test_token_refuses_a_role_the_city_does_not_have():
+    result = runner.invoke(app, ["token", "--role", "citzen", "--sub", "c-1"])
+    assert result.exit_code == 1
+    assert "unknown role citzen" in result.output and "citizen" in result.output.split("roles:")[1]
+
+
+def test_a_route_cannot_ask_for_a_role_nobody_is_given():
+    import pytest
+
+    from ecity_common.auth import require_role
+
+    with pytest.raises(ValueError, match="unknown role"):
+        require_role("operater")
+
 def _publish_and_dead_letter(bootstrap: str, topic: str) -> CloudEvent:
     async def go() -> CloudEvent:
         await ensure_topics(bootstrap, [topic, f"{topic}.dlq"])

@@ -113,8 +113,24 @@ async def bearer_principal(request: Request) -> Principal:
     return verifier.verify(token.strip())
 
 
+# The roles the city's identity provider gives and the services ask for: one list, so that a
+# route cannot ask for a role nobody is given, and `ecity token` refuses a misspelt one.
+ROLES = frozenset({
+    "citizen",  # files and follows requests
+    "operator",  # the city's operators' desk
+    "catalogue-admin",  # keeps the catalogue of request categories
+    "integrations-admin",  # the city's integrations staff: utility companies, keys, routing
+    "finance",  # the finance department: the programme's budget ledger
+    "network-admin",  # the IT department: writes the МТКМ registry
+    "network-read",  # reads the registry
+})
+
+
 def require_role(*roles: str):
     """A FastAPI dependency: the caller must hold at least one of `roles`."""
+    unknown = set(roles) - ROLES
+    if unknown:
+        raise ValueError(f"unknown role(s) {sorted(unknown)}: the city's roles are {sorted(ROLES)}")
 
     # One dependency, not one depending on another: FastAPI resolves each level on every request.
     async def dependency(request: Request) -> Principal:

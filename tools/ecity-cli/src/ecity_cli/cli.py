@@ -177,9 +177,12 @@ def token(
     ttl: int = typer.Option(3600 * 12, help="lifetime in seconds"),
 ) -> None:
     """Mint a local HS256 JWT that every service accepts with its default settings."""
-    from ecity_common.auth import mint_token
+    from ecity_common.auth import ROLES, mint_token
     from ecity_common.settings import ServiceSettings
 
+    unknown = sorted(set(role) - ROLES)
+    if unknown:  # a typo (`citzen`) would mint a token that every route refuses, with no hint why
+        _fail(ValueError(f"unknown role {', '.join(unknown)}; the city's roles: {', '.join(sorted(ROLES))}"))
     print(mint_token(ServiceSettings(), subject=sub, roles=role, ttl_s=ttl))
 
 
