@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 
-import asyncpg
 import orjson
 from fastapi import Request
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
@@ -17,22 +16,6 @@ def _json(value) -> str:
     # JSONB columns (outbox payloads of up to 1,000 meter readings, areas) are written through
     # orjson: several times faster than json.dumps, and it keeps Ukrainian text as UTF-8.
     return orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS).decode()
-
-
-# How a lost database shows on a connection used through asyncpg itself (a connection of the
-# engine held outside SQLAlchemy's execution, as citizen-requests' filing desk does): a closed or
-# broken connection, a server shutting down, a socket that fails. The same answer as SQLAlchemy's.
-DRIVER_CONNECTION_ERRORS: tuple[type[BaseException], ...] = (
-    asyncpg.PostgresConnectionError,  # among them ConnectionDoesNotExistError: closed in mid-operation
-    asyncpg.InterfaceError,  # e.g. "connection is closed" (SQLAlchemy maps it to its InterfaceError: a 503 too)
-    # The server ending the session: shutting down, crashed, starting up, idle too long, database
-    # dropped. Not QueryCanceledError (a statement timeout or cancel): the connection is fine.
-    asyncpg.exceptions.AdminShutdownError,
-    asyncpg.exceptions.CrashShutdownError,
-    asyncpg.exceptions.CannotConnectNowError,
-    asyncpg.exceptions.IdleSessionTimeoutError,
-    asyncpg.exceptions.DatabaseDroppedError,
-)
 
 
 def database_unavailable(exc: BaseException) -> bool:

@@ -11,6 +11,7 @@ import logging
 from http import HTTPStatus
 from typing import Any
 
+import asyncpg
 from aiokafka.errors import KafkaError
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -19,7 +20,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from ecity_common.db import DRIVER_CONNECTION_ERRORS, database_unavailable
+from ecity_common.db import database_unavailable
 from ecity_common.refusals import Kind, Refused
 
 log = logging.getLogger(__name__)
@@ -175,19 +176,15 @@ def install_problem_handlers(app: FastAPI) -> None:
             return _unavailable(request, exc.orig)
         return await _unexpected(request, exc)
 
-    async def _driver_connection(request: Request, exc: Exception) -> JSONResponse:
-        return _unavailable(request, exc)
-
-    for lost in DRIVER_CONNECTION_ERRORS:  # from a connection used through asyncpg itself
-        app.add_exception_handler(lost, _driver_connection)
-
     async def _maybe_unavailable(request: Request, exc: Exception) -> JSONResponse:
         return _unavailable(request, exc) if database_unavailable(exc) else await _unexpected(request, exc)
 
-    # The socket's own errors (a pool opening a connection to a database that is restarting) and
-    # timeouts: answered here rather than by the catch-all below, which Starlette runs in its
-    # outermost middleware and then re-raises, so that uvicorn printed a traceback for every 503.
-    for cls in (OSError, TimeoutError, PoolTimeout, KafkaError):
+    # The driver's own errors (a connection used through asyncpg itself, as citizen-requests' filing
+    # desk does), the socket's (a pool opening a connection to a database that is restarting),
+    # timeouts and the broker's: failures.classify says which are the database or Kafka being away.
+    # Answered here rather than by the catch-all below, which Starlette runs in its outermost
+    # middleware and then re-raises, so that uvicorn printed a traceback for every 503.
+    for cls in (asyncpg.PostgresError, asyncpg.InterfaceError, OSError, TimeoutError, PoolTimeout, KafkaError):
         app.add_exception_handler(cls, _maybe_unavailable)
 
     @app.exception_handler(Exception)
