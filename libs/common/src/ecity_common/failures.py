@@ -124,10 +124,6 @@ def classify(exc: BaseException) -> Failure:
     return Failure.OWN
 
 
-def is_infrastructure(exc: BaseException) -> bool:
-    return classify(exc) is Failure.INFRASTRUCTURE
-
-
 class Backoff:
     """Capped exponential back-off with jitter: 0.5 s, 1 s, 2 s … up to `cap_s`, each drawn
     between half and all of that, so that replicas which failed together do not retry together.
