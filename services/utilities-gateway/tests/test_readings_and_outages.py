@@ -71,7 +71,11 @@ async def test_a_batch_reports_every_rejected_reading_and_stores_the_rest(gatewa
     assert [len(e["readings"]) for e in events] == [3, 2] and events[1]["company_id"] == "co-electricity-demo"
     # Another company can neither read nor write this meter.
     gas = {"X-API-Key": "ugw_gas00001_local-development-only-key"}
-    assert (await gateway.get(f"/integrations/v1/meters/{a}/readings", headers=gas)).status_code == 403
+    # Another company's meter answers as one that does not exist: a 403 would confirm the EIC is real.
+    theirs = await gateway.get(f"/integrations/v1/meters/{a}/readings", headers=gas)
+    nobodys = await gateway.get(f"/integrations/v1/meters/{eic('98765')}/readings", headers=gas)
+    assert theirs.status_code == nobodys.status_code == 404
+    assert str(theirs.json()["errors"]).replace(a, "?") == str(nobodys.json()["errors"]).replace(eic("98765"), "?")
     assert (await gateway.get(f"/integrations/v1/meters/{a}/readings", headers=WATER)).status_code == 404
     foreign = await gateway.post("/integrations/v1/meter-readings", headers=gas,
                                  json={"readings": [reading(a, 999, 0.1, reading_type="volume", unit="m3")]})
@@ -131,7 +135,7 @@ async def test_an_outage_is_announced_updated_resolved_and_shown_to_citizens(gat
     changed = await gateway.patch(f"/integrations/v1/outages/{outage['id']}", headers=WATER, json={"expected_end": later})
     assert changed.status_code == 200 and changed.json()["expected_end"].startswith(later[:16])
     assert (await gateway.patch(f"/integrations/v1/outages/{outage['id']}", headers=ELECTRICITY,
-                                json={"cause": "x"})).status_code == 403
+                                json={"cause": "x"})).status_code == 404
     bad = await gateway.post("/integrations/v1/outages", headers=WATER, json={
         "planned": True, "area": STREETS, "starts_at": NOW.isoformat(), "expected_end": start.isoformat()})
     assert bad.status_code == 422 and "expected_end" in bad.json()["detail"]

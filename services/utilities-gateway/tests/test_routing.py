@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import func, select
 
@@ -76,10 +76,11 @@ async def test_requests_go_to_the_company_serving_the_place_once_each(gateway):
     assert [r["request_id"] for r in mine] == [leak.subject] and mine[0]["address"] == "вул. Соборна, 1"
     assert "email" not in str(mine) and "citizen" not in str(mine)
     other = await gateway.get(f"/integrations/v1/requests/{leak.subject}", headers=WASTE_SOUTH)
-    assert other.status_code == 403 and other.json()["errors"][0]["field"] == "request_id"
+    # Another company's request answers as one that does not exist (a 403 would confirm the id).
+    assert other.status_code == 404 and other.json()["errors"][0]["field"] == "request_id"
     status = await gateway.post(f"/integrations/v1/requests/{leak.subject}/status", headers=WASTE_SOUTH,
                                 json={"status": "in_progress"})
-    assert status.status_code == 403
+    assert status.status_code == 404
     staff = (await gateway.get(f"/api/v1/routed-requests/{nowhere.subject}")).json()
     assert staff["company_id"] is None and "Невідома" in staff["routing_failure"]
 
@@ -89,3 +90,39 @@ async def test_the_dispatcher_can_ask_where_a_request_would_go(gateway):
         "kind": "waste", "service_code": "waste_collection", "address": "вул. Харківська, 10"})).json()
     assert answer == {"outcome": "routed", "reason": None, "company": {"id": "co-waste-north-demo",
                                                                       "name": "Вивіз відходів «Північ» (демо)"}}
+
+
+async def test_a_companys_list_is_newest_first_and_its_reports_say_something_new(gateway):
+    """The company's queue is newest routed first (not by id); the same report twice adds nothing to
+    the citizen's history; planned work cannot be due in the past."""
+    topic = gateway.settings.topic("ecity.citizen-requests.v1")
+    leaks = []
+    for n in range(3):  # one at a time, so that their routing times differ
+        leak = submitted("water_leak", "water", lat=50.9077, long=34.7981, request_id=f"r-{'zyx'[n]}-{uuid.uuid4().hex[:6]}")
+        await publish(gateway.settings.kafka_bootstrap_servers, topic, leak)
+        await wait_routed(gateway, n + 1)
+        leaks.append(leak.subject)
+    first = (await gateway.get("/integrations/v1/requests?limit=2", headers=WATER)).json()
+    assert [r["request_id"] for r in first["requests"]] == leaks[::-1][:2]  # ids sort z, y, x: not the order
+    rest = (await gateway.get(f"/integrations/v1/requests?limit=2&after={first['next_after']}", headers=WATER)).json()
+    assert [r["request_id"] for r in rest["requests"]] == [leaks[0]] and rest["next_after"] is None
+    not_ours = await gateway.get(f"/integrations/v1/requests?after={leaks[0]}", headers=WASTE_SOUTH)
+    assert not_ours.status_code == 404 and not_ours.json()["errors"][0]["field"] == "request_id"
+
+    rid = leaks[0]
+    yesterday = datetime.now(UTC) - timedelta(days=1)
+    past = await gateway.post(f"/integrations/v1/requests/{rid}/status", headers=WATER,
+                              json={"status": "planned", "expected_datetime": yesterday.isoformat()})
+    assert past.status_code == 422 and past.json()["errors"][0]["field"] == "expected_datetime"
+    tomorrow = (datetime.now(UTC) + timedelta(days=1)).replace(microsecond=0).isoformat()
+    plan = {"status": "planned", "expected_datetime": tomorrow, "public_note": "Бригада приїде завтра"}
+    for _ in range(2):  # the company's system re-sends its state, with no Idempotency-Key
+        answer = await gateway.post(f"/integrations/v1/requests/{rid}/status", headers=WATER, json=plan)
+        assert answer.status_code == 200 and answer.json()["status"] == "planned"
+    moved = {**plan, "expected_datetime": (datetime.now(UTC) + timedelta(days=2)).isoformat()}
+    assert (await gateway.post(f"/integrations/v1/requests/{rid}/status", headers=WATER, json=moved)).status_code == 200
+    async with gateway.app.state.engine.connect() as conn:
+        reported = (await conn.execute(select(func.count()).select_from(messaging.outbox).where(
+            messaging.outbox.c.aggregate_id == rid,
+            messaging.outbox.c.type.like("%request.status-changed%")))).scalar_one()
+    assert reported == 2  # planned for tomorrow, then moved: the repeat told nobody anything

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from ecity_common.events.payloads.utilities_gateway import CompanyRef
-from ecity_common.refusals import Forbidden, NotFound
+from ecity_common.refusals import NotFound
 
 KEY_PREFIX = "ugw"
 
@@ -52,10 +52,8 @@ def key_admits(*, hash_matches: bool, revoked_at: datetime | None, expires_at: d
 
 
 def check_owner(owner_company_id: str | None, caller: str, *, what: str, key: str, field: str) -> None:
-    """A company touches only its own things: NotFound when there is none (`owner_company_id` None),
-    Forbidden when it is another company's (a company may know another's ids; it still may not
-    touch them)."""
-    if owner_company_id is None:
+    """A company touches only its own things. Another company's thing answers exactly as a thing that
+    does not exist: a 403 would confirm that the id is real (a request, a meter's EIC, an outage), and
+    what other companies hold is not this company's to learn."""
+    if owner_company_id is None or owner_company_id != caller:
         raise NotFound(what, key, field=field)
-    if owner_company_id != caller:
-        raise Forbidden(f"this {what} is another company's", field=field)

@@ -7,14 +7,19 @@ company; a citizen's reopening puts the request back in progress.
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
 from typing import Literal
 
 from pydantic import AwareDatetime, BaseModel, Field, model_validator
 
-from ecity_common.refusals import Conflict
+from ecity_common.refusals import Conflict, Invalid
 
 # A company reports on what it has and has not finished: any status the report allows, from these.
 REPORTABLE = {"routed", "in_progress", "planned"}
+
+# The company's clock and ours may differ by a little; a date further in the past than this is a
+# mistake (a copied example, a wrong year) that the citizen would read as "due: yesterday".
+CLOCK_SKEW = timedelta(minutes=5)
 
 
 # What a company may say of its progress, and what each status needs. (No docstring: it would
@@ -39,6 +44,24 @@ def check_reportable(current: str, report: ProgressReport) -> None:
     if current not in REPORTABLE:
         raise Conflict(f"the request is {current}; it cannot become {report.status}", field="status",
                        code="request-final")
+
+
+def check_expected_date(report: ProgressReport, now: datetime) -> None:
+    """Planned work is due in the future: a past date is refused rather than shown to the citizen."""
+    if report.expected_datetime is not None and report.expected_datetime < now - CLOCK_SKEW:
+        raise Invalid("expected_datetime", f"must not be in the past (it is {now.isoformat(timespec='seconds')} now)",
+                      code="expected-date-past")
+
+
+def repeats(row, report: ProgressReport) -> bool:
+    """The same report again (a retry without an Idempotency-Key, a company system that re-sends its
+    state): same status, same date, same note. It changes nothing, so the citizen's history gets no
+    second "planned → planned" and the company no second event."""
+    if row.status != report.status or row.public_note != public_note(report):
+        return False
+    if report.status == "planned":
+        return row.planned_for == report.expected_datetime
+    return True
 
 
 def public_note(report: ProgressReport) -> str | None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import select, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ecity_common.events.payloads.utilities_gateway import RequestStatusChangedByCompany
@@ -13,7 +13,14 @@ from ecity_common.messaging.outbox import Outbox
 from utilities_gateway.adapters.queries import owned
 from utilities_gateway.adapters.tables import routed_requests
 from utilities_gateway.domain.access import Caller
-from utilities_gateway.domain.routed_requests import ProgressReport, check_reportable, public_note, request_data
+from utilities_gateway.domain.routed_requests import (
+    ProgressReport,
+    check_expected_date,
+    check_reportable,
+    public_note,
+    repeats,
+    request_data,
+)
 
 
 async def _own_row(session: AsyncSession, caller: Caller, request_id: str, *, for_update: bool = False):
@@ -27,8 +34,11 @@ async def own_request(session: AsyncSession, caller: Caller, request_id: str) ->
 
 async def report(session: AsyncSession, outbox: Outbox, caller: Caller, request_id: str, progress: ProgressReport) -> dict:
     row = await _own_row(session, caller, request_id, for_update=True)
-    check_reportable(row.status, progress)
     now = datetime.now(UTC)
+    if repeats(row, progress):
+        return request_data(row)
+    check_reportable(row.status, progress)
+    check_expected_date(progress, now)
     updated = (await session.execute(update(routed_requests).where(routed_requests.c.request_id == request_id).values(
         status=progress.status, planned_for=progress.expected_datetime if progress.status == "planned" else row.planned_for,
         public_note=public_note(progress), updated_at=now).returning(routed_requests))).one()
@@ -40,11 +50,15 @@ async def report(session: AsyncSession, outbox: Outbox, caller: Caller, request_
 
 
 async def list_own(session: AsyncSession, caller: Caller, *, status: str | None, after: str | None, limit: int) -> dict:
-    """A page of the company's requests, by request id; `next_after` continues it (None: the last page)."""
-    query = select(routed_requests).where(routed_requests.c.company_id == caller.company_id)
+    """A page of the company's requests, newest routed first (a company works its newest queue
+    first, and a request just routed is at the top); `next_after` is the last request id of the page
+    and continues it (None: the last page). Ties in time are broken by request id."""
+    t = routed_requests.c
+    query = select(routed_requests).where(t.company_id == caller.company_id)
     if status:
-        query = query.where(routed_requests.c.status == status)
+        query = query.where(t.status == status)
     if after:
-        query = query.where(routed_requests.c.request_id > after)
-    found = [request_data(r) for r in await session.execute(query.order_by(routed_requests.c.request_id).limit(limit))]
+        last = await _own_row(session, caller, after)
+        query = query.where(tuple_(t.routed_at, t.request_id) < tuple_(last.routed_at, last.request_id))
+    found = [request_data(r) for r in await session.execute(query.order_by(t.routed_at.desc(), t.request_id.desc()).limit(limit))]
     return {"requests": found, "next_after": found[-1]["request_id"] if len(found) == limit else None}

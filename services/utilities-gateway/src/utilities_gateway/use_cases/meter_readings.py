@@ -16,9 +16,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from ecity_common.events.payloads.utilities_gateway import MeterReadingsAccepted
 from ecity_common.messaging.outbox import Outbox
-from ecity_common.refusals import Forbidden, NotFound
 from utilities_gateway.adapters import meter_readings as store
-from utilities_gateway.domain.access import Caller
+from utilities_gateway.domain.access import Caller, check_owner
 from utilities_gateway.domain.meters import ReadingIn, Rejection, order_problem, parse, static_problem, stored_prefix
 
 EVENT_PART = 1000
@@ -119,11 +118,8 @@ async def meter_history(session: AsyncSession, caller: Caller, meter_id: str, *,
                         since: datetime | None, limit: int) -> dict:
     """A meter's readings, oldest first, for the company that owns it."""
     stored_id = stored_prefix(caller.kind, caller.company_id) + meter_id
-    owner = await store.meter_owner(session, stored_id)
-    if owner is None:
-        raise NotFound("readings of meter", meter_id, field="meter_id")
-    if owner != caller.company_id:
-        raise Forbidden("this meter belongs to another company", field="meter_id")
+    check_owner(await store.meter_owner(session, stored_id), caller.company_id, what="readings of meter", key=meter_id,
+                field="meter_id")
     rows = await store.history(session, stored_id, reading_type=reading_type, since=since, limit=limit)
     return {"meter_id": meter_id, "readings": [
         {"reading_type": r.reading_type, "value": r.value, "taken_at": r.taken_at, "source": r.source,
