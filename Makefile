@@ -9,7 +9,7 @@ UV := $(UV_VENV)/bin/uv
 export UV_PYTHON_DOWNLOADS := never
 export UV_PROJECT_ENVIRONMENT := $(CURDIR)/.venv
 
-.PHONY: run test chaos setup contracts bench images manifests clean
+.PHONY: run test chaos setup contracts bench images manifests reset clean
 
 $(UV):
 	@command -v $(PYTHON) >/dev/null || { echo "Python 3.11 is needed: install it (apt-get install python3.11 python3.11-venv)."; exit 1; }
@@ -70,6 +70,11 @@ images:
 manifests: .venv/.synced
 	.venv/bin/python deploy/k8s/generate.py
 	.venv/bin/python deploy/docker/generate.py
+
+# Wipes the local Kafka and PostgreSQL of `make run` (every request, entry, topic); the next
+# `make run` starts from the demo data alone. Refused while `make run` is running.
+reset: .venv/.synced
+	.venv/bin/ecity infra reset
 
 clean:
 	-.venv/bin/ecity infra down

@@ -110,3 +110,39 @@ def test_issue_an_open311_key_that_the_service_accepts(services, monkeypatch):
         return found
 
     assert asyncio.run(check()) == ("sumy-mobile", None)
+
+
+def test_infra_reset_wipes_the_local_data_and_waits_for_make_run_to_stop(tmp_path, monkeypatch):
+    """`ecity infra reset` (make reset): Kafka's and PostgreSQL's files are gone, both are stopped."""
+    import os
+    import socket
+
+    from ecity_cli.config import LocalSettings
+    from ecity_cli.infra import free_port, port_open
+    from ecity_cli.local import LocalInfra
+    from ecity_cli.services import SERVICES
+
+    monkeypatch.setenv("ECITY_STATE_DIR", str(tmp_path))
+    monkeypatch.delenv("ECITY_POSTGRES_DSN", raising=False)
+    for name in ("ECITY_KAFKA_PORT", "ECITY_KAFKA_CONTROLLER_PORT", "ECITY_POSTGRES_PORT"):
+        monkeypatch.setenv(name, str(free_port()))
+    for info in SERVICES.values():
+        monkeypatch.setenv(f"{info.env_prefix}HTTP_PORT", str(free_port()))
+    settings = LocalSettings()
+    infra = LocalInfra.from_settings(settings)
+    assert runner.invoke(app, ["infra", "up"]).exit_code == 0
+    try:
+        assert infra.postgres.data_dir.exists() and (tmp_path / "kafka").exists()
+        with socket.socket() as service:  # a service of `make run` still listening
+            service.bind(("127.0.0.1", int(os.environ["BUDGET_LEDGER_HTTP_PORT"])))
+            service.listen()
+            refused = runner.invoke(app, ["infra", "reset"])
+        assert refused.exit_code == 1 and "budget-ledger still running" in refused.output
+        assert infra.postgres.is_running()
+
+        reset = runner.invoke(app, ["infra", "reset"])
+        assert reset.exit_code == 0, reset.output
+        assert not infra.postgres.cluster_dir.exists() and not (tmp_path / "kafka").exists()
+        assert not port_open(settings.kafka_port) and not port_open(settings.postgres_port)
+    finally:
+        infra.down()

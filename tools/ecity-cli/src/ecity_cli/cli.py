@@ -68,6 +68,18 @@ def infra_down() -> None:
     console.print("stopped")
 
 
+@infra_app.command("reset")
+def infra_reset() -> None:
+    """Stop Kafka and PostgreSQL and delete their data: the next `make run` starts from the demo data
+    alone (every request, entry and topic gone). Refused while `make run` holds them."""
+    running = [info.name for info in SERVICES.values()
+               if port_open(int(_env(f"{info.env_prefix}HTTP_PORT", str(info.default_port))))]
+    if running:
+        _fail(RuntimeError(f"{', '.join(running)} still running (make run?): stop it first"))
+    for path in LocalInfra.from_settings(LocalSettings()).reset():
+        console.print(f"removed {path}")
+
+
 @infra_app.command("status")
 def infra_status() -> None:
     settings = LocalSettings()

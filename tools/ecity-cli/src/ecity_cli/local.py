@@ -35,3 +35,13 @@ class LocalInfra:
     def down(self) -> None:
         self.kafka.stop()
         self.postgres.stop()
+
+    def reset(self) -> list[str]:
+        """Stop both and delete their data (every service's database, every topic); what was removed.
+        A PostgreSQL given by ECITY_POSTGRES_DSN is someone else's server and is left alone."""
+        removed = [str(self.kafka.state_dir)]
+        self.kafka.destroy()
+        if not self.postgres.dsn:
+            removed.append(str(self.postgres.cluster_dir))
+        self.postgres.destroy()
+        return removed

@@ -11,6 +11,7 @@ from __future__ import annotations
 import base64
 import os
 import re
+import shutil
 import signal
 import subprocess
 import time
@@ -242,6 +243,11 @@ class LocalKafka:
                 await client.close()
 
         return run_async(metadata)
+
+    def destroy(self) -> None:
+        """Stop the broker and delete its data and log: the next start is an empty cluster."""
+        self.stop()
+        shutil.rmtree(self.state_dir, ignore_errors=True)
 
     def stop(self, timeout_s: float = 30.0) -> None:
         pid = self.running_pid()
