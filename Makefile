@@ -30,7 +30,15 @@ $(PROMTOOL):
 	dpkg-deb -x "$$(ls .cache/prometheus-deb/prometheus_*.deb | tail -1)" .cache/prometheus
 	@rm -rf .cache/prometheus-deb
 
-setup: .venv/.synced $(PROMTOOL)
+# Swagger UI and ReDoc for the services' /docs and /redoc, from npm (pinned, integrity-checked),
+# served by the services themselves (libs/common/src/ecity_common/web/docs.py).
+DOCS_ASSETS := libs/common/src/ecity_common/web/docs_assets
+$(DOCS_ASSETS)/VERSIONS: libs/common/docs-assets/fetch.sh
+	@command -v npm >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq npm; } \
+	  || { echo "npm is needed once, for the API docs' assets: apt-get install npm"; exit 1; }
+	sh libs/common/docs-assets/fetch.sh $(DOCS_ASSETS)
+
+setup: .venv/.synced $(PROMTOOL) $(DOCS_ASSETS)/VERSIONS
 	@.venv/bin/ecity infra prepare
 
 run: setup

@@ -241,8 +241,10 @@ def test_compose_gives_each_service_time_to_drain_and_shut_down():
 def test_dockerfile_rules(name):
     info = SERVICES[name]
     text = (ROOT / "services" / name / "Dockerfile").read_text()
-    stages = re.findall(r"^FROM (\S+)(?: AS (\w+))?", text, re.M)
-    assert len(stages) == 2 and all(image == "python:3.11-slim-bookworm" for image, _ in stages)
+    stages = re.findall(r"^FROM (\S+)(?: AS ([\w-]+))?", text, re.M)
+    assert stages == [("node:20-bookworm-slim", "docs-assets"), ("python:3.11-slim-bookworm", "build"),
+                      ("python:3.11-slim-bookworm", "")]
+    assert "COPY --from=docs-assets /docs_assets libs/common/src/ecity_common/web/docs_assets" in text
     final = text.split("\nFROM ")[-1]
     assert re.search(r"^USER 10001:10001$", final, re.M)
     assert f"http://127.0.0.1:{info.default_port}/health/live" in final and "HEALTHCHECK" in final
@@ -257,12 +259,14 @@ def test_the_dockerfile_install_steps_build_a_working_environment(tmp_path):
     uv = next((ROOT / ".cache").glob("uv-*/bin/uv"), None) or shutil.which("uv")
     assert uv, "make setup installs uv into .cache/"
     name, info = "budget-ledger", SERVICES["budget-ledger"]
-    text = (ROOT / "services" / name / "Dockerfile").read_text().split("\nFROM ")[1]  # the build stage
+    text = (ROOT / "services" / name / "Dockerfile").read_text().split("\nFROM ")[2]  # the build stage
     env = {**os.environ, "UV_PROJECT_ENVIRONMENT": str(tmp_path / "venv"), "UV_PYTHON_DOWNLOADS": "never",
            "UV_LINK_MODE": "copy"}
     src = tmp_path / "src"
     src.mkdir()
     for line in text.splitlines():
+        if line.startswith("COPY --from=docs-assets"):
+            continue  # the node stage's fetch.sh; `make setup` ran the same script into the source tree
         if line.startswith("COPY "):
             *sources, dest = line.split()[1:]
             for source in sources:
@@ -278,12 +282,14 @@ def test_the_dockerfile_install_steps_build_a_working_environment(tmp_path):
             assert result.returncode == 0, result.stderr[-2000:]
     python = tmp_path / "venv" / "bin" / "python"
     probe = subprocess.run(
-        [str(python), "-c", f"import {info.package}.main as m; print(m.MIGRATIONS_DIR.is_dir(), m.__file__)"],
+        [str(python), "-c", f"import {info.package}.main as m; from ecity_common.web import docs; "
+                            "print(m.MIGRATIONS_DIR.is_dir(), docs.assets_present(), m.__file__)"],
         capture_output=True, text=True, cwd=tmp_path,
     )
     assert probe.returncode == 0, probe.stderr
-    is_dir, location = probe.stdout.split()
-    assert is_dir == "True" and "site-packages" in location  # installed, not the source tree
+    is_dir, docs_assets, location = probe.stdout.split()
+    # installed, not the source tree; the docs' assets (not in git) are in the installed package
+    assert is_dir == "True" and docs_assets == "True" and "site-packages" in location
 
 
 def test_no_demo_data_is_loaded_in_a_cluster(rendered):

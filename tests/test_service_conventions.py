@@ -23,6 +23,21 @@ def _app(services, name: str, **overrides):
     return importlib.import_module(f"{info.package}.main").create_app(settings), settings
 
 
+async def docs_render_offline(client) -> None:
+    """/docs and /redoc name no other host: every script, style sheet and icon is the service's own."""
+    for page in ("/docs", "/redoc"):
+        html = await client.get(page)
+        assert html.status_code == 200 and html.headers["content-type"].startswith("text/html")
+        urls = re.findall(r'(?:src|href)="([^"]+)"', html.text) + re.findall(r"url: '([^']+)'", html.text)
+        assert urls and all(url.startswith("/") for url in urls), f"{page} loads from elsewhere: {urls}"
+        assert "cdn" not in html.text.lower() and "fonts.googleapis" not in html.text
+        for url in urls:
+            asset = await client.get(url)
+            assert asset.status_code == 200, url
+            if url.endswith(".js"):
+                assert "javascript" in asset.headers["content-type"] and len(asset.content) > 100_000
+
+
 @pytest.mark.parametrize("name", list(SERVICES))
 async def test_service_starts_migrates_and_reports_ready(services, name):
     app, settings = _app(services, name)
@@ -51,6 +66,7 @@ async def test_service_starts_migrates_and_reports_ready(services, name):
         # The pool, read at the scrape (the service's own workers may hold one or two).
         in_use = re.search(rf'^ecity_db_pool_connections_in_use{{service="{settings.service_name}"}} (\S+)$', metrics.text, re.M)
         assert in_use and 0 <= float(in_use.group(1)) <= settings.database_pool_size
+        await docs_render_offline(client)
     assert gc.get_threshold() == before
     conn = await asyncpg.connect(libpq_dsn(settings.database_url))
     try:

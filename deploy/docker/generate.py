@@ -16,6 +16,11 @@ TEMPLATE = Template(r"""# syntax=docker/dockerfile:1
 # The $name image. Build from the repository root, where the uv workspace and its lock are:
 #   make images        (or: docker build -f services/$name/Dockerfile -t ecity/$name:0.1.0 .)
 
+# Swagger UI and ReDoc for /docs and /redoc, from npm at build time (pinned and integrity-checked).
+FROM node:20-bookworm-slim AS docs-assets
+COPY libs/common/docs-assets/fetch.sh /fetch.sh
+RUN sh /fetch.sh /docs_assets
+
 FROM python:3.11-slim-bookworm AS build
 ENV PIP_DISABLE_PIP_VERSION_CHECK=1 PIP_NO_CACHE_DIR=1 \
     UV_COMPILE_BYTECODE=1 UV_LINK_MODE=copy UV_PYTHON_DOWNLOADS=never UV_PROJECT_ENVIRONMENT=/app/.venv
@@ -31,6 +36,7 @@ COPY services/network-registry/pyproject.toml services/network-registry/
 COPY tools/ecity-cli/pyproject.toml tools/ecity-cli/
 RUN uv sync --frozen --no-dev --no-install-workspace --package $name
 COPY libs/common libs/common
+COPY --from=docs-assets /docs_assets libs/common/src/ecity_common/web/docs_assets
 COPY services/$name services/$name
 # Non-editable: the runtime image needs the installed packages, not this source tree.
 RUN uv sync --frozen --no-dev --no-editable --package $name

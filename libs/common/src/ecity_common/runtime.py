@@ -33,6 +33,7 @@ from ecity_common.messaging.topics import ensure_topics
 from ecity_common.migrations import upgrade
 from ecity_common.settings import ServiceSettings, UnsafeSettings
 from ecity_common.tracing import http_telemetry, instrument_app, setup_tracing
+from ecity_common.web.docs import install_docs
 from ecity_common.web.health import health_router
 from ecity_common.web.metrics import HttpMetrics, metrics_endpoint
 from ecity_common.web.problems import install_problem_handlers
@@ -180,6 +181,8 @@ def create_service_app(definition: ServiceDefinition) -> FastAPI:
         version=definition.version,
         lifespan=lifespan,
         telemetry=http_telemetry(),
+        docs_url=None,  # served with local assets by install_docs, not from a CDN
+        redoc_url=None,
     )
     app.state.settings = settings
     app.state.engine = engine
@@ -187,6 +190,7 @@ def create_service_app(definition: ServiceDefinition) -> FastAPI:
     app.state.outbox = Outbox(definition.tables.outbox, settings)
     app.state.jwt = JwtVerifier(settings)
     install_problem_handlers(app)
+    install_docs(app)
 
     async def database_ok() -> None:
         async with engine.connect() as conn:
