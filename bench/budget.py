@@ -32,7 +32,7 @@ from budget_ledger.use_cases.demo_programme import MEASURES, seed_structure
 from budget_ledger.use_cases.reports import execution_report
 from ecity_cli.infra import free_port, repo_root
 from ecity_cli.services import SERVICES, ServiceProcess, service_env
-from ecity_common.auth import mint_token
+from ecity_cli.tokens import service_token
 from ecity_common.db import make_engine, make_sessions
 from ecity_common.events import CloudEvent
 from ecity_common.events.payloads.network_registry import NetworkAssetCommissioned
@@ -88,7 +88,7 @@ async def via_api(settings: Settings, postgres, kafka, count: int, clients: int 
     process = ServiceProcess(info, port=port, env=env, log_file=repo_root() / ".state" / "bench" / "budget-api.log").start()
     try:
         await asyncio.to_thread(process.wait_ready)
-        headers = {"Authorization": f"Bearer {mint_token(settings, subject='bench', roles=['finance'])}"}
+        headers = {"Authorization": f"Bearer {service_token('budget-ledger', 'bench', 'finance')}"}
         queue = list(range(count))
 
         async def client(http: httpx.AsyncClient) -> None:

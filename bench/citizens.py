@@ -35,7 +35,7 @@ from citizen_requests.main import MIGRATIONS_DIR
 from citizen_requests.settings import Settings
 from ecity_cli.infra import free_port, repo_root
 from ecity_cli.services import SERVICES, ServiceProcess, service_env
-from ecity_common.auth import mint_token
+from ecity_cli.tokens import local_issuer, service_token
 from ecity_common.db import make_engine
 from ecity_common.migrations import upgrade
 
@@ -55,7 +55,9 @@ FLOOR_APP = textwrap.dedent('''
     from fastapi.responses import JSONResponse
     from citizen_requests.entrypoints.http.requests import NewRequest
 
-    SECRET = "local-development-only-not-a-secret-0123456789"
+    # The service checks each token's ES256 signature once and keeps the verdict (auth.JwtVerifier):
+    # the same here, against the same local JWKS.
+    KEYS, CHECKED = jwt.PyJWKSet.from_json(open(os.environ["FLOOR_JWKS"]).read()), {}
     SQL = """
     WITH filed AS (
       INSERT INTO citizen_requests (id, service_code, description, citizen_id, lat, long, status, submitted_at,
@@ -73,8 +75,12 @@ FLOOR_APP = textwrap.dedent('''
 
     @app.post("/api/v1/requests", status_code=201)
     async def create(body: NewRequest, request: Request):
-        claims = jwt.decode(request.headers["authorization"].split()[1], SECRET, algorithms=["HS256"],
-                            audience="ecity", issuer="https://auth.ecity.sumy.ua/local")
+        token = request.headers["authorization"].split()[1]
+        claims = CHECKED.get(token)
+        if claims is None:
+            key = KEYS[jwt.get_unverified_header(token)["kid"]].key
+            claims = CHECKED[token] = jwt.decode(token, key, algorithms=["ES256"], audience="citizen-requests",
+                                                 issuer="https://auth.ecity.sumy.ua/local")
         rid, now = str(uuid.uuid4()), datetime.now(UTC)
         async with app.state.pool.acquire() as conn:
             await conn.execute(SQL, rid, body.service_code, body.description, claims["sub"], body.lat, body.long, now,
@@ -187,7 +193,8 @@ def measure_bare_in_service(logs, info, database_url: str, kafka: str, tokens: l
 
 
 def measure_floor(logs, database_url: str, tokens: list[str], seconds: int, concurrency: int) -> dict:
-    with uvicorn_app(logs, "floor_app", FLOOR_APP, "floor_app:app", env={"FLOOR_DSN": database_url.replace("+asyncpg", "")}) as url:
+    with uvicorn_app(logs, "floor_app", FLOOR_APP, "floor_app:app", env={"FLOOR_DSN": database_url.replace("+asyncpg", ""),
+                                                                    "FLOOR_JWKS": str(local_issuer().jwks_file)}) as url:
         return load(f"{url}/api/v1/requests", tokens, seconds, concurrency)
 
 
@@ -247,7 +254,7 @@ async def run(seconds: int, concurrency: int, million: int) -> dict:
         try:
             await asyncio.to_thread(service.wait_ready)
             # Enough citizens that none passes the default limit of 20 requests in 10 minutes.
-            tokens = [mint_token(Settings(), subject=f"bench-citizen-{i}", roles=["citizen"]) for i in range(CITIZENS)]
+            tokens = [service_token("citizen-requests", f"bench-citizen-{i}", "citizen") for i in range(CITIZENS)]
             bare = await asyncio.to_thread(measure_bare, logs, tokens, seconds, concurrency)
             inside = await asyncio.to_thread(measure_bare_in_service, logs, info, url, kafka.bootstrap_servers, tokens,
                                              seconds, concurrency)

@@ -121,13 +121,19 @@ def test_every_deployment_has_a_pdb_an_hpa_a_service_and_a_migration_job(rendere
 
 def test_no_secret_is_committed_only_referenced(rendered):
     assert of_kind(rendered, "Secret") == []
-    refs = {e["valueFrom"]["secretKeyRef"]["name"] for d in of_kind(rendered, "Deployment")
-            for e in d["spec"]["template"]["spec"]["containers"][0]["env"] if "valueFrom" in e}
+    env = [e for d in of_kind(rendered, "Deployment") for e in d["spec"]["template"]["spec"]["containers"][0]["env"]]
+    refs = {e["valueFrom"]["secretKeyRef"]["name"] for e in env if "secretKeyRef" in e.get("valueFrom", {})}
     # Every one is created by hand as deploy/k8s/README.md says (or by CloudNativePG: *-db-app).
-    documented = {"ecity-jwt", "utilities-gateway-webhook-secrets"}
+    documented = {"utilities-gateway-webhook-secrets"}
     assert documented <= refs and all(r in documented or r.endswith("-db-app") for r in refs)
     readme = (ROOT / "deploy" / "k8s" / "README.md").read_text()
     assert all(f"create secret generic {name}" in readme for name in documented)
+    # No shared token secret at all: every service checks the identity provider's signatures, with
+    # its issuer and JWKS from one ConfigMap the operator creates.
+    assert not [e for e in env if e["name"].endswith("JWT_SECRET")]
+    identity = {e["valueFrom"]["configMapKeyRef"]["name"] for e in env if "configMapKeyRef" in e.get("valueFrom", {})}
+    assert identity == {"ecity-identity"} and "create configmap ecity-identity" in readme
+    assert len([e for e in env if e["name"].endswith("_JWT_JWKS_URL")]) == len(of_kind(rendered, "Deployment"))
 
 
 def test_network_policies_deny_by_default_and_open_only_what_each_service_needs(rendered):

@@ -219,11 +219,11 @@ SAFE_SECRET = "x" * 48  # a test's stand-in for a random secret of a deployment
 
 
 @pytest.mark.parametrize(("name", "overrides", "named"), [
-    ("citizen-requests", {}, "CITIZEN_REQUESTS_JWT_SECRET is the development default"),
-    ("budget-ledger", {"jwt_secret": "short"}, "BUDGET_LEDGER_JWT_SECRET is shorter than 32 characters"),
-    ("network-registry", {"jwt_secret": SAFE_SECRET, "seed_demo_data": "true"}, "NETWORK_REGISTRY_SEED_DEMO_DATA is on"),
-    ("utilities-gateway", {"jwt_secret": SAFE_SECRET, "seed_demo_data": "false"},
-     "UTILITIES_GATEWAY_WEBHOOK_SECRETS_KEY is the development default"),
+    ("citizen-requests", {"jwt_jwks_file": ""}, "CITIZEN_REQUESTS_JWT_JWKS_URL is not set"),
+    # not even a long random shared secret: whoever reads it mints tokens for every role
+    ("budget-ledger", {"jwt_jwks_file": "", "jwt_secret": SAFE_SECRET}, "BUDGET_LEDGER_JWT_JWKS_URL is not set"),
+    ("network-registry", {"seed_demo_data": "true"}, "NETWORK_REGISTRY_SEED_DEMO_DATA is on"),
+    ("utilities-gateway", {"seed_demo_data": "false"}, "UTILITIES_GATEWAY_WEBHOOK_SECRETS_KEY is the development default"),
 ])
 def test_a_deployed_service_refuses_to_start_with_a_public_secret_or_demo_data(services, processes, name, overrides, named):
     service = processes(services.process(name, mode="deployed", **{"seed_demo_data": "false", **overrides}))
@@ -234,10 +234,27 @@ def test_a_deployed_service_refuses_to_start_with_a_public_secret_or_demo_data(s
 
 
 def test_a_deployed_service_with_its_own_secrets_and_no_demo_data_starts(services, processes):
+    """Deployed, with a JWKS (here the local pair's, as a file mounted into a pod would be): tokens
+    from `ecity token` pass; an HS256 token made with the development secret does not."""
+    import httpx
+    from typer.testing import CliRunner
+
+    from ecity_cli.cli import app as ecity
+    from ecity_common.auth import mint_token
+
     service = processes(services.process("utilities-gateway", mode="deployed", seed_demo_data="false",
-                                         jwt_secret=SAFE_SECRET, webhook_secrets_key=SAFE_SECRET))
+                                         webhook_secrets_key=SAFE_SECRET))
     service.wait_ready()
     assert "refusing to start" not in service.log_file.read_text()
+    minted = CliRunner().invoke(ecity, ["token", "--role", "integrations-admin", "--sub", "it-1"]).output.strip()
+    assert httpx.get(f"{service.url}/api/v1/companies", headers={"Authorization": f"Bearer {minted}"}).status_code == 200
+    settings = services.settings("utilities-gateway")
+    forged = mint_token(settings.model_copy(update={"jwt_jwks_file": None}), subject="it-1", roles=["integrations-admin"])
+    refused = httpx.get(f"{service.url}/api/v1/companies", headers={"Authorization": f"Bearer {forged}"})
+    assert refused.status_code == 401 and 'error="invalid_token"' in refused.headers["WWW-Authenticate"]
+    for_another = CliRunner().invoke(ecity, ["token", "--role", "integrations-admin", "--sub", "it-1",
+                                             "--service", "budget-ledger"]).output.strip()
+    assert httpx.get(f"{service.url}/api/v1/companies", headers={"Authorization": f"Bearer {for_another}"}).status_code == 401
 
 
 async def test_a_consumer_whose_loop_dies_fails_liveness_so_the_pod_is_restarted(services):

@@ -63,6 +63,12 @@ def security_context() -> dict:
     }
 
 
+# The identity provider: where its issuer and JWKS URL are configured, and the namespace it runs in
+# (the services fetch its public keys from there; an IdP outside the cluster needs an ipBlock instead).
+IDENTITY_CONFIG = "ecity-identity"
+IDENTITY_NAMESPACE = "identity"
+
+
 def env(name: str, package: str) -> list[dict]:
     prefix = package.upper() + "_"
     return [
@@ -70,12 +76,15 @@ def env(name: str, package: str) -> list[dict]:
         {"name": "DB_PASSWORD", "valueFrom": {"secretKeyRef": {"name": f"{name}-db-app", "key": "password"}}},
         {"name": f"{prefix}DATABASE_URL",
          "value": f"postgresql+asyncpg://$(DB_USER):$(DB_PASSWORD)@{name}-db-rw:5432/{package}"},
-        {"name": f"{prefix}JWT_SECRET", "valueFrom": {"secretKeyRef": {"name": "ecity-jwt", "key": "secret"}}},
+        # Tokens from the city's identity provider (OIDC): its issuer and JWKS, in one ConfigMap the
+        # operator creates (deploy/k8s/README.md); each service checks its own audience (its name).
+        {"name": f"{prefix}JWT_JWKS_URL", "valueFrom": {"configMapKeyRef": {"name": IDENTITY_CONFIG, "key": "jwks-url"}}},
+        {"name": f"{prefix}JWT_ISSUER", "valueFrom": {"configMapKeyRef": {"name": IDENTITY_CONFIG, "key": "issuer"}}},
         *SERVICE_SECRETS.get(name, []),
     ]
 
 
-# Secrets one service needs beyond its database and the JWT key.
+# Secrets one service needs beyond its database.
 SERVICE_SECRETS = {
     # The key that seals the companies' webhook signing secrets in the gateway's database.
     "utilities-gateway": [{"name": "UTILITIES_GATEWAY_WEBHOOK_SECRETS_KEY",
@@ -205,6 +214,9 @@ def service_objects(name: str, package: str, port: int, public: str | None, inte
                  "ports": [{"port": 5432, "protocol": "TCP"}]},
                 {"to": [{"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "observability"}}}],
                  "ports": [{"port": 4318, "protocol": "TCP"}]},
+                # The identity provider's JWKS (its signing keys, fetched and cached).
+                {"to": [{"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": IDENTITY_NAMESPACE}}}],
+                 "ports": [{"port": 443, "protocol": "TCP"}, {"port": 8443, "protocol": "TCP"}]},
             ],
         },
     }

@@ -3,7 +3,7 @@ import time
 import jwt
 import pytest
 
-from ecity_common.auth import JwtVerifier, api_key_matches, issue_api_key, mint_token, parse_api_key
+from ecity_common.auth import REFUSED_TOKEN, JwtVerifier, api_key_matches, issue_api_key, mint_token, parse_api_key
 from ecity_common.settings import ServiceSettings
 from ecity_common.web.problems import Problem
 
@@ -19,16 +19,41 @@ def test_a_minted_token_verifies_with_its_roles():
     [
         ({"aud": "someone-else"}, "audience"),
         ({"iss": "https://evil.example"}, "issuer"),
-        ({"exp": int(time.time()) - 10}, "expired"),
+        ({"exp": int(time.time()) - 100}, "expired"),  # past the 30 s leeway
     ],
 )
-def test_wrong_audience_issuer_or_expiry_is_401(change, reason):
+def test_wrong_audience_issuer_or_expiry_is_401_with_the_reason_only_in_the_log(change, reason, caplog):
     settings = ServiceSettings()
     claims = jwt.decode(mint_token(settings, subject="c-1", roles=[]), options={"verify_signature": False})
     forged = jwt.encode({**claims, **change}, settings.jwt_secret.get_secret_value(), algorithm="HS256")
-    with pytest.raises(Problem) as caught:
+    with caplog.at_level("INFO", logger="ecity.auth"), pytest.raises(Problem) as caught:
         JwtVerifier(settings).verify(forged)
-    assert caught.value.status == 401 and reason in caught.value.detail.lower()
+    assert caught.value.status == 401 and caught.value.detail == REFUSED_TOKEN
+    assert caught.value.headers["WWW-Authenticate"] == 'Bearer realm="ecity", error="invalid_token"'
+    assert reason in caplog.text.lower()
+
+
+@pytest.mark.parametrize("garbage", ["·", "a.b.c", "eyJhbGciOiJub25lIn0.e30.", "x" * 5000, "Bearer"])
+def test_garbage_is_refused_with_the_same_words(garbage):
+    with pytest.raises(Problem) as caught:
+        JwtVerifier(ServiceSettings()).verify(garbage)
+    assert caught.value.status == 401 and caught.value.detail == REFUSED_TOKEN
+
+
+def test_a_token_a_little_past_its_expiry_is_taken_within_the_leeway():
+    settings = ServiceSettings(jwt_leeway_s=30)
+    token = mint_token(settings, subject="c-1", roles=["citizen"], ttl_s=-10)  # expired 10 s ago
+    assert JwtVerifier(settings).verify(token).subject == "c-1"
+    with pytest.raises(Problem):
+        JwtVerifier(ServiceSettings(jwt_leeway_s=0)).verify(token)
+
+
+def test_a_token_for_another_service_does_not_open_this_one():
+    ledger, registry = ServiceSettings(service_name="budget-ledger"), ServiceSettings(service_name="network-registry")
+    with pytest.raises(Problem):
+        JwtVerifier(ledger).verify(mint_token(registry, subject="eng-1", roles=["finance"]))
+    both = mint_token(ledger, subject="eng-1", roles=["finance"], aud=["budget-ledger", "network-registry"])
+    assert JwtVerifier(ledger).verify(both).has("finance") and JwtVerifier(registry).verify(both).has("finance")
 
 
 def test_a_token_signed_with_another_secret_is_refused():
@@ -92,7 +117,7 @@ def test_production_tokens_verify_against_the_identity_provider_jwks():
 
 
 def test_a_token_checked_once_still_expires_and_a_tampered_copy_is_not_taken_from_the_cache():
-    settings = ServiceSettings()
+    settings = ServiceSettings(jwt_leeway_s=0)
     verifier = JwtVerifier(settings)
     token = mint_token(settings, subject="c-1", roles=["citizen"], ttl_s=1)
     assert verifier.verify(token).subject == "c-1" and verifier.verify(token).subject == "c-1"
@@ -102,4 +127,4 @@ def test_a_token_checked_once_still_expires_and_a_tampered_copy_is_not_taken_fro
     time.sleep(1.1)
     with pytest.raises(Problem) as caught:
         verifier.verify(token)
-    assert "expired" in caught.value.detail.lower()
+    assert caught.value.detail == REFUSED_TOKEN

@@ -19,11 +19,33 @@ from ecity_common.settings import ServiceSettings
 runner = CliRunner()
 
 
-def test_token_is_accepted_by_a_service_with_default_settings():
+def test_token_is_accepted_by_every_service_of_make_run_and_signed_asymmetrically():
+    import importlib
+
+    import jwt
+
+    from ecity_cli.services import SERVICES
+    from ecity_cli.tokens import local_issuer
+
     result = runner.invoke(app, ["token", "--role", "operator", "--role", "citizen", "--sub", "op-7"])
     assert result.exit_code == 0, result.output
-    principal = JwtVerifier(ServiceSettings()).verify(result.output.strip())
-    assert principal.subject == "op-7" and principal.roles == {"operator", "citizen"}
+    token = result.output.strip()
+    assert jwt.get_unverified_header(token)["alg"] == "ES256"
+    for info in SERVICES.values():  # as `make run` configures them (service_env): the local pair's JWKS
+        settings = importlib.import_module(f"{info.package}.settings").Settings(jwt_jwks_file=str(local_issuer().jwks_file))
+        principal = JwtVerifier(settings).verify(token)
+        assert principal.subject == "op-7" and principal.roles == {"operator", "citizen"}
+    # With a JWKS, the development HS256 secret opens nothing (no algorithm confusion either).
+    with_jwks = ServiceSettings(jwt_jwks_file=str(local_issuer().jwks_file))
+    hs256 = jwt.encode({"sub": "x", "roles": ["operator"], "iss": with_jwks.jwt_issuer, "aud": with_jwks.jwt_audience,
+                        "exp": 2_000_000_000}, with_jwks.jwt_secret.get_secret_value(), algorithm="HS256",
+                       headers={"kid": jwt.get_unverified_header(token)["kid"]})
+    import pytest
+
+    from ecity_common.web.problems import Problem
+
+    with pytest.raises(Problem):
+        JwtVerifier(with_jwks).verify(hs256)
 
 
 def test_token_refuses_a_role_the_city_does_not_have():

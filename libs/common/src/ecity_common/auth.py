@@ -1,7 +1,9 @@
 """Who is calling: JWT bearer tokens for people and apps, API keys for integrations.
 
-JWTs: HS256 with a shared secret locally (`ecity token` mints one), RS256 against a JWKS URL in
-production. The issuer, audience and expiry are always checked; roles come from a `roles` claim.
+JWTs: RS256/ES256 against the identity provider's JWKS when deployed; locally against the public
+JWKS of the key pair `ecity` keeps (ecity_cli.tokens), so development takes the same path; HS256 with
+a shared secret only for a service started by hand in local mode. The issuer, this service's own
+audience and the expiry (with a small leeway) are always checked; roles come from a `roles` claim.
 API keys: `<prefix>_<key id>_<secret>`; only a SHA-256 of the whole key is stored (the key is
 random and long, so a slow hash adds nothing), looked up by its id and compared in constant time.
 """
@@ -11,10 +13,12 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import hmac
+import logging
 import secrets
 import time
 from collections import OrderedDict
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import jwt
 from fastapi import Request
@@ -36,12 +40,34 @@ class Principal:
 VERIFIED_TOKENS_KEPT = 10_000
 
 
+# Asymmetric algorithms a key of the identity provider's JWKS may sign with; the algorithm is taken
+# from the key itself (its `alg`, or its type), never from the token's header alone.
+ASYMMETRIC = frozenset({"RS256", "ES256"})
+
+# What a caller is told when its token is refused: the same words whatever the reason (a garbage
+# string, a wrong signature, another service's audience, an expired token), so the answer helps no
+# one probe the checks; the reason goes to this service's log. RFC 6750's error code says which kind.
+REFUSED_TOKEN = "The bearer token was not accepted: sign in again, or ask for a new token."
+
+log = logging.getLogger("ecity.auth")
+
+
+def _refused(reason: str) -> Problem:
+    log.info("bearer token refused: %s", reason)
+    return Problem(401, "Invalid token", REFUSED_TOKEN,
+                   headers={"WWW-Authenticate": 'Bearer realm="ecity", error="invalid_token"'})
+
+
 class JwtVerifier:
     def __init__(self, settings: ServiceSettings) -> None:
         self._issuer = settings.jwt_issuer
         self._audience = settings.jwt_audience
+        self._leeway = settings.jwt_leeway_s
         self._secret = settings.jwt_secret.get_secret_value()
         self._jwks = jwt.PyJWKClient(settings.jwt_jwks_url, cache_keys=True) if settings.jwt_jwks_url else None
+        self._key_file = None
+        if settings.jwt_jwks_file and not self._jwks:
+            self._key_file = {key.key_id: key for key in jwt.PyJWKSet.from_json(Path(settings.jwt_jwks_file).read_text()).keys}
         # An app sends the same token with every request until it expires; its signature and claims
         # need checking once. Keyed by the whole token (signature included), so only that exact
         # token hits; its expiry is still checked on every use. Bounded, oldest dropped first.
@@ -56,27 +82,39 @@ class JwtVerifier:
         if hit is not None and hit[1] > time.time():
             return hit[0]
         principal = self._check(token)
-        self._verified[token] = (principal, float(principal.claims["exp"]))
+        self._verified[token] = (principal, float(principal.claims["exp"]) + self._leeway)
         if len(self._verified) > VERIFIED_TOKENS_KEPT:
             self._verified.popitem(last=False)
         return principal
 
+    def _signing_key(self, token: str) -> tuple[object, list[str]]:
+        if self._jwks is None and self._key_file is None:
+            return self._secret, ["HS256"]
+        if self._jwks is not None:
+            key = self._jwks.get_signing_key_from_jwt(token)
+        else:
+            kid = jwt.get_unverified_header(token).get("kid")
+            key = self._key_file.get(kid)
+            if key is None:
+                raise jwt.InvalidKeyError(f"no key {kid!r} in the JWKS file")
+        if key.algorithm_name not in ASYMMETRIC:
+            raise jwt.InvalidAlgorithmError(f"key {key.key_id!r} is for {key.algorithm_name}")
+        return key.key, [key.algorithm_name]
+
     def _check(self, token: str) -> Principal:
         try:
-            if self._jwks is not None:
-                key, algorithms = self._jwks.get_signing_key_from_jwt(token).key, ["RS256"]
-            else:
-                key, algorithms = self._secret, ["HS256"]
+            key, algorithms = self._signing_key(token)
             claims = jwt.decode(
                 token,
                 key,
                 algorithms=algorithms,
                 audience=self._audience,
                 issuer=self._issuer,
+                leeway=self._leeway,
                 options={"require": ["exp", "sub", "iss", "aud"]},
             )
-        except jwt.PyJWTError as exc:
-            raise Problem(401, "Invalid token", str(exc), headers={"WWW-Authenticate": "Bearer"}) from exc
+        except (jwt.PyJWTError, ValueError) as exc:  # ValueError: a malformed key id or header
+            raise _refused(f"{type(exc).__name__}: {exc}") from None
         roles = claims.get("roles") or []
         if isinstance(roles, str):
             roles = roles.split()
@@ -86,7 +124,8 @@ class JwtVerifier:
 def mint_token(
     settings: ServiceSettings, *, subject: str, roles: list[str], ttl_s: int = 3600, **claims
 ) -> str:
-    """A local HS256 token, for development and tests (production tokens come from the IdP)."""
+    """A local HS256 token, for a service started by hand in local mode with no JWKS (`make run`,
+    the tests and `ecity token` sign with the local key pair instead: ecity_cli.tokens)."""
     now = int(time.time())
     body = {
         "sub": subject,
@@ -106,7 +145,8 @@ async def bearer_principal(request: Request) -> Principal:
     header = request.headers.get("authorization", "")
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token:
-        raise Problem(401, "Authentication required", "Send 'Authorization: Bearer <JWT>'.", headers={"WWW-Authenticate": "Bearer"})
+        raise Problem(401, "Authentication required", "Send 'Authorization: Bearer <JWT>'.",
+                      headers={"WWW-Authenticate": 'Bearer realm="ecity"'})
     verifier: JwtVerifier = request.app.state.jwt
     if verifier.fetches_keys:
         return await asyncio.to_thread(verifier.verify, token.strip())
@@ -136,7 +176,8 @@ def require_role(*roles: str):
     async def dependency(request: Request) -> Principal:
         principal = await bearer_principal(request)
         if roles and not principal.roles.intersection(roles):
-            raise Problem(403, "Forbidden", f"This needs one of the roles: {', '.join(roles)}.")
+            raise Problem(403, "Forbidden", f"This needs one of the roles: {', '.join(roles)}.",
+                          headers={"WWW-Authenticate": f'Bearer realm="ecity", error="insufficient_scope", scope="{" ".join(roles)}"'})
         return principal
 
     return dependency

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 LOCAL_JWT_SECRET = "local-development-only-not-a-secret-0123456789"
@@ -91,16 +91,36 @@ class ServiceSettings(BaseSettings):
     shutdown_drain_s: float = Field(default=0.0, ge=0, le=120)
     shutdown_timeout_s: float = Field(default=20.0, ge=1, le=300)
 
-    jwt_secret: SecretStr = SecretStr(LOCAL_JWT_SECRET)
+    # Tokens. Deployed: asymmetric signatures (RS256/ES256) checked against the city's identity
+    # provider's JWKS (`jwt_jwks_url`), or a JWKS file mounted into the pod. Locally, `ecity` keeps
+    # a key pair in the state folder and the services read its public JWKS file, so `make run` and the
+    # tests take the same path as production. HS256 with `jwt_secret` is the fallback of a service
+    # started by hand in local mode with neither; a deployed service refuses it (`unsafe`).
     jwt_jwks_url: str | None = None
+    jwt_jwks_file: str | None = None
+    jwt_secret: SecretStr = SecretStr(LOCAL_JWT_SECRET)
     jwt_issuer: str = "https://auth.ecity.sumy.ua/local"
-    jwt_audience: str = "ecity"
+    # Each service is its own audience (its service name unless set), so a token issued for one
+    # service, or read out of one pod, does not open the others.
+    jwt_audience: str = ""
+    # Clocks of the identity provider and the pods differ by a little: exp/nbf/iat get this leeway.
+    jwt_leeway_s: float = Field(default=30.0, ge=0, le=300)
 
     log_level: str = "INFO"
     log_json: bool = True
     # Writes every finished span as one JSON line; for tests and for a look without a collector.
     # `OTEL_EXPORTER_OTLP_ENDPOINT` (unprefixed, as the OTel spec names it) turns on OTLP export.
     trace_file: str | None = None
+
+    @model_validator(mode="after")
+    def _own_audience(self) -> ServiceSettings:
+        if not self.jwt_audience:
+            self.jwt_audience = self.service_name
+        return self
+
+    @property
+    def asymmetric_tokens(self) -> bool:
+        return bool(self.jwt_jwks_url or self.jwt_jwks_file)
 
     def variable(self, field: str) -> str:
         """The environment variable that sets `field` for this service."""
@@ -110,15 +130,11 @@ class ServiceSettings(BaseSettings):
         """What makes these settings unfit outside local mode: one sentence each, naming the
         variable. A service adds its own secrets by extending this."""
         problems = []
-        if self.jwt_jwks_url is None:
-            secret = self.jwt_secret.get_secret_value()
-            if secret == LOCAL_JWT_SECRET:
-                problems.append(f"{self.variable('jwt_secret')} is the development default, which is public in the "
-                                f"repository: set {self.variable('jwt_jwks_url')} (asymmetric tokens), or a random secret "
-                                f"of at least {MIN_SECRET_LENGTH} characters")
-            elif len(secret) < MIN_SECRET_LENGTH:
-                problems.append(f"{self.variable('jwt_secret')} is shorter than {MIN_SECRET_LENGTH} characters: "
-                                f"anyone could guess it and mint tokens for every role")
+        if not self.asymmetric_tokens:
+            problems.append(f"{self.variable('jwt_jwks_url')} is not set: a deployed service accepts only tokens signed "
+                            f"by the city's identity provider (RS256/ES256, its JWKS); a shared HS256 secret "
+                            f"({self.variable('jwt_secret')}) is for local mode only, since whoever reads it mints "
+                            f"tokens for every role")
         if self.seed_demo_data:
             problems.append(f"{self.variable('seed_demo_data')} is on: demo data and its demo keys (published in the "
                             f"READMEs) belong to local mode only ({self.variable('mode')}=local)")

@@ -187,15 +187,24 @@ def token(
     role: list[str] = typer.Option(..., "--role", help="a role claim; repeat for several"),
     sub: str = typer.Option(..., "--sub", help="the subject (user id)"),
     ttl: int = typer.Option(3600 * 12, help="lifetime in seconds"),
+    service: list[str] = typer.Option(None, "--service", help="an audience (a service's name); repeat; default: all of them"),
 ) -> None:
-    """Mint a local HS256 JWT that every service accepts with its default settings."""
-    from ecity_common.auth import ROLES, mint_token
-    from ecity_common.settings import ServiceSettings
+    """Mint a local JWT (ES256, the local key pair) that the services of `make run` accept."""
+    import importlib
+
+    from ecity_cli.tokens import local_issuer
+    from ecity_common.auth import ROLES
 
     unknown = sorted(set(role) - ROLES)
     if unknown:  # a typo (`citzen`) would mint a token that every route refuses, with no hint why
         _fail(ValueError(f"unknown role {', '.join(unknown)}; the city's roles: {', '.join(sorted(ROLES))}"))
-    print(mint_token(ServiceSettings(), subject=sub, roles=role, ttl_s=ttl))
+    strangers = sorted(set(service or ()) - set(SERVICES))
+    if strangers:
+        _fail(ValueError(f"unknown service {', '.join(strangers)}; the services: {', '.join(SERVICES)}"))
+    settings = {name: importlib.import_module(f"{SERVICES[name].package}.settings").Settings() for name in service or SERVICES}
+    issuer = next(iter(settings.values())).jwt_issuer
+    audiences = [s.jwt_audience for s in settings.values()]
+    print(local_issuer().mint(subject=sub, roles=role, audience=audiences, issuer=issuer, ttl_s=ttl))
 
 
 @app.command("migrate")

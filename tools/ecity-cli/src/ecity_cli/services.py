@@ -51,8 +51,12 @@ def service_env(info: ServiceInfo, *, port: int, database_url: str, kafka: str, 
     """Environment for one service process: its prefix on every setting."""
     # Everything this tool starts (`ecity up`, the tests, the benchmarks) runs on a developer's
     # machine: local mode, with the demo data, unless a caller says otherwise.
+    # Tokens are checked as a deployed service checks them (asymmetric, against a JWKS), with the
+    # local key pair that `ecity token` and the tests sign with.
+    from ecity_cli.tokens import local_issuer
+
     env = {"HTTP_PORT": str(port), "DATABASE_URL": database_url, "KAFKA_BOOTSTRAP_SERVERS": kafka,
-           "MODE": "local", "SEED_DEMO_DATA": "true"}
+           "MODE": "local", "SEED_DEMO_DATA": "true", "JWT_JWKS_FILE": str(local_issuer().jwks_file)}
     env.update({k.upper(): str(v) for k, v in extra.items()})
     return {f"{info.env_prefix}{k}": v for k, v in env.items()}
 

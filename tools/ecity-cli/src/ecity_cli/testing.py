@@ -31,6 +31,7 @@ from ecity_cli.infra.kafka import LocalKafka, LocalKafkaCluster
 from ecity_cli.infra.postgres import LocalPostgres
 from ecity_cli.local import LocalInfra
 from ecity_cli.services import SERVICES, ServiceInfo, ServiceProcess, service_env
+from ecity_cli.tokens import local_issuer, token_for
 from ecity_common.events.payloads.citizen_requests import CitizenRequestSubmitted
 
 
@@ -116,6 +117,7 @@ class ServiceFactory:
         values = {
             "mode": "local",
             "seed_demo_data": True,
+            "jwt_jwks_file": str(local_issuer().jwks_file),
             "database_url": self.database_url(service),
             "kafka_bootstrap_servers": self.infra.bootstrap_servers,
             "kafka_topic_prefix": self.topic_prefix,
@@ -190,9 +192,8 @@ async def serving(
 
 
 def bearer(settings, subject: str, *roles: str) -> dict[str, str]:
-    from ecity_common.auth import mint_token
-
-    return {"Authorization": f"Bearer {mint_token(settings, subject=subject, roles=list(roles))}"}
+    """A token for the service with these settings (its own audience), signed as `ecity token` signs."""
+    return {"Authorization": f"Bearer {token_for(settings, subject, *roles)}"}
 
 
 # -- helpers for tests that read Kafka -------------------------------------------------------
