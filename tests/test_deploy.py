@@ -123,8 +123,10 @@ def test_no_secret_is_committed_only_referenced(rendered):
     assert of_kind(rendered, "Secret") == []
     env = [e for d in of_kind(rendered, "Deployment") for e in d["spec"]["template"]["spec"]["containers"][0]["env"]]
     refs = {e["valueFrom"]["secretKeyRef"]["name"] for e in env if "secretKeyRef" in e.get("valueFrom", {})}
+    refs |= {v["secret"]["secretName"] for d in of_kind(rendered, "Deployment")
+             for v in d["spec"]["template"]["spec"]["volumes"] if "secret" in v}
     # Every one is created by hand as deploy/k8s/README.md says (or by CloudNativePG: *-db-app).
-    documented = {"utilities-gateway-webhook-secrets"}
+    documented = {"utilities-gateway-webhook-secrets", "budget-ledger-db-restricted", "budget-ledger-anchor-key"}
     assert documented <= refs and all(r in documented or r.endswith("-db-app") for r in refs)
     readme = (ROOT / "deploy" / "k8s" / "README.md").read_text()
     assert all(f"create secret generic {name}" in readme for name in documented)
@@ -181,6 +183,38 @@ def test_each_service_has_its_own_cloudnativepg_cluster(rendered):
         spec = clusters[f"{name}-db"]
         assert spec["bootstrap"]["initdb"] == {"database": info.package, "owner": info.package}
         assert spec["instances"] in (1, 3)
+
+
+def test_the_ledger_connects_as_its_restricted_role_and_only_its_migration_as_the_owner(rendered):
+    """The owner of the ledger's tables could drop its append-only triggers: only the migration Job
+    gets the owner's secret; the pods connect as a role CloudNativePG manages, and hold the key that
+    signs the chain's heads, which neither the Job nor the database sees."""
+    from budget_ledger.settings import Settings
+
+    [cluster] = [c for c in of_kind(rendered, "Cluster") if c["metadata"]["name"] == "budget-ledger-db"]
+    [role] = cluster["spec"]["managed"]["roles"]
+    assert role["name"] == Settings().database_app_role and role["ensure"] == "present" and role["login"] is True
+    assert not any(role[k] for k in ("superuser", "createdb", "createrole", "replication", "bypassrls"))
+    [deployment] = [d for d in of_kind(rendered, "Deployment") if d["metadata"]["name"] == "budget-ledger"]
+    [job] = [j for j in of_kind(rendered, "Job") if j["metadata"]["labels"]["app.kubernetes.io/name"] == "budget-ledger"]
+
+    def secrets(pod: dict) -> set[str]:
+        env = pod["spec"]["template"]["spec"]["containers"][0]["env"]
+        return {e["valueFrom"]["secretKeyRef"]["name"] for e in env if "secretKeyRef" in e.get("valueFrom", {})}
+
+    def names(pod: dict) -> set[str]:
+        return {e["name"] for e in pod["spec"]["template"]["spec"]["containers"][0]["env"]}
+
+    assert secrets(deployment) == {role["passwordSecret"]["name"]} and "BUDGET_LEDGER_DATABASE_URL" in names(deployment)
+    assert secrets(job) == {"budget-ledger-db-app"} and "BUDGET_LEDGER_MIGRATION_DATABASE_URL" in names(job)
+    assert "BUDGET_LEDGER_DATABASE_URL" not in names(job)
+    [config] = [c for c in of_kind(rendered, "ConfigMap") if c["metadata"]["name"] == "budget-ledger-config"]
+    key_file = Path(config["data"]["BUDGET_LEDGER_ANCHOR_SIGNING_KEY_FILE"])
+    [mount] = [m for m in deployment["spec"]["template"]["spec"]["containers"][0]["volumeMounts"] if m["name"] == "anchor-key"]
+    assert Path(mount["mountPath"]) == key_file.parent and mount["readOnly"] is True
+    volumes = {v["name"]: v for v in deployment["spec"]["template"]["spec"]["volumes"]}
+    assert volumes["anchor-key"]["secret"]["secretName"] == "budget-ledger-anchor-key"
+    assert "anchor-key" not in {v["name"] for v in job["spec"]["template"]["spec"]["volumes"]}
 
 
 def test_configmaps_name_only_settings_the_services_have():

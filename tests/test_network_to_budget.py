@@ -1,5 +1,5 @@
 """Flow 5 across both services over the real Kafka: an asset commissioned in the network registry
-becomes an expenditure in the budget ledger, once."""
+proposes an expenditure in the budget ledger, once; it counts when a finance officer approves it."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from ecity_cli.testing import bearer, running
 from network_registry.main import create_app as registry_app
 
 
-async def test_a_commissioned_fibre_link_is_spent_against_its_measure(services):
+async def test_a_commissioned_fibre_link_is_spent_against_its_measure_once_finance_approves(services):
     registry_settings = services.settings("network-registry")
     budget_settings = services.settings("budget-ledger")
     async with running(registry_app(registry_settings)) as registry, running(budget_app(budget_settings)) as budget:
@@ -28,10 +28,19 @@ async def test_a_commissioned_fibre_link_is_spent_against_its_measure(services):
         created = (await registry.post("/api/v1/links/", json=link, headers=engineer)).json()
         assert (await registry.patch(f"/api/v1/links/{created['id']}", json={"status": "active"}, headers=engineer)).status_code == 200
 
+        proposal = f"/api/v1/expenditure-proposals/network-asset-{created['id']}-commissioned"
         async with asyncio.timeout(30):
-            while await spent() == before:
+            while (await budget.get(proposal, headers=finance)).status_code == 404:
                 await asyncio.sleep(0.2)
+        waiting = (await budget.get(proposal, headers=finance)).json()
+        assert (waiting["status"], waiting["amount_kop"], waiting["measure_code"]) == ("proposed", 18_500_000, "02-1")
+        # An engineer's word (or a monitoring probe's "up") alone does not spend the programme's money.
+        assert await spent() == before
+
+        approved = await budget.post(f"{proposal}/approve", headers=finance)
+        assert approved.status_code == 201, approved.text
         assert await spent() == before + 18_500_000
         entry = (await budget.get(f"/api/v1/entries/network-asset-{created['id']}-commissioned", headers=finance)).json()
         assert entry["kind"] == "expenditure" and entry["measure_code"] == "02-1" and entry["year"] == 2021
-        assert entry["kekv"] == "3110" and entry["author"] == "network-registry"
+        assert entry["kekv"] == "3110" and entry["author"] == "finance-officer-1"
+        assert entry["document_ref"].startswith(f"network-registry fibre_link {created['id']}")

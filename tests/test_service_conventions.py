@@ -145,10 +145,13 @@ def test_the_migration_command_of_the_images_migrates_a_service(services, infra)
     import sys
 
     url = infra.new_database("migrate")
+    # The Job gets the owner's URL; the service's own (restricted) one is not what migrates.
     result = subprocess.run([sys.executable, "-m", "ecity_common.migrate", "budget_ledger"],
-                            env={**os.environ, "BUDGET_LEDGER_DATABASE_URL": url}, capture_output=True, text=True)
+                            env={**os.environ, "BUDGET_LEDGER_MIGRATION_DATABASE_URL": url,
+                                 "BUDGET_LEDGER_DATABASE_URL": "postgresql+asyncpg://nobody@127.0.0.1:1/none"},
+                            capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
-    assert "Running upgrade 0001 -> 0002" in result.stderr + result.stdout
+    assert "Running upgrade 0002 -> 0003" in result.stderr + result.stdout
 
     async def tables():
         conn = await asyncpg.connect(libpq_dsn(url))
@@ -222,6 +225,8 @@ SAFE_SECRET = "x" * 48  # a test's stand-in for a random secret of a deployment
     ("citizen-requests", {"jwt_jwks_file": ""}, "CITIZEN_REQUESTS_JWT_JWKS_URL is not set"),
     # not even a long random shared secret: whoever reads it mints tokens for every role
     ("budget-ledger", {"jwt_jwks_file": "", "jwt_secret": SAFE_SECRET}, "BUDGET_LEDGER_JWT_JWKS_URL is not set"),
+    # without the key that signs its chain heads, a rewritten history would pass as intact
+    ("budget-ledger", {"anchor_signing_key_file": ""}, "BUDGET_LEDGER_ANCHOR_SIGNING_KEY_FILE is not set"),
     ("network-registry", {"seed_demo_data": "true"}, "NETWORK_REGISTRY_SEED_DEMO_DATA is on"),
     ("utilities-gateway", {"seed_demo_data": "false"}, "UTILITIES_GATEWAY_WEBHOOK_SECRETS_KEY is the development default"),
 ])

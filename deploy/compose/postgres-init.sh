@@ -10,3 +10,7 @@ CREATE DATABASE :"name" OWNER :"name";
 REVOKE ALL ON DATABASE :"name" FROM PUBLIC;
 SQL
 done
+# budget-ledger connects as a restricted role; its migrations (run as the owner above) grant it what it may do.
+psql -v ON_ERROR_STOP=1 --username "$POSTGRES_USER" --dbname postgres -v password="$BUDGET_LEDGER_APP_DB_PASSWORD" <<'SQL'
+CREATE ROLE budget_ledger_app LOGIN PASSWORD :'password';
+SQL

@@ -69,12 +69,17 @@ IDENTITY_CONFIG = "ecity-identity"
 IDENTITY_NAMESPACE = "identity"
 
 
-def env(name: str, package: str) -> list[dict]:
+def env(name: str, package: str, migration: bool = False) -> list[dict]:
+    """A service's environment; `migration`: its migration Job's, which connects as the owner of
+    the tables where the service itself has a restricted role (RESTRICTED_ROLES)."""
     prefix = package.upper() + "_"
+    restricted = RESTRICTED_ROLES.get(name)
+    secret = restricted[1] if restricted and not migration else f"{name}-db-app"
+    url = "MIGRATION_DATABASE_URL" if restricted and migration else "DATABASE_URL"
     return [
-        {"name": "DB_USER", "valueFrom": {"secretKeyRef": {"name": f"{name}-db-app", "key": "username"}}},
-        {"name": "DB_PASSWORD", "valueFrom": {"secretKeyRef": {"name": f"{name}-db-app", "key": "password"}}},
-        {"name": f"{prefix}DATABASE_URL",
+        {"name": "DB_USER", "valueFrom": {"secretKeyRef": {"name": secret, "key": "username"}}},
+        {"name": "DB_PASSWORD", "valueFrom": {"secretKeyRef": {"name": secret, "key": "password"}}},
+        {"name": f"{prefix}{url}",
          "value": f"postgresql+asyncpg://$(DB_USER):$(DB_PASSWORD)@{name}-db-rw:5432/{package}"},
         # Tokens from the city's identity provider (OIDC): its issuer and JWKS, in one ConfigMap the
         # operator creates (deploy/k8s/README.md); each service checks its own audience (its name).
@@ -82,6 +87,18 @@ def env(name: str, package: str) -> list[dict]:
         {"name": f"{prefix}JWT_ISSUER", "valueFrom": {"configMapKeyRef": {"name": IDENTITY_CONFIG, "key": "issuer"}}},
         *SERVICE_SECRETS.get(name, []),
     ]
+
+
+# Services whose pods connect as a restricted database role, not as the owner of their tables
+# (CloudNativePG's `<name>-db-app`, which only the migration Job gets): the role, managed by
+# CloudNativePG (`spec.managed.roles`), and the Secret with its password the operator creates.
+# budget-ledger: its owner could drop the ledger's append-only triggers.
+RESTRICTED_ROLES = {"budget-ledger": ("budget_ledger_app", "budget-ledger-db-restricted")}
+# Secret files mounted into a service's pods (never its migration Job's): volume, Secret, folder.
+# budget-ledger: the Ed25519 key that signs the chain's heads, which its database roles never see.
+SERVICE_FILES = {"budget-ledger": [("anchor-key", "budget-ledger-anchor-key", "/etc/ecity/anchor")]}
+SERVICE_CONFIG = {"budget-ledger": {"BUDGET_LEDGER_DATABASE_APP_ROLE": "budget_ledger_app",
+                                    "BUDGET_LEDGER_ANCHOR_SIGNING_KEY_FILE": "/etc/ecity/anchor/signing-key.pem"}}
 
 
 # Secrets one service needs beyond its database.
@@ -98,10 +115,12 @@ def container(name: str, package: str, port: int, command: list[str] | None = No
         "image": f"ecity/{name}:{VERSION}",
         "imagePullPolicy": "IfNotPresent",
         "envFrom": [{"configMapRef": {"name": f"{name}-config"}}],
-        "env": env(name, package),
+        "env": env(name, package, migration=bool(command)),
         "securityContext": security_context(),
         "resources": {"requests": {"cpu": "100m", "memory": "192Mi"}, "limits": {"cpu": "1", "memory": "512Mi"}},
-        "volumeMounts": [{"name": "tmp", "mountPath": "/tmp"}],
+        "volumeMounts": [{"name": "tmp", "mountPath": "/tmp"},
+                         *([] if command else [{"name": volume, "mountPath": folder, "readOnly": True}
+                                               for volume, _, folder in SERVICE_FILES.get(name, [])])],
     }
     if command:
         c["command"] = command
@@ -114,12 +133,14 @@ def container(name: str, package: str, port: int, command: list[str] | None = No
     return c
 
 
-def pod_spec(containers: list[dict], restart: str | None = None) -> dict:
+def pod_spec(containers: list[dict], restart: str | None = None, files: list[tuple[str, str, str]] = ()) -> dict:
     spec = {
         "automountServiceAccountToken": False,
         "securityContext": {"runAsNonRoot": True, "fsGroup": 10001, "seccompProfile": {"type": "RuntimeDefault"}},
         "containers": containers,
-        "volumes": [{"name": "tmp", "emptyDir": {"sizeLimit": "64Mi"}}],
+        "volumes": [{"name": "tmp", "emptyDir": {"sizeLimit": "64Mi"}},
+                    # readable by the pod's group (fsGroup) only
+                    *({"name": volume, "secret": {"secretName": secret, "defaultMode": 0o440}} for volume, secret, _ in files)],
     }
     if restart:
         spec["restartPolicy"] = restart
@@ -141,6 +162,7 @@ def service_objects(name: str, package: str, port: int, public: str | None, inte
             f"{prefix}LOG_LEVEL": "INFO",
             f"{prefix}SHUTDOWN_DRAIN_S": str(SHUTDOWN_DRAIN_S),
             **({f"{prefix}SEED_DEMO_DATA": "false"} if name in DEMO_DATA else {}),
+            **SERVICE_CONFIG.get(name, {}),
             "OTEL_EXPORTER_OTLP_ENDPOINT": "http://otel-collector.observability:4318",
             "OTEL_SERVICE_NAME": name,
         },
@@ -153,7 +175,8 @@ def service_objects(name: str, package: str, port: int, public: str | None, inte
             "strategy": {"type": "RollingUpdate", "rollingUpdate": {"maxUnavailable": 0, "maxSurge": 1}},
             "template": {
                 "metadata": {"labels": labels(name)},
-                "spec": {**pod_spec([container(name, package, port)]), "terminationGracePeriodSeconds": TERMINATION_GRACE_PERIOD_S},
+                "spec": {**pod_spec([container(name, package, port)], files=SERVICE_FILES.get(name, [])),
+                         "terminationGracePeriodSeconds": TERMINATION_GRACE_PERIOD_S},
             },
         },
     }
@@ -196,6 +219,15 @@ def service_objects(name: str, package: str, port: int, public: str | None, inte
             "postgresql": {"parameters": {"max_connections": "200"}},
         },
     }
+    if name in RESTRICTED_ROLES:
+        role, secret = RESTRICTED_ROLES[name]
+        # What the role may do is granted by the service's migrations; here it only exists and logs in.
+        database["spec"]["managed"] = {"roles": [{
+            "name": role, "ensure": "present", "login": True, "inherit": True, "superuser": False, "createdb": False,
+            "createrole": False, "replication": False, "bypassrls": False, "connectionLimit": -1,
+            "passwordSecret": {"name": secret},
+            "comment": f"{name}'s own connections: only what its migrations grant",
+        }]}
     policy = {
         "apiVersion": "networking.k8s.io/v1", "kind": "NetworkPolicy", "metadata": meta(f"{name}-traffic"),
         "spec": {

@@ -9,10 +9,10 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import insert, select, update
 
 from budget_ledger.adapters import open_data, queries
-from budget_ledger.adapters.tables import ledger_entries, messaging
+from budget_ledger.adapters.tables import balances, ledger_entries, messaging
 from budget_ledger.domain.ledger import Balance, EntryDraft
 from budget_ledger.domain.report import build, fiscal_phases
 from budget_ledger.main import MIGRATIONS_DIR
@@ -77,6 +77,26 @@ async def test_balances_rebuilt_in_sql_are_the_entries_effects_added_up(ledger):
         added[(entry.draft.measure_code, entry.draft.year)].apply(entry.effect)
     assert await queries.rebuilt_balances(ledger) == dict(added)
     assert await queries.stored_balances(ledger) == dict(added)  # and the projection kept up
+
+
+async def test_balances_compared_in_sql_name_exactly_the_measure_years_that_differ(ledger):
+    """`verify` compares the projection with the entries in one statement; what it says the entries
+    add up to is what the domain adds up, and it names every measure-year that differs, no other."""
+    assert await queries.balances_differing(ledger) == []
+    await ledger.execute(update(balances).where(balances.c.measure_code == "02-1", balances.c.year == 2021)
+                         .values(financed_kop=balances.c.financed_kop + 5))
+    await ledger.execute(insert(balances).values(measure_code="40-1", year=2022, planned_kop=7))  # no entry behind it
+    added: dict[tuple[str, int], Balance] = defaultdict(Balance)
+    for entry_id in (await ledger.execute(select(ledger_entries.c.entry_id))).scalars():
+        entry = await queries.find_entry(ledger, entry_id)
+        added[(entry.draft.measure_code, entry.draft.year)].apply(entry.effect)
+    first, second = await queries.balances_differing(ledger)
+    truth = added[("02-1", 2021)]
+    assert (first["measure_code"], first["year"]) == ("02-1", 2021)
+    assert first["from_entries"] == {"planned_kop": truth.planned, "financed_kop": truth.financed, "spent_kop": truth.spent}
+    assert first["stored"]["financed_kop"] == truth.financed + 5
+    assert second == {"measure_code": "40-1", "year": 2022, "from_entries": {"planned_kop": 0, "financed_kop": 0, "spent_kop": 0},
+                      "stored": {"planned_kop": 7, "financed_kop": 0, "spent_kop": 0}}
 
 
 async def test_open_datas_phases_in_sql_are_the_domains(ledger):

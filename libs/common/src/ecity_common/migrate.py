@@ -1,7 +1,8 @@
 """Apply a service's migrations: `python -m ecity_common.migrate citizen_requests`.
 
 What the migration Job (Kubernetes) and the one-shot service (Docker Compose) run before the
-service starts; the service's settings (its env prefix) give the database.
+service starts; the service's settings (its env prefix) give the database, and the owner to migrate
+as (`MIGRATION_DATABASE_URL`, else `DATABASE_URL`).
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ def main(argv: list[str]) -> int:
     from ecity_common.migrations import upgrade
 
     logging.basicConfig(level=logging.INFO, format="%(message)s")
-    upgrade(main_module.MIGRATIONS_DIR, settings.database_url)
+    upgrade(main_module.MIGRATIONS_DIR, settings.migration_url)
     return 0
 
 

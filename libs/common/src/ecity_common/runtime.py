@@ -103,7 +103,7 @@ def create_service_app(definition: ServiceDefinition) -> FastAPI:
                 log.critical("refusing to start: %s", problem)
             raise
         if settings.migrate_on_start:
-            await asyncio.to_thread(upgrade, definition.migrations_dir, settings.database_url)
+            await asyncio.to_thread(upgrade, definition.migrations_dir, settings.migration_url)
         if settings.kafka_create_topics:
             own = settings.topic(TOPICS[settings.service_name])
             consumed = {settings.topic(spec_for(t).topic) for t in definition.handlers}

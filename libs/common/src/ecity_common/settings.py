@@ -44,6 +44,14 @@ class ServiceSettings(BaseSettings):
     public_url: str | None = None
 
     database_url: str = "postgresql+asyncpg://ecity@127.0.0.1:5433/ecity"
+    # Who migrates: the owner of the tables. Unset, the service migrates with `database_url`. A
+    # service whose own role must not be able to change its tables (budget-ledger: it could drop the
+    # append-only triggers) connects as a restricted role and names the owner here; in a cluster only
+    # the migration Job gets this one.
+    migration_database_url: str | None = None
+    # That restricted role, which the service's migrations grant exactly what the code needs; it
+    # must exist before they run (ecity creates it locally, CloudNativePG's managed roles in a cluster).
+    database_app_role: str | None = None
     database_pool_size: int = 20
     # Connections beyond the pool are opened for a burst and closed when returned: under steady
     # load above the pool size that means a new connection (and TLS negotiation) for nearly every
@@ -117,6 +125,11 @@ class ServiceSettings(BaseSettings):
         if not self.jwt_audience:
             self.jwt_audience = self.service_name
         return self
+
+    @property
+    def migration_url(self) -> str:
+        """The database URL migrations run with (the owner's)."""
+        return self.migration_database_url or self.database_url
 
     @property
     def asymmetric_tokens(self) -> bool:

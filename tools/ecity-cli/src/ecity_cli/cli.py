@@ -18,7 +18,7 @@ from rich.table import Table
 from ecity_cli.config import LocalSettings
 from ecity_cli.infra import InfraError, port_open, run_async
 from ecity_cli.local import LocalInfra
-from ecity_cli.services import SERVICES, ServiceProcess, service_env
+from ecity_cli.services import SERVICES, ServiceProcess, database_settings, service_env
 from ecity_cli.supervisor import ChildExit, ChildProcess, Supervisor
 
 app = typer.Typer(help="Sumy e-City backend: run it locally, mint tokens, watch events, replay dead letters.", no_args_is_help=True)
@@ -118,8 +118,8 @@ def up() -> None:
             env = service_env(
                 info,
                 port=port,
-                database_url=infra.postgres.database_url(info.database),
                 kafka=infra.kafka.bootstrap_servers,
+                **database_settings(info, infra.postgres),
                 **local,
             )
             processes.append(ServiceProcess(info, port=port, env=env, log_file=settings.state / "logs" / f"{info.name}.log"))
@@ -209,7 +209,7 @@ def token(
 
 @app.command("migrate")
 def migrate(service: str = typer.Argument("all", help="a service name, or all")) -> None:
-    """Apply a service's database migrations (its settings give the database)."""
+    """Apply a service's database migrations (its settings give the database and the owner to migrate as)."""
     import importlib
 
     from ecity_common.migrations import upgrade
@@ -220,7 +220,7 @@ def migrate(service: str = typer.Argument("all", help="a service name, or all"))
         if info is None:
             _fail(ValueError(f"unknown service {name!r}; one of {', '.join(SERVICES)}"))
         settings = importlib.import_module(f"{info.package}.settings").Settings()
-        upgrade(info.migrations_dir, settings.database_url)
+        upgrade(info.migrations_dir, settings.migration_url)
         console.print(f"{name}: migrated")
 
 

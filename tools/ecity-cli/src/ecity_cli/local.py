@@ -24,13 +24,15 @@ class LocalInfra:
         )
 
     def up(self) -> None:
-        """Start Kafka and PostgreSQL side by side (the JVM takes the longest), then the databases."""
+        """Start Kafka and PostgreSQL side by side (the JVM takes the longest), then the databases
+        and the services' restricted roles."""
         self.kafka.ensure_jars()
         with ThreadPoolExecutor(2) as pool:
             started = [pool.submit(self.kafka.start), pool.submit(self.postgres.start)]
             for future in started:
                 future.result()
         self.postgres.create_databases([s.database for s in SERVICES.values()])
+        self.postgres.ensure_roles([s.app_role for s in SERVICES.values() if s.app_role])
 
     def down(self) -> None:
         self.kafka.stop()

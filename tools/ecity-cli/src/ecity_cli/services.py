@@ -29,6 +29,14 @@ class ServiceInfo:
         return self.package
 
     @property
+    def app_role(self) -> str | None:
+        """The restricted database role the service connects as, if it has one (its settings'
+        `database_app_role`); the owner of its tables then only migrates."""
+        import importlib
+
+        return importlib.import_module(f"{self.package}.settings").Settings.model_fields["database_app_role"].default
+
+    @property
     def migrations_dir(self) -> Path:
         import importlib
 
@@ -47,16 +55,35 @@ SERVICES: dict[str, ServiceInfo] = {
 }
 
 
+def database_settings(info: ServiceInfo, postgres) -> dict[str, str]:
+    """The URLs a service of this machine connects and migrates with: its restricted role when it
+    has one, the admin (who owns what ecity creates) for migrations."""
+    owner = postgres.database_url(info.database)
+    app = postgres.database_url(info.database, role=info.app_role) if info.app_role else owner
+    return {"database_url": app, "migration_database_url": owner}
+
+
+def local_keys(info: ServiceInfo) -> dict[str, str]:
+    """Key files of this machine a service needs: budget-ledger's key that signs its chain heads."""
+    if info.name == "budget-ledger":
+        from ecity_cli.anchor_key import local_anchor_key
+
+        return {"anchor_signing_key_file": str(local_anchor_key())}
+    return {}
+
+
 def service_env(info: ServiceInfo, *, port: int, database_url: str, kafka: str, **extra: str) -> dict[str, str]:
-    """Environment for one service process: its prefix on every setting."""
+    """Environment for one service process: its prefix on every setting. It migrates with
+    `migration_database_url` when given (see `database_settings`), else with `database_url`."""
     # Everything this tool starts (`ecity up`, the tests, the benchmarks) runs on a developer's
     # machine: local mode, with the demo data, unless a caller says otherwise.
     # Tokens are checked as a deployed service checks them (asymmetric, against a JWKS), with the
     # local key pair that `ecity token` and the tests sign with.
     from ecity_cli.tokens import local_issuer
 
-    env = {"HTTP_PORT": str(port), "DATABASE_URL": database_url, "KAFKA_BOOTSTRAP_SERVERS": kafka,
-           "MODE": "local", "SEED_DEMO_DATA": "true", "JWT_JWKS_FILE": str(local_issuer().jwks_file)}
+    env = {"HTTP_PORT": str(port), "DATABASE_URL": database_url, "MIGRATION_DATABASE_URL": database_url,
+           "KAFKA_BOOTSTRAP_SERVERS": kafka, "MODE": "local", "SEED_DEMO_DATA": "true",
+           "JWT_JWKS_FILE": str(local_issuer().jwks_file), **{k.upper(): v for k, v in local_keys(info).items()}}
     env.update({k.upper(): str(v) for k, v in extra.items()})
     return {f"{info.env_prefix}{k}": v for k, v in env.items()}
 

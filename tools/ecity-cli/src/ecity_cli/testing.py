@@ -25,12 +25,13 @@ from pathlib import Path
 import httpx
 import pytest
 from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
+from sqlalchemy.engine import make_url
 
 from ecity_cli.infra import InfraError, free_port, repo_root
 from ecity_cli.infra.kafka import LocalKafka, LocalKafkaCluster
 from ecity_cli.infra.postgres import LocalPostgres
 from ecity_cli.local import LocalInfra
-from ecity_cli.services import SERVICES, ServiceInfo, ServiceProcess, service_env
+from ecity_cli.services import SERVICES, ServiceInfo, ServiceProcess, local_keys, service_env
 from ecity_cli.tokens import local_issuer, token_for
 from ecity_common.events.payloads.citizen_requests import CitizenRequestSubmitted
 
@@ -105,9 +106,16 @@ class ServiceFactory:
     databases: dict[str, str] = field(default_factory=dict)
 
     def database_url(self, service: str) -> str:
+        """The service's database as its owner (who migrates it; tests look into it with this)."""
         if service not in self.databases:
             self.databases[service] = self.infra.new_database(SERVICES[service].package)
         return self.databases[service]
+
+    def app_database_url(self, service: str) -> str:
+        """The same database as the service connects to it: as its restricted role if it has one."""
+        role = SERVICES[service].app_role
+        return self.infra.postgres.database_url(make_url(self.database_url(service)).database, role=role) if role \
+            else self.database_url(service)
 
     def settings(self, service: str, **overrides):
         import importlib
@@ -118,7 +126,9 @@ class ServiceFactory:
             "mode": "local",
             "seed_demo_data": True,
             "jwt_jwks_file": str(local_issuer().jwks_file),
-            "database_url": self.database_url(service),
+            "database_url": self.app_database_url(service),
+            "migration_database_url": self.database_url(service),
+            **local_keys(info),
             "kafka_bootstrap_servers": self.infra.bootstrap_servers,
             "kafka_topic_prefix": self.topic_prefix,
             "relay_poll_interval_s": 0.5,
@@ -138,9 +148,9 @@ class ServiceFactory:
             "trace_file": str(self.trace_dir / f"{service}.spans.jsonl"),
             **overrides,
         }
-        env = service_env(
-            info, port=port, database_url=self.database_url(service), kafka=self.infra.bootstrap_servers, **extra
-        )
+        extra.setdefault("migration_database_url", self.database_url(service))
+        database_url = extra.pop("database_url", None) or self.app_database_url(service)
+        env = service_env(info, port=port, database_url=database_url, kafka=self.infra.bootstrap_servers, **extra)
         log = self.trace_dir / f"{service}-{port}.log"
         return ServiceProcess(info, port=port, env=env, log_file=log, faults=faults)
 

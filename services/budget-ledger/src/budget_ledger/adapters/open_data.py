@@ -1,9 +1,15 @@
-"""Open data: the ledger as a Frictionless Fiscal Data Package (datapackage.json + CSV).
+"""Open data: the ledger as a Frictionless Fiscal Data Package (datapackage.json + CSV), and the
+ledger itself, so that anyone can check the figures.
 
-One row per year × budget holder × measure, with three measures of the same money in three
-phases: `approved` (the appropriations as first adopted), `adjusted` (the plan after amendments)
-and `executed` (actually financed). Classifications: administrative = the budget holder (its
-КПКВКМБ), functional = КФКВК, economic = КЕКВ. Amounts in hryvnias with two decimals.
+`execution.csv`: one row per year × budget holder × measure, with three measures of the same money
+in three phases: `approved` (the appropriations as first adopted), `adjusted` (the plan after
+amendments) and `executed` (actually financed). Classifications: administrative = the budget
+holder (its КПКВКМБ), functional = КФКВК, economic = КЕКВ. Amounts in hryvnias with two decimals.
+
+`ledger/entries.jsonl`: every entry, one JSON object a line, exactly the row the hash chain covers
+(domain/chain.py); `ledger/heads.json`: the signed heads of the chain; `ledger/public-keys.json`:
+the keys that signed them (domain/anchor.py). Keep a head: a history changed before it will not
+lead to it again.
 """
 
 from __future__ import annotations
@@ -12,12 +18,16 @@ import csv
 import io
 import json
 import zipfile
+from collections.abc import AsyncIterator
 from decimal import Decimal
 
 from sqlalchemy import case, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from budget_ledger.adapters.queries import published_entries
 from budget_ledger.adapters.tables import budget_holders, ledger_entries, measures, programmes
+
+ENTRIES, HEADS, KEYS = "ledger/entries.jsonl", "ledger/heads.json", "ledger/public-keys.json"
 
 COLUMNS = [
     ("year", "year", "Бюджетний рік"),
@@ -103,7 +113,17 @@ def descriptor(programme: dict, data: list[dict]) -> dict:
                                for n, t, title in COLUMNS],
                     "primaryKey": ["year", "admin_code", "measure_code"],
                 },
-            }
+            },
+            {"name": "ledger-entries", "path": ENTRIES, "format": "jsonl", "mediatype": "application/x-ndjson",
+             "encoding": "utf-8",
+             "description": "Every ledger entry in chain order, each the JSON object its hash covers: hash = "
+             "sha256(prev_hash + newline + canonical JSON of every other member), canonical = sorted keys, no "
+             "spaces, UTF-8 (chain_version 2; version 1 entries hash their `content` only)."},
+            {"name": "chain-heads", "path": HEADS, "format": "json", "mediatype": "application/json",
+             "description": "Signed statements of the chain's head (entries, last_hash, totals), newest first: "
+             "Ed25519 over the canonical JSON of `statement`, base64."},
+            {"name": "public-keys", "path": KEYS, "format": "json", "mediatype": "application/json",
+             "description": "The Ed25519 public keys (PEM) that sign the heads, by key_id."},
         ],
         "model": {
             "measures": {phase: measure(phase) for phase in ("approved", "adjusted", "executed")},
@@ -136,9 +156,20 @@ async def fiscal_data_package(session: AsyncSession) -> tuple[dict, str]:
     return descriptor(dict(programme), data), to_csv(data)
 
 
-def as_zip(package: dict, csv_text: str) -> bytes:
+async def entry_lines(session: AsyncSession, page: int = 10_000) -> AsyncIterator[str]:
+    """The ledger, a page at a time: one JSON object a line."""
+    after = 0
+    while rows := await published_entries(session, after, page):
+        yield "".join(json.dumps(r, ensure_ascii=False, separators=(",", ":")) + "\n" for r in rows)
+        after = rows[-1]["seq"]
+
+
+def as_zip(package: dict, csv_text: str, entries: str, heads: list[dict], keys: list[dict]) -> bytes:
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as z:
         z.writestr("datapackage.json", json.dumps(package, ensure_ascii=False, indent=2))
         z.writestr("execution.csv", csv_text)
+        z.writestr(ENTRIES, entries)
+        z.writestr(HEADS, json.dumps(heads, ensure_ascii=False, indent=2))
+        z.writestr(KEYS, json.dumps(keys, indent=2))
     return out.getvalue()

@@ -10,15 +10,28 @@ the same rows in PostgreSQL and checks they agree; `adapters/open_data.py` is te
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from datetime import date
+from datetime import datetime
 
-from sqlalchemy import func, select, text
+from sqlalchemy import func, select, text, tuple_
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from budget_ledger.adapters.tables import balances, budget_holders, closed_years, ledger_entries, measures, programmes
-from budget_ledger.domain.chain import GENESIS_HASH
-from budget_ledger.domain.ledger import Balance, Effect, EntryDraft, Measure, RecordedEntry
+from budget_ledger.adapters.tables import (
+    auto_approval_limits,
+    balances,
+    budget_holders,
+    chain_heads,
+    closed_years,
+    expenditure_proposals,
+    ledger_entries,
+    measures,
+    programmes,
+    proposal_decisions,
+)
+from budget_ledger.domain.anchor import ChainHead, SignedHead
+from budget_ledger.domain.chain import GENESIS_HASH, ROW_COLUMNS, draft_from, instant
+from budget_ledger.domain.ledger import Balance, Effect, Measure, RecordedEntry
+from budget_ledger.domain.proposals import AutoApprovalLimit, Decision, ExpenditureProposal
 
 # One chain, one writer at a time: postings serialise on this transaction-scoped advisory lock,
 # which also makes the plan check and the balance update race-free.
@@ -29,14 +42,10 @@ STRUCTURE = {"budget_holders": budget_holders, "measures": measures}
 
 # -- entries -----------------------------------------------------------------------------------
 
-def _draft_from(content: dict) -> EntryDraft:
-    return EntryDraft(**{**content, "entry_date": date.fromisoformat(content["entry_date"])})
-
-
 def _recorded(row) -> RecordedEntry:
     return RecordedEntry(
         seq=row.seq,
-        draft=_draft_from(row.content),
+        draft=draft_from(row.content),
         effect=Effect(row.plan_delta_kop, row.financed_delta_kop, row.spent_delta_kop),
         prev_hash=row.prev_hash,
         hash=row.hash,
@@ -77,28 +86,57 @@ async def chain_head(session: AsyncSession) -> tuple[int, str]:
     return (last.seq, last.hash) if last else (0, GENESIS_HASH)
 
 
-async def chain_page(session: AsyncSession, after_seq: int, limit: int) -> Sequence:
-    return (await session.execute(
-        select(ledger_entries.c.seq, ledger_entries.c.entry_id, ledger_entries.c.content,
-               ledger_entries.c.prev_hash, ledger_entries.c.hash)
+def published_row(row) -> dict:
+    """An entry's row as the chain covers it and the open data publishes it (domain/chain.py)."""
+    published = {c: getattr(row, c) for c in ROW_COLUMNS}
+    published["entry_date"] = published["entry_date"].isoformat()
+    published["created_at"] = instant(published["created_at"])
+    return published
+
+
+_original = ledger_entries.alias("original")
+
+
+async def chain_page(session: AsyncSession, after_seq: int, limit: int) -> list[tuple[dict, dict | None]]:
+    """The next rows in chain order, each with the entry it reverses (its seq, content and effect)."""
+    rows = await session.execute(
+        select(*ledger_entries.c, _original.c.seq.label("o_seq"), _original.c.content.label("o_content"),
+               _original.c.plan_delta_kop.label("o_plan"), _original.c.financed_delta_kop.label("o_financed"),
+               _original.c.spent_delta_kop.label("o_spent"))
+        .outerjoin(_original, _original.c.entry_id == ledger_entries.c.reverses)
         .where(ledger_entries.c.seq > after_seq).order_by(ledger_entries.c.seq).limit(limit)
-    )).all()
+    )
+    return [
+        (published_row(r), None if r.o_seq is None else {
+            "seq": r.o_seq, "content": r.o_content, "plan_delta_kop": r.o_plan, "financed_delta_kop": r.o_financed,
+            "spent_delta_kop": r.o_spent})
+        for r in rows
+    ]
 
 
-async def write_entries(session: AsyncSession, entries: list[RecordedEntry], contents: dict[int, dict]) -> None:
-    """The entries, and their effects added to the balances, in two statements."""
-    rows = []
+async def hash_at(session: AsyncSession, seq: int) -> str | None:
+    return await session.scalar(select(ledger_entries.c.hash).where(ledger_entries.c.seq == seq))
+
+
+async def published_entries(session: AsyncSession, after_seq: int, limit: int) -> list[dict]:
+    rows = await session.execute(
+        select(ledger_entries).where(ledger_entries.c.seq > after_seq).order_by(ledger_entries.c.seq).limit(limit))
+    return [published_row(r) for r in rows]
+
+
+async def write_entries(session: AsyncSession, entries: list[RecordedEntry], rows: dict[int, dict]) -> None:
+    """The entries (their rows as hashed, `chain.entry_row`), and their effects added to the
+    balances, in two statements."""
+    values = []
     deltas: dict[tuple[str, int], list[int]] = {}
     for e in entries:
-        content = contents[e.seq]
-        rows.append({**content, "entry_date": e.draft.entry_date, "seq": e.seq, "plan_delta_kop": e.effect.plan,
-                     "financed_delta_kop": e.effect.financed, "spent_delta_kop": e.effect.spent,
-                     "content": content, "prev_hash": e.prev_hash, "hash": e.hash})
+        row = rows[e.seq]
+        values.append({**row, "entry_date": e.draft.entry_date, "created_at": datetime.fromisoformat(row["created_at"])})
         d = deltas.setdefault((e.draft.measure_code, e.draft.year), [0, 0, 0])
         d[0] += e.effect.plan
         d[1] += e.effect.financed
         d[2] += e.effect.spent
-    await session.execute(insert(ledger_entries), rows)
+    await session.execute(insert(ledger_entries), values)
     upsert = insert(balances).values(
         [{"measure_code": m, "year": y, "planned_kop": p, "financed_kop": f, "spent_kop": s}
          for (m, y), (p, f, s) in deltas.items()]
@@ -111,6 +149,131 @@ async def write_entries(session: AsyncSession, entries: list[RecordedEntry], con
             "spent_kop": balances.c.spent_kop + upsert.excluded.spent_kop,
         },
     ))
+
+
+async def connected_as_owner(session: AsyncSession) -> bool:
+    """Whether this connection could change the ledger's tables themselves (drop a trigger): a
+    superuser, or a member of the role that owns `ledger_entries`."""
+    return bool(await session.scalar(text(
+        "SELECT r.rolsuper OR pg_has_role(current_user, t.tableowner, 'MEMBER') "
+        "FROM pg_roles r, pg_tables t WHERE r.rolname = current_user "
+        "AND t.schemaname = 'public' AND t.tablename = 'ledger_entries'"
+    )))
+
+
+# -- signed heads ------------------------------------------------------------------------------
+
+def _signed(row) -> SignedHead:
+    return SignedHead(ChainHead.from_statement(row.statement), row.signature)
+
+
+async def add_head(session: AsyncSession, signed: SignedHead) -> None:
+    head = signed.head
+    await session.execute(insert(chain_heads).values(
+        entries=head.entries, signed_at=datetime.fromisoformat(head.signed_at), key_id=head.key_id,
+        statement=head.statement(), signature=signed.signature))
+
+
+async def latest_head(session: AsyncSession) -> SignedHead | None:
+    row = (await session.execute(select(chain_heads).order_by(chain_heads.c.id.desc()).limit(1))).first()
+    return _signed(row) if row else None
+
+
+async def heads(session: AsyncSession, limit: int | None = None) -> list[SignedHead]:
+    """Newest first."""
+    query = select(chain_heads).order_by(chain_heads.c.id.desc())
+    return [_signed(r) for r in await session.execute(query if limit is None else query.limit(limit))]
+
+
+async def chain_totals(session: AsyncSession) -> tuple[int, str, Effect]:
+    """The head of the chain and the sums of every entry's effect columns."""
+    seq, last = await chain_head(session)
+    plan, financed, spent = (await session.execute(select(
+        func.coalesce(func.sum(ledger_entries.c.plan_delta_kop), 0),
+        func.coalesce(func.sum(ledger_entries.c.financed_delta_kop), 0),
+        func.coalesce(func.sum(ledger_entries.c.spent_delta_kop), 0)))).one()
+    return seq, last, Effect(int(plan), int(financed), int(spent))
+
+
+# -- proposed expenditures ---------------------------------------------------------------------
+
+_PROPOSAL_FIELDS = tuple(ExpenditureProposal.__dataclass_fields__)
+_DECISION_FIELDS = tuple(Decision.__dataclass_fields__)
+
+
+def _proposal(row) -> ExpenditureProposal:
+    return ExpenditureProposal(**{f: getattr(row, f) for f in _PROPOSAL_FIELDS})
+
+
+def _decision(row) -> Decision | None:
+    if row.outcome is None:
+        return None
+    return Decision(proposal_id=row.proposal_id, outcome=row.outcome, decided_by=row.decided_by,
+                    decided_at=row.decided_at, reason=row.reason, entry_id=row.entry_id,
+                    auto_approval_limit_id=row.auto_approval_limit_id)
+
+
+def _proposals_query():
+    return (
+        select(expenditure_proposals, proposal_decisions.c.outcome, proposal_decisions.c.decided_by,
+               proposal_decisions.c.decided_at, proposal_decisions.c.reason, proposal_decisions.c.entry_id,
+               proposal_decisions.c.auto_approval_limit_id)
+        .outerjoin(proposal_decisions, proposal_decisions.c.proposal_id == expenditure_proposals.c.proposal_id)
+    )
+
+
+async def proposals_by_id(session: AsyncSession, ids: set[str]) -> dict[str, tuple[ExpenditureProposal, Decision | None]]:
+    if not ids:
+        return {}
+    rows = await session.execute(_proposals_query().where(expenditure_proposals.c.proposal_id.in_(ids)))
+    return {r.proposal_id: (_proposal(r), _decision(r)) for r in rows}
+
+
+async def list_proposals(session: AsyncSession, status: str, limit: int) -> list[tuple[ExpenditureProposal, Decision | None]]:
+    """Oldest waiting first (the queue); decided ones newest first."""
+    query = _proposals_query()
+    if status == "proposed":
+        query = query.where(proposal_decisions.c.outcome.is_(None)).order_by(expenditure_proposals.c.proposed_at,
+                                                                               expenditure_proposals.c.proposal_id)
+    else:
+        query = query.where(proposal_decisions.c.outcome == status).order_by(proposal_decisions.c.decided_at.desc())
+    return [(_proposal(r), _decision(r)) for r in await session.execute(query.limit(limit))]
+
+
+async def add_proposals(session: AsyncSession, proposals: list[ExpenditureProposal]) -> None:
+    if proposals:
+        await session.execute(insert(expenditure_proposals).on_conflict_do_nothing(),
+                              [{f: getattr(p, f) for f in _PROPOSAL_FIELDS} for p in proposals])
+
+
+async def add_decisions(session: AsyncSession, decisions: list[Decision]) -> None:
+    if decisions:
+        await session.execute(insert(proposal_decisions), [
+            {f: getattr(d, f) for f in _DECISION_FIELDS if f != "decided_at"} for d in decisions])
+
+
+async def current_limits(session: AsyncSession) -> dict[str, AutoApprovalLimit]:
+    """Each holder's newest limit."""
+    rows = await session.execute(
+        select(auto_approval_limits).distinct(auto_approval_limits.c.holder_code)
+        .order_by(auto_approval_limits.c.holder_code, auto_approval_limits.c.id.desc()))
+    return {r.holder_code: _limit(r) for r in rows}
+
+
+def _limit(row) -> AutoApprovalLimit:
+    return AutoApprovalLimit(row.id, row.holder_code, row.limit_kop, row.set_by, row.set_at, row.reason)
+
+
+async def add_limit(session: AsyncSession, holder_code: str, limit_kop: int, set_by: str, reason: str) -> AutoApprovalLimit:
+    row = (await session.execute(insert(auto_approval_limits).values(
+        holder_code=holder_code, limit_kop=limit_kop, set_by=set_by, reason=reason).returning(auto_approval_limits))).one()
+    return _limit(row)
+
+
+async def limit_history(session: AsyncSession, holder_code: str) -> list[AutoApprovalLimit]:
+    rows = await session.execute(select(auto_approval_limits).where(auto_approval_limits.c.holder_code == holder_code)
+                                 .order_by(auto_approval_limits.c.id.desc()))
+    return [_limit(r) for r in rows]
 
 
 # -- balances ----------------------------------------------------------------------------------
@@ -146,6 +309,29 @@ async def rebuilt_balances(session: AsyncSession) -> dict[tuple[str, int], Balan
     return {(m, y): Balance(int(p), int(f), int(s)) for m, y, p, f, s in rows}
 
 
+async def balances_differing(session: AsyncSession) -> list[dict]:
+    """Every measure and year whose stored balance is not the sum of its entries' effects, in one
+    statement (one snapshot: a posting committing meanwhile cannot show as a difference)."""
+    e = ledger_entries
+    rebuilt = (select(e.c.measure_code, e.c.year, func.sum(e.c.plan_delta_kop).label("planned"),
+                      func.sum(e.c.financed_delta_kop).label("financed"), func.sum(e.c.spent_delta_kop).label("spent"))
+               .group_by(e.c.measure_code, e.c.year).subquery())
+    b = balances
+    from_entries = [func.coalesce(rebuilt.c[k], 0) for k in ("planned", "financed", "spent")]
+    stored = [func.coalesce(b.c[k], 0) for k in ("planned_kop", "financed_kop", "spent_kop")]
+    rows = await session.execute(
+        select(func.coalesce(rebuilt.c.measure_code, b.c.measure_code).label("measure_code"),
+               func.coalesce(rebuilt.c.year, b.c.year).label("year"), *from_entries, *stored)
+        .select_from(rebuilt.join(b, (b.c.measure_code == rebuilt.c.measure_code) & (b.c.year == rebuilt.c.year),
+                                  full=True))
+        .where(tuple_(*from_entries).is_distinct_from(tuple_(*stored)))
+        .order_by("measure_code", "year")
+    )
+    return [{"measure_code": m, "year": y, "from_entries": {"planned_kop": int(p), "financed_kop": int(f), "spent_kop": int(s)},
+             "stored": {"planned_kop": int(bp), "financed_kop": int(bf), "spent_kop": int(bs)}}
+            for m, y, p, f, s, bp, bf, bs in rows]
+
+
 async def year_totals(session: AsyncSession, year: int) -> tuple[int, int]:
     """Planned and financed of a whole year, summed in SQL: `domain.report`'s line of that year."""
     planned, financed = (await session.execute(
@@ -153,6 +339,10 @@ async def year_totals(session: AsyncSession, year: int) -> tuple[int, int]:
         .where(balances.c.year == year)
     )).one()
     return int(planned), int(financed)
+
+
+async def closed(session: AsyncSession) -> set[int]:
+    return set((await session.execute(select(closed_years.c.year))).scalars())
 
 
 async def close_year(session: AsyncSession, year: int, closed_by: str) -> bool:

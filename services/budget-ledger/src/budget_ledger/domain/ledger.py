@@ -8,8 +8,10 @@ An entry never changes once written. Its kind says what it does to a measure in 
 - amendment: the plan changes, up or down (`direction`);
 - financing: money actually provided (фактично профінансовано);
 - expenditure: money spent on something, e.g. an asset commissioned on the network;
-- reversal: cancels exactly one earlier entry (not a reversal), at most once.
+- reversal: cancels exactly one earlier entry (not a reversal), at most once; it lands in the
+  year of the entry it cancels, or in another (open) year when that one is closed.
 Amounts are positive integer kopiykas; the kind (and an amendment's direction) gives the sign.
+A closed year takes no more entries (`check_open_year`).
 """
 
 from __future__ import annotations
@@ -30,6 +32,13 @@ class EntryRejected(Invalid):
 
     def __str__(self) -> str:
         return f"{self.field}: {self.detail}"
+
+
+class YearClosed(Conflict):
+    """An entry into a year that was closed: its execution is final."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message, field="year", code="year-closed")
 
 
 class FinancingOverPlan(Conflict):
@@ -147,15 +156,18 @@ def check_draft(draft: EntryDraft, measure: Measure | None) -> None:
 
 
 def reversal_of(
-    original: RecordedEntry, *, entry_id: str, entry_date: date, document_ref: str, author: str
+    original: RecordedEntry, *, entry_id: str, entry_date: date, document_ref: str, author: str,
+    year: int | None = None,
 ) -> EntryDraft:
-    """The entry that cancels `original`: same measure, year and amount, the opposite effect."""
+    """The entry that cancels `original`: same measure and amount, the opposite effect; in the
+    original's year unless another `year` is given (when that one is closed)."""
     if original.draft.kind == "reversal":
         raise EntryRejected("reverses", "a reversal cannot itself be reversed; post the entry again instead")
     return replace(
         original.draft,
         entry_id=entry_id,
         kind="reversal",
+        year=original.draft.year if year is None else year,
         entry_date=entry_date,
         document_ref=document_ref,
         author=author,
@@ -163,6 +175,17 @@ def reversal_of(
         reverses=original.draft.entry_id,
         override_reason=None,
     )
+
+
+def check_open_year(draft: EntryDraft, closed_years: set[int], original: RecordedEntry | None = None) -> None:
+    """A closed year's figures are final: nothing more is posted into it. A mistake found in it is
+    corrected by a reversal in an open year (the correction shows in the year it was made)."""
+    if draft.year not in closed_years:
+        return
+    if original is not None and original.draft.year == draft.year:
+        raise YearClosed(f"entry {original.draft.entry_id!r} is in {draft.year}, which is closed: post its reversal "
+                         f"into an open year (give year)")
+    raise YearClosed(f"year {draft.year} is closed: nothing more is posted into it")
 
 
 def check_financing(balance: Balance, effect: Effect, draft: EntryDraft) -> None:

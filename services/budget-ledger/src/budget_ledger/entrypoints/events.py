@@ -15,6 +15,6 @@ from ecity_common.messaging.outbox import Outbox
 
 def make_handlers(outbox: Outbox) -> dict[str, Handler]:
     async def on_assets_commissioned(session: AsyncSession, events: list[tuple[CloudEvent, NetworkAssetCommissioned]]) -> None:
-        await network_assets.record_commissioned(session, outbox, [asset for _, asset in events])
+        await network_assets.propose_commissioned(session, outbox, events)
 
     return {spec_of(NetworkAssetCommissioned).type: BatchHandler(on_assets_commissioned)}

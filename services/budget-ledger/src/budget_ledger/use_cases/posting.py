@@ -1,19 +1,19 @@
-"""The finance department (and the events it consumes) posts to the ledger: entries and
-reversals, checked against the rules, chained, and added to the balances; the chain verified; a
-year closed. Each runs inside the caller's transaction (the API route opens one; the event
-consumer already has one), so a posting, its balance and its events commit together.
+"""The finance department posts to the ledger: entries and reversals, checked against the
+rules, chained, and added to the balances; a year closed. Each runs inside the caller's
+transaction (the API route opens one; the event consumer already has one), so a posting, its
+balance and its events commit together. Checking the whole ledger is `verification.py`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date, datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from budget_ledger.adapters import queries
-from budget_ledger.domain.chain import GENESIS_HASH, chain_hash, first_broken
+from budget_ledger.domain.chain import entry_row, instant
 from budget_ledger.domain.ledger import (
     Balance,
     EntryDraft,
@@ -22,6 +22,7 @@ from budget_ledger.domain.ledger import (
     RecordedEntry,
     check_draft,
     check_financing,
+    check_open_year,
     effect_of,
     reaches_plan,
     reversal_of,
@@ -39,6 +40,8 @@ class ReversalRequest:
     entry_date: date
     document_ref: str
     author: str
+    # The year it lands in: the cancelled entry's unless given (needed when that year is closed).
+    year: int | None = None
 
 
 @dataclass(frozen=True)
@@ -87,14 +90,17 @@ class _Book:
     """The slice of the ledger a call touches, held in memory while the chain lock is held."""
 
     def __init__(self, head: tuple[int, str], entries: dict[str, RecordedEntry], reversed_ids: set[str],
-                 measures: dict[str, Measure], balances: dict[tuple[str, int], Balance]) -> None:
+                 measures: dict[str, Measure], balances: dict[tuple[str, int], Balance], closed_years: set[int]) -> None:
         self.seq, self.hash = head
         self.entries = entries
         self.reversed_ids = reversed_ids
         self.measures = measures
         self.balances = balances
+        self.closed_years = closed_years
+        # One time for the call's entries: the chain covers it, so it is fixed before hashing.
+        self.recorded_at = instant(datetime.now(UTC))
         self.new: list[RecordedEntry] = []
-        self.contents: dict[int, dict] = {}
+        self.rows: dict[int, dict] = {}
         self.alerts: list[ExecutionAlertRaised] = []
 
     @classmethod
@@ -105,7 +111,8 @@ class _Book:
         keys = {(r.measure_code, r.year) for r in requests if isinstance(r, EntryDraft)}
         keys |= {(e.draft.measure_code, e.draft.year) for e in entries.values()}
         found = await queries.balances_of(session, {k[0] for k in keys})
-        return cls(await queries.chain_head(session), entries, reversed_ids, await queries.all_measures(session), found)
+        return cls(await queries.chain_head(session), entries, reversed_ids, await queries.all_measures(session), found,
+                   await queries.closed(session))
 
     def post(self, request: EntryDraft | ReversalRequest) -> Posted:
         original = None
@@ -114,7 +121,7 @@ class _Book:
             if original is None:
                 raise EntryRejected("reverses", f"no entry {request.reverses!r} to reverse")
             draft = reversal_of(original, entry_id=request.entry_id, entry_date=request.entry_date,
-                                document_ref=request.document_ref, author=request.author)
+                                document_ref=request.document_ref, author=request.author, year=request.year)
         else:
             draft = request
         existing = self.entries.get(draft.entry_id)
@@ -125,6 +132,7 @@ class _Book:
         check_draft(draft, self.measures.get(draft.measure_code))
         if original is not None and original.draft.entry_id in self.reversed_ids:
             raise Conflict(f"entry {original.draft.entry_id!r} was already reversed", field="reverses")
+        check_open_year(draft, self.closed_years, original)
         effect = effect_of(draft, original)
         balance = self.balances.setdefault((draft.measure_code, draft.year), Balance())
         check_financing(balance, effect, draft)
@@ -132,10 +140,9 @@ class _Book:
         financed_before = balance.financed
         balance.apply(effect)
         self.seq += 1
-        content = draft.content()
-        entry = RecordedEntry(seq=self.seq, draft=draft, effect=effect, prev_hash=self.hash,
-                              hash=chain_hash(self.hash, content))
-        self.contents[entry.seq] = content
+        row = entry_row(self.seq, draft, effect, self.hash, self.recorded_at)
+        entry = RecordedEntry(seq=self.seq, draft=draft, effect=effect, prev_hash=self.hash, hash=row["hash"])
+        self.rows[entry.seq] = row
         self.hash = entry.hash
         self.entries[draft.entry_id] = entry
         if original is not None:
@@ -152,11 +159,11 @@ class _Book:
     async def write(self, session: AsyncSession, outbox: Outbox) -> None:
         if not self.new:
             return
-        await queries.write_entries(session, self.new, self.contents)
+        await queries.write_entries(session, self.new, self.rows)
         events = [(_recorded_event(e), e.draft.measure_code) for e in self.new]
         events += [(a, a.measure_code) for a in self.alerts]
         await outbox.add_many(session, events)
-        self.new, self.alerts, self.contents = [], [], {}
+        self.new, self.alerts, self.rows = [], [], {}
 
 
 def _recorded_event(e: RecordedEntry) -> LedgerEntryRecorded:
@@ -169,32 +176,11 @@ def _recorded_event(e: RecordedEntry) -> LedgerEntryRecorded:
     )
 
 
-@dataclass(frozen=True)
-class ChainCheck:
-    entries: int
-    first_broken: str | None
-
-    @property
-    def intact(self) -> bool:
-        return self.first_broken is None
-
-
-async def verify_chain(session: AsyncSession, page: int = 10_000) -> ChainCheck:
-    """Recompute every hash in order; name the first entry whose link or hash does not hold."""
-    after, count, prev = 0, 0, GENESIS_HASH
-    while True:
-        rows = await queries.chain_page(session, after, page)
-        if not rows:
-            return ChainCheck(count, None)
-        intact, broken = first_broken([(r.entry_id, r.content, r.prev_hash, r.hash) for r in rows], prev)
-        count += intact
-        if broken is not None:
-            return ChainCheck(count, broken)
-        after, prev = rows[-1].seq, rows[-1].hash
-
-
 async def close_year(session: AsyncSession, outbox: Outbox, year: int, *, closed_by: str, alert_share: str) -> dict:
-    """Close a year: no more effects on it are expected; alert when its execution is under the share."""
+    """Close a year: nothing more is posted into it (here and in the database, see
+    `domain.ledger.check_open_year`); alert when its execution is under the share. Under the chain's
+    lock, so a posting in flight into the year either commits before it closes or sees it closed."""
+    await queries.lock_chain(session)
     first_time = await queries.close_year(session, year, closed_by)
     planned, financed = await queries.year_totals(session, year)
     share = share_percent(financed, planned)

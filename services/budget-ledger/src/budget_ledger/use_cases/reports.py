@@ -1,14 +1,16 @@
 """What the public reads: the programme's execution report (JSON, CSV, HTML, PDF, charts) and
-the ledger as open data (a Fiscal Data Package)."""
+the ledger as open data (a Fiscal Data Package, with every entry, the signed heads and the keys)."""
 
 from __future__ import annotations
 
 import asyncio
+from collections.abc import AsyncIterator
 from typing import Literal
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from budget_ledger.adapters import charts, open_data, pdf, queries, report_files
+from budget_ledger.adapters.signing import TrustedKeys
 from budget_ledger.domain.report import ExecutionReport, build
 from ecity_common.refusals import Invalid
 
@@ -43,5 +45,16 @@ async def fiscal_data_package(session: AsyncSession) -> tuple[dict, str]:
     return await open_data.fiscal_data_package(session)
 
 
-def fiscal_data_zip(package: dict, csv_text: str) -> bytes:
-    return open_data.as_zip(package, csv_text)
+def ledger_entries(session: AsyncSession) -> AsyncIterator[str]:
+    return open_data.entry_lines(session)
+
+
+async def signed_heads(session: AsyncSession) -> list[dict]:
+    return [h.as_published() for h in await queries.heads(session)]
+
+
+async def fiscal_data_zip(session: AsyncSession, trusted: TrustedKeys) -> bytes:
+    """Everything in one file: the package, the ledger, its signed heads and the keys that signed them."""
+    package, text = await open_data.fiscal_data_package(session)
+    entries = "".join([lines async for lines in open_data.entry_lines(session)])
+    return open_data.as_zip(package, text, entries, await signed_heads(session), trusted.published())

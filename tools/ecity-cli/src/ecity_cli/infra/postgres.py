@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import secrets
 import shutil
 import subprocess
 import tempfile
@@ -73,9 +74,23 @@ class LocalPostgres:
             return make_url(self.dsn).set(drivername="postgresql", database=database).render_as_string(hide_password=False)
         return f"postgresql://{SUPERUSER}@127.0.0.1:{self.port}/{database}"
 
-    def database_url(self, database: str) -> str:
-        """The SQLAlchemy URL a service uses for its own database."""
-        return make_url(self.admin_dsn(database)).set(drivername="postgresql+asyncpg").render_as_string(hide_password=False)
+    def database_url(self, database: str, role: str | None = None) -> str:
+        """The SQLAlchemy URL of a service's own database: as the admin (who owns what ecity
+        creates, and migrates), or as a service's restricted `role` (`ensure_roles`)."""
+        url = make_url(self.admin_dsn(database)).set(drivername="postgresql+asyncpg")
+        if role is not None:
+            url = url.set(username=role, password=self._role_password(role) if self.dsn else None)
+        return url.render_as_string(hide_password=False)
+
+    def _role_password(self, role: str) -> str:
+        """A restricted role's password on a server given by DSN (the local cluster trusts
+        127.0.0.1): made once, kept in the state folder."""
+        path = self.state_dir / "postgres-roles" / role
+        if not path.exists():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(secrets.token_urlsafe(24))
+            os.chmod(path, 0o600)
+        return path.read_text().strip()
 
     # -- running the binaries ----------------------------------------------------------------
 
@@ -156,6 +171,24 @@ class LocalPostgres:
                 for name in names:
                     if name not in existing:
                         await conn.execute(f'CREATE DATABASE "{name}"')
+            finally:
+                await conn.close()
+
+        run_async(create)
+
+    def ensure_roles(self, roles: list[str]) -> None:
+        """Login roles the services connect as, with no rights of their own: each service's
+        migrations grant its role what it needs (roles are the server's, so one for every database)."""
+        async def create() -> None:
+            conn = await asyncpg.connect(self.admin_dsn())
+            try:
+                existing = {r["rolname"] for r in await conn.fetch("SELECT rolname FROM pg_roles")}
+                for role in roles:
+                    quoted = '"' + role.replace('"', '""') + '"'
+                    if role not in existing:
+                        await conn.execute(f"CREATE ROLE {quoted} LOGIN")
+                    if self.dsn:  # (the password is URL-safe characters: nothing to escape)
+                        await conn.execute(f"ALTER ROLE {quoted} PASSWORD '{self._role_password(role)}'")
             finally:
                 await conn.close()
 

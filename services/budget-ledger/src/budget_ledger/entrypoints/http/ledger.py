@@ -1,9 +1,10 @@
-"""The ledger over HTTP: the finance department posts entries, reads one, verifies the chain and
-closes a year (role finance)."""
+"""The ledger over HTTP: the finance department posts entries, reads one, signs the chain's head
+and closes a year (role finance); anyone verifies the ledger, against its signed heads or one
+they kept from the open data."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime
 from typing import Literal
 
 from fastapi import APIRouter, Depends, Request
@@ -13,12 +14,13 @@ from pydantic import BaseModel, Field, field_validator
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from budget_ledger.domain import codes
+from budget_ledger.domain.anchor import ChainHead, SignedHead
 from budget_ledger.domain.ledger import EntryDraft, RecordedEntry
-from budget_ledger.use_cases import posting
+from budget_ledger.use_cases import posting, verification
 from budget_ledger.use_cases.posting import ReversalRequest
 from ecity_common.auth import Principal, require_role
 from ecity_common.db import session
-from ecity_common.refusals import Invalid
+from ecity_common.refusals import Invalid, LimitReached, Unavailable
 from ecity_common.web.problems import Problem
 
 router = APIRouter(prefix="/api/v1")
@@ -34,7 +36,8 @@ class EntryIn(BaseModel):
     # Not needed for a reversal: they are taken from the entry it reverses.
     holder_code: str | None = None
     measure_code: str | None = Field(default=None, max_length=32)
-    year: int | None = Field(default=None, ge=2000, le=2100)
+    year: int | None = Field(default=None, ge=2000, le=2100,
+                             description="a reversal's: the cancelled entry's year unless given (it must be open)")
     fund: Literal["general", "special"] | None = None
     kekv: str | None = None
     amount_kop: int | None = Field(default=None, gt=0, le=10**15, description="positive integer kopiykas")
@@ -56,7 +59,7 @@ class EntryIn(BaseModel):
         if self.kind == "reversal":
             if not self.reverses:
                 raise Invalid("reverses", "a reversal names the entry it reverses")
-            return ReversalRequest(self.entry_id, self.reverses, self.entry_date, self.document_ref, author)
+            return ReversalRequest(self.entry_id, self.reverses, self.entry_date, self.document_ref, author, self.year)
         missing = [f for f in ("holder_code", "measure_code", "year", "fund", "kekv", "amount_kop") if getattr(self, f) is None]
         if missing:
             raise Problem(422, "Invalid request", f"required for a {self.kind}: {', '.join(missing)}",
@@ -92,7 +95,7 @@ class EntryOut(BaseModel):
     hash: str
 
 
-def _out(entry: RecordedEntry) -> dict:
+def entry_out(entry: RecordedEntry) -> dict:
     d = entry.draft
     return EntryOut(
         seq=entry.seq, **{k: getattr(d, k) for k in EntryDraft.__dataclass_fields__},
@@ -108,18 +111,64 @@ async def post_entry(
 ) -> JSONResponse:
     async with db.begin():
         posted = await posting.post_entry(db, request.app.state.outbox, body.to_request(who.subject))
-    return JSONResponse(_out(posted.entry), status_code=201 if posted.created else 200)
+    return JSONResponse(entry_out(posted.entry), status_code=201 if posted.created else 200)
 
 
 @router.get("/entries/{entry_id}", tags=["ledger"], summary="One entry (role finance)")
 async def read_entry(entry_id: str, _: Principal = Depends(FINANCE), db: AsyncSession = Depends(session)) -> dict:
-    return _out(await posting.entry(db, entry_id))
+    return entry_out(await posting.entry(db, entry_id))
 
 
-@router.get("/ledger/verify", tags=["ledger"], summary="Recompute the hash chain (role finance)")
-async def verify(_: Principal = Depends(FINANCE), db: AsyncSession = Depends(session)) -> dict:
-    check = await posting.verify_chain(db)
-    return {"intact": check.intact, "entries_checked": check.entries, "first_broken_entry": check.first_broken}
+class HeadStatement(BaseModel):
+    ledger: str
+    entries: int = Field(ge=0)
+    last_hash: str = Field(pattern=r"^[0-9a-f]{64}$")
+    plan_kop: int
+    financed_kop: int
+    spent_kop: int
+    signed_at: str = Field(max_length=64)
+    key_id: str = Field(max_length=64)
+
+
+class SignedHeadIn(BaseModel):
+    """A signed head as the open data publishes it (`ledger/heads.json`)."""
+
+    statement: HeadStatement
+    signature: str = Field(max_length=200, description="Ed25519 over the statement's canonical JSON, base64")
+
+    def signed(self) -> SignedHead:
+        return SignedHead(ChainHead(**self.statement.model_dump()), self.signature)
+
+
+async def _verified(request: Request, db: AsyncSession, given: SignedHead | None) -> dict:
+    # Public and a full pass over the ledger: one at a time per replica, the others told when to come back.
+    lock = request.app.state.verifying
+    if lock.locked():
+        raise LimitReached("the ledger is being verified for someone else; try again in a few seconds", retry_after_s=5)
+    async with lock:
+        return (await verification.verify_ledger(db, request.app.state.trusted_keys, given)).as_json()
+
+
+@router.get("/ledger/verify", tags=["ledger"], summary="Verify the ledger: chain, amounts, balances, signed heads (public)")
+async def verify(request: Request, db: AsyncSession = Depends(session)) -> dict:
+    return await _verified(request, db, None)
+
+
+@router.post("/ledger/verify", tags=["ledger"],
+             summary="Verify the ledger against a signed head kept from the open data (public)")
+async def verify_against(body: SignedHeadIn, request: Request, db: AsyncSession = Depends(session)) -> dict:
+    return await _verified(request, db, body.signed())
+
+
+@router.post("/ledger/heads", tags=["ledger"], status_code=201,
+             summary="Sign the chain's head now (role finance); the service also does it daily")
+async def sign_head(request: Request, _: Principal = Depends(FINANCE), db: AsyncSession = Depends(session)) -> dict:
+    key = request.app.state.anchor_key
+    if key is None:
+        raise Unavailable("no signing key is configured (BUDGET_LEDGER_ANCHOR_SIGNING_KEY_FILE)")
+    async with db.begin():
+        signed = await verification.sign_head(db, key, request.app.state.trusted_keys, datetime.now(UTC))
+    return signed.as_published()
 
 
 @router.post("/years/{year}/close", tags=["ledger"], summary="Close a year; alert if its execution is under the share")

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from typing import Literal
 
-from fastapi import APIRouter, Depends, Query
-from fastapi.responses import HTMLResponse, PlainTextResponse, Response
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import HTMLResponse, PlainTextResponse, Response, StreamingResponse
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from budget_ledger.use_cases import reports
@@ -61,8 +61,25 @@ async def datapackage_csv(db: AsyncSession = Depends(session)) -> PlainTextRespo
     return PlainTextResponse(text, media_type="text/csv; charset=utf-8")
 
 
-@router.get("/open-data/fiscal-data-package.zip", tags=["open data"], summary="Descriptor and data in one ZIP (public)")
-async def datapackage_zip(db: AsyncSession = Depends(session)) -> Response:
-    package, text = await reports.fiscal_data_package(db)
-    return Response(reports.fiscal_data_zip(package, text), media_type="application/zip",
+@router.get("/open-data/ledger/entries.jsonl", tags=["open data"],
+            summary="Every ledger entry, the row its hash covers, one JSON object a line (public)",
+            responses={200: {"content": {"application/x-ndjson": {}}}})
+async def ledger_entries(db: AsyncSession = Depends(session)) -> StreamingResponse:
+    return StreamingResponse(reports.ledger_entries(db), media_type="application/x-ndjson")
+
+
+@router.get("/open-data/ledger/heads.json", tags=["open data"], summary="The chain's signed heads, newest first (public)")
+async def ledger_heads(db: AsyncSession = Depends(session)) -> list[dict]:
+    return await reports.signed_heads(db)
+
+
+@router.get("/open-data/ledger/public-keys.json", tags=["open data"], summary="The keys that sign the heads (public)")
+async def ledger_keys(request: Request) -> list[dict]:
+    return request.app.state.trusted_keys.published()
+
+
+@router.get("/open-data/fiscal-data-package.zip", tags=["open data"],
+            summary="Descriptor, data, the ledger, its signed heads and keys in one ZIP (public)")
+async def datapackage_zip(request: Request, db: AsyncSession = Depends(session)) -> Response:
+    return Response(await reports.fiscal_data_zip(db, request.app.state.trusted_keys), media_type="application/zip",
                     headers={"Content-Disposition": 'attachment; filename="sumy-ecity-programme-execution.zip"'})
