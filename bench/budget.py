@@ -1,7 +1,8 @@
 """Benchmark of the budget ledger, in one run on one machine.
 
-  (a) posting through events: NetworkAssetCommissioned events on Kafka, consumed and posted as
-      expenditure entries (hash chain, balances, an entry.recorded event each), entries/s;
+  (a) posting through events: NetworkAssetCommissioned events on Kafka, consumed as expenditure
+      proposals and, within the auto-approval limit the benchmark gives every holder, approved and
+      posted as entries at once (hash chain, balances, an entry.recorded event each), entries/s;
   (b) posting through the API: POST /api/v1/entries to a uvicorn process, 16 clients, entries/s;
   (c) the execution report over 1,000,000 entries (it reads the balances projection), p50/p99,
       against (d) a plain SQL GROUP BY over the same entries, measured in the same run.
@@ -28,7 +29,8 @@ from budget_ledger.adapters.tables import messaging
 from budget_ledger.entrypoints.events import make_handlers
 from budget_ledger.main import MIGRATIONS_DIR
 from budget_ledger.settings import Settings
-from budget_ledger.use_cases.demo_programme import MEASURES, seed_structure
+from budget_ledger.use_cases.demo_programme import HOLDERS, MEASURES, seed_structure
+from budget_ledger.use_cases.proposals import set_auto_approval_limit
 from budget_ledger.use_cases.reports import execution_report
 from ecity_cli.infra import free_port, repo_root
 from ecity_cli.services import SERVICES, ServiceProcess, service_env
@@ -165,6 +167,9 @@ async def run(events: int, api_entries: int, million: int) -> dict:
         engine = make_engine(settings)
         async with make_sessions(engine)() as session, session.begin():
             await seed_structure(session)
+            # Every proposal of the benchmark is within its holder's limit: each event posts an entry.
+            for holder in HOLDERS:
+                await set_auto_approval_limit(session, holder["code"], 10**9, "bench", "the benchmark posts every event")
 
         events_per_s = await via_events(settings, engine, events)
         api_per_s = await via_api(settings, postgres, kafka, api_entries)

@@ -73,7 +73,7 @@ async def _chaos(infra, services, processes) -> None:
     problems += checks.server_errors(result)
     problems += await checks.filings_kept_once(db, result)
     problems += await checks.utility_filings_routed_once(db, result)
-    problems += await checks.assets_spent_once(db, result, cluster.urls("budget-ledger")[0],
+    problems += await checks.assets_proposed_once(db, result, cluster.urls("budget-ledger")[0],
                                                services.settings("budget-ledger"))
     dead, dlq_sizes = await checks.dead_letters(infra.bootstrap_servers, services.topic_prefix)
     problems += dead

@@ -157,35 +157,40 @@ async def utility_filings_routed_once(db: Databases, load: LoadResult) -> list[s
     return problems
 
 
-async def assets_spent_once(db: Databases, load: LoadResult, budget_url: str, finance_settings) -> list[str]:
-    """Every asset put in service is exactly one expenditure in the ledger (and no asset that was
-    not is one); the registry announced each once; the ledger's hash chain is intact."""
+async def assets_proposed_once(db: Databases, load: LoadResult, budget_url: str, finance_settings) -> list[str]:
+    """Every asset put in service is exactly one expenditure proposal in the ledger (and no asset
+    that was not is one), and none counts by itself (no approval, no entry); the registry announced
+    each once; the ledger verifies intact."""
     problems = []
     prefix = f"chaos-{load.run_id}-link-"
     links = {r["id"]: r["status"] for r in await db.fetch(
         "network-registry", "SELECT id, status FROM links WHERE id LIKE $1", f"{prefix}%")}
     announced = Counter(r["aggregate_id"] for r in await db.fetch(
         "network-registry", "SELECT aggregate_id FROM outbox WHERE type = $1", COMMISSIONED))
-    entries = Counter(r["entry_id"] for r in await db.fetch(
-        "budget-ledger", "SELECT entry_id FROM ledger_entries WHERE entry_id LIKE $1", f"network-asset-{prefix}%"))
+    proposals = Counter(r["proposal_id"] for r in await db.fetch(
+        "budget-ledger", "SELECT proposal_id FROM expenditure_proposals WHERE proposal_id LIKE $1", f"network-asset-{prefix}%"))
+    entries = await db.value("budget-ledger", "SELECT count(*) FROM ledger_entries WHERE entry_id LIKE $1",
+                             f"network-asset-{prefix}%")
     for asset in load.assets:
         if asset.commissioned and links.get(asset.link_id) != "active":
             problems.append(f"asset {asset.link_id}: put in service ({asset.answers}) but the registry has {links.get(asset.link_id)}")
     for link_id, status in links.items():
         expected = 1 if status == "active" else 0
-        entry = f"network-asset-{link_id}-commissioned"
+        proposal = f"network-asset-{link_id}-commissioned"
         if announced[link_id] != expected:
             problems.append(f"asset {link_id} ({status}): commissioned {announced[link_id]} times in the registry's outbox")
-        if entries[entry] != expected:
-            problems.append(f"asset {link_id} ({status}): {entries[entry]} ledger entries (expected {expected})")
-    for entry in entries:
-        if entry.removeprefix("network-asset-").removesuffix("-commissioned") not in links:
-            problems.append(f"ledger entry {entry} for an asset the registry does not have")
+        if proposals[proposal] != expected:
+            problems.append(f"asset {link_id} ({status}): {proposals[proposal]} expenditure proposals (expected {expected})")
+    for proposal in proposals:
+        if proposal.removeprefix("network-asset-").removesuffix("-commissioned") not in links:
+            problems.append(f"expenditure proposal {proposal} for an asset the registry does not have")
+    if entries:
+        problems.append(f"{entries} expenditure entries for assets nobody approved")
     async with httpx.AsyncClient() as http:
         verdict = (await http.get(f"{budget_url}/api/v1/ledger/verify", timeout=30,
                                   headers=bearer(finance_settings, "chaos-auditor", "finance"))).json()
     if not verdict.get("intact"):
-        problems.append(f"the ledger's hash chain is broken: {verdict}")
+        problems.append(f"the ledger does not verify: {verdict}")
     return problems
 
 

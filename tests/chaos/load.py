@@ -1,6 +1,6 @@
 """The steady load: citizens filing requests (half in utility categories, which the gateway routes
 to a company) and, at a lower rate, network assets commissioned in the registry (each must become
-one expenditure in the budget ledger). Bounded in count and in time."""
+one expenditure proposal in the budget ledger). Bounded in count and in time."""
 
 from __future__ import annotations
 
