@@ -167,7 +167,7 @@ def test_ecity_up_restarts_a_service_that_exits_and_stops_services_before_the_in
             bootstrap_servers = "127.0.0.1:1"
 
         class postgres:  # noqa: N801
-            database_url = staticmethod(lambda database: f"postgresql+asyncpg://nobody@127.0.0.1:1/{database}")
+            database_url = staticmethod(lambda database, role=None: f"postgresql+asyncpg://{role or 'nobody'}@127.0.0.1:1/{database}")
 
         @classmethod
         def from_settings(cls, settings):

@@ -55,6 +55,7 @@ async def signed_heads(session: AsyncSession) -> list[dict]:
 
 async def fiscal_data_zip(session: AsyncSession, trusted: TrustedKeys) -> bytes:
     """Everything in one file: the package, the ledger, its signed heads and the keys that signed them."""
+    heads = await signed_heads(session)  # first: every head then counts entries the file will hold
     package, text = await open_data.fiscal_data_package(session)
     entries = "".join([lines async for lines in open_data.entry_lines(session)])
-    return open_data.as_zip(package, text, entries, await signed_heads(session), trusted.published())
+    return open_data.as_zip(package, text, entries, heads, trusted.published())

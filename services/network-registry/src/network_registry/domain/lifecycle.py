@@ -25,6 +25,7 @@ def check_transition(current: str, wanted: str) -> None:
 
 def is_commissioning(before: dict, after: dict) -> bool:
     """An asset the programme paid for goes into service: planned -> active, with its cost, the
-    measure that paid and its budget holder (the budget ledger records the expenditure)."""
+    measure that paid and its budget holder (the budget ledger records a proposed expenditure, for
+    finance to approve)."""
     return (before["status"] == "planned" and after["status"] == "active"
             and bool(after.get("cost_kop") and after.get("measure_code") and after.get("holder_code")))

@@ -120,7 +120,7 @@ async def read_entry(entry_id: str, _: Principal = Depends(FINANCE), db: AsyncSe
 
 
 class HeadStatement(BaseModel):
-    ledger: str
+    ledger: str = Field(max_length=100)
     entries: int = Field(ge=0)
     last_hash: str = Field(pattern=r"^[0-9a-f]{64}$")
     plan_kop: int
