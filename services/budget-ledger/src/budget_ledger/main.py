@@ -13,6 +13,7 @@ from budget_ledger.settings import Settings
 from budget_ledger.use_cases.demo_programme import seed_demo
 from budget_ledger.use_cases.verification import connected_as_owner, sign_head_if_due
 from ecity_common.messaging.outbox import Outbox
+from ecity_common.refusals import Refused
 from ecity_common.runtime import ServiceDefinition, create_service_app
 from ecity_common.settings import UnsafeSettings
 
@@ -60,8 +61,9 @@ async def _sign_heads_daily(app) -> None:
                 log.info("signed the chain's head", extra={"entries": signed.head.entries, "hash": signed.head.last_hash})
         except asyncio.CancelledError:
             raise
+        except Refused as exc:  # the chain no longer leads on from the last head: someone must look
+            log.critical("the chain's head is not signed: %s", exc.detail)
         except Exception:
-            # A head that does not hold is logged loudly and not signed over; the database away is retried.
             log.error("could not sign the chain's head; trying again later", exc_info=True)
         await asyncio.sleep(settings.anchor_check_s)
 

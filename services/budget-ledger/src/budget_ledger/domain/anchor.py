@@ -35,8 +35,8 @@ class ChainHead:
     ledger: str = LEDGER
 
     @classmethod
-    def of(cls, walk_entries: int, last_hash: str, totals: Totals, *, signed_at: str, key_id: str) -> ChainHead:
-        return cls(walk_entries, last_hash, totals.plan_kop, totals.financed_kop, totals.spent_kop, signed_at, key_id)
+    def of(cls, entries: int, last_hash: str, totals: Totals, *, signed_at: str, key_id: str) -> ChainHead:
+        return cls(entries, last_hash, totals.plan_kop, totals.financed_kop, totals.spent_kop, signed_at, key_id)
 
     @classmethod
     def from_statement(cls, statement: dict) -> ChainHead:

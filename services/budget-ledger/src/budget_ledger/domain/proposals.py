@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Literal
 
-from budget_ledger.domain.ledger import EntryDraft, EntryRejected, Measure, check_draft
+from budget_ledger.domain.ledger import EntryDraft, Measure, check_draft
 from ecity_common.refusals import Conflict, Invalid
 
 Outcome = Literal["approved", "rejected"]
@@ -103,7 +103,7 @@ def check_decision(existing: Decision | None, outcome: Outcome, reason: str | No
     """May this decision be recorded? False: the same one already was (a retry). A proposal is
     decided once; a rejection says why."""
     if outcome == "rejected" and not (reason and reason.strip()):
-        raise EntryRejected("reason", "a rejection says why")
+        raise Invalid("reason", "a rejection says why")
     if existing is None:
         return True
     if existing.outcome == outcome:
