@@ -4,12 +4,13 @@ data publishes them."""
 from __future__ import annotations
 
 import copy
+import json
 from datetime import date
 
 import pytest
 
 from budget_ledger.domain.anchor import ChainHead, disagreement
-from budget_ledger.domain.chain import GENESIS_HASH, ChainWalk, chain_hash, entry_row, row_hash
+from budget_ledger.domain.chain import GENESIS_HASH, ChainWalk, canonical, chain_hash, entry_row, row_hash
 from budget_ledger.domain.ledger import EntryDraft, effect_of, reversal_of
 from budget_ledger.domain.ledger import RecordedEntry as Recorded
 
@@ -103,3 +104,12 @@ def test_a_head_holds_for_its_chain_and_not_for_a_rewritten_one():
     other = _walk(rewritten, wanted={3})
     assert other.intact and "entries before it were changed" in disagreement(head, other)
     assert "the ledger has 3" in disagreement(ChainHead.of(9, last_hash, totals, signed_at=WHEN, key_id="k"), walk)
+
+
+def test_the_canonical_form_is_what_a_reader_makes_with_the_standard_library():
+    """Readers of the open data recompute hashes with plain `json`; the service's faster encoder
+    must give the very same bytes, Ukrainian text, escapes and big amounts included."""
+    tricky = {"document_ref": "розпорядження № 215 — «ВОЛЗ» \n\t\"q\" \\ / \u2028 \u0001 \x7f 😀", "amount_kop": 10**15,
+              "direction": None, "content": {"b": [1, "ї"], "a": -5}, "Ї": True}
+    for value in (tricky, *_chain()):
+        assert canonical(value) == json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
