@@ -58,16 +58,16 @@ async def list_keys(caller: Caller = Depends(company), db: AsyncSession = Depend
 
 
 @router.post("/api-keys/rotate", status_code=201,
-             summary="A new key (shown once); the key you called with keeps working for the overlap")
+             summary="A new key (shown once, never replayed); the key you called with keeps working for the overlap")
 async def rotate_key(request: Request, caller: Caller = Depends(company), db: AsyncSession = Depends(session)):
     return await idempotent(request, db, caller.company_id, 201,
                             lambda: company_credentials.rotate_key(db, caller, _overlap(request)), secret="api_key")
 
 
-@router.delete("/api-keys/{key_id}", summary="Revoke one of your keys at once")
+@router.delete("/api-keys/{key_id}", summary="Revoke the key you call with, at once (other keys: the city's staff)")
 async def revoke_key(key_id: str, caller: Caller = Depends(company), db: AsyncSession = Depends(session)):
     async with db.begin():
-        return await company_credentials.revoke_key(db, caller.company_id, key_id)
+        return await company_credentials.revoke_own_key(db, caller, key_id)
 
 
 @router.post("/webhook-endpoints", status_code=201, summary="Add a webhook endpoint (its secret is in this answer only)")
