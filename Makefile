@@ -9,7 +9,7 @@ UV := $(UV_VENV)/bin/uv
 export UV_PYTHON_DOWNLOADS := never
 export UV_PROJECT_ENVIRONMENT := $(CURDIR)/.venv
 
-.PHONY: run test chaos setup contracts bench images manifests reset clean
+.PHONY: run test chaos setup contracts bench images manifests crds reset clean
 
 $(UV):
 	@command -v $(PYTHON) >/dev/null || { echo "Python 3.11 is needed: install it (apt-get install python3.11 python3.11-venv)."; exit 1; }
@@ -76,6 +76,7 @@ images:
 	for s in $(SERVICES); do docker build -f services/$$s/Dockerfile -t ecity/$$s:$(VERSION) . || exit 1; done
 
 manifests: .venv/.synced
+	.venv/bin/python deploy/monitoring/dashboards.py
 	.venv/bin/python deploy/k8s/generate.py
 	.venv/bin/python deploy/docker/generate.py
 
@@ -83,6 +84,11 @@ manifests: .venv/.synced
 # `make run` starts from the demo data alone. Refused while `make run` is running.
 reset: .venv/.synced
 	.venv/bin/ecity infra reset
+
+# The CRDs of the operators the manifests are written for (deploy/k8s/crds/README.md), after a
+# version change in deploy/k8s/generate.py's OPERATORS. Needs Maven with Java 21+, Go and Cargo.
+crds: .venv/.synced
+	bash deploy/k8s/crds/refresh.sh
 
 clean:
 	-.venv/bin/ecity infra down
