@@ -9,6 +9,7 @@ import importlib
 import importlib.util
 import json
 import os
+import posixpath
 import re
 import shutil
 import subprocess
@@ -416,3 +417,59 @@ def test_every_service_is_scraped_and_the_alerts_are_deployed(rendered):
     for name in SERVICES:
         sources = policies[f"{name}-traffic"]["ingress"][0]["from"]
         assert {"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "monitoring"}}} in sources
+
+
+# -- the Ingress: what the internet reaches --------------------------------------------------
+
+
+def ingress_route(ingress: dict, path: str) -> tuple[str, str] | None:
+    """What ingress-nginx does with a request path: (service, path at the pod), or None (its 404).
+    nginx resolves `.` and `..` segments before matching; regex paths, anchored at the start as its
+    `location ~*` blocks are; the first match wins."""
+    path = posixpath.normpath(path) + ("/" if path.endswith("/") and path != "/" else "")
+    for rule in ingress["spec"]["rules"]:
+        for p in rule["http"]["paths"]:
+            match = re.match(p["path"], path, re.IGNORECASE)
+            if match:
+                target = ingress["metadata"]["annotations"]["nginx.ingress.kubernetes.io/rewrite-target"]
+                return p["backend"]["service"]["name"], re.sub(r"\$(\d)", lambda m: match.group(int(m.group(1))), target)
+    return None
+
+
+@pytest.mark.parametrize(("path", "reaches"), [
+    ("/citizen-requests/api/v1/public/requests", ("citizen-requests", "/api/v1/public/requests")),
+    ("/citizen-requests/open311/v2/requests.json", ("citizen-requests", "/open311/v2/requests.json")),
+    ("/utilities/integrations/v1/inbox", ("utilities-gateway", "/integrations/v1/inbox")),
+    ("/utilities/public/outages", ("utilities-gateway", "/public/outages")),
+    ("/budget/api/v1/reports/execution", ("budget-ledger", "/api/v1/reports/execution")),
+    # Inside the cluster only: scrapes, probes, the docs.
+    ("/citizen-requests/metrics", None), ("/budget/health/ready", None), ("/utilities/docs", None),
+    ("/budget/openapi.json", None), ("/citizen-requests/redoc", None), ("/budget/docs/assets/swagger-ui.css", None),
+    # No way around the list: whole segments, no traversal into another root.
+    ("/citizen-requests/api/v10/x", None), ("/budget/api/v1/../../metrics", None),
+    ("/network-registry/api/v1/sites/", None), ("/metrics", None),
+])
+def test_the_ingress_routes_only_the_public_and_authenticated_apis(rendered, path, reaches):
+    [ingress] = of_kind(rendered, "Ingress")
+    assert ingress_route(ingress, path) == reaches
+
+
+def test_every_route_of_a_public_service_is_either_routed_or_meant_to_stay_inside(rendered):
+    """A new route under a new root is a decision: add it to PUBLIC_PATHS (generate.py) or leave it
+    inside; these are the roots that stay inside on purpose."""
+    inside = {"/health/live", "/health/ready"}
+    [ingress] = of_kind(rendered, "Ingress")
+    prefixes = {"citizen-requests": "/citizen-requests", "utilities-gateway": "/utilities", "budget-ledger": "/budget"}
+    for name, prefix in prefixes.items():
+        for path in json.loads((ROOT / "services" / name / "openapi.json").read_text())["paths"]:
+            concrete = re.sub(r"\{[^}]+\}", "x", path)
+            routed = ingress_route(ingress, prefix + concrete)
+            assert (routed == (name, concrete)) != (path in inside), f"{name} {path}: routed={routed}"
+
+
+def test_the_prod_overlay_limits_each_clients_rate_at_the_ingress():
+    [ingress] = of_kind(render("prod"), "Ingress")
+    notes = ingress["metadata"]["annotations"]
+    assert int(notes["nginx.ingress.kubernetes.io/limit-rps"]) > 0
+    assert int(notes["nginx.ingress.kubernetes.io/limit-connections"]) > 0
+    assert "limit-req-status-code" in (K8S / "README.md").read_text()

@@ -7,6 +7,7 @@ Plain YAML out, so that the IT department reads and reviews manifests, not this 
 
 from __future__ import annotations
 
+import re
 import sys
 from pathlib import Path
 
@@ -25,6 +26,29 @@ SERVICES = [
     ("budget-ledger", "budget_ledger", 8003, "/budget", False),
     ("network-registry", "network_registry", 8004, None, False),
 ]
+# What the Ingress routes of each public service: its APIs for citizens, companies and staff (each
+# authenticated or public by its own rules), nothing else. /metrics, /docs, /redoc, /openapi.json and
+# /health/* stay inside the cluster (Prometheus and the kubelet reach them there); a path not listed
+# here answers the ingress's 404 and never reaches a pod.
+PUBLIC_PATHS = {
+    "citizen-requests": ["api/v1", "open311/v2"],
+    "utilities-gateway": ["integrations/v1", "api/v1", "public/outages"],
+    "budget-ledger": ["api/v1"],
+}
+INGRESS_ANNOTATIONS = {
+    "nginx.ingress.kubernetes.io/use-regex": "true",
+    "nginx.ingress.kubernetes.io/rewrite-target": "/$1",
+    # The largest body a route accepts (a budget CSV import, 20 MiB); each service refuses more per route.
+    "nginx.ingress.kubernetes.io/proxy-body-size": "21m",
+}
+
+
+def public_path(prefix: str, allowed: list[str]) -> str:
+    """`/budget/api/v1/…` → the service's `/api/v1/…`; only the allowed roots, whole segments only."""
+    roots = "|".join(re.escape(root) for root in allowed)
+    return f"{prefix}/((?:{roots})(?:/.*)?)$"
+
+
 # The operators these manifests are written for; their CRDs are kept in deploy/k8s/crds/<name>-<version>/
 # and every custom resource here is validated against them in `make test`. deploy/k8s/README.md's
 # install commands name the same versions (a test holds them together).
@@ -310,12 +334,12 @@ def shared_objects() -> dict[str, list[dict]]:
     ]
     ingress = [{
         "apiVersion": "networking.k8s.io/v1", "kind": "Ingress", "metadata": {"name": "ecity-public", "labels": PART_OF,
-                                                                              "annotations": {"nginx.ingress.kubernetes.io/rewrite-target": "/$2"}},
+                                                                              "annotations": INGRESS_ANNOTATIONS},
         "spec": {
             "ingressClassName": "nginx",
             "tls": [{"hosts": ["api.ecity.sumy.ua"], "secretName": "ecity-public-tls"}],
             "rules": [{"host": "api.ecity.sumy.ua", "http": {"paths": [
-                {"path": f"{public}(/|$)(.*)", "pathType": "ImplementationSpecific",
+                {"path": public_path(public, PUBLIC_PATHS[name]), "pathType": "ImplementationSpecific",
                  "backend": {"service": {"name": name, "port": {"name": "http"}}}}
                 for name, _, _, public, _ in SERVICES if public
             ]}}],
