@@ -54,7 +54,7 @@ async def resolve_outage(outage_id: str, body: Resolution, request: Request, cal
 @public.get("/outages", summary="Current outages of water, heating, electricity, gas (JSON; ?format=geojson for maps)")
 async def public_outages(kind: UtilityKind | None = None, format: str = Query("json", pattern="^(json|geojson)$"),
                          db: AsyncSession = Depends(session)):
-    found = await outages.list_outages(db, active_only=True, kind=kind)
+    found = await outages.current_outages(db, kind, with_areas=format == "geojson")
     if format == "json":
         return {"outages": [public_outage(o) for o in found]}
     return JSONResponse(jsonable_encoder({"type": "FeatureCollection", "features": [
