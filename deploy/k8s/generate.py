@@ -286,9 +286,14 @@ def shared_objects() -> dict[str, list[dict]]:
                                       "podSelector": {"matchLabels": {"k8s-app": "kube-dns"}}}],
                               "ports": [{"port": 53, "protocol": "UDP"}, {"port": 53, "protocol": "TCP"}]}]}},
     ]
+    # ingress-nginx refuses bodies over 1 MiB unless told otherwise, and a meter batch (1.6–3.3 MB) or a
+    # budget import (up to 20 MiB) is more. The services bound each route themselves
+    # (ecity_common.web.body_limits: 256 KiB unless the route says more), so the ingress allows the
+    # largest route's limit and no more.
     ingress = [{
         "apiVersion": "networking.k8s.io/v1", "kind": "Ingress", "metadata": {"name": "ecity-public", "labels": PART_OF,
-                                                                              "annotations": {"nginx.ingress.kubernetes.io/rewrite-target": "/$2"}},
+                                                                              "annotations": {"nginx.ingress.kubernetes.io/rewrite-target": "/$2",
+                                                                                              "nginx.ingress.kubernetes.io/proxy-body-size": "20m"}},
         "spec": {
             "ingressClassName": "nginx",
             "tls": [{"hosts": ["api.ecity.sumy.ua"], "secretName": "ecity-public-tls"}],
