@@ -473,3 +473,28 @@ def test_the_prod_overlay_limits_each_clients_rate_at_the_ingress():
     assert int(notes["nginx.ingress.kubernetes.io/limit-rps"]) > 0
     assert int(notes["nginx.ingress.kubernetes.io/limit-connections"]) > 0
     assert "limit-req-status-code" in (K8S / "README.md").read_text()
+
+
+def _endpoints(routes):
+    for route in routes:
+        if hasattr(route, "original_router"):  # a router FastAPI included (it keeps them unflattened)
+            yield from _endpoints(route.original_router.routes)
+        elif hasattr(route, "endpoint"):
+            yield route.endpoint
+
+
+def test_the_ingress_lets_through_the_largest_body_a_public_route_reads():
+    """ingress-nginx refuses bodies over its proxy-body-size (1m unless set) with its own 413: a
+    route's limit (ecity_common.web.body_limits) must be reachable through it."""
+    from ecity_common.web.body_limits import JSON_BODY, MiB, route_limit
+
+    [ingress] = yaml.safe_load_all((K8S / "base" / "ingress.yaml").read_text())
+    size = ingress["metadata"]["annotations"]["nginx.ingress.kubernetes.io/proxy-body-size"]
+    assert re.fullmatch(r"\d+m", size), size
+    public = {path["backend"]["service"]["name"] for rule in ingress["spec"]["rules"] for path in rule["http"]["paths"]}
+    largest = 0
+    for name in public:
+        app = importlib.import_module(f"{SERVICES[name].package}.main").create_app()
+        largest = max(largest, *(route_limit({"endpoint": endpoint}, JSON_BODY) for endpoint in _endpoints(app.routes)))
+    assert largest >= 20 * MiB  # the budget import, the largest today
+    assert int(size[:-1]) * MiB == largest, "set the ingress's proxy-body-size to the largest route limit"

@@ -38,8 +38,9 @@ PUBLIC_PATHS = {
 INGRESS_ANNOTATIONS = {
     "nginx.ingress.kubernetes.io/use-regex": "true",
     "nginx.ingress.kubernetes.io/rewrite-target": "/$1",
-    # The largest body a route accepts (a budget CSV import, 20 MiB); each service refuses more per route.
-    "nginx.ingress.kubernetes.io/proxy-body-size": "21m",
+    # The largest body a route accepts (a budget CSV import, 20 MiB); each service refuses more per
+    # route (ecity_common.web.body_limits); ingress-nginx's own default, 1 MiB, would refuse a meter batch.
+    "nginx.ingress.kubernetes.io/proxy-body-size": "20m",
 }
 
 
@@ -332,6 +333,10 @@ def shared_objects() -> dict[str, list[dict]]:
                                       "podSelector": {"matchLabels": {"k8s-app": "kube-dns"}}}],
                               "ports": [{"port": 53, "protocol": "UDP"}, {"port": 53, "protocol": "TCP"}]}]}},
     ]
+    # ingress-nginx refuses bodies over 1 MiB unless told otherwise, and a meter batch (1.6–3.3 MB) or a
+    # budget import (up to 20 MiB) is more. The services bound each route themselves
+    # (ecity_common.web.body_limits: 256 KiB unless the route says more), so the ingress allows the
+    # largest route's limit and no more.
     ingress = [{
         "apiVersion": "networking.k8s.io/v1", "kind": "Ingress", "metadata": {"name": "ecity-public", "labels": PART_OF,
                                                                               "annotations": INGRESS_ANNOTATIONS},

@@ -10,10 +10,13 @@ its point lies in a polygon. Used by utilities-gateway (routing, outages) and ci
 from __future__ import annotations
 
 import re
+from collections import OrderedDict
+from collections.abc import Hashable
 from functools import cached_property
-from typing import Literal
+from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic_core import InitErrorDetails, PydanticCustomError
 from shapely.geometry import Point, shape
 from shapely.validation import explain_validity
 
@@ -26,6 +29,12 @@ _STREET_WORDS = re.compile(
     r"улица|ул|переулок|пер|street|st|avenue|ave|lane)\b\.?",
     re.IGNORECASE,
 )
+# How big a polygon may be. A dispatcher's outage area drawn on a map has tens of points, a
+# district's boundary a few hundred; shapely's checks cost O(n log n) in the points, and every
+# point is kept, sent in each event and served in the public GeoJSON.
+MAX_VERTICES = 2_000  # positions in the whole geometry, every ring of every polygon
+MAX_POLYGONS = 50  # in a MultiPolygon
+MAX_RINGS = 50  # in one polygon: its outline and its holes
 _HOUSE = re.compile(r"(\d+)\s*(?:[-/]\s*\d+)?\s*-?\s*[а-яіїєґa-z]?\s*$", re.IGNORECASE)
 
 
@@ -86,6 +95,27 @@ class StreetRange(BaseModel):
         return self.side == "both" or (house % 2 == 1) == (self.side == "odd")
 
 
+def geometry_size_problem(geometry: dict) -> str | None:
+    """Why a Polygon's or MultiPolygon's coordinates are too big to take (`MAX_VERTICES`,
+    `MAX_POLYGONS`, `MAX_RINGS`), or None. Only counts: what is not lists is shapely's to refuse."""
+    coordinates = geometry.get("coordinates")
+    polygons = coordinates if geometry.get("type") == "MultiPolygon" else [coordinates]
+    if not isinstance(polygons, list):
+        return None
+    if len(polygons) > MAX_POLYGONS:
+        return f"at most {MAX_POLYGONS} polygons in a MultiPolygon"
+    vertices = 0
+    for rings in polygons:
+        if not isinstance(rings, list):
+            continue
+        if len(rings) > MAX_RINGS:
+            return f"at most {MAX_RINGS} rings (the outline and its holes) in a polygon"
+        vertices += sum(len(ring) for ring in rings if isinstance(ring, list))
+        if vertices > MAX_VERTICES:
+            return f"at most {MAX_VERTICES} points in an area's geometry"
+    return None
+
+
 class Area(BaseModel):
     """Streets and/or GeoJSON polygons (WGS 84, [long, lat] as GeoJSON orders them)."""
 
@@ -103,6 +133,10 @@ class Area(BaseModel):
             return None
         if geometry.get("type") not in ("Polygon", "MultiPolygon"):
             raise ValueError("geometry must be a GeoJSON Polygon or MultiPolygon")
+        if too_big := geometry_size_problem(geometry):
+            # Counted before shapely builds anything; said of `geometry.coordinates`.
+            raise ValidationError.from_exception_data("Area", [InitErrorDetails(
+                type=PydanticCustomError("geometry_too_big", too_big), loc=("coordinates",), input="…")])
         try:
             polygon = shape(geometry)
         except Exception as exc:  # shapely says what is malformed (too few points, bad nesting)
@@ -144,3 +178,50 @@ class Area(BaseModel):
         if self.geometry is not None:
             parts.append("територія на карті")
         return "; ".join(parts)
+
+
+class KnownAreas:
+    """Areas read from storage, checked once and kept: an outage's area is parsed and validated
+    (shapely builds its polygons) when first met, not for every request filed or list served.
+
+    Keyed by what names one version of an area (an outage's id and its row's version), so a
+    changed area is read again. Least recently used first out, bounded by the points kept (a
+    polygon's vertices, a street range counting as one) and by the number of areas. A stored area
+    that no longer passes (written before a rule was tightened) is kept as None: it covers nothing.
+    """
+
+    def __init__(self, max_points: int = 500_000, max_areas: int = 2_000) -> None:
+        self.max_points, self.max_areas = max_points, max_areas
+        self._areas: OrderedDict[Hashable, tuple[Area | None, int]] = OrderedDict()
+        self._points = 0
+
+    def __contains__(self, key: Hashable) -> bool:
+        return key in self._areas
+
+    def get(self, key: Hashable) -> Area | None:
+        area, _ = self._areas[key]  # KeyError: not known (ask `key in known` first)
+        self._areas.move_to_end(key)
+        return area
+
+    def add(self, key: Hashable, raw: dict[str, Any]) -> Area | None:
+        try:
+            area = Area.model_validate(raw)
+        except ValidationError:
+            area = None
+        points = 1 + (len(area.streets) + _points(area.geometry) if area is not None else 0)
+        if key in self._areas:
+            self._points -= self._areas.pop(key)[1]
+        self._areas[key] = (area, points)
+        self._points += points
+        while len(self._areas) > 1 and (self._points > self.max_points or len(self._areas) > self.max_areas):
+            _, (_, dropped) = self._areas.popitem(last=False)
+            self._points -= dropped
+        return area
+
+
+def _points(geometry: dict | None) -> int:
+    if geometry is None:
+        return 0
+    coordinates = geometry["coordinates"]
+    polygons = coordinates if geometry["type"] == "MultiPolygon" else [coordinates]
+    return sum(len(ring) for rings in polygons for ring in rings)

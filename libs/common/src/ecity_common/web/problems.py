@@ -22,6 +22,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from ecity_common.db import database_unavailable
 from ecity_common.refusals import Kind, Refused
+from ecity_common.web.body_limits import BodyTooLarge
 
 log = logging.getLogger(__name__)
 
@@ -150,6 +151,11 @@ def install_problem_handlers(app: FastAPI) -> None:
             headers=exc.headers,
             **exc.extensions,
         )
+
+    @app.exception_handler(BodyTooLarge)
+    async def _too_large(request: Request, exc: BodyTooLarge) -> JSONResponse:
+        return problem_response(413, title="Request body too large", detail=exc.detail, type_="body-too-large",
+                                instance=request.url.path, headers=exc.headers, max_body_bytes=exc.limit)
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(request: Request, exc: RequestValidationError) -> JSONResponse:

@@ -80,13 +80,21 @@ def parse(data: bytes, layout: Layout) -> tuple[list[ImportLine], list[RowProble
                  "planned": "planned_uah", "financed": "financed_uah"}
         delimiter = ","
     reader = csv.DictReader(io.StringIO(text), delimiter=delimiter)
+    lines: list[ImportLine] = []
+    problems: list[RowProblem] = []
+    try:
+        _read_lines(reader, names, lines, problems)
+    except csv.Error as exc:  # e.g. a field longer than the csv module's 128 KiB: no sense can be made of the rest
+        problems.append(RowProblem(reader.line_num + 1, "file", f"not CSV from this line on: {exc}"))
+    return lines, problems
+
+
+def _read_lines(reader: csv.DictReader, names: dict[str, str], lines: list[ImportLine], problems: list[RowProblem]) -> None:
     required = [names[k] for k in ("year", "kpkvkmb", "kekv", "planned", "financed")]
     missing = [c for c in required if c not in (reader.fieldnames or [])]
     if missing:
-        return [], [RowProblem(1, c, "missing column") for c in missing]
-
-    lines: list[ImportLine] = []
-    problems: list[RowProblem] = []
+        problems.extend(RowProblem(1, c, "missing column") for c in missing)
+        return
     for n, raw in enumerate(reader, start=2):
         before = len(problems)
         get = lambda key: (raw.get(names[key]) or "").strip()  # noqa: E731
@@ -111,4 +119,3 @@ def parse(data: bytes, layout: Layout) -> tuple[list[ImportLine], list[RowProble
         financed = _kop(get("financed"), n, names["financed"], problems)
         if len(problems) == before:
             lines.append(ImportLine(n, year, kpkvkmb, kekv, fund, kfkvk, planned, financed))
-    return lines, problems

@@ -47,10 +47,18 @@ def read(kind: ObjectKind, data: bytes) -> ImportFile:
         result.problems.append((1, "file", "not UTF-8 text"))
         return result
     reader = csv.DictReader(io.StringIO(text))
+    try:
+        _read_rows(kind, reader, result)
+    except csv.Error as exc:  # e.g. a field longer than the csv module's 128 KiB: no sense can be made of the rest
+        result.problems.append((reader.line_num + 1, "file", f"not CSV from this line on: {exc}"))
+    return result
+
+
+def _read_rows(kind: ObjectKind, reader: csv.DictReader, result: ImportFile) -> None:
     unknown = [c for c in reader.fieldnames or [] if c not in columns(kind)]
     if unknown or not reader.fieldnames:
         result.problems += [(1, c, "unknown column") for c in unknown] or [(1, "file", "no header")]
-        return result
+        return
     for line, raw in enumerate(reader, start=2):
         try:
             values = {k: _value(k, (v or "").strip()) for k, v in raw.items() if k != "id"}
@@ -58,4 +66,3 @@ def read(kind: ObjectKind, data: bytes) -> ImportFile:
             result.problems.append((line, "route", "not JSON (a GeoJSON LineString)"))
             continue
         result.rows.append((line, (raw.get("id") or "").strip(), {k: v for k, v in values.items() if v is not None}))
-    return result

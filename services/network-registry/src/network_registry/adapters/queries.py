@@ -125,7 +125,7 @@ async def topology_version_now(session: AsyncSession) -> int:
 
 
 async def topology_changed(session: AsyncSession) -> None:
-    """Every replica reloads its cached graph when this moves."""
+    """Every replica reloads its cached graph, and draws the network again, when this moves."""
     await session.execute(update(topology_version).values(version=topology_version.c.version + 1))
 
 

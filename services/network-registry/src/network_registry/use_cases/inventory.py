@@ -86,8 +86,7 @@ async def create(session: AsyncSession, ctx: Context, kind: ObjectKind, data: di
     await queries.insert_object(session, kind, object_id, values)
     after = await queries.find(session, kind, object_id)
     await _log(session, ctx, kind, object_id, "create", None, after)
-    if kind.element_kind:
-        await queries.topology_changed(session)
+    await queries.topology_changed(session)  # a site too: the network's picture places devices at their sites
     return after
 
 
@@ -115,10 +114,9 @@ async def change(
     await queries.update_object(session, kind, object_id, values)
     after = await queries.find(session, kind, object_id)
     await _log(session, ctx, kind, object_id, "update", before, after)
-    if kind.element_kind:
-        await queries.topology_changed(session)
-        if before["status"] != after["status"]:
-            await status_changes.status_changed(session, ctx.outbox, kind, before, after, topology)
+    await queries.topology_changed(session)
+    if kind.element_kind and before["status"] != after["status"]:
+        await status_changes.status_changed(session, ctx.outbox, kind, before, after, topology)
     return after
 
 
@@ -132,8 +130,7 @@ async def remove(session: AsyncSession, ctx: Context, kind: ObjectKind, object_i
     check_version(kind.name, before, if_match)
     await queries.delete_object(session, kind, object_id)
     await _log(session, ctx, kind, object_id, "delete", before, None)
-    if kind.element_kind:
-        await queries.topology_changed(session)
+    await queries.topology_changed(session)
 
 
 async def remove_all(session: AsyncSession, ctx: Context, kind: ObjectKind, items: list[dict]) -> None:

@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from ecity_common.auth import Principal
 from ecity_common.db import session
+from ecity_common.web.body_limits import LARGE_JSON_BODY, body_limit
 from ecity_common.web.problems import Problem
 from network_registry.domain.objects import BOOKKEEPING_FIELDS, KINDS, Filter, ObjectKind
 from network_registry.domain.versions import etag, version_in
@@ -71,6 +72,7 @@ def crud_routes(path: str, kind: ObjectKind) -> None:
         return obj
 
     @router.post(f"/{path}/", tags=tag, status_code=201, summary="Create one, or a list (all or none)")
+    @body_limit(LARGE_JSON_BODY)
     async def create(request: Request, body: dict | list[dict] = Body(...), who: Principal = Depends(WRITE),
                      db: AsyncSession = Depends(session)):
         async with db.begin():
@@ -89,6 +91,7 @@ def crud_routes(path: str, kind: ObjectKind) -> None:
         return JSONResponse(obj, headers={"ETag": etag(obj)})
 
     @router.patch(f"/{path}/", tags=tag, summary="Change a list of objects, each with its id (all or none)")
+    @body_limit(LARGE_JSON_BODY)
     async def bulk_patch(request: Request, body: list[dict] = Body(...), who: Principal = Depends(WRITE),
                          db: AsyncSession = Depends(session)) -> list[dict]:
         async with db.begin():
@@ -103,6 +106,7 @@ def crud_routes(path: str, kind: ObjectKind) -> None:
         return Response(status_code=204)
 
     @router.delete(f"/{path}/", tags=tag, status_code=204, summary="Delete a list of ids (all or none)")
+    @body_limit(LARGE_JSON_BODY)
     async def bulk_remove(request: Request, body: list[dict] = Body(...), who: Principal = Depends(WRITE),
                           db: AsyncSession = Depends(session)) -> Response:
         async with db.begin():

@@ -11,6 +11,7 @@ from ecity_common.areas import Area
 from ecity_common.auth import Principal, require_role
 from ecity_common.db import session
 from ecity_common.events.payloads.common import GeoPoint, UtilityKind
+from ecity_common.web.body_limits import LARGE_JSON_BODY, body_limit
 from utilities_gateway.domain.companies import CompanyProfile
 from utilities_gateway.entrypoints.http.common import idempotent, refuse_nulls
 from utilities_gateway.use_cases import company_credentials, integrations_admin, routing
@@ -48,6 +49,7 @@ class RoutingQuestion(BaseModel):
 
 
 @router.post("/companies", status_code=201, summary="Register a utility company")
+@body_limit(LARGE_JSON_BODY)  # its service area
 async def create_company(profile: CompanyProfile, request: Request, who: Principal = Depends(ADMIN),
                          db: AsyncSession = Depends(session)):
     return await idempotent(request, db, f"staff:{who.subject}", 201, lambda: integrations_admin.create_company(db, profile))
@@ -64,6 +66,7 @@ async def get_company(company_id: str, _: Principal = Depends(ADMIN), db: AsyncS
 
 
 @router.patch("/companies/{company_id}", summary="Change a company (area, categories, contact, active)")
+@body_limit(LARGE_JSON_BODY)  # its service area
 async def change_company(company_id: str, change: CompanyChange, _: Principal = Depends(ADMIN),
                          db: AsyncSession = Depends(session)):
     async with db.begin():

@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from ecity_common.db import session
 from ecity_common.events.payloads.common import UtilityKind
+from ecity_common.web.body_limits import LARGE_JSON_BODY, body_limit
 from utilities_gateway.domain.access import Caller
 from utilities_gateway.domain.outages import OutageChange, OutageIn, public_outage
 from utilities_gateway.entrypoints.http.common import company, idempotent, outbox
@@ -24,6 +25,7 @@ class Resolution(BaseModel):
 
 
 @router.post("/outages", status_code=201, summary="Announce an outage (planned works or an accident)")
+@body_limit(LARGE_JSON_BODY)  # its area
 async def report_outage(body: OutageIn, request: Request, caller: Caller = Depends(company),
                         db: AsyncSession = Depends(session)):
     return await idempotent(request, db, caller.company_id, 201, lambda: outages.report(db, outbox(request), caller, body))
@@ -35,6 +37,7 @@ async def own_outages(active: bool = False, caller: Caller = Depends(company), d
 
 
 @router.patch("/outages/{outage_id}", summary="Change an outage's area, expected end or cause")
+@body_limit(LARGE_JSON_BODY)  # its area
 async def change_outage(outage_id: str, body: OutageChange, request: Request, caller: Caller = Depends(company),
                         db: AsyncSession = Depends(session)):
     async with db.begin():
@@ -51,7 +54,7 @@ async def resolve_outage(outage_id: str, body: Resolution, request: Request, cal
 @public.get("/outages", summary="Current outages of water, heating, electricity, gas (JSON; ?format=geojson for maps)")
 async def public_outages(kind: UtilityKind | None = None, format: str = Query("json", pattern="^(json|geojson)$"),
                          db: AsyncSession = Depends(session)):
-    found = await outages.list_outages(db, active_only=True, kind=kind)
+    found = await outages.current_outages(db, kind, with_areas=format == "geojson")
     if format == "json":
         return {"outages": [public_outage(o) for o in found]}
     return JSONResponse(jsonable_encoder({"type": "FeatureCollection", "features": [
