@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from collections import OrderedDict
 from collections.abc import Hashable
-from functools import cached_property
+from functools import cached_property, lru_cache
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
@@ -35,7 +35,17 @@ _STREET_WORDS = re.compile(
 MAX_VERTICES = 2_000  # positions in the whole geometry, every ring of every polygon
 MAX_POLYGONS = 50  # in a MultiPolygon
 MAX_RINGS = 50  # in one polygon: its outline and its holes
-_HOUSE = re.compile(r"(\d+)\s*(?:[-/]\s*\d+)?\s*-?\s*[а-яіїєґa-z]?\s*$", re.IGNORECASE)
+
+# The patterns below read an address part whose whitespace is already one space at a time, and each
+# quantifier is bounded (a house number has at most six digits, its letter one), so matching one
+# is linear in the address whatever a citizen types. The patterns they replace ran `\s*` after `\s*`
+# over the same spaces: a backtracking engine tried every split of a run of spaces, and
+# "вул. Соборна, 1" + 300 spaces + "!" took seconds of the event loop (issue 15).
+_CITY = re.compile(r"(?:м\.?|місто|г\.?) ?суми|суми")
+_NUMBER = r"(\d{1,6})(?: ?[-/] ?\d{1,6})? ?-? ?[а-яіїєґa-z]?"  # 12, 12а, 12-а, 5/1, 5 / 1 б
+_HOUSE = re.compile(_NUMBER, re.IGNORECASE)  # a part that is only the house: ", 12а"
+_BUILDING = re.compile(r"(?:будинок|буд\.?) ?(\d{1,6})(?!\d)", re.IGNORECASE)  # ", буд. 20" (and anything after)
+_HOUSE_AT_END = re.compile(f" {_NUMBER}$", re.IGNORECASE)  # "Соборна вулиця 7"
 
 
 def normalise_street(name: str) -> str:
@@ -44,20 +54,24 @@ def normalise_street(name: str) -> str:
     return " ".join(cleaned.replace(",", " ").replace(".", " ").split())
 
 
+# Routing asks every company of the kind whether its area covers the address, and a filing is
+# checked against every active outage: the same address is read once for all of them.
+@lru_cache(maxsize=1024)
 def parse_address(address: str) -> tuple[str, int | None]:
-    """('соборна', 12) from 'вул. Соборна, 12а'; a city name in front ('м. Суми, ...') is dropped."""
-    parts = [p.strip() for p in address.split(",") if p.strip()]
-    parts = [p for p in parts if not re.match(r"^(м\.?|місто|г\.?)\s*суми$|^суми$", p.strip().lower())]
+    """('соборна', 12) from 'вул. Соборна, 12а'; a city name in front ('м. Суми, ...') is dropped.
+    A run of more than six digits is not a house number (it stays in the street's name)."""
+    parts = [" ".join(p.split()) for p in address.split(",")]
+    parts = [p for p in parts if p and not _CITY.fullmatch(p.lower())]
     if not parts:
         return "", None
     house: int | None = None
     last = parts[-1]
-    if len(parts) > 1 and (m := _HOUSE.fullmatch(last.strip()) or re.fullmatch(r"(?:буд\.?|будинок)\s*(\d+).*", last.strip(), re.I)):
+    if len(parts) > 1 and (m := _HOUSE.fullmatch(last) or _BUILDING.match(last)):
         house = int(m.group(1))
         parts = parts[:-1]
-    elif m := re.search(r"\s(\d+)\s*(?:[-/]\s*\d+)?\s*-?\s*[а-яіїєґa-z]?$", parts[-1], re.IGNORECASE):
+    elif m := _HOUSE_AT_END.search(last):
         house = int(m.group(1))
-        parts[-1] = parts[-1][: m.start()]
+        parts[-1] = last[: m.start()]
     return normalise_street(" ".join(parts)), house
 
 

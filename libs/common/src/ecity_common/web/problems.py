@@ -20,7 +20,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from ecity_common.db import database_unavailable
+from ecity_common.db import database_unavailable, withhold_values
 from ecity_common.refusals import Kind, Refused
 from ecity_common.web.body_limits import BodyTooLarge
 
@@ -197,6 +197,7 @@ def install_problem_handlers(app: FastAPI) -> None:
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
         if database_unavailable(exc):  # e.g. no pooled connection came free, Kafka away: not a bug
             return _unavailable(request, exc)
+        withhold_values(exc)  # (one of a connection used through asyncpg itself did not pass the engine's hook)
         log.exception("unhandled error on %s %s", request.method, request.url.path)
         return problem_response(
             500,

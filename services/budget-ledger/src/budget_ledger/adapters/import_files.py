@@ -15,6 +15,7 @@ from typing import Literal
 from budget_ledger.domain import codes
 
 Layout = Literal["national", "plain"]
+MAX_UAH = 10**13  # = 10**15 kopiykas, what one ledger entry may carry (`entrypoints/http/ledger.py`)
 _FUNDS = {"general": "general", "загальний": "general", "з": "general", "1": "general", "c": "general",
           "special": "special", "спеціальний": "special", "с": "special", "2": "special", "s": "special"}
 
@@ -44,10 +45,18 @@ class RowProblem:
 def _kop(text: str, row: int, column: str, problems: list[RowProblem]) -> int:
     cleaned = (text or "").replace("\u00a0", "").replace(" ", "").replace(",", ".")
     try:
-        value = Decimal(cleaned or "0") * 100
+        uah = Decimal(cleaned or "0")
     except InvalidOperation:
+        uah = None
+    if uah is None or not uah.is_finite():
         problems.append(RowProblem(row, column, f"{text!r} is not an amount in hryvnias"))
         return 0
+    # '1e999999' is a Decimal too: refused before any arithmetic, which built an integer of a
+    # million digits (seconds of CPU) or overflowed (a 500), as 'Infinity' did. The ledger's ceiling.
+    if uah.copy_abs() > MAX_UAH:
+        problems.append(RowProblem(row, column, f"{text!r}: at most {MAX_UAH:,} hryvnias"))
+        return 0
+    value = uah * 100
     if value != value.to_integral_value() or value < 0:
         problems.append(RowProblem(row, column, f"{text!r}: a non-negative amount with at most two decimals"))
         return 0

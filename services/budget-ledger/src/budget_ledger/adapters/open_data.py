@@ -8,7 +8,6 @@ and `executed` (actually financed). Classifications: administrative = the budget
 
 from __future__ import annotations
 
-import csv
 import io
 import json
 import zipfile
@@ -18,6 +17,7 @@ from sqlalchemy import case, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from budget_ledger.adapters.tables import budget_holders, ledger_entries, measures, programmes
+from ecity_common.outputs import SpreadsheetSafeWriter
 
 COLUMNS = [
     ("year", "year", "Бюджетний рік"),
@@ -69,8 +69,10 @@ async def rows(session: AsyncSession) -> list[dict]:
 
 
 def to_csv(data: list[dict]) -> str:
+    """The package's data; a name that a spreadsheet would run as a formula gets a quote in front,
+    the amounts (plain numbers, negative ones too) stay as they are (`ecity_common.outputs`)."""
     out = io.StringIO()
-    writer = csv.DictWriter(out, [c[0] for c in COLUMNS], lineterminator="\n")
+    writer = SpreadsheetSafeWriter(out, [c[0] for c in COLUMNS], lineterminator="\n")
     writer.writeheader()
     writer.writerows(data)
     return out.getvalue()

@@ -1,4 +1,7 @@
-"""Sites, devices and links as CSV files: the export, and the rows of an import file."""
+"""Sites, devices and links as CSV files: the export, and the rows of an import file.
+
+Text that a spreadsheet would run as a formula is exported with a quote in front, and the import
+takes it off again (`ecity_common.outputs`): an export imported as it is changes nothing."""
 
 from __future__ import annotations
 
@@ -7,6 +10,7 @@ import io
 import json
 from dataclasses import dataclass, field
 
+from ecity_common.outputs import SpreadsheetSafeWriter, read_csv_cell
 from network_registry.domain.objects import ObjectKind
 
 
@@ -16,11 +20,10 @@ def columns(kind: ObjectKind) -> list[str]:
 
 def export(kind: ObjectKind, rows: list[dict]) -> str:
     out = io.StringIO()
-    writer = csv.DictWriter(out, columns(kind), extrasaction="ignore", lineterminator="\n")
+    writer = SpreadsheetSafeWriter(out, columns(kind), extrasaction="ignore", lineterminator="\n")
     writer.writeheader()
     for row in rows:
-        writer.writerow({k: json.dumps(v, ensure_ascii=False) if isinstance(v, dict) else ("" if v is None else v)
-                         for k, v in row.items()})
+        writer.writerow({k: json.dumps(v, ensure_ascii=False) if isinstance(v, dict) else v for k, v in row.items()})
     return out.getvalue()
 
 
@@ -33,6 +36,7 @@ class ImportFile:
 def _value(column: str, text: str):
     if text == "":
         return None
+    text = read_csv_cell(text)
     if column == "route":
         return json.loads(text)
     return text  # pydantic converts numbers, dates and booleans from text

@@ -3,7 +3,6 @@ definition of a category as staff send it, checked; the work is `use_cases/catal
 
 from __future__ import annotations
 
-import re
 from typing import Literal
 
 from fastapi import APIRouter, Depends, Request
@@ -12,6 +11,7 @@ from pydantic import BaseModel, Field, model_validator
 from citizen_requests.adapters import catalogue_store
 from citizen_requests.domain.catalogue import Catalogue, Datatype, HandlerKind
 from citizen_requests.domain.deadlines import Term
+from citizen_requests.domain.requests import TAG_START
 from citizen_requests.use_cases import catalogue
 from ecity_common.auth import Principal, require_role
 from ecity_common.events.payloads.common import UtilityKind
@@ -72,7 +72,7 @@ class CategoryIn(BaseModel):
             raise ValueError("a department category names its department (and no utility_kind)")
         if len({a.code for a in self.attributes}) != len(self.attributes):
             raise ValueError("attribute codes must be unique")
-        if any(re.search(r"<\s*/?\s*[a-zA-Z]", t) for t in (self.name_uk, self.name_en, self.description)):
+        if any(TAG_START.search(t) for t in (self.name_uk, self.name_en, self.description)):
             raise ValueError("no HTML in names or description")
         return self
 

@@ -21,6 +21,7 @@ from citizen_requests.domain.deadlines import KYIV, deadline_notice
 from citizen_requests.domain.requests import Location
 from citizen_requests.use_cases import filing, public
 from ecity_common.db import session
+from ecity_common.outputs import xml_text
 from ecity_common.refusals import Kind, Refused
 from ecity_common.web.body_limits import BodyTooLarge, KiB, body_limit
 from ecity_common.web.idempotency import StoredAnswer
@@ -72,6 +73,9 @@ def _xml(root: str, item: str, rows: list[dict]) -> bytes:
 
 
 def _fill(element: ET.Element, row: dict) -> None:
+    # Every text through `xml_text`: ElementTree writes a control character as it is, and one in a
+    # description (stored before the input checks refused it, or let through) made the whole page
+    # unreadable to an app's XML parser. The element names are the spec's, never input.
     for key, value in row.items():
         child = ET.SubElement(element, key)
         if isinstance(value, list):
@@ -81,11 +85,11 @@ def _fill(element: ET.Element, row: dict) -> None:
                 if isinstance(v, dict):
                     _fill(sub, v)
                 else:
-                    sub.text = str(v)
+                    sub.text = xml_text(str(v))
         elif isinstance(value, dict):
             _fill(child, value)
         elif value is not None:
-            child.text = str(value).lower() if isinstance(value, bool) else str(value)
+            child.text = str(value).lower() if isinstance(value, bool) else xml_text(str(value))
 
 
 def answer(fmt: str, root: str, item: str, rows: list[dict] | dict, status: int = 200) -> Response:
