@@ -38,8 +38,8 @@ async def search(
     session: AsyncSession, *, ids: list[str] | None, service_codes: list[str] | None, start: datetime, end: datetime,
     status_states: set[str] | None, limit: int, offset: int,
 ) -> list:
-    """Open311's search."""
-    query = select(citizen_requests)
+    """Open311's search: anyone's, so the published requests only."""
+    query = select(citizen_requests).where(citizen_requests.c.channel.not_in(UNPUBLISHED_CHANNELS))
     if ids:
         query = query.where(citizen_requests.c.id.in_(ids))  # a list of ids overrides every other filter
     else:
@@ -103,8 +103,11 @@ async def statistics(session: AsyncSession, start: datetime, end: datetime, now:
 
 
 async def public_updates(session: AsyncSession, *, ids: list[str], start: datetime, end: datetime, limit: int) -> list:
-    """Open311's servicerequestupdates: the public history entries between `start` and `end`."""
-    query = select(request_history).where(request_history.c.public.is_(True), request_history.c.at.between(start, end))
+    """Open311's servicerequestupdates: the public history entries of published requests between
+    `start` and `end`."""
+    unpublished = select(citizen_requests.c.id).where(citizen_requests.c.channel.in_(UNPUBLISHED_CHANNELS))
+    query = select(request_history).where(request_history.c.public.is_(True), request_history.c.at.between(start, end),
+                                          request_history.c.request_id.not_in(unpublished))
     if ids:
         query = query.where(request_history.c.request_id.in_(ids))
     return (await session.execute(query.order_by(request_history.c.id).limit(limit))).all()

@@ -12,7 +12,7 @@ from citizen_requests.adapters import requests
 from citizen_requests.adapters.requests import COUNT_CAP
 from citizen_requests.domain.catalogue import Category
 from citizen_requests.domain.deadlines import KYIV
-from citizen_requests.domain.publication import anonymised, kyiv_time, open311_view
+from citizen_requests.domain.publication import anonymised, kyiv_time, open311_view, published
 from citizen_requests.domain.workflow import OPEN, TRANSITIONS, open311_status
 from ecity_common.refusals import Invalid, NotFound
 
@@ -70,14 +70,15 @@ async def open311_search(session: AsyncSession, catalogue: Mapping[str, Category
 
 async def open311_request(session: AsyncSession, catalogue: Mapping[str, Category], request_id: str) -> dict:
     row = await requests.find(session, request_id)
-    if row is None:
+    if row is None or not published(row.channel):  # an IT department's incident is not anyone's to read
         raise NotFound("service request", repr(request_id))
     return open311_view(row, catalogue)
 
 
 async def open311_token(session: AsyncSession, token: str) -> dict:
     """Requests get their id at once here, so a token is the request's id."""
-    if await requests.find(session, token) is None:
+    row = await requests.find(session, token)
+    if row is None or not published(row.channel):
         raise NotFound("request for token", repr(token))
     return {"service_request_id": token, "token": token}
 
