@@ -75,3 +75,28 @@ def test_a_stored_area_that_no_longer_passes_covers_nothing():
     too_big = {"geometry": {"type": "Polygon", "coordinates": [ring(MAX_VERTICES + 500)]}}  # stored before the cap
     assert known.add(("out-old", "v1"), too_big) is None
     assert ("out-old", "v1") in known and known.get(("out-old", "v1")) is None
+
+
+def _box(s: float, n: float, w: float, e: float) -> dict:
+    return {"type": "Polygon", "coordinates": [[[w, s], [e, s], [e, n], [w, n], [w, s]]]}
+
+
+def test_an_area_beyond_what_a_company_serves_is_named_by_its_part():
+    from ecity_common.areas import Area
+
+    north = Area(geometry=_box(50.91, 50.95, 34.75, 34.85), streets=[{"street": "вул. Харківська", "from_house": 1, "to_house": 99}])
+    city = Area(whole_city=True)
+    assert Area(whole_city=True).beyond(city) is None and Area(geometry=_box(50.0, 51.5, 34.0, 35.5)).beyond(city) is None
+    assert Area(whole_city=True).beyond(north)[0] == "whole_city"
+    assert Area(geometry=_box(50.92, 50.94, 34.78, 34.80)).beyond(north) is None
+    assert Area(geometry=_box(50.91, 50.95, 34.75, 34.85000005)).beyond(north) is None  # a hand-drawn edge
+    assert Area(geometry=_box(50.88, 50.94, 34.78, 34.80)).beyond(north)[0] == "geometry"  # into the south
+    assert Area(streets=[{"street": "Харківська вулиця", "from_house": 3, "to_house": 9}]).beyond(north) is None
+    assert Area(streets=[{"street": "вул. Харківська", "from_house": 90, "to_house": 120}]).beyond(north)[0] == "streets.0"
+    assert Area(streets=[{"street": "вул. Харківська"}]).beyond(north)[0] == "streets.0"  # the whole street
+    assert Area(streets=[{"street": "вул. Харківська", "to_house": 5},
+                         {"street": "вул. Соборна", "from_house": 1}]).beyond(north) == (
+        "streets.1", "вул. Соборна: not among the houses your company serves")
+    odd = Area(streets=[{"street": "вул. Харківська", "side": "odd"}])
+    assert Area(streets=[{"street": "вул. Харківська", "from_house": 1, "to_house": 9, "side": "odd"}]).beyond(odd) is None
+    assert Area(streets=[{"street": "вул. Харківська", "from_house": 1, "to_house": 9}]).beyond(odd)[0] == "streets.0"

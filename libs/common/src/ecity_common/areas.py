@@ -35,6 +35,9 @@ _STREET_WORDS = re.compile(
 MAX_VERTICES = 2_000  # positions in the whole geometry, every ring of every polygon
 MAX_POLYGONS = 50  # in a MultiPolygon
 MAX_RINGS = 50  # in one polygon: its outline and its holes
+# How far (in degrees, about 10 m at Sumy's latitude) a polygon drawn by hand may stray over the edge
+# of the area it should lie within.
+DRAWING_TOLERANCE_DEG = 0.0001
 
 # The patterns below read an address part whose whitespace is already one space at a time, and each
 # quantifier is bounded (a house number has at most six digits, its letter one), so matching one
@@ -94,6 +97,16 @@ class StreetRange(BaseModel):
     @cached_property
     def key(self) -> str:
         return normalise_street(self.street)
+
+    def contains(self, other: StreetRange) -> bool:
+        """Every house of `other` is one of this range's."""
+        if other.key != self.key:
+            return False
+        if self.from_house is not None and (other.from_house or 1) < self.from_house:
+            return False
+        if self.to_house is not None and (other.to_house is None or other.to_house > self.to_house):
+            return False
+        return self.side == "both" or self.side == other.side
 
     def covers(self, street: str, house: int | None) -> bool:
         if street != self.key:
@@ -179,6 +192,25 @@ class Area(BaseModel):
             street, house = parse_address(address)
             return any(r.covers(street, house) for r in self.streets)
         return False
+
+    def beyond(self, served: Area) -> tuple[str, str] | None:
+        """(field, why) when part of this area lies outside `served` (a company's service area), else
+        None. A company speaks only for the places it serves: its outage, and the cause it gives,
+        must not attach to requests in another company's district.
+        - a city-wide company's outage may be anywhere; the whole city only for a city-wide company;
+        - a polygon lies within the served polygon (give or take about 10 m of drawing);
+        - a street range lies within a served range of the same street (the houses, and the side)."""
+        if served.whole_city:
+            return None
+        if self.whole_city:
+            return "whole_city", "your company does not serve the whole city: name the streets or draw the area"
+        if self._polygon is not None:
+            if served._polygon is None or not served._polygon.buffer(DRAWING_TOLERANCE_DEG).covers(self._polygon):
+                return "geometry", "the area goes beyond the area your company serves"
+        for i, wanted in enumerate(self.streets):
+            if not any(have.contains(wanted) for have in served.streets):
+                return f"streets.{i}", f"{wanted.street}: not among the houses your company serves"
+        return None
 
     def describe(self) -> str:
         """One line for people: 'вул. Соборна 1–45 (непарні); polygon'."""

@@ -39,6 +39,13 @@ class OutageChange(BaseModel):
     cause: str | None = Field(default=None, max_length=1000)
 
 
+def check_within_service_area(area: Area, served: Area) -> None:
+    """An outage lies within the area its company serves (`Area.beyond`): refused, naming the part."""
+    if (beyond := area.beyond(served)) is not None:
+        field, why = beyond
+        raise Invalid(f"area.{field}", why, code="outside-service-area")
+
+
 def checked_change(status: str, starts_at: datetime, change: OutageChange) -> dict:
     """The columns a change sets; refused when the outage is over, the change is empty, or the
     new expected end is not after the start."""

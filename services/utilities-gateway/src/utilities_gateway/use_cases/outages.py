@@ -19,10 +19,16 @@ from ecity_common.events.payloads.utilities_gateway import (
     UtilityOutageUpdated,
 )
 from ecity_common.messaging.outbox import Outbox
-from utilities_gateway.adapters.queries import owned
+from utilities_gateway.adapters.queries import owned, served_area
 from utilities_gateway.adapters.tables import outages
 from utilities_gateway.domain.access import Caller
-from utilities_gateway.domain.outages import PUBLIC_FIELDS, OutageChange, OutageIn, checked_change
+from utilities_gateway.domain.outages import (
+    PUBLIC_FIELDS,
+    OutageChange,
+    OutageIn,
+    check_within_service_area,
+    checked_change,
+)
 
 # The newest of the current outages anyone may list at once.
 MAX_PUBLIC_OUTAGES = 500
@@ -61,6 +67,7 @@ def _facts(caller: Caller, row) -> dict:
 
 
 async def report(session: AsyncSession, outbox: Outbox, caller: Caller, outage: OutageIn) -> dict:
+    check_within_service_area(outage.area, await served_area(session, caller.company_id))
     now = datetime.now(UTC)
     row = (await session.execute(insert(outages).values(
         id=f"out-{uuid.uuid4().hex[:12]}", company_id=caller.company_id, kind=caller.kind, planned=outage.planned,
@@ -78,6 +85,8 @@ async def own_outage(session: AsyncSession, caller: Caller, outage_id: str):
 async def change(session: AsyncSession, outbox: Outbox, caller: Caller, outage_id: str, change: OutageChange) -> dict:
     current = await own_outage(session, caller, outage_id)
     values = checked_change(current.status, current.starts_at, change)
+    if change.area is not None:
+        check_within_service_area(change.area, await served_area(session, caller.company_id))
     now = datetime.now(UTC)
     row = (await session.execute(update(outages).where(outages.c.id == outage_id)
                                  .values(**values, updated_at=now).returning(outages))).one()
