@@ -141,6 +141,24 @@ def own_rows(name: str, sel: str) -> list[tuple[str, list[dict]]]:
             panel("Filings per statement", (f"sum(rate(citizen_filings_written_total{{{sel}}}[5m])) / "
                                             f"sum(rate(citizen_filing_statements_total{{{sel}}}[5m]))", "filings per commit"),
                   description="How many citizens' filings one database commit carries: higher under load."),
+        ]), ("The city's queues", [
+            panel("Open requests", (f"sum by (handler) (ecity_requests_open{{{sel}}})", "{{handler}}"),
+                  description="Requests still being handled, per department or utility."),
+            panel("Past their legal term", (f"sum by (handler) (ecity_requests_overdue{{{sel}}})", "{{handler}}"),
+                  description="Open requests whose legal answer term has passed (alert: EcityOverdueRequestsRising)."),
+        ])]
+    if name == "utilities-gateway":
+        return [("Webhooks to the utility companies", [
+            panel("Attempts by answer", (f"sum by (result) (rate(ecity_webhook_attempts_total{{{sel}}}[5m]))", "{{result}}"),
+                  unit="ops", description="2xx delivered; the rest are retried (alert: EcityWebhookFailures)."),
+            panel("Attempt duration (p95)", (f"histogram_quantile(0.95, sum by (le) "
+                                             f"(rate(ecity_webhook_attempt_duration_seconds_bucket{{{sel}}}[5m])))", "p95"),
+                  unit="s"),
+            panel("Deliveries finished", (f"sum by (status) (rate(ecity_webhook_deliveries_finished_total{{{sel}}}[1h]))",
+                                          "{{status}}"), unit="ops",
+                  description="failed: given up after every attempt (the message still waits in the inbox)."),
+            panel("Endpoints disabled", (f"sum(increase(ecity_webhook_endpoints_disabled_total{{{sel}}}[1d]))", "410 Gone"),
+                  description="Receivers that answered 410 Gone in the last day."),
         ])]
     return []
 
