@@ -20,12 +20,14 @@ from ecity_common.inputs import (
     Int32,
     Int64,
     Limit,
+    Moment,
     Offset,
     Prose,
     SmallInt,
     Text,
     checked,
     cursor,
+    page_size,
     plain_values,
     unwritable,
 )
@@ -133,7 +135,7 @@ def _app() -> FastAPI:
     install_problem_handlers(app)
 
     @app.post("/notes/{note_id}")
-    async def add(note_id: Identifier, note: Note, limit: Limit = Query(50, le=500), offset: Offset = 0,
+    async def add(note_id: Identifier, note: Note, limit: page_size(500) = 50, offset: Offset = 0,
                   after: Cursor | None = None, tag: Text | None = Query(None, max_length=20)):
         return {"note_id": note_id, "limit": limit, "offset": offset, "after": after}
 
@@ -149,6 +151,8 @@ def _app() -> FastAPI:
     ("/notes/n-1", {"offset": str(2**64)}, {"title": "t"}, "query.offset"),
     ("/notes/n-1", {"offset": str(MAX_OFFSET + 1)}, {"title": "t"}, "query.offset"),
     ("/notes/n-1", {"limit": "501"}, {"title": "t"}, "query.limit"),
+    ("/notes/n-1", {"limit": "0"}, {"title": "t"}, "query.limit"),
+    ("/notes/n-1", {"limit": "-1"}, {"title": "t"}, "query.limit"),  # a negative LIMIT was the database's error
     ("/notes/n-1", {"limit": str(10**30)}, {"title": "t"}, "query.limit"),
     ("/notes/n-1", {"tag": "a\x00"}, {"title": "t"}, "query.tag"),
     ("/notes/n-1", {"after": "%%%"}, {"title": "t"}, "query.after"),
@@ -170,3 +174,10 @@ async def test_hand_read_parameters_are_refused_as_a_422_naming_the_field():
         for params, field in (({"version": str(2**40)}, "query.version"), ({"name": "x\x00"}, "query.name")):
             answer = await client.get("/by-hand", params=params)
             assert answer.status_code == 422 and answer.json()["errors"][0]["field"] == field
+
+
+def test_a_moment_is_aware_and_within_the_city_s_years():
+    assert checked("at", "2026-11-29T10:00:00+02:00", Moment).year == 2026
+    for bad in ("0001-01-01T00:00:00+05:00", "9999-12-31T23:00:00-05:00", "2026-11-29T10:00:00"):
+        with pytest.raises(Invalid):
+            checked("at", bad, Moment)

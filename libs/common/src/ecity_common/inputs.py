@@ -7,8 +7,8 @@ opaque cursors for lists too long to page through by offset.
         address: Text | None = Field(default=None, max_length=500)  # one line
         priority: Int32 = Field(default=0, ge=0)                     # the route's rule and the column's
 
-    async def list_things(thing_id: Identifier, limit: Limit = Query(50, le=500), offset: Offset = 0,
-                          after: Cursor | None = None): ...
+    async def list_things(thing_id: Identifier, limit: page_size(500) = 50, offset: Offset = 0,
+                          after: Cursor | None = Query(None, description="the page's next_cursor")): ...
 
 A refusal is pydantic's own error, so FastAPI answers it as every other invalid input: a 422
 problem+json naming the field (`query.offset`, `path.request_id`, `description` for a body's; see
@@ -21,6 +21,12 @@ does keep ends up in a log line, a CSV cell or an XML document that it breaks. T
 with a route's own `Field`/`Query` bounds (both hold), and each shows in the OpenAPI document as a
 `pattern` or `minimum`/`maximum`, so a client or a fuzzer knows the rule before sending.
 
+A route parameter of these types takes its default with `=` (`offset: Offset = 0`), and a cap of
+its own in the type (`page_size(500)`), never as `Query(0, le=…)`: FastAPI validates a parameter
+whose default is a `Query(…)` against the bare `int` or `str` under the type, so the type's rule
+would silently go (an optional one, `Text | None = Query(None, max_length=…)`, keeps it).
+tests/test_service_conventions.py checks every service's documented parameters for it.
+
 No FastAPI here: a domain's pydantic models may use these types too.
 """
 
@@ -30,12 +36,15 @@ import base64
 import binascii
 import functools
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Set
 from dataclasses import dataclass
-from typing import Annotated, Any
+from datetime import date, datetime
+from types import UnionType
+from typing import Annotated, Any, Literal, Union, get_args, get_origin
 
 import orjson
-from pydantic import GetCoreSchemaHandler, GetJsonSchemaHandler, TypeAdapter, ValidationError
+from pydantic import AwareDatetime, GetCoreSchemaHandler, GetJsonSchemaHandler, TypeAdapter, ValidationError
+from pydantic.fields import FieldInfo
 from pydantic_core import PydanticCustomError, core_schema
 
 from ecity_common.refusals import Invalid
@@ -125,13 +134,42 @@ SmallInt = Annotated[int, _Fits(-(2**15), 2**15 - 1)]
 Int32 = Annotated[int, _Fits(-(2**31), 2**31 - 1)]
 Int64 = Annotated[int, _Fits(-(2**63), 2**63 - 1)]
 
-# Pages. A route sets its own, smaller cap with Query(…, le=…); these hold whatever it forgets.
-# An offset is read and thrown away row by row, so a deep one costs the database as much as the
-# whole list up to it: past MAX_OFFSET, a list that can grow that long pages with a cursor.
+@dataclass(frozen=True)
+class _Era:
+    """A time within the years the city's records can be about (and far from the ends of Python's
+    calendar: 0001-01-01T00:00+05:00 is a valid ISO time whose UTC instant no datetime can hold, so
+    the driver failed on it)."""
+
+    first_year: int = 2000
+    last_year: int = 2100
+
+    def check(self, value: datetime) -> datetime:
+        if not self.first_year <= value.year <= self.last_year:
+            raise PydanticCustomError("out_of_range", f"must be in the years {self.first_year} to {self.last_year}")
+        return value
+
+    def __get_pydantic_core_schema__(self, source: Any, handler: GetCoreSchemaHandler) -> core_schema.CoreSchema:
+        return core_schema.no_info_after_validator_function(self.check, handler(source))
+
+
+# A moment with its UTC offset (ISO 8601), in the years 2000 to 2100.
+Moment = Annotated[AwareDatetime, _Era()]
+# A date and time to compare with (a filter's bound), with or without its offset.
+Time = Annotated[datetime, _Era()]
+
+# Pages. An offset is read and thrown away row by row, so a deep one costs the database as much as
+# the whole list up to it: past MAX_OFFSET, a list that can grow that long pages with a cursor.
 MAX_LIMIT = 10_000
 MAX_OFFSET = 10_000
-Limit = Annotated[int, _Fits(1, MAX_LIMIT)]
 Offset = Annotated[int, _Fits(0, MAX_OFFSET, "; for deeper pages follow the page's cursor, or narrow the filters")]
+
+
+def page_size(cap: int) -> Any:
+    """How many items a page may hold, 1 to `cap` (at most MAX_LIMIT): `limit: page_size(500) = 50`."""
+    return Annotated[int, _Fits(1, min(cap, MAX_LIMIT))]
+
+
+Limit = page_size(MAX_LIMIT)
 
 
 # -- cursors -----------------------------------------------------------------------------------
@@ -188,14 +226,41 @@ def checked(field: str, raw: Any, kind: Any = Text) -> Any:
         raise Invalid(field, exc.errors(include_url=False)[0]["msg"]) from None
 
 
-def plain_values(values: Mapping[str, Any], prefix: str, *, prose: frozenset[str] = frozenset()) -> None:
-    """Refuse (as `Invalid` naming `<prefix>.<key>`) the first key or text value of a mapping,
-    e.g. a query string or a form, that holds a control character; `prose` names keys whose values
-    may hold tab and line breaks."""
+def plain_values(values: Mapping[str, Any], prefix: str, *, prose: Set[str] = frozenset()) -> None:
+    """Refuse, as `Invalid` naming `<prefix>.<key>` (`<key>` with no prefix), the first key or text
+    value of a mapping, e.g. a query string or a form, that holds a control character; `prose`
+    names keys whose values may hold tab and line breaks."""
     # A query string or a form may repeat a key: every value counts (multi_items), not the last.
     items = values.multi_items() if hasattr(values, "multi_items") else values.items()
     for key, value in items:
         if (reason := unwritable(key)) is not None:
             raise Invalid(prefix, f"a parameter's name {reason}")
         if isinstance(value, str) and (reason := unwritable(value, prose=key in prose)) is not None:
-            raise Invalid(f"{prefix}.{key}", reason)
+            raise Invalid(f"{prefix}.{key}" if prefix else key, reason)
+
+
+_RULES = (_Plain, _Fits, _Era, _Opaque)
+# What a field of a model is as a value in a question about it, when it has no rule of its own here.
+_PLAIN_TYPES: dict[Any, Any] = {str: Text, int: Int32, float: float, bool: bool, date: date, datetime: Time}
+
+
+def column_type(field: FieldInfo) -> Any | None:
+    """A model field's type with the rules above (what its column holds) and without the field's
+    own (its bounds, its length): what a filter's value on that field is read as. A plain `str` is
+    Text, a plain `int` Int32 (the narrowest integer column); None for what no filter can compare
+    (a dict, a list)."""
+    annotation = field.annotation
+    if get_origin(annotation) in (Union, UnionType):  # X | None
+        branches = [a for a in get_args(annotation) if a is not type(None)]
+        if len(branches) != 1:
+            return None
+        annotation = branches[0]
+    rules = [m for m in field.metadata if isinstance(m, _RULES)]
+    if get_origin(annotation) is Annotated:
+        annotation, *inner = get_args(annotation)
+        rules += [m for m in inner if isinstance(m, _RULES)]
+    if get_origin(annotation) is Literal:
+        return annotation
+    if rules:
+        return Annotated[annotation, *rules]
+    return _PLAIN_TYPES.get(annotation)
