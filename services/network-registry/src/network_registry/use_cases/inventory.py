@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from pydantic import ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from ecity_common.inputs import cursor
 from ecity_common.messaging.outbox import Outbox
 from ecity_common.refusals import Invalid, NotFound, Refused
 from network_registry.adapters import queries
@@ -33,6 +34,7 @@ class Context:
 class Page:
     count: int
     results: list[dict]
+    next_cursor: str | None = None  # where the next page starts, for a list that pages by cursor
 
 
 async def read(session: AsyncSession, kind: ObjectKind, object_id: str) -> dict:
@@ -47,9 +49,15 @@ async def list_objects(session: AsyncSession, kind: ObjectKind, filters: list[Fi
 
 
 async def change_log(session: AsyncSession, *, object_type: str | None, object_id: str | None, request_id: str | None,
-                     limit: int, offset: int) -> Page:
-    return Page(*await queries.change_log(session, object_type=object_type, object_id=object_id, request_id=request_id,
-                                          limit=limit, offset=offset))
+                     limit: int, offset: int, after: tuple | None = None) -> Page:
+    """A page of the change log, newest first; `after` (a cursor this gave, `next_cursor`) pages on
+    past any offset: the log only grows."""
+    if after is not None and (len(after) != 1 or not isinstance(after[0], int)):
+        raise Invalid("query.after", "not a cursor of the change log: pass back a page's next_cursor as it is")
+    count, results = await queries.change_log(session, object_type=object_type, object_id=object_id,
+                                              request_id=request_id, limit=limit, offset=offset,
+                                              before_id=after[0] if after else None)
+    return Page(count, results, cursor(results[-1]["id"]) if len(results) == limit else None)
 
 
 def _validated(kind: ObjectKind, data: dict) -> dict:
