@@ -25,7 +25,7 @@ A route parameter of these types takes its default with `=` (`offset: Offset = 0
 its own in the type (`page_size(500)`), never as `Query(0, le=…)`: FastAPI validates a parameter
 whose default is a `Query(…)` against the bare `int` or `str` under the type, so the type's rule
 would silently go (an optional one, `Text | None = Query(None, max_length=…)`, keeps it).
-tests/test_service_conventions.py checks every service's documented parameters for it.
+tests/test_inputs_documented.py finds such a parameter in the services' OpenAPI documents.
 
 No FastAPI here: a domain's pydantic models may use these types too.
 """
@@ -133,6 +133,7 @@ Identifier = Annotated[str, _Plain(min_length=1, max_length=200)]
 SmallInt = Annotated[int, _Fits(-(2**15), 2**15 - 1)]
 Int32 = Annotated[int, _Fits(-(2**31), 2**31 - 1)]
 Int64 = Annotated[int, _Fits(-(2**63), 2**63 - 1)]
+
 
 @dataclass(frozen=True)
 class _Era:
