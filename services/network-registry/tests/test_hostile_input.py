@@ -99,6 +99,10 @@ async def test_paths_headers_and_bodies_refuse_control_characters_and_numbers_pa
             "route": {"type": "LineString", "coordinates": [[34.8, 50.9], [34.81, 50.91]], "note": "\u0000"}}
     created = await registry.post("/api/v1/links/", json=link)  # the extra member carried a NUL into JSONB
     assert created.status_code == 201 and set(created.json()["route"]) == {"type", "coordinates"}, created.text
+    # An id in a body: chosen on create, naming each object of a bulk change or delete.
+    refused(await registry.post("/api/v1/sites/", json={**site, "id": "s\x00"}), "id")
+    refused(await registry.patch("/api/v1/sites/", json=[{"id": "s\x00", "address": "x"}]), "id")
+    refused(await registry.request("DELETE", "/api/v1/sites/", json=[{"id": "s\x00"}]), "id")
     for analysis, params, field in (("impact", {"device": "d\x00"}, "query.device"),
                                     ("path", {"from_site": "s\x00", "to_site": "site-001"}, "query.from_site")):
         refused(await registry.get(f"/api/v1/analysis/{analysis}", params=params), field)

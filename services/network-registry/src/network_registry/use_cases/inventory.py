@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from pydantic import ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from ecity_common.inputs import cursor
+from ecity_common.inputs import Identifier, checked, cursor
 from ecity_common.messaging.outbox import Outbox
 from ecity_common.refusals import Invalid, NotFound, Refused
 from network_registry.adapters import queries
@@ -87,8 +87,14 @@ async def _log(session: AsyncSession, ctx: Context, kind: ObjectKind, object_id:
                              actor=ctx.actor, request_id=ctx.request_id, message=ctx.message)
 
 
+def _id(raw) -> str:
+    """An object's id from a body (a caller may choose it on create, and names each object of a
+    bulk change with it): an identifier, as in a path (ecity_common.inputs)."""
+    return checked("id", raw if isinstance(raw, str) else str(raw), Identifier)
+
+
 async def create(session: AsyncSession, ctx: Context, kind: ObjectKind, data: dict) -> dict:
-    object_id = str(data.pop("id", None) or uuid.uuid4())
+    object_id = _id(data.pop("id", None) or uuid.uuid4())
     values = _validated(kind, data)
     await _references(session, kind, values)
     await queries.insert_object(session, kind, object_id, values)
@@ -132,7 +138,7 @@ async def change(
 
 async def change_all(session: AsyncSession, ctx: Context, kind: ObjectKind, items: list[dict]) -> list[dict]:
     """Each item names its object by `id`; all or none."""
-    return [await change(session, ctx, kind, str(item.pop("id", "")), item) for item in map(dict, items)]
+    return [await change(session, ctx, kind, _id(item.pop("id", "")), item) for item in map(dict, items)]
 
 
 async def remove(session: AsyncSession, ctx: Context, kind: ObjectKind, object_id: str, if_match: int | None = None) -> None:
@@ -146,4 +152,4 @@ async def remove(session: AsyncSession, ctx: Context, kind: ObjectKind, object_i
 
 async def remove_all(session: AsyncSession, ctx: Context, kind: ObjectKind, items: list[dict]) -> None:
     for item in items:
-        await remove(session, ctx, kind, str(item.get("id", "")))
+        await remove(session, ctx, kind, _id(item.get("id", "")))
