@@ -9,6 +9,7 @@ its point lies in a polygon. Used by utilities-gateway (routing, outages) and ci
 
 from __future__ import annotations
 
+import math
 import re
 from collections import OrderedDict
 from collections.abc import Hashable
@@ -21,6 +22,7 @@ from shapely.geometry import Point, shape
 from shapely.validation import explain_validity
 
 from ecity_common.geo import outside_sumy
+from ecity_common.inputs import Text
 
 # Street-type words that people write in front of (or after) a name, in Ukrainian, Russian and
 # English, with and without the abbreviation dot; dropped before comparing.
@@ -170,7 +172,9 @@ class Area(BaseModel):
             raise ValueError(f"not a GeoJSON polygon: {exc}") from None
         if polygon.is_empty or not polygon.is_valid:
             raise ValueError(f"invalid polygon: {explain_validity(polygon)}")
-        return geometry
+        # Only what makes the polygon is kept: any other member is stored as sent, and one could
+        # carry what the database refuses (a NUL) into the area's JSON.
+        return {"type": geometry["type"], "coordinates": geometry["coordinates"]}
 
     @model_validator(mode="after")
     def _not_empty(self) -> Area:
@@ -271,3 +275,31 @@ def _points(geometry: dict | None) -> int:
     coordinates = geometry["coordinates"]
     polygons = coordinates if geometry["type"] == "MultiPolygon" else [coordinates]
     return sum(len(ring) for rings in polygons for ring in rings)
+# -- what a caller sends -------------------------------------------------------------------------
+# Stricter than an area read back from a row or an event: a consumer of events already published
+# must keep reading them, so the rules for new input live here, not in Area (ecity_common.inputs).
+
+class StreetRangeIn(StreetRange):
+    street: Text = Field(min_length=2, max_length=200, examples=["вул. Соборна"])
+
+
+def _numbers_only(nested, depth: int = 4) -> bool:
+    """Lists nested at most `depth` deep (a MultiPolygon's are 4) with finite numbers at the bottom
+    (shapely would take "34.7" too, and keep it as the string it is)."""
+    if isinstance(nested, list):
+        return depth > 0 and bool(nested) and all(_numbers_only(item, depth - 1) for item in nested)
+    return isinstance(nested, (int, float)) and not isinstance(nested, bool) and math.isfinite(nested)
+
+
+class AreaIn(Area):
+    """An area as a company or the city's staff send it: street names of one line of text, and a
+    polygon of numbers only."""
+
+    streets: list[StreetRangeIn] = Field(default_factory=list, max_length=2000)
+
+    @field_validator("geometry")
+    @classmethod
+    def _numbers(cls, geometry: dict | None) -> dict | None:
+        if geometry is not None and not _numbers_only(geometry.get("coordinates")):
+            raise ValueError("a polygon's coordinates are finite numbers, [long, lat], in nested lists")
+        return geometry

@@ -16,6 +16,7 @@ from datetime import UTC, datetime
 from citizen_requests.domain.catalogue import AttributeRejected, Category
 from citizen_requests.domain.deadlines import deadline
 from ecity_common.geo import SUMY_BOUNDS, outside_sumy
+from ecity_common.inputs import unwritable
 from ecity_common.refusals import Invalid
 
 # The start of a tag: '<', maybe '/', then a letter (spaces allowed around the '/'). One `\s*` on
@@ -72,19 +73,6 @@ class CitizenRequest:
         return deadline(self.submitted_at, self.category.term)
 
 
-def _text(value: str) -> bool:
-    """Text that can be stored and sent on: no NUL (PostgreSQL refuses it) and no half of a UTF-16
-    surrogate pair, which a JSON body may carry (an escaped "\\ud800") but UTF-8 cannot, so the
-    request could be neither written nor published."""
-    if "\x00" in value:
-        return False
-    try:
-        value.encode("utf-8")
-    except UnicodeEncodeError:
-        return False
-    return True
-
-
 def file_request(
     *,
     catalogue: Mapping[str, Category],
@@ -104,13 +92,17 @@ def file_request(
         raise RequestRejected("description", "at most 4,000 characters")
     if looks_like_html(description):
         raise RequestRejected("description", "HTML is not allowed")
-    if not _text(description):
-        raise RequestRejected("description", "control characters and broken characters are not allowed")
-    if address and (not _text(address) or len(address) > 500):
-        raise RequestRejected("address", "at most 500 characters, no control or broken characters")
+    # Text that can be stored, published and shown (ecity_common.inputs): no NUL, which PostgreSQL
+    # refuses, no half of a surrogate pair, which a JSON body may carry but UTF-8 cannot, and no
+    # other control character, which would break a log line, a CSV cell or an XML answer.
+    if (reason := unwritable(description, prose=True)) is not None:
+        raise RequestRejected("description", reason)
+    if address and ((reason := unwritable(address)) is not None or len(address) > 500):
+        raise RequestRejected("address", reason or "at most 500 characters")
     for code, values in (answers or {}).items():
-        if not all(_text(value) for value in values):
-            raise RequestRejected(f"attribute[{code}]", "control characters and broken characters are not allowed")
+        for value in values:
+            if (reason := unwritable(value, prose=True)) is not None:
+                raise RequestRejected(f"attribute[{code}]", reason)
     if location is None and not (address and address.strip()):
         raise RequestRejected("location", "give a location (lat/long) or an address")
     try:

@@ -12,6 +12,7 @@ from citizen_requests.adapters import requests
 from citizen_requests.adapters.requests import COUNT_CAP
 from citizen_requests.domain.catalogue import Category
 from citizen_requests.domain.deadlines import KYIV
+from citizen_requests.domain.pages import next_cursor, position
 from citizen_requests.domain.publication import anonymised, kyiv_time, open311_view, published
 from citizen_requests.domain.workflow import OPEN, TRANSITIONS, open311_status
 from ecity_common.refusals import Invalid, NotFound
@@ -25,11 +26,13 @@ def _codes(service_code: str | None) -> list[str] | None:
 
 
 async def public_list(session: AsyncSession, catalogue: Mapping[str, Category], *, service_code: str | None,
-                      status: str | None, limit: int, offset: int) -> dict:
+                      status: str | None, limit: int, offset: int, after: tuple | None = None) -> dict:
+    """A page of the published requests, newest first; `next_cursor` starts the next page (`after`),
+    however deep, where an offset stops at its cap."""
     counted, rows = await requests.published_page(session, service_codes=_codes(service_code), status=status,
-                                                  limit=limit, offset=offset)
+                                                  limit=limit, offset=offset, after=position(after))
     return {"count": min(counted, COUNT_CAP), "count_is_exact": counted <= COUNT_CAP,
-            "results": [anonymised(r, catalogue) for r in rows]}
+            "results": [anonymised(r, catalogue) for r in rows], "next_cursor": next_cursor(rows, limit)}
 
 
 async def public_map(session: AsyncSession, catalogue: Mapping[str, Category], *, service_code: str | None,

@@ -11,6 +11,7 @@ from budget_ledger.entrypoints.http.ledger import FINANCE
 from budget_ledger.use_cases import importing
 from ecity_common.auth import Principal
 from ecity_common.db import session
+from ecity_common.inputs import Prose
 from ecity_common.web.body_limits import CSV_IMPORT_BODY, body_limit
 from ecity_common.web.problems import Problem
 
@@ -26,7 +27,7 @@ async def import_lines(
     batch_id: str = Query(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9._-]+$",
                           description="names this import; entries get ids import:<batch_id>:<line>:…"),
     layout: Literal["national", "plain"] = "national",
-    override_reason: str | None = Query(default=None, max_length=1000),
+    override_reason: Prose | None = Query(default=None, max_length=1000),
     who: Principal = Depends(FINANCE),
     db: AsyncSession = Depends(session),
 ) -> dict:

@@ -18,6 +18,7 @@ from budget_ledger.use_cases import posting
 from budget_ledger.use_cases.posting import ReversalRequest
 from ecity_common.auth import Principal, require_role
 from ecity_common.db import session
+from ecity_common.inputs import Identifier, Prose, Text
 from ecity_common.refusals import Invalid
 from ecity_common.web.problems import Problem
 
@@ -30,17 +31,17 @@ class EntryIn(BaseModel):
                           description="chosen by the client; the idempotency key of the posting")
     kind: Literal["appropriation", "amendment", "financing", "expenditure", "reversal"]
     entry_date: date
-    document_ref: str = Field(min_length=1, max_length=200, description="the source document, e.g. a council decision")
+    document_ref: Text = Field(min_length=1, max_length=200, description="the source document, e.g. a council decision")
     # Not needed for a reversal: they are taken from the entry it reverses.
-    holder_code: str | None = None
-    measure_code: str | None = Field(default=None, max_length=32)
+    holder_code: Text | None = None
+    measure_code: Text | None = Field(default=None, max_length=32)
     year: int | None = Field(default=None, ge=2000, le=2100)
     fund: Literal["general", "special"] | None = None
-    kekv: str | None = None
+    kekv: Text | None = None
     amount_kop: int | None = Field(default=None, gt=0, le=10**15, description="positive integer kopiykas")
     direction: Literal["increase", "decrease"] | None = None
-    reverses: str | None = Field(default=None, max_length=100)
-    override_reason: str | None = Field(default=None, max_length=1000)
+    reverses: Identifier | None = Field(default=None, max_length=100)
+    override_reason: Prose | None = Field(default=None, max_length=1000)
 
     @field_validator("holder_code")
     @classmethod
@@ -112,7 +113,7 @@ async def post_entry(
 
 
 @router.get("/entries/{entry_id}", tags=["ledger"], summary="One entry (role finance)")
-async def read_entry(entry_id: str, _: Principal = Depends(FINANCE), db: AsyncSession = Depends(session)) -> dict:
+async def read_entry(entry_id: Identifier, _: Principal = Depends(FINANCE), db: AsyncSession = Depends(session)) -> dict:
     return _out(await posting.entry(db, entry_id))
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends, Request, Response
+from fastapi import APIRouter, Depends, Path, Request, Response
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ecity_common.auth import Principal
@@ -16,6 +16,10 @@ from network_registry.use_cases import csv_import
 router = APIRouter(prefix="/api/v1")
 
 
+# Documented as its three values; _kind answers any other with a 404.
+KIND_IN_PATH = Path(json_schema_extra={"enum": list(KINDS)})
+
+
 def _kind(path: str) -> ObjectKind:
     kind = KINDS.get(path)
     if kind is None:
@@ -24,7 +28,7 @@ def _kind(path: str) -> ObjectKind:
 
 
 @router.get("/csv/{path}", tags=["csv"], summary="Export sites, devices or links as CSV")
-async def export_csv(path: str, _: Principal = Depends(READ), db: AsyncSession = Depends(session)) -> Response:
+async def export_csv(path: str = KIND_IN_PATH, _: Principal = Depends(READ), db: AsyncSession = Depends(session)) -> Response:
     text = await csv_import.export(db, _kind(path))
     return Response(text, media_type="text/csv; charset=utf-8",
                     headers={"Content-Disposition": f'attachment; filename="{path}.csv"'})
@@ -32,7 +36,7 @@ async def export_csv(path: str, _: Principal = Depends(READ), db: AsyncSession =
 
 @router.post("/csv/{path}", tags=["csv"], summary="Import sites, devices or links from CSV, all or none (rows with an id update)")
 @body_limit(CSV_IMPORT_BODY)  # refused (413) while it arrives, once past the limit
-async def import_csv(path: str, request: Request, who: Principal = Depends(WRITE), db: AsyncSession = Depends(session)) -> dict:
+async def import_csv(request: Request, path: str = KIND_IN_PATH, who: Principal = Depends(WRITE), db: AsyncSession = Depends(session)) -> dict:
     kind = _kind(path)
     body = await request.body()
     ctx = context(request, who, message=f"CSV import of {path}")

@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from ecity_common.db import session
 from ecity_common.events.payloads.common import UtilityKind
+from ecity_common.inputs import Identifier, Prose
 from ecity_common.web.body_limits import LARGE_JSON_BODY, body_limit
 from utilities_gateway.domain.access import Caller
 from utilities_gateway.domain.outages import OutageChange, OutageIn, public_outage
@@ -21,7 +22,7 @@ public = APIRouter(prefix="/public", tags=["public"])
 
 
 class Resolution(BaseModel):
-    note: str | None = Field(default=None, max_length=1000)
+    note: Prose | None = Field(default=None, max_length=1000)
 
 
 @router.post("/outages", status_code=201, summary="Announce an outage (planned works or an accident)")
@@ -38,14 +39,14 @@ async def own_outages(active: bool = False, caller: Caller = Depends(company), d
 
 @router.patch("/outages/{outage_id}", summary="Change an outage's area, expected end or cause")
 @body_limit(LARGE_JSON_BODY)  # its area
-async def change_outage(outage_id: str, body: OutageChange, request: Request, caller: Caller = Depends(company),
+async def change_outage(outage_id: Identifier, body: OutageChange, request: Request, caller: Caller = Depends(company),
                         db: AsyncSession = Depends(session)):
     async with db.begin():
         return await outages.change(db, outbox(request), caller, outage_id, body)
 
 
 @router.post("/outages/{outage_id}/resolve", summary="Supply is restored")
-async def resolve_outage(outage_id: str, body: Resolution, request: Request, caller: Caller = Depends(company),
+async def resolve_outage(outage_id: Identifier, body: Resolution, request: Request, caller: Caller = Depends(company),
                          db: AsyncSession = Depends(session)):
     return await idempotent(request, db, caller.company_id, 200,
                             lambda: outages.resolve(db, outbox(request), caller, outage_id, body.note))
