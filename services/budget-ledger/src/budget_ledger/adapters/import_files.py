@@ -79,7 +79,16 @@ def parse(data: bytes, layout: Layout) -> tuple[list[ImportLine], list[RowProble
         names = {"year": "year", "kpkvkmb": "kpkvkmb", "kekv": "kekv", "kfkvk": "kfkvk", "fund": "fund",
                  "planned": "planned_uah", "financed": "financed_uah"}
         delimiter = ","
-    reader = csv.DictReader(io.StringIO(text), delimiter=delimiter)
+    # newline="": the csv module splits the lines itself, so a bare \r (an old Mac file) ends a
+    # line instead of landing inside a field, which the reader refuses (csv.Error).
+    reader = csv.DictReader(io.StringIO(text, newline=""), delimiter=delimiter)
+    try:
+        return _rows(reader, names)
+    except csv.Error as exc:  # a field over the reader's size limit; line_num counts the lines read whole
+        return [], [RowProblem(reader.line_num + 1, "file", f"not a CSV file the ledger can read: {exc}")]
+
+
+def _rows(reader: csv.DictReader, names: dict[str, str]) -> tuple[list[ImportLine], list[RowProblem]]:
     required = [names[k] for k in ("year", "kpkvkmb", "kekv", "planned", "financed")]
     missing = [c for c in required if c not in (reader.fieldnames or [])]
     if missing:
