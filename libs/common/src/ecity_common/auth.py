@@ -139,6 +139,9 @@ def require_role(*roles: str):
             raise Problem(403, "Forbidden", f"This needs one of the roles: {', '.join(roles)}.")
         return principal
 
+    # Readable back from the route, so a test can tell which token each operation needs
+    # (the API fuzzer, tests/test_fuzz.py, mints exactly that).
+    dependency.roles = tuple(roles)
     return dependency
 
 
