@@ -4,7 +4,8 @@ own PostgreSQL database and the one Kafka of the test session.
 
 Each call carries what the operation asks for, so the input gets past the door and reaches the
 city's rules: a JWT with a role its route accepts (where it accepts several, which one depends on the input),
-a demo company's key on the gateway's /integrations/v1, the demo monitoring key as X-API-Key.
+a demo company's key on the gateway's /integrations/v1, the demo monitoring key as X-API-Key,
+the demo Open311 app's `api_key` in an Open311 form.
 A call fails the test when the service answers 5xx, when its answer breaks the response schema of
 its own document, or when the process stops answering; the last test checks every process is still
 alive (/health/live) once all the input has gone through.
@@ -75,6 +76,7 @@ class City:
     tokens: dict[tuple[str, str], str]  # (service, role) -> Authorization header
     company_key: str
     monitoring_key: str
+    open311_key: str
 
     def credentials(self, service: str, case) -> dict[str, str]:
         method, path = case.method.upper(), case.path
@@ -89,6 +91,12 @@ class City:
         # input decides which one calls, so both ways through the route see generated input.
         role = roles[zlib.crc32(repr((case.path_parameters, case.query, case.body)).encode()) % len(roles)]
         return {"Authorization": self.tokens[(service, role)]}
+
+
+def _takes_api_key(operation) -> bool:
+    """An Open311 form: its client app's key is a field of the body (GeoReport v2's `api_key`)."""
+    content = (operation.definition.raw.get("requestBody") or {}).get("content", {})
+    return any("api_key" in (media.get("schema") or {}).get("properties", {}) for media in content.values())
 
 
 def _route_roles(service: str, settings_) -> dict[tuple[str, str, str], tuple[str, ...]]:
@@ -143,7 +151,8 @@ def city(infra: TestInfra, tmp_path_factory) -> Iterator[City]:
         # A documented operation with no route here would be called without the token it needs.
         assert documented <= roles.keys(), f"operations without a route: {sorted(documented - roles.keys())}"
         yield City(processes=processes, roles=roles, tokens=tokens, company_key=DEMO_COMPANIES[0][1],
-                   monitoring_key=factory.settings("network-registry").demo_monitoring_key)
+                   monitoring_key=factory.settings("network-registry").demo_monitoring_key,
+                   open311_key=factory.settings("citizen-requests").demo_open311_key)
     finally:
         for process in processes.values():
             process.stop()
@@ -153,6 +162,8 @@ def _fuzz(city: City, service: str, case) -> None:
     creds = city.credentials(service, case)
     if creds:
         case.headers = {**(case.headers or {}), **creds}
+    if isinstance(case.body, dict) and _takes_api_key(case.operation):
+        case.body = {**case.body, "api_key": city.open311_key}
     process = city.processes[service]
     try:
         case.call_and_validate(base_url=process.url, checks=CHECKS)

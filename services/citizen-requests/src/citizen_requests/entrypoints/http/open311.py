@@ -19,6 +19,7 @@ from citizen_requests.adapters.idempotency import Once
 from citizen_requests.domain.catalogue import Catalogue
 from citizen_requests.domain.deadlines import KYIV, deadline_notice
 from citizen_requests.domain.requests import Location
+from citizen_requests.entrypoints.http.open311_contract import NEW_REQUEST_FORM, SEARCH_QUERY, UPDATES_QUERY
 from citizen_requests.use_cases import filing, public
 from ecity_common.db import session
 from ecity_common.refusals import Kind, Refused
@@ -176,7 +177,7 @@ def _float(form, name: str) -> float | None:
         raise Open311Error(400, f"{name} must be a number") from None
 
 
-@router.post("/requests.{fmt}")
+@router.post("/requests.{fmt}", openapi_extra=NEW_REQUEST_FORM)
 @open311_route
 async def create(fmt: str, request: Request) -> Response:
     await request.body()  # kept, so the Idempotency-Key's fingerprint can read it after the form
@@ -253,7 +254,7 @@ def _int(raw: str | None, name: str, default: int, low: int, high: int) -> int:
     return value
 
 
-@router.get("/requests.{fmt}")
+@router.get("/requests.{fmt}", openapi_extra=SEARCH_QUERY)
 @open311_route
 async def search(fmt: str, request: Request, db: AsyncSession = Depends(session)) -> Response:
     q = request.query_params
@@ -289,7 +290,7 @@ async def token(token: str, fmt: str, db: AsyncSession = Depends(session)) -> Re
     return answer(fmt, "service_requests", "request", [await public.open311_token(db, token)])
 
 
-@router.get("/servicerequestupdates.{fmt}")
+@router.get("/servicerequestupdates.{fmt}", openapi_extra=UPDATES_QUERY)
 @open311_route
 async def updates(fmt: str, request: Request, db: AsyncSession = Depends(session)) -> Response:
     """The common extension: public updates (status changes and their notes) since a date."""
