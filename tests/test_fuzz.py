@@ -56,6 +56,9 @@ CONFIG = {
 # undocumented 4xx (401, 404, 409 …) is an honest refusal, not a failure of this test.
 CHECKS = [not_a_server_error, response_schema_conformance]
 
+# The first operation's test also starts the four services, which takes minutes on a busy machine.
+pytestmark = pytest.mark.timeout(600)
+
 ROOT = repo_root()
 SCHEMAS = {
     name: schemathesis.openapi.from_path(ROOT / "services" / name / "openapi.json", config=schemathesis.Config.from_dict(CONFIG))
@@ -139,7 +142,7 @@ def city(infra: TestInfra, tmp_path_factory) -> Iterator[City]:
         for process in processes.values():
             process.start()
         for process in processes.values():
-            process.wait_ready()
+            process.wait_ready(timeout_s=180)  # four start at once, on two cores
         roles, tokens = {}, {}
         for name in SERVICES:
             service_settings = factory.settings(name)

@@ -19,7 +19,7 @@ from citizen_requests.adapters.idempotency import Once
 from citizen_requests.domain.catalogue import Catalogue
 from citizen_requests.domain.deadlines import KYIV, deadline_notice
 from citizen_requests.domain.requests import Location
-from citizen_requests.entrypoints.http.open311_contract import NEW_REQUEST_FORM, SEARCH_QUERY, UPDATES_QUERY
+from citizen_requests.entrypoints.http.open311_contract import NEW_REQUEST_FORM, SEARCH_QUERY, UPDATES_QUERY, Format
 from citizen_requests.use_cases import filing, public
 from ecity_common.db import session
 from ecity_common.refusals import Kind, Refused
@@ -134,7 +134,7 @@ def _catalogue(request: Request) -> Catalogue:
 
 @router.get("/discovery.{fmt}")
 @open311_route
-async def discovery(fmt: str, request: Request) -> Response:
+async def discovery(fmt: Format, request: Request) -> Response:
     base = str(request.base_url).rstrip("/") + "/open311/v2/"
     return answer(fmt, "discovery", "", {
         "changeset": "2026-11-26T00:00:00+02:00",
@@ -153,13 +153,13 @@ def _service(c) -> dict:
 
 @router.get("/services.{fmt}")
 @open311_route
-async def services(fmt: str, request: Request) -> Response:
+async def services(fmt: Format, request: Request) -> Response:
     return answer(fmt, "services", "service", [_service(c) for c in _catalogue(request).offered()])
 
 
 @router.get("/services/{service_code}.{fmt}")
 @open311_route
-async def definition(service_code: str, fmt: str, request: Request) -> Response:
+async def definition(service_code: str, fmt: Format, request: Request) -> Response:
     category = _catalogue(request).get(service_code)
     if category is None or not category.active or not category.metadata:
         raise Open311Error(404, f"no service definition for {service_code!r}")
@@ -179,7 +179,7 @@ def _float(form, name: str) -> float | None:
 
 @router.post("/requests.{fmt}", openapi_extra=NEW_REQUEST_FORM)
 @open311_route
-async def create(fmt: str, request: Request) -> Response:
+async def create(fmt: Format, request: Request) -> Response:
     await request.body()  # kept, so the Idempotency-Key's fingerprint can read it after the form
     form = await request.form()
     office = request.app.state.filing
@@ -256,7 +256,7 @@ def _int(raw: str | None, name: str, default: int, low: int, high: int) -> int:
 
 @router.get("/requests.{fmt}", openapi_extra=SEARCH_QUERY)
 @open311_route
-async def search(fmt: str, request: Request, db: AsyncSession = Depends(session)) -> Response:
+async def search(fmt: Format, request: Request, db: AsyncSession = Depends(session)) -> Response:
     q = request.query_params
     now = datetime.now(UTC)
     end = _date(q.get("end_date"), "end_date") or now
@@ -279,20 +279,20 @@ async def search(fmt: str, request: Request, db: AsyncSession = Depends(session)
 
 @router.get("/requests/{request_id}.{fmt}")
 @open311_route
-async def one(request_id: str, fmt: str, request: Request, db: AsyncSession = Depends(session)) -> Response:
+async def one(request_id: str, fmt: Format, request: Request, db: AsyncSession = Depends(session)) -> Response:
     return answer(fmt, "service_requests", "request", [await public.open311_request(db, _catalogue(request), request_id)])
 
 
 @router.get("/tokens/{token}.{fmt}")
 @open311_route
-async def token(token: str, fmt: str, db: AsyncSession = Depends(session)) -> Response:
+async def token(token: str, fmt: Format, db: AsyncSession = Depends(session)) -> Response:
     """Requests get their id at once here, so a token is the request's id."""
     return answer(fmt, "service_requests", "request", [await public.open311_token(db, token)])
 
 
 @router.get("/servicerequestupdates.{fmt}", openapi_extra=UPDATES_QUERY)
 @open311_route
-async def updates(fmt: str, request: Request, db: AsyncSession = Depends(session)) -> Response:
+async def updates(fmt: Format, request: Request, db: AsyncSession = Depends(session)) -> Response:
     """The common extension: public updates (status changes and their notes) since a date."""
     q = request.query_params
     start = _date(q.get("start_date"), "start_date") or datetime.now(UTC) - timedelta(days=1)

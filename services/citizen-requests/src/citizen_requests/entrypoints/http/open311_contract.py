@@ -1,4 +1,4 @@
-"""What the Open311 routes read by hand (a form, query strings), said in the OpenAPI document.
+"""What the Open311 routes read by hand (a form, query strings, the format), said in the OpenAPI document.
 
 The routes read `request.form()` and `request.query_params` themselves, to answer a malformed field
 the Open311 way (a list of `{code, description}`) rather than as FastAPI's 422; so FastAPI cannot
@@ -8,6 +8,14 @@ The names and meanings are GeoReport v2's; the bounds are the ones `open311.py` 
 """
 
 from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Path
+
+# The answer's format, the path's extension. Documented as the two there are, but not validated by
+# FastAPI: another one is the Open311 404 of `open311.py` (`_fmt`), not a problem+json 422.
+Format = Annotated[str, Path(description="json or xml", json_schema_extra={"enum": ["json", "xml"]})]
 
 _TEXT = {"type": "string"}
 _DATE = {"type": "string", "format": "date-time", "description": "ISO 8601; without an offset, Kyiv time"}
