@@ -43,9 +43,24 @@ _SEED_SETTING = os.environ.get("ECITY_FUZZ_SEED", "15")
 SEED = random.SystemRandom().randrange(2**32) if _SEED_SETTING == "random" else int(_SEED_SETTING)
 DETERMINISTIC = _SEED_SETTING != "random"
 
+# Input that has broken services before, mixed into every string, integer and number the generator
+# makes (a fifth of them), so a short run meets it too: NUL and other control characters, text that
+# turns right to left, long text; integers past 32 and 64 bits; huge floats. (Not a lone surrogate:
+# the generator cannot encode one, so it never goes out as UTF-8.)
+HOSTILE = [
+    "\x00", "a\x00b", "\x01\x1f\x7f", "\x1b[2J", "line\r\nbreak", "\u202eabc", "%00", "../../etc/passwd",
+    "' OR '1'='1", "<x>&amp;</x>", "ﬀ\u0301" * 3, "ж" * 5000,
+    2**31, -(2**31) - 1, 2**63, -(2**63) - 1, 10**30,
+    1e308, -1e308, 5e-324,
+]
+
 CONFIG = {
     "seed": SEED,
-    "generation": {"max-examples": EXAMPLES, "deterministic": DETERMINISTIC, "database": "none"},
+    "dictionaries": {"hostile": {"values": HOSTILE}},
+    "generation": {
+        "max-examples": EXAMPLES, "deterministic": DETERMINISTIC, "database": "none",
+        "dictionaries": {kind: {"dictionary": "hostile", "probability": 0.2} for kind in ("string", "integer", "number")},
+    },
     # Each operation on its own: the stateful phase (chains of calls through links) is not part of
     # the pytest integration's run, and the documents declare no links.
     "phases": {"examples": {"enabled": True}, "coverage": {"enabled": True}, "fuzzing": {"enabled": True}},
