@@ -9,7 +9,7 @@ UV := $(UV_VENV)/bin/uv
 export UV_PYTHON_DOWNLOADS := never
 export UV_PROJECT_ENVIRONMENT := $(CURDIR)/.venv
 
-.PHONY: run test chaos setup contracts bench images manifests crds reset clean
+.PHONY: run test chaos fuzz setup contracts bench images manifests crds reset clean
 
 $(UV):
 	@command -v $(PYTHON) >/dev/null || { echo "Python 3.11 is needed: install it (apt-get install python3.11 python3.11-venv)."; exit 1; }
@@ -55,6 +55,14 @@ chaos: setup
 		echo "== chaos run $$i of $(CHAOS_RUNS)"; \
 		ECITY_CHAOS=long .venv/bin/pytest tests/test_chaos.py -x -q -s -p no:cacheprovider --basetemp=.state/chaos/run-$$i $(PYTEST_ARGS) || { echo "== chaos run $$i failed"; exit 1; }; \
 	done; echo "== $(CHAOS_RUNS) chaos runs passed"
+
+# The API fuzzer (tests/test_fuzz.py) at length: FUZZ_EXAMPLES generated calls per operation of the
+# four OpenAPI documents, with a fresh seed each run (printed; FUZZ_SEED=N repeats one). `make test`
+# runs it with a few calls per operation and a fixed seed.
+FUZZ_EXAMPLES ?= 300
+FUZZ_SEED ?= random
+fuzz: setup
+	ECITY_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) ECITY_FUZZ_SEED=$(FUZZ_SEED) .venv/bin/pytest tests/test_fuzz.py -q -s -p no:cacheprovider --timeout=0 $(PYTEST_ARGS)
 
 contracts: .venv/.synced  # the event catalogue's AsyncAPI + JSON Schemas, and each service's openapi.json
 	.venv/bin/ecity contracts

@@ -102,3 +102,27 @@ async def test_an_amount_beyond_the_ledger_is_a_row_problem_not_a_500(ledger):
     # The ledger's ceiling itself is an amount.
     top = national("2022-12;18201100000;0217520;0460;3110;2;1,00;10000000000000,00;10,00;x")
     assert (await client.post("/api/v1/imports", params={"batch_id": "top"}, content=top)).status_code == 200
+
+
+async def test_a_file_the_csv_reader_refuses_is_a_422_naming_the_file_not_a_500(ledger):
+    client = ledger
+    # What the API fuzzer sent (tests/test_fuzz.py): a bare \r inside the header line, which the
+    # reader took for a new line inside an unquoted field and refused with an exception (500).
+    fuzzed = await client.post("/api/v1/imports", params={"batch_id": "-kBl0", "layout": "plain"},
+                               content="Û\rÿ\U0003ed2e".encode(), headers={"content-type": "text/csv"})
+    assert fuzzed.status_code == 422, fuzzed.text
+    assert {e["field"] for e in fuzzed.json()["errors"]} >= {"rows[1].year", "rows[1].planned_uah"}
+
+    # A file from an old Mac (\r line ends) is read as lines, as Excel writes them.
+    mac = await client.post("/api/v1/imports", params={"batch_id": "mac"}, content=GOOD.replace(b"\n", b"\r"))
+    assert mac.status_code == 200 and mac.json()["lines"] == 2, mac.text
+
+    # A NUL, a field past the reader's size limit (which it refuses outright), a quote never closed.
+    problems = {}
+    for name, body in {"nul": HEADER.encode("cp1251") + b"2022-12;\x00;0217520\n",
+                       "huge-field": HEADER.encode("cp1251") + b'"' + b"9" * 200_000 + b'";1\n',
+                       "open-quote": national('2022-12;18201100000;"0217520;0460;3110;2;1,00;1000,00;10,00;x')}.items():
+        answer = await client.post("/api/v1/imports", params={"batch_id": name}, content=body)
+        assert answer.status_code == 422, (name, answer.text)
+        problems[name] = answer.json()["errors"]
+    assert problems["huge-field"][0]["field"] == "rows[2].file" and "field larger than field limit" in problems["huge-field"][0]["message"]

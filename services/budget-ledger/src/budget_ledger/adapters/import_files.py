@@ -88,7 +88,9 @@ def parse(data: bytes, layout: Layout) -> tuple[list[ImportLine], list[RowProble
         names = {"year": "year", "kpkvkmb": "kpkvkmb", "kekv": "kekv", "kfkvk": "kfkvk", "fund": "fund",
                  "planned": "planned_uah", "financed": "financed_uah"}
         delimiter = ","
-    reader = csv.DictReader(io.StringIO(text), delimiter=delimiter)
+    # newline="": the csv module splits the lines itself, so a bare \r (an old Mac file) ends a
+    # line instead of landing inside a field, which the reader refuses (csv.Error).
+    reader = csv.DictReader(io.StringIO(text, newline=""), delimiter=delimiter)
     lines: list[ImportLine] = []
     problems: list[RowProblem] = []
     try:

@@ -20,6 +20,7 @@ from citizen_requests.adapters.idempotency import Once
 from citizen_requests.domain.catalogue import Catalogue
 from citizen_requests.domain.deadlines import KYIV, deadline_notice
 from citizen_requests.domain.requests import Location
+from citizen_requests.entrypoints.http.open311_contract import NEW_REQUEST_FORM, SEARCH_QUERY, UPDATES_QUERY
 from citizen_requests.use_cases import filing, public
 from ecity_common.db import session
 from ecity_common.inputs import LINE_PATTERN, MAX_OFFSET, plain_values, unwritable
@@ -212,7 +213,7 @@ def _float(form, name: str) -> float | None:
         raise Open311Error(400, f"{name} must be a number") from None
 
 
-@router.post("/requests.{fmt}")
+@router.post("/requests.{fmt}", openapi_extra=NEW_REQUEST_FORM)
 @body_limit(OPEN311_FORM_BODY)
 @open311_route
 async def create(fmt: Format, request: Request) -> Response:
@@ -292,7 +293,7 @@ def _int(raw: str | None, name: str, default: int, low: int, high: int) -> int:
     return value
 
 
-@router.get("/requests.{fmt}")
+@router.get("/requests.{fmt}", openapi_extra=SEARCH_QUERY)
 @open311_route
 async def search(fmt: Format, request: Request, db: AsyncSession = Depends(session)) -> Response:
     q = request.query_params
@@ -331,7 +332,7 @@ async def token(token: PathKey, fmt: Format, db: AsyncSession = Depends(session)
     return answer(fmt, "service_requests", "request", [await public.open311_token(db, token)])
 
 
-@router.get("/servicerequestupdates.{fmt}")
+@router.get("/servicerequestupdates.{fmt}", openapi_extra=UPDATES_QUERY)
 @open311_route
 async def updates(fmt: Format, request: Request, db: AsyncSession = Depends(session)) -> Response:
     """The common extension: public updates (status changes and their notes) since a date."""
