@@ -13,11 +13,13 @@ from typing import Annotated
 
 from fastapi import Path
 
+from ecity_common.inputs import LINE_PATTERN
+
 # The answer's format, the path's extension. Documented as the two there are, but not validated by
 # FastAPI: another one is the Open311 404 of `open311.py` (`_fmt`), not a problem+json 422.
 Format = Annotated[str, Path(description="json or xml", json_schema_extra={"enum": ["json", "xml"]})]
 
-_TEXT = {"type": "string"}
+_TEXT = {"type": "string", "pattern": LINE_PATTERN}  # one line: a control character is Open311's 400
 _DATE = {"type": "string", "format": "date-time", "description": "ISO 8601; without an offset, Kyiv time"}
 
 NEW_REQUEST_FORM = {
