@@ -9,7 +9,7 @@ UV := $(UV_VENV)/bin/uv
 export UV_PYTHON_DOWNLOADS := never
 export UV_PROJECT_ENVIRONMENT := $(CURDIR)/.venv
 
-.PHONY: run test chaos setup contracts bench images manifests reset clean
+.PHONY: run test chaos fuzz setup contracts bench images manifests crds reset clean
 
 $(UV):
 	@command -v $(PYTHON) >/dev/null || { echo "Python 3.11 is needed: install it (apt-get install python3.11 python3.11-venv)."; exit 1; }
@@ -56,6 +56,14 @@ chaos: setup
 		ECITY_CHAOS=long .venv/bin/pytest tests/test_chaos.py -x -q -s -p no:cacheprovider --basetemp=.state/chaos/run-$$i $(PYTEST_ARGS) || { echo "== chaos run $$i failed"; exit 1; }; \
 	done; echo "== $(CHAOS_RUNS) chaos runs passed"
 
+# The API fuzzer (tests/test_fuzz.py) at length: FUZZ_EXAMPLES generated calls per operation of the
+# four OpenAPI documents, with a fresh seed each run (printed; FUZZ_SEED=N repeats one). `make test`
+# runs it with a few calls per operation and a fixed seed.
+FUZZ_EXAMPLES ?= 300
+FUZZ_SEED ?= random
+fuzz: setup
+	ECITY_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) ECITY_FUZZ_SEED=$(FUZZ_SEED) .venv/bin/pytest tests/test_fuzz.py -q -s -p no:cacheprovider --timeout=0 $(PYTEST_ARGS)
+
 contracts: .venv/.synced  # the event catalogue's AsyncAPI + JSON Schemas, and each service's openapi.json
 	.venv/bin/ecity contracts
 
@@ -76,6 +84,7 @@ images:
 	for s in $(SERVICES); do docker build -f services/$$s/Dockerfile -t ecity/$$s:$(VERSION) . || exit 1; done
 
 manifests: .venv/.synced
+	.venv/bin/python deploy/monitoring/dashboards.py
 	.venv/bin/python deploy/k8s/generate.py
 	.venv/bin/python deploy/docker/generate.py
 
@@ -83,6 +92,11 @@ manifests: .venv/.synced
 # `make run` starts from the demo data alone. Refused while `make run` is running.
 reset: .venv/.synced
 	.venv/bin/ecity infra reset
+
+# The CRDs of the operators the manifests are written for (deploy/k8s/crds/README.md), after a
+# version change in deploy/k8s/generate.py's OPERATORS. Needs Maven with Java 21+, Go and Cargo.
+crds: .venv/.synced
+	bash deploy/k8s/crds/refresh.sh
 
 clean:
 	-.venv/bin/ecity infra down

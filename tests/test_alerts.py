@@ -1,23 +1,19 @@
 """The alert rules (deploy/monitoring/alerts.yaml): valid, each firing on its own synthetic series
-(promtool's unit tests), each pointing at its runbook section, and naming only metrics that a
-running service really exposes."""
+(promtool's unit tests) and pointing at its runbook section. That every metric they name is one the
+running services expose: tests/test_dashboards.py, with the dashboards'."""
 
 from __future__ import annotations
 
-import re
 import shutil
 import subprocess
 from pathlib import Path
 
-import pytest
 import yaml
 
-from ecity_cli.testing import serving
+from .promql import metric_names
 
 ROOT = Path(__file__).resolve().parents[1]
 MONITORING = ROOT / "deploy" / "monitoring"
-# Series Prometheus makes itself, not a service.
-PROMETHEUS_OWN = {"up"}
 
 
 def promtool() -> str:
@@ -48,26 +44,8 @@ def test_every_alert_is_unit_tested_and_has_its_runbook_section():
         assert f"## {rule['alert']}" in runbook and anchor == rule["alert"].lower(), rule["alert"]
 
 
-def metric_names(expr: str) -> set[str]:
-    """The series an expression reads: what is left once label matchers, ranges, grouping clauses,
-    function calls and operators' keywords are taken out."""
-    bare = re.sub(r"\{[^}]*\}|\[[^\]]*\]|\b(?:by|without|on|ignoring|group_left|group_right)\s*\([^)]*\)", " ", expr)
-    words = re.findall(r"\b([a-zA-Z_:][a-zA-Z0-9_:]*)\b(?!\s*\()", bare)
-    return {w for w in words if w not in {"and", "or", "unless", "bool", "offset"}}
-
-
 def test_metric_names_are_read_from_the_expressions():
     assert metric_names('sum by (job) (rate(http_requests_total{status="5xx"}[5m])) > 0.05') == {"http_requests_total"}
     assert metric_names("(time() - ecity_outbox_oldest_unsent_timestamp_seconds) > 60") == {
         "ecity_outbox_oldest_unsent_timestamp_seconds"}
     assert metric_names('up{namespace="sumy-ecity"} == 0 and ecity_consumer_lag > 100') == {"up", "ecity_consumer_lag"}
-
-
-@pytest.mark.parametrize("service", ["citizen-requests", "utilities-gateway"])
-async def test_every_metric_the_rules_name_is_exposed_by_a_running_service(services, service):
-    named = set().union(*(metric_names(rule["expr"]) for rule in rules())) - PROMETHEUS_OWN
-    async with serving(services, service) as client:
-        exposed = set(re.findall(r"^# TYPE (\S+) ", (await client.get("/metrics")).text, re.M))
-    # A counter's TYPE line names it without `_total`.
-    exposed |= {f"{name}_total" for name in exposed}
-    assert named - exposed == set()

@@ -4,10 +4,12 @@ the IT department."""
 
 from __future__ import annotations
 
+import copy
 import importlib
 import importlib.util
 import json
 import os
+import posixpath
 import re
 import shutil
 import subprocess
@@ -28,6 +30,18 @@ K8S = ROOT / "deploy" / "k8s"
 CRD_GROUPS = ("kafka.strimzi.io", "postgresql.cnpg.io", "monitoring.coreos.com")
 
 
+def load(path: Path, name: str):
+    spec = importlib.util.spec_from_file_location(name, path)
+    module = sys.modules[name] = importlib.util.module_from_spec(spec)  # dataclasses look themselves up there
+    spec.loader.exec_module(module)
+    return module
+
+
+crd_check = load(K8S / "crds" / "validate.py", "crd_check")
+generate = load(K8S / "generate.py", "k8s_generate")
+dashboards = load(ROOT / "deploy" / "monitoring" / "dashboards.py", "dashboards")
+
+
 def render(overlay: str) -> list[dict]:
     out = subprocess.run(["kubectl", "kustomize", str(K8S / "overlays" / overlay)], capture_output=True, text=True)
     assert out.returncode == 0, out.stderr
@@ -44,19 +58,16 @@ def of_kind(objects, kind):
 
 
 def test_the_committed_manifests_are_what_the_generator_writes():
-    sys.path.insert(0, str(K8S))
-    try:
-        generate = importlib.import_module("generate")
-        assert generate.main(check=True) == 0, "run `python deploy/k8s/generate.py` and commit"
-    finally:
-        sys.path.remove(str(K8S))
+    assert generate.main(check=True) == 0, "run `python deploy/k8s/generate.py` and commit"
 
 
 def test_the_committed_dockerfiles_are_what_their_generator_writes():
-    spec = importlib.util.spec_from_file_location("docker_generate", ROOT / "deploy" / "docker" / "generate.py")
-    generate = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(generate)
-    assert generate.main(check=True) == 0, "run `python deploy/docker/generate.py` and commit"
+    docker = load(ROOT / "deploy" / "docker" / "generate.py", "docker_generate")
+    assert docker.main(check=True) == 0, "run `python deploy/docker/generate.py` and commit"
+
+
+def test_the_committed_dashboards_are_what_their_generator_writes():
+    assert dashboards.main(check=True) == 0, "run `python deploy/monitoring/dashboards.py` and commit"
 
 
 def test_every_core_object_validates_against_the_kubernetes_schemas(rendered):
@@ -68,6 +79,90 @@ def test_every_core_object_validates_against_the_kubernetes_schemas(rendered):
         kubernetes_validate.validate(obj, version, strict=True)
         checked += 1
     assert checked >= 30
+
+
+# -- custom resources, against the CRDs of the operators they are written for ----------------
+
+@pytest.fixture(scope="module")
+def schemas():
+    return crd_check.Schemas()
+
+
+def test_every_custom_resource_validates_against_the_pinned_operators_crds(rendered, schemas):
+    """What `kubectl apply` would refuse (an apiVersion the operator no longer serves, a field its
+    schema lacks, a wrong type) fails here: the CRDs are the pinned releases' (deploy/k8s/crds/)."""
+    assert set(CRD_GROUPS) == schemas.groups
+    custom = [o for o in rendered if o["apiVersion"].split("/")[0] in CRD_GROUPS]
+    assert {o["kind"] for o in custom} == {"Kafka", "KafkaNodePool", "KafkaTopic", "Cluster", "ServiceMonitor", "PrometheusRule"}
+    assert [p for o in custom for p in schemas.refusals(o)] == []
+
+
+def _one(rendered, kind: str) -> dict:
+    return copy.deepcopy(next(o for o in rendered if o["kind"] == kind))
+
+
+def test_the_crd_check_refuses_what_the_api_server_refuses(schemas):
+    objects = render("prod")
+    kafka = _one(objects, "Kafka")
+    kafka["spec"]["kafka"]["replicas"] = 3  # moved to KafkaNodePool, gone from the Kafka of Strimzi 1.0
+    assert schemas.refusals(kafka) == ["Kafka ecity: .spec.kafka: Additional properties are not allowed ('replicas' was unexpected)"]
+    topic = _one(objects, "KafkaTopic")
+    topic["apiVersion"] = "kafka.strimzi.io/v1beta2"  # what these manifests said before Strimzi 1.0
+    [refusal] = schemas.refusals(topic)
+    assert "kafka.strimzi.io/v1beta2 is not served by strimzi-" in refusal and "(it serves v1)" in refusal
+    database = _one(objects, "Cluster")
+    database["spec"]["instances"] = "three"
+    database["spec"]["storage"]["sise"] = "10Gi"
+    refusals = schemas.refusals(database)
+    assert len(refusals) == 2 and "'three' is not of type 'integer'" in refusals[0] and "'sise' was unexpected" in refusals[1]
+    monitor = _one(objects, "ServiceMonitor")
+    monitor["spec"]["endpoints"][0]["intervall"] = "30s"
+    monitor["metadata"]["labelz"] = {}
+    assert len(schemas.refusals(monitor)) == 2
+    topic = _one(objects, "KafkaTopic")  # where the schema preserves unknown fields, any key goes
+    topic["spec"]["config"]["cleanup.policy"] = "compact"
+    assert schemas.refusals(topic) == []
+
+
+def test_the_pinned_operator_versions_agree_everywhere():
+    readme = (K8S / "README.md").read_text()
+    for operator, version in generate.OPERATORS.items():
+        kept = sorted(p.name for p in (K8S / "crds").glob(f"{operator}-*") if p.is_dir())
+        assert kept == [f"{operator}-{version}"], f"deploy/k8s/crds keeps {kept}; run `make crds`"
+        assert version in (K8S / "crds" / "README.md").read_text(), operator
+    # The install commands name the same releases.
+    strimzi, cnpg, prometheus_operator = (generate.OPERATORS[k] for k in ("strimzi", "cloudnative-pg", "prometheus-operator"))
+    assert f"strimzi-kafka-operator --version {strimzi}" in readme
+    assert f"releases/cnpg-{cnpg}.yaml" in readme and f"release-{cnpg.rsplit('.', 1)[0]}/" in readme
+    assert f"releases/download/v{prometheus_operator}/" in readme
+    assert "latest" not in readme.split("## Install")[1].split("## ")[0]  # a moving target is no pin
+    # One Kafka: the cluster's, the local broker's (its jars) and Docker Compose's.
+    from ecity_cli.infra.kafka import kafka_version
+
+    assert kafka_version() == generate.KAFKA_VERSION
+    assert compose()["services"]["kafka"]["image"] == f"apache/kafka:{generate.KAFKA_VERSION}"
+    assert generate.KAFKA_METADATA_VERSION.startswith(generate.KAFKA_VERSION.rsplit(".", 1)[0] + "-IV")
+
+
+def test_every_dashboard_is_deployed_for_grafanas_sidecar(rendered):
+    files = {p.name: p.read_text() for p in (ROOT / "deploy" / "monitoring" / "dashboards").glob("*.json")}
+    assert set(files) == {f"{name}.json" for name in SERVICES} | {"overview.json"}
+    deployed = {}
+    for config in of_kind(rendered, "ConfigMap"):
+        if config["metadata"]["labels"].get("grafana_dashboard") == "1":
+            deployed.update(config["data"])
+    assert deployed == files
+    uids = set()
+    for name, text in files.items():
+        board = json.loads(text)
+        assert board["uid"] not in uids and len(board["uid"]) <= 40, name  # Grafana's limit
+        uids.add(board["uid"])
+        ids = [p["id"] for p in board["panels"]]
+        assert len(ids) == len(set(ids)), name
+        for p in board["panels"]:
+            assert p["gridPos"]["x"] + p["gridPos"]["w"] <= 24, (name, p["title"])
+            for target in p.get("targets", []):
+                assert target["expr"] and target["datasource"]["uid"] == "${datasource}", (name, p["title"])
 
 
 def test_every_container_is_locked_down_probed_and_limited(rendered):
@@ -161,8 +256,11 @@ def test_network_policies_deny_by_default_and_open_only_what_each_service_needs(
 
 def test_kafka_is_strimzi_kraft_with_node_pools_and_every_topic_and_dead_letter_topic(rendered):
     [kafka] = of_kind(rendered, "Kafka")
-    assert kafka["metadata"]["annotations"] == {"strimzi.io/node-pools": "enabled", "strimzi.io/kraft": "enabled"}
+    # KRaft with node pools is all Strimzi runs since 0.48; it ignores the annotations that once chose them.
+    assert not set(kafka["metadata"].get("annotations", {})) & {"strimzi.io/node-pools", "strimzi.io/kraft"}
+    assert kafka["spec"]["kafka"]["version"] == generate.KAFKA_VERSION
     [pool] = of_kind(rendered, "KafkaNodePool")
+    assert pool["metadata"]["labels"]["strimzi.io/cluster"] == kafka["metadata"]["name"]
     assert set(pool["spec"]["roles"]) == {"controller", "broker"}
     config = kafka["spec"]["kafka"]["config"]
     topics = {t["spec"]["topicName"]: t["spec"] for t in of_kind(rendered, "KafkaTopic")}
@@ -353,3 +451,84 @@ def test_every_service_is_scraped_and_the_alerts_are_deployed(rendered):
     for name in SERVICES:
         sources = policies[f"{name}-traffic"]["ingress"][0]["from"]
         assert {"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "monitoring"}}} in sources
+
+
+# -- the Ingress: what the internet reaches --------------------------------------------------
+
+
+def ingress_route(ingress: dict, path: str) -> tuple[str, str] | None:
+    """What ingress-nginx does with a request path: (service, path at the pod), or None (its 404).
+    nginx resolves `.` and `..` segments before matching; regex paths, anchored at the start as its
+    `location ~*` blocks are; the first match wins."""
+    path = posixpath.normpath(path) + ("/" if path.endswith("/") and path != "/" else "")
+    for rule in ingress["spec"]["rules"]:
+        for p in rule["http"]["paths"]:
+            match = re.match(p["path"], path, re.IGNORECASE)
+            if match:
+                target = ingress["metadata"]["annotations"]["nginx.ingress.kubernetes.io/rewrite-target"]
+                return p["backend"]["service"]["name"], re.sub(r"\$(\d)", lambda m: match.group(int(m.group(1))), target)
+    return None
+
+
+@pytest.mark.parametrize(("path", "reaches"), [
+    ("/citizen-requests/api/v1/public/requests", ("citizen-requests", "/api/v1/public/requests")),
+    ("/citizen-requests/open311/v2/requests.json", ("citizen-requests", "/open311/v2/requests.json")),
+    ("/utilities/integrations/v1/inbox", ("utilities-gateway", "/integrations/v1/inbox")),
+    ("/utilities/public/outages", ("utilities-gateway", "/public/outages")),
+    ("/budget/api/v1/reports/execution", ("budget-ledger", "/api/v1/reports/execution")),
+    # Inside the cluster only: scrapes, probes, the docs.
+    ("/citizen-requests/metrics", None), ("/budget/health/ready", None), ("/utilities/docs", None),
+    ("/budget/openapi.json", None), ("/citizen-requests/redoc", None), ("/budget/docs/assets/swagger-ui.css", None),
+    # No way around the list: whole segments, no traversal into another root.
+    ("/citizen-requests/api/v10/x", None), ("/budget/api/v1/../../metrics", None),
+    ("/network-registry/api/v1/sites/", None), ("/metrics", None),
+])
+def test_the_ingress_routes_only_the_public_and_authenticated_apis(rendered, path, reaches):
+    [ingress] = of_kind(rendered, "Ingress")
+    assert ingress_route(ingress, path) == reaches
+
+
+def test_every_route_of_a_public_service_is_either_routed_or_meant_to_stay_inside(rendered):
+    """A new route under a new root is a decision: add it to PUBLIC_PATHS (generate.py) or leave it
+    inside; these are the roots that stay inside on purpose."""
+    inside = {"/health/live", "/health/ready"}
+    [ingress] = of_kind(rendered, "Ingress")
+    prefixes = {"citizen-requests": "/citizen-requests", "utilities-gateway": "/utilities", "budget-ledger": "/budget"}
+    for name, prefix in prefixes.items():
+        for path in json.loads((ROOT / "services" / name / "openapi.json").read_text())["paths"]:
+            concrete = re.sub(r"\{[^}]+\}", "x", path)
+            routed = ingress_route(ingress, prefix + concrete)
+            assert (routed == (name, concrete)) != (path in inside), f"{name} {path}: routed={routed}"
+
+
+def test_the_prod_overlay_limits_each_clients_rate_at_the_ingress():
+    [ingress] = of_kind(render("prod"), "Ingress")
+    notes = ingress["metadata"]["annotations"]
+    assert int(notes["nginx.ingress.kubernetes.io/limit-rps"]) > 0
+    assert int(notes["nginx.ingress.kubernetes.io/limit-connections"]) > 0
+    assert "limit-req-status-code" in (K8S / "README.md").read_text()
+
+
+def _endpoints(routes):
+    for route in routes:
+        if hasattr(route, "original_router"):  # a router FastAPI included (it keeps them unflattened)
+            yield from _endpoints(route.original_router.routes)
+        elif hasattr(route, "endpoint"):
+            yield route.endpoint
+
+
+def test_the_ingress_lets_through_the_largest_body_a_public_route_reads():
+    """ingress-nginx refuses bodies over its proxy-body-size (1m unless set) with its own 413: a
+    route's limit (ecity_common.web.body_limits) must be reachable through it."""
+    from ecity_common.web.body_limits import JSON_BODY, MiB, route_limit
+
+    [ingress] = yaml.safe_load_all((K8S / "base" / "ingress.yaml").read_text())
+    size = ingress["metadata"]["annotations"]["nginx.ingress.kubernetes.io/proxy-body-size"]
+    assert re.fullmatch(r"\d+m", size), size
+    public = {path["backend"]["service"]["name"] for rule in ingress["spec"]["rules"] for path in rule["http"]["paths"]}
+    largest = 0
+    for name in public:
+        app = importlib.import_module(f"{SERVICES[name].package}.main").create_app()
+        largest = max(largest, *(route_limit({"endpoint": endpoint}, JSON_BODY) for endpoint in _endpoints(app.routes)))
+    assert largest >= 20 * MiB  # the budget import, the largest today
+    assert int(size[:-1]) * MiB == largest, "set the ingress's proxy-body-size to the largest route limit"

@@ -7,6 +7,7 @@ Plain YAML out, so that the IT department reads and reviews manifests, not this 
 
 from __future__ import annotations
 
+import re
 import sys
 from pathlib import Path
 
@@ -25,14 +26,47 @@ SERVICES = [
     ("budget-ledger", "budget_ledger", 8003, "/budget", False),
     ("network-registry", "network_registry", 8004, None, False),
 ]
+# What the Ingress routes of each public service: its APIs for citizens, companies and staff (each
+# authenticated or public by its own rules), nothing else. /metrics, /docs, /redoc, /openapi.json and
+# /health/* stay inside the cluster (Prometheus and the kubelet reach them there); a path not listed
+# here answers the ingress's 404 and never reaches a pod.
+PUBLIC_PATHS = {
+    "citizen-requests": ["api/v1", "open311/v2"],
+    "utilities-gateway": ["integrations/v1", "api/v1", "public/outages"],
+    "budget-ledger": ["api/v1"],
+}
+INGRESS_ANNOTATIONS = {
+    "nginx.ingress.kubernetes.io/use-regex": "true",
+    "nginx.ingress.kubernetes.io/rewrite-target": "/$1",
+    # The largest body a route accepts (a budget CSV import, 20 MiB); each service refuses more per
+    # route (ecity_common.web.body_limits); ingress-nginx's own default, 1 MiB, would refuse a meter batch.
+    "nginx.ingress.kubernetes.io/proxy-body-size": "20m",
+}
+
+
+def public_path(prefix: str, allowed: list[str]) -> str:
+    """`/budget/api/v1/…` → the service's `/api/v1/…`; only the allowed roots, whole segments only."""
+    roots = "|".join(re.escape(root) for root in allowed)
+    return f"{prefix}/((?:{roots})(?:/.*)?)$"
+
+
+# The operators these manifests are written for; their CRDs are kept in deploy/k8s/crds/<name>-<version>/
+# and every custom resource here is validated against them in `make test`. deploy/k8s/README.md's
+# install commands name the same versions (a test holds them together).
+OPERATORS = {"strimzi": "1.2.0", "cloudnative-pg": "1.30.0", "prometheus-operator": "0.95.2"}
+STRIMZI_API = "kafka.strimzi.io/v1"  # Strimzi 1.0 removed v1beta2
+# A Kafka that Strimzi 1.2 supports (4.2.x, 4.3.x); the local broker (deploy/local/kafka/pom.xml)
+# and Docker Compose run the same version.
+KAFKA_VERSION = "4.3.1"
+KAFKA_METADATA_VERSION = "4.3-IV0"
+# Where prometheus-operator's Prometheus runs (kube-prometheus-stack's default): allowed to scrape.
+MONITORING_NAMESPACE = "monitoring"
 # Stopping a pod without dropping a request. Kubernetes removes a terminating pod from the Service's
 # endpoints while it sends SIGTERM, and the endpoints controller and every node's kube-proxy take a
 # few seconds to stop routing to it: the preStop pause keeps the process serving untouched meanwhile.
 # On SIGTERM the service answers 503 on /health/ready, keeps serving for SHUTDOWN_DRAIN_S, then stops
 # accepting, finishes its in-flight requests and stops its consumer and outbox relay. The grace
 # period covers all of that with room to spare; at its end the kubelet sends SIGKILL.
-# Where prometheus-operator's Prometheus runs (kube-prometheus-stack's default): allowed to scrape.
-MONITORING_NAMESPACE = "monitoring"
 PRESTOP_PAUSE_S = 5
 SHUTDOWN_DRAIN_S = 2
 TERMINATION_GRACE_PERIOD_S = 45
@@ -287,16 +321,17 @@ def service_objects(name: str, package: str, port: int, public: str | None, inte
 
 def shared_objects() -> dict[str, list[dict]]:
     kafka = [
-        {"apiVersion": "kafka.strimzi.io/v1beta2", "kind": "KafkaNodePool",
+        {"apiVersion": STRIMZI_API, "kind": "KafkaNodePool",
          "metadata": {"name": "dual-role", "labels": {"strimzi.io/cluster": "ecity", **PART_OF}},
          "spec": {"replicas": 3, "roles": ["controller", "broker"],
                   "storage": {"type": "jbod", "volumes": [{"id": 0, "type": "persistent-claim", "size": "50Gi", "deleteClaim": False, "kraftMetadata": "shared"}]},
                   "resources": {"requests": {"cpu": "500m", "memory": "2Gi"}, "limits": {"cpu": "2", "memory": "4Gi"}}}},
-        {"apiVersion": "kafka.strimzi.io/v1beta2", "kind": "Kafka",
-         "metadata": {"name": "ecity", "labels": PART_OF, "annotations": {"strimzi.io/node-pools": "enabled", "strimzi.io/kraft": "enabled"}},
+        {"apiVersion": STRIMZI_API, "kind": "Kafka",
+         # KRaft and node pools are all Strimzi runs since 0.48: no annotations switch them on.
+         "metadata": {"name": "ecity", "labels": PART_OF},
          "spec": {
              "kafka": {
-                 "version": "4.1.1", "metadataVersion": "4.1-IV1",
+                 "version": KAFKA_VERSION, "metadataVersion": KAFKA_METADATA_VERSION,
                  "listeners": [{"name": "plain", "port": 9092, "type": "internal", "tls": False,
                                 "networkPolicyPeers": [{"podSelector": {"matchLabels": PART_OF}}]}],
                  "config": {"default.replication.factor": 3, "min.insync.replicas": 2, "offsets.topic.replication.factor": 3,
@@ -310,7 +345,7 @@ def shared_objects() -> dict[str, list[dict]]:
     for topic, partitions in TOPICS.items():
         for name, parts in ((topic, partitions), (f"{topic}.dlq", 3)):
             topics.append({
-                "apiVersion": "kafka.strimzi.io/v1beta2", "kind": "KafkaTopic",
+                "apiVersion": STRIMZI_API, "kind": "KafkaTopic",
                 "metadata": {"name": name.replace(".", "-"), "labels": {"strimzi.io/cluster": "ecity", **PART_OF}},
                 "spec": {"topicName": name, "partitions": parts, "replicas": 3,
                          "config": {"retention.ms": 30 * 24 * 3600 * 1000 if name.endswith(".dlq") else 7 * 24 * 3600 * 1000,
@@ -330,14 +365,18 @@ def shared_objects() -> dict[str, list[dict]]:
                                       "podSelector": {"matchLabels": {"k8s-app": "kube-dns"}}}],
                               "ports": [{"port": 53, "protocol": "UDP"}, {"port": 53, "protocol": "TCP"}]}]}},
     ]
+    # ingress-nginx refuses bodies over 1 MiB unless told otherwise, and a meter batch (1.6–3.3 MB) or a
+    # budget import (up to 20 MiB) is more. The services bound each route themselves
+    # (ecity_common.web.body_limits: 256 KiB unless the route says more), so the ingress allows the
+    # largest route's limit and no more.
     ingress = [{
         "apiVersion": "networking.k8s.io/v1", "kind": "Ingress", "metadata": {"name": "ecity-public", "labels": PART_OF,
-                                                                              "annotations": {"nginx.ingress.kubernetes.io/rewrite-target": "/$2"}},
+                                                                              "annotations": INGRESS_ANNOTATIONS},
         "spec": {
             "ingressClassName": "nginx",
             "tls": [{"hosts": ["api.ecity.sumy.ua"], "secretName": "ecity-public-tls"}],
             "rules": [{"host": "api.ecity.sumy.ua", "http": {"paths": [
-                {"path": f"{public}(/|$)(.*)", "pathType": "ImplementationSpecific",
+                {"path": public_path(public, PUBLIC_PATHS[name]), "pathType": "ImplementationSpecific",
                  "backend": {"service": {"name": name, "port": {"name": "http"}}}}
                 for name, _, _, public, _ in SERVICES if public
             ]}}],
@@ -356,16 +395,37 @@ def alert_rules() -> list[dict]:
     }]
 
 
+def dashboards() -> list[dict]:
+    """The Grafana dashboards of deploy/monitoring/dashboards/ (written by deploy/monitoring/dashboards.py),
+    one ConfigMap each, labelled for Grafana's dashboard sidecar (kube-prometheus-stack's Grafana
+    loads every ConfigMap with `grafana_dashboard: "1"` from the namespaces it is told to search)."""
+    return [{
+        "apiVersion": "v1", "kind": "ConfigMap",
+        "metadata": {"name": f"ecity-dashboard-{path.stem}", "labels": {"grafana_dashboard": "1", **PART_OF},
+                     "annotations": {"grafana_folder": "Sumy e-City"}},
+        "data": {path.name: path.read_text()},
+    } for path in sorted((HERE.parent / "monitoring" / "dashboards").glob("*.json"))]
+
+
+class _Dumper(yaml.SafeDumper):
+    """Multi-line strings (a dashboard's JSON, an alert's expression) as `|` blocks, readable in review."""
+
+
+_Dumper.add_representer(str, lambda dumper, text: dumper.represent_scalar(
+    "tag:yaml.org,2002:str", text, style="|" if "\n" in text else None))
+
+
 def dump(objects: list[dict]) -> str:
     header = "# Generated by deploy/k8s/generate.py; edit that, then run it.\n"
-    return header + "---\n".join(yaml.safe_dump(o, sort_keys=False, allow_unicode=True) for o in objects)
+    return header + "---\n".join(yaml.dump(o, Dumper=_Dumper, sort_keys=False, allow_unicode=True) for o in objects)
 
 
 def files() -> dict[Path, str]:
     out: dict[Path, str] = {}
     resources = ["namespace.yaml", "network-policies.yaml", "ingress.yaml", "kafka/kafka.yaml", "kafka/topics.yaml",
-                 "monitoring/alerts.yaml"]
+                 "monitoring/alerts.yaml", "monitoring/dashboards.yaml"]
     out[BASE / "monitoring" / "alerts.yaml"] = dump(alert_rules())
+    out[BASE / "monitoring" / "dashboards.yaml"] = dump(dashboards())
     out[BASE / "namespace.yaml"] = dump([{"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": NAMESPACE, "labels": PART_OF}}])
     for path, objects in shared_objects().items():
         out[BASE / path] = dump(objects)

@@ -83,3 +83,60 @@ async def test_a_new_connection_refused_while_the_database_is_down_is_a_503():
             assert (await client.get("/report")).status_code == 500
     finally:
         await engine.dispose()
+
+
+async def test_a_database_error_in_the_log_quotes_no_value_of_the_statement(infra, caplog):
+    """A failed statement's error, logged with a 500's traceback, carried the statement's parameters
+    (SQLAlchemy's list, unless the engine hides them), and PostgreSQL and the driver quote values
+    too: the row a constraint refused, the key that already exists, the text a type could not take.
+    A citizen's description, e-mail or phone would be in the log (issue 15)."""
+    import logging
+
+    import asyncpg
+    import httpx
+    from fastapi import FastAPI
+
+    from ecity_common.web.problems import install_problem_handlers
+
+    secret = "olena.koval.7f3a@example.com"
+    url = infra.new_database("withheld")
+    engine = make_engine(ServiceSettings(database_url=url))
+    async with engine.begin() as conn:
+        await conn.execute(text("CREATE TABLE contacts (id int PRIMARY KEY, email text UNIQUE CHECK (email NOT LIKE '%7f3a%'), "
+                                "phone varchar(10), n int)"))
+        await conn.execute(text("INSERT INTO contacts (id, email) VALUES (1, :e)"), {"e": secret.replace("7f3a", "")})
+    statements = {  # each refused by the database or the driver, quoting `secret` if let
+        "too-long": ("INSERT INTO contacts (id, phone) VALUES (2, :v)", {"v": secret}),  # (only SQLAlchemy's list)
+        "check": ("INSERT INTO contacts (id, email) VALUES (3, :v)", {"v": secret}),  # DETAIL: Failing row contains
+        "unique": ("INSERT INTO contacts (id, email) VALUES (4, :v)", {"v": secret.replace("7f3a", "")}),  # DETAIL: Key
+        "argument": ("INSERT INTO contacts (id, n) VALUES (5, :v)", {"v": secret}),  # the driver's DataError
+        "cast": ("SELECT CAST(CAST(:v AS text) AS int)", {"v": secret}),  # invalid input syntax for type integer: "…"
+    }
+    app = FastAPI()
+    install_problem_handlers(app)
+
+    @app.post("/{case}")
+    async def run(case: str):
+        if case == "driver":  # a connection used through asyncpg itself, as citizen-requests' filing desk does
+            conn = await asyncpg.connect(url.replace("+asyncpg", ""))
+            try:
+                await conn.execute("INSERT INTO contacts (id, email) VALUES (6, $1)", secret)
+            finally:
+                await conn.close()
+        statement, values = statements[case]
+        async with engine.begin() as conn:
+            await conn.execute(text(statement), values)
+
+    try:
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app, raise_app_exceptions=False),
+                                     base_url="http://test") as client:
+            for case in [*statements, "driver"]:
+                caplog.clear()
+                with caplog.at_level(logging.ERROR):
+                    assert (await client.post(f"/{case}")).status_code == 500, case  # the work's own failure: not a 503
+                [record] = [r for r in caplog.records if r.exc_info]
+                logged = logging.Formatter().format(record)
+                assert secret not in logged and secret.replace("7f3a", "") not in logged, (case, logged)
+                assert "contacts" in logged or "CAST" in logged, logged  # what failed is still there to read
+    finally:
+        await engine.dispose()

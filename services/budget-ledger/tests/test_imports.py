@@ -84,3 +84,45 @@ async def test_the_cli_imports_with_a_progress_bar_and_prints_the_report(ledger,
     assert done.exit_code == 0, done.output
     assert "imported 2 line(s): 3 new entr(ies)" in done.output
     assert (await _year(client, 2022))["total"]["financed_kop"] == 150_000_000
+
+
+async def test_an_amount_beyond_the_ledger_is_a_row_problem_not_a_500(ledger):
+    """Decimal reads 'Infinity' and '1e999999' too: the first overflowed on its way to kopiykas (a
+    500), the second built an integer of a million digits first (seconds of CPU) (issue 15)."""
+    client = ledger
+    amounts = ("Infinity", "1e999999", "1e1000000", "NaN", "10000000000000,01")
+    bad = national(*(f"2022-12;18201100000;0217520;0460;3110;2;1,00;{a};10,00;x" for a in amounts))
+    answer = await client.post("/api/v1/imports", params={"batch_id": "huge"}, content=bad)
+    assert answer.status_code == 422, answer.text
+    errors = answer.json()["errors"]
+    assert [e["field"] for e in errors] == [f"rows[{n}].PLANS_AMT" for n in range(2, 7)]
+    assert [e["message"].split(" ", 1)[1] for e in errors] == [
+        "is not an amount in hryvnias", "at most 10,000,000,000,000 hryvnias", "at most 10,000,000,000,000 hryvnias",
+        "is not an amount in hryvnias", "at most 10,000,000,000,000 hryvnias"]
+    # The ledger's ceiling itself is an amount.
+    top = national("2022-12;18201100000;0217520;0460;3110;2;1,00;10000000000000,00;10,00;x")
+    assert (await client.post("/api/v1/imports", params={"batch_id": "top"}, content=top)).status_code == 200
+
+
+async def test_a_file_the_csv_reader_refuses_is_a_422_naming_the_file_not_a_500(ledger):
+    client = ledger
+    # What the API fuzzer sent (tests/test_fuzz.py): a bare \r inside the header line, which the
+    # reader took for a new line inside an unquoted field and refused with an exception (500).
+    fuzzed = await client.post("/api/v1/imports", params={"batch_id": "-kBl0", "layout": "plain"},
+                               content="Û\rÿ\U0003ed2e".encode(), headers={"content-type": "text/csv"})
+    assert fuzzed.status_code == 422, fuzzed.text
+    assert {e["field"] for e in fuzzed.json()["errors"]} >= {"rows[1].year", "rows[1].planned_uah"}
+
+    # A file from an old Mac (\r line ends) is read as lines, as Excel writes them.
+    mac = await client.post("/api/v1/imports", params={"batch_id": "mac"}, content=GOOD.replace(b"\n", b"\r"))
+    assert mac.status_code == 200 and mac.json()["lines"] == 2, mac.text
+
+    # A NUL, a field past the reader's size limit (which it refuses outright), a quote never closed.
+    problems = {}
+    for name, body in {"nul": HEADER.encode("cp1251") + b"2022-12;\x00;0217520\n",
+                       "huge-field": HEADER.encode("cp1251") + b'"' + b"9" * 200_000 + b'";1\n',
+                       "open-quote": national('2022-12;18201100000;"0217520;0460;3110;2;1,00;1000,00;10,00;x')}.items():
+        answer = await client.post("/api/v1/imports", params={"batch_id": name}, content=body)
+        assert answer.status_code == 422, (name, answer.text)
+        problems[name] = answer.json()["errors"]
+    assert problems["huge-field"][0]["field"] == "rows[2].file" and "field larger than field limit" in problems["huge-field"][0]["message"]

@@ -86,3 +86,50 @@ async def test_the_pdf_report(ledger):
     text = " ".join(raw.replace("\u00a0", " ").split())  # justified lines space words out
     assert "43 545,36 тис. грн" in text and "8 236,66 тис. грн" in text and "18,92 %" in text
     assert "Виконавчий комітет Сумської міської ради" in text and "ілюстративний" in text
+
+
+async def test_no_cell_of_a_downloaded_csv_is_a_formula_and_negative_amounts_stay_numbers(ledger):
+    """A name that a spreadsheet would run ('=HYPERLINK(…)', '@SUM(…)', '+…', '-…') is written with
+    a quote in front in the report's CSV and in the Fiscal Data Package's; an amount, negative
+    too, is written as the number it is (issue 15)."""
+    client = ledger
+    holder = {"code": "10", "name_uk": '=HYPERLINK("http://example.org/x","Звіт")', "name_en": "@SUM(1+1)",
+              "kpkvkmb": "1017520", "edrpou": "32855961"}
+    assert (await client.post("/api/v1/budget-holders", json=holder)).status_code == 201
+    measure = {"code": "10-1", "number": "+1", "name_uk": "-2+3+cmd|' /C calc'!A0", "name_en": "Measure", "holder_code": "10",
+               "tpkvkmb": "7520", "kfkvk": "0460", "kekv": "2240", "fund": "general"}
+    assert (await client.post("/api/v1/measures", json=measure)).status_code == 201
+    decrease = {"entry_id": "amend-10-1", "kind": "amendment", "direction": "decrease", "holder_code": "10",
+                "measure_code": "10-1", "year": 2021, "fund": "general", "kekv": "2240", "amount_kop": 150_000,
+                "entry_date": "2021-12-01", "document_ref": "рішення № 1"}
+    assert (await client.post("/api/v1/entries", json=decrease)).status_code == 201, "the plan of 10-1 is now -1 500,00"
+
+    text = (await client.get("/api/v1/reports/execution", params={"from_year": 2021, "to_year": 2021, "format": "csv"})).text
+    report = [r for r in csv.DictReader(io.StringIO(text)) if r["holder_code"] == "10"]
+    measure_row, holder_row = report
+    assert measure_row["holder_name"] == holder_row["holder_name"] == "'" + holder["name_uk"]
+    assert (measure_row["measure_name"], measure_row["measure_number"]) == ("'" + measure["name_uk"], "'+1")
+    assert (measure_row["planned_kop"], measure_row["planned_thousand_uah"]) == ("-150000", "-1.50")
+
+    archive = zipfile.ZipFile(io.BytesIO((await client.get("/api/v1/open-data/fiscal-data-package.zip")).content))
+    [row] = [r for r in csv.DictReader(io.StringIO(archive.read("execution.csv").decode())) if r["admin_code"] == "1017520"]
+    assert (row["admin_label"], row["measure_label"]) == ("'" + holder["name_uk"], "'" + measure["name_uk"])
+    assert (row["approved"], row["adjusted"], row["executed"]) == ("0.00", "-1500.00", "0.00")
+    assert (await client.get("/api/v1/open-data/execution.csv")).text == archive.read("execution.csv").decode()
+
+
+async def test_the_chart_is_well_formed_svg_whatever_a_holder_is_called(ledger):
+    """A holder's name is text in the chart's SVG; a control character in it made a picture no XML
+    parser reads. Written straight into the database, so that the guard at the output is tested on
+    its own, whatever the input checks refuse (issue 15)."""
+    import xml.etree.ElementTree as ET
+
+    from sqlalchemy import text
+
+    client = ledger
+    async with client.app.state.engine.begin() as conn:
+        await conn.execute(text("UPDATE budget_holders SET name_uk = :n WHERE code = '02'"), {"n": "Виконавчий\x01\x0b комітет\x1f\uffff"})
+    svg = await client.get("/api/v1/reports/execution/chart.svg", params={"from_year": 2021, "to_year": 2021, "by": "holder"})
+    assert svg.status_code == 200
+    ET.fromstring(svg.content)  # expat: any character XML forbids is a ParseError
+    assert "Виконавчий\ufffd\ufffd" in svg.text

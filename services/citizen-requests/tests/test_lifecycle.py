@@ -168,3 +168,26 @@ async def test_possible_duplicates_nearby_subscriptions_and_comments(app_client)
     html = await client.post(f"/api/v1/requests/{first['service_request_id']}/comments", headers=first_citizen,
                              json={"text": "<img src=x>"})
     assert html.status_code == 422 and html.json()["errors"][0]["field"] == "text"
+
+
+async def test_the_queue_gauges_count_open_and_overdue_requests_per_handler(app_client):
+    """ecity_requests_open / ecity_requests_overdue, per department or utility (the dashboards and
+    the alert EcityOverdueRequestsRising read them)."""
+    from citizen_requests.adapters.queue_gauges import count
+    from citizen_requests.adapters.tables import citizen_requests
+
+    client = app_client
+    citizen = bearer(client.settings, "citizen-gauges", "citizen")
+    filed = []
+    for code, extra in (("pothole", {"attributes": {"size": "large"}}), ("pothole", {"attributes": {"size": "small"}}),
+                        ("water_leak", {"attributes": {"where": "street"}})):
+        answer = await client.post("/api/v1/requests", headers=citizen, json={
+            "service_code": code, "description": "Тест черги", "lat": 50.91, "long": 34.79, **extra})
+        assert answer.status_code == 201, answer.text
+        filed.append(answer.json()["service_request_id"])
+    engine = client.app.state.engine
+    async with engine.begin() as conn:  # the first pothole's term has passed
+        await conn.execute(update(citizen_requests).where(citizen_requests.c.id == filed[0])
+                           .values(expected_datetime=citizen_requests.c.submitted_at - timedelta(days=1)))
+    counts = await count(engine)
+    assert counts["city_infrastructure"] == (2, 1) and counts["water"] == (1, 0), counts

@@ -165,6 +165,27 @@ async def test_csv_round_trip_and_a_report_of_every_bad_row(registry):
     assert unknown.status_code == 422 and unknown.json()["errors"][0]["field"] == "rows[1].colour"
 
 
+async def test_a_name_a_spreadsheet_would_run_is_exported_quoted_and_imported_as_it_was(registry):
+    """Cells that begin as a formula does ('=', '+', '-', '@') get a quote in front in the export, and
+    a quote the value itself begins with gets another; the import takes one off, so the export of an
+    import of the export is the export (issue 15)."""
+    client = registry
+    names = ['=HYPERLINK("http://example.org/x","Сайт")', "+380 542 700 000", "-2+3+cmd|' /C calc'!A0", "@SUM(1)",
+             "'=1+1", "-12"]
+    for i, name in enumerate(names):
+        site = {"name": name, "kind": "library", "address": f"=1+{i}", "lat": 50.92, "long": 34.8}
+        assert (await client.post("/api/v1/sites/", json=site)).status_code == 201
+    exported = (await client.get("/api/v1/csv/sites")).text
+    cells = {line.split(",")[1] for line in exported.splitlines()}
+    assert {"'+380 542 700 000", "'@SUM(1)", "'-2+3+cmd|' /C calc'!A0", "''=1+1", "-12"} <= cells
+    assert not any(line.split(",")[1].startswith(("=", "+", "@", '"=')) for line in exported.splitlines())
+    again = await client.post("/api/v1/csv/sites", content=exported.encode())
+    assert again.status_code == 200 and again.json()["created"] == 0, again.text
+    assert (await client.get("/api/v1/csv/sites")).text == exported
+    stored = {s["name"] for s in (await client.get("/api/v1/sites/", params={"limit": 200})).json()["results"]}
+    assert set(names) <= stored
+
+
 async def test_geojson_and_the_topology_picture(registry):
     client = registry
     sites = await client.get("/api/v1/maps/sites.geojson")

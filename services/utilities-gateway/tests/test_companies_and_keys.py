@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from utilities_gateway.adapters.tables import api_keys, audit_log, idempotency_keys
+from utilities_gateway.adapters.tables import api_keys, audit_log, company_messages, idempotency_keys
 
 from .conftest import WATER
 
@@ -51,27 +51,60 @@ async def test_a_bad_company_profile_names_the_field(gateway, change, field):
     assert any(e["field"] == field for e in answer.json()["errors"]), answer.json()
 
 
-async def test_a_company_rotates_its_key_with_overlap_and_revokes_the_old_one(gateway):
+async def _told(gateway, company_id: str) -> list[tuple[str, dict]]:
+    async with gateway.app.state.engine.connect() as conn:
+        rows = await conn.execute(select(company_messages.c.type, company_messages.c.body)
+                                  .where(company_messages.c.company_id == company_id, company_messages.c.type.like("api-key.%"))
+                                  .order_by(company_messages.c.seq))
+        return [(r.type, r.body["data"]) for r in rows]
+
+
+async def test_a_company_rotates_its_key_with_overlap_and_the_old_key_can_then_do_nothing_to_keys(gateway):
     rotated = await gateway.post("/integrations/v1/api-keys/rotate", headers={**WATER, "Idempotency-Key": "rot-1"})
     assert rotated.status_code == 201
-    # A retry shows the same new key; the stored copy of that answer keeps it sealed.
+    new_id = rotated.json()["key_id"]
+    # A retry says which key was made, never the key itself; nor does the stored answer hold it.
     replay = await gateway.post("/integrations/v1/api-keys/rotate", headers={**WATER, "Idempotency-Key": "rot-1"})
-    assert replay.json()["api_key"] == rotated.json()["api_key"] and replay.headers["Idempotent-Replayed"] == "true"
+    assert replay.headers["Idempotent-Replayed"] == "true" and replay.json()["key_id"] == new_id
+    assert replay.json()["api_key"] is None and "never again" in replay.json()["api_key_note"]
     async with gateway.app.state.engine.connect() as conn:
         kept = str((await conn.execute(select(idempotency_keys.c.body))).scalars().all())
-    assert rotated.json()["api_key"] not in kept and "sealed:v1:" in kept
+    assert rotated.json()["api_key"] not in kept and rotated.json()["api_key"].split("_")[2] not in kept
     new = {"Authorization": f"Bearer {rotated.json()['api_key']}"}
     # Both work during the overlap: the company rolls the new key out without a gap.
     assert (await gateway.get("/integrations/v1/company", headers=WATER)).status_code == 200
     assert (await gateway.get("/integrations/v1/company", headers=new)).status_code == 200
     states = {k["key_id"]: k["state"] for k in (await gateway.get("/integrations/v1/api-keys", headers=new)).json()["api_keys"]}
-    assert states == {"water001": "active", rotated.json()["key_id"]: "active"}
-    assert (await gateway.delete("/integrations/v1/api-keys/water001", headers=new)).json()["state"] == "revoked"
+    assert states == {"water001": "active", new_id: "active"}
+    # The old key (stolen, say) can neither rotate again to a fresh key nor revoke the new one.
+    again = await gateway.post("/integrations/v1/api-keys/rotate", headers={**WATER, "Idempotency-Key": "rot-2"})
+    assert again.status_code == 403 and again.json()["type"].endswith("key-rotated")
+    assert (await gateway.delete(f"/integrations/v1/api-keys/{new_id}", headers=WATER)).status_code == 403
+    # Nor can the new key revoke the old one: another key is the city's to revoke; a key revokes itself.
+    other = await gateway.delete("/integrations/v1/api-keys/water001", headers=new)
+    assert other.status_code == 403 and other.json()["errors"][0]["field"] == "key_id"
+    assert (await gateway.delete("/api/v1/companies/co-water-demo/api-keys/water001")).json()["state"] == "revoked"
     refused = await gateway.get("/integrations/v1/company", headers=WATER)
     assert refused.status_code == 401 and refused.json()["errors"][0]["field"] == "Authorization"
-    # The staff see the change too, and a company cannot touch another company's key.
-    other = await gateway.delete("/integrations/v1/api-keys/elec0001", headers=new)
-    assert other.status_code == 404
+    # Another company's key answers as no key at all.
+    assert (await gateway.delete("/integrations/v1/api-keys/elec0001", headers=new)).status_code == 404
+    assert (await gateway.delete(f"/integrations/v1/api-keys/{new_id}", headers=new)).json()["state"] == "revoked"
+    # The company was told of every change, with who made it.
+    told = await _told(gateway, "co-water-demo")
+    assert [(t, d["key_id"], d["by"]) for t, d in told] == [
+        ("api-key.rotated", "water001", "ugw_water001"), ("api-key.revoked", "water001", "the city"),
+        ("api-key.revoked", new_id, f"ugw_{new_id}")]
+    assert told[0][1]["new_key_id"] == new_id and told[0][1]["expires_at"]
+
+
+async def test_a_key_issued_by_the_city_is_told_to_the_company_and_not_shown_on_a_retry(gateway):
+    issue = {"Idempotency-Key": "issue-1"}
+    first = await gateway.post("/api/v1/companies/co-water-demo/api-keys", json={"label": "CRM-2"}, headers=issue)
+    retry = await gateway.post("/api/v1/companies/co-water-demo/api-keys", json={"label": "CRM-2"}, headers=issue)
+    assert first.json()["api_key"].startswith("ugw_") and retry.json()["api_key"] is None
+    assert retry.json()["key_id"] == first.json()["key_id"]
+    assert await _told(gateway, "co-water-demo") == [
+        ("api-key.issued", {"key_id": first.json()["key_id"], "prefix": first.json()["prefix"], "by": "the city"})]
 
 
 async def test_no_key_a_wrong_key_and_a_staff_token_without_the_role_are_refused(gateway, services):

@@ -27,9 +27,22 @@ CENTRE = {"type": "Polygon", "coordinates": [[[34.78, 50.90], [34.82, 50.90], [3
     ("вул. Героїв Крут, 5/1", ("героїв крут", 5)),
     ("вул. 20 років Перемоги, 3", ("20 років перемоги", 3)),
     ("Харківська", ("харківська", None)),
+    ("м. Суми,  вул.\tСоборна ,  12 - а ", ("соборна", 12)),  # any whitespace, read as one space
+    ("вул. Соборна, 1234567", ("соборна 1234567", None)),  # seven digits are not a house number
+    ("вул. Соборна, " + "1" * 5000, ("соборна " + "1" * 5000, None)),  # (int() refuses 4,300 digits: no ValueError)
 ])
 def test_addresses_are_read_the_way_people_write_them(address, expected):
     assert parse_address(address) == expected
+
+
+def test_routing_reads_the_address_once_for_all_the_companies():
+    """Every company of the kind is asked whether it serves the address (and citizen-requests asks
+    every active outage): the address is read once, not once per area."""
+    companies = [_company(f"c{i}", "water", {"streets": [{"street": f"Вулиця {i}"}]}) for i in range(20)]
+    parse_address.cache_clear()
+    routing = route(companies, kind="water", service_code="water_leak", lat=None, long=None, address="вул. Соборна, 1")
+    assert routing.outcome == "failed"
+    assert parse_address.cache_info().misses == 1 and parse_address.cache_info().hits == 19
 
 
 def test_an_area_covers_its_street_ranges_and_its_polygon():

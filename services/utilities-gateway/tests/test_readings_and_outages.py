@@ -180,3 +180,34 @@ async def test_progress_reports_follow_the_companys_workflow(gateway):
     events = await _events(gateway, "request.status-changed.v1")
     assert [(e["status"], e["public_note"]) for e in events] == [("planned", "Бригада приїде завтра"), ("resolved", "Течу усунено")]
     assert events[0]["company"]["name"].startswith("КП «Міськводоканал»")
+
+
+async def test_a_company_announces_outages_only_within_the_area_it_serves(gateway):
+    """A company's outage (and the cause it gives) must not attach to requests in another
+    company's district: its area lies within the company's service area, or is refused."""
+    from utilities_gateway.use_cases.demo_data import NORTH, SOUTH
+
+    from .conftest import WASTE_SOUTH
+
+    def outage(area: dict) -> dict:
+        return {"planned": True, "area": area, "starts_at": (NOW + timedelta(hours=1)).isoformat(),
+                "expected_end": (NOW + timedelta(hours=4)).isoformat(), "cause": "Ремонт контейнерного майданчика"}
+
+    (west, south), _, (east, north), *_ = SOUTH["coordinates"][0]
+    middle = (south + north) / 2
+    inside = {"type": "Polygon", "coordinates": [[[west + 0.01, middle], [west + 0.02, middle], [west + 0.02, middle + 0.01],
+                                                  [west + 0.01, middle + 0.01], [west + 0.01, middle]]]}
+    assert (await gateway.post("/integrations/v1/outages", headers=WASTE_SOUTH,
+                               json=outage({"geometry": inside}))).status_code == 201
+    for area, field in (({"geometry": NORTH}, "area.geometry"), ({"whole_city": True}, "area.whole_city"),
+                        ({"streets": [{"street": "вул. Харківська", "from_house": 1, "to_house": 5}]}, "area.streets.0")):
+        refused = await gateway.post("/integrations/v1/outages", headers=WASTE_SOUTH, json=outage(area))
+        assert refused.status_code == 422 and refused.json()["errors"][0]["field"] == field, refused.text
+        assert refused.json()["type"].endswith("outside-service-area")
+    assert (await gateway.post("/integrations/v1/outages", headers=WASTE_SOUTH,  # its own street
+                               json=outage({"streets": [{"street": "вул. Соборна", "from_house": 2, "to_house": 8}]}))).status_code == 201
+    mine = (await gateway.get("/integrations/v1/outages", headers=WASTE_SOUTH)).json()["outages"]
+    moved = await gateway.patch(f"/integrations/v1/outages/{mine[0]['id']}", headers=WASTE_SOUTH, json={"area": {"geometry": NORTH}})
+    assert moved.status_code == 422 and moved.json()["errors"][0]["field"] == "area.geometry"
+    # A city-wide company (the water company) may announce anywhere in the city.
+    assert (await gateway.post("/integrations/v1/outages", headers=WATER, json=outage({"geometry": NORTH}))).status_code == 201

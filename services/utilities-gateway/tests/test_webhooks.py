@@ -25,7 +25,14 @@ async def _deliveries(gateway, endpoint_id: str) -> list[dict]:
     return (await gateway.get(f"/integrations/v1/webhook-endpoints/{endpoint_id}/deliveries", headers=WATER)).json()["deliveries"]
 
 
+def _attempts_so_far() -> dict[str, float]:
+    from utilities_gateway.adapters.webhook_dispatcher import ATTEMPTS
+
+    return {r: ATTEMPTS.labels(r)._value.get() for r in ("2xx", "4xx", "5xx", "no_answer")}
+
+
 async def test_a_flaky_receiver_gets_the_message_signed_the_same_id_every_retry(gateway):
+    before = _attempts_so_far()
     async with webhook_receiver() as receiver:
         endpoint = await _endpoint(gateway, receiver.url, description="CRM")
         secret = endpoint["secret"]
@@ -51,6 +58,11 @@ async def test_a_flaky_receiver_gets_the_message_signed_the_same_id_every_retry(
             assert body["type"] == "endpoint.test" and body["data"]["endpoint_id"] == endpoint["id"]
         # Retry-After: 1 was honoured although the schedule said 0.3 s.
         assert receiver.received[3].at - receiver.received[2].at >= 0.95
+    # What the IT department sees of it (the alert EcityWebhookFailures reads these).
+    after = _attempts_so_far()
+    assert {r: after[r] - before[r] for r in after} == {"2xx": 1, "4xx": 1, "5xx": 1, "no_answer": 1}
+    page = (await gateway.get("/metrics")).text
+    assert 'ecity_webhook_attempts_total{result="2xx"}' in page and "ecity_webhook_attempt_duration_seconds_bucket" in page
 
 
 async def test_410_disables_the_endpoint_and_its_messages_wait_until_it_is_enabled(gateway):

@@ -4,7 +4,7 @@ import pytest
 
 from ecity_cli.infra import InfraError
 from ecity_cli.infra import postgres as pg
-from ecity_cli.infra.kafka import LocalKafka
+from ecity_cli.infra.kafka import LocalKafka, kafka_version
 
 
 def test_no_java_says_to_install_java_17(monkeypatch, tmp_path):
@@ -36,3 +36,16 @@ def test_no_postgresql_binaries(monkeypatch, tmp_path):
     monkeypatch.delenv("ECITY_PG_BIN", raising=False)
     with pytest.raises(InfraError, match=r"^PostgreSQL server binaries \(initdb, pg_ctl\) were not found: install them"):
         pg._find_bin_dir(debian_root=tmp_path / "nothing-here")
+
+
+def test_jars_of_another_kafka_version_are_not_taken_for_the_pinned_one(tmp_path):
+    # The cache kept 4.1.1's jars after the pom moved on: the broker must be fetched again, or the
+    # local Kafka would go on running a version the cluster's Strimzi no longer supports.
+    jars = tmp_path / "jars"
+    jars.mkdir()
+    (jars / "kafka_2.13-4.1.1.jar").touch()
+    (jars / "log4j-slf4j-impl-2.24.3.jar").touch()
+    kafka = LocalKafka(tmp_path / "kafka", jars_dir=jars)
+    assert kafka_version() != "4.1.1" and not kafka.has_jars()
+    (jars / f"kafka_2.13-{kafka_version()}.jar").touch()
+    assert kafka.has_jars()

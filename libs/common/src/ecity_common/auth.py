@@ -180,6 +180,9 @@ def require_role(*roles: str):
                           headers={"WWW-Authenticate": f'Bearer realm="ecity", error="insufficient_scope", scope="{" ".join(roles)}"'})
         return principal
 
+    # Readable back from the route, so a test can tell which token each operation needs
+    # (the API fuzzer, tests/test_fuzz.py, mints exactly that).
+    dependency.roles = tuple(roles)
     return dependency
 
 

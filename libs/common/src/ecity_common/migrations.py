@@ -10,6 +10,7 @@ from alembic.config import Config
 from sqlalchemy import MetaData, text
 from sqlalchemy.ext.asyncio import create_async_engine
 
+from ecity_common.db import withhold_values_of
 from ecity_common.messaging.tables import messaging_tables
 
 # Any two replicas starting at once migrate one after the other, not both at once.
@@ -45,7 +46,8 @@ def run_migrations(target_metadata: MetaData, default_url: str) -> None:
             context.run_migrations()
 
     async def online() -> None:
-        engine = create_async_engine(url)
+        engine = create_async_engine(url, hide_parameters=True)  # a data migration's rows stay out of the logs
+        withhold_values_of(engine)  # (as the services' engines: db.py)
         try:
             async with engine.begin() as conn:
                 await conn.run_sync(migrate)

@@ -33,6 +33,7 @@ from ecity_common.messaging.topics import ensure_topics
 from ecity_common.migrations import upgrade
 from ecity_common.settings import ServiceSettings, UnsafeSettings
 from ecity_common.tracing import http_telemetry, instrument_app, setup_tracing
+from ecity_common.web.body_limits import BodyLimits
 from ecity_common.web.docs import install_docs
 from ecity_common.web.health import health_router
 from ecity_common.web.metrics import HttpMetrics, metrics_endpoint
@@ -221,6 +222,8 @@ def create_service_app(definition: ServiceDefinition) -> FastAPI:
                                      live_checks={"consumer": consumer_alive}))
     for router in definition.routers:
         app.include_router(router)
+    # No body is read past its route's limit (JSON_BODY unless the route says otherwise).
+    app.add_middleware(BodyLimits)
     # Requests and their duration per route, method and status: what dashboards and alerts use.
     app.add_middleware(HttpMetrics)
     app.add_route("/metrics", metrics_endpoint, include_in_schema=False)

@@ -5,6 +5,7 @@ from pathlib import Path
 from citizen_requests.adapters import open311_clients
 from citizen_requests.adapters.catalogue_store import CatalogueCache
 from citizen_requests.adapters.filing_desk import FilingDesk
+from citizen_requests.adapters.queue_gauges import keep_counting
 from citizen_requests.adapters.tables import messaging
 from citizen_requests.domain.limits import CreationLimits
 from citizen_requests.entrypoints.events import make_handlers
@@ -51,6 +52,10 @@ async def _run_filing_desk(app) -> None:
     await app.state.filing_desk.run()
 
 
+async def _count_queues(app) -> None:
+    await keep_counting(app.state.engine)
+
+
 def create_app(settings: Settings | None = None):
     settings = settings or Settings()
     return create_service_app(
@@ -64,6 +69,6 @@ def create_app(settings: Settings | None = None):
             routers=[router, open311_router, public_router, catalogue_router],
             handlers=make_handlers(Outbox(messaging.outbox, settings)),
             on_startup=[_load_catalogue, _seed, _open_filing_desk],
-            workers=[_refresh_catalogue, _run_filing_desk],
+            workers=[_refresh_catalogue, _run_filing_desk, _count_queues],
         )
     )

@@ -1,20 +1,46 @@
 """`/health/live` (the process answers) and `/health/ready` (its database and Kafka answer, its
-background work is not stuck waiting for them, and it is not draining before a shutdown)."""
+background work is not stuck waiting for them, and it is not draining before a shutdown). Each
+answers which check fails, never why: the why is in the service's log."""
 
 from __future__ import annotations
 
 import asyncio
+import logging
+import time
 from collections.abc import Awaitable, Callable
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
 Check = Callable[[], Awaitable[None]]
+log = logging.getLogger("ecity.health")
+
+
+class _Reasons:
+    """Why a check fails goes to the log, not the answer (an exception's text can name hosts, users,
+    statements): when it starts failing, again every minute while it fails (with the reason of the
+    moment), and when it is ok again; not at every probe."""
+
+    REMIND_S = 60.0
+
+    def __init__(self) -> None:
+        self._failing_since_log: dict[str, float] = {}
+
+    def note(self, check: str, reason: str | None) -> None:
+        said = self._failing_since_log.get(check)
+        if reason is None:
+            if said is not None:
+                log.info("health check %s is ok again", check)
+                del self._failing_since_log[check]
+        elif said is None or time.monotonic() - said >= self.REMIND_S:
+            log.warning("health check %s fails: %s", check, reason)
+            self._failing_since_log[check] = time.monotonic()
 
 
 def health_router(checks: dict[str, Check], timeout_s: float = 2.0,
                   live_checks: dict[str, Callable[[], None]] | None = None) -> APIRouter:
     router = APIRouter(tags=["health"])
+    reasons = _Reasons()
 
     @router.get("/health/live", summary="The process is alive", responses={503: {}})
     async def live() -> JSONResponse:
@@ -23,8 +49,9 @@ def health_router(checks: dict[str, Check], timeout_s: float = 2.0,
         for name, check in (live_checks or {}).items():
             try:
                 check()
-            except Exception as exc:  # noqa: BLE001 - the reason is the answer
-                return JSONResponse({"status": "dead", "check": name, "reason": str(exc)[:300]}, status_code=503)
+            except Exception as exc:  # noqa: BLE001 - the reason goes to the log
+                reasons.note(f"live:{name}", f"{type(exc).__name__}: {exc}")
+                return JSONResponse({"status": "dead", "check": name}, status_code=503)
         return JSONResponse({"status": "ok"})
 
     @router.get("/health/ready", summary="Database and Kafka are reachable", responses={503: {}})
@@ -33,14 +60,16 @@ def health_router(checks: dict[str, Check], timeout_s: float = 2.0,
             # First thing on SIGTERM (ecity_common.server): out of the load balancer, still serving.
             return JSONResponse({"status": "draining", "checks": {}}, status_code=503)
 
-        async def run(check: Check) -> str:
+        async def run(name: str, check: Check) -> str:
             try:
                 await asyncio.wait_for(check(), timeout_s)
-                return "ok"
-            except Exception as exc:  # noqa: BLE001 - the reason is the answer
-                return f"unavailable: {type(exc).__name__}: {exc}"[:300]
+            except Exception as exc:  # noqa: BLE001 - the reason goes to the log
+                reasons.note(name, f"{type(exc).__name__}: {exc}"[:500])
+                return "unavailable"
+            reasons.note(name, None)
+            return "ok"
 
-        results = dict(zip(checks, await asyncio.gather(*(run(c) for c in checks.values())), strict=True))
+        results = dict(zip(checks, await asyncio.gather(*(run(n, c) for n, c in checks.items())), strict=True))
         ok = all(v == "ok" for v in results.values())
         return JSONResponse({"status": "ok" if ok else "unavailable", "checks": results}, status_code=200 if ok else 503)
 

@@ -62,6 +62,8 @@ async def claim(session: AsyncSession, table: Table, request: Request, scope: st
         return None, None
     if not 1 <= len(key) <= 255:
         raise Problem(400, "Bad Idempotency-Key", "1 to 255 characters", errors=[{"field": HEADER, "message": "1 to 255 characters"}])
+    # The body as the route read it (no second copy), and never more than the route's limit:
+    # ecity_common.web.body_limits refuses a bigger one while it arrives, before any key is claimed.
     fingerprint = request_fingerprint(request.method, request.url.path, await request.body())
     await session.execute(delete(table).where(table.c.scope == scope, table.c.key == key,
                                               table.c.created_at < datetime.now(UTC) - RETENTION))

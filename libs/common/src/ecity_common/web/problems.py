@@ -20,8 +20,9 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from ecity_common.db import database_unavailable
+from ecity_common.db import database_unavailable, withhold_values
 from ecity_common.refusals import Kind, Refused
+from ecity_common.web.body_limits import BodyTooLarge
 
 log = logging.getLogger(__name__)
 
@@ -85,6 +86,30 @@ def field_path(loc: tuple[Any, ...] | list[Any]) -> str:
     if parts and parts[0] == "body":
         parts = parts[1:]
     return ".".join(parts) or "body"
+
+
+def line_and_column(text: bytes, position: int) -> tuple[int, int]:
+    """1-based line and column of a character position in a body (JSON errors count characters of
+    the decoded text, not bytes)."""
+    before = text.decode(errors="replace")[:position]
+    return before.count("\n") + 1, len(before) - (before.rfind("\n") + 1) + 1
+
+
+async def _said_plainly(request: Request, error: dict) -> dict[str, str]:
+    """One validation error as {field, message}, in words a newcomer can act on: a body that is not
+    JSON says where it broke (not a character position posing as a field), and a body sent without
+    `Content-Type: application/json` says so instead of "Input should be a valid dictionary"."""
+    loc = error["loc"]
+    if error["type"] == "json_invalid":
+        line, column = line_and_column(await request.body(), int(loc[1]) if len(loc) > 1 else 0)
+        reason = (error.get("ctx") or {}).get("error", "JSON decode error")
+        return {"field": "body", "message": f"the body is not valid JSON: {reason} at line {line}, column {column}"}
+    content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if tuple(loc) == ("body",) and content_type != "application/json" and not content_type.endswith("+json"):
+        sent = f"'{content_type}'" if content_type else "none"
+        return {"field": "body", "message": f"send the body as JSON with 'Content-Type: application/json' (this "
+                                            f"request's Content-Type: {sent})"}
+    return {"field": field_path(loc), "message": error["msg"]}
 
 
 def _unavailable(request: Request, cause: BaseException | None) -> JSONResponse:
@@ -151,9 +176,14 @@ def install_problem_handlers(app: FastAPI) -> None:
             **exc.extensions,
         )
 
+    @app.exception_handler(BodyTooLarge)
+    async def _too_large(request: Request, exc: BodyTooLarge) -> JSONResponse:
+        return problem_response(413, title="Request body too large", detail=exc.detail, type_="body-too-large",
+                                instance=request.url.path, headers=exc.headers, max_body_bytes=exc.limit)
+
     @app.exception_handler(RequestValidationError)
     async def _invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
-        errors = [{"field": field_path(e["loc"]), "message": e["msg"]} for e in exc.errors()]
+        errors = [await _said_plainly(request, e) for e in exc.errors()]
         return problem_response(
             422,
             title="Invalid request",
@@ -191,6 +221,7 @@ def install_problem_handlers(app: FastAPI) -> None:
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
         if database_unavailable(exc):  # e.g. no pooled connection came free, Kafka away: not a bug
             return _unavailable(request, exc)
+        withhold_values(exc)  # (one of a connection used through asyncpg itself did not pass the engine's hook)
         log.exception("unhandled error on %s %s", request.method, request.url.path)
         return problem_response(
             500,

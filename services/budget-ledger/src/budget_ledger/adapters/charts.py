@@ -19,13 +19,16 @@ from matplotlib.ticker import FuncFormatter  # noqa: E402
 
 from budget_ledger.domain.money import thousands, ua_number, ua_share  # noqa: E402
 from budget_ledger.domain.report import ExecutionReport  # noqa: E402
+from ecity_common.outputs import xml_text  # noqa: E402
 
 PLANNED_COLOUR, FINANCED_COLOUR = "#9db4d0", "#1f5fa8"
 
 
 def execution_chart(report: ExecutionReport, by: Literal["holder", "year"], fmt: Literal["svg", "png"]) -> bytes:
     if by == "holder":
-        groups = [(textwrap.fill(h.name_uk, 24), h) for h in report.holders.values()]
+        # A holder's name is text in the SVG (glyphs, and the name itself in a comment): a character
+        # XML cannot carry would make the picture, and the HTML report it is inlined in, unreadable.
+        groups = [(textwrap.fill(xml_text(h.name_uk), 24), h) for h in report.holders.values()]
         title = f"Передбачено і профінансовано за розпорядниками, {report.period}"
     else:
         groups = [(str(year), line) for year, line in sorted(report.by_year.items())]

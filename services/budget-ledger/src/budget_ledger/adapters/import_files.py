@@ -15,6 +15,7 @@ from typing import Literal
 from budget_ledger.domain import codes
 
 Layout = Literal["national", "plain"]
+MAX_UAH = 10**13  # = 10**15 kopiykas, what one ledger entry may carry (`entrypoints/http/ledger.py`)
 _FUNDS = {"general": "general", "загальний": "general", "з": "general", "1": "general", "c": "general",
           "special": "special", "спеціальний": "special", "с": "special", "2": "special", "s": "special"}
 
@@ -44,10 +45,18 @@ class RowProblem:
 def _kop(text: str, row: int, column: str, problems: list[RowProblem]) -> int:
     cleaned = (text or "").replace("\u00a0", "").replace(" ", "").replace(",", ".")
     try:
-        value = Decimal(cleaned or "0") * 100
+        uah = Decimal(cleaned or "0")
     except InvalidOperation:
+        uah = None
+    if uah is None or not uah.is_finite():
         problems.append(RowProblem(row, column, f"{text!r} is not an amount in hryvnias"))
         return 0
+    # '1e999999' is a Decimal too: refused before any arithmetic, which built an integer of a
+    # million digits (seconds of CPU) or overflowed (a 500), as 'Infinity' did. The ledger's ceiling.
+    if uah.copy_abs() > MAX_UAH:
+        problems.append(RowProblem(row, column, f"{text!r}: at most {MAX_UAH:,} hryvnias"))
+        return 0
+    value = uah * 100
     if value != value.to_integral_value() or value < 0:
         problems.append(RowProblem(row, column, f"{text!r}: a non-negative amount with at most two decimals"))
         return 0
@@ -79,14 +88,24 @@ def parse(data: bytes, layout: Layout) -> tuple[list[ImportLine], list[RowProble
         names = {"year": "year", "kpkvkmb": "kpkvkmb", "kekv": "kekv", "kfkvk": "kfkvk", "fund": "fund",
                  "planned": "planned_uah", "financed": "financed_uah"}
         delimiter = ","
-    reader = csv.DictReader(io.StringIO(text), delimiter=delimiter)
+    # newline="": the csv module splits the lines itself, so a bare \r (an old Mac file) ends a
+    # line instead of landing inside a field, which the reader refuses (csv.Error).
+    reader = csv.DictReader(io.StringIO(text, newline=""), delimiter=delimiter)
+    lines: list[ImportLine] = []
+    problems: list[RowProblem] = []
+    try:
+        _read_lines(reader, names, lines, problems)
+    except csv.Error as exc:  # e.g. a field longer than the csv module's 128 KiB: no sense can be made of the rest
+        problems.append(RowProblem(reader.line_num + 1, "file", f"not CSV from this line on: {exc}"))
+    return lines, problems
+
+
+def _read_lines(reader: csv.DictReader, names: dict[str, str], lines: list[ImportLine], problems: list[RowProblem]) -> None:
     required = [names[k] for k in ("year", "kpkvkmb", "kekv", "planned", "financed")]
     missing = [c for c in required if c not in (reader.fieldnames or [])]
     if missing:
-        return [], [RowProblem(1, c, "missing column") for c in missing]
-
-    lines: list[ImportLine] = []
-    problems: list[RowProblem] = []
+        problems.extend(RowProblem(1, c, "missing column") for c in missing)
+        return
     for n, raw in enumerate(reader, start=2):
         before = len(problems)
         get = lambda key: (raw.get(names[key]) or "").strip()  # noqa: E731
@@ -111,4 +130,3 @@ def parse(data: bytes, layout: Layout) -> tuple[list[ImportLine], list[RowProble
         financed = _kop(get("financed"), n, names["financed"], problems)
         if len(problems) == before:
             lines.append(ImportLine(n, year, kpkvkmb, kekv, fund, kfkvk, planned, financed))
-    return lines, problems

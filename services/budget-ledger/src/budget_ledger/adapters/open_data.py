@@ -14,7 +14,6 @@ lead to it again.
 
 from __future__ import annotations
 
-import csv
 import io
 import json
 import zipfile
@@ -26,6 +25,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from budget_ledger.adapters.queries import published_entries
 from budget_ledger.adapters.tables import budget_holders, ledger_entries, measures, programmes
+from ecity_common.outputs import SpreadsheetSafeWriter
 
 ENTRIES, HEADS, KEYS = "ledger/entries.jsonl", "ledger/heads.json", "ledger/public-keys.json"
 
@@ -79,8 +79,10 @@ async def rows(session: AsyncSession) -> list[dict]:
 
 
 def to_csv(data: list[dict]) -> str:
+    """The package's data; a name that a spreadsheet would run as a formula gets a quote in front,
+    the amounts (plain numbers, negative ones too) stay as they are (`ecity_common.outputs`)."""
     out = io.StringIO()
-    writer = csv.DictWriter(out, [c[0] for c in COLUMNS], lineterminator="\n")
+    writer = SpreadsheetSafeWriter(out, [c[0] for c in COLUMNS], lineterminator="\n")
     writer.writeheader()
     writer.writerows(data)
     return out.getvalue()

@@ -1,9 +1,9 @@
-"""The execution report printed: CSV for a spreadsheet, HTML (Jinja2, `templates/`, the charts
-inline) for a person. The report itself is built in `domain/report.py`."""
+"""The execution report printed: CSV for a spreadsheet (no cell of it a formula:
+`ecity_common.outputs`), HTML (Jinja2, `templates/`, the charts inline) for a person. The report
+itself is built in `domain/report.py`."""
 
 from __future__ import annotations
 
-import csv
 import io
 from pathlib import Path
 
@@ -12,6 +12,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from budget_ledger.adapters.charts import execution_chart
 from budget_ledger.domain.money import ua_share_unbroken, ua_thousands_unbroken
 from budget_ledger.domain.report import ExecutionReport, Line
+from ecity_common.outputs import SpreadsheetSafeWriter
 
 CSV_COLUMNS = [
     "from_year", "to_year", "holder_code", "holder_name", "kpkvkmb", "measure_code", "measure_number",
@@ -24,7 +25,7 @@ def to_csv(report: ExecutionReport) -> str:
     """One row per measure, then one per holder and the programme total (measure columns empty).
     Machine-readable: comma-separated, '.' decimals, amounts also in exact kopiykas."""
     out = io.StringIO()
-    writer = csv.DictWriter(out, CSV_COLUMNS, lineterminator="\n")
+    writer = SpreadsheetSafeWriter(out, CSV_COLUMNS, lineterminator="\n")
     writer.writeheader()
 
     def row(line: Line, **extra) -> dict:

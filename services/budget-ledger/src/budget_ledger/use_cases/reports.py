@@ -20,6 +20,15 @@ def check_span(from_year: int, to_year: int) -> None:
         raise Invalid("to_year", "must not be before from_year")
 
 
+async def ledger_version(session: AsyncSession) -> int:
+    """Which state of the ledger the reports show: the last entry's sequence number. Only an entry
+    changes a report (the balances are the entries' projection, a holder or a measure shows only
+    with a balance, and the programme is written once, at start); postings commit in sequence
+    order (one chain, one writer at a time), so a number read names one set of entries."""
+    seq, _ = await queries.chain_head(session)
+    return seq
+
+
 async def execution_report(session: AsyncSession, from_year: int, to_year: int) -> ExecutionReport:
     check_span(from_year, to_year)
     programme, rows = await queries.report_rows(session, from_year, to_year)
@@ -34,6 +43,11 @@ async def printed(report: ExecutionReport, fmt: Literal["csv", "html", "pdf"]) -
     if fmt == "html":
         return await asyncio.to_thread(report_files.to_html, report)
     return await asyncio.to_thread(pdf.to_pdf, report)
+
+
+async def printed_report(session: AsyncSession, from_year: int, to_year: int, fmt: Literal["csv", "html", "pdf"]) -> bytes:
+    document = await printed(await execution_report(session, from_year, to_year), fmt)
+    return document.encode() if isinstance(document, str) else document
 
 
 async def execution_chart(session: AsyncSession, from_year: int, to_year: int, by: str, fmt: str) -> bytes:

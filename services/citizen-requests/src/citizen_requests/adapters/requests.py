@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import func, insert, or_, select, update
+from sqlalchemy import and_, func, insert, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from citizen_requests.adapters.overdue import overdue_sql
 from citizen_requests.adapters.tables import citizen_requests, comments, request_history, subscriptions
+from citizen_requests.domain.pages import Position
 from citizen_requests.domain.publication import UNPUBLISHED_CHANNELS
 from citizen_requests.domain.workflow import OPEN
 
@@ -21,8 +22,19 @@ async def find(session: AsyncSession, request_id: str, *, for_update: bool = Fal
     return (await session.execute(query.with_for_update() if for_update else query)).first()
 
 
+def _newest_first(query, after: Position | None):
+    """Newest first, and after a position when paging by cursor: the order a cursor's position
+    is in (filing time, then id, both descending), so that no request is skipped or seen twice."""
+    at, rid = citizen_requests.c.submitted_at, citizen_requests.c.id
+    if after is not None:
+        # `at <= ` first: the index on submitted_at finds the start; the rest breaks the ties.
+        query = query.where(at <= after.submitted_at, or_(at < after.submitted_at, and_(at == after.submitted_at,
+                                                                                          rid < after.request_id)))
+    return query.order_by(at.desc(), rid.desc())
+
+
 async def list_for(session: AsyncSession, *, citizen_id: str | None, status: str | None, needs_dispatcher: bool,
-                   limit: int, offset: int) -> list:
+                   limit: int, offset: int, after: Position | None = None) -> list:
     query = select(citizen_requests)
     if citizen_id is not None:
         query = query.where(citizen_requests.c.citizen_id == citizen_id)
@@ -30,16 +42,15 @@ async def list_for(session: AsyncSession, *, citizen_id: str | None, status: str
         query = query.where(citizen_requests.c.status == status)
     if needs_dispatcher:
         query = query.where(citizen_requests.c.dispatch_flag.is_not(None), citizen_requests.c.status.in_(OPEN))
-    query = query.order_by(citizen_requests.c.submitted_at.desc(), citizen_requests.c.id).limit(limit).offset(offset)
-    return (await session.execute(query)).all()
+    return (await session.execute(_newest_first(query, after).limit(limit).offset(offset))).all()
 
 
 async def search(
     session: AsyncSession, *, ids: list[str] | None, service_codes: list[str] | None, start: datetime, end: datetime,
     status_states: set[str] | None, limit: int, offset: int,
 ) -> list:
-    """Open311's search."""
-    query = select(citizen_requests)
+    """Open311's search: anyone's, so the published requests only."""
+    query = select(citizen_requests).where(citizen_requests.c.channel.not_in(UNPUBLISHED_CHANNELS))
     if ids:
         query = query.where(citizen_requests.c.id.in_(ids))  # a list of ids overrides every other filter
     else:
@@ -70,12 +81,12 @@ def _published(service_codes: list[str] | None, status: str | None):
 
 
 async def published_page(session: AsyncSession, *, service_codes: list[str] | None, status: str | None, limit: int,
-                         offset: int) -> tuple[int, list]:
+                         offset: int, after: Position | None = None) -> tuple[int, list]:
     """The published requests, newest first, and how many there are (counted up to COUNT_CAP + 1:
     an exact count of a million matches costs more than the page itself)."""
     query = _published(service_codes, status)
     counted = await session.scalar(select(func.count()).select_from(query.limit(COUNT_CAP + 1).subquery()))
-    rows = await session.execute(query.order_by(citizen_requests.c.submitted_at.desc()).limit(limit).offset(offset))
+    rows = await session.execute(_newest_first(query, after).limit(limit).offset(offset))
     return counted, rows.all()
 
 
@@ -103,8 +114,11 @@ async def statistics(session: AsyncSession, start: datetime, end: datetime, now:
 
 
 async def public_updates(session: AsyncSession, *, ids: list[str], start: datetime, end: datetime, limit: int) -> list:
-    """Open311's servicerequestupdates: the public history entries between `start` and `end`."""
-    query = select(request_history).where(request_history.c.public.is_(True), request_history.c.at.between(start, end))
+    """Open311's servicerequestupdates: the public history entries of published requests between
+    `start` and `end`."""
+    unpublished = select(citizen_requests.c.id).where(citizen_requests.c.channel.in_(UNPUBLISHED_CHANNELS))
+    query = select(request_history).where(request_history.c.public.is_(True), request_history.c.at.between(start, end),
+                                          request_history.c.request_id.not_in(unpublished))
     if ids:
         query = query.where(request_history.c.request_id.in_(ids))
     return (await session.execute(query.order_by(request_history.c.id).limit(limit))).all()

@@ -11,12 +11,14 @@ place, which utilities-gateway finds from the category's `utility_kind` (`Catego
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Literal
 
 from citizen_requests.domain.deadlines import Term
+from ecity_common.inputs import unwritable
 
 # The kinds of attribute a category may ask for (Open311's datatypes): the only list of them.
 Datatype = Literal["string", "number", "datetime", "text", "singlevaluelist", "multivaluelist"]
@@ -57,9 +59,12 @@ class Attribute:
         value = raw[0].strip()
         if self.datatype == "number":
             try:
-                return float(value)
+                number = float(value)
             except ValueError:
                 raise AttributeRejected(self.code, "a number") from None
+            if not math.isfinite(number):  # "nan", "inf", "1e999": no JSON (so no database) can keep them
+                raise AttributeRejected(self.code, "a finite number")
+            return number
         if self.datatype == "datetime":
             try:
                 return datetime.fromisoformat(value.replace("Z", "+00:00")).isoformat()
@@ -70,8 +75,8 @@ class Attribute:
             if value not in keys:
                 raise AttributeRejected(self.code, f"{value!r} not among {sorted(keys)}")
             return value
-        if "\x00" in value:
-            raise AttributeRejected(self.code, "control characters are not allowed")
+        if (reason := unwritable(value, prose=self.datatype == "text")) is not None:
+            raise AttributeRejected(self.code, reason)
         limit = 4000 if self.datatype == "text" else 500
         if len(value) > limit:
             raise AttributeRejected(self.code, f"at most {limit} characters")

@@ -16,9 +16,21 @@ from datetime import UTC, datetime
 from citizen_requests.domain.catalogue import AttributeRejected, Category
 from citizen_requests.domain.deadlines import deadline
 from ecity_common.geo import SUMY_BOUNDS, outside_sumy
+from ecity_common.inputs import unwritable
 from ecity_common.refusals import Invalid
 
-_HTML = re.compile(r"<\s*/?\s*[a-zA-Z][^>]*>")
+# The start of a tag: '<', maybe '/', then a letter (spaces allowed around the '/'). One `\s*` on
+# each side of the optional '/': `<\s*/?\s*` tried every split of a run of spaces (quadratic).
+# The catalogue refuses it in a category's names (`entrypoints/http/catalogue.py`).
+TAG_START = re.compile(r"<\s*(?:/\s*)?[a-zA-Z]")
+
+
+def looks_like_html(text: str) -> bool:
+    """A tag's start with a '>' after it, as the one pattern `<…[a-zA-Z][^>]*>` said before, but in
+    one pass: that pattern ran on to the end of the text again from every '<' ('<a<a<a…' without
+    a '>' was quadratic)."""
+    start = TAG_START.search(text)
+    return start is not None and text.find(">", start.end()) != -1
 
 
 class RequestRejected(Invalid):
@@ -61,19 +73,6 @@ class CitizenRequest:
         return deadline(self.submitted_at, self.category.term)
 
 
-def _text(value: str) -> bool:
-    """Text that can be stored and sent on: no NUL (PostgreSQL refuses it) and no half of a UTF-16
-    surrogate pair, which a JSON body may carry (an escaped "\\ud800") but UTF-8 cannot, so the
-    request could be neither written nor published."""
-    if "\x00" in value:
-        return False
-    try:
-        value.encode("utf-8")
-    except UnicodeEncodeError:
-        return False
-    return True
-
-
 def file_request(
     *,
     catalogue: Mapping[str, Category],
@@ -91,15 +90,19 @@ def file_request(
         raise RequestRejected("service_code", f"the category {category_code!r} is no longer offered")
     if len(description) > 4000:
         raise RequestRejected("description", "at most 4,000 characters")
-    if _HTML.search(description):
+    if looks_like_html(description):
         raise RequestRejected("description", "HTML is not allowed")
-    if not _text(description):
-        raise RequestRejected("description", "control characters and broken characters are not allowed")
-    if address and (not _text(address) or len(address) > 500):
-        raise RequestRejected("address", "at most 500 characters, no control or broken characters")
+    # Text that can be stored, published and shown (ecity_common.inputs): no NUL, which PostgreSQL
+    # refuses, no half of a surrogate pair, which a JSON body may carry but UTF-8 cannot, and no
+    # other control character, which would break a log line, a CSV cell or an XML answer.
+    if (reason := unwritable(description, prose=True)) is not None:
+        raise RequestRejected("description", reason)
+    if address and ((reason := unwritable(address)) is not None or len(address) > 500):
+        raise RequestRejected("address", reason or "at most 500 characters")
     for code, values in (answers or {}).items():
-        if not all(_text(value) for value in values):
-            raise RequestRejected(f"attribute[{code}]", "control characters and broken characters are not allowed")
+        for value in values:
+            if (reason := unwritable(value, prose=True)) is not None:
+                raise RequestRejected(f"attribute[{code}]", reason)
     if location is None and not (address and address.strip()):
         raise RequestRejected("location", "give a location (lat/long) or an address")
     try:

@@ -6,7 +6,7 @@ to it, and the citizen is told at once what happened and when supply should retu
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
 from typing import Any
 
@@ -19,10 +19,12 @@ def local_time(when: datetime) -> str:
     return when.astimezone(KYIV).strftime("%d.%m.%Y %H:%M")
 
 
-def covering_outage(outages: Iterable[Any], *, lat: float | None, long: float | None, address: str | None):
+def covering_outage(outages: Iterable[Any], areas: Mapping[str, Area | None], *, lat: float | None, long: float | None,
+                    address: str | None):
     """Of the active outages of the request's utility, the one that covers the place (the soonest
-    to end), if any."""
-    covering = [o for o in outages if Area.model_validate(o.area).covers(lat=lat, long=long, address=address)]
+    to end), if any. `areas`: each outage's area by its id (None, or missing: it covers nothing)."""
+    covering = [o for o in outages if (area := areas.get(o.id)) is not None
+                and area.covers(lat=lat, long=long, address=address)]
     return min(covering, key=lambda o: o.expected_end or datetime.max.replace(tzinfo=UTC), default=None)
 
 

@@ -9,9 +9,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from citizen_requests.adapters import requests
 from citizen_requests.adapters.idempotency import Once
+from citizen_requests.domain.pages import next_cursor, position
 from citizen_requests.domain.workflow import can_reopen
 from citizen_requests.use_cases.moves import load, record_move
 from ecity_common.events.payloads.citizen_requests import CitizenRequestCommented
+from ecity_common.inputs import unwritable
 from ecity_common.messaging.outbox import Outbox
 from ecity_common.refusals import Conflict, Invalid, NotFound
 from ecity_common.web.idempotency import StoredAnswer
@@ -37,10 +39,13 @@ async def read(session: AsyncSession, request_id: str, *, reader: str, staff: bo
 
 
 async def list_requests(session: AsyncSession, *, reader: str, staff: bool, status: str | None, needs_dispatcher: bool,
-                        limit: int, offset: int) -> list:
-    """A citizen's own requests; for staff every request, and the triage filter for the dispatcher."""
-    return await requests.list_for(session, citizen_id=None if staff else reader, status=status,
-                                   needs_dispatcher=needs_dispatcher and staff, limit=limit, offset=offset)
+                        limit: int, offset: int, after: tuple | None = None) -> tuple[list, str | None]:
+    """A citizen's own requests; for staff every request, and the triage filter for the dispatcher.
+    With the cursor of the next page (`after` a cursor: past any offset), or None on the last."""
+    rows = await requests.list_for(session, citizen_id=None if staff else reader, status=status,
+                                   needs_dispatcher=needs_dispatcher and staff, limit=limit, offset=offset,
+                                   after=position(after))
+    return rows, next_cursor(rows, limit)
 
 
 async def follow(session: AsyncSession, request_id: str, *, citizen: str) -> None:
@@ -53,8 +58,8 @@ async def comment(session: AsyncSession, outbox: Outbox, request_id: str, text: 
                   once: Once) -> dict | StoredAnswer:
     """Add a comment (a citizen on their own request, staff on any); a retried POST with the same
     Idempotency-Key gets the first answer instead of a second comment."""
-    if "\x00" in text:
-        raise Invalid("text", "control characters are not allowed")
+    if (reason := unwritable(text, prose=True)) is not None:
+        raise Invalid("text", reason)
     if "<" in text and ">" in text:
         raise Invalid("text", "HTML is not allowed")
     stored = await once.claim(session)

@@ -12,7 +12,8 @@ from citizen_requests.adapters import requests
 from citizen_requests.adapters.requests import COUNT_CAP
 from citizen_requests.domain.catalogue import Category
 from citizen_requests.domain.deadlines import KYIV
-from citizen_requests.domain.publication import anonymised, kyiv_time, open311_view
+from citizen_requests.domain.pages import next_cursor, position
+from citizen_requests.domain.publication import anonymised, kyiv_time, open311_view, published
 from citizen_requests.domain.workflow import OPEN, TRANSITIONS, open311_status
 from ecity_common.refusals import Invalid, NotFound
 
@@ -25,11 +26,13 @@ def _codes(service_code: str | None) -> list[str] | None:
 
 
 async def public_list(session: AsyncSession, catalogue: Mapping[str, Category], *, service_code: str | None,
-                      status: str | None, limit: int, offset: int) -> dict:
+                      status: str | None, limit: int, offset: int, after: tuple | None = None) -> dict:
+    """A page of the published requests, newest first; `next_cursor` starts the next page (`after`),
+    however deep, where an offset stops at its cap."""
     counted, rows = await requests.published_page(session, service_codes=_codes(service_code), status=status,
-                                                  limit=limit, offset=offset)
+                                                  limit=limit, offset=offset, after=position(after))
     return {"count": min(counted, COUNT_CAP), "count_is_exact": counted <= COUNT_CAP,
-            "results": [anonymised(r, catalogue) for r in rows]}
+            "results": [anonymised(r, catalogue) for r in rows], "next_cursor": next_cursor(rows, limit)}
 
 
 async def public_map(session: AsyncSession, catalogue: Mapping[str, Category], *, service_code: str | None,
@@ -70,14 +73,15 @@ async def open311_search(session: AsyncSession, catalogue: Mapping[str, Category
 
 async def open311_request(session: AsyncSession, catalogue: Mapping[str, Category], request_id: str) -> dict:
     row = await requests.find(session, request_id)
-    if row is None:
+    if row is None or not published(row.channel):  # an IT department's incident is not anyone's to read
         raise NotFound("service request", repr(request_id))
     return open311_view(row, catalogue)
 
 
 async def open311_token(session: AsyncSession, token: str) -> dict:
     """Requests get their id at once here, so a token is the request's id."""
-    if await requests.find(session, token) is None:
+    row = await requests.find(session, token)
+    if row is None or not published(row.channel):
         raise NotFound("request for token", repr(token))
     return {"service_request_id": token, "token": token}
 

@@ -11,9 +11,17 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from citizen_requests.adapters import requests, utility_outages
 from citizen_requests.domain.utilities import covering_outage, local_time
+from ecity_common.areas import Area, KnownAreas
 from ecity_common.events.payloads.utilities_gateway import OutageFacts, UtilityOutageResolved
 
 GATEWAY = "utilities-gateway"
+# How many of a utility's active outages a filing looks at, the soonest to end first: a city has a
+# few at a time, a storm a few dozen. Without a bound, a company announcing thousands would make
+# every filing of its utility read and test them all.
+MAX_OUTAGES_CONSIDERED = 200
+# The outages' areas, parsed once per version of each (not for every filing). Sized to hold the
+# outages considered at their largest (200 × areas.MAX_VERTICES points).
+KNOWN_AREAS = KnownAreas(max_points=500_000)
 
 
 async def outage_known(session: AsyncSession, outage: OutageFacts) -> None:
@@ -34,5 +42,20 @@ async def outage_resolved(session: AsyncSession, resolved: UtilityOutageResolved
 async def outage_here(db: AsyncSession | AsyncConnection, kind: str, lat: float | None, long: float | None,
                       address: str | None, now: datetime | None = None):
     """The active outage of this kind that covers the place, if any (the soonest to end)."""
-    outages = await utility_outages.active(db, kind, now or datetime.now(UTC))
-    return covering_outage(outages, lat=lat, long=long, address=address)
+    outages = await utility_outages.active(db, kind, now or datetime.now(UTC), limit=MAX_OUTAGES_CONSIDERED)
+    return covering_outage(outages, await _areas(db, outages), lat=lat, long=long, address=address)
+
+
+async def _areas(db: AsyncSession | AsyncConnection, outages: list) -> dict[str, Area | None]:
+    """The outages' areas: those known from KNOWN_AREAS, the others read and parsed once."""
+    areas, missing = {}, []
+    for outage in outages:
+        key = (outage.id, outage.row_version)
+        if key in KNOWN_AREAS:
+            areas[outage.id] = KNOWN_AREAS.get(key)
+        else:
+            missing.append(outage.id)
+    if missing:  # (one changed since the first read comes with its newer version: that one is kept)
+        for outage_id, (version, raw) in (await utility_outages.areas(db, missing)).items():
+            areas[outage_id] = KNOWN_AREAS.add((outage_id, version), raw)
+    return areas

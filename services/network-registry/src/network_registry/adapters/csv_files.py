@@ -1,4 +1,7 @@
-"""Sites, devices and links as CSV files: the export, and the rows of an import file."""
+"""Sites, devices and links as CSV files: the export, and the rows of an import file.
+
+Text that a spreadsheet would run as a formula is exported with a quote in front, and the import
+takes it off again (`ecity_common.outputs`): an export imported as it is changes nothing."""
 
 from __future__ import annotations
 
@@ -7,6 +10,7 @@ import io
 import json
 from dataclasses import dataclass, field
 
+from ecity_common.outputs import SpreadsheetSafeWriter, read_csv_cell
 from network_registry.domain.objects import ObjectKind
 
 
@@ -16,11 +20,10 @@ def columns(kind: ObjectKind) -> list[str]:
 
 def export(kind: ObjectKind, rows: list[dict]) -> str:
     out = io.StringIO()
-    writer = csv.DictWriter(out, columns(kind), extrasaction="ignore", lineterminator="\n")
+    writer = SpreadsheetSafeWriter(out, columns(kind), extrasaction="ignore", lineterminator="\n")
     writer.writeheader()
     for row in rows:
-        writer.writerow({k: json.dumps(v, ensure_ascii=False) if isinstance(v, dict) else ("" if v is None else v)
-                         for k, v in row.items()})
+        writer.writerow({k: json.dumps(v, ensure_ascii=False) if isinstance(v, dict) else v for k, v in row.items()})
     return out.getvalue()
 
 
@@ -33,6 +36,7 @@ class ImportFile:
 def _value(column: str, text: str):
     if text == "":
         return None
+    text = read_csv_cell(text)
     if column == "route":
         return json.loads(text)
     return text  # pydantic converts numbers, dates and booleans from text
@@ -47,10 +51,18 @@ def read(kind: ObjectKind, data: bytes) -> ImportFile:
         result.problems.append((1, "file", "not UTF-8 text"))
         return result
     reader = csv.DictReader(io.StringIO(text))
+    try:
+        _read_rows(kind, reader, result)
+    except csv.Error as exc:  # e.g. a field longer than the csv module's 128 KiB: no sense can be made of the rest
+        result.problems.append((reader.line_num + 1, "file", f"not CSV from this line on: {exc}"))
+    return result
+
+
+def _read_rows(kind: ObjectKind, reader: csv.DictReader, result: ImportFile) -> None:
     unknown = [c for c in reader.fieldnames or [] if c not in columns(kind)]
     if unknown or not reader.fieldnames:
         result.problems += [(1, c, "unknown column") for c in unknown] or [(1, "file", "no header")]
-        return result
+        return
     for line, raw in enumerate(reader, start=2):
         try:
             values = {k: _value(k, (v or "").strip()) for k, v in raw.items() if k != "id"}
@@ -58,4 +70,3 @@ def read(kind: ObjectKind, data: bytes) -> ImportFile:
             result.problems.append((line, "route", "not JSON (a GeoJSON LineString)"))
             continue
         result.rows.append((line, (raw.get("id") or "").strip(), {k: v for k, v in values.items() if v is not None}))
-    return result

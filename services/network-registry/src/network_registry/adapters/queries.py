@@ -34,7 +34,7 @@ def _clause(kind: ObjectKind, f: Filter):
         case "ic":
             return column.ilike(f"%{f.value}%")
         case "in":
-            return column.in_(f.value.split(","))
+            return column.in_(f.value)
         case "gte":
             return column >= f.value
         case "lte":
@@ -109,11 +109,14 @@ async def log_change(session: AsyncSession, *, object_type: str, object_id: str,
 
 
 async def change_log(session: AsyncSession, *, object_type: str | None, object_id: str | None, request_id: str | None,
-                     limit: int, offset: int) -> tuple[int, list[dict]]:
+                     limit: int, offset: int, before_id: int | None = None) -> tuple[int, list[dict]]:
+    """Newest first; `before_id`: only the entries older than that one (a cursor's page)."""
     where = [c for c in (changes.c.object_type == object_type if object_type else None,
                          changes.c.object_id == object_id if object_id else None,
                          changes.c.request_id == request_id if request_id else None) if c is not None]
     count = await session.scalar(select(func.count()).select_from(changes).where(*where))
+    if before_id is not None:
+        where.append(changes.c.id < before_id)
     rows = (await session.execute(select(changes).where(*where).order_by(changes.c.id.desc()).limit(limit).offset(offset))).all()
     return count, [as_dict(r) for r in rows]
 
@@ -125,7 +128,7 @@ async def topology_version_now(session: AsyncSession) -> int:
 
 
 async def topology_changed(session: AsyncSession) -> None:
-    """Every replica reloads its cached graph when this moves."""
+    """Every replica reloads its cached graph, and draws the network again, when this moves."""
     await session.execute(update(topology_version).values(version=topology_version.c.version + 1))
 
 

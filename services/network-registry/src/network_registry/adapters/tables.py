@@ -121,5 +121,7 @@ monitoring_keys = Table(
     Column("revoked_at", DateTime(timezone=True)),
 )
 
-# Bumped by every write to devices or links, so each replica knows when its cached graph is stale.
+# Bumped by every write to sites, devices or links, in the writer's transaction (so writers serialise on
+# it and it names one state of the network): each replica knows when its cached graph and its drawn
+# pictures of the network are stale.
 topology_version = Table("topology_version", metadata, Column("id", Integer, primary_key=True), Column("version", BigInteger, nullable=False))

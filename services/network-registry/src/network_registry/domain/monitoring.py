@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from ecity_common.inputs import unwritable
+
 STATES = {"down": "failed", "up": "active", "maintenance": "maintenance"}
 ELEMENT_KINDS = ("device", "fibre_link")
 
@@ -21,15 +23,21 @@ class StatusReport:
 
 
 def read_report(body: dict) -> tuple[StatusReport | None, list[tuple[str, str]]]:
-    """The report, or every (field, message) wrong with it."""
-    kind, status, element_id = body.get("element_kind"), STATES.get(body.get("state")), body.get("element_id")
+    """The report, or every (field, message) wrong with it. Whatever the NMS sends is checked before
+    it is looked up or kept: a list where a word belongs, a NUL in an id, a number for a message."""
+    kind, state, element_id, message = (body.get(k) for k in ("element_kind", "state", "element_id", "message"))
+    status = STATES.get(state) if isinstance(state, str) else None
     errors = [(f, m) for f, m, bad in (
-        ("element_kind", "device or fibre_link", kind not in ELEMENT_KINDS),
+        ("element_kind", "device or fibre_link", not isinstance(kind, str) or kind not in ELEMENT_KINDS),
         ("state", "down, up or maintenance", status is None),
-        ("element_id", "the element's id", not isinstance(element_id, str))) if bad]
+        ("element_id", "the element's id: one line of text, 1 to 200 characters",
+         not isinstance(element_id, str) or not 1 <= len(element_id) <= 200 or unwritable(element_id) is not None),
+        ("message", "text of at most 2000 characters, without control characters but line breaks",
+         message is not None and (not isinstance(message, str) or len(message) > 2000
+                                  or unwritable(message, prose=True) is not None))) if bad]
     if errors:
         return None, errors
-    return StatusReport(kind, element_id, status, body.get("message")), []
+    return StatusReport(kind, element_id, status, message), []
 
 
 def changes_anything(current_status: str, report: StatusReport) -> bool:

@@ -14,8 +14,8 @@ from network_registry.domain.topology import Topology
 
 
 class TopologyCache:
-    """The graph, reloaded when any replica changed a device or link (the topology_version row):
-    the low-point index is built once per change, not per question."""
+    """The graph, reloaded when any replica changed a site, device or link (the topology_version
+    row): the low-point index is built once per change, not per question."""
 
     def __init__(self) -> None:
         self.version: int | None = None
@@ -63,6 +63,11 @@ async def links_geojson(session: AsyncSession, cache: TopologyCache) -> dict:
     graph = await cache.current(session)
     site_of_device = {d.id: d.site_id for d in graph.devices.values()}
     return maps.links_geojson(await queries.every(session, LINKS), site_of_device, await queries.site_points(session))
+
+
+async def network_version(session: AsyncSession) -> int:
+    """Which state of the network a picture shows (moved by every write to a site, device or link)."""
+    return await queries.topology_version_now(session)
 
 
 async def picture(session: AsyncSession, cache: TopologyCache, failed_devices: list[str], failed_links: list[str], fmt: str) -> bytes:

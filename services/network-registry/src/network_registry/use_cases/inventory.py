@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from pydantic import ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from ecity_common.inputs import Identifier, checked, cursor
 from ecity_common.messaging.outbox import Outbox
 from ecity_common.refusals import Invalid, NotFound, Refused
 from network_registry.adapters import queries
@@ -33,6 +34,7 @@ class Context:
 class Page:
     count: int
     results: list[dict]
+    next_cursor: str | None = None  # where the next page starts, for a list that pages by cursor
 
 
 async def read(session: AsyncSession, kind: ObjectKind, object_id: str) -> dict:
@@ -47,9 +49,15 @@ async def list_objects(session: AsyncSession, kind: ObjectKind, filters: list[Fi
 
 
 async def change_log(session: AsyncSession, *, object_type: str | None, object_id: str | None, request_id: str | None,
-                     limit: int, offset: int) -> Page:
-    return Page(*await queries.change_log(session, object_type=object_type, object_id=object_id, request_id=request_id,
-                                          limit=limit, offset=offset))
+                     limit: int, offset: int, after: tuple | None = None) -> Page:
+    """A page of the change log, newest first; `after` (a cursor this gave, `next_cursor`) pages on
+    past any offset: the log only grows."""
+    if after is not None and (len(after) != 1 or not isinstance(after[0], int)):
+        raise Invalid("query.after", "not a cursor of the change log: pass back a page's next_cursor as it is")
+    count, results = await queries.change_log(session, object_type=object_type, object_id=object_id,
+                                              request_id=request_id, limit=limit, offset=offset,
+                                              before_id=after[0] if after else None)
+    return Page(count, results, cursor(results[-1]["id"]) if len(results) == limit else None)
 
 
 def _validated(kind: ObjectKind, data: dict) -> dict:
@@ -79,15 +87,20 @@ async def _log(session: AsyncSession, ctx: Context, kind: ObjectKind, object_id:
                              actor=ctx.actor, request_id=ctx.request_id, message=ctx.message)
 
 
+def _id(raw) -> str:
+    """An object's id from a body (a caller may choose it on create, and names each object of a
+    bulk change with it): an identifier, as in a path (ecity_common.inputs)."""
+    return checked("id", raw if isinstance(raw, str) else str(raw), Identifier)
+
+
 async def create(session: AsyncSession, ctx: Context, kind: ObjectKind, data: dict) -> dict:
-    object_id = str(data.pop("id", None) or uuid.uuid4())
+    object_id = _id(data.pop("id", None) or uuid.uuid4())
     values = _validated(kind, data)
     await _references(session, kind, values)
     await queries.insert_object(session, kind, object_id, values)
     after = await queries.find(session, kind, object_id)
     await _log(session, ctx, kind, object_id, "create", None, after)
-    if kind.element_kind:
-        await queries.topology_changed(session)
+    await queries.topology_changed(session)  # a site too: the network's picture places devices at their sites
     return after
 
 
@@ -115,16 +128,15 @@ async def change(
     await queries.update_object(session, kind, object_id, values)
     after = await queries.find(session, kind, object_id)
     await _log(session, ctx, kind, object_id, "update", before, after)
-    if kind.element_kind:
-        await queries.topology_changed(session)
-        if before["status"] != after["status"]:
-            await status_changes.status_changed(session, ctx.outbox, kind, before, after, topology)
+    await queries.topology_changed(session)
+    if kind.element_kind and before["status"] != after["status"]:
+        await status_changes.status_changed(session, ctx.outbox, kind, before, after, topology)
     return after
 
 
 async def change_all(session: AsyncSession, ctx: Context, kind: ObjectKind, items: list[dict]) -> list[dict]:
     """Each item names its object by `id`; all or none."""
-    return [await change(session, ctx, kind, str(item.pop("id", "")), item) for item in map(dict, items)]
+    return [await change(session, ctx, kind, _id(item.pop("id", "")), item) for item in map(dict, items)]
 
 
 async def remove(session: AsyncSession, ctx: Context, kind: ObjectKind, object_id: str, if_match: int | None = None) -> None:
@@ -132,10 +144,9 @@ async def remove(session: AsyncSession, ctx: Context, kind: ObjectKind, object_i
     check_version(kind.name, before, if_match)
     await queries.delete_object(session, kind, object_id)
     await _log(session, ctx, kind, object_id, "delete", before, None)
-    if kind.element_kind:
-        await queries.topology_changed(session)
+    await queries.topology_changed(session)
 
 
 async def remove_all(session: AsyncSession, ctx: Context, kind: ObjectKind, items: list[dict]) -> None:
     for item in items:
-        await remove(session, ctx, kind, str(item.get("id", "")))
+        await remove(session, ctx, kind, _id(item.get("id", "")))

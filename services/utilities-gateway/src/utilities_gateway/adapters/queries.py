@@ -25,3 +25,8 @@ async def companies_of_kind(session: AsyncSession, kind: str) -> list[Company]:
     rows = await session.execute(select(companies).where(companies.c.kind == kind, companies.c.active))
     return [Company(id=r.id, name=r.name, kind=r.kind, area=Area.model_validate(r.area),
                     service_codes=frozenset(r.service_codes), priority=r.priority) for r in rows]
+
+
+async def served_area(session: AsyncSession, company_id: str) -> Area:
+    """The area the company serves, as the city registered it."""
+    return Area.model_validate(await session.scalar(select(companies.c.area).where(companies.c.id == company_id)))

@@ -22,6 +22,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 import httpx
+from prometheus_client import Counter as MetricCounter
+from prometheus_client import Histogram
 from sqlalchemy import bindparam, insert, text, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -33,6 +35,23 @@ from utilities_gateway.domain.webhooks import headers, settle
 from utilities_gateway.settings import Settings
 
 log = logging.getLogger(__name__)
+
+# What the IT department watches of the companies' webhooks (the alert EcityWebhookFailures reads
+# the attempts). Every label value exists from the start, so a dashboard shows 0, not "no data".
+ATTEMPTS = MetricCounter("ecity_webhook_attempts_total", "Webhook delivery attempts, by how the receiver answered.", ["result"])
+ATTEMPT_SECONDS = Histogram("ecity_webhook_attempt_duration_seconds", "How long a webhook attempt took, answer or not.",
+                            buckets=(0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 15, 30))
+DELIVERIES_FINISHED = MetricCounter("ecity_webhook_deliveries_finished_total",
+                              "Webhook deliveries finished, delivered or given up after every attempt.", ["status"])
+ENDPOINTS_DISABLED = MetricCounter("ecity_webhook_endpoints_disabled_total", "Webhook endpoints disabled (the receiver said 410 Gone).")
+for _result in ("2xx", "3xx", "4xx", "5xx", "no_answer"):
+    ATTEMPTS.labels(_result)
+for _status in ("succeeded", "failed"):
+    DELIVERIES_FINISHED.labels(_status)
+
+
+def attempt_result(status_code: int | None) -> str:
+    return "no_answer" if status_code is None else f"{min(max(status_code // 100, 2), 5)}xx"
 ANSWER_READ_BYTES = 4096
 RECORD_BATCH = 64
 RECORD_LINGER_S = 0.05
@@ -232,8 +251,11 @@ class Dispatcher:
     async def _record(self, attempts: list[Attempt]) -> None:
         now = datetime.now(UTC)
         updates, disabled = [], []
+        finished = []
         for a in attempts:
             settled = settle(a.status_code, a.retry_after, a.attempt, self._settings.webhook_retry_schedule_s)
+            if settled.status != "pending":
+                finished.append(settled.status)
             row = {"d_id": a.delivery_id, "leased_until": None, "last_status_code": a.status_code,
                    "last_error": a.error, "status": settled.status, "next_attempt_at": now, "finished_at": None}
             if settled.status == "pending":
@@ -256,6 +278,13 @@ class Dispatcher:
             if disabled:
                 await session.execute(update(webhook_endpoints).where(webhook_endpoints.c.id.in_(set(disabled))).values(
                     enabled=False, disabled_reason="the receiver answered 410 Gone", updated_at=now))
+        # Counted once written (attempts whose writing failed are recorded again next round).
+        for a in attempts:
+            ATTEMPTS.labels(attempt_result(a.status_code)).inc()
+            ATTEMPT_SECONDS.observe(a.duration_ms / 1000)
+        for status in finished:
+            DELIVERIES_FINISHED.labels(status).inc()
         for endpoint_id in set(disabled):
+            ENDPOINTS_DISABLED.inc()
             log.warning("webhook endpoint disabled after 410 Gone", extra={"endpoint_id": endpoint_id})
 

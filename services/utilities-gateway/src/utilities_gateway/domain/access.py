@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from ecity_common.events.payloads.utilities_gateway import CompanyRef
-from ecity_common.refusals import NotFound
+from ecity_common.refusals import Forbidden, NotFound
 
 KEY_PREFIX = "ugw"
 
@@ -49,6 +49,21 @@ def key_admits(*, hash_matches: bool, revoked_at: datetime | None, expires_at: d
     """The API key check: the key is the one stored (its SHA-256 matches), still active (neither
     revoked nor past a rotation's overlap), and its company is not suspended."""
     return hash_matches and company_active and key_state(revoked_at, expires_at, now) == "active"
+
+
+def check_may_change_keys(caller: Caller, caller_key_expires_at: datetime | None, key_id: str | None = None) -> None:
+    """What a company may do to its keys with the key it calls with. A stolen key must not be able to
+    keep itself alive or lock the company out:
+    - a key already rotated (inside its overlap, `expires_at` set) can neither rotate nor revoke: it
+      is on its way out, and rotating again would trade it for a fresh key that never expires;
+    - a key revokes only itself (`key_id` its own); revoking the company's other keys is for the
+      city's integrations staff, who can tell the company's people from whoever holds a key."""
+    if caller_key_expires_at is not None:
+        raise Forbidden("this key has been rotated and works only until its overlap ends: it cannot rotate or revoke "
+                        "keys; use the newer key", field="Authorization", code="key-rotated")
+    if key_id is not None and key_id != caller.key_id:
+        raise Forbidden("a key can revoke only itself; to revoke your company's other keys, ask the city's "
+                        "integrations staff", field="key_id", code="revoke-other-key")
 
 
 def check_owner(owner_company_id: str | None, caller: str, *, what: str, key: str, field: str) -> None:

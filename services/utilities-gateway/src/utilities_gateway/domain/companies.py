@@ -13,8 +13,9 @@ from typing import Literal
 
 from pydantic import BaseModel, EmailStr, Field, field_validator
 
-from ecity_common.areas import Area
+from ecity_common.areas import Area, AreaIn
 from ecity_common.events.payloads.common import UtilityKind
+from ecity_common.inputs import Text
 from ecity_common.ua_codes import validate_edrpou
 
 KIND_NAMES_UK = {"water": "водопостачання", "heating": "теплопостачання", "waste": "вивезення відходів",
@@ -24,13 +25,13 @@ KIND_NAMES_UK = {"water": "водопостачання", "heating": "тепло
 class CompanyProfile(BaseModel):
     """What the city's integrations staff enter about a company."""
 
-    name: str = Field(min_length=2, max_length=300, examples=["КП «Міськводоканал» Сумської міської ради"])
+    name: Text = Field(min_length=2, max_length=300, examples=["КП «Міськводоканал» Сумської міської ради"])
     kind: UtilityKind
-    edrpou: str = Field(examples=["03352432"], description="8 digits, the last a check digit")
+    edrpou: Text = Field(examples=["03352432"], description="8 digits, the last a check digit")
     contact_email: EmailStr | None = None
-    contact_phone: str | None = Field(default=None, pattern=r"^\+?[0-9 ()-]{7,20}$")
-    area: Area
-    service_codes: list[str] = Field(default_factory=list, max_length=100,
+    contact_phone: Text | None = Field(default=None, pattern=r"^\+?[0-9 ()-]{7,20}$")
+    area: AreaIn
+    service_codes: list[Text] = Field(default_factory=list, max_length=100,
                                      description="categories it handles; empty: every category of its kind")
     priority: int = Field(default=100, ge=0, le=1000)
 

@@ -14,7 +14,9 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import lru_cache
 
-from pydantic import AwareDatetime, BaseModel, Field, TypeAdapter, ValidationError
+from pydantic import BaseModel, Field, TypeAdapter, ValidationError
+
+from ecity_common.inputs import Moment, Text
 
 EIC_ALPHABET = string.digits + string.ascii_uppercase + "-"
 _EIC = re.compile(r"[0-9A-Z][0-9A-Z-]{14}[0-9A-Z-]")
@@ -67,11 +69,11 @@ def stored_prefix(kind: str, company_id: str) -> str:
 
 
 class ReadingIn(BaseModel):
-    meter_id: str = Field(min_length=1, max_length=32, examples=["62Z1234567890124"])
-    reading_type: str = Field(min_length=1, max_length=40, examples=["active_energy_import"])
-    unit: str = Field(min_length=1, max_length=10, examples=["kWh"])
+    meter_id: Text = Field(min_length=1, max_length=32, examples=["62Z1234567890124"])
+    reading_type: Text = Field(min_length=1, max_length=40, examples=["active_energy_import"])
+    unit: Text = Field(min_length=1, max_length=10, examples=["kWh"])
     value: float = Field(ge=0, le=1e12, allow_inf_nan=False)
-    taken_at: AwareDatetime
+    taken_at: Moment
     source: str = Field(default="remote", pattern=r"^(remote|manual|customer|estimated)$")
 
 

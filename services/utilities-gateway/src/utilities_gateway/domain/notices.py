@@ -13,6 +13,10 @@ MESSAGE_TYPES = {
     "request.reopened": "the citizen reopened a request you resolved",
     "request.closed": "the city closed a request of yours",
     "endpoint.test": "a test message you asked for",
+    # Every change to the company's keys, whoever made it: a key stolen and used to rotate is seen.
+    "api-key.issued": "the city issued your company a new API key",
+    "api-key.rotated": "one of your keys was rotated: a new key exists, the old one expires after the overlap",
+    "api-key.revoked": "one of your keys was revoked",
 }
 
 

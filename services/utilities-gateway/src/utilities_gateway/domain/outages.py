@@ -6,9 +6,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from pydantic import AwareDatetime, BaseModel, Field, model_validator
+from pydantic import BaseModel, Field, model_validator
 
-from ecity_common.areas import Area
+from ecity_common.areas import Area, AreaIn
+from ecity_common.inputs import Moment, Prose
 from ecity_common.refusals import Conflict, Invalid
 
 # What anyone may read of an outage: what, where, until when; not which company staff or key reported it.
@@ -21,10 +22,10 @@ def ends_after_start(starts_at: datetime, expected_end: datetime | None) -> bool
 
 class OutageIn(BaseModel):
     planned: bool = Field(description="planned works (announced ahead) or an accident")
-    area: Area
-    starts_at: AwareDatetime
-    expected_end: AwareDatetime | None = None
-    cause: str | None = Field(default=None, max_length=1000)
+    area: AreaIn
+    starts_at: Moment
+    expected_end: Moment | None = None
+    cause: Prose | None = Field(default=None, max_length=1000)
 
     @model_validator(mode="after")
     def _ends_after_start(self) -> OutageIn:
@@ -34,9 +35,16 @@ class OutageIn(BaseModel):
 
 
 class OutageChange(BaseModel):
-    area: Area | None = None
-    expected_end: AwareDatetime | None = None
-    cause: str | None = Field(default=None, max_length=1000)
+    area: AreaIn | None = None
+    expected_end: Moment | None = None
+    cause: Prose | None = Field(default=None, max_length=1000)
+
+
+def check_within_service_area(area: Area, served: Area) -> None:
+    """An outage lies within the area its company serves (`Area.beyond`): refused, naming the part."""
+    if (beyond := area.beyond(served)) is not None:
+        field, why = beyond
+        raise Invalid(f"area.{field}", why, code="outside-service-area")
 
 
 def checked_change(status: str, starts_at: datetime, change: OutageChange) -> dict:

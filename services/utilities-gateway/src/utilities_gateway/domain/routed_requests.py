@@ -10,8 +10,9 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Literal
 
-from pydantic import AwareDatetime, BaseModel, Field, model_validator
+from pydantic import BaseModel, Field, model_validator
 
+from ecity_common.inputs import Moment, Prose
 from ecity_common.refusals import Conflict, Invalid
 
 # A company reports on what it has and has not finished: any status the report allows, from these.
@@ -26,9 +27,9 @@ CLOCK_SKEW = timedelta(minutes=5)
 # become the schema's description and change the committed openapi.json.)
 class ProgressReport(BaseModel):
     status: Literal["in_progress", "planned", "resolved", "rejected"]
-    expected_datetime: AwareDatetime | None = Field(default=None, description="required when planned: when the work is due")
-    reason: str | None = Field(default=None, max_length=1000, description="required when rejected")
-    public_note: str | None = Field(default=None, max_length=2000, description="the citizen sees it")
+    expected_datetime: Moment | None = Field(default=None, description="required when planned: when the work is due")
+    reason: Prose | None = Field(default=None, max_length=1000, description="required when rejected")
+    public_note: Prose | None = Field(default=None, max_length=2000, description="the citizen sees it")
 
     @model_validator(mode="after")
     def _what_each_status_needs(self) -> ProgressReport:

@@ -26,7 +26,7 @@ from utilities_gateway.adapters.tables import (
     webhook_endpoints,
 )
 from utilities_gateway.adapters.webhook_targets import check_target
-from utilities_gateway.domain.access import KEY_PREFIX, Caller, key_admits, key_state
+from utilities_gateway.domain.access import KEY_PREFIX, Caller, check_may_change_keys, key_admits, key_state
 from utilities_gateway.domain.notices import checked_event_types
 from utilities_gateway.domain.targets import UnsafeTarget
 from utilities_gateway.domain.webhooks import new_secret
@@ -41,7 +41,8 @@ def _key_view(row, now: datetime) -> dict:
             "created_at": row.created_at, "expires_at": row.expires_at, "revoked_at": row.revoked_at}
 
 
-async def issue_key(session: AsyncSession, company_id: str, label: str | None = None, *, plaintext: str | None = None) -> dict:
+async def issue_key(session: AsyncSession, company_id: str, label: str | None = None, *, plaintext: str | None = None,
+                    by: str = "the city", tell: bool = True) -> dict:
     """A new key for the company; the answer is the only place its plaintext ever appears.
     `plaintext`: a known key (the local demo keys), else a random one."""
     await get_company(session, company_id)
@@ -53,7 +54,16 @@ async def issue_key(session: AsyncSession, company_id: str, label: str | None = 
         key_id, key_hash, plaintext = issued.key_id, issued.key_hash, issued.plaintext
     row = (await session.execute(insert(api_keys).values(
         key_id=key_id, company_id=company_id, key_hash=key_hash, label=label).returning(api_keys))).one()
-    return {**_key_view(row, datetime.now(UTC)), "api_key": plaintext}
+    view = _key_view(row, datetime.now(UTC))
+    if tell:
+        await _tell_key_change(session, company_id, "api-key.issued", view["key_id"], by)
+    return {**view, "api_key": plaintext}
+
+
+async def _tell_key_change(session: AsyncSession, company_id: str, type_: str, key_id: str, by: str, **more) -> None:
+    """The company hears of every change to its keys (inbox and webhooks), with who made it: a key
+    used by someone else shows up there."""
+    await tell_company(session, company_id, type_, {"key_id": key_id, "prefix": f"{KEY_PREFIX}_{key_id}", "by": by, **more})
 
 
 async def list_keys(session: AsyncSession, company_id: str) -> list[dict]:
@@ -62,19 +72,38 @@ async def list_keys(session: AsyncSession, company_id: str) -> list[dict]:
     return [_key_view(r, now) for r in rows]
 
 
+async def _caller_key_expiry(session: AsyncSession, caller: Caller) -> datetime | None:
+    return await session.scalar(select(api_keys.c.expires_at).where(api_keys.c.key_id == caller.key_id).with_for_update())
+
+
 async def rotate_key(session: AsyncSession, caller: Caller, overlap: timedelta) -> dict:
     """A new key; the caller's current key expires after the overlap (or now, with no overlap)."""
-    new = await issue_key(session, caller.company_id, label="rotated")
-    await session.execute(update(api_keys).where(api_keys.c.key_id == caller.key_id).values(
-        expires_at=func.least(func.coalesce(api_keys.c.expires_at, func.now() + overlap), func.now() + overlap)))
-    return {**new, "previous_key_expires_at": datetime.now(UTC) + overlap}
+    check_may_change_keys(caller, await _caller_key_expiry(session, caller))
+    new = await issue_key(session, caller.company_id, label="rotated", by=caller.actor, tell=False)
+    expires = await session.scalar(update(api_keys).where(api_keys.c.key_id == caller.key_id)
+                                   .values(expires_at=func.now() + overlap).returning(api_keys.c.expires_at))
+    await _tell_key_change(session, caller.company_id, "api-key.rotated", caller.key_id, caller.actor,
+                           new_key_id=new["key_id"], expires_at=expires.isoformat())
+    return {**new, "previous_key_expires_at": expires}
 
 
-async def revoke_key(session: AsyncSession, company_id: str, key_id: str) -> dict:
+async def revoke_own_key(session: AsyncSession, caller: Caller, key_id: str) -> dict:
+    """A company revokes the key it calls with, and only that one (domain.access.check_may_change_keys);
+    another company's key answers 404 as a key that does not exist."""
+    exists = await session.scalar(select(func.count()).where(api_keys.c.key_id == key_id, api_keys.c.company_id == caller.company_id))
+    if not exists:
+        raise NotFound("key", f"{key_id} of this company", field="key_id")
+    check_may_change_keys(caller, await _caller_key_expiry(session, caller), key_id)
+    return await revoke_key(session, caller.company_id, key_id, by=caller.actor)
+
+
+async def revoke_key(session: AsyncSession, company_id: str, key_id: str, *, by: str = "the city") -> dict:
     row = (await session.execute(update(api_keys).where(api_keys.c.key_id == key_id, api_keys.c.company_id == company_id)
                                  .values(revoked_at=func.coalesce(api_keys.c.revoked_at, func.now())).returning(api_keys))).first()
     if row is None:
         raise NotFound("key", f"{key_id} of this company", field="key_id")
+    if row.revoked_at >= await session.scalar(select(func.now())):  # revoked just now, not before
+        await _tell_key_change(session, company_id, "api-key.revoked", key_id, by)
     return _key_view(row, datetime.now(UTC))
 
 

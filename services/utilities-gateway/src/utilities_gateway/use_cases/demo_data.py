@@ -58,4 +58,4 @@ async def seed_demo_companies(app) -> None:
             return
         for company_id, key, profile in DEMO_COMPANIES:
             await create_company(session, CompanyProfile.model_validate(profile), company_id=company_id)
-            await issue_key(session, company_id, "demo", plaintext=key)
+            await issue_key(session, company_id, "demo", plaintext=key, tell=False)

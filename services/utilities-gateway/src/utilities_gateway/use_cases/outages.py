@@ -5,6 +5,7 @@ an outage are domain/outages.py."""
 from __future__ import annotations
 
 import uuid
+from collections import OrderedDict
 from datetime import UTC, datetime
 
 from sqlalchemy import select, update
@@ -18,15 +19,42 @@ from ecity_common.events.payloads.utilities_gateway import (
     UtilityOutageUpdated,
 )
 from ecity_common.messaging.outbox import Outbox
-from utilities_gateway.adapters.queries import owned
+from utilities_gateway.adapters.queries import owned, served_area
 from utilities_gateway.adapters.tables import outages
 from utilities_gateway.domain.access import Caller
-from utilities_gateway.domain.outages import OutageChange, OutageIn, checked_change
+from utilities_gateway.domain.outages import (
+    PUBLIC_FIELDS,
+    OutageChange,
+    OutageIn,
+    check_within_service_area,
+    checked_change,
+)
+
+# The newest of the current outages anyone may list at once.
+MAX_PUBLIC_OUTAGES = 500
+# Each outage's area described for people, once per version of the outage (every change of an
+# outage moves its updated_at), rather than parsed again for each of the hundreds a list shows.
+DESCRIPTIONS_KEPT = 10_000
+_descriptions: OrderedDict[tuple[str, datetime], str] = OrderedDict()
+
+
+def area_description(outage_id: str, updated_at: datetime, area: dict | None) -> str:
+    """`Area.describe` of this version of the outage's area; `area` may be None when it is known."""
+    key = (outage_id, updated_at)
+    if (known := _descriptions.get(key)) is not None:
+        _descriptions.move_to_end(key)
+        return known
+    if area is None:
+        return ""  # neither known nor read (the outage is gone)
+    described = _descriptions[key] = Area.model_validate(area).describe()
+    if len(_descriptions) > DESCRIPTIONS_KEPT:
+        _descriptions.popitem(last=False)
+    return described
 
 
 def outage_view(row) -> dict:
     return {"id": row.id, "company_id": row.company_id, "kind": row.kind, "planned": row.planned, "area": row.area,
-            "area_description": Area.model_validate(row.area).describe(), "starts_at": row.starts_at,
+            "area_description": area_description(row.id, row.updated_at, row.area), "starts_at": row.starts_at,
             "expected_end": row.expected_end, "cause": row.cause, "status": row.status, "reported_at": row.reported_at,
             "updated_at": row.updated_at, "resolved_at": row.resolved_at, "resolution_note": row.resolution_note}
 
@@ -39,6 +67,7 @@ def _facts(caller: Caller, row) -> dict:
 
 
 async def report(session: AsyncSession, outbox: Outbox, caller: Caller, outage: OutageIn) -> dict:
+    check_within_service_area(outage.area, await served_area(session, caller.company_id))
     now = datetime.now(UTC)
     row = (await session.execute(insert(outages).values(
         id=f"out-{uuid.uuid4().hex[:12]}", company_id=caller.company_id, kind=caller.kind, planned=outage.planned,
@@ -56,6 +85,8 @@ async def own_outage(session: AsyncSession, caller: Caller, outage_id: str):
 async def change(session: AsyncSession, outbox: Outbox, caller: Caller, outage_id: str, change: OutageChange) -> dict:
     current = await own_outage(session, caller, outage_id)
     values = checked_change(current.status, current.starts_at, change)
+    if change.area is not None:
+        check_within_service_area(change.area, await served_area(session, caller.company_id))
     now = datetime.now(UTC)
     row = (await session.execute(update(outages).where(outages.c.id == outage_id)
                                  .values(**values, updated_at=now).returning(outages))).one()
@@ -86,4 +117,26 @@ async def list_outages(session: AsyncSession, *, company_id: str | None = None, 
     if kind:
         query = query.where(outages.c.kind == kind)
     return [outage_view(r) for r in await session.execute(query)]
+
+
+async def current_outages(session: AsyncSession, kind: str | None, *, with_areas: bool) -> list[dict]:
+    """What anyone may read of the active outages (PUBLIC_FIELDS), the newest first, at most
+    MAX_PUBLIC_OUTAGES; with their areas as stored (`area`) for a map. Without them, an area is
+    read only when its description is not known yet."""
+    columns = list(outages.c) if with_areas else [c for c in outages.c if c.name != "area"]
+    query = select(*columns).where(outages.c.status == "active").order_by(outages.c.starts_at.desc()).limit(MAX_PUBLIC_OUTAGES)
+    if kind:
+        query = query.where(outages.c.kind == kind)
+    rows = (await session.execute(query)).all()
+    areas = {r.id: r.area for r in rows} if with_areas else {}
+    if unknown := [r.id for r in rows if not with_areas and (r.id, r.updated_at) not in _descriptions]:
+        areas = dict((await session.execute(select(outages.c.id, outages.c.area).where(outages.c.id.in_(unknown)))).all())
+    found = []
+    for r in rows:
+        outage = {k: getattr(r, k) for k in PUBLIC_FIELDS if k != "area_description"}
+        outage["area_description"] = area_description(r.id, r.updated_at, areas.get(r.id))
+        if with_areas:
+            outage["area"] = r.area
+        found.append(outage)
+    return found
 

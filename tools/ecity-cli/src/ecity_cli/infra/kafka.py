@@ -67,6 +67,19 @@ logger.state.level = WARN
 """
 
 
+def pom() -> Path:
+    """The broker's jars: Apache Kafka at the version deploy/k8s/generate.py runs on Kubernetes."""
+    return repo_root() / "deploy" / "local" / "kafka" / "pom.xml"
+
+
+def kafka_version(pom_file: Path | None = None) -> str:
+    pom_file = pom_file or pom()
+    match = re.search(r"<kafka\.version>([^<]+)</kafka\.version>", pom_file.read_text())
+    if not match:
+        raise InfraError(f"{pom_file} names no <kafka.version>")
+    return match.group(1)
+
+
 @dataclass
 class LocalKafka:
     state_dir: Path
@@ -110,17 +123,23 @@ class LocalKafka:
             raise InfraError(f"Java 17 or newer is needed for Kafka 4, but `java -version` says: {out.splitlines()[0] if out else '?'}")
         return java
 
+    def has_jars(self) -> bool:
+        """The cache holds the broker of the version the pom names (a cache left by an older
+        version is fetched again: the local broker runs what the cluster's Strimzi runs)."""
+        return (self.jars_dir / f"kafka_2.13-{kafka_version()}.jar").exists() and any(
+            self.jars_dir.glob("log4j-slf4j-impl-*.jar"))
+
     def ensure_jars(self) -> None:
         """Fetch the broker's jars from Maven Central once; later runs find them cached."""
         self.check_java()
-        if any(self.jars_dir.glob("kafka_2.13-*.jar")) and any(self.jars_dir.glob("log4j-slf4j-impl-*.jar")):
+        if self.has_jars():
             return
         mvn = require("mvn", "Maven is needed once to fetch the Kafka jars from Maven Central: install it (apt-get install maven).")
-        pom = repo_root() / "deploy" / "local" / "kafka" / "pom.xml"
+        pom_file = pom()
         partial = self.jars_dir.with_name(self.jars_dir.name + ".partial")
         subprocess.run(["rm", "-rf", str(partial)], check=True)
         result = subprocess.run(
-            [mvn, "-B", "-q", "-f", str(pom), "dependency:copy-dependencies", f"-DoutputDirectory={partial}"],
+            [mvn, "-B", "-q", "-f", str(pom_file), "dependency:copy-dependencies", f"-DoutputDirectory={partial}"],
             capture_output=True,
             text=True,
         )

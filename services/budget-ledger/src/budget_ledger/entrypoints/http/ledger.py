@@ -20,6 +20,7 @@ from budget_ledger.use_cases import posting, verification
 from budget_ledger.use_cases.posting import ReversalRequest
 from ecity_common.auth import Principal, require_role
 from ecity_common.db import session
+from ecity_common.inputs import Identifier, Int64, Prose, Text
 from ecity_common.refusals import Invalid, LimitReached, Unavailable
 from ecity_common.web.problems import Problem
 
@@ -32,18 +33,18 @@ class EntryIn(BaseModel):
                           description="chosen by the client; the idempotency key of the posting")
     kind: Literal["appropriation", "amendment", "financing", "expenditure", "reversal"]
     entry_date: date
-    document_ref: str = Field(min_length=1, max_length=200, description="the source document, e.g. a council decision")
+    document_ref: Text = Field(min_length=1, max_length=200, description="the source document, e.g. a council decision")
     # Not needed for a reversal: they are taken from the entry it reverses.
-    holder_code: str | None = None
-    measure_code: str | None = Field(default=None, max_length=32)
+    holder_code: Text | None = None
+    measure_code: Text | None = Field(default=None, max_length=32)
     year: int | None = Field(default=None, ge=2000, le=2100,
                              description="a reversal's: the cancelled entry's year unless given (it must be open)")
     fund: Literal["general", "special"] | None = None
-    kekv: str | None = None
+    kekv: Text | None = None
     amount_kop: int | None = Field(default=None, gt=0, le=10**15, description="positive integer kopiykas")
     direction: Literal["increase", "decrease"] | None = None
-    reverses: str | None = Field(default=None, max_length=100)
-    override_reason: str | None = Field(default=None, max_length=1000)
+    reverses: Identifier | None = Field(default=None, max_length=100)
+    override_reason: Prose | None = Field(default=None, max_length=1000)
 
     @field_validator("holder_code")
     @classmethod
@@ -115,26 +116,27 @@ async def post_entry(
 
 
 @router.get("/entries/{entry_id}", tags=["ledger"], summary="One entry (role finance)")
-async def read_entry(entry_id: str, _: Principal = Depends(FINANCE), db: AsyncSession = Depends(session)) -> dict:
+async def read_entry(entry_id: Identifier, _: Principal = Depends(FINANCE), db: AsyncSession = Depends(session)) -> dict:
     return entry_out(await posting.entry(db, entry_id))
 
 
 class HeadStatement(BaseModel):
-    ledger: str = Field(max_length=100)
-    entries: int = Field(ge=0)
+    ledger: Text = Field(max_length=100)
+    entries: Int64 = Field(ge=0)
     last_hash: str = Field(pattern=r"^[0-9a-f]{64}$")
-    plan_kop: int
-    financed_kop: int
-    spent_kop: int
-    signed_at: str = Field(max_length=64)
-    key_id: str = Field(max_length=64)
+    plan_kop: Int64
+    financed_kop: Int64
+    spent_kop: Int64
+    signed_at: Text = Field(max_length=64)
+    key_id: Text = Field(max_length=64)
 
 
 class SignedHeadIn(BaseModel):
     """A signed head as the open data publishes it (`ledger/heads.json`)."""
 
     statement: HeadStatement
-    signature: str = Field(max_length=200, description="Ed25519 over the statement's canonical JSON, base64")
+    signature: str = Field(max_length=200, pattern=r"^[A-Za-z0-9+/=]*$",
+                           description="Ed25519 over the statement's canonical JSON, base64")
 
     def signed(self) -> SignedHead:
         return SignedHead(ChainHead(**self.statement.model_dump()), self.signature)

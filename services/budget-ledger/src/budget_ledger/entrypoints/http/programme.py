@@ -15,6 +15,7 @@ from budget_ledger.entrypoints.http.ledger import FINANCE
 from budget_ledger.use_cases import programme as programme_structure
 from ecity_common.auth import Principal
 from ecity_common.db import session
+from ecity_common.inputs import Text
 
 public = APIRouter(prefix="/api/v1")  # documented before the reports, as it always was
 router = APIRouter(prefix="/api/v1")
@@ -26,23 +27,23 @@ async def programme(db: AsyncSession = Depends(session)) -> dict:
 
 
 class HolderIn(BaseModel):
-    code: str = Field(description="2-digit code of the budget holder", examples=["02"])
-    name_uk: str = Field(min_length=1, max_length=300)
-    name_en: str = Field(min_length=1, max_length=300)
+    code: Text = Field(description="2-digit code of the budget holder", examples=["02"])
+    name_uk: Text = Field(min_length=1, max_length=300)
+    name_en: Text = Field(min_length=1, max_length=300)
     is_main: bool = False
-    kpkvkmb: str = Field(description="7 digits: holder code, executor, ТПКВКМБ", examples=["0217520"])
-    edrpou: str = Field(description="8 digits with its check digit")
+    kpkvkmb: Text = Field(description="7 digits: holder code, executor, ТПКВКМБ", examples=["0217520"])
+    edrpou: Text = Field(description="8 digits with its check digit")
 
 
 class MeasureIn(BaseModel):
     code: str = Field(min_length=1, max_length=32, pattern=r"^[A-Za-z0-9.-]+$", examples=["02-3"])
-    number: str = Field(min_length=1, max_length=16)
-    name_uk: str = Field(min_length=1, max_length=500)
-    name_en: str = Field(min_length=1, max_length=500)
-    holder_code: str
-    tpkvkmb: str
-    kfkvk: str
-    kekv: str
+    number: Text = Field(min_length=1, max_length=16)
+    name_uk: Text = Field(min_length=1, max_length=500)
+    name_en: Text = Field(min_length=1, max_length=500)
+    holder_code: Text
+    tpkvkmb: Text
+    kfkvk: Text
+    kekv: Text
     fund: Literal["general", "special"]
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import asdict
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi import Path as PathParam
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
@@ -18,9 +18,10 @@ from budget_ledger.use_cases import proposals
 from budget_ledger.use_cases.proposals import Proposal
 from ecity_common.auth import Principal
 from ecity_common.db import session
+from ecity_common.inputs import Identifier, Prose, page_size
 
 router = APIRouter(prefix="/api/v1")
-ProposalId = Annotated[str, PathParam(min_length=1, max_length=120)]
+ProposalId = Identifier
 HolderCode = Annotated[str, PathParam(pattern=r"^\d{2}$")]
 
 
@@ -40,18 +41,18 @@ def _limit(limit: AutoApprovalLimit) -> dict:
 
 
 class Rejection(BaseModel):
-    reason: str = Field(min_length=1, max_length=1000, description="why it does not count")
+    reason: Prose = Field(min_length=1, max_length=1000, description="why it does not count")
 
 
 class LimitIn(BaseModel):
     limit_kop: int = Field(ge=0, le=10**15, description="proposals of this holder costing up to this many kopiykas are "
                            "approved at once; 0: every one waits for finance")
-    reason: str = Field(min_length=1, max_length=1000, description="why these need no one's approval")
+    reason: Prose = Field(min_length=1, max_length=1000, description="why these need no one's approval")
 
 
 @router.get("/expenditure-proposals", tags=["proposals"], summary="Proposed expenditures, the waiting ones first (role finance)")
 async def list_proposals(
-    status: Literal["proposed", "approved", "rejected"] = "proposed", limit: int = Query(default=100, ge=1, le=1000),
+    status: Literal["proposed", "approved", "rejected"] = "proposed", limit: page_size(1000) = 100,
     _: Principal = Depends(FINANCE), db: AsyncSession = Depends(session),
 ) -> list[dict]:
     return [_proposal(p) for p in await proposals.waiting(db, status, limit)]

@@ -1,52 +1,61 @@
 """What the public reads over HTTP: the execution report in four formats, its charts, and the
-ledger as open data. No role needed."""
+ledger as open data. No role needed.
+
+The printed report and the charts are drawn once per version of the ledger (the last entry's
+sequence number) and answered with an ETag (`ecity_common.web.renders`): 304 to a client that has
+them, and a posting changes them."""
 
 from __future__ import annotations
 
 from typing import Literal
 
 from fastapi import APIRouter, Depends, Query, Request
-from fastapi.responses import HTMLResponse, PlainTextResponse, Response, StreamingResponse
+from fastapi.responses import PlainTextResponse, Response, StreamingResponse
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from budget_ledger.use_cases import reports
 from ecity_common.db import session
+from ecity_common.web.renders import rendered
 
 router = APIRouter(prefix="/api/v1")
+NOT_MODIFIED = {304: {"description": "Not modified: the ETag in If-None-Match is this version's"}}
+PRINTED = {"csv": "text/csv; charset=utf-8", "html": "text/html; charset=utf-8", "pdf": "application/pdf"}
 
 
 @router.get("/reports/execution/chart.{fmt}", tags=["reports"], summary="Planned against financed as a chart (public)",
-            responses={200: {"content": {"image/svg+xml": {}, "image/png": {}}}})
+            responses={200: {"content": {"image/svg+xml": {}, "image/png": {}}}, **NOT_MODIFIED})
 async def execution_chart(
+    request: Request,
     fmt: Literal["svg", "png"],
     from_year: int = Query(ge=2000, le=2100),
     to_year: int = Query(ge=2000, le=2100),
     by: Literal["holder", "year"] = "holder",
     db: AsyncSession = Depends(session),
 ) -> Response:
-    image = await reports.execution_chart(db, from_year, to_year, by, fmt)
-    return Response(image, media_type="image/svg+xml" if fmt == "svg" else "image/png")
+    version = await reports.ledger_version(db)
+    return await rendered(request, f"execution-chart.{fmt}", (version, from_year, to_year, by),
+                          "image/svg+xml" if fmt == "svg" else "image/png",
+                          lambda: reports.execution_chart(db, from_year, to_year, by, fmt))
 
 
 @router.get("/reports/execution", tags=["reports"], summary="Planned against financed, per holder and measure (public)",
-            responses={200: {"content": {"application/json": {}, "text/csv": {}, "text/html": {}, "application/pdf": {}}}})
+            responses={200: {"content": {"application/json": {}, "text/csv": {}, "text/html": {}, "application/pdf": {}}},
+                       **NOT_MODIFIED})
 async def execution(
+    request: Request,
     from_year: int = Query(ge=2000, le=2100),
     to_year: int = Query(ge=2000, le=2100),
     format: Literal["json", "csv", "html", "pdf"] = "json",
     db: AsyncSession = Depends(session),
 ):
-    report = await reports.execution_report(db, from_year, to_year)
+    if format == "json":
+        return (await reports.execution_report(db, from_year, to_year)).as_json()
     name = f"execution-{from_year}-{to_year}"
-    if format == "csv":
-        return PlainTextResponse(await reports.printed(report, "csv"), media_type="text/csv; charset=utf-8",
-                                 headers={"Content-Disposition": f'attachment; filename="{name}.csv"'})
-    if format == "html":
-        return HTMLResponse(await reports.printed(report, "html"))
-    if format == "pdf":
-        return Response(await reports.printed(report, "pdf"), media_type="application/pdf",
-                        headers={"Content-Disposition": f'inline; filename="{name}.pdf"'})
-    return report.as_json()
+    disposition = {"csv": f'attachment; filename="{name}.csv"', "pdf": f'inline; filename="{name}.pdf"'}.get(format)
+    version = await reports.ledger_version(db)
+    return await rendered(request, f"execution.{format}", (version, from_year, to_year), PRINTED[format],
+                          lambda: reports.printed_report(db, from_year, to_year, format),
+                          headers={"Content-Disposition": disposition} if disposition else None)
 
 
 @router.get("/open-data/datapackage.json", tags=["open data"], summary="Fiscal Data Package descriptor (public)")

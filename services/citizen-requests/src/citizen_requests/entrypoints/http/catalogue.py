@@ -3,18 +3,19 @@ definition of a category as staff send it, checked; the work is `use_cases/catal
 
 from __future__ import annotations
 
-import re
-from typing import Literal
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Request
-from pydantic import BaseModel, Field, model_validator
+from pydantic import BaseModel, Field, StringConstraints, model_validator
 
 from citizen_requests.adapters import catalogue_store
 from citizen_requests.domain.catalogue import Catalogue, Datatype, HandlerKind
 from citizen_requests.domain.deadlines import Term
+from citizen_requests.domain.requests import TAG_START
 from citizen_requests.use_cases import catalogue
 from ecity_common.auth import Principal, require_role
 from ecity_common.events.payloads.common import UtilityKind
+from ecity_common.inputs import Identifier, Prose, Text
 from ecity_common.refusals import Invalid
 
 router = APIRouter(prefix="/api/v1/categories", tags=["service catalogue"])
@@ -22,18 +23,21 @@ STAFF = require_role("catalogue-admin")
 READ = require_role("catalogue-admin", "operator")
 
 
+Keyword = Annotated[Text, StringConstraints(min_length=1, max_length=100)]
+
+
 class ValueIn(BaseModel):
-    key: str = Field(min_length=1, max_length=64)
-    name: str = Field(min_length=1, max_length=200)
+    key: Text = Field(min_length=1, max_length=64)
+    name: Text = Field(min_length=1, max_length=200)
 
 
 class AttributeIn(BaseModel):
     code: str = Field(pattern=r"^[a-z][a-z0-9_]{0,63}$")
     datatype: Datatype
-    description: str = Field(min_length=1, max_length=500)
+    description: Text = Field(min_length=1, max_length=500)
     required: bool = False
     order: int = Field(default=1, ge=1, le=100)
-    datatype_description: str = Field(default="", max_length=300)
+    datatype_description: Text = Field(default="", max_length=300)
     values: list[ValueIn] = Field(default_factory=list, max_length=100)
     variable: bool = True
 
@@ -50,15 +54,15 @@ class AttributeIn(BaseModel):
 
 class CategoryIn(BaseModel):
     code: str = Field(pattern=r"^[a-z][a-z0-9_]{1,63}$", examples=["snow_removal"])
-    name_uk: str = Field(min_length=2, max_length=200, examples=["Не прибрано сніг"])
-    name_en: str = Field(min_length=2, max_length=200, examples=["Snow not cleared"])
-    group: str = Field(min_length=2, max_length=100, examples=["Дороги"])
+    name_uk: Text = Field(min_length=2, max_length=200, examples=["Не прибрано сніг"])
+    name_en: Text = Field(min_length=2, max_length=200, examples=["Snow not cleared"])
+    group: Text = Field(min_length=2, max_length=100, examples=["Дороги"])
     handler_kind: HandlerKind
     utility_kind: UtilityKind | None = None
     department: str | None = Field(default=None, pattern=r"^[a-z][a-z0-9_]{1,63}$")
     term: Term = Field(description="the answer term (Law 'On citizens' appeals', art. 20)")
-    description: str = Field(default="", max_length=1000)
-    keywords: list[str] = Field(default_factory=list, max_length=30)
+    description: Prose = Field(default="", max_length=1000)
+    keywords: list[Keyword] = Field(default_factory=list, max_length=30)
     attributes: list[AttributeIn] = Field(default_factory=list, max_length=30)
     duplicate_radius_m: int = Field(default=50, ge=5, le=1000)
     type: Literal["realtime", "batch", "blackbox"] = "realtime"
@@ -72,7 +76,7 @@ class CategoryIn(BaseModel):
             raise ValueError("a department category names its department (and no utility_kind)")
         if len({a.code for a in self.attributes}) != len(self.attributes):
             raise ValueError("attribute codes must be unique")
-        if any(re.search(r"<\s*/?\s*[a-zA-Z]", t) for t in (self.name_uk, self.name_en, self.description)):
+        if any(TAG_START.search(t) for t in (self.name_uk, self.name_en, self.description)):
             raise ValueError("no HTML in names or description")
         return self
 
@@ -87,7 +91,7 @@ async def list_categories(request: Request, _: Principal = Depends(READ)):
 
 
 @router.get("/{code}", summary="One category")
-async def get_category(code: str, request: Request, _: Principal = Depends(READ)):
+async def get_category(code: Identifier, request: Request, _: Principal = Depends(READ)):
     return catalogue_store.to_definition(catalogue.category(request.app.state.catalogue, code))
 
 
@@ -103,7 +107,7 @@ async def create_category(body: CategoryIn, request: Request, who: Principal = D
 
 
 @router.put("/{code}", summary="Change a category (the whole definition; active: false withdraws it)")
-async def replace_category(code: str, body: CategoryIn, request: Request, who: Principal = Depends(STAFF)):
+async def replace_category(code: Identifier, body: CategoryIn, request: Request, who: Principal = Depends(STAFF)):
     if body.code != code:
         raise Invalid("code", "the code in the body must be the code in the path")
     return await _save(request, body, who, create=False)

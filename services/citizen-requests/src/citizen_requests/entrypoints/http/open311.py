@@ -10,8 +10,9 @@ from __future__ import annotations
 import functools
 import xml.etree.ElementTree as ET
 from datetime import UTC, datetime, timedelta
+from typing import Annotated
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, Path, Request
 from fastapi.responses import JSONResponse, Response
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -19,15 +20,25 @@ from citizen_requests.adapters.idempotency import Once
 from citizen_requests.domain.catalogue import Catalogue
 from citizen_requests.domain.deadlines import KYIV, deadline_notice
 from citizen_requests.domain.requests import Location
+from citizen_requests.entrypoints.http.open311_contract import NEW_REQUEST_FORM, SEARCH_QUERY, UPDATES_QUERY
 from citizen_requests.use_cases import filing, public
 from ecity_common.db import session
-from ecity_common.refusals import Kind, Refused
+from ecity_common.inputs import LINE_PATTERN, MAX_OFFSET, plain_values, unwritable
+from ecity_common.outputs import xml_text
+from ecity_common.refusals import Invalid, Kind, Refused
+from ecity_common.web.body_limits import BodyTooLarge, KiB, body_limit
 from ecity_common.web.idempotency import StoredAnswer
 from ecity_common.web.problems import Problem
 
 router = APIRouter(prefix="/open311/v2", tags=["Open311 GeoReport v2"])
 MAX_SPAN = timedelta(days=90)
 MAX_PAGE_SIZE = 1000
+# A filing's form: 4,000 characters of Cyrillic description percent-encoded are 24 KB; the other
+# fields a few hundred bytes. The api_key is a field of this form, so the form is read before the
+# key is checked; at this size reading and parsing it costs less than the key's database lookup.
+OPEN311_FORM_BODY = 64 * KiB
+# What a citizen writes in paragraphs; every other field of a filing is one line.
+PROSE_FIELDS = frozenset({"description"})
 
 
 class Open311Error(Exception):
@@ -37,6 +48,12 @@ class Open311Error(Exception):
         super().__init__(description)
         self.status, self.description = status, description
 
+
+# The path's parts as the document shows them. open311_route checks them and answers the Open311
+# way (a 404 for another format, a 400 for a control character); a rule FastAPI enforced would
+# answer problem+json instead.
+Format = Annotated[str, Path(json_schema_extra={"enum": ["json", "xml"]})]
+PathKey = Annotated[str, Path(json_schema_extra={"pattern": LINE_PATTERN})]
 
 # A refusal of a use case, in Open311's error list.
 OPEN311_CODE = {
@@ -67,6 +84,9 @@ def _xml(root: str, item: str, rows: list[dict]) -> bytes:
 
 
 def _fill(element: ET.Element, row: dict) -> None:
+    # Every text through `xml_text`: ElementTree writes a control character as it is, and one in a
+    # description (stored before the input checks refused it, or let through) made the whole page
+    # unreadable to an app's XML parser. The element names are the spec's, never input.
     for key, value in row.items():
         child = ET.SubElement(element, key)
         if isinstance(value, list):
@@ -76,11 +96,11 @@ def _fill(element: ET.Element, row: dict) -> None:
                 if isinstance(v, dict):
                     _fill(sub, v)
                 else:
-                    sub.text = str(v)
+                    sub.text = xml_text(str(v))
         elif isinstance(value, dict):
             _fill(child, value)
         elif value is not None:
-            child.text = str(value).lower() if isinstance(value, bool) else str(value)
+            child.text = str(value).lower() if isinstance(value, bool) else xml_text(str(value))
 
 
 def answer(fmt: str, root: str, item: str, rows: list[dict] | dict, status: int = 200) -> Response:
@@ -105,20 +125,37 @@ def error(fmt: str, exc: Open311Error, retry_after_s: int | None = None) -> Resp
 
 
 def open311_route(handler):
-    """Every Open311 route: the format checked first, and any Open311Error answered in the spec's
-    error format (a list of {code, description}), never problem+json."""
+    """Every Open311 route: the format checked first, then that no path or query parameter holds a
+    control character (ecity_common.inputs: they would reach the database), and any Open311Error
+    answered in the spec's error format (a list of {code, description}), never problem+json."""
 
     @functools.wraps(handler)
     async def route(*args, **kwargs):
         try:
             _fmt(kwargs["fmt"])
+            for name, value in kwargs.items():  # the path's parameters (and the format)
+                if isinstance(value, str) and (reason := unwritable(value)) is not None:
+                    raise Open311Error(400, f"{name}: {reason}")
+            if isinstance(request := kwargs.get("request"), Request):
+                _plain(request.query_params)
             return await handler(*args, **kwargs)
         except Open311Error as exc:
             return error(kwargs["fmt"], exc)
         except Refused as exc:
             return error(kwargs["fmt"], refused(exc), exc.retry_after_s)
+        except BodyTooLarge as exc:
+            return error(kwargs["fmt"], Open311Error(413, exc.detail))
 
     return route
+
+
+def _plain(values, prose: frozenset[str] = frozenset()) -> None:
+    """A query string or a form without control characters, or Open311's 400 naming the field
+    (even service_code: a code with a NUL in it is malformed, not an unknown service's 404)."""
+    try:
+        plain_values(values, "", prose=prose)
+    except Invalid as exc:
+        raise Open311Error(400, f"{exc.field}: {exc.detail}" if exc.field else exc.detail) from None
 
 
 def _fmt(fmt: str) -> str:
@@ -133,7 +170,7 @@ def _catalogue(request: Request) -> Catalogue:
 
 @router.get("/discovery.{fmt}")
 @open311_route
-async def discovery(fmt: str, request: Request) -> Response:
+async def discovery(fmt: Format, request: Request) -> Response:
     base = str(request.base_url).rstrip("/") + "/open311/v2/"
     return answer(fmt, "discovery", "", {
         "changeset": "2026-11-26T00:00:00+02:00",
@@ -152,13 +189,13 @@ def _service(c) -> dict:
 
 @router.get("/services.{fmt}")
 @open311_route
-async def services(fmt: str, request: Request) -> Response:
+async def services(fmt: Format, request: Request) -> Response:
     return answer(fmt, "services", "service", [_service(c) for c in _catalogue(request).offered()])
 
 
 @router.get("/services/{service_code}.{fmt}")
 @open311_route
-async def definition(service_code: str, fmt: str, request: Request) -> Response:
+async def definition(service_code: PathKey, fmt: Format, request: Request) -> Response:
     category = _catalogue(request).get(service_code)
     if category is None or not category.active or not category.metadata:
         raise Open311Error(404, f"no service definition for {service_code!r}")
@@ -176,11 +213,14 @@ def _float(form, name: str) -> float | None:
         raise Open311Error(400, f"{name} must be a number") from None
 
 
-@router.post("/requests.{fmt}")
+@router.post("/requests.{fmt}", openapi_extra=NEW_REQUEST_FORM)
+@body_limit(OPEN311_FORM_BODY)
 @open311_route
-async def create(fmt: str, request: Request) -> Response:
+async def create(fmt: Format, request: Request) -> Response:
     await request.body()  # kept, so the Idempotency-Key's fingerprint can read it after the form
     form = await request.form()
+    # An attribute of datatype text is prose too; the category's own rule (domain) is finer.
+    _plain(form, prose=PROSE_FIELDS | {k for k in form.keys() if k.startswith("attribute[")})
     office = request.app.state.filing
     client = await filing.open311_client_app(office.sessions, form.get("api_key"))
     if client is None:
@@ -253,9 +293,9 @@ def _int(raw: str | None, name: str, default: int, low: int, high: int) -> int:
     return value
 
 
-@router.get("/requests.{fmt}")
+@router.get("/requests.{fmt}", openapi_extra=SEARCH_QUERY)
 @open311_route
-async def search(fmt: str, request: Request, db: AsyncSession = Depends(session)) -> Response:
+async def search(fmt: Format, request: Request, db: AsyncSession = Depends(session)) -> Response:
     q = request.query_params
     now = datetime.now(UTC)
     end = _date(q.get("end_date"), "end_date") or now
@@ -271,6 +311,9 @@ async def search(fmt: str, request: Request, db: AsyncSession = Depends(session)
     codes = [c for c in (q.get("service_code") or "").split(",") if c.strip()]
     page_size = _int(q.get("page_size"), "page_size", MAX_PAGE_SIZE, 1, MAX_PAGE_SIZE)
     page = _int(q.get("page"), "page", 1, 1, 100_000)
+    if (page - 1) * page_size > MAX_OFFSET:  # each page reads and throws away every one before it
+        raise Open311Error(400, f"page: at most {MAX_OFFSET} requests can be skipped (page × page_size); for older "
+                                "requests, set end_date to the requested_datetime of the last one you have")
     return answer(fmt, "service_requests", "request", await public.open311_search(
         db, _catalogue(request), ids=ids, codes=codes, start=start, end=end, status=status, limit=page_size,
         offset=(page - 1) * page_size))
@@ -278,20 +321,20 @@ async def search(fmt: str, request: Request, db: AsyncSession = Depends(session)
 
 @router.get("/requests/{request_id}.{fmt}")
 @open311_route
-async def one(request_id: str, fmt: str, request: Request, db: AsyncSession = Depends(session)) -> Response:
+async def one(request_id: PathKey, fmt: Format, request: Request, db: AsyncSession = Depends(session)) -> Response:
     return answer(fmt, "service_requests", "request", [await public.open311_request(db, _catalogue(request), request_id)])
 
 
 @router.get("/tokens/{token}.{fmt}")
 @open311_route
-async def token(token: str, fmt: str, db: AsyncSession = Depends(session)) -> Response:
+async def token(token: PathKey, fmt: Format, db: AsyncSession = Depends(session)) -> Response:
     """Requests get their id at once here, so a token is the request's id."""
     return answer(fmt, "service_requests", "request", [await public.open311_token(db, token)])
 
 
-@router.get("/servicerequestupdates.{fmt}")
+@router.get("/servicerequestupdates.{fmt}", openapi_extra=UPDATES_QUERY)
 @open311_route
-async def updates(fmt: str, request: Request, db: AsyncSession = Depends(session)) -> Response:
+async def updates(fmt: Format, request: Request, db: AsyncSession = Depends(session)) -> Response:
     """The common extension: public updates (status changes and their notes) since a date."""
     q = request.query_params
     start = _date(q.get("start_date"), "start_date") or datetime.now(UTC) - timedelta(days=1)

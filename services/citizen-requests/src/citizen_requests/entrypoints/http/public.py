@@ -11,23 +11,29 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from citizen_requests.use_cases import public
 from ecity_common.db import session
+from ecity_common.inputs import Cursor, Offset, Text, page_size
 
 router = APIRouter(prefix="/api/v1/public", tags=["public"])
 
 
-@router.get("/requests", summary="Anonymised requests, newest first")
-async def public_requests(request: Request, service_code: str | None = None,
+# Category codes, comma-separated.
+CODES = Query(None, max_length=1000, description="category codes, comma-separated")
+
+
+@router.get("/requests", summary="Anonymised requests, newest first (page on with `after`=the page's next_cursor)")
+async def public_requests(request: Request, service_code: Text | None = CODES,
                           status: str | None = Query(None, pattern="^(open|closed)$"),
-                          limit: int = Query(50, ge=1, le=500), offset: int = Query(0, ge=0),
+                          limit: page_size(500) = 50, offset: Offset = 0,
+                          after: Cursor | None = Query(None, description="the next_cursor of the previous page"),
                           db: AsyncSession = Depends(session)) -> dict:
     return await public.public_list(db, request.app.state.catalogue.current, service_code=service_code, status=status,
-                                    limit=limit, offset=offset)
+                                    limit=limit, offset=offset, after=after)
 
 
 @router.get("/requests.geojson", summary="Anonymised requests for maps (GeoJSON)")
-async def public_geojson(request: Request, service_code: str | None = None,
+async def public_geojson(request: Request, service_code: Text | None = CODES,
                          status: str | None = Query(None, pattern="^(open|closed)$"),
-                         limit: int = Query(1000, ge=1, le=5000), db: AsyncSession = Depends(session)) -> JSONResponse:
+                         limit: page_size(5000) = 1000, db: AsyncSession = Depends(session)) -> JSONResponse:
     return JSONResponse(await public.public_map(db, request.app.state.catalogue.current, service_code=service_code,
                                                 status=status, limit=limit), media_type="application/geo+json")
 

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
+from typing import Annotated
 
 import orjson
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import JSONResponse, Response
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, WithJsonSchema
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from citizen_requests.adapters.idempotency import HEADER as IDEMPOTENCY_KEY
@@ -18,19 +19,26 @@ from citizen_requests.use_cases import citizens, filing, staff
 from citizen_requests.use_cases.filing import json_time
 from ecity_common.auth import Principal, require_role
 from ecity_common.db import session
+from ecity_common.inputs import PROSE_PATTERN, Cursor, Identifier, Offset, Prose, Text, page_size
 from ecity_common.web.idempotency import StoredAnswer
 from ecity_common.web.problems import Problem
 
 router = APIRouter(prefix="/api/v1", tags=["citizen requests"])
 
 
+# An answer to a category's attribute. Its rule (no control character but tab and line breaks) is
+# shown here and kept by the domain, for this API and Open311 alike, naming the field attribute[code].
+Answer = Annotated[str, WithJsonSchema({"type": "string", "pattern": PROSE_PATTERN, "maxLength": 4000})]
+
+
 class NewRequest(BaseModel):
-    service_code: str = Field(min_length=1, max_length=64, examples=["water_leak"])
-    description: str = Field(default="", max_length=4000)
+    service_code: Text = Field(min_length=1, max_length=64, examples=["water_leak"])
+    description: Prose = Field(default="", max_length=4000)
     lat: float | None = Field(default=None, ge=-90, le=90)
     long: float | None = Field(default=None, ge=-180, le=180)
-    address: str | None = Field(default=None, max_length=500)
-    attributes: dict[str, str | list[str]] = Field(default_factory=dict, description="answers to the category's attributes")
+    address: Text | None = Field(default=None, max_length=500)
+    attributes: dict[str, Answer | list[Answer]] = Field(default_factory=dict,
+                                                         description="answers to the category's attributes")
 
 
 class RequestView(BaseModel):
@@ -120,22 +128,24 @@ async def create_request(body: NewRequest, request: Request, citizen: Principal 
 
 @router.get("/requests", summary="My requests (citizen); every request, with triage filters (operator)")
 async def list_requests(
-    status: str | None = Query(None, max_length=32),
+    status: Text | None = Query(None, max_length=32),
     needs_dispatcher: bool = Query(False, description="operator: only requests no company took"),
-    limit: int = Query(50, ge=1, le=500),
-    offset: int = Query(0, ge=0, le=100_000),
+    limit: page_size(500) = 50,
+    offset: Offset = 0,
+    after: Cursor | None = Query(None, description="the next_cursor of the previous page: pages past any offset"),
     who: Principal = Depends(require_role("citizen", "operator")),
     db: AsyncSession = Depends(session),
 ):
-    rows = await citizens.list_requests(db, reader=who.subject, staff=who.has("operator"), status=status,
-                                        needs_dispatcher=needs_dispatcher, limit=limit, offset=offset)
+    rows, next_cursor = await citizens.list_requests(db, reader=who.subject, staff=who.has("operator"), status=status,
+                                                     needs_dispatcher=needs_dispatcher, limit=limit, offset=offset,
+                                                     after=after)
     return {"requests": [_view(r, staff=who.has("operator")).model_dump(mode="json") for r in rows],
-            "limit": limit, "offset": offset}
+            "limit": limit, "offset": offset, "next_cursor": next_cursor}
 
 
 @router.get("/requests/{request_id}", response_model=RequestView, summary="Read one of my requests")
 async def read_request(
-    request_id: str,
+    request_id: Identifier,
     citizen: Principal = Depends(require_role("citizen", "operator")),
     db: AsyncSession = Depends(session),
 ) -> RequestView:
@@ -146,27 +156,27 @@ async def read_request(
 
 
 class StatusChange(BaseModel):
-    status: str = Field(examples=["in_progress"])
-    note: str | None = Field(default=None, max_length=2000)
+    status: Text = Field(max_length=32, examples=["in_progress"])
+    note: Prose | None = Field(default=None, max_length=2000)
     public: bool = True
-    agency_responsible: str | None = Field(default=None, max_length=200)
+    agency_responsible: Text | None = Field(default=None, max_length=200)
 
 
 class DuplicateOf(BaseModel):
-    original_id: str = Field(min_length=1, max_length=64)
+    original_id: Identifier = Field(max_length=64)
 
 
 class Extension(BaseModel):
     until: date
-    reason: str = Field(min_length=1, max_length=2000)
+    reason: Prose = Field(min_length=1, max_length=2000)
 
 
 class Reopen(BaseModel):
-    reason: str = Field(min_length=1, max_length=2000)
+    reason: Prose = Field(min_length=1, max_length=2000)
 
 
 @router.post("/requests/{request_id}/status", summary="Move a request in its workflow (role operator)")
-async def set_status(request_id: str, body: StatusChange, request: Request,
+async def set_status(request_id: Identifier, body: StatusChange, request: Request,
                      operator: Principal = Depends(require_role("operator")), db: AsyncSession = Depends(session)) -> dict:
     async with db.begin():
         return await staff.change_status(db, request.app.state.outbox, request_id, body.status, actor=operator.subject,
@@ -174,21 +184,21 @@ async def set_status(request_id: str, body: StatusChange, request: Request,
 
 
 @router.post("/requests/{request_id}/duplicate-of", summary="Mark a request as a duplicate of another (role operator)")
-async def duplicate_of(request_id: str, body: DuplicateOf, request: Request,
+async def duplicate_of(request_id: Identifier, body: DuplicateOf, request: Request,
                        operator: Principal = Depends(require_role("operator")), db: AsyncSession = Depends(session)) -> dict:
     async with db.begin():
         return await staff.mark_duplicate(db, request.app.state.outbox, request_id, body.original_id, actor=operator.subject)
 
 
 @router.post("/requests/{request_id}/extend", summary="Extend the answer deadline with a reason (role operator; ≤ 45 days in total)")
-async def extend_deadline(request_id: str, body: Extension, operator: Principal = Depends(require_role("operator")),
+async def extend_deadline(request_id: Identifier, body: Extension, operator: Principal = Depends(require_role("operator")),
                           db: AsyncSession = Depends(session)) -> dict:
     async with db.begin():
         return await staff.extend_deadline(db, request_id, body.until, body.reason, actor=operator.subject)
 
 
 @router.post("/requests/{request_id}/reopen", summary="Reopen my resolved request (role citizen)")
-async def reopen(request_id: str, body: Reopen, request: Request, citizen: Principal = Depends(require_role("citizen")),
+async def reopen(request_id: Identifier, body: Reopen, request: Request, citizen: Principal = Depends(require_role("citizen")),
                  db: AsyncSession = Depends(session)) -> dict:
     window = timedelta(days=request.app.state.settings.reopen_window_days)
     async with db.begin():
@@ -197,18 +207,18 @@ async def reopen(request_id: str, body: Reopen, request: Request, citizen: Princ
 
 
 class CommentIn(BaseModel):
-    text: str = Field(min_length=1, max_length=2000)
+    text: Prose = Field(min_length=1, max_length=2000)
 
 
 @router.post("/requests/{request_id}/subscribe", status_code=204, summary="Follow someone else's request (role citizen)")
-async def subscribe(request_id: str, citizen: Principal = Depends(require_role("citizen")), db: AsyncSession = Depends(session)):
+async def subscribe(request_id: Identifier, citizen: Principal = Depends(require_role("citizen")), db: AsyncSession = Depends(session)):
     async with db.begin():
         await citizens.follow(db, request_id, citizen=citizen.subject)
     return JSONResponse(None, status_code=204)
 
 
 @router.post("/requests/{request_id}/comments", status_code=201, summary="Comment on my request (citizen) or any (operator)")
-async def comment(request_id: str, body: CommentIn, request: Request,
+async def comment(request_id: Identifier, body: CommentIn, request: Request,
                   who: Principal = Depends(require_role("citizen", "operator")), db: AsyncSession = Depends(session)) -> dict:
     async with db.begin():
         added = await citizens.comment(db, request.app.state.outbox, request_id, body.text, author=who.subject,

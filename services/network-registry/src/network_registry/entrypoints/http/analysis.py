@@ -7,6 +7,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from ecity_common.auth import Principal
 from ecity_common.db import session
+from ecity_common.inputs import Identifier
 from network_registry.entrypoints.http.edge import READ, topology_cache
 from network_registry.use_cases import analysis
 
@@ -14,7 +15,7 @@ router = APIRouter(prefix="/api/v1")
 
 
 @router.get("/analysis/impact", tags=["analysis"], summary="What is cut off from the core if this device or link fails")
-async def impact(request: Request, device: str | None = None, link: str | None = None,
+async def impact(request: Request, device: Identifier | None = None, link: Identifier | None = None,
                  _: Principal = Depends(READ), db: AsyncSession = Depends(session)) -> dict:
     return await analysis.impact(db, topology_cache(request), device, link)
 
@@ -25,6 +26,6 @@ async def spof(request: Request, _: Principal = Depends(READ), db: AsyncSession 
 
 
 @router.get("/analysis/path", tags=["analysis"], summary="The path between two sites, by fibre length or by hops")
-async def path(request: Request, from_site: str, to_site: str, by: str = Query("length", pattern="^(length|hops)$"),
+async def path(request: Request, from_site: Identifier, to_site: Identifier, by: str = Query("length", pattern="^(length|hops)$"),
                _: Principal = Depends(READ), db: AsyncSession = Depends(session)) -> dict:
     return await analysis.path(db, topology_cache(request), from_site, to_site, by)

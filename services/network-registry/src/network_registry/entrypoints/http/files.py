@@ -2,18 +2,22 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends, Request, Response
+from fastapi import APIRouter, Depends, Path, Request, Response
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ecity_common.auth import Principal
 from ecity_common.db import session
+from ecity_common.web.body_limits import CSV_IMPORT_BODY, body_limit
 from ecity_common.web.problems import Problem
 from network_registry.domain.objects import KINDS, ObjectKind
 from network_registry.entrypoints.http.edge import READ, WRITE, context
 from network_registry.use_cases import csv_import
 
 router = APIRouter(prefix="/api/v1")
-MAX_IMPORT_BYTES = 20 * 1024 * 1024
+
+
+# Documented as its three values; _kind answers any other with a 404.
+KIND_IN_PATH = Path(json_schema_extra={"enum": list(KINDS)})
 
 
 def _kind(path: str) -> ObjectKind:
@@ -24,18 +28,17 @@ def _kind(path: str) -> ObjectKind:
 
 
 @router.get("/csv/{path}", tags=["csv"], summary="Export sites, devices or links as CSV")
-async def export_csv(path: str, _: Principal = Depends(READ), db: AsyncSession = Depends(session)) -> Response:
+async def export_csv(path: str = KIND_IN_PATH, _: Principal = Depends(READ), db: AsyncSession = Depends(session)) -> Response:
     text = await csv_import.export(db, _kind(path))
     return Response(text, media_type="text/csv; charset=utf-8",
                     headers={"Content-Disposition": f'attachment; filename="{path}.csv"'})
 
 
 @router.post("/csv/{path}", tags=["csv"], summary="Import sites, devices or links from CSV, all or none (rows with an id update)")
-async def import_csv(path: str, request: Request, who: Principal = Depends(WRITE), db: AsyncSession = Depends(session)) -> dict:
+@body_limit(CSV_IMPORT_BODY)  # refused (413) while it arrives, once past the limit
+async def import_csv(request: Request, path: str = KIND_IN_PATH, who: Principal = Depends(WRITE), db: AsyncSession = Depends(session)) -> dict:
     kind = _kind(path)
     body = await request.body()
-    if len(body) > MAX_IMPORT_BYTES:
-        raise Problem(413, "File too large", "at most 20 MiB per import")
     ctx = context(request, who, message=f"CSV import of {path}")
     await db.begin()
     report = await csv_import.import_rows(db, ctx, kind, body)

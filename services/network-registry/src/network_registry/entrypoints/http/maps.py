@@ -1,14 +1,17 @@
-"""The МТКМ for maps and for people: GeoJSON of sites and links, a picture of the network."""
+"""The МТКМ for maps and for people: GeoJSON of sites and links, a picture of the network (drawn
+once per version of the network and failures asked about, with an ETag: `ecity_common.web.renders`)."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends, Query, Request, Response
+from fastapi import APIRouter, Depends, Path, Query, Request, Response
 from fastapi.responses import JSONResponse
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ecity_common.auth import Principal
 from ecity_common.db import session
+from ecity_common.inputs import Identifier
 from ecity_common.web.problems import Problem
+from ecity_common.web.renders import rendered
 from network_registry.entrypoints.http.edge import READ, topology_cache
 from network_registry.use_cases import analysis
 
@@ -26,11 +29,15 @@ async def links_geojson(request: Request, _: Principal = Depends(READ), db: Asyn
 
 
 @router.get("/analysis/topology.{fmt}", tags=["analysis"], summary="A picture of the network, failures highlighted",
-            responses={200: {"content": {"image/svg+xml": {}, "image/png": {}}}})
-async def topology_picture(request: Request, fmt: str, failed_device: list[str] = Query(default=[]),
-                           failed_link: list[str] = Query(default=[]), _: Principal = Depends(READ),
+            responses={200: {"content": {"image/svg+xml": {}, "image/png": {}}},
+                       304: {"description": "Not modified: the ETag in If-None-Match is this version's"}})
+async def topology_picture(request: Request, fmt: str = Path(json_schema_extra={"enum": ["svg", "png"]}), failed_device: list[Identifier] = Query(default=[], max_length=1000),
+                           failed_link: list[Identifier] = Query(default=[], max_length=1000), _: Principal = Depends(READ),
                            db: AsyncSession = Depends(session)) -> Response:
     if fmt not in ("svg", "png"):
         raise Problem(404, "Not found", "topology.svg or topology.png")
-    image = await analysis.picture(db, topology_cache(request), failed_device, failed_link, fmt)
-    return Response(image, media_type="image/svg+xml" if fmt == "svg" else "image/png")
+    devices, links = sorted(set(failed_device)), sorted(set(failed_link))
+    version = await analysis.network_version(db)
+    return await rendered(request, f"topology.{fmt}", (version, tuple(devices), tuple(links)),
+                          "image/svg+xml" if fmt == "svg" else "image/png",
+                          lambda: analysis.picture(db, topology_cache(request), devices, links, fmt), public=False)

@@ -6,6 +6,7 @@ from fastapi import APIRouter, Body, Depends, Header, Request
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ecity_common.db import session
+from ecity_common.inputs import Text
 from ecity_common.web.problems import Problem
 from network_registry.domain.monitoring import read_report
 from network_registry.entrypoints.http.edge import request_id, topology_cache
@@ -17,7 +18,7 @@ router = APIRouter(prefix="/api/v1")
 
 @router.post("/monitoring/status", tags=["monitoring"], summary="The NMS reports a device or link down/up (X-API-Key)")
 async def monitoring_status(request: Request, body: dict = Body(..., examples=[{"element_kind": "device", "element_id": "…", "state": "down"}]),
-                            x_api_key: str | None = Header(None), db: AsyncSession = Depends(session)) -> dict:
+                            x_api_key: Text | None = Header(None, max_length=200), db: AsyncSession = Depends(session)) -> dict:
     async with db.begin():
         # Who is calling comes first: a stranger learns nothing about what a report should look like.
         system = await monitoring.monitoring_system(db, x_api_key)

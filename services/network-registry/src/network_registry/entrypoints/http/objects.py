@@ -5,22 +5,23 @@ pages of `{count, next, previous, results}`, `brief`, bulk create/update/delete 
 
 from __future__ import annotations
 
-from datetime import date
-
 from fastapi import APIRouter, Body, Depends, Header, Query, Request, Response
 from fastapi.responses import JSONResponse
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ecity_common.auth import Principal
 from ecity_common.db import session
+from ecity_common.inputs import Cursor, Identifier, Offset, Text, checked, page_size, plain_values
+from ecity_common.web.body_limits import LARGE_JSON_BODY, body_limit
 from ecity_common.web.problems import Problem
-from network_registry.domain.objects import BOOKKEEPING_FIELDS, KINDS, Filter, ObjectKind
+from network_registry.domain.objects import KINDS, Filter, ObjectKind
 from network_registry.domain.versions import etag, version_in
-from network_registry.entrypoints.http.edge import MAX_LIMIT, READ, WRITE, context, page, topology_cache
+from network_registry.entrypoints.http.edge import MAX_LIMIT, READ, WRITE, context, cursor_page, page, topology_cache
 from network_registry.use_cases import inventory
 
 router = APIRouter(prefix="/api/v1")
 OPERATORS = ("", "ic", "in", "gte", "lte")
+PAGE_PARAMETERS = ("limit", "offset", "brief")
 
 
 def _if_match(header: str | None) -> int | None:
@@ -32,23 +33,20 @@ def _if_match(header: str | None) -> int | None:
 
 
 def _filters(kind: ObjectKind, params) -> list[Filter]:
-    """`?field__op=value` parsed; a parameter that is no filter of this kind is the caller's error (400)."""
+    """`?field__op=value` parsed, each value read as its field's type (a date, a whole number that
+    fits the column, text without control characters: `ecity_common.inputs`), or refused as a 422
+    naming `query.<name>`. A parameter that is no filter of this kind is the caller's error (400)."""
+    plain_values(params, "query")  # the page's own parameters too, and every repeat of a key
     filters = []
-    for key, raw in params.items():
-        if key in ("limit", "offset", "brief"):
+    for key, raw in params.multi_items():
+        if key in PAGE_PARAMETERS:
             continue
         field, _, op = key.partition("__")
-        if field not in (*BOOKKEEPING_FIELDS, *kind.model.model_fields) or op not in OPERATORS:
+        kind_of_value = kind.filter_type(field, op) if op in OPERATORS else None
+        if kind_of_value is None:
             raise Problem(400, "Unknown filter", f"{key} is not a filter of {kind.name}s",
                           errors=[{"field": key, "message": "unknown filter"}])
-        value = raw
-        if field in kind.date_fields and op in ("", "gte", "lte"):
-            try:
-                value = date.fromisoformat(raw)
-            except ValueError:
-                raise Problem(400, "Bad filter", f"{key} takes a date (YYYY-MM-DD)",
-                              errors=[{"field": key, "message": "not a date"}]) from None
-        filters.append(Filter(field, op, value))
+        filters.append(Filter(field, op, checked(f"query.{key}", raw.split(",") if op == "in" else raw, kind_of_value)))
     return filters
 
 
@@ -56,7 +54,7 @@ def crud_routes(path: str, kind: ObjectKind) -> None:
     tag = [path]
 
     @router.get(f"/{path}/", tags=tag, summary=f"List {path} (filters, limit/offset, brief)")
-    async def list_objects(request: Request, limit: int = Query(50, ge=1, le=MAX_LIMIT), offset: int = Query(0, ge=0),
+    async def list_objects(request: Request, limit: page_size(MAX_LIMIT) = 50, offset: Offset = 0,
                            brief: bool = False, _: Principal = Depends(READ), db: AsyncSession = Depends(session)) -> dict:
         found = await inventory.list_objects(db, kind, _filters(kind, request.query_params), limit, offset)
         results = found.results
@@ -65,12 +63,13 @@ def crud_routes(path: str, kind: ObjectKind) -> None:
         return page(request, found.count, results, limit, offset)
 
     @router.get(f"/{path}/{{object_id}}", tags=tag, summary=f"One of the {path} (ETag)")
-    async def read(object_id: str, response: Response, _: Principal = Depends(READ), db: AsyncSession = Depends(session)) -> dict:
+    async def read(object_id: Identifier, response: Response, _: Principal = Depends(READ), db: AsyncSession = Depends(session)) -> dict:
         obj = await inventory.read(db, kind, object_id)
         response.headers["ETag"] = etag(obj)
         return obj
 
     @router.post(f"/{path}/", tags=tag, status_code=201, summary="Create one, or a list (all or none)")
+    @body_limit(LARGE_JSON_BODY)
     async def create(request: Request, body: dict | list[dict] = Body(...), who: Principal = Depends(WRITE),
                      db: AsyncSession = Depends(session)):
         async with db.begin():
@@ -80,7 +79,7 @@ def crud_routes(path: str, kind: ObjectKind) -> None:
         return JSONResponse(created[0], status_code=201, headers={"ETag": etag(created[0])})
 
     @router.patch(f"/{path}/{{object_id}}", tags=tag, summary="Change one (If-Match: its ETag; 412 when stale)")
-    async def patch(object_id: str, request: Request, body: dict = Body(...), if_match: str | None = Header(None),
+    async def patch(object_id: Identifier, request: Request, body: dict = Body(...), if_match: Text | None = Header(None, max_length=100),
                     who: Principal = Depends(WRITE), db: AsyncSession = Depends(session)) -> JSONResponse:
         expected = _if_match(if_match)
         async with db.begin():
@@ -89,13 +88,14 @@ def crud_routes(path: str, kind: ObjectKind) -> None:
         return JSONResponse(obj, headers={"ETag": etag(obj)})
 
     @router.patch(f"/{path}/", tags=tag, summary="Change a list of objects, each with its id (all or none)")
+    @body_limit(LARGE_JSON_BODY)
     async def bulk_patch(request: Request, body: list[dict] = Body(...), who: Principal = Depends(WRITE),
                          db: AsyncSession = Depends(session)) -> list[dict]:
         async with db.begin():
             return await inventory.change_all(db, context(request, who), kind, body)
 
     @router.delete(f"/{path}/{{object_id}}", tags=tag, status_code=204, summary="Delete one (If-Match honoured)")
-    async def remove(object_id: str, request: Request, if_match: str | None = Header(None), who: Principal = Depends(WRITE),
+    async def remove(object_id: Identifier, request: Request, if_match: Text | None = Header(None, max_length=100), who: Principal = Depends(WRITE),
                      db: AsyncSession = Depends(session)) -> Response:
         expected = _if_match(if_match)
         async with db.begin():
@@ -103,6 +103,7 @@ def crud_routes(path: str, kind: ObjectKind) -> None:
         return Response(status_code=204)
 
     @router.delete(f"/{path}/", tags=tag, status_code=204, summary="Delete a list of ids (all or none)")
+    @body_limit(LARGE_JSON_BODY)
     async def bulk_remove(request: Request, body: list[dict] = Body(...), who: Principal = Depends(WRITE),
                           db: AsyncSession = Depends(session)) -> Response:
         async with db.begin():
@@ -115,9 +116,11 @@ for _path, _kind in KINDS.items():
 
 
 @router.get("/changes/", tags=["changes"], summary="The change log: before/after, who, when, request id")
-async def change_log(request: Request, limit: int = Query(50, ge=1, le=MAX_LIMIT), offset: int = Query(0, ge=0),
-                     object_type: str | None = None, object_id: str | None = None, request_id: str | None = None,
+async def change_log(request: Request, limit: page_size(MAX_LIMIT) = 50, offset: Offset = 0,
+                     object_type: Text | None = Query(None, max_length=20), object_id: Identifier | None = None,
+                     request_id: Identifier | None = None,
+                     after: Cursor | None = Query(None, description="the next_cursor of the previous page"),
                      _: Principal = Depends(READ), db: AsyncSession = Depends(session)) -> dict:
     found = await inventory.change_log(db, object_type=object_type, object_id=object_id, request_id=request_id,
-                                       limit=limit, offset=offset)
-    return page(request, found.count, found.results, limit, offset)
+                                       limit=limit, offset=offset, after=after)
+    return cursor_page(request, found.count, found.results, limit, offset, found.next_cursor, by_cursor=after is not None)

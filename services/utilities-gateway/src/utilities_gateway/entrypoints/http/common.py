@@ -31,22 +31,25 @@ async def company(request: Request, db: AsyncSession = Depends(session)) -> Call
     return caller
 
 
+# What a retry of a call that made a key or a signing secret gets instead of it.
+SHOWN_ONCE = ("shown once, in the first answer to this Idempotency-Key, and never again: if that answer was lost, "
+              "revoke this one and make another")
+
+
 async def idempotent(request: Request, db: AsyncSession, scope: str, status: int,
                      work: Callable[[], Awaitable[object]], *, secret: str | None = None) -> JSONResponse:
     """Run `work` in one transaction with the request's Idempotency-Key: the same key and body get
     the first answer again (marked `Idempotent-Replayed: true`), another body 409. A refused call
     stores nothing, so its retry runs afresh. `secret`: the answer's field that carries a key or a
-    signing secret shown once; the stored copy of the answer keeps it sealed, never in clear."""
-    box = request.app.state.secret_box
+    signing secret shown once. The stored answer never holds it, not even sealed: a replay says which
+    key or endpoint it was and that it is not shown again (whoever replays a leaked Idempotency-Key
+    with a stolen key gets no new secret)."""
     async with db.begin():
         key, stored = await claim(db, request, scope)
         if stored is not None:
-            body = stored.body
-            if secret and isinstance(body, dict) and body.get(secret):
-                body = {**body, secret: box.open(body[secret])}
-            return JSONResponse(body, status_code=stored.status, headers={"Idempotent-Replayed": "true"})
+            return JSONResponse(stored.body, status_code=stored.status, headers={"Idempotent-Replayed": "true"})
         body = jsonable_encoder(await work())
-        kept = {**body, secret: box.seal(body[secret])} if secret and isinstance(body, dict) and body.get(secret) else body
+        kept = {**body, secret: None, f"{secret}_note": SHOWN_ONCE} if secret and isinstance(body, dict) else body
         await remember(db, scope, key, status, kept)
     return JSONResponse(body, status_code=status)
 

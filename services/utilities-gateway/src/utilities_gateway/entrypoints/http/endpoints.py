@@ -10,6 +10,7 @@ from pydantic import BaseModel, Field, model_validator
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ecity_common.db import session
+from ecity_common.inputs import Identifier, Int64, Text, page_size
 from utilities_gateway.domain.access import Caller
 from utilities_gateway.domain.notices import MESSAGE_TYPES
 from utilities_gateway.entrypoints.http.common import company, idempotent, refuse_nulls
@@ -20,16 +21,16 @@ router = APIRouter(prefix="/integrations/v1", tags=["your company: keys and webh
 
 
 class EndpointIn(BaseModel):
-    url: str = Field(min_length=8, max_length=2000, examples=["https://crm.vodokanal.sumy.ua/hooks/ecity"])
-    description: str | None = Field(default=None, max_length=300)
-    event_types: list[str] = Field(default_factory=list, max_length=len(MESSAGE_TYPES),
+    url: Text = Field(min_length=8, max_length=2000, examples=["https://crm.vodokanal.sumy.ua/hooks/ecity"])
+    description: Text | None = Field(default=None, max_length=300)
+    event_types: list[Text] = Field(default_factory=list, max_length=len(MESSAGE_TYPES),
                                    description="empty: every type")
 
 
 class EndpointChange(BaseModel):
-    url: str | None = Field(default=None, min_length=8, max_length=2000)
-    description: str | None = Field(default=None, max_length=300)
-    event_types: list[str] | None = None
+    url: Text | None = Field(default=None, min_length=8, max_length=2000)
+    description: Text | None = Field(default=None, max_length=300)
+    event_types: list[Text] | None = Field(default=None, max_length=len(MESSAGE_TYPES))
     enabled: bool | None = None
 
     @model_validator(mode="before")
@@ -58,16 +59,16 @@ async def list_keys(caller: Caller = Depends(company), db: AsyncSession = Depend
 
 
 @router.post("/api-keys/rotate", status_code=201,
-             summary="A new key (shown once); the key you called with keeps working for the overlap")
+             summary="A new key (shown once, never replayed); the key you called with keeps working for the overlap")
 async def rotate_key(request: Request, caller: Caller = Depends(company), db: AsyncSession = Depends(session)):
     return await idempotent(request, db, caller.company_id, 201,
                             lambda: company_credentials.rotate_key(db, caller, _overlap(request)), secret="api_key")
 
 
-@router.delete("/api-keys/{key_id}", summary="Revoke one of your keys at once")
-async def revoke_key(key_id: str, caller: Caller = Depends(company), db: AsyncSession = Depends(session)):
+@router.delete("/api-keys/{key_id}", summary="Revoke the key you call with, at once (other keys: the city's staff)")
+async def revoke_key(key_id: Identifier, caller: Caller = Depends(company), db: AsyncSession = Depends(session)):
     async with db.begin():
-        return await company_credentials.revoke_key(db, caller.company_id, key_id)
+        return await company_credentials.revoke_own_key(db, caller, key_id)
 
 
 @router.post("/webhook-endpoints", status_code=201, summary="Add a webhook endpoint (its secret is in this answer only)")
@@ -85,12 +86,12 @@ async def list_endpoints(caller: Caller = Depends(company), db: AsyncSession = D
 
 
 @router.get("/webhook-endpoints/{endpoint_id}", summary="One of your endpoints")
-async def get_endpoint(endpoint_id: str, caller: Caller = Depends(company), db: AsyncSession = Depends(session)):
+async def get_endpoint(endpoint_id: Identifier, caller: Caller = Depends(company), db: AsyncSession = Depends(session)):
     return await company_credentials.get_endpoint(db, caller.company_id, endpoint_id)
 
 
 @router.patch("/webhook-endpoints/{endpoint_id}", summary="Change the URL or event types; enable or disable")
-async def change_endpoint(endpoint_id: str, body: EndpointChange, request: Request, caller: Caller = Depends(company),
+async def change_endpoint(endpoint_id: Identifier, body: EndpointChange, request: Request, caller: Caller = Depends(company),
                           db: AsyncSession = Depends(session)):
     changes = body.model_dump(exclude_unset=True)
     if "url" in changes:  # vetted before the transaction, as for a new endpoint
@@ -103,14 +104,14 @@ async def change_endpoint(endpoint_id: str, body: EndpointChange, request: Reque
 
 @router.post("/webhook-endpoints/{endpoint_id}/rotate-secret", status_code=201,
              summary="A new signing secret (shown once); the old one also signs during the overlap")
-async def rotate_secret(endpoint_id: str, request: Request, caller: Caller = Depends(company),
+async def rotate_secret(endpoint_id: Identifier, request: Request, caller: Caller = Depends(company),
                         db: AsyncSession = Depends(session)):
     return await idempotent(request, db, caller.company_id, 201, lambda: company_credentials.rotate_secret(
         db, request.app.state.secret_box, caller.company_id, endpoint_id, _overlap(request)), secret="secret")
 
 
 @router.post("/webhook-endpoints/{endpoint_id}/test", status_code=202, summary="Send an endpoint.test message to it")
-async def test_endpoint(endpoint_id: str, request: Request, caller: Caller = Depends(company),
+async def test_endpoint(endpoint_id: Identifier, request: Request, caller: Caller = Depends(company),
                         db: AsyncSession = Depends(session)):
     answer = await idempotent(request, db, caller.company_id, 202,
                               lambda: company_credentials.send_test_message(db, caller.company_id, endpoint_id))
@@ -119,15 +120,15 @@ async def test_endpoint(endpoint_id: str, request: Request, caller: Caller = Dep
 
 
 @router.get("/webhook-endpoints/{endpoint_id}/deliveries", summary="Deliveries to an endpoint, each with its attempts")
-async def list_deliveries(endpoint_id: str, status: str | None = Query(None, pattern="^(pending|succeeded|failed)$"),
-                          limit: int = Query(50, ge=1, le=500), caller: Caller = Depends(company),
+async def list_deliveries(endpoint_id: Identifier, status: str | None = Query(None, pattern="^(pending|succeeded|failed)$"),
+                          limit: page_size(500) = 50, caller: Caller = Depends(company),
                           db: AsyncSession = Depends(session)):
     return await company_credentials.list_deliveries(db, caller.company_id, endpoint_id, status=status, limit=limit)
 
 
 @router.post("/webhook-endpoints/{endpoint_id}/deliveries/{delivery_id}/redeliver", status_code=202,
              summary="Send a message again (the same webhook-id), as a new delivery")
-async def redeliver(endpoint_id: str, delivery_id: int, request: Request, caller: Caller = Depends(company),
+async def redeliver(endpoint_id: Identifier, delivery_id: Int64, request: Request, caller: Caller = Depends(company),
                     db: AsyncSession = Depends(session)):
     answer = await idempotent(request, db, caller.company_id, 202,
                               lambda: company_credentials.redeliver(db, caller.company_id, endpoint_id, delivery_id))

@@ -8,6 +8,7 @@ from pydantic import BaseModel, Field
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ecity_common.db import session
+from ecity_common.inputs import Identifier, page_size
 from utilities_gateway.domain.access import Caller
 from utilities_gateway.domain.inbox import CURSOR_PATTERN
 from utilities_gateway.entrypoints.http.common import company, idempotent
@@ -17,13 +18,13 @@ router = APIRouter(prefix="/integrations/v1", tags=["pull inbox"])
 
 
 class Acknowledgement(BaseModel):
-    ids: list[str] = Field(min_length=1, max_length=1000, description="message ids (msg_…) you have processed")
+    ids: list[Identifier] = Field(min_length=1, max_length=1000, description="message ids (msg_…) you have processed")
 
 
 @router.get("/inbox", summary="Unacknowledged messages after the cursor, oldest first")
 async def read_inbox(cursor: str = Query("0", pattern=CURSOR_PATTERN,
                                          description="the next_cursor of the previous page; 0 from the start"),
-                     limit: int = Query(100, ge=1, le=1000), caller: Caller = Depends(company),
+                     limit: page_size(1000) = 100, caller: Caller = Depends(company),
                      db: AsyncSession = Depends(session)):
     return await inbox.read(db, caller, cursor, limit)
 

@@ -10,6 +10,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from ecity_common.db import session
 from ecity_common.events.payloads.common import UtilityKind
+from ecity_common.inputs import Identifier, Prose
+from ecity_common.web.body_limits import LARGE_JSON_BODY, body_limit
 from utilities_gateway.domain.access import Caller
 from utilities_gateway.domain.outages import OutageChange, OutageIn, public_outage
 from utilities_gateway.entrypoints.http.common import company, idempotent, outbox
@@ -20,10 +22,11 @@ public = APIRouter(prefix="/public", tags=["public"])
 
 
 class Resolution(BaseModel):
-    note: str | None = Field(default=None, max_length=1000)
+    note: Prose | None = Field(default=None, max_length=1000)
 
 
 @router.post("/outages", status_code=201, summary="Announce an outage (planned works or an accident)")
+@body_limit(LARGE_JSON_BODY)  # its area
 async def report_outage(body: OutageIn, request: Request, caller: Caller = Depends(company),
                         db: AsyncSession = Depends(session)):
     return await idempotent(request, db, caller.company_id, 201, lambda: outages.report(db, outbox(request), caller, body))
@@ -35,14 +38,15 @@ async def own_outages(active: bool = False, caller: Caller = Depends(company), d
 
 
 @router.patch("/outages/{outage_id}", summary="Change an outage's area, expected end or cause")
-async def change_outage(outage_id: str, body: OutageChange, request: Request, caller: Caller = Depends(company),
+@body_limit(LARGE_JSON_BODY)  # its area
+async def change_outage(outage_id: Identifier, body: OutageChange, request: Request, caller: Caller = Depends(company),
                         db: AsyncSession = Depends(session)):
     async with db.begin():
         return await outages.change(db, outbox(request), caller, outage_id, body)
 
 
 @router.post("/outages/{outage_id}/resolve", summary="Supply is restored")
-async def resolve_outage(outage_id: str, body: Resolution, request: Request, caller: Caller = Depends(company),
+async def resolve_outage(outage_id: Identifier, body: Resolution, request: Request, caller: Caller = Depends(company),
                          db: AsyncSession = Depends(session)):
     return await idempotent(request, db, caller.company_id, 200,
                             lambda: outages.resolve(db, outbox(request), caller, outage_id, body.note))
@@ -51,7 +55,7 @@ async def resolve_outage(outage_id: str, body: Resolution, request: Request, cal
 @public.get("/outages", summary="Current outages of water, heating, electricity, gas (JSON; ?format=geojson for maps)")
 async def public_outages(kind: UtilityKind | None = None, format: str = Query("json", pattern="^(json|geojson)$"),
                          db: AsyncSession = Depends(session)):
-    found = await outages.list_outages(db, active_only=True, kind=kind)
+    found = await outages.current_outages(db, kind, with_areas=format == "geojson")
     if format == "json":
         return {"outages": [public_outage(o) for o in found]}
     return JSONResponse(jsonable_encoder({"type": "FeatureCollection", "features": [

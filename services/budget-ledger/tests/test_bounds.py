@@ -1,0 +1,91 @@
+"""Hostile input, bounded (issue 15, item 3): an import is refused while it arrives once past
+20 MiB, a line the csv module cannot read is a bad row and not a 500, and the public report and
+charts are drawn once per version of the ledger, answered with an ETag (304 when unchanged)."""
+
+from __future__ import annotations
+
+from prometheus_client import REGISTRY
+
+from ecity_common.web.body_limits import CSV_IMPORT_BODY, MiB
+
+REPORT = {"from_year": 2020, "to_year": 2021}
+
+
+class Chunks:
+    """A chunked upload (no Content-Length) counting the chunks the service pulled."""
+
+    def __init__(self, first: bytes, count: int, size: int) -> None:
+        self.first, self.count, self.size, self.pulled = first, count, size, 0
+
+    async def __aiter__(self):
+        self.pulled += 1
+        yield self.first
+        for _ in range(self.count):
+            self.pulled += 1
+            yield b"2021;0817520;2240;1;0;0;0\n" * (self.size // 26)
+
+
+def drawn(what: str) -> float:
+    return REGISTRY.get_sample_value("ecity_renders_total", {"what": what}) or 0.0
+
+
+async def test_an_import_past_20_mib_is_refused_while_it_arrives(ledger):
+    client = ledger
+    header = b"REP_PERIOD;COD_CONS_MB_PK;COD_CONS_EK;FUND_TYP;ZAT_AMT;PLANS_AMT;FAKT_AMT\n"
+    upload = Chunks(header, count=10_000, size=MiB)  # 10 GB, were it all read
+    answer = await client.post("/api/v1/imports", params={"batch_id": "huge"}, content=upload)
+    assert answer.status_code == 413 and answer.headers["content-type"] == "application/problem+json"
+    assert answer.json()["max_body_bytes"] == CSV_IMPORT_BODY and "20 MiB" in answer.json()["detail"]
+    assert upload.pulled <= 22  # the header, 20 chunks of ~1 MiB, and the one that crossed the limit
+    declared = Chunks(header, count=30, size=MiB)
+    said = await client.post("/api/v1/imports", params={"batch_id": "huge"}, content=declared,
+                             headers={"Content-Length": str(30 * MiB)})
+    assert said.status_code == 413 and declared.pulled == 0
+    # Nothing was posted; a file under the limit still goes through the same route.
+    fine = await client.post("/api/v1/imports", params={"batch_id": "small", "layout": "plain"},
+                             content=b"year,kpkvkmb,kekv,fund,planned_uah,financed_uah\n")
+    assert fine.status_code == 200 and fine.json()["entries_posted"] == 0
+
+
+async def test_a_line_the_csv_module_cannot_read_is_a_bad_row_not_a_500(ledger):
+    client = ledger
+    long_field = b"year,kpkvkmb,kekv,fund,planned_uah,financed_uah\n2021,0817520,2240,general,1,1\n2021," + b"7" * 200_000 + b",2240,general,1,1\n"
+    answer = await client.post("/api/v1/imports", params={"batch_id": "long", "layout": "plain"}, content=long_field)
+    assert answer.status_code == 422
+    (error,) = answer.json()["errors"]
+    assert error["field"] == "rows[3].file" and "field larger than field limit" in error["message"]
+
+
+async def test_the_report_and_charts_are_drawn_once_per_version_of_the_ledger(ledger):
+    client = ledger
+    pdf = await client.get("/api/v1/reports/execution", params={**REPORT, "format": "pdf"})
+    assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF") and pdf.headers["content-type"] == "application/pdf"
+    assert pdf.headers["cache-control"] == "public, no-cache" and pdf.headers["etag"].startswith('W/"')
+    assert pdf.headers["content-disposition"] == 'inline; filename="execution-2020-2021.pdf"'
+    tag, before = pdf.headers["etag"], drawn("execution.pdf")
+    again = await client.get("/api/v1/reports/execution", params={**REPORT, "format": "pdf"})
+    assert again.headers["etag"] == tag and again.content == pdf.content and drawn("execution.pdf") == before
+    # A client that has this version: 304, nothing drawn or sent.
+    kept = await client.get("/api/v1/reports/execution", params={**REPORT, "format": "pdf"}, headers={"If-None-Match": tag})
+    assert kept.status_code == 304 and kept.content == b"" and kept.headers["etag"] == tag
+    # Each format and each span is a drawing of its own.
+    html = await client.get("/api/v1/reports/execution", params={**REPORT, "format": "html"})
+    assert html.headers["content-type"] == "text/html; charset=utf-8" and html.headers["etag"] != tag
+    chart = await client.get("/api/v1/reports/execution/chart.svg", params=REPORT)
+    chart_tag, charts_before = chart.headers["etag"], drawn("execution-chart.svg")
+    assert (await client.get("/api/v1/reports/execution/chart.svg", params=REPORT)).headers["etag"] == chart_tag
+    assert drawn("execution-chart.svg") == charts_before
+
+    # A posting is a new version: new ETags, drawn again, the old ETag no longer 304.
+    posted = await client.post("/api/v1/entries", json={
+        "entry_id": "fin-bounds-1", "kind": "financing", "holder_code": "08", "measure_code": "08-1", "year": 2021,
+        "fund": "general", "kekv": "2240", "amount_kop": 100_000, "entry_date": "2021-12-01", "document_ref": "розп. № 9"})
+    assert posted.status_code == 201
+    stale = await client.get("/api/v1/reports/execution", params={**REPORT, "format": "pdf"}, headers={"If-None-Match": tag})
+    assert stale.status_code == 200 and stale.headers["etag"] != tag and drawn("execution.pdf") == before + 1
+    newer_chart = await client.get("/api/v1/reports/execution/chart.svg", params=REPORT, headers={"If-None-Match": chart_tag})
+    assert newer_chart.status_code == 200 and newer_chart.headers["etag"] != chart_tag
+    assert drawn("execution-chart.svg") == charts_before + 1
+    # The JSON report is not cached: it is always the ledger as it is.
+    total = (await client.get("/api/v1/reports/execution", params={"from_year": 2021, "to_year": 2021})).json()["total"]
+    assert total["financed_kop"] == 823_666_000 + 100_000
