@@ -35,7 +35,7 @@ def test_citizen_request_reaches_the_gateway_in_another_process_with_its_trace(s
     )
     assert answer.status_code == 201, answer.text
     request_id = answer.json()["service_request_id"]
-    admin = bearer(settings, "ops-1", "integrations-admin")
+    admin = bearer(services.settings("utilities-gateway"), "ops-1", "integrations-admin")  # its own audience
 
     def received():
         r = httpx.get(f"{gateway.url}/api/v1/routed-requests/{request_id}", headers=admin)

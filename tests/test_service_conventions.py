@@ -130,7 +130,7 @@ async def test_bad_input_is_a_problem_naming_the_field_not_a_500(services):
         assert not_json.status_code == 422 and not_json.headers["content-type"] == "application/problem+json"
 
         anonymous = await client.post("/api/v1/requests", json={"service_code": "pothole", "address": "x"})
-        assert anonymous.status_code == 401 and anonymous.headers["www-authenticate"] == "Bearer"
+        assert anonymous.status_code == 401 and anonymous.headers["www-authenticate"].startswith("Bearer")
         assert anonymous.json()["title"] == "Authentication required"
 
         wrong_role = await client.post("/api/v1/requests", json={"service_code": "pothole", "address": "x"},
