@@ -12,6 +12,8 @@ from pathlib import Path
 
 import yaml
 
+from ecity_common.messaging.access import kafka_rights
+
 HERE = Path(__file__).resolve().parent
 BASE = HERE / "base"
 NAMESPACE = "sumy-ecity"
@@ -47,6 +49,13 @@ SHUTDOWN_DRAIN_S = 2
 TERMINATION_GRACE_PERIOD_S = 45
 # Services that load illustrative demo data unless told not to: never in a cluster.
 DEMO_DATA = {"citizen-requests", "utilities-gateway", "budget-ledger", "network-registry"}
+# The services reach Kafka on Strimzi's TLS listener and sign in with SCRAM-SHA-512 as their own
+# KafkaUser, whose ACLs are the event catalogue's (ecity_common.messaging.access); the cluster CA's
+# certificate, which signed the brokers', is mounted from the Secret Strimzi keeps it in.
+KAFKA_CLUSTER = "ecity"
+KAFKA_PORT = 9093
+KAFKA_CA_SECRET = f"{KAFKA_CLUSTER}-cluster-ca-cert"
+KAFKA_CA_DIR = "/etc/ecity/kafka-ca"
 # Topics per producing service (ecity_common.events.catalogue.TOPICS) and their partitions.
 TOPICS = {
     "ecity.citizen-requests.v1": 12,
@@ -78,8 +87,12 @@ IDENTITY_CONFIG = "ecity-identity"
 IDENTITY_NAMESPACE = "identity"
 
 
-def env(name: str, package: str) -> list[dict]:
+def env(name: str, package: str, kafka: bool = True) -> list[dict]:
     prefix = package.upper() + "_"
+    # The Kafka password is in the Secret Strimzi's User Operator writes for the service's KafkaUser
+    # (same name); a migration Job, which never talks to Kafka, does not wait for it.
+    signs_in = [{"name": f"{prefix}KAFKA_SASL_PASSWORD",
+                 "valueFrom": {"secretKeyRef": {"name": name, "key": "password"}}}] if kafka else []
     return [
         {"name": "DB_USER", "valueFrom": {"secretKeyRef": {"name": f"{name}-db-app", "key": "username"}}},
         {"name": "DB_PASSWORD", "valueFrom": {"secretKeyRef": {"name": f"{name}-db-app", "key": "password"}}},
@@ -89,6 +102,7 @@ def env(name: str, package: str) -> list[dict]:
         # operator creates (deploy/k8s/README.md); each service checks its own audience (its name).
         {"name": f"{prefix}JWT_JWKS_URL", "valueFrom": {"configMapKeyRef": {"name": IDENTITY_CONFIG, "key": "jwks-url"}}},
         {"name": f"{prefix}JWT_ISSUER", "valueFrom": {"configMapKeyRef": {"name": IDENTITY_CONFIG, "key": "issuer"}}},
+        *signs_in,
         *SERVICE_SECRETS.get(name, []),
     ]
 
@@ -107,7 +121,7 @@ def container(name: str, package: str, port: int, command: list[str] | None = No
         "image": f"ecity/{name}:{VERSION}",
         "imagePullPolicy": "IfNotPresent",
         "envFrom": [{"configMapRef": {"name": f"{name}-config"}}],
-        "env": env(name, package),
+        "env": env(name, package, kafka=not command),
         "securityContext": security_context(),
         "resources": {"requests": {"cpu": "100m", "memory": "192Mi"}, "limits": {"cpu": "1", "memory": "512Mi"}},
         "volumeMounts": [{"name": "tmp", "mountPath": "/tmp"}],
@@ -115,6 +129,7 @@ def container(name: str, package: str, port: int, command: list[str] | None = No
     if command:
         c["command"] = command
     else:
+        c["volumeMounts"].append({"name": "kafka-ca", "mountPath": KAFKA_CA_DIR, "readOnly": True})
         c["ports"] = [{"name": "http", "containerPort": port}]
         c["readinessProbe"] = {"httpGet": {"path": "/health/ready", "port": "http"}, "periodSeconds": 10, "failureThreshold": 3}
         c["livenessProbe"] = {"httpGet": {"path": "/health/live", "port": "http"}, "initialDelaySeconds": 10, "periodSeconds": 15}
@@ -130,6 +145,9 @@ def pod_spec(containers: list[dict], restart: str | None = None) -> dict:
         "containers": containers,
         "volumes": [{"name": "tmp", "emptyDir": {"sizeLimit": "64Mi"}}],
     }
+    if any(m["name"] == "kafka-ca" for c in containers for m in c["volumeMounts"]):
+        spec["volumes"].append({"name": "kafka-ca", "secret": {"secretName": KAFKA_CA_SECRET,
+                                                               "items": [{"key": "ca.crt", "path": "ca.crt"}]}})
     if restart:
         spec["restartPolicy"] = restart
     return spec
@@ -143,7 +161,11 @@ def service_objects(name: str, package: str, port: int, public: str | None, inte
         "data": {
             f"{prefix}HTTP_HOST": "0.0.0.0",
             f"{prefix}HTTP_PORT": str(port),
-            f"{prefix}KAFKA_BOOTSTRAP_SERVERS": "ecity-kafka-bootstrap:9092",
+            f"{prefix}KAFKA_BOOTSTRAP_SERVERS": f"{KAFKA_CLUSTER}-kafka-bootstrap:{KAFKA_PORT}",
+            f"{prefix}KAFKA_SECURITY_PROTOCOL": "SASL_SSL",
+            f"{prefix}KAFKA_SASL_MECHANISM": "SCRAM-SHA-512",
+            f"{prefix}KAFKA_SASL_USERNAME": name,
+            f"{prefix}KAFKA_SSL_CAFILE": f"{KAFKA_CA_DIR}/ca.crt",
             # Strimzi's KafkaTopic objects create the topics; migrations run in the Job.
             f"{prefix}KAFKA_CREATE_TOPICS": "false",
             f"{prefix}MIGRATE_ON_START": "false",
@@ -217,8 +239,8 @@ def service_objects(name: str, package: str, port: int, public: str | None, inte
                 "ports": [{"port": "http", "protocol": "TCP"}],
             }],
             "egress": [
-                {"to": [{"podSelector": {"matchLabels": {"strimzi.io/cluster": "ecity", "strimzi.io/kind": "Kafka"}}}],
-                 "ports": [{"port": 9092, "protocol": "TCP"}]},
+                {"to": [{"podSelector": {"matchLabels": {"strimzi.io/cluster": KAFKA_CLUSTER, "strimzi.io/kind": "Kafka"}}}],
+                 "ports": [{"port": KAFKA_PORT, "protocol": "TCP"}]},
                 {"to": [{"podSelector": {"matchLabels": {"cnpg.io/cluster": f"{name}-db"}}}],
                  "ports": [{"port": 5432, "protocol": "TCP"}]},
                 {"to": [{"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "observability"}}}],
@@ -259,6 +281,25 @@ def service_objects(name: str, package: str, port: int, public: str | None, inte
         "configmap.yaml": [config], "deployment.yaml": [deployment], "service.yaml": [service], "hpa.yaml": [hpa],
         "pdb.yaml": [pdb], "migrate-job.yaml": [migrate], "database.yaml": [database],
         "network-policy.yaml": [policy, db_policy], "service-monitor.yaml": [monitor],
+        "kafka-user.yaml": [kafka_user(name)],
+    }
+
+
+def kafka_user(name: str) -> dict:
+    """The service's Kafka principal: SCRAM-SHA-512 (Strimzi's User Operator makes the password and
+    keeps it in a Secret of the same name) and the ACLs the event catalogue gives it: write its own
+    topic and the dead-letter twins of those it reads, read those as its consumer group. Nothing
+    more: no service creates a topic here (KafkaTopic objects do), none reads a dead-letter topic."""
+    rights = kafka_rights(name)
+    topic = lambda t: {"type": "topic", "name": t, "patternType": "literal"}  # noqa: E731
+    acls = [{"resource": topic(t), "operations": ["Write", "Describe"]} for t in rights.writes]
+    acls += [{"resource": topic(t), "operations": ["Read", "Describe"]} for t in rights.reads]
+    if rights.reads:
+        acls.append({"resource": {"type": "group", "name": rights.group, "patternType": "literal"}, "operations": ["Read"]})
+    return {
+        "apiVersion": STRIMZI_API, "kind": "KafkaUser",
+        "metadata": {"name": name, "labels": {"strimzi.io/cluster": KAFKA_CLUSTER, **labels(name, "kafka-user")}},
+        "spec": {"authentication": {"type": "scram-sha-512"}, "authorization": {"type": "simple", "acls": acls}},
     }
 
 
@@ -271,17 +312,22 @@ def shared_objects() -> dict[str, list[dict]]:
                   "resources": {"requests": {"cpu": "500m", "memory": "2Gi"}, "limits": {"cpu": "2", "memory": "4Gi"}}}},
         {"apiVersion": STRIMZI_API, "kind": "Kafka",
          # KRaft and node pools are all Strimzi runs since 0.48: no annotations switch them on.
-         "metadata": {"name": "ecity", "labels": PART_OF},
+         "metadata": {"name": KAFKA_CLUSTER, "labels": PART_OF},
          "spec": {
              "kafka": {
                  "version": KAFKA_VERSION, "metadataVersion": KAFKA_METADATA_VERSION,
-                 "listeners": [{"name": "plain", "port": 9092, "type": "internal", "tls": False,
+                 # One listener: TLS, and every client signs in as its KafkaUser (no plain listener:
+                 # whoever reached it could publish `asset.commissioned` and the ledger would post it).
+                 "listeners": [{"name": "tls", "port": KAFKA_PORT, "type": "internal", "tls": True,
+                                "authentication": {"type": "scram-sha-512"},
                                 "networkPolicyPeers": [{"podSelector": {"matchLabels": PART_OF}}]}],
+                 # Each KafkaUser's ACLs decide; nothing without one (Kafka's default).
+                 "authorization": {"type": "simple"},
                  "config": {"default.replication.factor": 3, "min.insync.replicas": 2, "offsets.topic.replication.factor": 3,
                             "transaction.state.log.replication.factor": 3, "transaction.state.log.min.isr": 2,
                             "auto.create.topics.enable": False},
              },
-             "entityOperator": {"topicOperator": {}},
+             "entityOperator": {"topicOperator": {}, "userOperator": {}},
          }},
     ]
     topics = []

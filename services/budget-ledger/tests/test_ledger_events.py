@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 
 from budget_ledger.adapters.tables import balances, ledger_entries
 from budget_ledger.main import create_app
-from ecity_cli.testing import read_topic, running
+from ecity_cli.testing import admin_access, kafka_options, read_topic, running
 from ecity_common.events import CloudEvent
 from ecity_common.events.payloads.network_registry import NetworkAssetCommissioned
 from ecity_common.messaging import dlq
@@ -42,7 +42,7 @@ async def test_a_commissioned_asset_is_one_expenditure_even_when_delivered_twice
         same = commissioned("link-0042", event_id="evt-commissioned-1")
         resent = commissioned("link-0042")  # the registry sent it again, as a new event
         poison = commissioned("link-0099", measure="99-9")
-        producer = AIOKafkaProducer(bootstrap_servers=settings.kafka_bootstrap_servers)
+        producer = AIOKafkaProducer(**kafka_options(settings.kafka_bootstrap_servers))
         await producer.start()
         try:
             for event in (same, same, resent, poison):
@@ -61,7 +61,7 @@ async def test_a_commissioned_asset_is_one_expenditure_even_when_delivered_twice
         assert await spent_2021_on_02_1() == before + 12_345_600
         assert consumer.stats.duplicates == 1 and consumer.stats.dead_lettered == 1
 
-        [letter] = await dlq.read_dead_letters(settings.kafka_bootstrap_servers, f"{topic}.dlq")
+        [letter] = await dlq.read_dead_letters(admin_access(settings.kafka_bootstrap_servers), f"{topic}.dlq")
         assert letter.event_id == poison.id and "measure_code" in letter.error
 
         # The ledger tells the others: entry recorded, on its own topic, keyed by measure.

@@ -9,7 +9,7 @@ from aiokafka import AIOKafkaProducer
 from typer.testing import CliRunner
 
 from ecity_cli.cli import app
-from ecity_cli.testing import read_topic, submitted
+from ecity_cli.testing import admin_access, kafka_options, read_topic, submitted
 from ecity_common.auth import JwtVerifier
 from ecity_common.events import CloudEvent
 from ecity_common.messaging import dlq
@@ -64,17 +64,17 @@ def test_a_route_cannot_ask_for_a_role_nobody_is_given():
 
 def _publish_and_dead_letter(bootstrap: str, topic: str) -> CloudEvent:
     async def go() -> CloudEvent:
-        await ensure_topics(bootstrap, [topic, f"{topic}.dlq"])
+        await ensure_topics(admin_access(bootstrap), [topic, f"{topic}.dlq"])
         event = CloudEvent(source="/ecity/citizen-requests", type="ua.sumy.ecity.citizen-requests.request.submitted.v1",
                            subject="r-cli", data=submitted("r-cli").model_dump(mode="json"))
-        producer = AIOKafkaProducer(bootstrap_servers=bootstrap)
+        producer = AIOKafkaProducer(**kafka_options(bootstrap))
         await producer.start()
         try:
             await producer.send_and_wait(topic, event.kafka_value(), key=b"r-cli", headers=event.kafka_headers())
         finally:
             await producer.stop()
         [record] = await read_topic(bootstrap, topic, 1)
-        producer = AIOKafkaProducer(bootstrap_servers=bootstrap)
+        producer = AIOKafkaProducer(**kafka_options(bootstrap))
         await producer.start()
         try:
             await dlq.send_dead_letter(producer, record, consumer_group="ecity.utilities-gateway", error="boom: no company")

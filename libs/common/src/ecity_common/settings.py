@@ -12,6 +12,8 @@ from typing import Literal
 from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from ecity_common.messaging.access import KafkaAccess, consumer_group
+
 LOCAL_JWT_SECRET = "local-development-only-not-a-secret-0123456789"
 MIN_SECRET_LENGTH = 32
 
@@ -62,6 +64,16 @@ class ServiceSettings(BaseSettings):
     migrate_on_start: bool = True
 
     kafka_bootstrap_servers: str = "127.0.0.1:9092"
+    # Every client of the service signs in as the service's own principal (its name unless set),
+    # whose rights the event catalogue decides (`messaging.access`). Locally SCRAM over plain TCP
+    # to the broker on 127.0.0.1, `ecity` hands each service its password; on Kubernetes SCRAM
+    # over TLS, the password from the Secret of the service's KafkaUser and the cluster CA's
+    # certificate. A deployed service refuses to start without TLS or without a password (`unsafe`).
+    kafka_security_protocol: Literal["PLAINTEXT", "SASL_PLAINTEXT", "SASL_SSL"] = "SASL_PLAINTEXT"
+    kafka_sasl_mechanism: Literal["SCRAM-SHA-512", "SCRAM-SHA-256"] = "SCRAM-SHA-512"
+    kafka_sasl_username: str = ""
+    kafka_sasl_password: SecretStr | None = None
+    kafka_ssl_cafile: str | None = None
     # Tests give every test its own prefix so that topics never leak between tests.
     kafka_topic_prefix: str = ""
     # Locally the service creates its topics; on Kubernetes Strimzi's KafkaTopic objects do.
@@ -116,6 +128,8 @@ class ServiceSettings(BaseSettings):
     def _own_audience(self) -> ServiceSettings:
         if not self.jwt_audience:
             self.jwt_audience = self.service_name
+        if not self.kafka_sasl_username:
+            self.kafka_sasl_username = self.service_name
         return self
 
     @property
@@ -135,6 +149,13 @@ class ServiceSettings(BaseSettings):
                             f"by the city's identity provider (RS256/ES256, its JWKS); a shared HS256 secret "
                             f"({self.variable('jwt_secret')}) is for local mode only, since whoever reads it mints "
                             f"tokens for every role")
+        if self.kafka_security_protocol != "SASL_SSL":
+            problems.append(f"{self.variable('kafka_security_protocol')} is {self.kafka_security_protocol}: a deployed "
+                            f"service reaches Kafka over TLS and signs in (SASL_SSL), or anyone who reaches the "
+                            f"brokers reads its events and publishes in its name")
+        elif self.kafka_sasl_password is None or not self.kafka_sasl_password.get_secret_value():
+            problems.append(f"{self.variable('kafka_sasl_password')} is not set: the service signs in to Kafka as "
+                            f"its own principal ({self.kafka_sasl_username}), whose ACLs let it write only its topics")
         if self.seed_demo_data:
             problems.append(f"{self.variable('seed_demo_data')} is on: demo data and its demo keys (published in the "
                             f"READMEs) belong to local mode only ({self.variable('mode')}=local)")
@@ -153,7 +174,14 @@ class ServiceSettings(BaseSettings):
 
     @property
     def consumer_group(self) -> str:
-        return self.kafka_consumer_group or f"ecity.{self.service_name}"
+        return self.kafka_consumer_group or consumer_group(self.service_name)
+
+    @property
+    def kafka(self) -> KafkaAccess:
+        """How this service's Kafka clients reach the brokers and sign in."""
+        password = self.kafka_sasl_password.get_secret_value() if self.kafka_sasl_password else None
+        return KafkaAccess(self.kafka_bootstrap_servers, self.kafka_security_protocol, self.kafka_sasl_mechanism,
+                           self.kafka_sasl_username, password, self.kafka_ssl_cafile)
 
     @property
     def base_url(self) -> str:

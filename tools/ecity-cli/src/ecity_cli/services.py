@@ -5,6 +5,7 @@ from __future__ import annotations
 import sys
 import threading
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -47,15 +48,16 @@ SERVICES: dict[str, ServiceInfo] = {
 }
 
 
-def service_env(info: ServiceInfo, *, port: int, database_url: str, kafka: str, **extra: str) -> dict[str, str]:
-    """Environment for one service process: its prefix on every setting."""
+def service_env(info: ServiceInfo, *, port: int, database_url: str, kafka: Mapping[str, str], **extra: str) -> dict[str, str]:
+    """Environment for one service process: its prefix on every setting. `kafka` is the service's
+    sign-in to the broker, its Kafka settings (`LocalKafka.service_settings(name)`)."""
     # Everything this tool starts (`ecity up`, the tests, the benchmarks) runs on a developer's
     # machine: local mode, with the demo data, unless a caller says otherwise.
     # Tokens are checked as a deployed service checks them (asymmetric, against a JWKS), with the
     # local key pair that `ecity token` and the tests sign with.
     from ecity_cli.tokens import local_issuer
 
-    env = {"HTTP_PORT": str(port), "DATABASE_URL": database_url, "KAFKA_BOOTSTRAP_SERVERS": kafka,
+    env = {"HTTP_PORT": str(port), "DATABASE_URL": database_url, **{k.upper(): str(v) for k, v in kafka.items()},
            "MODE": "local", "SEED_DEMO_DATA": "true", "JWT_JWKS_FILE": str(local_issuer().jwks_file)}
     env.update({k.upper(): str(v) for k, v in extra.items()})
     return {f"{info.env_prefix}{k}": v for k, v in env.items()}
