@@ -286,6 +286,8 @@ def test_kafka_takes_only_tls_with_a_sign_in_and_each_service_its_catalogue_righ
     assert kafka["spec"]["kafka"]["authorization"]["type"] == "simple"
     assert "userOperator" in kafka["spec"]["entityOperator"]
     users = {u["metadata"]["name"]: u["spec"] for u in of_kind(rendered, "KafkaUser")}
+    operator = users.pop(generate.KAFKA_OPERATOR)  # the people on call: read everything, replay dead letters
+    assert not [a for a in operator["authorization"]["acls"] if a["resource"]["type"] != "topic"]
     assert set(users) == set(SERVICES)
     for name, user in users.items():
         assert user["authentication"] == {"type": "scram-sha-512"}

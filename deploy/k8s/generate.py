@@ -56,6 +56,7 @@ KAFKA_CLUSTER = "ecity"
 KAFKA_PORT = 9093
 KAFKA_CA_SECRET = f"{KAFKA_CLUSTER}-cluster-ca-cert"
 KAFKA_CA_DIR = "/etc/ecity/kafka-ca"
+KAFKA_OPERATOR = "ecity-operator"
 # Topics per producing service (ecity_common.events.catalogue.TOPICS) and their partitions.
 TOPICS = {
     "ecity.citizen-requests.v1": 12,
@@ -330,6 +331,19 @@ def shared_objects() -> dict[str, list[dict]]:
              "entityOperator": {"topicOperator": {}, "userOperator": {}},
          }},
     ]
+    # The city's operators, for `ecity events tail`, `ecity dlq list` and `ecity dlq replay` (which
+    # publishes a dead letter back on its producer's topic): read every topic and dead-letter topic
+    # without a group, write the producers' topics. Its Secret is for the people on call alone.
+    every_topic = [t for topic in TOPICS for t in (topic, f"{topic}.dlq")]
+    operator = {
+        "apiVersion": STRIMZI_API, "kind": "KafkaUser",
+        "metadata": {"name": KAFKA_OPERATOR, "labels": {"strimzi.io/cluster": KAFKA_CLUSTER, **PART_OF}},
+        "spec": {"authentication": {"type": "scram-sha-512"}, "authorization": {"type": "simple", "acls": [
+            *({"resource": {"type": "topic", "name": t, "patternType": "literal"}, "operations": ["Read", "Describe"]}
+              for t in every_topic),
+            *({"resource": {"type": "topic", "name": t, "patternType": "literal"}, "operations": ["Write"]} for t in TOPICS),
+        ]}},
+    }
     topics = []
     for topic, partitions in TOPICS.items():
         for name, parts in ((topic, partitions), (f"{topic}.dlq", 3)):
@@ -367,7 +381,7 @@ def shared_objects() -> dict[str, list[dict]]:
             ]}}],
         },
     }]
-    return {"kafka/kafka.yaml": kafka, "kafka/topics.yaml": topics, "network-policies.yaml": default_deny, "ingress.yaml": ingress}
+    return {"kafka/kafka.yaml": kafka, "kafka/topics.yaml": topics, "kafka/operator-user.yaml": [operator], "network-policies.yaml": default_deny, "ingress.yaml": ingress}
 
 
 def alert_rules() -> list[dict]:
@@ -408,6 +422,7 @@ def dump(objects: list[dict]) -> str:
 def files() -> dict[Path, str]:
     out: dict[Path, str] = {}
     resources = ["namespace.yaml", "network-policies.yaml", "ingress.yaml", "kafka/kafka.yaml", "kafka/topics.yaml",
+                 "kafka/operator-user.yaml",
                  "monitoring/alerts.yaml", "monitoring/dashboards.yaml"]
     out[BASE / "monitoring" / "alerts.yaml"] = dump(alert_rules())
     out[BASE / "monitoring" / "dashboards.yaml"] = dump(dashboards())

@@ -68,9 +68,10 @@ class ServiceSettings(BaseSettings):
     # whose rights the event catalogue decides (`messaging.access`). Locally SCRAM over plain TCP
     # to the broker on 127.0.0.1, `ecity` hands each service its password; on Kubernetes SCRAM
     # over TLS, the password from the Secret of the service's KafkaUser and the cluster CA's
-    # certificate. A deployed service refuses to start without TLS or without a password (`unsafe`).
+    # certificate; in Docker Compose PLAIN on the stack's own network. A deployed service refuses to
+    # start without a sign-in (`unsafe`).
     kafka_security_protocol: Literal["PLAINTEXT", "SASL_PLAINTEXT", "SASL_SSL"] = "SASL_PLAINTEXT"
-    kafka_sasl_mechanism: Literal["SCRAM-SHA-512", "SCRAM-SHA-256"] = "SCRAM-SHA-512"
+    kafka_sasl_mechanism: Literal["SCRAM-SHA-512", "SCRAM-SHA-256", "PLAIN"] = "SCRAM-SHA-512"
     kafka_sasl_username: str = ""
     kafka_sasl_password: SecretStr | None = None
     kafka_ssl_cafile: str | None = None
@@ -149,10 +150,10 @@ class ServiceSettings(BaseSettings):
                             f"by the city's identity provider (RS256/ES256, its JWKS); a shared HS256 secret "
                             f"({self.variable('jwt_secret')}) is for local mode only, since whoever reads it mints "
                             f"tokens for every role")
-        if self.kafka_security_protocol != "SASL_SSL":
-            problems.append(f"{self.variable('kafka_security_protocol')} is {self.kafka_security_protocol}: a deployed "
-                            f"service reaches Kafka over TLS and signs in (SASL_SSL), or anyone who reaches the "
-                            f"brokers reads its events and publishes in its name")
+        if self.kafka_security_protocol == "PLAINTEXT":
+            problems.append(f"{self.variable('kafka_security_protocol')} is PLAINTEXT: a deployed service signs in to "
+                            f"Kafka (SASL_SSL; SASL_PLAINTEXT only on a private network such as Docker Compose's), "
+                            f"or whatever reaches the brokers could publish in its name")
         elif self.kafka_sasl_password is None or not self.kafka_sasl_password.get_secret_value():
             problems.append(f"{self.variable('kafka_sasl_password')} is not set: the service signs in to Kafka as "
                             f"its own principal ({self.kafka_sasl_username}), whose ACLs let it write only its topics")
