@@ -14,6 +14,7 @@ replication factor 3, `min.insync.replicas=2`), for tests that lose a broker on 
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import json
 import os
@@ -268,14 +269,15 @@ class LocalKafka:
             )
         self.state_dir.mkdir(parents=True, exist_ok=True)
         data_dir = self.state_dir / "data"
+        principals = [ADMIN, *TOPICS]
+        formatted = (data_dir / "meta.properties").exists()
+        if formatted:  # before anything is written: a broker formatted without sign-ins stays as it was
+            self.credentials.check(principals)
         config = self.state_dir / "server.properties"
         config.write_text(self.server_properties())
         os.chmod(config, 0o600)  # it holds the operator's password
         (self.state_dir / "log4j2.properties").write_text(_LOG4J2.format(log_file=self.log_file))
-        principals = [ADMIN, *TOPICS]
-        if (data_dir / "meta.properties").exists():
-            self.credentials.check(principals)
-        else:
+        if not formatted:
             cluster_id = self.cluster_id or new_cluster_id()
             # A static quorum (voters) needs no flag; a lone node formats a standalone one.
             how = [] if self.voters else ["--standalone"]
@@ -427,9 +429,11 @@ def provision(admin: KafkaAccess, *, topic_prefix: str = "", replication_factor:
     topics = [topic_prefix + t for t in TOPICS.values()]
     topics += [dead_letter_topic(t) for t in topics]
 
-    async def both() -> None:
-        await grant(admin, [acl for r in rights.values() for acl in acls_for(r)])
-        await ensure_topics(admin, topics, replication_factor=replication_factor, min_insync_replicas=min_insync_replicas)
+    async def both() -> None:  # side by side: each is a few round trips to the controller
+        await asyncio.gather(
+            grant(admin, [acl for r in rights.values() for acl in acls_for(r)]),
+            ensure_topics(admin, topics, replication_factor=replication_factor, min_insync_replicas=min_insync_replicas),
+        )
 
     run_async(both)
 
