@@ -126,7 +126,7 @@ class ServiceSettings(BaseSettings):
     trace_file: str | None = None
 
     @model_validator(mode="after")
-    def _own_audience(self) -> ServiceSettings:
+    def _own_names(self) -> ServiceSettings:
         if not self.jwt_audience:
             self.jwt_audience = self.service_name
         if not self.kafka_sasl_username:
