@@ -323,6 +323,16 @@ def test_kafka_takes_only_tls_with_a_sign_in_and_each_service_its_catalogue_righ
         assert volume["secret"]["secretName"] == f"{kafka['metadata']['name']}-cluster-ca-cert"
 
 
+def test_the_kubernetes_readme_tells_who_may_write_and_read_what_the_catalogue_says():
+    readme = (K8S / "README.md").read_text()
+    for name in SERVICES:
+        [row] = [line for line in readme.splitlines() if line.startswith(f"| {name} |")]
+        writes, reads = row.split("|")[2:4]
+        rights = kafka_rights(name)
+        assert set(re.findall(r"`([^`]+)`", writes)) == set(rights.writes), name
+        assert set(re.findall(r"`([^`]+)`", reads)) == set(rights.reads), name
+
+
 def test_each_service_has_its_own_cloudnativepg_cluster(rendered):
     clusters = {c["metadata"]["name"]: c["spec"] for c in of_kind(rendered, "Cluster")}
     assert set(clusters) == {f"{name}-db" for name in SERVICES}

@@ -45,11 +45,13 @@ def _fail(exc: Exception) -> None:
 def infra_up() -> None:
     """Start Kafka and PostgreSQL in the background (they keep running until `ecity infra down`)."""
     settings = LocalSettings()
+    infra = LocalInfra.from_settings(settings)
     try:
-        LocalInfra.from_settings(settings).up()
+        infra.up()
     except InfraError as exc:
         _fail(exc)
-    console.print(f"Kafka on 127.0.0.1:{settings.kafka_port}, PostgreSQL on 127.0.0.1:{settings.postgres_port}")
+    console.print(f"Kafka on 127.0.0.1:{settings.kafka_port} (sign-ins in {infra.kafka.credentials.file}), "
+                  f"PostgreSQL on 127.0.0.1:{settings.postgres_port}")
 
 
 @infra_app.command("prepare")

@@ -10,9 +10,9 @@ stopped at the end of the session; the other tests never start it.
 
 Both brokers require a sign-in and grant by ACL, as on Kubernetes. A service under test signs in as
 itself, with the rights the event catalogue gives it on its test's topics (the topics made and the
-rights granted when the test first asks for a service's settings). A test's own clients sign in as the broker's operator
-(`admin_access`): the helpers below (`read_topic`, `topic_size`, `publish`) take the broker's
-address and do it for it.
+rights granted when the test first asks for a service's settings). A test's own clients sign in as
+the broker's operator (`admin_access`): the helpers below (`read_topic`, `topic_size`, `publish`)
+take the broker's address and do it for it.
 """
 
 from __future__ import annotations
