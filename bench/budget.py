@@ -48,8 +48,8 @@ COMMISSIONED = "ua.sumy.ecity.network-registry.asset.commissioned.v1"
 
 async def via_events(settings: Settings, engine, count: int) -> float:
     topic = settings.topic("ecity.network.v1")
-    await ensure_topics(settings.kafka_bootstrap_servers, [topic, f"{topic}.dlq"])
-    producer = AIOKafkaProducer(bootstrap_servers=settings.kafka_bootstrap_servers, linger_ms=20)
+    await ensure_topics(settings.kafka, [topic, f"{topic}.dlq"])
+    producer = AIOKafkaProducer(**settings.kafka.client_options(), linger_ms=20)
     await producer.start()
     sends = []
     for i in range(count):
@@ -63,7 +63,7 @@ async def via_events(settings: Settings, engine, count: int) -> float:
     await asyncio.gather(*sends)
     await producer.stop()
 
-    dlq_producer = AIOKafkaProducer(bootstrap_servers=settings.kafka_bootstrap_servers)
+    dlq_producer = AIOKafkaProducer(**settings.kafka.client_options())
     await dlq_producer.start()
     consumer = EventConsumer(sessions=make_sessions(engine), inbox=messaging.inbox, producer=dlq_producer,
                              settings=settings, handlers=make_handlers(Outbox(messaging.outbox, settings)))
@@ -85,7 +85,7 @@ async def via_events(settings: Settings, engine, count: int) -> float:
 async def via_api(settings: Settings, postgres, kafka, count: int, clients: int = 16) -> float:
     info = SERVICES["budget-ledger"]
     port = free_port()
-    env = service_env(info, port=port, database_url=settings.database_url, kafka=kafka.bootstrap_servers,
+    env = service_env(info, port=port, database_url=settings.database_url, kafka=kafka.service_settings(info.name),
                       seed_demo_data="false", log_level="WARNING")
     process = ServiceProcess(info, port=port, env=env, log_file=repo_root() / ".state" / "bench" / "budget-api.log").start()
     try:
@@ -161,7 +161,8 @@ async def timed(make, runs: int) -> list[float]:
 async def run(events: int, api_entries: int, million: int) -> dict:
     with bench_infra("budget-ledger") as (kafka, postgres):
         postgres.create_databases(["ledger"])
-        settings = Settings(database_url=postgres.database_url("ledger"), kafka_bootstrap_servers=kafka.bootstrap_servers,
+        # Its own consumer group, and the registry's events published by the bench: the operator's sign-in.
+        settings = Settings(database_url=postgres.database_url("ledger"), **kafka.admin_settings(),
                             kafka_consumer_group="bench-ledger", consumer_batch_size=2000)
         await asyncio.to_thread(upgrade, MIGRATIONS_DIR, settings.database_url)
         engine = make_engine(settings)

@@ -183,7 +183,7 @@ def measure_bare(logs, tokens: list[str], seconds: int, concurrency: int) -> dic
         return load(f"{url}/api/v1/requests", tokens, seconds, concurrency)
 
 
-def measure_bare_in_service(logs, info, database_url: str, kafka: str, tokens: list[str], seconds: int,
+def measure_bare_in_service(logs, info, database_url: str, kafka: dict[str, str], tokens: list[str], seconds: int,
                             concurrency: int) -> dict:
     port = free_port()
     env = service_env(info, port=port, database_url=database_url, kafka=kafka, log_level="WARNING")
@@ -248,7 +248,7 @@ async def run(seconds: int, concurrency: int, million: int) -> dict:
         await asyncio.to_thread(upgrade, MIGRATIONS_DIR, url)
         info = SERVICES["citizen-requests"]
         port = free_port()
-        env = service_env(info, port=port, database_url=url, kafka=kafka.bootstrap_servers, log_level="WARNING")
+        env = service_env(info, port=port, database_url=url, kafka=kafka.service_settings(info.name), log_level="WARNING")
         logs = repo_root() / ".state" / "bench"
         service = ServiceProcess(info, port=port, env=env, log_file=logs / "citizens-api.log").start()
         try:
@@ -256,7 +256,7 @@ async def run(seconds: int, concurrency: int, million: int) -> dict:
             # Enough citizens that none passes the default limit of 20 requests in 10 minutes.
             tokens = [service_token("citizen-requests", f"bench-citizen-{i}", "citizen") for i in range(CITIZENS)]
             bare = await asyncio.to_thread(measure_bare, logs, tokens, seconds, concurrency)
-            inside = await asyncio.to_thread(measure_bare_in_service, logs, info, url, kafka.bootstrap_servers, tokens,
+            inside = await asyncio.to_thread(measure_bare_in_service, logs, info, url, kafka.service_settings(info.name), tokens,
                                              seconds, concurrency)
             before = desk_counters(service.url)
             real = await asyncio.to_thread(load, f"{service.url}/api/v1/requests", tokens, seconds, concurrency)

@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import re
 import statistics
 import subprocess
@@ -64,12 +65,19 @@ def record_size(settings: ServiceSettings) -> int:
 
 
 def producer_performance(kafka, topic: str, records: int, size: int) -> float:
+    # The sign-in goes in a file: its JAAS line has spaces and `=` that --producer-props splits on.
+    config = kafka.state_dir / "bench-producer.properties"
+    config.write_text(
+        "security.protocol=SASL_PLAINTEXT\nsasl.mechanism=SCRAM-SHA-512\n"
+        "sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required "
+        f'username="{kafka.admin.username}" password="{kafka.admin.password}";\n')
     out = subprocess.run(
         [
             "java", "-Xmx512m", "-cp", f"{kafka.jars_dir}/*",
             f"-Dlog4j2.configurationFile={kafka.state_dir / 'log4j2.properties'}",
             "org.apache.kafka.tools.ProducerPerformance",
             "--topic", topic, "--num-records", str(records), "--record-size", str(size), "--throughput", "-1",
+            "--producer.config", str(config),
             "--producer-props", f"bootstrap.servers={kafka.bootstrap_servers}", "acks=all", "enable.idempotence=true",
         ],
         capture_output=True, text=True, check=True,
@@ -126,7 +134,7 @@ async def consumer_throughput(engine, tables, effects, settings, count: int, gro
         pass
 
     handler = writes_a_row if group == "bench-effect" else does_nothing
-    producer = AIOKafkaProducer(bootstrap_servers=settings.kafka_bootstrap_servers)
+    producer = AIOKafkaProducer(**settings.kafka.client_options())
     await producer.start()
     consumer = EventConsumer(sessions=make_sessions(engine), inbox=tables.inbox, producer=producer,
                              settings=settings.model_copy(update={"kafka_consumer_group": group}),
@@ -207,8 +215,8 @@ async def latency(engine, tables, effects, settings, rate: int, seconds: float) 
         handled[event.id] = time.monotonic()
 
     settings = settings.model_copy(update={"kafka_consumer_group": "bench-latency", "kafka_topic_prefix": "lat."})
-    await ensure_topics(settings.kafka_bootstrap_servers, [settings.topic(settings_topic())])
-    producer = AIOKafkaProducer(bootstrap_servers=settings.kafka_bootstrap_servers)
+    await ensure_topics(settings.kafka, [settings.topic(settings_topic())])
+    producer = AIOKafkaProducer(**settings.kafka.client_options())
     await producer.start()
     consumer = EventConsumer(sessions=make_sessions(engine), inbox=tables.inbox, producer=producer,
                              settings=settings, handlers={SUBMITTED: handler})
@@ -218,6 +226,9 @@ async def latency(engine, tables, effects, settings, rate: int, seconds: float) 
     writer = await asyncio.create_subprocess_exec(
         sys.executable, __file__, "--writer", settings.database_url, settings.kafka_bootstrap_servers,
         str(rate), str(seconds), str(out),
+        # Its sign-in: ServiceSettings reads ECITY_ variables (kept off the command line).
+        env={**os.environ, "ECITY_KAFKA_SASL_USERNAME": settings.kafka_sasl_username,
+             "ECITY_KAFKA_SASL_PASSWORD": settings.kafka_sasl_password.get_secret_value()},
     )
     assert await writer.wait() == 0, "the writer process failed"
     result = json.loads(out.read_text())
@@ -240,14 +251,14 @@ async def run(events: int, pp_records: int, rate: int, seconds: float) -> dict:
         postgres.create_databases(["bench"])
         settings = ServiceSettings(service_name="citizen-requests", event_source="/ecity/citizen-requests",
                                    database_url=postgres.database_url("bench"),
-                                   kafka_bootstrap_servers=kafka.bootstrap_servers)
+                                   **kafka.admin_settings())  # its own topics and groups: the operator's
         metadata = MetaData()
         tables = messaging_tables(metadata)
         effects = Table("effects", metadata, Column("event_id", Text), Column("request_id", Text))
         engine = make_engine(settings)
         async with engine.begin() as conn:
             await conn.run_sync(metadata.create_all)
-        await ensure_topics(kafka.bootstrap_servers, [settings.topic(settings_topic()), "bench-pp"])
+        await ensure_topics(kafka.admin, [settings.topic(settings_topic()), "bench-pp"])
         size = record_size(settings)
 
         pp = await asyncio.to_thread(producer_performance, kafka, "bench-pp", pp_records, size)

@@ -112,7 +112,7 @@ def impact_bench(devices: int, links: int, queries: int, naive_queries: int) -> 
 async def import_bench(count: int) -> dict:
     with bench_infra("network") as (kafka, postgres):
         postgres.create_databases(["registry"])
-        settings = Settings(database_url=postgres.database_url("registry"), kafka_bootstrap_servers=kafka.bootstrap_servers)
+        settings = Settings(database_url=postgres.database_url("registry"), **kafka.service_settings("network-registry"))
         await asyncio.to_thread(upgrade, MIGRATIONS_DIR, settings.database_url)
         rows = "name,kind,lat,long,owner_holder_code\n" + "".join(
             f"Об'єкт №{i},{('school', 'kindergarten', 'cctv_point')[i % 3]},{50.85 + (i % 100) / 1000},{34.70 + (i // 100) / 1000},02\n"

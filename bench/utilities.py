@@ -140,7 +140,7 @@ async def ingest(settings: Settings, kafka, batch_count: int, size: int) -> dict
 
     info = SERVICES["utilities-gateway"]
     port = free_port()
-    env = service_env(info, port=port, database_url=settings.database_url, kafka=kafka.bootstrap_servers,
+    env = service_env(info, port=port, database_url=settings.database_url, kafka=kafka.service_settings(info.name),
                       log_level="WARNING", seed_demo_data="true")
     process = ServiceProcess(info, port=port, env=env, log_file=LOGS / "utilities-gateway.log").start()
     engine = make_engine(settings)
@@ -225,7 +225,7 @@ async def webhooks(settings: Settings, count: int) -> dict:
 async def run(batch_count: int, size: int, deliveries_n: int) -> dict:
     with bench_infra("utilities-gateway") as (kafka, postgres):
         postgres.create_databases(["gateway"])
-        settings = Settings(database_url=postgres.database_url("gateway"), kafka_bootstrap_servers=kafka.bootstrap_servers,
+        settings = Settings(database_url=postgres.database_url("gateway"), **kafka.service_settings("utilities-gateway"),
                             webhook_allow_private_targets=True, webhook_allow_http=True)
         await asyncio.to_thread(upgrade, MIGRATIONS_DIR, settings.database_url)
         readings = await ingest(settings, kafka, batch_count, size)

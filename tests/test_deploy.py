@@ -24,6 +24,7 @@ import yaml
 
 from ecity_cli.services import SERVICES
 from ecity_common.events.catalogue import TOPICS
+from ecity_common.messaging.access import kafka_rights
 
 ROOT = Path(__file__).resolve().parents[1]
 K8S = ROOT / "deploy" / "k8s"
@@ -93,7 +94,8 @@ def test_every_custom_resource_validates_against_the_pinned_operators_crds(rende
     schema lacks, a wrong type) fails here: the CRDs are the pinned releases' (deploy/k8s/crds/)."""
     assert set(CRD_GROUPS) == schemas.groups
     custom = [o for o in rendered if o["apiVersion"].split("/")[0] in CRD_GROUPS]
-    assert {o["kind"] for o in custom} == {"Kafka", "KafkaNodePool", "KafkaTopic", "Cluster", "ServiceMonitor", "PrometheusRule"}
+    assert {o["kind"] for o in custom} == {"Kafka", "KafkaNodePool", "KafkaTopic", "KafkaUser", "Cluster", "ServiceMonitor",
+                                           "PrometheusRule"}
     assert [p for o in custom for p in schemas.refusals(o)] == []
 
 
@@ -220,9 +222,13 @@ def test_no_secret_is_committed_only_referenced(rendered):
     refs = {e["valueFrom"]["secretKeyRef"]["name"] for e in env if "secretKeyRef" in e.get("valueFrom", {})}
     refs |= {v["secret"]["secretName"] for d in of_kind(rendered, "Deployment")
              for v in d["spec"]["template"]["spec"]["volumes"] if "secret" in v}
-    # Every one is created by hand as deploy/k8s/README.md says (or by CloudNativePG: *-db-app).
+    # Every one is created by hand as deploy/k8s/README.md says, or by an operator: CloudNativePG
+    # (*-db-app), Strimzi's User Operator (one per KafkaUser, named after it) and its Cluster
+    # Operator (the cluster CA's certificate).
     documented = {"utilities-gateway-webhook-secrets", "budget-ledger-db-restricted", "budget-ledger-anchor-key"}
-    assert documented <= refs and all(r in documented or r.endswith("-db-app") for r in refs)
+    kafka_users = {u["metadata"]["name"] for u in of_kind(rendered, "KafkaUser")}
+    by_operators = kafka_users | {"ecity-cluster-ca-cert"}
+    assert documented <= refs and all(r in documented or r.endswith("-db-app") or r in by_operators for r in refs)
     readme = (ROOT / "deploy" / "k8s" / "README.md").read_text()
     assert all(f"create secret generic {name}" in readme for name in documented)
     # No shared token secret at all: every service checks the identity provider's signatures, with
@@ -248,7 +254,7 @@ def test_network_policies_deny_by_default_and_open_only_what_each_service_needs(
             [block] = [t["ipBlock"] for t in rule["to"]]
             assert {"10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "169.254.0.0/16", "127.0.0.0/8",
                     "100.64.0.0/10"} <= set(block["except"])
-        assert {9092, 5432} <= egress_ports
+        assert {generate.KAFKA_PORT, 5432} <= egress_ports and 9092 not in egress_ports  # TLS only
         assert bool(internet) == (name == "utilities-gateway"), name  # only it calls out (webhooks)
         db = policies[f"{name}-db-traffic"]
         assert db["ingress"][0]["from"] == [{"podSelector": {"matchLabels": {"app.kubernetes.io/name": name}}}]
@@ -272,6 +278,64 @@ def test_kafka_is_strimzi_kraft_with_node_pools_and_every_topic_and_dead_letter_
         assert pool["spec"]["replicas"] == 1 and config["default.replication.factor"] == 1
         assert all(t["replicas"] == 1 for t in topics.values())
     assert all(t["partitions"] >= 3 for t in topics.values())
+
+
+def test_kafka_takes_only_tls_with_a_sign_in_and_each_service_its_catalogue_rights(rendered):
+    """Issue 16: no plain listener, every client a KafkaUser, and each service's ACLs exactly what
+    the event catalogue gives it (ecity_common.messaging.access): nobody but the network registry
+    may publish `asset.commissioned`, on which the ledger posts an expenditure."""
+    [kafka] = of_kind(rendered, "Kafka")
+    [listener] = kafka["spec"]["kafka"]["listeners"]
+    assert listener["tls"] is True and listener["authentication"] == {"type": "scram-sha-512"}
+    assert listener["port"] == generate.KAFKA_PORT
+    assert kafka["spec"]["kafka"]["authorization"]["type"] == "simple"
+    assert "userOperator" in kafka["spec"]["entityOperator"]
+    users = {u["metadata"]["name"]: u["spec"] for u in of_kind(rendered, "KafkaUser")}
+    operator = users.pop(generate.KAFKA_OPERATOR)  # the people on call: read everything, replay dead letters
+    assert not [a for a in operator["authorization"]["acls"] if a["resource"]["type"] != "topic"]
+    assert set(users) == set(SERVICES)
+    for name, user in users.items():
+        assert user["authentication"] == {"type": "scram-sha-512"}
+        rights = kafka_rights(name)
+        granted = {(a["resource"]["type"], a["resource"]["name"], op) for a in user["authorization"]["acls"]
+                   for op in a["operations"]}
+        assert all(a["resource"]["patternType"] == "literal" and a.get("type", "allow") == "allow"
+                   for a in user["authorization"]["acls"]), name
+        expected = ({("topic", t, op) for t in rights.writes for op in ("Write", "Describe")}
+                    | {("topic", t, op) for t in rights.reads for op in ("Read", "Describe")}
+                    | ({("group", rights.group, "Read")} if rights.reads else set()))
+        assert granted == expected, name
+    # The ledger's input: only the registry writes it; the ledger reads it, and writes only its own.
+    assert ("topic", "ecity.network.v1", "Write") in {(a["resource"]["type"], a["resource"]["name"], op)
+                                                      for a in users["network-registry"]["authorization"]["acls"]
+                                                      for op in a["operations"]}
+    writers = {n for n, u in users.items() for a in u["authorization"]["acls"]
+               if a["resource"]["name"] == "ecity.network.v1" and "Write" in a["operations"]}
+    assert writers == {"network-registry"}
+    configmaps = {c["metadata"]["name"]: c["data"] for c in of_kind(rendered, "ConfigMap")}
+    for d in of_kind(rendered, "Deployment"):
+        name, spec = d["metadata"]["name"], d["spec"]["template"]["spec"]
+        [c] = spec["containers"]
+        prefix = SERVICES[name].env_prefix
+        config = configmaps[f"{name}-config"]
+        assert config[f"{prefix}KAFKA_SECURITY_PROTOCOL"] == "SASL_SSL" and config[f"{prefix}KAFKA_SASL_USERNAME"] == name
+        assert config[f"{prefix}KAFKA_BOOTSTRAP_SERVERS"].endswith(f":{generate.KAFKA_PORT}")
+        [password] = [e for e in c["env"] if e["name"] == f"{prefix}KAFKA_SASL_PASSWORD"]
+        assert password["valueFrom"]["secretKeyRef"] == {"name": name, "key": "password"}  # the KafkaUser's Secret
+        [mount] = [m for m in c["volumeMounts"] if m["name"] == "kafka-ca"]
+        assert config[f"{prefix}KAFKA_SSL_CAFILE"] == f"{mount['mountPath']}/ca.crt"
+        [volume] = [v for v in spec["volumes"] if v["name"] == "kafka-ca"]
+        assert volume["secret"]["secretName"] == f"{kafka['metadata']['name']}-cluster-ca-cert"
+
+
+def test_the_kubernetes_readme_tells_who_may_write_and_read_what_the_catalogue_says():
+    readme = (K8S / "README.md").read_text()
+    for name in SERVICES:
+        [row] = [line for line in readme.splitlines() if line.startswith(f"| {name} |")]
+        writes, reads = row.split("|")[2:4]
+        rights = kafka_rights(name)
+        assert set(re.findall(r"`([^`]+)`", writes)) == set(rights.writes), name
+        assert set(re.findall(r"`([^`]+)`", reads)) == set(rights.reads), name
 
 
 def test_each_service_has_its_own_cloudnativepg_cluster(rendered):

@@ -13,6 +13,8 @@ from pathlib import Path
 
 import yaml
 
+from ecity_common.messaging.access import kafka_rights
+
 HERE = Path(__file__).resolve().parent
 BASE = HERE / "base"
 NAMESPACE = "sumy-ecity"
@@ -72,6 +74,14 @@ SHUTDOWN_DRAIN_S = 2
 TERMINATION_GRACE_PERIOD_S = 45
 # Services that load illustrative demo data unless told not to: never in a cluster.
 DEMO_DATA = {"citizen-requests", "utilities-gateway", "budget-ledger", "network-registry"}
+# The services reach Kafka on Strimzi's TLS listener and sign in with SCRAM-SHA-512 as their own
+# KafkaUser, whose ACLs are the event catalogue's (ecity_common.messaging.access); the cluster CA's
+# certificate, which signed the brokers', is mounted from the Secret Strimzi keeps it in.
+KAFKA_CLUSTER = "ecity"
+KAFKA_PORT = 9093
+KAFKA_CA_SECRET = f"{KAFKA_CLUSTER}-cluster-ca-cert"
+KAFKA_CA_DIR = "/etc/ecity/kafka-ca"
+KAFKA_OPERATOR = "ecity-operator"
 # Topics per producing service (ecity_common.events.catalogue.TOPICS) and their partitions.
 TOPICS = {
     "ecity.citizen-requests.v1": 12,
@@ -110,6 +120,10 @@ def env(name: str, package: str, migration: bool = False) -> list[dict]:
     restricted = RESTRICTED_ROLES.get(name)
     secret = restricted[1] if restricted and not migration else f"{name}-db-app"
     url = "MIGRATION_DATABASE_URL" if restricted and migration else "DATABASE_URL"
+    # The Kafka password is in the Secret Strimzi's User Operator writes for the service's KafkaUser
+    # (same name); a migration Job, which never talks to Kafka, does not wait for it.
+    signs_in = [] if migration else [{"name": f"{prefix}KAFKA_SASL_PASSWORD",
+                                      "valueFrom": {"secretKeyRef": {"name": name, "key": "password"}}}]
     return [
         {"name": "DB_USER", "valueFrom": {"secretKeyRef": {"name": secret, "key": "username"}}},
         {"name": "DB_PASSWORD", "valueFrom": {"secretKeyRef": {"name": secret, "key": "password"}}},
@@ -119,6 +133,7 @@ def env(name: str, package: str, migration: bool = False) -> list[dict]:
         # operator creates (deploy/k8s/README.md); each service checks its own audience (its name).
         {"name": f"{prefix}JWT_JWKS_URL", "valueFrom": {"configMapKeyRef": {"name": IDENTITY_CONFIG, "key": "jwks-url"}}},
         {"name": f"{prefix}JWT_ISSUER", "valueFrom": {"configMapKeyRef": {"name": IDENTITY_CONFIG, "key": "issuer"}}},
+        *signs_in,
         *SERVICE_SECRETS.get(name, []),
     ]
 
@@ -159,6 +174,7 @@ def container(name: str, package: str, port: int, command: list[str] | None = No
     if command:
         c["command"] = command
     else:
+        c["volumeMounts"].append({"name": "kafka-ca", "mountPath": KAFKA_CA_DIR, "readOnly": True})
         c["ports"] = [{"name": "http", "containerPort": port}]
         c["readinessProbe"] = {"httpGet": {"path": "/health/ready", "port": "http"}, "periodSeconds": 10, "failureThreshold": 3}
         c["livenessProbe"] = {"httpGet": {"path": "/health/live", "port": "http"}, "initialDelaySeconds": 10, "periodSeconds": 15}
@@ -176,6 +192,9 @@ def pod_spec(containers: list[dict], restart: str | None = None, files: list[tup
                     # readable by the pod's group (fsGroup) only
                     *({"name": volume, "secret": {"secretName": secret, "defaultMode": 0o440}} for volume, secret, _ in files)],
     }
+    if any(m["name"] == "kafka-ca" for c in containers for m in c["volumeMounts"]):
+        spec["volumes"].append({"name": "kafka-ca", "secret": {"secretName": KAFKA_CA_SECRET,
+                                                               "items": [{"key": "ca.crt", "path": "ca.crt"}]}})
     if restart:
         spec["restartPolicy"] = restart
     return spec
@@ -189,7 +208,11 @@ def service_objects(name: str, package: str, port: int, public: str | None, inte
         "data": {
             f"{prefix}HTTP_HOST": "0.0.0.0",
             f"{prefix}HTTP_PORT": str(port),
-            f"{prefix}KAFKA_BOOTSTRAP_SERVERS": "ecity-kafka-bootstrap:9092",
+            f"{prefix}KAFKA_BOOTSTRAP_SERVERS": f"{KAFKA_CLUSTER}-kafka-bootstrap:{KAFKA_PORT}",
+            f"{prefix}KAFKA_SECURITY_PROTOCOL": "SASL_SSL",
+            f"{prefix}KAFKA_SASL_MECHANISM": "SCRAM-SHA-512",
+            f"{prefix}KAFKA_SASL_USERNAME": name,
+            f"{prefix}KAFKA_SSL_CAFILE": f"{KAFKA_CA_DIR}/ca.crt",
             # Strimzi's KafkaTopic objects create the topics; migrations run in the Job.
             f"{prefix}KAFKA_CREATE_TOPICS": "false",
             f"{prefix}MIGRATE_ON_START": "false",
@@ -274,8 +297,8 @@ def service_objects(name: str, package: str, port: int, public: str | None, inte
                 "ports": [{"port": "http", "protocol": "TCP"}],
             }],
             "egress": [
-                {"to": [{"podSelector": {"matchLabels": {"strimzi.io/cluster": "ecity", "strimzi.io/kind": "Kafka"}}}],
-                 "ports": [{"port": 9092, "protocol": "TCP"}]},
+                {"to": [{"podSelector": {"matchLabels": {"strimzi.io/cluster": KAFKA_CLUSTER, "strimzi.io/kind": "Kafka"}}}],
+                 "ports": [{"port": KAFKA_PORT, "protocol": "TCP"}]},
                 {"to": [{"podSelector": {"matchLabels": {"cnpg.io/cluster": f"{name}-db"}}}],
                  "ports": [{"port": 5432, "protocol": "TCP"}]},
                 {"to": [{"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "observability"}}}],
@@ -316,6 +339,25 @@ def service_objects(name: str, package: str, port: int, public: str | None, inte
         "configmap.yaml": [config], "deployment.yaml": [deployment], "service.yaml": [service], "hpa.yaml": [hpa],
         "pdb.yaml": [pdb], "migrate-job.yaml": [migrate], "database.yaml": [database],
         "network-policy.yaml": [policy, db_policy], "service-monitor.yaml": [monitor],
+        "kafka-user.yaml": [kafka_user(name)],
+    }
+
+
+def kafka_user(name: str) -> dict:
+    """The service's Kafka principal: SCRAM-SHA-512 (Strimzi's User Operator makes the password and
+    keeps it in a Secret of the same name) and the ACLs the event catalogue gives it: write its own
+    topic and the dead-letter twins of those it reads, read those as its consumer group. Nothing
+    more: no service creates a topic here (KafkaTopic objects do), none reads a dead-letter topic."""
+    rights = kafka_rights(name)
+    topic = lambda t: {"type": "topic", "name": t, "patternType": "literal"}  # noqa: E731
+    acls = [{"resource": topic(t), "operations": ["Write", "Describe"]} for t in rights.writes]
+    acls += [{"resource": topic(t), "operations": ["Read", "Describe"]} for t in rights.reads]
+    if rights.reads:
+        acls.append({"resource": {"type": "group", "name": rights.group, "patternType": "literal"}, "operations": ["Read"]})
+    return {
+        "apiVersion": STRIMZI_API, "kind": "KafkaUser",
+        "metadata": {"name": name, "labels": {"strimzi.io/cluster": KAFKA_CLUSTER, **labels(name, "kafka-user")}},
+        "spec": {"authentication": {"type": "scram-sha-512"}, "authorization": {"type": "simple", "acls": acls}},
     }
 
 
@@ -328,19 +370,37 @@ def shared_objects() -> dict[str, list[dict]]:
                   "resources": {"requests": {"cpu": "500m", "memory": "2Gi"}, "limits": {"cpu": "2", "memory": "4Gi"}}}},
         {"apiVersion": STRIMZI_API, "kind": "Kafka",
          # KRaft and node pools are all Strimzi runs since 0.48: no annotations switch them on.
-         "metadata": {"name": "ecity", "labels": PART_OF},
+         "metadata": {"name": KAFKA_CLUSTER, "labels": PART_OF},
          "spec": {
              "kafka": {
                  "version": KAFKA_VERSION, "metadataVersion": KAFKA_METADATA_VERSION,
-                 "listeners": [{"name": "plain", "port": 9092, "type": "internal", "tls": False,
+                 # One listener: TLS, and every client signs in as its KafkaUser (no plain listener:
+                 # whoever reached it could publish `asset.commissioned` and the ledger would post it).
+                 "listeners": [{"name": "tls", "port": KAFKA_PORT, "type": "internal", "tls": True,
+                                "authentication": {"type": "scram-sha-512"},
                                 "networkPolicyPeers": [{"podSelector": {"matchLabels": PART_OF}}]}],
+                 # Each KafkaUser's ACLs decide; nothing without one (Kafka's default).
+                 "authorization": {"type": "simple"},
                  "config": {"default.replication.factor": 3, "min.insync.replicas": 2, "offsets.topic.replication.factor": 3,
                             "transaction.state.log.replication.factor": 3, "transaction.state.log.min.isr": 2,
                             "auto.create.topics.enable": False},
              },
-             "entityOperator": {"topicOperator": {}},
+             "entityOperator": {"topicOperator": {}, "userOperator": {}},
          }},
     ]
+    # The city's operators, for `ecity events tail`, `ecity dlq list` and `ecity dlq replay` (which
+    # publishes a dead letter back on its producer's topic): read every topic and dead-letter topic
+    # without a group, write the producers' topics. Its Secret is for the people on call alone.
+    every_topic = [t for topic in TOPICS for t in (topic, f"{topic}.dlq")]
+    operator = {
+        "apiVersion": STRIMZI_API, "kind": "KafkaUser",
+        "metadata": {"name": KAFKA_OPERATOR, "labels": {"strimzi.io/cluster": KAFKA_CLUSTER, **PART_OF}},
+        "spec": {"authentication": {"type": "scram-sha-512"}, "authorization": {"type": "simple", "acls": [
+            *({"resource": {"type": "topic", "name": t, "patternType": "literal"}, "operations": ["Read", "Describe"]}
+              for t in every_topic),
+            *({"resource": {"type": "topic", "name": t, "patternType": "literal"}, "operations": ["Write"]} for t in TOPICS),
+        ]}},
+    }
     topics = []
     for topic, partitions in TOPICS.items():
         for name, parts in ((topic, partitions), (f"{topic}.dlq", 3)):
@@ -382,7 +442,7 @@ def shared_objects() -> dict[str, list[dict]]:
             ]}}],
         },
     }]
-    return {"kafka/kafka.yaml": kafka, "kafka/topics.yaml": topics, "network-policies.yaml": default_deny, "ingress.yaml": ingress}
+    return {"kafka/kafka.yaml": kafka, "kafka/topics.yaml": topics, "kafka/operator-user.yaml": [operator], "network-policies.yaml": default_deny, "ingress.yaml": ingress}
 
 
 def alert_rules() -> list[dict]:
@@ -423,6 +483,7 @@ def dump(objects: list[dict]) -> str:
 def files() -> dict[Path, str]:
     out: dict[Path, str] = {}
     resources = ["namespace.yaml", "network-policies.yaml", "ingress.yaml", "kafka/kafka.yaml", "kafka/topics.yaml",
+                 "kafka/operator-user.yaml",
                  "monitoring/alerts.yaml", "monitoring/dashboards.yaml"]
     out[BASE / "monitoring" / "alerts.yaml"] = dump(alert_rules())
     out[BASE / "monitoring" / "dashboards.yaml"] = dump(dashboards())

@@ -52,6 +52,7 @@ model=io.strimzi.api.kafka.model
   --crd-api-version v1 --api-versions v1 --storage-version v1 --yaml \
   "$model.kafka.Kafka=$out/040-Crd-kafka.yaml" \
   "$model.topic.KafkaTopic=$out/043-Crd-kafkatopic.yaml" \
+  "$model.user.KafkaUser=$out/044-Crd-kafkauser.yaml" \
   "$model.nodepool.KafkaNodePool=$out/045-Crd-kafkanodepool.yaml"
 for f in "$out"/*.yaml; do header "$f" "Strimzi $STRIMZI: io.strimzi:api:$STRIMZI through io.strimzi:crd-generator:$STRIMZI (Maven Central)"; done
 

@@ -10,7 +10,7 @@ import pytest
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from sqlalchemy import Column, Integer, MetaData, Table, Text, func, insert, select
 
-from ecity_cli.testing import read_topic, submitted
+from ecity_cli.testing import admin_access, kafka_options, read_topic, submitted
 from ecity_common.db import make_engine, make_sessions
 from ecity_common.events import CloudEvent
 from ecity_common.messaging import dlq
@@ -54,7 +54,7 @@ class Harness:
             raise ConnectionRefusedError(111, "Connection refused")
 
     async def publish(self, *records: tuple[list, bytes, bytes]) -> None:
-        producer = AIOKafkaProducer(bootstrap_servers=self.settings.kafka_bootstrap_servers)
+        producer = AIOKafkaProducer(**kafka_options(self.settings.kafka_bootstrap_servers))
         await producer.start()
         try:
             for headers, key, value in records:
@@ -67,7 +67,8 @@ class Harness:
             return await conn.scalar(select(func.count()).where(self.effects.c.request_id == request_id))
 
     async def consume_until(self, done, timeout_s: float = 30.0) -> EventConsumer:
-        producer = AIOKafkaProducer(bootstrap_servers=self.settings.kafka_bootstrap_servers, enable_idempotence=True)
+        # Dead letters go out as the consumer's own service, as in the runtime: its ACLs allow the .dlq twin.
+        producer = AIOKafkaProducer(**self.settings.kafka.client_options(), enable_idempotence=True)
         await producer.start()
         consumer = EventConsumer(
             sessions=make_sessions(self.engine), inbox=self.tables.inbox, producer=producer,
@@ -96,11 +97,12 @@ def record(request_id: str, description: str = "ok", event_id: str | None = None
 
 @pytest.fixture
 async def harness(infra):
+    prefix = f"t{uuid.uuid4().hex[:8]}."
     settings = ServiceSettings(
         service_name="utilities-gateway",
         database_url=infra.new_database("consumer"),
-        kafka_bootstrap_servers=infra.bootstrap_servers,
-        kafka_topic_prefix=f"t{uuid.uuid4().hex[:8]}.",
+        **infra.kafka_settings("utilities-gateway", prefix),  # it reads and dead-letters as the gateway
+        kafka_topic_prefix=prefix,
         consumer_backoff_s=0.01,
     )
     metadata = MetaData()
@@ -111,7 +113,7 @@ async def harness(infra):
     async with engine.begin() as conn:
         await conn.run_sync(metadata.create_all)
     topic = settings.topic(TOPIC)
-    await ensure_topics(settings.kafka_bootstrap_servers, [topic, f"{topic}.dlq"])
+    await ensure_topics(infra.admin, [topic, f"{topic}.dlq"])
     yield Harness(settings, engine, tables, effects)
     await engine.dispose()
 
@@ -144,7 +146,7 @@ async def test_poison_messages_go_to_the_dead_letter_topic_and_the_consumer_goes
 
     assert await harness.effects_of("r-first") == 1 and await harness.effects_of("r-last") == 1
     assert await harness.effects_of("r-poison") == 0  # its failed attempts left nothing behind
-    letters = await dlq.read_dead_letters(harness.settings.kafka_bootstrap_servers, f"{harness.topic}.dlq")
+    letters = await dlq.read_dead_letters(admin_access(harness.settings.kafka_bootstrap_servers), f"{harness.topic}.dlq")
     by_key = {d.key: d for d in letters}
     assert sorted(by_key) == [b"r-bad", b"r-junk", b"r-poison"]
     for letter in letters:
@@ -169,7 +171,7 @@ async def test_poison_messages_go_to_the_dead_letter_topic_and_the_consumer_goes
     # The bug is fixed; the operator replays the dead letter and it takes effect, once.
     harness.poisoned.clear()
     poison = by_key[b"r-poison"]
-    assert await dlq.replay_dead_letters(harness.settings.kafka_bootstrap_servers, [poison]) == 1
+    assert await dlq.replay_dead_letters(admin_access(harness.settings.kafka_bootstrap_servers), [poison]) == 1
     await harness.consume_until(lambda c: _ready(c.stats.handled >= 1))
     assert await harness.effects_of("r-poison") == 1
     replayed = [r for r in await read_topic(harness.settings.kafka_bootstrap_servers, harness.topic, 6)
@@ -232,7 +234,7 @@ async def _nothing() -> None:
 
 
 async def _dead_letters(harness) -> list:
-    return await dlq.read_dead_letters(harness.settings.kafka_bootstrap_servers, f"{harness.topic}.dlq")
+    return await dlq.read_dead_letters(admin_access(harness.settings.kafka_bootstrap_servers), f"{harness.topic}.dlq")
 
 
 async def _ready(value: bool) -> bool:
@@ -240,7 +242,7 @@ async def _ready(value: bool) -> bool:
 
 
 async def _committed(harness) -> dict[int, int]:
-    consumer = AIOKafkaConsumer(bootstrap_servers=harness.settings.kafka_bootstrap_servers,
+    consumer = AIOKafkaConsumer(**kafka_options(harness.settings.kafka_bootstrap_servers),
                                 group_id=harness.settings.consumer_group, enable_auto_commit=False)
     await consumer.start()
     try:
@@ -266,7 +268,7 @@ async def test_a_failed_poll_of_a_partition_taken_away_meanwhile_does_not_end_th
 
     harness.unreachable["away"] = 1
     headers, key, value = record("r-gone", "away")
-    producer = AIOKafkaProducer(bootstrap_servers=harness.settings.kafka_bootstrap_servers)
+    producer = AIOKafkaProducer(**kafka_options(harness.settings.kafka_bootstrap_servers))
     await producer.start()
     consumer = EventConsumer(sessions=make_sessions(harness.engine), inbox=harness.tables.inbox, producer=producer,
                              settings=harness.settings, handlers={SUBMITTED: harness.handler})

@@ -24,12 +24,13 @@ TOPIC = "ecity.citizen-requests.v1"
 
 @pytest.fixture
 async def outbox_db(infra):
+    prefix = f"t{uuid.uuid4().hex[:8]}."
     settings = ServiceSettings(
         service_name="citizen-requests",
         event_source="/ecity/citizen-requests",
         database_url=infra.new_database("outbox"),
-        kafka_bootstrap_servers=infra.bootstrap_servers,
-        kafka_topic_prefix=f"t{uuid.uuid4().hex[:8]}.",
+        **infra.kafka_settings("citizen-requests", prefix),  # the relay publishes as citizen-requests
+        kafka_topic_prefix=prefix,
         relay_batch_size=7,
     )
     metadata = MetaData()
@@ -37,7 +38,7 @@ async def outbox_db(infra):
     engine = make_engine(settings)
     async with engine.begin() as conn:
         await conn.run_sync(metadata.create_all)
-    await ensure_topics(settings.kafka_bootstrap_servers, [settings.topic(TOPIC)])
+    await ensure_topics(settings.kafka, [settings.topic(TOPIC)])
     yield settings, engine, tables
     await engine.dispose()
 

@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 
 from budget_ledger.adapters.tables import balances, expenditure_proposals, ledger_entries
 from budget_ledger.main import create_app
-from ecity_cli.testing import bearer, publish, read_topic, running, until
+from ecity_cli.testing import admin_access, bearer, publish, read_topic, running, until
 from ecity_common.events import CloudEvent
 from ecity_common.events.payloads.network_registry import NetworkAssetCommissioned
 from ecity_common.messaging import dlq
@@ -57,7 +57,7 @@ async def test_a_commissioned_asset_is_one_proposal_and_no_expenditure_until_app
         assert spent_entries == 0 and await spent_2021_on_02_1() == before  # nothing counts yet
         assert consumer.stats.duplicates == 1 and consumer.stats.dead_lettered == 2
 
-        letters = await dlq.read_dead_letters(settings.kafka_bootstrap_servers, f"{topic}.dlq")
+        letters = await dlq.read_dead_letters(admin_access(settings.kafka_bootstrap_servers), f"{topic}.dlq")
         errors = {d.event_id: d.error for d in letters}
         assert "measure_code" in errors[poison.id] and "other content" in errors[dearer.id]
 

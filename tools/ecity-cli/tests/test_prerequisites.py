@@ -49,3 +49,28 @@ def test_jars_of_another_kafka_version_are_not_taken_for_the_pinned_one(tmp_path
     assert kafka_version() != "4.1.1" and not kafka.has_jars()
     (jars / f"kafka_2.13-{kafka_version()}.jar").touch()
     assert kafka.has_jars()
+
+
+def test_a_broker_formatted_before_sign_ins_is_refused_with_the_way_out(tmp_path):
+    """A `.state/kafka/` from before the broker required sign-ins has no SCRAM credentials in its
+    metadata: started as it is, every service would be refused. It says so, and writes nothing."""
+    from ecity_cli.infra import free_port
+
+    kafka = LocalKafka(tmp_path / "kafka", port=free_port(), controller_port=free_port())
+    (kafka.state_dir / "data").mkdir(parents=True)
+    (kafka.state_dir / "data" / "meta.properties").write_text("cluster.id=old\nnode.id=1\nversion=1\n")
+    with pytest.raises(InfraError, match=r"formatted without the sign-in of admin, citizen-requests.*`ecity infra reset`"):
+        kafka.launch()
+    assert sorted(p.name for p in kafka.state_dir.iterdir()) == ["data"]  # no passwords, no configuration
+    assert kafka.running_pid() is None
+
+
+def test_each_principal_gets_its_own_password_kept_for_the_machines_user_alone(tmp_path):
+    from ecity_cli.infra.kafka import Credentials
+
+    credentials = Credentials(tmp_path / "credentials.json")
+    first = {p: credentials.password(p) for p in ("admin", "citizen-requests", "budget-ledger")}
+    assert len(set(first.values())) == 3 and all(len(p) == 48 for p in first.values())
+    assert {p: Credentials(tmp_path / "credentials.json").password(p) for p in first} == first  # kept, not remade
+    assert (tmp_path / "credentials.json").stat().st_mode & 0o077 == 0
+    assert credentials.known("network-registry") is None  # asking makes none

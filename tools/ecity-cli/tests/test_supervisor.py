@@ -165,6 +165,8 @@ def test_ecity_up_restarts_a_service_that_exits_and_stops_services_before_the_in
     class FakeInfra:
         class kafka:  # noqa: N801
             bootstrap_servers = "127.0.0.1:1"
+            service_settings = staticmethod(lambda service: {"kafka_bootstrap_servers": "127.0.0.1:1",
+                                                             "kafka_sasl_username": service})
 
         class postgres:  # noqa: N801
             database_url = staticmethod(lambda database, role=None: f"postgresql+asyncpg://{role or 'nobody'}@127.0.0.1:1/{database}")

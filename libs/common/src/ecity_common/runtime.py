@@ -83,7 +83,7 @@ async def _start_health_client(settings: ServiceSettings) -> AIOKafkaClient:
     waited behind produce requests (a broker answers one connection's requests in order), and an
     acks=all produce waits while a dead broker is still in the ISR, until the controller fences it
     (broker.session.timeout.ms, 9 s): a service was reported unready for losing one of three brokers."""
-    client = AIOKafkaClient(bootstrap_servers=settings.kafka_bootstrap_servers, client_id=f"{settings.service_name}-health")
+    client = AIOKafkaClient(**settings.kafka.client_options(), client_id=f"{settings.service_name}-health")
     await client.bootstrap()  # the producer just reached the cluster
     return client
 
@@ -106,11 +106,14 @@ def create_service_app(definition: ServiceDefinition) -> FastAPI:
         if settings.migrate_on_start:
             await asyncio.to_thread(upgrade, definition.migrations_dir, settings.migration_url)
         if settings.kafka_create_topics:
+            # The topics it writes, which are all it may create (messaging.access): its own and the
+            # dead-letter twins of those it reads. A topic it reads is its producer's to create;
+            # the consumer finds it once it exists.
             own = settings.topic(TOPICS[settings.service_name])
-            consumed = {settings.topic(spec_for(t).topic) for t in definition.handlers}
+            consumed = sorted({settings.topic(spec_for(t).topic) for t in definition.handlers})
             await ensure_topics(
-                settings.kafka_bootstrap_servers,
-                [own, *consumed, *(dead_letter_topic(t) for t in consumed)],
+                settings.kafka,
+                [own, *(dead_letter_topic(t) for t in consumed)],
                 settings.kafka_topic_partitions,
                 replication_factor=settings.kafka_topic_replication_factor,
                 min_insync_replicas=settings.kafka_topic_min_insync_replicas,

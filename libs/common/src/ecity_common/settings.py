@@ -12,6 +12,8 @@ from typing import Literal
 from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from ecity_common.messaging.access import KafkaAccess, consumer_group
+
 LOCAL_JWT_SECRET = "local-development-only-not-a-secret-0123456789"
 MIN_SECRET_LENGTH = 32
 
@@ -70,6 +72,17 @@ class ServiceSettings(BaseSettings):
     migrate_on_start: bool = True
 
     kafka_bootstrap_servers: str = "127.0.0.1:9092"
+    # Every client of the service signs in as the service's own principal (its name unless set),
+    # whose rights the event catalogue decides (`messaging.access`). Locally SCRAM over plain TCP
+    # to the broker on 127.0.0.1, `ecity` hands each service its password; on Kubernetes SCRAM
+    # over TLS, the password from the Secret of the service's KafkaUser and the cluster CA's
+    # certificate; in Docker Compose PLAIN on the stack's own network. A deployed service refuses to
+    # start without a sign-in (`unsafe`).
+    kafka_security_protocol: Literal["PLAINTEXT", "SASL_PLAINTEXT", "SASL_SSL"] = "SASL_PLAINTEXT"
+    kafka_sasl_mechanism: Literal["SCRAM-SHA-512", "SCRAM-SHA-256", "PLAIN"] = "SCRAM-SHA-512"
+    kafka_sasl_username: str = ""
+    kafka_sasl_password: SecretStr | None = None
+    kafka_ssl_cafile: str | None = None
     # Tests give every test its own prefix so that topics never leak between tests.
     kafka_topic_prefix: str = ""
     # Locally the service creates its topics; on Kubernetes Strimzi's KafkaTopic objects do.
@@ -121,9 +134,11 @@ class ServiceSettings(BaseSettings):
     trace_file: str | None = None
 
     @model_validator(mode="after")
-    def _own_audience(self) -> ServiceSettings:
+    def _own_names(self) -> ServiceSettings:
         if not self.jwt_audience:
             self.jwt_audience = self.service_name
+        if not self.kafka_sasl_username:
+            self.kafka_sasl_username = self.service_name
         return self
 
     @property
@@ -148,6 +163,13 @@ class ServiceSettings(BaseSettings):
                             f"by the city's identity provider (RS256/ES256, its JWKS); a shared HS256 secret "
                             f"({self.variable('jwt_secret')}) is for local mode only, since whoever reads it mints "
                             f"tokens for every role")
+        if self.kafka_security_protocol == "PLAINTEXT":
+            problems.append(f"{self.variable('kafka_security_protocol')} is PLAINTEXT: a deployed service signs in to "
+                            f"Kafka (SASL_SSL; SASL_PLAINTEXT only on a private network such as Docker Compose's), "
+                            f"or whatever reaches the brokers could publish in its name")
+        elif self.kafka_sasl_password is None or not self.kafka_sasl_password.get_secret_value():
+            problems.append(f"{self.variable('kafka_sasl_password')} is not set: the service signs in to Kafka as "
+                            f"its own principal ({self.kafka_sasl_username}), whose ACLs let it write only its topics")
         if self.seed_demo_data:
             problems.append(f"{self.variable('seed_demo_data')} is on: demo data and its demo keys (published in the "
                             f"READMEs) belong to local mode only ({self.variable('mode')}=local)")
@@ -166,7 +188,14 @@ class ServiceSettings(BaseSettings):
 
     @property
     def consumer_group(self) -> str:
-        return self.kafka_consumer_group or f"ecity.{self.service_name}"
+        return self.kafka_consumer_group or consumer_group(self.service_name)
+
+    @property
+    def kafka(self) -> KafkaAccess:
+        """How this service's Kafka clients reach the brokers and sign in."""
+        password = self.kafka_sasl_password.get_secret_value() if self.kafka_sasl_password else None
+        return KafkaAccess(self.kafka_bootstrap_servers, self.kafka_security_protocol, self.kafka_sasl_mechanism,
+                           self.kafka_sasl_username, password, self.kafka_ssl_cafile)
 
     @property
     def base_url(self) -> str:

@@ -20,6 +20,7 @@ from ecity_cli.infra import InfraError, port_open, run_async
 from ecity_cli.local import LocalInfra
 from ecity_cli.services import SERVICES, ServiceProcess, database_settings, service_env
 from ecity_cli.supervisor import ChildExit, ChildProcess, Supervisor
+from ecity_common.messaging.access import SCRAM, KafkaAccess
 
 app = typer.Typer(help="Sumy e-City backend: run it locally, mint tokens, watch events, replay dead letters.", no_args_is_help=True)
 infra_app = typer.Typer(help="The local Kafka broker and PostgreSQL cluster.", no_args_is_help=True)
@@ -44,11 +45,13 @@ def _fail(exc: Exception) -> None:
 def infra_up() -> None:
     """Start Kafka and PostgreSQL in the background (they keep running until `ecity infra down`)."""
     settings = LocalSettings()
+    infra = LocalInfra.from_settings(settings)
     try:
-        LocalInfra.from_settings(settings).up()
+        infra.up()
     except InfraError as exc:
         _fail(exc)
-    console.print(f"Kafka on 127.0.0.1:{settings.kafka_port}, PostgreSQL on 127.0.0.1:{settings.postgres_port}")
+    console.print(f"Kafka on 127.0.0.1:{settings.kafka_port} (sign-ins in {infra.kafka.credentials.file}), "
+                  f"PostgreSQL on 127.0.0.1:{settings.postgres_port}")
 
 
 @infra_app.command("prepare")
@@ -118,7 +121,7 @@ def up() -> None:
             env = service_env(
                 info,
                 port=port,
-                kafka=infra.kafka.bootstrap_servers,
+                kafka=infra.kafka.service_settings(info.name),  # its own sign-in: its own rights
                 **database_settings(info, infra.postgres),
                 **local,
             )
@@ -244,16 +247,35 @@ def events_tail(
     bootstrap: str = typer.Option(None, envvar="ECITY_KAFKA_BOOTSTRAP_SERVERS"),
 ) -> None:
     """Pretty-print the CloudEvents on a topic as they arrive."""
-    bootstrap = bootstrap or f"127.0.0.1:{LocalSettings().kafka_port}"
-    asyncio.run(_tail(topic, bootstrap, from_beginning, max_events))
+    asyncio.run(_tail(topic, _kafka(bootstrap), from_beginning, max_events))
 
 
-async def _tail(topic: str, bootstrap: str, from_beginning: bool, max_events: int) -> None:
+def _kafka(bootstrap: str | None) -> KafkaAccess:
+    """The operator's sign-in: to the local broker (`make run`'s, or the one ECITY_STATE_DIR and
+    ECITY_KAFKA_PORT name) as its admin, whose password is in its state folder; to another cluster
+    with --bootstrap and ECITY_KAFKA_SASL_USERNAME / ECITY_KAFKA_SASL_PASSWORD (and
+    ECITY_KAFKA_SECURITY_PROTOCOL=SASL_SSL with ECITY_KAFKA_SSL_CAFILE for TLS)."""
+    import os
+
+    from ecity_cli.infra.kafka import ADMIN
+
+    local = LocalInfra.from_settings(LocalSettings()).kafka
+    username = os.environ.get("ECITY_KAFKA_SASL_USERNAME", ADMIN)
+    password = os.environ.get("ECITY_KAFKA_SASL_PASSWORD") or local.credentials.known(username)
+    if password is None:
+        _fail(InfraError(f"no password for Kafka user {username}: set ECITY_KAFKA_SASL_PASSWORD, or start the local "
+                         f"broker (`ecity infra up`), which keeps its own in {local.credentials.file}"))
+    return KafkaAccess(bootstrap or local.bootstrap_servers,
+                       os.environ.get("ECITY_KAFKA_SECURITY_PROTOCOL", "SASL_PLAINTEXT"), SCRAM, username, password,
+                       os.environ.get("ECITY_KAFKA_SSL_CAFILE"))
+
+
+async def _tail(topic: str, kafka: KafkaAccess, from_beginning: bool, max_events: int) -> None:
     from aiokafka import AIOKafkaConsumer, TopicPartition
 
     from ecity_common.events import CloudEvent, InvalidEvent
 
-    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False)
+    consumer = AIOKafkaConsumer(**kafka.client_options(), enable_auto_commit=False)
     await consumer.start()
     try:
         partitions = consumer.partitions_for_topic(topic) or set()
@@ -288,7 +310,7 @@ def dlq_list(
     """List the dead letters of a topic: where they came from and why they failed."""
     from ecity_common.messaging.dlq import read_dead_letters
 
-    letters = asyncio.run(read_dead_letters(bootstrap or f"127.0.0.1:{LocalSettings().kafka_port}", _dlq(topic)))
+    letters = asyncio.run(read_dead_letters(_kafka(bootstrap), _dlq(topic)))
     table = Table(title=f"{_dlq(topic)}: {len(letters)} dead letter(s)")
     for col in ("dlq offset", "from", "group", "event", "failed at", "error"):
         table.add_column(col)
@@ -314,14 +336,14 @@ def dlq_replay(
     """Send dead letters back to their original topic (consumers' inboxes skip what they did)."""
     from ecity_common.messaging.dlq import read_dead_letters, replay_dead_letters
 
-    bootstrap = bootstrap or f"127.0.0.1:{LocalSettings().kafka_port}"
-    letters = asyncio.run(read_dead_letters(bootstrap, _dlq(topic)))
+    kafka = _kafka(bootstrap)
+    letters = asyncio.run(read_dead_letters(kafka, _dlq(topic)))
     if offset:
         wanted = {tuple(int(x) for x in o.lstrip("p").split("@")) for o in offset}
         letters = [d for d in letters if (d.dlq_partition, d.dlq_offset) in wanted]
     if group:
         letters = [d for d in letters if d.consumer_group == group]
-    count = asyncio.run(replay_dead_letters(bootstrap, letters))
+    count = asyncio.run(replay_dead_letters(kafka, letters))
     console.print(f"replayed {count} dead letter(s)")
 
 

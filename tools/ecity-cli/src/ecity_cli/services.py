@@ -5,6 +5,7 @@ from __future__ import annotations
 import sys
 import threading
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -72,8 +73,9 @@ def local_keys(info: ServiceInfo) -> dict[str, str]:
     return {}
 
 
-def service_env(info: ServiceInfo, *, port: int, database_url: str, kafka: str, **extra: str) -> dict[str, str]:
-    """Environment for one service process: its prefix on every setting. It migrates with
+def service_env(info: ServiceInfo, *, port: int, database_url: str, kafka: Mapping[str, str], **extra: str) -> dict[str, str]:
+    """Environment for one service process: its prefix on every setting. `kafka` is the service's
+    sign-in to the broker, its Kafka settings (`LocalKafka.service_settings(name)`). It migrates with
     `migration_database_url` when given (see `database_settings`), else with `database_url`."""
     # Everything this tool starts (`ecity up`, the tests, the benchmarks) runs on a developer's
     # machine: local mode, with the demo data, unless a caller says otherwise.
@@ -82,7 +84,7 @@ def service_env(info: ServiceInfo, *, port: int, database_url: str, kafka: str, 
     from ecity_cli.tokens import local_issuer
 
     env = {"HTTP_PORT": str(port), "DATABASE_URL": database_url, "MIGRATION_DATABASE_URL": database_url,
-           "KAFKA_BOOTSTRAP_SERVERS": kafka, "MODE": "local", "SEED_DEMO_DATA": "true",
+           **{k.upper(): str(v) for k, v in kafka.items()}, "MODE": "local", "SEED_DEMO_DATA": "true",
            "JWT_JWKS_FILE": str(local_issuer().jwks_file), **{k.upper(): v for k, v in local_keys(info).items()}}
     env.update({k.upper(): str(v) for k, v in extra.items()})
     return {f"{info.env_prefix}{k}": v for k, v in env.items()}

@@ -7,6 +7,12 @@ databases and its own topic prefix, so tests never see each other's rows or even
 Tests that lose a broker on purpose ask for `kafka_cluster`: three Kafka nodes (replication 3,
 min.insync.replicas 2) under `.state/test-cluster/`, started the first time a test asks for it and
 stopped at the end of the session; the other tests never start it.
+
+Both brokers require a sign-in and grant by ACL, as on Kubernetes. A service under test signs in as
+itself, with the rights the event catalogue gives it on its test's topics (the topics made and the
+rights granted when the test first asks for a service's settings). A test's own clients sign in as
+the broker's operator (`admin_access`): the helpers below (`read_topic`, `topic_size`, `publish`)
+take the broker's address and do it for it.
 """
 
 from __future__ import annotations
@@ -34,6 +40,27 @@ from ecity_cli.local import LocalInfra
 from ecity_cli.services import SERVICES, ServiceInfo, ServiceProcess, local_keys, service_env
 from ecity_cli.tokens import local_issuer, token_for
 from ecity_common.events.payloads.citizen_requests import CitizenRequestSubmitted
+from ecity_common.messaging.access import KafkaAccess
+
+# The session's brokers by bootstrap address: whose credentials a client of a test uses.
+_BROKERS: dict[str, LocalKafka | LocalKafkaCluster] = {}
+
+
+def broker_at(bootstrap: str) -> LocalKafka | LocalKafkaCluster:
+    try:
+        return _BROKERS[bootstrap]
+    except KeyError:
+        raise LookupError(f"no broker of this test session is at {bootstrap}") from None
+
+
+def admin_access(kafka: KafkaAccess | str) -> KafkaAccess:
+    """A test's own sign-in: the operator (a super user) of the session's broker at that address."""
+    return kafka if isinstance(kafka, KafkaAccess) else broker_at(kafka).admin
+
+
+def kafka_options(kafka: KafkaAccess | str) -> dict:
+    """aiokafka client arguments for a test's own producer or consumer (as the operator)."""
+    return admin_access(kafka).client_options()
 
 
 @dataclass
@@ -47,6 +74,17 @@ class TestInfra:
     @property
     def bootstrap_servers(self) -> str:
         return self.kafka.bootstrap_servers
+
+    @property
+    def admin(self) -> KafkaAccess:
+        """The broker's operator: for a test's own topics, reads and writes."""
+        return self.kafka.admin
+
+    def kafka_settings(self, service: str, topic_prefix: str) -> dict[str, str]:
+        """A service's sign-in (ServiceSettings fields), with the catalogue's topics named with this
+        prefix made and its rights on them granted: for tests that build a service's settings themselves."""
+        self.kafka.provision(topic_prefix=topic_prefix)
+        return self.kafka.service_settings(service)
 
     def new_database(self, hint: str = "db") -> str:
         name = f"t_{hint}_{uuid.uuid4().hex[:10]}"
@@ -75,7 +113,9 @@ def infra() -> TestInfra:
         local.up()
     except InfraError as exc:
         pytest.exit(f"cannot start the test infrastructure: {exc}", returncode=3)
+    _BROKERS[kafka.bootstrap_servers] = kafka
     yield TestInfra(kafka=kafka, postgres=postgres, state=state)
+    _BROKERS.pop(kafka.bootstrap_servers, None)
     kafka.stop()
     postgres.destroy()
 
@@ -92,18 +132,31 @@ def kafka_cluster() -> LocalKafkaCluster:
         cluster.start()
     except InfraError as exc:
         pytest.fail(f"cannot start the three-node Kafka cluster: {exc}")
+    _BROKERS[cluster.bootstrap_servers] = cluster
     yield cluster
+    _BROKERS.pop(cluster.bootstrap_servers, None)
     cluster.stop()
 
 
 @dataclass
 class ServiceFactory:
-    """Builds settings for a service under test: a fresh database, this test's topic prefix."""
+    """Builds settings for a service under test: a fresh database, this test's topic prefix, and
+    the service's own sign-in to the broker it is given (the session's, or `kafka_cluster`)."""
 
     infra: TestInfra
     topic_prefix: str
     trace_dir: Path
     databases: dict[str, str] = field(default_factory=dict)
+    provisioned: set[str] = field(default_factory=set)  # the brokers with this test's topics and ACLs
+
+    def kafka_settings(self, service: str, bootstrap: str | None = None) -> dict[str, str]:
+        """The service's sign-in to the broker at `bootstrap`, which first gets this test's topics
+        and the services' rights on them (LocalKafka.provision)."""
+        broker = broker_at(bootstrap or self.infra.bootstrap_servers)
+        if broker.bootstrap_servers not in self.provisioned:
+            broker.provision(topic_prefix=self.topic_prefix)
+            self.provisioned.add(broker.bootstrap_servers)
+        return broker.service_settings(service)
 
     def database_url(self, service: str) -> str:
         """The service's database as its owner (who migrates it; tests look into it with this)."""
@@ -129,7 +182,7 @@ class ServiceFactory:
             "database_url": self.app_database_url(service),
             "migration_database_url": self.database_url(service),
             **local_keys(info),
-            "kafka_bootstrap_servers": self.infra.bootstrap_servers,
+            **self.kafka_settings(service, overrides.get("kafka_bootstrap_servers")),
             "kafka_topic_prefix": self.topic_prefix,
             "relay_poll_interval_s": 0.5,
             "log_json": True,
@@ -142,6 +195,7 @@ class ServiceFactory:
         are settings (`kafka_bootstrap_servers=kafka_cluster.bootstrap_servers` for another Kafka)."""
         info: ServiceInfo = SERVICES[service]
         port = free_port()
+        kafka = self.kafka_settings(service, overrides.pop("kafka_bootstrap_servers", None))
         extra = {
             "kafka_topic_prefix": self.topic_prefix,
             "relay_poll_interval_s": "0.5",
@@ -150,7 +204,7 @@ class ServiceFactory:
         }
         extra.setdefault("migration_database_url", self.database_url(service))
         database_url = extra.pop("database_url", None) or self.app_database_url(service)
-        env = service_env(info, port=port, database_url=database_url, kafka=self.infra.bootstrap_servers, **extra)
+        env = service_env(info, port=port, database_url=database_url, kafka=kafka, **extra)
         log = self.trace_dir / f"{service}-{port}.log"
         return ServiceProcess(info, port=port, env=env, log_file=log, faults=faults)
 
@@ -221,9 +275,9 @@ def submitted(request_id: str | None = None, description: str = "Тече тру
     )
 
 
-async def read_topic(bootstrap: str, topic: str, count: int, timeout_s: float = 30.0) -> list[ConsumerRecord]:
+async def read_topic(bootstrap: KafkaAccess | str, topic: str, count: int, timeout_s: float = 30.0) -> list[ConsumerRecord]:
     """The first `count` records of a topic (all partitions), or fail after `timeout_s`."""
-    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False)
+    consumer = AIOKafkaConsumer(**kafka_options(bootstrap), enable_auto_commit=False)
     await consumer.start()
     try:
         deadline = time.monotonic() + timeout_s
@@ -249,8 +303,8 @@ async def read_topic(bootstrap: str, topic: str, count: int, timeout_s: float = 
         await consumer.stop()
 
 
-async def topic_size(bootstrap: str, topic: str) -> int:
-    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False)
+async def topic_size(bootstrap: KafkaAccess | str, topic: str) -> int:
+    consumer = AIOKafkaConsumer(**kafka_options(bootstrap), enable_auto_commit=False)
     await consumer.start()
     try:
         await consumer._client.force_metadata_update()  # noqa: SLF001
@@ -272,11 +326,16 @@ async def until(predicate, timeout_s: float = 30.0, every_s: float = 0.1):
         return result
 
 
-async def publish(bootstrap: str, topic: str, *events) -> None:
-    """Put CloudEvents on a topic as their producer's relay would (binary mode, keyed by subject)."""
+async def publish(bootstrap: KafkaAccess | str, topic: str, *events) -> None:
+    """Put CloudEvents on a topic as their producer's relay would (binary mode, keyed by subject),
+    creating the topic first as the producer would have (a consumer under test creates only the
+    topics it writes)."""
     from aiokafka import AIOKafkaProducer
 
-    producer = AIOKafkaProducer(bootstrap_servers=bootstrap)
+    from ecity_common.messaging.topics import ensure_topics
+
+    await ensure_topics(admin_access(bootstrap), [topic])
+    producer = AIOKafkaProducer(**kafka_options(bootstrap))
     await producer.start()
     try:
         for event in events:

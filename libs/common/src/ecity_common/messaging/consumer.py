@@ -125,7 +125,7 @@ class EventConsumer:
     async def start(self) -> None:
         self._consumer = AIOKafkaConsumer(
             *self._topics,
-            bootstrap_servers=self._settings.kafka_bootstrap_servers,
+            **self._settings.kafka.client_options(),
             group_id=self._settings.consumer_group,
             client_id=f"{self._settings.service_name}-consumer",
             enable_auto_commit=False,

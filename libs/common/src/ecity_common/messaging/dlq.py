@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord, TopicPartition
 
 from ecity_common.events.catalogue import dead_letter_topic
+from ecity_common.messaging.access import KafkaAccess
 
 H_TOPIC = "ecity_dlq_original_topic"
 H_PARTITION = "ecity_dlq_original_partition"
@@ -86,9 +87,10 @@ class DeadLetter:
         )
 
 
-async def read_dead_letters(bootstrap_servers: str, dlq_topic: str) -> list[DeadLetter]:
-    """Every dead letter on the topic, oldest first (reads without joining a group)."""
-    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap_servers, enable_auto_commit=False)
+async def read_dead_letters(kafka: KafkaAccess, dlq_topic: str) -> list[DeadLetter]:
+    """Every dead letter on the topic, oldest first (reads without joining a group). An operator's
+    work: no service may read a dead-letter topic (`messaging.access`)."""
+    consumer = AIOKafkaConsumer(**kafka.client_options(), enable_auto_commit=False)
     await consumer.start()
     try:
         partitions = consumer.partitions_for_topic(dlq_topic)
@@ -115,9 +117,10 @@ async def read_dead_letters(bootstrap_servers: str, dlq_topic: str) -> list[Dead
         await consumer.stop()
 
 
-async def replay_dead_letters(bootstrap_servers: str, letters: list[DeadLetter]) -> int:
-    """Republish each dead letter's original record to its original topic."""
-    producer = AIOKafkaProducer(bootstrap_servers=bootstrap_servers, enable_idempotence=True, acks="all")
+async def replay_dead_letters(kafka: KafkaAccess, letters: list[DeadLetter]) -> int:
+    """Republish each dead letter's original record to its original topic: as an operator, since it
+    publishes on the producer's topic in the producer's name."""
+    producer = AIOKafkaProducer(**kafka.client_options(), enable_idempotence=True, acks="all")
     await producer.start()
     try:
         sends = []

@@ -70,7 +70,7 @@ def libpq_dsn(sqlalchemy_url: str) -> str:
 
 def kafka_producer(settings: ServiceSettings) -> AIOKafkaProducer:
     return AIOKafkaProducer(
-        bootstrap_servers=settings.kafka_bootstrap_servers,
+        **settings.kafka.client_options(),
         enable_idempotence=True,
         acks="all",
         linger_ms=0,

@@ -1,5 +1,11 @@
 """Apache Kafka 4.x in KRaft mode, from its Maven Central jars, on this machine.
 
+Every client signs in (SASL SCRAM-SHA-512) and may do what its principal's ACLs allow: each
+service what the event catalogue gives it (`ecity_common.messaging.access`), the operator
+(`admin`: the `ecity` command, the tests' own clients, the benchmarks) everything. The passwords are
+made at the first start, in `credentials.json` beside the data; the catalogue's topics and the ACLs
+are made at every start (`provision`), as Strimzi's KafkaTopic and KafkaUser objects on Kubernetes.
+
 `LocalKafka` is one combined broker+controller node. Alone (the default, what `make run` and the
 tests use) it is a single-node cluster with a standalone quorum and replication factor 1.
 `LocalKafkaCluster` runs three such nodes as one cluster (three controllers in a static quorum,
@@ -8,9 +14,12 @@ replication factor 3, `min.insync.replicas=2`), for tests that lose a broker on 
 
 from __future__ import annotations
 
+import asyncio
 import base64
+import json
 import os
 import re
+import secrets
 import shutil
 import signal
 import subprocess
@@ -23,17 +32,40 @@ from aiokafka import TopicPartition
 from aiokafka.client import AIOKafkaClient
 
 from ecity_cli.infra import InfraError, free_port, port_open, repo_root, require, run_async, tail
+from ecity_cli.infra.acls import acls_for, grant
+from ecity_common.events.catalogue import TOPICS, dead_letter_topic
+from ecity_common.messaging.access import SCRAM, KafkaAccess, all_kafka_rights
+from ecity_common.messaging.topics import ensure_topics
+
+# The operators' principal: `ecity` (infra, events, dlq), the tests' own reads and writes, the
+# benchmarks. A super user, which no service is.
+ADMIN = "admin"
 
 _SERVER_PROPERTIES = """\
 # Written by ecity_cli.infra.kafka: {what}, for local use only.
 process.roles=broker,controller
 node.id={node_id}
 {quorum}
-listeners=PLAINTEXT://127.0.0.1:{port},CONTROLLER://127.0.0.1:{controller_port}
-advertised.listeners=PLAINTEXT://127.0.0.1:{port}
+# Every connection signs in, and as a principal of its own. Clients and the brokers among
+# themselves: SCRAM-SHA-512, whose credentials live in the cluster's metadata. The nodes to the
+# controllers: PLAIN, as the operator, since a controller must check a sign-in before it has read
+# any metadata (Kafka has no SCRAM there); that listener takes nobody else.
+listeners=CLIENT://127.0.0.1:{port},CONTROLLER://127.0.0.1:{controller_port}
+advertised.listeners=CLIENT://127.0.0.1:{port}
 controller.listener.names=CONTROLLER
-inter.broker.listener.name=PLAINTEXT
-listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT
+inter.broker.listener.name=CLIENT
+listener.security.protocol.map=CONTROLLER:SASL_PLAINTEXT,CLIENT:SASL_PLAINTEXT
+sasl.enabled.mechanisms=SCRAM-SHA-512
+sasl.mechanism.inter.broker.protocol=SCRAM-SHA-512
+listener.name.client.scram-sha-512.sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required username="{admin}" password="{admin_password}";
+sasl.mechanism.controller.protocol=PLAIN
+listener.name.controller.sasl.enabled.mechanisms=PLAIN
+listener.name.controller.plain.sasl.jaas.config=org.apache.kafka.common.security.plain.PlainLoginModule required username="{admin}" password="{admin_password}" user_{admin}="{admin_password}";
+# What a principal may do is its ACLs (the event catalogue's table, granted at start), and nothing
+# without one; the operator, whom the nodes also sign in as, is a super user.
+authorizer.class.name=org.apache.kafka.metadata.authorizer.StandardAuthorizer
+allow.everyone.if.no.acl.found=false
+super.users=User:{admin}
 log.dirs={data_dir}
 num.partitions=3
 default.replication.factor={replication}
@@ -95,15 +127,43 @@ class LocalKafka:
     cluster_id: str | None = None
     replication_factor: int = 1
     min_insync_replicas: int = 1
+    # The principals' passwords (one file for every node of a cluster); by default in the state folder.
+    credentials: Credentials | None = None
 
     def __post_init__(self) -> None:
         self.state_dir = Path(self.state_dir)
         self.jars_dir = Path(self.jars_dir or repo_root() / ".cache" / "kafka-jars")
+        self.credentials = self.credentials or Credentials(self.state_dir / "credentials.json")
         self._process: subprocess.Popen | None = None
 
     @property
     def bootstrap_servers(self) -> str:
         return f"127.0.0.1:{self.port}"
+
+    @property
+    def admin(self) -> KafkaAccess:
+        """The operators' sign-in (a super user)."""
+        return self.credentials.access(self.bootstrap_servers, ADMIN)
+
+    def access(self, service: str) -> KafkaAccess:
+        """A service's own sign-in: what its ACLs allow, nothing more."""
+        return self.credentials.access(self.bootstrap_servers, service)
+
+    def service_settings(self, service: str) -> dict[str, str]:
+        """A service's Kafka settings for this broker (ServiceSettings fields)."""
+        return self.credentials.settings(self.bootstrap_servers, service)
+
+    def admin_settings(self) -> dict[str, str]:
+        """The operator's, as ServiceSettings fields: for the benchmarks' relays and consumers on
+        topics and groups of their own, which no service has rights to."""
+        return self.credentials.settings(self.bootstrap_servers, ADMIN)
+
+    def provision(self, *, topic_prefix: str = "") -> None:
+        """What Strimzi's KafkaTopic and KafkaUser objects are on Kubernetes: every topic of the
+        event catalogue and its dead-letter twin, named with this prefix (the tests give each test
+        its own), and every service's rights on them."""
+        provision(self.admin, topic_prefix=topic_prefix, replication_factor=self.replication_factor,
+                  min_insync_replicas=self.min_insync_replicas if self.voters else None)
 
     @property
     def log_file(self) -> Path:
@@ -174,7 +234,8 @@ class LocalKafka:
 
     def server_properties(self) -> str:
         data_dir = self.state_dir / "data"
-        common = {"node_id": self.node_id, "port": self.port, "controller_port": self.controller_port, "data_dir": data_dir}
+        common = {"node_id": self.node_id, "port": self.port, "controller_port": self.controller_port, "data_dir": data_dir,
+                  "admin": ADMIN, "admin_password": self.credentials.password(ADMIN)}
         if not self.voters:
             return _SERVER_PROPERTIES.format(
                 what="one combined broker + controller",
@@ -191,10 +252,12 @@ class LocalKafka:
         )
 
     def start(self, timeout_s: float = 120.0) -> None:
-        if self.running_pid() and self.is_ready():
-            return
-        self.launch()
-        self.wait_ready(timeout_s)
+        """Start the node (unless it runs), with the catalogue's topics and every service's rights."""
+        if not (self.running_pid() and self.is_ready()):
+            self.launch()
+            self.wait_ready(timeout_s)
+        if not self.voters:  # a cluster's once all its nodes run (LocalKafkaCluster.start)
+            self.provision()
 
     def launch(self) -> None:
         """Write the configuration, format the storage the first time, and start the JVM, without
@@ -206,16 +269,24 @@ class LocalKafka:
             )
         self.state_dir.mkdir(parents=True, exist_ok=True)
         data_dir = self.state_dir / "data"
+        principals = [ADMIN, *TOPICS]
+        formatted = (data_dir / "meta.properties").exists()
+        if formatted:  # before anything is written: a broker formatted without sign-ins stays as it was
+            self.credentials.check(principals)
         config = self.state_dir / "server.properties"
         config.write_text(self.server_properties())
+        os.chmod(config, 0o600)  # it holds the operator's password
         (self.state_dir / "log4j2.properties").write_text(_LOG4J2.format(log_file=self.log_file))
-        if not (data_dir / "meta.properties").exists():
+        if not formatted:
             cluster_id = self.cluster_id or new_cluster_id()
             # A static quorum (voters) needs no flag; a lone node formats a standalone one.
             how = [] if self.voters else ["--standalone"]
+            # Every principal's SCRAM credential is in the cluster's first metadata (the brokers
+            # sign in to each other with one): no node runs a moment without them.
+            scram = [f"--add-scram={SCRAM}=[name={p},password={self.credentials.password(p)}]" for p in principals]
             result = subprocess.run(
                 # `=` because a random id may begin with "-", which argparse would take for an option.
-                self._java("kafka.tools.StorageTool", "format", *how, f"--cluster-id={cluster_id}", "-c", str(config)),
+                self._java("kafka.tools.StorageTool", "format", *how, f"--cluster-id={cluster_id}", *scram, "-c", str(config)),
                 capture_output=True,
                 text=True,
             )
@@ -252,7 +323,7 @@ class LocalKafka:
             return False
 
         async def metadata() -> bool:
-            client = AIOKafkaClient(bootstrap_servers=self.bootstrap_servers, request_timeout_ms=3000)
+            client = AIOKafkaClient(**self.admin.client_options(), request_timeout_ms=3000)
             try:
                 await client.bootstrap()
                 return any(b.nodeId == self.node_id for b in client.cluster.brokers())
@@ -301,6 +372,72 @@ class LocalKafka:
         self._pid_file.unlink(missing_ok=True)
 
 
+@dataclass
+class Credentials:
+    """The principals' passwords, made on first use and kept beside the broker's data (whose
+    metadata holds their SCRAM hashes): readable by this machine's user alone, like `.state/jwt/`."""
+
+    file: Path
+
+    def _read(self) -> dict[str, str]:
+        try:
+            return json.loads(self.file.read_text())
+        except FileNotFoundError:
+            return {}
+
+    def password(self, principal: str) -> str:
+        known = self._read()
+        if principal not in known:
+            known[principal] = secrets.token_hex(24)  # hex: nothing the format tool's parser would split on
+            self.file.parent.mkdir(parents=True, exist_ok=True)
+            staged = self.file.with_suffix(f".{os.getpid()}")
+            staged.write_text(json.dumps(known, indent=2))
+            os.chmod(staged, 0o600)
+            staged.replace(self.file)
+        return known[principal]
+
+    def known(self, principal: str) -> str | None:
+        """The principal's password if one was made (reading makes none)."""
+        return self._read().get(principal)
+
+    def check(self, principals: list[str]) -> None:
+        """A broker formatted earlier knows exactly the principals it was formatted with."""
+        missing = [p for p in principals if p not in self._read()]
+        if missing:
+            raise InfraError(
+                f"the local Kafka in {self.file.parent} was formatted without the sign-in of {', '.join(missing)} "
+                f"(before brokers required one, or before that service existed): `ecity infra reset` formats it anew"
+            )
+
+    def access(self, bootstrap_servers: str, principal: str) -> KafkaAccess:
+        return KafkaAccess(bootstrap_servers, "SASL_PLAINTEXT", SCRAM, principal, self.password(principal))
+
+    def settings(self, bootstrap_servers: str, principal: str) -> dict[str, str]:
+        return {"kafka_bootstrap_servers": bootstrap_servers, "kafka_security_protocol": "SASL_PLAINTEXT",
+                "kafka_sasl_mechanism": SCRAM, "kafka_sasl_username": principal,
+                "kafka_sasl_password": self.password(principal)}
+
+
+def provision(admin: KafkaAccess, *, topic_prefix: str = "", replication_factor: int = 1,
+              min_insync_replicas: int | None = None) -> None:
+    """Every topic of the event catalogue and its dead-letter twin, and every service's rights on
+    them (ecity_common.messaging.access). The topics exist before any service starts, as on
+    Kubernetes: a consumer that subscribes to a topic its producer has not made yet would not see
+    it for minutes (aiokafka looks again only every `metadata_max_age_ms`), and the consumer may
+    not make it itself: a service creates only the topics it writes."""
+    rights = all_kafka_rights(topic_prefix=topic_prefix)
+    topics = [topic_prefix + t for t in TOPICS.values()]
+    topics += [dead_letter_topic(t) for t in topics]
+
+    async def both() -> None:  # side by side: each is a few round trips to the controller
+        await asyncio.gather(
+            grant(admin, [acl for r in rights.values() for acl in acls_for(r)]),
+            ensure_topics(admin, topics, replication_factor=replication_factor, min_insync_replicas=min_insync_replicas),
+        )
+
+    run_async(both)
+
+
 def new_cluster_id() -> str:
     return base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")
 
@@ -335,12 +472,14 @@ class LocalKafkaCluster:
     heap: str = "384m"
     jars_dir: Path | None = None
     nodes: dict[int, LocalKafka] = field(init=False)
+    credentials: Credentials = field(init=False)
 
     def __post_init__(self) -> None:
         self.state_dir = Path(self.state_dir)
         ports = {n: (free_port(), free_port()) for n in range(1, self.size + 1)}
         voters = ",".join(f"{n}@127.0.0.1:{controller}" for n, (_, controller) in ports.items())
         cluster_id = new_cluster_id()
+        self.credentials = Credentials(self.state_dir / "credentials.json")
         self.nodes = {
             n: LocalKafka(
                 self.state_dir / f"node-{n}",
@@ -353,6 +492,7 @@ class LocalKafkaCluster:
                 cluster_id=cluster_id,
                 replication_factor=min(3, self.size),
                 min_insync_replicas=min(2, self.size),
+                credentials=self.credentials,
             )
             for n, (port, controller) in ports.items()
         }
@@ -360,6 +500,18 @@ class LocalKafkaCluster:
     @property
     def bootstrap_servers(self) -> str:
         return ",".join(node.bootstrap_servers for node in self.nodes.values())
+
+    @property
+    def admin(self) -> KafkaAccess:
+        return self.credentials.access(self.bootstrap_servers, ADMIN)
+
+    def service_settings(self, service: str) -> dict[str, str]:
+        return self.credentials.settings(self.bootstrap_servers, service)
+
+    def provision(self, *, topic_prefix: str = "") -> None:
+        """The catalogue's topics (replicated three times) and every service's rights, as LocalKafka.provision."""
+        provision(self.admin, topic_prefix=topic_prefix, replication_factor=min(3, self.size),
+                  min_insync_replicas=min(2, self.size))
 
     def start(self, timeout_s: float = 180.0) -> None:
         """Start every node at once (none is ready before a majority of the quorum runs), then
@@ -372,6 +524,7 @@ class LocalKafkaCluster:
             deadline = time.monotonic() + timeout_s
             for node in self.nodes.values():
                 node.wait_ready(max(1.0, deadline - time.monotonic()))
+            self.provision()
         except BaseException:
             self.stop()
             raise
@@ -393,7 +546,7 @@ class LocalKafkaCluster:
         """Partition -> the node that leads it, as the cluster's metadata says now."""
 
         async def metadata() -> dict[int, int]:
-            client = AIOKafkaClient(bootstrap_servers=self.bootstrap_servers, request_timeout_ms=5000)
+            client = AIOKafkaClient(**self.admin.client_options(), request_timeout_ms=5000)
             try:
                 await client.bootstrap()
                 await client.force_metadata_update()
