@@ -367,7 +367,8 @@ def test_the_ledger_connects_as_its_restricted_role_and_only_its_migration_as_th
     def names(pod: dict) -> set[str]:
         return {e["name"] for e in pod["spec"]["template"]["spec"]["containers"][0]["env"]}
 
-    assert secrets(deployment) == {role["passwordSecret"]["name"]} and "BUDGET_LEDGER_DATABASE_URL" in names(deployment)
+    # its database role's password and its Kafka sign-in (the KafkaUser's Secret), never the owner's
+    assert secrets(deployment) == {role["passwordSecret"]["name"], "budget-ledger"} and "BUDGET_LEDGER_DATABASE_URL" in names(deployment)
     assert secrets(job) == {"budget-ledger-db-app"} and "BUDGET_LEDGER_MIGRATION_DATABASE_URL" in names(job)
     assert "BUDGET_LEDGER_DATABASE_URL" not in names(job)
     [config] = [c for c in of_kind(rendered, "ConfigMap") if c["metadata"]["name"] == "budget-ledger-config"]
