@@ -20,8 +20,10 @@ $(UV):
 	$(UV) sync --frozen --all-packages --python $(PYTHON) --quiet
 	@touch $@
 
-# promtool checks and unit-tests the alert rules (tests/test_alerts.py). Debian's prometheus package
-# carries it; only the binary is taken out of the package, so no Prometheus server is installed or started.
+# promtool checks and unit-tests the alert rules (tests/test_alerts.py); the prometheus binary beside it
+# is the server tests/test_alerts_live.py runs for a few seconds (its own port and temporary folder).
+# Both come from Debian's prometheus package, unpacked into .cache: nothing is installed as a system
+# service, and nothing starts a Prometheus but that test.
 PROMTOOL := .cache/prometheus/usr/bin/promtool
 $(PROMTOOL):
 	@mkdir -p .cache/prometheus-deb

@@ -99,6 +99,9 @@ class ServiceSettings(BaseSettings):
     relay_batch_size: int = Field(default=500, ge=1, le=10_000)
     # LISTEN/NOTIFY wakes the relay at once; this slow poll is only the backstop.
     relay_poll_interval_s: float = 2.0
+    # How often the relay measures its backlog (ecity_outbox_unsent_events and the oldest unsent
+    # event's age, which EcityOutboxRelayStuck reads): one count query, apart from the relay's loop.
+    relay_backlog_measure_s: float = Field(default=15.0, gt=0, le=300)
     outbox_retention_hours: float = 72.0
 
     consumer_enabled: bool = True

@@ -8,7 +8,11 @@ Tests that lose a broker on purpose ask for `kafka_cluster`: three Kafka nodes (
 min.insync.replicas 2) under `.state/test-cluster/`, started the first time a test asks for it and
 stopped at the end of the session; the other tests never start it.
 
-Both brokers require a sign-in and grant by ACL, as on Kubernetes. A service under test signs in as
+A test that stops its broker and starts it again (what an alert sees while Kafka is away) asks for
+`own_kafka`: one node of its own under the test's temporary folder, started for that test alone
+(some 6 s) and removed after it; the session's broker is never stopped.
+
+Every broker requires a sign-in and grant by ACL, as on Kubernetes. A service under test signs in as
 itself, with the rights the event catalogue gives it on its test's topics (the topics made and the
 rights granted when the test first asks for a service's settings). A test's own clients sign in as
 the broker's operator (`admin_access`): the helpers below (`read_topic`, `topic_size`, `publish`)
@@ -136,6 +140,21 @@ def kafka_cluster() -> LocalKafkaCluster:
     yield cluster
     _BROKERS.pop(cluster.bootstrap_servers, None)
     cluster.stop()
+
+
+@pytest.fixture
+def own_kafka(tmp_path: Path) -> LocalKafka:
+    """A single Kafka node for this test alone, which it may `stop()` and `start()` again (same
+    port, same data). Services are pointed at it with `kafka_bootstrap_servers=own_kafka.bootstrap_servers`."""
+    kafka = LocalKafka(tmp_path / "kafka", port=free_port(), controller_port=free_port())
+    try:
+        kafka.start()
+    except InfraError as exc:
+        pytest.fail(f"cannot start the test's own Kafka node: {exc}")
+    _BROKERS[kafka.bootstrap_servers] = kafka
+    yield kafka
+    _BROKERS.pop(kafka.bootstrap_servers, None)
+    kafka.destroy()
 
 
 @dataclass

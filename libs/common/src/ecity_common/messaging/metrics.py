@@ -40,7 +40,8 @@ TRANSACTION_CONFLICTS = Counter(
 # -- the outbox and its relay -----------------------------------------------------------------
 OUTBOX_UNSENT = Gauge(
     "ecity_outbox_unsent_events",
-    "Events committed to a service's outbox and not yet published to Kafka (measured every 15 s).",
+    "Events committed to a service's outbox and not yet published to Kafka (measured every "
+    "RELAY_BACKLOG_MEASURE_S, 15 s by default).",
     ("service",),
 )
 OUTBOX_OLDEST_UNSENT = Gauge(

@@ -168,13 +168,13 @@ class OutboxRelay:
                 lost = True
                 await asyncio.sleep(1.0)
 
-    async def _keep_measuring(self, every_s: float = 15.0) -> None:
+    async def _keep_measuring(self) -> None:
         """The backlog, apart from the relay's own loop: when Kafka is away the relay is stuck in
         its back-off, and this is what shows the outbox growing older (the "relay stuck" alert)."""
         while not self._stopping.is_set():
             with suppress(Exception):  # the database away: the gauges keep their last values
                 await self.measure_backlog()
-            await asyncio.sleep(every_s)
+            await asyncio.sleep(self._settings.relay_backlog_measure_s)
 
     async def measure_backlog(self) -> tuple[int, float | None]:
         async with self._engine.connect() as conn:
