@@ -106,6 +106,9 @@ def consumer_row(sel: str) -> tuple[str, list[dict]]:
               description="Records not yet handled. EcityConsumerLagGrowing fires above 100 and growing for 5 minutes."),
         panel("Events by outcome", (f"sum by (outcome) (rate(ecity_consumer_events_total{{{sel}}}[5m]))", "{{outcome}}"),
               unit="ops"),
+        panel("Duplicates skipped by group", (f'sum by (group) (rate(ecity_consumer_events_total{{{sel}, outcome="duplicate"}}[5m]))',
+                                              "{{group}}"), unit="ops",
+              description="Events the group's inbox had already handled (a relay's resend, a replay): skipped, not done twice."),
         panel("Handler time (p95) by event type",
               (f"histogram_quantile(0.95, sum by (le, event_type) (rate(ecity_consumer_handler_duration_seconds_bucket{{{sel}}}[5m])))",
                "{{event_type}}"), unit="s"),
@@ -159,6 +162,26 @@ def own_rows(name: str, sel: str) -> list[tuple[str, list[dict]]]:
                   description="failed: given up after every attempt (the message still waits in the inbox)."),
             panel("Endpoints disabled", (f"sum(increase(ecity_webhook_endpoints_disabled_total{{{sel}}}[1d]))", "410 Gone"),
                   description="Receivers that answered 410 Gone in the last day."),
+        ]), ("Outages the companies report", [
+            # Every replica counts the same table: max, not sum, over the pods.
+            panel("Outages under way", (f'max by (kind, planned) (ecity_outages{{{sel}, started="true"}})',
+                                        "{{kind}} (planned: {{planned}})"),
+                  description="Not yet resolved and begun, per utility kind; planned works apart from accidents."),
+            panel("Planned works announced", (f'max by (kind) (ecity_outages{{{sel}, planned="true", started="false"}})',
+                                              "{{kind}}"),
+                  description="Announced ahead, not yet begun."),
+            panel("Unresolved outages by company", (f"sum by (company) (max by (company, kind, planned, started) "
+                                                    f"(ecity_outages{{{sel}}}))", "{{company}}"),
+                  description="A company whose outages stay open long after their expected end may not report their end."),
+        ])]
+    if name == "budget-ledger":
+        return [("The ledger's hash chain", [
+            panel("Entries", (f"max(ecity_ledger_chain_entries{{{sel}}})", "in the chain"),
+                  (f"max(ecity_ledger_signed_entries{{{sel}}})", "under the last signed head"),
+                  description="The chain only grows; a head is signed daily and published with the open data."),
+            panel("Entries past the last signed head", (f"max(ecity_ledger_chain_entries{{{sel}}}) - "
+                                                        f"max(ecity_ledger_signed_entries{{{sel}}})", "unsigned"),
+                  description="What a rewrite could touch unseen until the next head: it drops to 0 as each head is signed."),
         ])]
     return []
 

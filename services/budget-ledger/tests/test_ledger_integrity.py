@@ -182,3 +182,33 @@ async def test_a_closed_year_takes_no_more_entries_and_its_mistakes_are_reversed
 async def _financed(client, year: int, measure: str) -> int:
     report = (await client.get("/api/v1/reports/execution", params={"from_year": year, "to_year": year})).json()
     return next(m["financed_kop"] for h in report["holders"] for m in h["measures"] if m["code"] == measure)
+
+
+async def test_the_chain_gauges_count_the_entries_and_what_the_last_signed_head_covers(ledger):
+    """ecity_ledger_chain_entries and ecity_ledger_signed_entries (the ledger's dashboard shows the
+    chain growing and the part not yet under a signed head)."""
+    from prometheus_client import REGISTRY
+
+    from budget_ledger.adapters import chain_gauges
+
+    client = ledger
+    engine = client.app.state.engine  # the service's own, restricted role: it may read both tables
+    async def signed_at_start() -> bool:  # the service signs its first head as it starts (the key is there)
+        return await chain_gauges.count(engine) == (20, 20)
+    await until(signed_at_start, timeout_s=30)  # the demo programme, all of it under that head
+    posted = await client.post("/api/v1/entries", json={
+        "entry_id": "fin-gauge-1", "kind": "financing", "holder_code": "08", "measure_code": "08-1", "year": 2021,
+        "fund": "general", "kekv": "2240", "amount_kop": 100, "entry_date": "2021-03-01", "document_ref": "р. 7"})
+    assert posted.status_code == 201, posted.text
+    assert await chain_gauges.count(engine) == (21, 20)  # one entry past the last signed head
+    assert (await client.post("/api/v1/ledger/heads")).status_code == 201
+    assert await chain_gauges.count(engine) == (21, 21)
+
+    worker = asyncio.create_task(chain_gauges.keep_counting(engine, interval_s=0.05))
+    try:
+        async def published() -> bool:
+            return (REGISTRY.get_sample_value("ecity_ledger_chain_entries"),
+                    REGISTRY.get_sample_value("ecity_ledger_signed_entries")) == (21, 21)
+        await until(published, timeout_s=10)
+    finally:
+        worker.cancel()

@@ -3,6 +3,7 @@ database (events checked in the outbox; the Kafka path is tests/test_utilities_t
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select
@@ -211,3 +212,43 @@ async def test_a_company_announces_outages_only_within_the_area_it_serves(gatewa
     assert moved.status_code == 422 and moved.json()["errors"][0]["field"] == "area.geometry"
     # A city-wide company (the water company) may announce anywhere in the city.
     assert (await gateway.post("/integrations/v1/outages", headers=WATER, json=outage({"geometry": NORTH}))).status_code == 201
+
+
+async def test_the_outage_gauge_counts_unresolved_outages_per_company_kind_planned_and_started(gateway):
+    """ecity_outages (the gateway's dashboard reads it): an accident under way and works announced
+    for tomorrow count as two series, a resolved outage not at all."""
+    from prometheus_client import REGISTRY
+
+    from ecity_cli.testing import until
+    from utilities_gateway.adapters import outage_gauges
+
+    def announce(planned: bool, starts_at: datetime) -> dict:
+        return {"planned": planned, "area": STREETS, "starts_at": starts_at.isoformat(),
+                "expected_end": (starts_at + timedelta(hours=4)).isoformat()}
+
+    def gauge(planned: str, started: str) -> float | None:
+        return REGISTRY.get_sample_value("ecity_outages", {"company": "co-water-demo", "kind": "water",
+                                                           "planned": planned, "started": started})
+
+    accident = await gateway.post("/integrations/v1/outages", headers=WATER, json=announce(False, NOW - timedelta(hours=1)))
+    works = await gateway.post("/integrations/v1/outages", headers=WATER, json=announce(True, NOW + timedelta(days=1)))
+    over = await gateway.post("/integrations/v1/outages", headers=WATER, json=announce(False, NOW - timedelta(hours=2)))
+    assert {accident.status_code, works.status_code, over.status_code} == {201}
+    await gateway.post(f"/integrations/v1/outages/{over.json()['id']}/resolve", headers=WATER, json={})
+
+    counts = await outage_gauges.count(gateway.app.state.engine)
+    assert counts == {("co-water-demo", "water", "false", "true"): 1, ("co-water-demo", "water", "true", "false"): 1}
+
+    # The worker publishes them; once the accident is resolved its series reads 0, not the last count.
+    worker = asyncio.create_task(outage_gauges.keep_counting(gateway.app.state.engine, interval_s=0.05))
+    try:
+        async def published() -> bool:
+            return gauge("false", "true") == 1 and gauge("true", "false") == 1
+        await until(published, timeout_s=10)
+        await gateway.post(f"/integrations/v1/outages/{accident.json()['id']}/resolve", headers=WATER, json={})
+
+        async def accident_over() -> bool:
+            return gauge("false", "true") == 0 and gauge("true", "false") == 1
+        await until(accident_over, timeout_s=10)
+    finally:
+        worker.cancel()

@@ -5,6 +5,7 @@ import logging
 from datetime import UTC, datetime
 from pathlib import Path
 
+from budget_ledger.adapters import chain_gauges
 from budget_ledger.adapters.signing import SigningKey, TrustedKeys
 from budget_ledger.adapters.tables import messaging
 from budget_ledger.entrypoints.events import make_handlers
@@ -68,6 +69,11 @@ async def _sign_heads_daily(app) -> None:
         await asyncio.sleep(settings.anchor_check_s)
 
 
+async def _count_chain(app) -> None:
+    """ecity_ledger_chain_entries and ecity_ledger_signed_entries for the dashboard (adapters/chain_gauges.py)."""
+    await chain_gauges.keep_counting(app.state.engine)
+
+
 def create_app(settings: Settings | None = None):
     settings = settings or Settings()
     app = create_service_app(
@@ -82,7 +88,7 @@ def create_app(settings: Settings | None = None):
             routers=[router],
             handlers=make_handlers(Outbox(messaging.outbox, settings)),
             on_startup=[_least_privilege, _seed],
-            workers=[_sign_heads_daily],
+            workers=[_sign_heads_daily, _count_chain],
         )
     )
     # A deployed service without the key does not start (Settings.unsafe); locally it may run unsigned.

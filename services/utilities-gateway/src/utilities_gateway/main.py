@@ -10,7 +10,7 @@ from utilities_gateway.adapters.webhook_dispatcher import Dispatcher
 from utilities_gateway.entrypoints.events import make_handlers
 from utilities_gateway.entrypoints.http import ROUTERS
 from utilities_gateway.entrypoints.http.audit import AuditTrail
-from utilities_gateway.entrypoints.workers import run_dispatcher, run_housekeeping
+from utilities_gateway.entrypoints.workers import count_outages, run_dispatcher, run_housekeeping
 from utilities_gateway.settings import Settings
 from utilities_gateway.use_cases.demo_data import seed_demo_companies
 
@@ -31,7 +31,7 @@ def create_app(settings: Settings | None = None):
             routers=ROUTERS,
             handlers=make_handlers(Outbox(messaging.outbox, settings)),
             on_startup=[seed_demo_companies],
-            workers=[run_dispatcher, run_housekeeping],
+            workers=[run_dispatcher, run_housekeeping, count_outages],
         )
     )
     app.state.secret_box = SecretBox(settings.webhook_secrets_key.get_secret_value())

@@ -1,11 +1,12 @@
-"""The background workers main.py starts with the service: the webhook dispatcher and the hourly
-housekeeping sweep."""
+"""The background workers main.py starts with the service: the webhook dispatcher, the hourly
+housekeeping sweep and the outage gauges."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
 
+from utilities_gateway.adapters import outage_gauges
 from utilities_gateway.use_cases.housekeeping import sweep
 
 log = logging.getLogger(__name__)
@@ -29,3 +30,8 @@ async def run_housekeeping(app) -> None:
             raise
         except Exception:
             log.warning("housekeeping failed; it tries again next time", exc_info=True)
+
+
+async def count_outages(app) -> None:
+    """ecity_outages for the dashboards, recounted every half minute (adapters/outage_gauges.py)."""
+    await outage_gauges.keep_counting(app.state.engine)

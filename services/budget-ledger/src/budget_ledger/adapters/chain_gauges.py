@@ -1,0 +1,45 @@
+"""How long the ledger's hash chain is, and how much of it the last signed head covers, as
+Prometheus gauges for the ledger's dashboard: the chain only grows (an entry is never changed or
+removed), and what lies past the last signed head is what a rewrite could still touch unseen until
+the next head is signed (daily). Counted by one query every `INTERVAL_S` (a scrape must not query
+the database); no labels."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+from prometheus_client import Gauge
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from budget_ledger.adapters.tables import chain_heads, ledger_entries
+
+INTERVAL_S = 30.0
+CHAIN_ENTRIES = Gauge("ecity_ledger_chain_entries",
+                      "Entries in the ledger's hash chain: the last sequence number (the chain has no gaps).")
+SIGNED_ENTRIES = Gauge("ecity_ledger_signed_entries",
+                       "Entries the last signed head of the chain covers (0 before the first is signed).")
+log = logging.getLogger(__name__)
+
+
+async def count(engine: AsyncEngine) -> tuple[int, int]:
+    """(entries in the chain, entries under the last signed head): the first off the primary key's
+    end, the second over a table of one row a day."""
+    query = select(select(func.coalesce(func.max(ledger_entries.c.seq), 0)).scalar_subquery(),
+                   select(func.coalesce(func.max(chain_heads.c.entries), 0)).scalar_subquery())
+    async with engine.connect() as conn:
+        chain, signed = (await conn.execute(query)).one()
+    return int(chain), int(signed)
+
+
+async def keep_counting(engine: AsyncEngine, interval_s: float = INTERVAL_S) -> None:
+    while True:
+        try:
+            chain, signed = await count(engine)
+        except Exception as exc:  # noqa: BLE001 - the database away: the gauges keep their last values
+            log.info("chain gauges not counted: %s", type(exc).__name__)
+        else:
+            CHAIN_ENTRIES.set(chain)
+            SIGNED_ENTRIES.set(signed)
+        await asyncio.sleep(interval_s)
