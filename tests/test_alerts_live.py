@@ -117,8 +117,8 @@ def until(what: str, check, timeout_s: float, prometheus: Prometheus):
                 f"gauge: {prometheus.value(GAUGE)}")
 
 
-@pytest.mark.skipif(not PROMETHEUS.exists(), reason="`make setup` unpacks the prometheus binary")
 def test_the_relay_stuck_alert_fires_while_kafka_is_away_and_resolves_when_it_is_back(services, processes, own_kafka, tmp_path):
+    assert PROMETHEUS.exists(), "the prometheus binary is missing: `make setup` unpacks it beside promtool"
     started = time.monotonic()
     marks: dict[str, float] = {}
     citizens = processes(services.process(
