@@ -145,9 +145,9 @@ def own_rows(name: str, sel: str) -> list[tuple[str, list[dict]]]:
                                             f"sum(rate(citizen_filing_statements_total{{{sel}}}[5m]))", "filings per commit"),
                   description="How many citizens' filings one database commit carries: higher under load."),
         ]), ("The city's queues", [
-            panel("Open requests", (f"sum by (handler) (ecity_requests_open{{{sel}}})", "{{handler}}"),
+            panel("Open requests", (f"max by (handler) (ecity_requests_open{{{sel}}})", "{{handler}}"),
                   description="Requests still being handled, per department or utility."),
-            panel("Past their legal term", (f"sum by (handler) (ecity_requests_overdue{{{sel}}})", "{{handler}}"),
+            panel("Past their legal term", (f"max by (handler) (ecity_requests_overdue{{{sel}}})", "{{handler}}"),
                   description="Open requests whose legal answer term has passed (alert: EcityOverdueRequestsRising)."),
         ])]
     if name == "utilities-gateway":
