@@ -39,6 +39,7 @@ from utilities_gateway.domain.meters import eic_check_character
 from utilities_gateway.domain.webhooks import new_secret
 from utilities_gateway.main import MIGRATIONS_DIR
 from utilities_gateway.settings import Settings
+from utilities_gateway.use_cases.meter_bindings import bind
 
 KEY = "ugw_elec0001_local-development-only-key"
 LOGS = repo_root() / ".state" / "bench"
@@ -146,6 +147,9 @@ async def ingest(settings: Settings, kafka, batch_count: int, size: int) -> dict
     engine = make_engine(settings)
     try:
         await asyncio.to_thread(process.wait_ready)
+        # The city binds the company's meters (the demo data binds only its first 100).
+        async with make_sessions(engine)() as session, session.begin():
+            await bind(session, "co-electricity-demo", [meter(m) for m in range(size)], by="bench")
         url = f"{process.url}/integrations/v1/meter-readings"
         headers = {"Authorization": f"Bearer {KEY}"}
         await post_batches(url, warm, headers)

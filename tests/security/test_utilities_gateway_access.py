@@ -1,7 +1,7 @@
 """Who may call what in utilities-gateway.
 
-- `/api/v1/…`: the city's integrations staff (`integrations-admin`): companies, their keys,
-  routing, the audit log.
+- `/api/v1/…`: the city's integrations staff (`integrations-admin`): companies, their keys, their
+  meters' EICs, routing, the audit log.
 - `/integrations/v1/…`: a utility company with its API key (`Authorization: Bearer ugw_…` or
   `X-API-Key: ugw_…`); no city token opens them, and a company key opens nothing of the staff's.
 - `/public/outages`: anyone (the citizens' apps and maps).
@@ -41,6 +41,11 @@ DOORS = {
     "POST /api/v1/companies/{company_id}/api-keys": STAFF,
     "GET /api/v1/companies/{company_id}/api-keys": STAFF,
     "DELETE /api/v1/companies/{company_id}/api-keys/{key_id}": STAFF,
+    # Which company a meter's EIC is: the city's word only (a company's key opens none of these).
+    "POST /api/v1/companies/{company_id}/meters": STAFF,
+    "GET /api/v1/companies/{company_id}/meters": STAFF,
+    "DELETE /api/v1/companies/{company_id}/meters/{eic}": STAFF,
+    "GET /api/v1/meters/{eic}/bindings": STAFF,
     "GET /api/v1/routed-requests/{request_id}": STAFF,
     "POST /api/v1/routing/check": STAFF,
     "GET /api/v1/audit-log": STAFF,

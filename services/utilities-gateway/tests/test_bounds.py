@@ -60,6 +60,10 @@ def problem_413(answer, limit: int) -> None:
 
 async def test_a_batch_of_10000_readings_fits_and_a_bigger_body_is_refused_while_it_arrives(gateway):
     start = NOW - timedelta(days=1)
+    # The city binds the 10,000 meters to the company in one call (the demo data bound the first 100).
+    bound = await gateway.post("/api/v1/companies/co-electricity-demo/meters",
+                               json={"eics": [meter(m) for m in range(MAX_BATCH)]})
+    assert bound.status_code == 200 and bound.json()["bound"] + bound.json()["already_bound"] == MAX_BATCH, bound.text[:500]
     readings = [{"meter_id": meter(m), "reading_type": "active_energy_import", "unit": "kWh", "value": 1000.0 + m % 13,
                  "taken_at": (start + timedelta(seconds=m)).isoformat(), "source": "remote"} for m in range(MAX_BATCH)]
     # As an uploader might pretty-print it: 2.6 MB.

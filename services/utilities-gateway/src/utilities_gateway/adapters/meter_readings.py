@@ -1,4 +1,4 @@
-"""Meter readings in SQL: one company's uploads in turn, meters claimed, registers and stored
+"""Meter readings in SQL: one company's uploads in turn, its meters found, registers and stored
 readings looked up, readings stored, all with arrays (unnest) so that a batch of 10,000 costs
 about the round trips of a batch of 100. The rules the readings are judged by are
 domain/meters.py; use_cases/meter_readings.py applies them between these statements.
@@ -12,16 +12,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from utilities_gateway.adapters.tables import meter_readings, meters
 from utilities_gateway.domain.meters import ReadingIn, Series
 
-# Claims new meters for the company and answers only the ones that are someone else's. DO UPDATE
-# (a no-op, and only on a foreign meter) rather than DO NOTHING: it waits for and sees a meter
-# another company is claiming at this very moment, which a plain SELECT's snapshot would miss.
-CLAIM_METERS = text("""
-WITH claimed AS (
-    INSERT INTO meters (meter_id, company_id, kind) SELECT :prefix || m, :company, :kind FROM unnest(CAST(:ids AS text[])) AS m
-    ON CONFLICT (meter_id) DO UPDATE SET kind = meters.kind WHERE meters.company_id <> :company
-    RETURNING meter_id, company_id
-)
-SELECT substr(meter_id, length(:prefix) + 1) FROM claimed WHERE company_id <> :company""")
+# A company's account numbers are its own numbering (stored behind its id): its first reading of
+# one makes the meter, and no other company can name it.
+NEW_ACCOUNTS = text("""
+INSERT INTO meters (meter_id, company_id, kind) SELECT :prefix || m, :company, :kind FROM unnest(CAST(:ids AS text[])) AS m
+ON CONFLICT (meter_id) DO NOTHING""")
+# The EICs of a batch that the city has bound to the company (domain/meter_bindings.py); a reading
+# never makes an EIC anyone's.
+BOUND_EICS = text("SELECT meter_id FROM meters WHERE meter_id = ANY(CAST(:ids AS text[])) AND company_id = :company")
 # One company's uploads run one at a time (a transaction-scoped advisory lock on the company):
 # their meters are its own, so this alone keeps "never decreases" true between two uploads, for
 # one lock instead of 10,000 row locks.
@@ -69,10 +67,13 @@ async def take_turn(session: AsyncSession, company_id: str) -> None:
     await session.execute(COMPANY_LOCK, {"company": company_id})
 
 
-async def claim_meters(session: AsyncSession, company_id: str, kind: str, prefix: str, meter_ids: list[str]) -> set[str]:
-    """Claims the company's new meters; the ids of those that are another company's."""
-    return set((await session.execute(CLAIM_METERS, {
-        "company": company_id, "kind": kind, "ids": meter_ids, "prefix": prefix})).scalars())
+async def add_accounts(session: AsyncSession, company_id: str, kind: str, prefix: str, meter_ids: list[str]) -> None:
+    await session.execute(NEW_ACCOUNTS, {"company": company_id, "kind": kind, "ids": meter_ids, "prefix": prefix})
+
+
+async def bound_eics(session: AsyncSession, company_id: str, eics: list[str]) -> set[str]:
+    """Those of `eics` the city has bound to the company."""
+    return set((await session.execute(BOUND_EICS, {"company": company_id, "ids": eics})).scalars())
 
 
 async def registers(session: AsyncSession, by_series: dict[tuple[str, str], list[Candidate]],

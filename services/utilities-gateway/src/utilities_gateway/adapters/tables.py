@@ -171,9 +171,26 @@ meters = Table(
     "meters",
     metadata,
     Column("meter_id", Text, primary_key=True),  # an EIC code, or the company's account number
-    Column("company_id", Text, ForeignKey("companies.id"), nullable=False, index=True),
+    # An account number's company is the one whose numbering it is (its first reading makes the row);
+    # an EIC's is the one the city bound it to, null once unbound (its readings stay).
+    Column("company_id", Text, ForeignKey("companies.id"), nullable=True, index=True),
     Column("kind", Text, nullable=False),
     Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+)
+
+# Every change of an EIC's company, as the city made it (domain/meter_bindings.py): the meter's
+# company now is meters.company_id; this is how it came to be.
+meter_bindings = Table(
+    "meter_bindings",
+    metadata,
+    Column("id", BigInteger, Identity(), primary_key=True),
+    Column("meter_id", Text, ForeignKey("meters.meter_id"), nullable=False, index=True),
+    Column("company_id", Text, ForeignKey("companies.id")),  # null: unbound
+    Column("previous_company_id", Text, ForeignKey("companies.id")),
+    Column("change", Text, nullable=False),  # bound, transferred, unbound, carried-over
+    Column("at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Column("by", Text, nullable=False),  # the staff member's subject, "demo data", or the migration
+    Column("note", Text),
 )
 
 # One cumulative register of a meter (e.g. electricity import and export are two series), with its

@@ -21,7 +21,12 @@ from ecity_common.inputs import Moment, Text
 EIC_ALPHABET = string.digits + string.ascii_uppercase + "-"
 _EIC = re.compile(r"[0-9A-Z][0-9A-Z-]{14}[0-9A-Z-]")
 _ACCOUNT = re.compile(r"\d{4,20}")
+# The kinds whose meters are named by EIC codes (the rest by the company's account numbers).
+EIC_KINDS = frozenset({"electricity", "gas"})
 MAX_BATCH = 10_000
+# A reading for an EIC the city has not bound to the sending company: the same words whether the
+# EIC is another company's or nobody's, so that a company learns nothing of who meters what.
+NOT_BOUND = "the city has not bound this EIC to your company"
 # Clocks of meters and of data concentrators drift; a reading a little "in the future" is not an error.
 CLOCK_SKEW = timedelta(minutes=5)
 
@@ -50,7 +55,7 @@ def is_valid_eic(code: str) -> bool:
 
 @lru_cache(maxsize=200_000)  # the same meters report every day; their ids need checking once
 def meter_id_problem(kind: str, meter_id: str) -> str | None:
-    if kind in ("electricity", "gas"):
+    if kind in EIC_KINDS:
         if not _EIC.fullmatch(meter_id):
             return "an EIC code is 16 characters: digits, capital letters, '-'"
         if eic_check_character(meter_id[:15]) != meter_id[15]:
@@ -62,10 +67,10 @@ def meter_id_problem(kind: str, meter_id: str) -> str | None:
 
 
 def stored_prefix(kind: str, company_id: str) -> str:
-    """What a meter id is stored under: an EIC code is unique in Europe, so as it is (and a second
-    company claiming it is refused); an account number is only unique within its company, so
-    behind the company's id (water's account 00012345 is not heating's)."""
-    return "" if kind in ("electricity", "gas") else f"{company_id}/"
+    """What a meter id is stored under: an EIC code is unique in Europe, so as it is (and only the
+    city binds it to a company: domain/meter_bindings.py); an account number is only unique within
+    its company, so behind the company's id (water's account 00012345 is not heating's)."""
+    return "" if kind in EIC_KINDS else f"{company_id}/"
 
 
 class ReadingIn(BaseModel):

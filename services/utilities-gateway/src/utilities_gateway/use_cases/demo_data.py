@@ -1,4 +1,5 @@
-"""Local demo data: one illustrative company of each kind Sumy has, each with a demo API key.
+"""Local demo data: one illustrative company of each kind Sumy has, each with a demo API key, and
+the electricity and gas companies' demo meters, bound to them as the city binds EICs.
 
 The kinds and the shape of the market are Sumy's (a municipal water utility, a heat supplier, an
 oblast electricity distributor, a gas distribution branch, waste collection split by district);
@@ -13,8 +14,10 @@ from sqlalchemy import select
 from ecity_common.geo import SUMY_BOUNDS
 from utilities_gateway.adapters.tables import companies
 from utilities_gateway.domain.companies import CompanyProfile
+from utilities_gateway.domain.meters import eic_check_character
 from utilities_gateway.use_cases.company_credentials import issue_key
 from utilities_gateway.use_cases.integrations_admin import create_company
+from utilities_gateway.use_cases.meter_bindings import bind
 
 
 def _box(south: float, north: float, west: float, east: float) -> dict:
@@ -50,6 +53,18 @@ DEMO_COMPANIES = [
 ]
 
 
+def demo_eic(area: str, serial: int) -> str:
+    """A made-up EIC of a metering point: `area` (3 characters), the serial in 12 digits, the check character."""
+    first = f"{area}{serial:012d}"
+    return first + eic_check_character(first)
+
+
+# Serials 0-99 of each: 62Z000000000000…, 56Z000000000000… (the tests' and the README's numbering;
+# bench/utilities.py binds its 10,000 itself).
+DEMO_METERS = {"co-electricity-demo": [demo_eic("62Z", n) for n in range(100)],
+               "co-gas-demo": [demo_eic("56Z", n) for n in range(100)]}
+
+
 async def seed_demo_companies(app) -> None:
     if not app.state.settings.seed_demo_data:
         return
@@ -59,3 +74,5 @@ async def seed_demo_companies(app) -> None:
         for company_id, key, profile in DEMO_COMPANIES:
             await create_company(session, CompanyProfile.model_validate(profile), company_id=company_id)
             await issue_key(session, company_id, "demo", plaintext=key, tell=False)
+        for company_id, eics in DEMO_METERS.items():
+            await bind(session, company_id, eics, by="demo data")

@@ -1,5 +1,6 @@
-"""A company's meter readings: a batch judged reading by reading (domain/meters.py), the good ones
-stored and emitted in parts; and a meter's history read back.
+"""A company's meter readings: a batch judged reading by reading (domain/meters.py), for EICs the
+city has bound to the company only (domain/meter_bindings.py), the good ones stored and emitted in
+parts; and a meter's history read back.
 
 One transaction per batch, a fixed number of statements whatever its size (adapters/meter_readings.py),
 so a batch of 10,000 costs about what a batch of 100 does in round trips. A company's uploads take
@@ -18,7 +19,16 @@ from ecity_common.events.payloads.utilities_gateway import MeterReadingsAccepted
 from ecity_common.messaging.outbox import Outbox
 from utilities_gateway.adapters import meter_readings as store
 from utilities_gateway.domain.access import Caller, check_owner
-from utilities_gateway.domain.meters import ReadingIn, Rejection, order_problem, parse, static_problem, stored_prefix
+from utilities_gateway.domain.meters import (
+    EIC_KINDS,
+    NOT_BOUND,
+    ReadingIn,
+    Rejection,
+    order_problem,
+    parse,
+    static_problem,
+    stored_prefix,
+)
 
 EVENT_PART = 1000
 
@@ -47,14 +57,18 @@ async def ingest(session: AsyncSession, outbox: Outbox, caller: Caller, raw: lis
         candidates.append((i, r, ts))
 
     if candidates:
+        # The turn also waits for the city's change of one of this company's EICs (use_cases/meter_bindings.py),
+        # so a batch is judged by the bindings of one moment.
         await store.take_turn(session, caller.company_id)
-        foreign = await store.claim_meters(session, caller.company_id, caller.kind, prefix,
-                                           sorted({r.meter_id for _, r, _ in candidates}))
-        if foreign:
+        named = sorted({r.meter_id for _, r, _ in candidates})
+        if caller.kind in EIC_KINDS:
+            unbound = set(named) - await store.bound_eics(session, caller.company_id, named)
             for i, r, _ in candidates:
-                if r.meter_id in foreign:
-                    rejected.append(Rejection(i, r.meter_id, "meter_id", "this meter belongs to another company"))
-            candidates = [c for c in candidates if c[1].meter_id not in foreign]
+                if r.meter_id in unbound:
+                    rejected.append(Rejection(i, r.meter_id, "meter_id", NOT_BOUND))
+            candidates = [c for c in candidates if c[1].meter_id not in unbound]
+        else:
+            await store.add_accounts(session, caller.company_id, caller.kind, prefix, named)
 
     # Per register, in time order.
     candidates.sort(key=lambda c: (c[1].meter_id, c[1].reading_type, c[2]))

@@ -1,7 +1,9 @@
-"""The city's integrations staff: companies, their keys, routed requests, the audit log
-(use_cases/integrations_admin.py, company_credentials.py, routing.py)."""
+"""The city's integrations staff: companies, their keys, their meters' EICs, routed requests, the
+audit log (use_cases/integrations_admin.py, company_credentials.py, meter_bindings.py, routing.py)."""
 
 from __future__ import annotations
+
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, Field, model_validator
@@ -11,11 +13,12 @@ from ecity_common.areas import AreaIn
 from ecity_common.auth import Principal, require_role
 from ecity_common.db import session
 from ecity_common.events.payloads.common import GeoPoint, UtilityKind
-from ecity_common.inputs import Identifier, Text, page_size
+from ecity_common.inputs import Identifier, Prose, Text, page_size
 from ecity_common.web.body_limits import LARGE_JSON_BODY, body_limit
 from utilities_gateway.domain.companies import CompanyProfile
+from utilities_gateway.domain.meter_bindings import MAX_EICS
 from utilities_gateway.entrypoints.http.common import idempotent, refuse_nulls
-from utilities_gateway.use_cases import company_credentials, integrations_admin, routing
+from utilities_gateway.use_cases import company_credentials, integrations_admin, meter_bindings, routing
 
 router = APIRouter(prefix="/api/v1", tags=["city integrations staff"])
 ADMIN = require_role("integrations-admin")
@@ -40,6 +43,14 @@ class CompanyChange(BaseModel):
 
 class KeyRequest(BaseModel):
     label: Text | None = Field(default=None, max_length=100)
+
+
+class MeterBinding(BaseModel):
+    # Each EIC is checked (check character, kind) by the use case, which names the first at fault.
+    eics: list[Annotated[Text, Field(min_length=1, max_length=32)]] = Field(
+        min_length=1, max_length=MAX_EICS, description="up to 10,000 EIC codes", examples=[["62Z000000000001B"]])
+    transfer: bool = Field(default=False, description="move EICs bound to another company to this one")
+    note: Prose | None = Field(default=None, max_length=1000, description="why, for the history (an order, a letter)")
 
 
 class RoutingQuestion(BaseModel):
@@ -92,6 +103,33 @@ async def list_keys(company_id: Identifier, _: Principal = Depends(ADMIN), db: A
 async def revoke_key(company_id: Identifier, key_id: Identifier, _: Principal = Depends(ADMIN), db: AsyncSession = Depends(session)):
     async with db.begin():
         return await company_credentials.revoke_key(db, company_id, key_id)
+
+
+@router.post("/companies/{company_id}/meters",
+             summary="Bind meters' EICs to a company; with transfer, move them from another company")
+@body_limit(LARGE_JSON_BODY)  # 10,000 EICs
+async def bind_meters(company_id: Identifier, body: MeterBinding, request: Request, who: Principal = Depends(ADMIN),
+                      db: AsyncSession = Depends(session)):
+    return await idempotent(request, db, f"staff:{who.subject}", 200, lambda: meter_bindings.bind(
+        db, company_id, body.eics, by=who.subject, transfer=body.transfer, note=body.note))
+
+
+@router.get("/companies/{company_id}/meters", summary="The EICs bound to a company, each with how it became the company's")
+async def list_meters(company_id: Identifier, after: Identifier | None = None, limit: page_size(1000) = 100,
+                      _: Principal = Depends(ADMIN), db: AsyncSession = Depends(session)):
+    return await meter_bindings.company_meters(db, company_id, after=after or "", limit=limit)
+
+
+@router.delete("/companies/{company_id}/meters/{eic}", summary="Unbind an EIC from its company (its readings stay)")
+async def unbind_meter(company_id: Identifier, eic: Identifier, who: Principal = Depends(ADMIN),
+                       db: AsyncSession = Depends(session)):
+    async with db.begin():
+        return await meter_bindings.unbind(db, company_id, eic, by=who.subject)
+
+
+@router.get("/meters/{eic}/bindings", summary="An EIC's company, and who bound, moved or unbound it when")
+async def meter_bindings_history(eic: Identifier, _: Principal = Depends(ADMIN), db: AsyncSession = Depends(session)):
+    return await meter_bindings.meter_history(db, eic)
 
 
 @router.get("/routed-requests/{request_id}", summary="Where a citizen's request went, or why it could not go")
