@@ -204,6 +204,8 @@ class _PydanticWords(Phrase):
         if language == ENGLISH:
             return str(self)
         template = PYDANTIC_UKRAINIAN.get(self.key)
+        if self.key in ("too_short", "too_long") and self.params.get("field_type") not in ("List", "Tuple", "Set"):
+            template = PYDANTIC_UKRAINIAN[f"string_{self.key}"]  # a length checked as a value's, of text
         if template is None:
             return None
         try:
