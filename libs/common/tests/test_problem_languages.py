@@ -32,7 +32,7 @@ def test_the_language_is_the_one_the_caller_prefers(header, language):
     (("body", "readings", 3, "eic"), "readings[3].eic"), (("body", "location", "lat"), "location.lat"),
     (("body",), "body"), (("query", "from"), "query.from"), (("path", "request_id"), "path.request_id"),
     (("header", "Idempotency-Key"), "header.idempotency-key"), (("body", 0), "[0]"),
-    (("body", "rows", 2, "items", 0), "rows[2].items[0]"),
+    (("body", "rows", 2, "items", 0), "rows[2].items[0]"), (("query", "failed_device", 0), "query.failed_device[0]"),
 ])
 def test_a_field_is_named_as_the_client_sent_it(loc, field):
     assert field_path(loc) == field

@@ -48,8 +48,6 @@ DEFAULT_CODE = {
     Kind.UNAVAILABLE: "unavailable",
 }
 
-# Where a value came from, as pydantic's (and FastAPI's) error locations name it.
-_PARAMETERS = ("query", "path", "header", "cookie")
 
 
 def field_path(loc: Sequence[Any]) -> str:
@@ -59,11 +57,10 @@ def field_path(loc: Sequence[Any]) -> str:
     parts = list(loc)
     if parts and parts[0] == "body":
         parts = parts[1:]
-    if parts and parts[0] in _PARAMETERS:
-        where, name = parts[0], ".".join(str(p) for p in parts[1:])
-        return f"{where}.{name.lower() if where == 'header' else name}" if name else where
     path = ""
-    for part in parts:
+    for n, part in enumerate(parts):
+        if n == 1 and parts[0] == "header":
+            part = str(part).lower()
         path += f"[{part}]" if isinstance(part, int) else (f".{part}" if path else str(part))
     return path or "body"
 
