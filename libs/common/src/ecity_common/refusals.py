@@ -49,7 +49,6 @@ DEFAULT_CODE = {
 }
 
 
-
 def field_path(loc: Sequence[Any]) -> str:
     """A field as the client sent it: `("body", "readings", 3, "eic")` -> `readings[3].eic`,
     `("query", "from")` -> `query.from`, `("header", "If-Match")` -> `header.if-match`; the body
