@@ -55,7 +55,7 @@ async def test_service_starts_migrates_and_reports_ready(services, name):
         missing = await client.get("/no/such/thing")
         assert missing.status_code == 404
         assert missing.headers["content-type"] == "application/problem+json"
-        assert missing.json()["status"] == 404 and missing.json()["title"] == "Not Found"
+        assert missing.json()["status"] == 404 and missing.json()["title"] == "Not found"
         # Requests counted by route template and status class; probes and scrapes are not.
         metrics = await client.get("/metrics")
         assert metrics.status_code == 200 and metrics.headers["content-type"].startswith("text/plain")
@@ -136,6 +136,36 @@ async def test_bad_input_is_a_problem_naming_the_field_not_a_500(services):
         wrong_role = await client.post("/api/v1/requests", json={"service_code": "pothole", "address": "x"},
                                        headers=bearer(settings, "ops", "network-admin"))
         assert wrong_role.status_code == 403 and wrong_role.headers["content-type"] == "application/problem+json"
+
+
+async def test_errors_speak_the_callers_language_and_name_fields_as_sent(services):
+    """Issue 21: a problem's title (and the shared layer's words) in Ukrainian when Accept-Language
+    prefers it, English otherwise; the type is the registry's, the field the client's path."""
+    app, settings = _app(services, "citizen-requests")
+    citizen = bearer(settings, "citizen-1", "citizen")
+    body = {"service_code": "water_leak", "lat": 91, "long": 34.8, "description": "a\u0000b"}
+    async with running(app) as client:
+        uk = await client.post("/api/v1/requests", json=body, headers={**citizen, "Accept-Language": "uk-UA,uk;q=0.9,en;q=0.8"})
+        en = await client.post("/api/v1/requests", json=body, headers={**citizen, "Accept-Language": "en, uk;q=0.5"})
+        for answer, language in ((uk, "uk"), (en, "en")):
+            assert answer.status_code == 422 and answer.headers["content-language"] == language
+            assert answer.headers["vary"].endswith("Accept-Language")
+            assert answer.json()["type"] == "https://ecity.sumy.ua/problems/validation-error"
+        said = {e["field"]: e["message"] for e in uk.json()["errors"]}
+        assert uk.json()["title"] == "Некоректний запит" and en.json()["title"] == "Invalid request"
+        assert said["lat"].startswith("має бути не більше за 90") and said["description"].startswith("містить керівний символ")
+        assert {e["field"] for e in en.json()["errors"]} == set(said)
+        page = await client.get("/api/v1/public/requests?limit=0", headers={"Accept-Language": "uk"})
+        assert page.status_code == 422 and page.json()["errors"][0]["field"] == "query.limit"
+        nowhere = await client.get("/api/v1/nowhere", headers={"Accept-Language": "uk"})
+        assert nowhere.json()["title"] == "Не знайдено" and nowhere.json()["type"].endswith("/problems/not-found")
+        anonymous = await client.post("/api/v1/requests", json={}, headers={"Accept-Language": "uk"})
+        assert anonymous.status_code == 401 and anonymous.json()["title"] == "Потрібна автентифікація"
+        assert anonymous.json()["detail"] == "Надішліть 'Authorization: Bearer <JWT>'."
+        # Open311 keeps its own error list, in English, naming the form's field.
+        open311 = await client.get("/open311/v2/requests.json?status=x%00", headers={"Accept-Language": "uk"})
+        assert open311.status_code == 400 and open311.headers["content-type"].startswith("application/json")
+        assert open311.json()[0]["code"] == 400 and "control character" in open311.json()[0]["description"]
 
 
 async def test_a_citizen_reads_their_own_request_and_nobody_elses(services):

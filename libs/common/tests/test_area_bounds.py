@@ -92,11 +92,11 @@ def test_an_area_beyond_what_a_company_serves_is_named_by_its_part():
     assert Area(geometry=_box(50.91, 50.95, 34.75, 34.85000005)).beyond(north) is None  # a hand-drawn edge
     assert Area(geometry=_box(50.88, 50.94, 34.78, 34.80)).beyond(north)[0] == "geometry"  # into the south
     assert Area(streets=[{"street": "Харківська вулиця", "from_house": 3, "to_house": 9}]).beyond(north) is None
-    assert Area(streets=[{"street": "вул. Харківська", "from_house": 90, "to_house": 120}]).beyond(north)[0] == "streets.0"
-    assert Area(streets=[{"street": "вул. Харківська"}]).beyond(north)[0] == "streets.0"  # the whole street
+    assert Area(streets=[{"street": "вул. Харківська", "from_house": 90, "to_house": 120}]).beyond(north)[0] == "streets[0]"
+    assert Area(streets=[{"street": "вул. Харківська"}]).beyond(north)[0] == "streets[0]"  # the whole street
     assert Area(streets=[{"street": "вул. Харківська", "to_house": 5},
                          {"street": "вул. Соборна", "from_house": 1}]).beyond(north) == (
-        "streets.1", "вул. Соборна: not among the houses your company serves")
+        "streets[1]", "вул. Соборна: not among the houses your company serves")
     odd = Area(streets=[{"street": "вул. Харківська", "side": "odd"}])
     assert Area(streets=[{"street": "вул. Харківська", "from_house": 1, "to_house": 9, "side": "odd"}]).beyond(odd) is None
-    assert Area(streets=[{"street": "вул. Харківська", "from_house": 1, "to_house": 9}]).beyond(odd)[0] == "streets.0"
+    assert Area(streets=[{"street": "вул. Харківська", "from_house": 1, "to_house": 9}]).beyond(odd)[0] == "streets[0]"

@@ -23,11 +23,11 @@ def _app(refusal: Refused) -> FastAPI:
 
 @pytest.mark.parametrize(("refusal", "status", "type_"), [
     (NotFound("request", "r-1"), 404, "not-found"),
-    (Conflict("the request is closed", code="request-closed"), 409, "request-closed"),
+    (Conflict("only a resolved request can be reopened", code="not-reopenable"), 409, "not-reopenable"),
     (Stale("changed since version 3", current_version=4), 412, "stale"),
-    (Invalid("attributes.size", "must be one of: small, large"), 422, "invalid"),
+    (Invalid("attributes.size", "must be one of: small, large"), 422, "validation-error"),
     (Forbidden("only the request's author may comment"), 403, "forbidden"),
-    (LimitReached("20 requests in 10 minutes", retry_after_s=120), 429, "limit"),
+    (LimitReached("20 requests in 10 minutes", retry_after_s=120), 429, "too-many-requests"),
     (Unavailable("the catalogue is loading"), 503, "unavailable"),
 ])
 async def test_each_kind_of_refusal_is_its_problem(refusal, status, type_):

@@ -25,7 +25,7 @@ async def test_charts_in_svg_and_png_and_in_the_html_report(ledger):
     bad = await client.get("/api/v1/reports/execution/chart.gif", params={"from_year": 2020, "to_year": 2021})
     assert bad.status_code == 422 and bad.headers["content-type"] == "application/problem+json"
     backwards = await client.get("/api/v1/reports/execution", params={"from_year": 2021, "to_year": 2020})
-    assert backwards.status_code == 422 and backwards.json()["errors"][0]["field"] == "to_year"
+    assert backwards.status_code == 422 and backwards.json()["errors"][0]["field"] == "query.to_year"
 
 
 async def test_the_fiscal_data_package_adds_up_to_the_report(ledger):

@@ -43,7 +43,7 @@ async def test_staff_add_change_and_withdraw_a_category_and_everything_follows(s
         citizen = bearer(staff.settings, "citizen-ivan", "citizen")
         bad = await staff.post("/api/v1/requests", headers=citizen, json={
             "service_code": "snow_removal", "address": "вул. Соборна, 1", "attributes": {"surface": "roof"}})
-        assert bad.status_code == 422 and bad.json()["errors"][0]["field"] == "attribute[surface]"
+        assert bad.status_code == 422 and bad.json()["errors"][0]["field"] == "attributes.surface"
         filed = await staff.post("/api/v1/requests", headers=citizen, json={
             "service_code": "snow_removal", "address": "вул. Соборна, 1", "attributes": {"surface": "pavement"}})
         assert filed.status_code == 201 and filed.json()["attributes"] == {"surface": "pavement"}
@@ -81,4 +81,4 @@ async def test_operators_read_the_catalogue_but_only_catalogue_admins_change_it(
         assert (await operator.post("/api/v1/categories", json=SNOW)).status_code == 403
         assert (await operator.put("/api/v1/categories/water_leak", json=SNOW)).status_code == 403
         missing = await operator.get("/api/v1/categories/nope")
-        assert missing.status_code == 404 and missing.json()["errors"][0]["field"] == "code"
+        assert missing.status_code == 404 and missing.json()["errors"][0]["field"] == "path.code"

@@ -75,7 +75,7 @@ async def test_control_characters_long_addresses_and_odd_dates_are_refused_not_5
     assert nul.status_code == 422 and nul.json()["errors"][0]["field"] == "description"
     # Half a surrogate pair, escaped in the JSON: valid JSON, but no text UTF-8 (or Kafka) can carry.
     for body, field in (('"description": "a\\ud800b"', "description"), ('"address": "\\udc00"', "address"),
-                        ('"attributes": {"size": "\\ud83d"}', "attribute[size]")):
+                        ('"attributes": {"size": "\\ud83d"}', "attributes.size")):
         broken = await citizens.post("/api/v1/requests", headers={**citizen, "content-type": "application/json"},
                                      content='{"service_code": "pothole", "lat": 50.91, "long": 34.79, ' + body + "}")
         assert broken.status_code == 422 and broken.json()["errors"][0]["field"] == field, broken.text

@@ -116,7 +116,7 @@ async def test_idempotency_key_on_create(app_client):
     first, again = [await client.post("/api/v1/requests", headers=keyed, json=body) for _ in range(2)]
     assert first.status_code == again.status_code == 201 and first.json() == again.json()
     other = await client.post("/api/v1/requests", headers=keyed, json={**body, "description": "Інший текст"})
-    assert other.status_code == 409 and other.json()["errors"][0]["field"] == "Idempotency-Key"
+    assert other.status_code == 409 and other.json()["errors"][0]["field"] == "header.idempotency-key"
     # Another citizen's identical key is another key.
     theirs = await client.post("/api/v1/requests", headers={**bearer(client.settings, "citizen-10", "citizen"),
                                                             "Idempotency-Key": "phone-retry-1"}, json=body)

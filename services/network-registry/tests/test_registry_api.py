@@ -54,7 +54,7 @@ async def test_filters_brief_pages_and_unknown_filters(registry):
     assert links["count"] == 123
     assert (await client.get("/api/v1/links/", params={"installed_on__gte": "2022-01-01"})).json()["count"] == 0
     unknown = await client.get("/api/v1/sites/", params={"colour": "red"})
-    assert unknown.status_code == 400 and unknown.json()["errors"] == [{"field": "colour", "message": "unknown filter"}]
+    assert unknown.status_code == 400 and unknown.json()["errors"] == [{"field": "query.colour", "message": "unknown filter"}]
     reader = bearer(client.settings, "auditor", "network-read")
     assert (await client.get("/api/v1/sites/", headers=reader)).status_code == 200
     assert (await client.post("/api/v1/sites/", json={"name": "x", "kind": "school"}, headers=reader)).status_code == 403
@@ -67,7 +67,7 @@ async def test_etag_if_match_and_the_change_log(registry):
     changed = await client.patch("/api/v1/sites/site-001", json={"address": "вул. Покровська, 9"}, headers={"If-Match": etag})
     assert changed.status_code == 200 and changed.headers["etag"] != etag
     stale = await client.patch("/api/v1/sites/site-001", json={"address": "інша"}, headers={"If-Match": etag})
-    assert stale.status_code == 412 and stale.json()["errors"][0]["field"] == "If-Match"
+    assert stale.status_code == 412 and stale.json()["errors"][0]["field"] == "header.if-match"
     log = (await client.get("/api/v1/changes/", params={"object_id": "site-001"})).json()["results"]
     assert log[0]["action"] == "update" and log[0]["actor"] == "it-engineer-1"
     assert log[0]["before"]["address"] != log[0]["after"]["address"] == "вул. Покровська, 9"

@@ -82,10 +82,10 @@ async def test_a_company_rotates_its_key_with_overlap_and_the_old_key_can_then_d
     assert (await gateway.delete(f"/integrations/v1/api-keys/{new_id}", headers=WATER)).status_code == 403
     # Nor can the new key revoke the old one: another key is the city's to revoke; a key revokes itself.
     other = await gateway.delete("/integrations/v1/api-keys/water001", headers=new)
-    assert other.status_code == 403 and other.json()["errors"][0]["field"] == "key_id"
+    assert other.status_code == 403 and other.json()["errors"][0]["field"] == "path.key_id"
     assert (await gateway.delete("/api/v1/companies/co-water-demo/api-keys/water001")).json()["state"] == "revoked"
     refused = await gateway.get("/integrations/v1/company", headers=WATER)
-    assert refused.status_code == 401 and refused.json()["errors"][0]["field"] == "Authorization"
+    assert refused.status_code == 401 and refused.json()["errors"][0]["field"] == "header.authorization"
     # Another company's key answers as no key at all.
     assert (await gateway.delete("/integrations/v1/api-keys/elec0001", headers=new)).status_code == 404
     assert (await gateway.delete(f"/integrations/v1/api-keys/{new_id}", headers=new)).json()["state"] == "revoked"

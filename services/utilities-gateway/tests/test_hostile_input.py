@@ -31,8 +31,8 @@ async def test_staff_routes_refuse_control_characters_in_paths_and_bodies(gatewa
     refused(await gateway.delete("/api/v1/companies/c1/api-keys/k%00"), "path.key_id")
     company = (await gateway.get("/api/v1/companies")).json()["companies"][0]["id"]
     for change, field in (({"name": "Водоканал\x00"}, "name"), ({"contact_phone": "+380\x00"}, "contact_phone"),
-                          ({"service_codes": ["water_leak\x00"]}, "service_codes.0"),
-                          ({"area": {"streets": [{"street": "вул.\x00Соборна"}]}}, "area.streets.0.street")):
+                          ({"service_codes": ["water_leak\x00"]}, "service_codes[0]"),
+                          ({"area": {"streets": [{"street": "вул.\x00Соборна"}]}}, "area.streets[0].street")):
         refused(await gateway.patch(f"/api/v1/companies/{company}", json=change), field)
     refused(await gateway.post(f"/api/v1/companies/{company}/api-keys", json={"label": "CRM\x1b"}), "label")
     refused(await gateway.post("/api/v1/routing/check", json={"kind": "water", "service_code": "water_leak",
@@ -62,7 +62,7 @@ async def test_company_routes_refuse_control_characters_and_numbers_past_their_c
     refused(await gateway.get("/integrations/v1/webhook-endpoints/e%00", headers=WATER), "path.endpoint_id")
     refused(await gateway.post("/integrations/v1/webhook-endpoints", headers=WATER,
                                json={"url": "https://crm.example.com/\x00", "event_types": []}), "url")
-    refused(await gateway.post("/integrations/v1/inbox/ack", headers=WATER, json={"ids": ["msg_\x00"]}), "ids.0")
+    refused(await gateway.post("/integrations/v1/inbox/ack", headers=WATER, json={"ids": ["msg_\x00"]}), "ids[0]")
     refused(await gateway.get("/integrations/v1/meters/1234%00/readings", headers=WATER), "path.meter_id")
     refused(await gateway.get("/integrations/v1/meters/12345678/readings", headers=WATER,
                               params={"reading_type": "cold_water_volume\x00"}), "query.reading_type")

@@ -77,7 +77,7 @@ async def test_requests_go_to_the_company_serving_the_place_once_each(gateway):
     assert "email" not in str(mine) and "citizen" not in str(mine)
     other = await gateway.get(f"/integrations/v1/requests/{leak.subject}", headers=WASTE_SOUTH)
     # Another company's request answers as one that does not exist (a 403 would confirm the id).
-    assert other.status_code == 404 and other.json()["errors"][0]["field"] == "request_id"
+    assert other.status_code == 404 and other.json()["errors"][0]["field"] == "path.request_id"
     status = await gateway.post(f"/integrations/v1/requests/{leak.subject}/status", headers=WASTE_SOUTH,
                                 json={"status": "in_progress"})
     assert status.status_code == 404
@@ -107,7 +107,7 @@ async def test_a_companys_list_is_newest_first_and_its_reports_say_something_new
     rest = (await gateway.get(f"/integrations/v1/requests?limit=2&after={first['next_after']}", headers=WATER)).json()
     assert [r["request_id"] for r in rest["requests"]] == [leaks[0]] and rest["next_after"] is None
     not_ours = await gateway.get(f"/integrations/v1/requests?after={leaks[0]}", headers=WASTE_SOUTH)
-    assert not_ours.status_code == 404 and not_ours.json()["errors"][0]["field"] == "request_id"
+    assert not_ours.status_code == 404 and not_ours.json()["errors"][0]["field"] == "path.request_id"
 
     rid = leaks[0]
     yesterday = datetime.now(UTC) - timedelta(days=1)

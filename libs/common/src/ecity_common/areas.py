@@ -213,7 +213,7 @@ class Area(BaseModel):
                 return "geometry", "the area goes beyond the area your company serves"
         for i, wanted in enumerate(self.streets):
             if not any(have.contains(wanted) for have in served.streets):
-                return f"streets.{i}", f"{wanted.street}: not among the houses your company serves"
+                return f"streets[{i}]", f"{wanted.street}: not among the houses your company serves"
         return None
 
     def describe(self) -> str:

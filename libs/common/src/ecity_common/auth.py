@@ -23,6 +23,7 @@ from pathlib import Path
 import jwt
 from fastapi import Request
 
+from ecity_common.phrases import Phrase
 from ecity_common.settings import ServiceSettings
 from ecity_common.web.problems import Problem
 
@@ -47,14 +48,14 @@ ASYMMETRIC = frozenset({"RS256", "ES256"})
 # What a caller is told when its token is refused: the same words whatever the reason (a garbage
 # string, a wrong signature, another service's audience, an expired token), so the answer helps no
 # one probe the checks; the reason goes to this service's log. RFC 6750's error code says which kind.
-REFUSED_TOKEN = "The bearer token was not accepted: sign in again, or ask for a new token."
+REFUSED_TOKEN = Phrase("token-refused")
 
 log = logging.getLogger("ecity.auth")
 
 
 def _refused(reason: str) -> Problem:
     log.info("bearer token refused: %s", reason)
-    return Problem(401, "Invalid token", REFUSED_TOKEN,
+    return Problem("invalid-token", REFUSED_TOKEN,
                    headers={"WWW-Authenticate": 'Bearer realm="ecity", error="invalid_token"'})
 
 
@@ -145,7 +146,7 @@ async def bearer_principal(request: Request) -> Principal:
     header = request.headers.get("authorization", "")
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token:
-        raise Problem(401, "Authentication required", "Send 'Authorization: Bearer <JWT>'.",
+        raise Problem("authentication-required", Phrase("bearer-required"),
                       headers={"WWW-Authenticate": 'Bearer realm="ecity"'})
     verifier: JwtVerifier = request.app.state.jwt
     if verifier.fetches_keys:
@@ -176,7 +177,7 @@ def require_role(*roles: str):
     async def dependency(request: Request) -> Principal:
         principal = await bearer_principal(request)
         if roles and not principal.roles.intersection(roles):
-            raise Problem(403, "Forbidden", f"This needs one of the roles: {', '.join(roles)}.",
+            raise Problem("forbidden", Phrase("role-required", roles=", ".join(roles)),
                           headers={"WWW-Authenticate": f'Bearer realm="ecity", error="insufficient_scope", scope="{" ".join(roles)}"'})
         return principal
 

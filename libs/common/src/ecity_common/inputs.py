@@ -47,6 +47,7 @@ from pydantic import AwareDatetime, GetCoreSchemaHandler, GetJsonSchemaHandler, 
 from pydantic.fields import FieldInfo
 from pydantic_core import PydanticCustomError, core_schema
 
+from ecity_common.phrases import Phrase, validation_words
 from ecity_common.refusals import Invalid
 
 # C0 controls, DEL, and the halves of a surrogate pair on their own (JSON can spell "\ud800"; no
@@ -58,13 +59,19 @@ LINE_PATTERN = r"^[^\u0000-\u001f\u007f]*$"
 PROSE_PATTERN = r"^[^\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]*$"
 
 
-def unwritable(value: str, *, prose: bool = False) -> str | None:
+def unwritable(value: str, *, prose: bool = False) -> Phrase | None:
     """Why this text cannot be taken (the first character no one types, and where), or None."""
     found = (_NOT_IN_PROSE if prose else _NOT_IN_A_LINE).search(value)
     if found is None:
         return None
-    allowed = "; tab and line breaks are allowed" if prose else ""
-    return f"contains a control character (U+{ord(found.group()):04X} at position {found.start()}){allowed}"
+    return Phrase("control-character-prose" if prose else "control-character", code=ord(found.group()),
+                  position=found.start())
+
+
+def _refused(kind: str, said: Phrase) -> PydanticCustomError:
+    """pydantic's error of `kind` in the words of `said`; its key rides in the error's context, so
+    that the problem handler can say it in the caller's language (ecity_common.phrases)."""
+    return PydanticCustomError(kind, said, {"phrase": said.key, **said.params})
 
 
 @dataclass(frozen=True)
@@ -77,13 +84,13 @@ class _Plain:
 
     def check(self, value: str) -> str:
         if (reason := unwritable(value, prose=self.prose)) is not None:
-            raise PydanticCustomError("control_character", reason)
+            raise _refused("control_character", reason)
         # Lengths here rather than as constraints, which a field's own Field(max_length=…) would
         # replace instead of adding to.
         if self.min_length is not None and len(value) < self.min_length:
-            raise PydanticCustomError("string_too_short", f"must have at least {self.min_length} character(s)")
+            raise _refused("string_too_short", Phrase("at-least-characters", min_length=self.min_length))
         if self.max_length is not None and len(value) > self.max_length:
-            raise PydanticCustomError("string_too_long", f"must have at most {self.max_length} characters")
+            raise _refused("string_too_long", Phrase("at-most-characters", max_length=self.max_length))
         return value
 
     def __get_pydantic_core_schema__(self, source: Any, handler: GetCoreSchemaHandler) -> core_schema.CoreSchema:
@@ -105,11 +112,12 @@ class _Fits:
 
     low: int
     high: int
-    hint: str = ""
+    hint: str = ""  # a phrase's key (ecity_common.phrases): what else to do
 
     def check(self, value: int) -> int:
         if not self.low <= value <= self.high:
-            raise PydanticCustomError("out_of_range", f"must be between {self.low} and {self.high}{self.hint}")
+            raise _refused("out_of_range", Phrase("between", low=self.low, high=self.high,
+                                                  hint=Phrase(self.hint) if self.hint else ""))
         return value
 
     def __get_pydantic_core_schema__(self, source: Any, handler: GetCoreSchemaHandler) -> core_schema.CoreSchema:
@@ -146,7 +154,7 @@ class _Era:
 
     def check(self, value: datetime) -> datetime:
         if not self.first_year <= value.year <= self.last_year:
-            raise PydanticCustomError("out_of_range", f"must be in the years {self.first_year} to {self.last_year}")
+            raise _refused("out_of_range", Phrase("in-years", first_year=self.first_year, last_year=self.last_year))
         return value
 
     def __get_pydantic_core_schema__(self, source: Any, handler: GetCoreSchemaHandler) -> core_schema.CoreSchema:
@@ -162,7 +170,7 @@ Time = Annotated[datetime, _Era()]
 # the whole list up to it: past MAX_OFFSET, a list that can grow that long pages with a cursor.
 MAX_LIMIT = 10_000
 MAX_OFFSET = 10_000
-Offset = Annotated[int, _Fits(0, MAX_OFFSET, "; for deeper pages follow the page's cursor, or narrow the filters")]
+Offset = Annotated[int, _Fits(0, MAX_OFFSET, "deeper-pages")]
 
 
 def page_size(cap: int) -> Any:
@@ -195,7 +203,7 @@ def _opened(raw: str) -> tuple[str | int, ...]:
         (isinstance(v, str) and len(v) <= 200 and unwritable(v) is None)
         or (isinstance(v, int) and not isinstance(v, bool) and -(2**63) <= v < 2**63) for v in values
     ):
-        raise PydanticCustomError("cursor", "not a cursor this list gave: pass back a page's next cursor as it is")
+        raise _refused("cursor", Phrase("not-a-cursor"))
     return tuple(values)
 
 
@@ -224,7 +232,7 @@ def checked(field: str, raw: Any, kind: Any = Text) -> Any:
     try:
         return _adapter(kind).validate_python(raw)
     except ValidationError as exc:
-        raise Invalid(field, exc.errors(include_url=False)[0]["msg"]) from None
+        raise Invalid(field, validation_words(exc.errors(include_url=False)[0])) from None
 
 
 def plain_values(values: Mapping[str, Any], prefix: str, *, prose: Set[str] = frozenset()) -> None:
@@ -235,7 +243,7 @@ def plain_values(values: Mapping[str, Any], prefix: str, *, prose: Set[str] = fr
     items = values.multi_items() if hasattr(values, "multi_items") else values.items()
     for key, value in items:
         if (reason := unwritable(key)) is not None:
-            raise Invalid(prefix, f"a parameter's name {reason}")
+            raise Invalid(prefix, Phrase("parameter-name", reason=reason))
         if isinstance(value, str) and (reason := unwritable(value, prose=key in prose)) is not None:
             raise Invalid(f"{prefix}.{key}" if prefix else key, reason)
 

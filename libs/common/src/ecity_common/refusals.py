@@ -8,14 +8,23 @@ the event itself is refused: it is the event's own failure (`ecity_common.failur
 
     raise NotFound("request", request_id)
     raise Invalid("attributes.size", "must be one of: small, medium, large")
-    raise Conflict("the request is closed; it can no longer be commented", code="request-closed")
+    raise Conflict("only a resolved request can be reopened", code="not-reopenable")
     raise LimitReached("20 requests in 10 minutes", retry_after_s=120)
+
+A `code` is a slug of the registry of problem types (`ecity_common.web.problem_types`: a new one is
+a new line there); without one, the kind's own (`DEFAULT_CODE`). A `field` is named as the client
+sent it (`field_path`): a body's field as its JSON path (`readings[3].eic`, `location.lat`), a
+parameter as `query.<name>`, `path.<name>` or `header.<name>` (lower case, as HTTP/2 sends it).
+A `detail` is English; a `Phrase` (`ecity_common.phrases`) also has Ukrainian words.
 """
 
 from __future__ import annotations
 
 import enum
+from collections.abc import Sequence
 from typing import Any
+
+from ecity_common.phrases import Phrase
 
 
 class Kind(enum.Enum):
@@ -26,6 +35,33 @@ class Kind(enum.Enum):
     FORBIDDEN = "forbidden"  # this caller may not do this
     LIMIT = "limit"  # too many, too often; says when to try again
     UNAVAILABLE = "unavailable"  # something it needs is away; try again later
+
+
+# The problem type of a refusal that names no code of its own.
+DEFAULT_CODE = {
+    Kind.NOT_FOUND: "not-found",
+    Kind.CONFLICT: "conflict",
+    Kind.STALE: "stale",
+    Kind.INVALID: "validation-error",
+    Kind.FORBIDDEN: "forbidden",
+    Kind.LIMIT: "too-many-requests",
+    Kind.UNAVAILABLE: "unavailable",
+}
+
+
+def field_path(loc: Sequence[Any]) -> str:
+    """A field as the client sent it: `("body", "readings", 3, "eic")` -> `readings[3].eic`,
+    `("query", "from")` -> `query.from`, `("header", "If-Match")` -> `header.if-match`; the body
+    as a whole is `body`."""
+    parts = list(loc)
+    if parts and parts[0] == "body":
+        parts = parts[1:]
+    path = ""
+    for n, part in enumerate(parts):
+        if n == 1 and parts[0] == "header":
+            part = str(part).lower()
+        path += f"[{part}]" if isinstance(part, int) else (f".{part}" if path else str(part))
+    return path or "body"
 
 
 class Refused(Exception):
@@ -45,7 +81,8 @@ class NotFound(Refused):
     kind = Kind.NOT_FOUND
 
     def __init__(self, what: str, key: str | None = None, **kwargs: Any) -> None:
-        super().__init__(f"no {what} {key}" if key is not None else f"no such {what}", **kwargs)
+        super().__init__(Phrase("not-found", what=what, key=key) if key is not None else Phrase("no-such", what=what),
+                         **kwargs)
 
 
 class Conflict(Refused):

@@ -25,6 +25,8 @@ from typing import TypeVar
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from ecity_common.phrases import Phrase
+
 KiB = 1024
 MiB = 1024 * KiB
 
@@ -76,8 +78,8 @@ class BodyTooLarge(HTTPException):
         size = human_size(limit)
         # The rest of the body is not wanted: closing the connection after the answer saves reading
         # (and discarding) whatever the client goes on sending.
-        super().__init__(413, f"a request body here is at most {size}" + ("" if size.endswith("bytes") else f" ({limit} bytes)"),
-                         headers={"Connection": "close"})
+        size += "" if size.endswith("bytes") else f" ({limit} bytes)"
+        super().__init__(413, Phrase("body-too-large", size=size), headers={"Connection": "close"})
         self.limit = limit
 
 

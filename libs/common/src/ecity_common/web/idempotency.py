@@ -19,10 +19,12 @@ from sqlalchemy import Column, DateTime, Integer, MetaData, PrimaryKeyConstraint
 from sqlalchemy.dialects.postgresql import JSONB, insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from ecity_common.phrases import Phrase
 from ecity_common.web.problems import Problem
 
 RETENTION = timedelta(hours=48)
 HEADER = "Idempotency-Key"
+FIELD = "header.idempotency-key"  # as a problem names it (ecity_common.refusals.field_path)
 
 
 # A client retrying (a lost answer, a failover): many at once say the network or a replica is ailing.
@@ -61,7 +63,8 @@ async def claim(session: AsyncSession, table: Table, request: Request, scope: st
     if key is None:
         return None, None
     if not 1 <= len(key) <= 255:
-        raise Problem(400, "Bad Idempotency-Key", "1 to 255 characters", errors=[{"field": HEADER, "message": "1 to 255 characters"}])
+        raise Problem("bad-idempotency-key", Phrase("idempotency-key-length"),
+                      errors=[{"field": FIELD, "message": Phrase("idempotency-key-length")}])
     # The body as the route read it (no second copy), and never more than the route's limit:
     # ecity_common.web.body_limits refuses a bigger one while it arrives, before any key is claimed.
     fingerprint = request_fingerprint(request.method, request.url.path, await request.body())
@@ -73,8 +76,8 @@ async def claim(session: AsyncSession, table: Table, request: Request, scope: st
         return key, None
     row = (await session.execute(select(table).where(table.c.scope == scope, table.c.key == key))).first()
     if row.request_hash != fingerprint:
-        raise Problem(409, "Idempotency-Key reused", "this Idempotency-Key was used with another request",
-                      errors=[{"field": HEADER, "message": "used with another request"}])
+        raise Problem("idempotency-key-reused", Phrase("idempotency-key-reused"),
+                      errors=[{"field": FIELD, "message": Phrase("idempotency-key-other-request")}])
     IDEMPOTENT_REPLAYS.inc()
     return key, StoredAnswer(row.status, row.body)
 

@@ -109,4 +109,4 @@ def check_decision(existing: Decision | None, outcome: Outcome, reason: str | No
     if existing.outcome == outcome:
         return False
     raise Conflict(f"proposal {existing.proposal_id!r} was already {existing.outcome} by {existing.decided_by}",
-                   code=f"already-{existing.outcome}")
+                   code="already-approved" if existing.outcome == "approved" else "already-rejected")

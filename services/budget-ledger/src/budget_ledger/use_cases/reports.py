@@ -17,7 +17,7 @@ from ecity_common.refusals import Invalid
 
 def check_span(from_year: int, to_year: int) -> None:
     if to_year < from_year:
-        raise Invalid("to_year", "must not be before from_year")
+        raise Invalid("query.to_year", "must not be before from_year")
 
 
 async def ledger_version(session: AsyncSession) -> int:

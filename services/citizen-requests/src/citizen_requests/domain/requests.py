@@ -102,13 +102,13 @@ def file_request(
     for code, values in (answers or {}).items():
         for value in values:
             if (reason := unwritable(value, prose=True)) is not None:
-                raise RequestRejected(f"attribute[{code}]", reason)
+                raise RequestRejected(f"attributes.{code}", reason)
     if location is None and not (address and address.strip()):
         raise RequestRejected("location", "give a location (lat/long) or an address")
     try:
         attributes = category.check_answers(answers or {})
     except AttributeRejected as exc:
-        raise RequestRejected(f"attribute[{exc.code}]", exc.message) from None
+        raise RequestRejected(f"attributes.{exc.code}", exc.message) from None
     return CitizenRequest(
         category=category,
         description=description.strip(),

@@ -15,7 +15,7 @@ from ecity_common.refusals import Conflict, NotFound
 def category(cache: CatalogueCache, code: str) -> Category:
     found = cache.current.get(code)
     if found is None:
-        raise NotFound("category", code, field="code")
+        raise NotFound("category", code, field="path.code")
     return found
 
 
@@ -28,6 +28,6 @@ async def save_category(sessions: async_sessionmaker[AsyncSession], cache: Catal
     if not done:
         if create:
             raise Conflict(f"{saved.code}: a category with this code exists", code="category-exists", field="code")
-        raise NotFound("category", saved.code, field="code")
+        raise NotFound("category", saved.code, field="path.code")
     await cache.refresh(force=True)
     return saved

@@ -49,7 +49,7 @@ async def public_map(session: AsyncSession, catalogue: Mapping[str, Category], *
 async def statistics(session: AsyncSession, catalogue: Mapping[str, Category], date_from: date, date_to: date) -> dict:
     """Per category and period (Kyiv days): count, median time to resolve, share overdue."""
     if date_to < date_from or date_to - date_from > MAX_STATISTICS_PERIOD:
-        raise Invalid("to", "to must be on or after from, within a year")
+        raise Invalid("query.to", "to must be on or after from, within a year")
     start = datetime.combine(date_from, time.min, tzinfo=KYIV).astimezone(UTC)
     end = datetime.combine(date_to, time.max, tzinfo=KYIV).astimezone(UTC)
     rows = await requests.statistics(session, start, end, datetime.now(UTC))

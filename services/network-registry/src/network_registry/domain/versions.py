@@ -23,4 +23,4 @@ def version_in(if_match: str | None) -> int | None:
 def check_version(kind_name: str, obj: dict, expected: int | None, hint: str = "") -> None:
     if expected is not None and obj["version"] != expected:
         raise Stale(f"{kind_name} {obj['id']} is at version {obj['version']}, not {expected}{hint}",
-                    field="If-Match")
+                    field="header.if-match")

@@ -30,7 +30,7 @@ class TopologyCache:
 
 async def impact(session: AsyncSession, cache: TopologyCache, device: str | None, link: str | None) -> dict:
     if bool(device) == bool(link):
-        raise Invalid("device", "give exactly one of device or link")
+        raise Invalid("query.device", "give exactly one of device or link")
     graph = await cache.current(session)
     kind, element = ("device", device) if device else ("fibre_link", link)
     if (kind == "device" and element not in graph.devices) or (kind == "fibre_link" and element not in graph.links):

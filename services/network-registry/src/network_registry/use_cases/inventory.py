@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from ecity_common.inputs import Identifier, checked, cursor
 from ecity_common.messaging.outbox import Outbox
-from ecity_common.refusals import Invalid, NotFound, Refused
+from ecity_common.refusals import Invalid, NotFound, Refused, field_path
 from network_registry.adapters import queries
 from network_registry.domain.lifecycle import check_transition
 from network_registry.domain.objects import DEVICES, SITES, Filter, ObjectKind
@@ -40,7 +40,7 @@ class Page:
 async def read(session: AsyncSession, kind: ObjectKind, object_id: str) -> dict:
     obj = await queries.find(session, kind, object_id)
     if obj is None:
-        raise NotFound(kind.name, repr(object_id), field="id")
+        raise NotFound(kind.name, repr(object_id), field="path.id")
     return obj
 
 
@@ -66,7 +66,7 @@ def _validated(kind: ObjectKind, data: dict) -> dict:
     except ValidationError as exc:
         first = exc.errors(include_url=False)[0]
         message = first["msg"].removeprefix("Value error, ")
-        field = ".".join(str(p) for p in first["loc"])
+        field = field_path(first["loc"]) if first["loc"] else ""
         if not field:  # an object-level rule: its message begins with the field it is about
             word = message.split(" ", 1)[0]
             field = word if word in kind.model.model_fields else kind.name

@@ -60,10 +60,10 @@ def check_may_change_keys(caller: Caller, caller_key_expires_at: datetime | None
       city's integrations staff, who can tell the company's people from whoever holds a key."""
     if caller_key_expires_at is not None:
         raise Forbidden("this key has been rotated and works only until its overlap ends: it cannot rotate or revoke "
-                        "keys; use the newer key", field="Authorization", code="key-rotated")
+                        "keys; use the newer key", field="header.authorization", code="key-rotated")
     if key_id is not None and key_id != caller.key_id:
         raise Forbidden("a key can revoke only itself; to revoke your company's other keys, ask the city's "
-                        "integrations staff", field="key_id", code="revoke-other-key")
+                        "integrations staff", field="path.key_id", code="revoke-other-key")
 
 
 def check_owner(owner_company_id: str | None, caller: str, *, what: str, key: str, field: str) -> None:

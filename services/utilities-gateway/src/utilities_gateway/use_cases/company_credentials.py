@@ -92,7 +92,7 @@ async def revoke_own_key(session: AsyncSession, caller: Caller, key_id: str) -> 
     another company's key answers 404 as a key that does not exist."""
     exists = await session.scalar(select(func.count()).where(api_keys.c.key_id == key_id, api_keys.c.company_id == caller.company_id))
     if not exists:
-        raise NotFound("key", f"{key_id} of this company", field="key_id")
+        raise NotFound("key", f"{key_id} of this company", field="path.key_id")
     check_may_change_keys(caller, await _caller_key_expiry(session, caller), key_id)
     return await revoke_key(session, caller.company_id, key_id, by=caller.actor)
 
@@ -101,7 +101,7 @@ async def revoke_key(session: AsyncSession, company_id: str, key_id: str, *, by:
     row = (await session.execute(update(api_keys).where(api_keys.c.key_id == key_id, api_keys.c.company_id == company_id)
                                  .values(revoked_at=func.coalesce(api_keys.c.revoked_at, func.now())).returning(api_keys))).first()
     if row is None:
-        raise NotFound("key", f"{key_id} of this company", field="key_id")
+        raise NotFound("key", f"{key_id} of this company", field="path.key_id")
     if row.revoked_at >= await session.scalar(select(func.now())):  # revoked just now, not before
         await _tell_key_change(session, company_id, "api-key.revoked", key_id, by)
     return _key_view(row, datetime.now(UTC))
@@ -160,7 +160,7 @@ async def create_endpoint(session: AsyncSession, box: SecretBox, company_id: str
 
 
 async def own_endpoint(session: AsyncSession, company_id: str, endpoint_id: str, *, for_update: bool = False):
-    return await owned(session, webhook_endpoints.c.id, endpoint_id, company_id, field="endpoint_id",
+    return await owned(session, webhook_endpoints.c.id, endpoint_id, company_id, field="path.endpoint_id",
                        what="webhook endpoint", for_update=for_update)
 
 
@@ -235,6 +235,6 @@ async def redeliver(session: AsyncSession, company_id: str, endpoint_id: str, de
     seq = await session.scalar(select(deliveries.c.message_seq).where(
         deliveries.c.id == delivery_id, deliveries.c.endpoint_id == endpoint_id))
     if seq is None:
-        raise NotFound("delivery", f"{delivery_id} to this endpoint", field="delivery_id")
+        raise NotFound("delivery", f"{delivery_id} to this endpoint", field="path.delivery_id")
     return {"delivery_id": await session.scalar(
         insert(deliveries).values(message_seq=seq, endpoint_id=endpoint_id).returning(deliveries.c.id))}

@@ -24,7 +24,7 @@ from utilities_gateway.domain.routed_requests import (
 
 
 async def _own_row(session: AsyncSession, caller: Caller, request_id: str, *, for_update: bool = False):
-    return await owned(session, routed_requests.c.request_id, request_id, caller.company_id, field="request_id",
+    return await owned(session, routed_requests.c.request_id, request_id, caller.company_id, field="path.request_id",
                        what="routed request", for_update=for_update)
 
 

@@ -11,7 +11,8 @@ from sqlalchemy import func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from ecity_common.refusals import Conflict, Invalid, NotFound
+from ecity_common.phrases import validation_words
+from ecity_common.refusals import Conflict, Invalid, NotFound, field_path
 from utilities_gateway.adapters import audit_log
 from utilities_gateway.adapters.tables import companies, routed_requests
 from utilities_gateway.domain.companies import CompanyProfile
@@ -47,19 +48,19 @@ async def update_company(session: AsyncSession, company_id: str, changes: dict) 
             profile = CompanyProfile.model_validate({k: v for k, v in {**current, **changes}.items() if k in profile_fields})
         except ValidationError as exc:
             first = exc.errors(include_url=False)[0]
-            raise Invalid(".".join(map(str, first["loc"])) or "body", first["msg"]) from None
+            raise Invalid(field_path(first["loc"]), validation_words(first)) from None
         changes = {**changes, **{k: v for k, v in profile.model_dump(mode="json").items() if k in changes}}
     row = (await session.execute(update(companies).where(companies.c.id == company_id)
                                  .values(**changes, updated_at=func.now()).returning(companies))).first()
     if row is None:
-        raise NotFound("company", company_id, field="company_id")
+        raise NotFound("company", company_id, field="path.company_id")
     return company_view(row)
 
 
 async def get_company(session: AsyncSession, company_id: str) -> dict:
     row = (await session.execute(select(companies).where(companies.c.id == company_id))).first()
     if row is None:
-        raise NotFound("company", company_id, field="company_id")
+        raise NotFound("company", company_id, field="path.company_id")
     return company_view(row)
 
 
@@ -74,7 +75,7 @@ async def routed_request(session: AsyncSession, request_id: str) -> dict:
     """Where a citizen's request went (its company), or why it could not go."""
     row = (await session.execute(select(routed_requests).where(routed_requests.c.request_id == request_id))).first()
     if row is None:
-        raise NotFound("routed request", request_id, field="request_id")
+        raise NotFound("routed request", request_id, field="path.request_id")
     return {**request_data(row), "company_id": row.company_id, "routing_failure": row.routing_failure}
 
 

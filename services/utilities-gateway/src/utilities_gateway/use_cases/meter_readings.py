@@ -133,7 +133,7 @@ async def meter_history(session: AsyncSession, caller: Caller, meter_id: str, *,
     """A meter's readings, oldest first, for the company that owns it."""
     stored_id = stored_prefix(caller.kind, caller.company_id) + meter_id
     check_owner(await store.meter_owner(session, stored_id), caller.company_id, what="readings of meter", key=meter_id,
-                field="meter_id")
+                field="path.meter_id")
     rows = await store.history(session, stored_id, reading_type=reading_type, since=since, limit=limit)
     return {"meter_id": meter_id, "readings": [
         {"reading_type": r.reading_type, "value": r.value, "taken_at": r.taken_at, "source": r.source,

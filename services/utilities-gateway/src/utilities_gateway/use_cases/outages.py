@@ -78,7 +78,7 @@ async def report(session: AsyncSession, outbox: Outbox, caller: Caller, outage: 
 
 
 async def own_outage(session: AsyncSession, caller: Caller, outage_id: str):
-    return await owned(session, outages.c.id, outage_id, caller.company_id, field="outage_id", what="outage",
+    return await owned(session, outages.c.id, outage_id, caller.company_id, field="path.outage_id", what="outage",
                        for_update=True)
 
 

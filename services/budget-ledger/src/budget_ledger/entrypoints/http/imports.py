@@ -37,6 +37,6 @@ async def import_lines(
                                          author=who.subject, override_reason=override_reason)
     await (db.rollback() if result.problems else db.commit())
     if result.problems:
-        raise Problem(422, "Import refused", f"{len(result.problems)} problem(s); nothing was imported",
-                      type_="import-validation", errors=[p.as_error() for p in result.problems])
+        raise Problem("import-refused", f"{len(result.problems)} problem(s); nothing was imported",
+                      errors=[p.as_error() for p in result.problems])
     return {"batch_id": batch_id, "lines": result.lines, "entries_posted": result.entries_posted}

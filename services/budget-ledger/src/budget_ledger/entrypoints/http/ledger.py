@@ -63,8 +63,8 @@ class EntryIn(BaseModel):
             return ReversalRequest(self.entry_id, self.reverses, self.entry_date, self.document_ref, author, self.year)
         missing = [f for f in ("holder_code", "measure_code", "year", "fund", "kekv", "amount_kop") if getattr(self, f) is None]
         if missing:
-            raise Problem(422, "Invalid request", f"required for a {self.kind}: {', '.join(missing)}",
-                          type_="validation-error", errors=[{"field": f, "message": "required"} for f in missing])
+            raise Problem("validation-error", f"required for a {self.kind}: {', '.join(missing)}",
+                          errors=[{"field": f, "message": "required"} for f in missing])
         return EntryDraft(
             entry_id=self.entry_id, kind=self.kind, holder_code=self.holder_code, measure_code=self.measure_code,
             year=self.year, fund=self.fund, kekv=self.kekv, amount_kop=self.amount_kop, entry_date=self.entry_date,

@@ -67,11 +67,17 @@ OPEN311_CODE = {
 }
 
 
+def form_field(field: str) -> str:
+    """A refusal's field as Open311's form names it: an answer to a category's question is
+    `attribute[<code>]` there, `attributes.<code>` in a JSON body's path."""
+    return f"attribute[{field.removeprefix('attributes.')}]" if field.startswith("attributes.") else field
+
+
 def refused(exc: Refused) -> Open311Error:
     if exc.kind is Kind.INVALID and exc.field == "service_code":
         return Open311Error(404, f"{exc.field}: {exc.detail}")  # a service code it does not know: the spec's 404
     if exc.field:
-        return Open311Error(OPEN311_CODE[exc.kind], f"{exc.field}: {exc.detail}")
+        return Open311Error(OPEN311_CODE[exc.kind], f"{form_field(exc.field)}: {exc.detail}")
     return Open311Error(OPEN311_CODE[exc.kind], exc.detail)
 
 

@@ -27,7 +27,8 @@ router = APIRouter(prefix="/api/v1", tags=["citizen requests"])
 
 
 # An answer to a category's attribute. Its rule (no control character but tab and line breaks) is
-# shown here and kept by the domain, for this API and Open311 alike, naming the field attribute[code].
+# shown here and kept by the domain, for this API and Open311 alike, naming the field attributes.<code>
+# (Open311's edge names it attribute[<code>], its form field).
 Answer = Annotated[str, WithJsonSchema({"type": "string", "pattern": PROSE_PATTERN, "maxLength": 4000})]
 
 
@@ -102,8 +103,8 @@ def filed_view(stored: dict) -> dict:
 async def create_request(body: NewRequest, request: Request, citizen: Principal = Depends(require_role("citizen"))):
     if (body.lat is None) != (body.long is None):
         missing = "long" if body.long is None else "lat"
-        raise Problem(422, "Invalid request", f"{missing} is required with the other coordinate",
-                      type_="validation-error", errors=[{"field": missing, "message": "give both lat and long"}])
+        raise Problem("validation-error", f"{missing} is required with the other coordinate",
+                      errors=[{"field": missing, "message": "give both lat and long"}])
     located = body.lat is not None
 
     def shaped(filed) -> dict:

@@ -23,7 +23,7 @@ KIND_IN_PATH = Path(json_schema_extra={"enum": list(KINDS)})
 def _kind(path: str) -> ObjectKind:
     kind = KINDS.get(path)
     if kind is None:
-        raise Problem(404, "Not found", "csv/sites, csv/devices or csv/links")
+        raise Problem("not-found", "csv/sites, csv/devices or csv/links")
     return kind
 
 
@@ -44,6 +44,6 @@ async def import_csv(request: Request, path: str = KIND_IN_PATH, who: Principal 
     report = await csv_import.import_rows(db, ctx, kind, body)
     await (db.rollback() if report.problems else db.commit())
     if report.problems:
-        raise Problem(422, "Import refused", f"{len(report.problems)} bad row(s); nothing was imported",
+        raise Problem("import-refused", f"{len(report.problems)} bad row(s); nothing was imported",
                       errors=[{"field": f"rows[{row}].{field}", "message": message} for row, field, message in report.problems])
     return {"created": report.created, "updated": report.updated, "request_id": ctx.request_id}

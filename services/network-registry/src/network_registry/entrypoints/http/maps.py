@@ -35,7 +35,7 @@ async def topology_picture(request: Request, fmt: str = Path(json_schema_extra={
                            failed_link: list[Identifier] = Query(default=[], max_length=1000), _: Principal = Depends(READ),
                            db: AsyncSession = Depends(session)) -> Response:
     if fmt not in ("svg", "png"):
-        raise Problem(404, "Not found", "topology.svg or topology.png")
+        raise Problem("not-found", "topology.svg or topology.png")
     devices, links = sorted(set(failed_device)), sorted(set(failed_link))
     version = await analysis.network_version(db)
     return await rendered(request, f"topology.{fmt}", (version, tuple(devices), tuple(links)),

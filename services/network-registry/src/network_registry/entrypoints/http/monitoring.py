@@ -23,12 +23,12 @@ async def monitoring_status(request: Request, body: dict = Body(..., examples=[{
         # Who is calling comes first: a stranger learns nothing about what a report should look like.
         system = await monitoring.monitoring_system(db, x_api_key)
         if system is None:
-            raise Problem(401, "API key required", "send the monitoring system's key as X-API-Key",
+            raise Problem("api-key-required", "send the monitoring system's key as X-API-Key",
                           headers={"WWW-Authenticate": "ApiKey"})
         report, wrong = read_report(body)
         if report is None:
             errors = [{"field": f, "message": m} for f, m in wrong]
-            raise Problem(422, "Invalid report", "; ".join(f"{f}: {m}" for f, m in wrong), errors=errors)
+            raise Problem("validation-error", "; ".join(f"{f}: {m}" for f, m in wrong), errors=errors)
         ctx = Context(actor=f"nms:{system}", request_id=request_id(request), outbox=request.app.state.outbox,
                       message=report.message)
         return await monitoring.report_status(db, ctx, topology_cache(request), report)

@@ -28,8 +28,8 @@ def _if_match(header: str | None) -> int | None:
     try:
         return version_in(header)
     except ValueError:
-        raise Problem(412, "Precondition failed", "If-Match must be an ETag this API gave",
-                      errors=[{"field": "If-Match", "message": "not an ETag of this API"}]) from None
+        raise Problem("precondition-failed", "If-Match must be an ETag this API gave",
+                      errors=[{"field": "header.if-match", "message": "not an ETag of this API"}]) from None
 
 
 def _filters(kind: ObjectKind, params) -> list[Filter]:
@@ -44,8 +44,8 @@ def _filters(kind: ObjectKind, params) -> list[Filter]:
         field, _, op = key.partition("__")
         kind_of_value = kind.filter_type(field, op) if op in OPERATORS else None
         if kind_of_value is None:
-            raise Problem(400, "Unknown filter", f"{key} is not a filter of {kind.name}s",
-                          errors=[{"field": key, "message": "unknown filter"}])
+            raise Problem("unknown-filter", f"{key} is not a filter of {kind.name}s",
+                          errors=[{"field": f"query.{key}", "message": "unknown filter"}])
         filters.append(Filter(field, op, checked(f"query.{key}", raw.split(",") if op == "in" else raw, kind_of_value)))
     return filters
 

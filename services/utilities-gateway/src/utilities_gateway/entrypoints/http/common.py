@@ -25,8 +25,9 @@ async def company(request: Request, db: AsyncSession = Depends(session)) -> Call
     caller = await authenticate(db, key)
     await db.rollback()  # end the read; the use case opens its own transaction
     if caller is None:
-        raise Problem(401, "API key required", "Send your company's API key as 'Authorization: Bearer ugw_…'.",
-                      headers={"WWW-Authenticate": "Bearer"}, errors=[{"field": "Authorization", "message": "missing, unknown, expired or revoked key"}])
+        raise Problem("api-key-required", "Send your company's API key as 'Authorization: Bearer ugw_…'.",
+                      headers={"WWW-Authenticate": "Bearer"},
+                      errors=[{"field": "header.authorization", "message": "missing, unknown, expired or revoked key"}])
     request.state.audit_company, request.state.audit_actor = caller.company_id, caller.actor
     return caller
 
