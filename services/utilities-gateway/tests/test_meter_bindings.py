@@ -103,7 +103,7 @@ async def test_the_city_binds_moves_and_unbinds_an_eic_and_keeps_who_and_when(ga
 
     # Bound elsewhere: the staff must say they mean to move it.
     refused = await gateway.post("/api/v1/companies/co-electricity-demo/meters", json={"eics": [meter]})
-    assert refused.status_code == 409 and refused.json()["errors"][0]["field"] == "eics.0"
+    assert refused.status_code == 409 and refused.json()["errors"][0]["field"] == "eics[0]"
     assert refused.json()["type"].endswith("eic-bound-elsewhere") and other_id in refused.text
     moved = await gateway.post("/api/v1/companies/co-electricity-demo/meters", json={"eics": [meter], "transfer": True})
     assert moved.json()["transferred"] == [{"eic": meter, "from_company_id": other_id}]
@@ -145,14 +145,14 @@ async def test_the_staff_list_shows_a_companys_eics_and_how_each_became_its_own(
 async def test_what_the_staff_bind_is_checked_and_a_list_binds_whole_or_not_at_all(gateway):
     good, mistyped = eic("801"), eic("802")[:-1] + ("X" if eic("802")[-1] != "X" else "Y")
     wrong = await gateway.post("/api/v1/companies/co-electricity-demo/meters", json={"eics": [good, eic("803"), mistyped]})
-    assert wrong.status_code == 422 and wrong.json()["errors"][0]["field"] == "eics.2"
+    assert wrong.status_code == 422 and wrong.json()["errors"][0]["field"] == "eics[2]"
     assert (await gateway.get(f"/api/v1/meters/{good}/bindings")).status_code == 404  # the good ones were not bound
     water = await gateway.post("/api/v1/companies/co-water-demo/meters", json={"eics": [good]})
     assert water.status_code == 422 and water.json()["errors"][0]["field"] == "company_id"
     assert (await gateway.post("/api/v1/companies/co-nobody/meters", json={"eics": [good]})).status_code == 404
     # An electricity metering point does not become a gas one.
     gas = await gateway.post("/api/v1/companies/co-gas-demo/meters", json={"eics": [eic("1")], "transfer": True})
-    assert gas.status_code == 422 and gas.json()["errors"][0]["field"] == "eics.0"
+    assert gas.status_code == 422 and gas.json()["errors"][0]["field"] == "eics[0]"
     assert await owners(gateway, eic("1")) == {eic("1"): "co-electricity-demo"}
     # Only the company an EIC is bound to can have it unbound from it.
     assert (await gateway.delete(f"/api/v1/companies/co-gas-demo/meters/{eic('1')}")).status_code == 404

@@ -94,6 +94,8 @@ _TYPES = (
                 "Planned work's expected date must be in the future."),
     ProblemType("outside-service-area", 422, "Outside the service area", "Поза зоною обслуговування",
                 "An outage's area is not within the company's service area."),
+    ProblemType("eic-bound-elsewhere", 409, "Metering point bound elsewhere", "Точку обліку закріплено за іншим",
+                "The EIC is bound to another company; moving it takes `transfer: true`."),
     ProblemType("outage-resolved", 409, "Outage resolved", "Відключення завершено",
                 "A resolved outage cannot change; report a new one."),
     # -- budget-ledger ---------------------------------------------------------------------------

@@ -49,13 +49,13 @@ def binding(company_id: str, kind: str, eics: list[str], stored: dict[str, Meter
     """The changes that bind `eics` to the company (of `kind`); those already its own need none.
     An EIC bound to another company moves only when the staff say `transfer`: a mistyped EIC must
     not quietly take a meter from the company that meters it. Refused as a whole, naming the first
-    EIC at fault (`eics.3`), so a list is either bound or left as it was."""
+    EIC at fault (`eics[3]`), so a list is either bound or left as it was."""
     check_meters_named_by_eic(kind)
     changes: list[Change] = []
     seen: set[str] = set()
     for i, eic in enumerate(eics):
         if problem := meter_id_problem(kind, eic):
-            raise Invalid(f"eics.{i}", problem)
+            raise Invalid(f"eics[{i}]", problem)
         if eic in seen:  # the same EIC twice in one list binds it once
             continue
         seen.add(eic)
@@ -64,7 +64,7 @@ def binding(company_id: str, kind: str, eics: list[str], stored: dict[str, Meter
             changes.append(Change(eic, company_id, None, BOUND))
             continue
         if meter.kind != kind:
-            raise Invalid(f"eics.{i}", f"{eic} is a metering point of {meter.kind}, not of {kind}")
+            raise Invalid(f"eics[{i}]", f"{eic} is a metering point of {meter.kind}, not of {kind}")
         if meter.company_id == company_id:
             continue
         if meter.company_id is None:
@@ -73,7 +73,7 @@ def binding(company_id: str, kind: str, eics: list[str], stored: dict[str, Meter
             changes.append(Change(eic, company_id, meter.company_id, TRANSFERRED))
         else:
             raise Conflict(f"{eic} is bound to company {meter.company_id}; to move it, send \"transfer\": true",
-                           field=f"eics.{i}", code="eic-bound-elsewhere")
+                           field=f"eics[{i}]", code="eic-bound-elsewhere")
     return changes
 
 
