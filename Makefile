@@ -46,8 +46,11 @@ setup: .venv/.synced $(PROMTOOL) $(DOCS_ASSETS)/VERSIONS
 run: setup
 	.venv/bin/ecity up
 
+# The tests run in TEST_WORKERS processes at once (each with its own Kafka and PostgreSQL): most
+# of a test's time is waiting on a broker or a database. TEST_WORKERS=0 runs them in this process.
+TEST_WORKERS ?= 2
 test: setup
-	.venv/bin/pytest $(PYTEST_ARGS)
+	.venv/bin/pytest -n $(TEST_WORKERS) --dist loadgroup $(PYTEST_ARGS)
 
 # The long chaos test (tests/test_chaos.py, ECITY_CHAOS=long) five times in a row; stops at the
 # first failure; each run's replica logs stay in .state/chaos/run-N. `make test` runs its short version once.

@@ -24,6 +24,10 @@ import yaml
 from ecity_cli.infra import free_port
 from ecity_cli.testing import bearer
 
+# Loads the machine (brokers and replicas killed, a shutdown timed): one at a time, in one
+# process of a parallel run (see ecity_cli.testing).
+pytestmark = pytest.mark.xdist_group("machine")
+
 ROOT = Path(__file__).resolve().parents[1]
 ALERTS = ROOT / "deploy" / "monitoring" / "alerts.yaml"
 PROMETHEUS = ROOT / ".cache" / "prometheus" / "usr" / "bin" / "prometheus"

@@ -24,6 +24,10 @@ from ecity_common.events import CloudEvent
 from ecity_common.events.catalogue import dead_letter_topic
 from ecity_common.messaging.relay import libpq_dsn
 
+# Loads the machine (brokers and replicas killed, a shutdown timed): one at a time, in one
+# process of a parallel run (see ecity_cli.testing).
+pytestmark = pytest.mark.xdist_group("machine")
+
 CITIZENS_TOPIC = "ecity.citizen-requests.v1"
 UTILITIES_TOPIC = "ecity.utilities.v1"
 SUBMITTED = "ua.sumy.ecity.citizen-requests.request.submitted.v1"

@@ -22,6 +22,10 @@ from .chaos.faults import Chaos, Timeline, restore
 from .chaos.load import Load, LoadResult
 from .chaos.profile import Profile, chosen
 
+# Loads the machine (brokers and replicas killed, a shutdown timed): one at a time, in one
+# process of a parallel run (see ecity_cli.testing).
+pytestmark = pytest.mark.xdist_group("machine")
+
 PROFILE = chosen()
 FLOWS = ["citizen-requests", "utilities-gateway", "network-registry", "budget-ledger"]
 

@@ -15,9 +15,14 @@ import uuid
 
 import asyncpg
 import httpx
+import pytest
 
 from ecity_cli.testing import bearer
 from ecity_common.messaging.relay import libpq_dsn
+
+# Loads the machine (brokers and replicas killed, a shutdown timed): one at a time, in one
+# process of a parallel run (see ecity_cli.testing).
+pytestmark = pytest.mark.xdist_group("machine")
 
 DRAIN_S = 2.0
 

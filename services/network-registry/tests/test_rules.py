@@ -39,7 +39,7 @@ def test_an_etag_names_the_version_and_a_stale_one_is_refused():
     check_version("site", obj, None)
     with pytest.raises(Stale) as stale:
         check_version("site", obj, 2)
-    assert stale.value.field == "If-Match" and "at version 3, not 2" in stale.value.detail
+    assert stale.value.field == "header.if-match" and "at version 3, not 2" in stale.value.detail
 
 
 def test_a_monitoring_report_names_everything_wrong_with_it():

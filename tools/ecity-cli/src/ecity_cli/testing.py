@@ -8,6 +8,11 @@ Tests that lose a broker on purpose ask for `kafka_cluster`: three Kafka nodes (
 min.insync.replicas 2) under `.state/test-cluster/`, started the first time a test asks for it and
 stopped at the end of the session; the other tests never start it.
 
+`make test` runs the tests in several processes (pytest-xdist, TEST_WORKERS): each has its own
+broker and PostgreSQL (`.state/test-gw0/`, `.state/test-gw1/` …). Tests that load the machine on
+purpose (killing brokers and replicas, timing a shutdown) share one `xdist_group`, so they run one
+after another in one process while the others go on.
+
 A test that stops its broker and starts it again (what an alert sees while Kafka is away) asks for
 `own_kafka`: one node of its own under the test's temporary folder, started for that test alone
 (some 6 s) and removed after it; the session's broker is never stopped.
@@ -23,6 +28,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
 import shutil
 import time
 import uuid
@@ -96,6 +102,13 @@ class TestInfra:
         return self.postgres.database_url(name)
 
 
+def _state(name: str) -> Path:
+    """A session's state folder: `.state/<name>`, or `.state/<name>-gwN` in each process of a
+    parallel run (`make test`'s TEST_WORKERS), which then has infrastructure of its own."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    return repo_root() / ".state" / (f"{name}-{worker}" if worker else name)
+
+
 def pytest_configure(config) -> None:
     # This process's spans are recorded, whichever in-process app a test makes first: its HTTP
     # calls to service processes then carry a sampled trace, and those processes record theirs.
@@ -106,7 +119,7 @@ def pytest_configure(config) -> None:
 
 @pytest.fixture(scope="session")
 def infra() -> TestInfra:
-    state = repo_root() / ".state" / "test"
+    state = _state("test")
     kafka = LocalKafka(state / "kafka", port=free_port(), controller_port=free_port())
     postgres = LocalPostgres(state, port=free_port())
     kafka.stop()  # a broker left behind by a test run that was killed
@@ -120,7 +133,7 @@ def infra() -> TestInfra:
     _BROKERS[kafka.bootstrap_servers] = kafka
     yield TestInfra(kafka=kafka, postgres=postgres, state=state)
     _BROKERS.pop(kafka.bootstrap_servers, None)
-    kafka.stop()
+    kafka.kill()  # its data is thrown away with the next session's start: no controlled shutdown to wait for
     postgres.destroy()
 
 
@@ -128,7 +141,7 @@ def infra() -> TestInfra:
 def kafka_cluster() -> LocalKafkaCluster:
     """A three-node Kafka cluster for the session, beside the single broker of `infra`. A test that
     kills a node brings it back before it ends (`start_node`): the next test finds three."""
-    state = repo_root() / ".state" / "test-cluster"
+    state = _state("test-cluster")
     cluster = LocalKafkaCluster(state)
     cluster.stop()  # nodes left behind by a test run that was killed (their pid files)
     shutil.rmtree(state, ignore_errors=True)
@@ -139,7 +152,9 @@ def kafka_cluster() -> LocalKafkaCluster:
     _BROKERS[cluster.bootstrap_servers] = cluster
     yield cluster
     _BROKERS.pop(cluster.bootstrap_servers, None)
-    cluster.stop()
+    # Killed, not stopped: its last node's controlled shutdown waits for a quorum already gone.
+    for node in cluster.nodes:
+        cluster.kill(node)
 
 
 @pytest.fixture
