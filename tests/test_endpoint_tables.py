@@ -78,3 +78,14 @@ def test_the_rendering_of_one_operation():
 def test_a_readme_without_the_markers_is_refused():
     with pytest.raises(ValueError, match="no Endpoints section"):
         rendered_readme("budget-ledger", "# budget-ledger\n", _document("budget-ledger"))
+
+
+def test_the_routes_the_top_readme_names_are_routes_with_that_method():
+    """The top README keeps only the main routes, each with its method: each must be one."""
+    text = (repo_root() / "README.md").read_text()
+    table = text[text.index("| service | main routes"):text.index("\n\n", text.index("| service | main routes"))]
+    operations = {f"{method.upper()} {path}" for service in SERVICES for path, item in _document(service)["paths"].items()
+                  for method in item if method in METHODS}
+    named = [f"{method} {path.split('?')[0]}" for method, path in re.findall(r"`([A-Z]+) (/[^`…]+)`", table)]
+    assert len(named) >= 12
+    assert [route for route in named if route not in operations] == []
