@@ -69,7 +69,7 @@ FUZZ_SEED ?= random
 fuzz: setup
 	ECITY_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) ECITY_FUZZ_SEED=$(FUZZ_SEED) .venv/bin/pytest tests/test_fuzz.py -q -s -p no:cacheprovider --timeout=0 $(PYTEST_ARGS)
 
-contracts: .venv/.synced  # the event catalogue's AsyncAPI + JSON Schemas, and each service's openapi.json
+contracts: .venv/.synced  # the event catalogue's AsyncAPI + JSON Schemas, each service's openapi.json and its README's Endpoints table
 	.venv/bin/ecity contracts
 
 bench: setup

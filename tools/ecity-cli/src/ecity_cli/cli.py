@@ -229,11 +229,14 @@ def migrate(service: str = typer.Argument("all", help="a service name, or all"))
 
 @app.command("contracts")
 def contracts(check: bool = typer.Option(False, help="only check that the committed files are current")) -> None:
-    """Regenerate the AsyncAPI document and JSON Schemas of the event catalogue, and each service's OpenAPI document."""
+    """Regenerate the AsyncAPI document and JSON Schemas of the event catalogue, each service's OpenAPI document
+    and the Endpoints table of its README (from that document)."""
+    from ecity_cli.endpoints import write_endpoint_tables
     from ecity_cli.openapi import write_openapi
     from ecity_common.events.contracts import write_contracts
 
-    stale = write_contracts(check_only=check) + write_openapi(check_only=check)
+    # The tables after the documents: they are rendered from the documents as written.
+    stale = write_contracts(check_only=check) + write_openapi(check_only=check) + write_endpoint_tables(check_only=check)
     if check and stale:
         _fail(RuntimeError(f"out of date: {', '.join(stale)}; run `ecity contracts`"))
     console.print("contracts are current" if check else f"wrote {len(stale)} changed file(s)")
