@@ -34,7 +34,10 @@ async def export_csv(path: str = KIND_IN_PATH, _: Principal = Depends(READ), db:
                     headers={"Content-Disposition": f'attachment; filename="{path}.csv"'})
 
 
-@router.post("/csv/{path}", tags=["csv"], summary="Import sites, devices or links from CSV, all or none (rows with an id update)")
+@router.post("/csv/{path}", tags=["csv"], summary="Import sites, devices or links from CSV, all or none (rows with an id update)",
+             # read as bytes (the limit is checked while it arrives); the columns are the export's
+             openapi_extra={"requestBody": {"required": True, "content": {"text/csv": {"schema": {
+                 "type": "string", "description": "a header row with the columns GET /api/v1/csv/{path} writes, then a row per object"}}}}})
 @body_limit(CSV_IMPORT_BODY)  # refused (413) while it arrives, once past the limit
 async def import_csv(request: Request, path: str = KIND_IN_PATH, who: Principal = Depends(WRITE), db: AsyncSession = Depends(session)) -> dict:
     kind = _kind(path)

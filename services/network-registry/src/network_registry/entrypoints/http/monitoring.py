@@ -6,7 +6,7 @@ from fastapi import APIRouter, Body, Depends, Header, Request
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ecity_common.db import session
-from ecity_common.inputs import Text
+from ecity_common.inputs import LINE_PATTERN, PROSE_PATTERN, Text
 from ecity_common.web.problems import Problem
 from network_registry.domain.monitoring import read_report
 from network_registry.entrypoints.http.edge import request_id, topology_cache
@@ -15,8 +15,22 @@ from network_registry.use_cases.inventory import Context
 
 router = APIRouter(prefix="/api/v1")
 
+# The body is read by hand (`read_report`), after the caller's key: a stranger learns nothing about
+# what a report should look like from a validation error. Its shape is documented here instead.
+STATUS_REPORT = {"requestBody": {"required": True, "content": {"application/json": {"schema": {
+    "type": "object", "required": ["element_kind", "element_id", "state"],
+    "properties": {
+        "element_kind": {"type": "string", "enum": ["device", "fibre_link"]},
+        "element_id": {"type": "string", "minLength": 1, "maxLength": 200, "pattern": LINE_PATTERN,
+                       "description": "the element's id in the registry"},
+        "state": {"type": "string", "enum": ["down", "up", "maintenance"]},
+        "message": {"type": "string", "maxLength": 2000, "pattern": PROSE_PATTERN,
+                    "description": "what the NMS saw, for the people on call"},
+    }}}}}}
 
-@router.post("/monitoring/status", tags=["monitoring"], summary="The NMS reports a device or link down/up (X-API-Key)")
+
+@router.post("/monitoring/status", tags=["monitoring"], summary="The NMS reports a device or link down/up (X-API-Key)",
+             openapi_extra=STATUS_REPORT)
 async def monitoring_status(request: Request, body: dict = Body(..., examples=[{"element_kind": "device", "element_id": "…", "state": "down"}]),
                             x_api_key: Text | None = Header(None, max_length=200), db: AsyncSession = Depends(session)) -> dict:
     async with db.begin():
