@@ -100,3 +100,12 @@ async def test_a_time_at_the_ends_of_the_calendar_is_refused(gateway):
         [rejected] = (await gateway.post("/integrations/v1/meter-readings", headers=ELECTRICITY,
                                          json={"readings": [reading]})).json()["rejected"]
         assert rejected["field"] == "taken_at", rejected
+
+
+async def test_an_inbox_cursor_past_a_bigint_is_refused(gateway):
+    # Found by `make fuzz` (seed 819779672): nineteen digits, one more than a bigint holds, was a 500.
+    for cursor in ("9223372036854775808", "1.9223372036854775808", "9" * 19):
+        refused(await gateway.get("/integrations/v1/inbox", headers=WATER, params={"cursor": cursor}), "query.cursor")
+    refused(await gateway.get("/integrations/v1/inbox", headers=WATER, params={"cursor": "1" * 20}), "query.cursor")
+    largest = await gateway.get("/integrations/v1/inbox", headers=WATER, params={"cursor": str(2**63 - 1)})
+    assert largest.status_code == 200 and largest.json()["messages"] == [], largest.text

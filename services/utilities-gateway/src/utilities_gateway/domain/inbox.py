@@ -15,7 +15,11 @@ import re
 from dataclasses import dataclass
 from datetime import datetime
 
-CURSOR_PATTERN = r"^\d{1,20}(\.\d{1,20})?$"
+from ecity_common.refusals import Invalid
+
+CURSOR_PATTERN = r"^\d{1,19}(\.\d{1,19})?$"
+# Both parts are PostgreSQL bigints; nineteen digits can still say more than one holds.
+_LARGEST = 2**63 - 1
 
 
 @dataclass(frozen=True, order=True)
@@ -29,7 +33,10 @@ class Cursor:
     def parse(cls, text: str) -> Cursor:
         assert re.fullmatch(CURSOR_PATTERN, text), text  # the route's query pattern has checked it
         txid, _, seq = text.partition(".")
-        return cls(int(txid), int(seq or 0))
+        cursor = cls(int(txid), int(seq or 0))
+        if cursor.txid > _LARGEST or cursor.seq > _LARGEST:
+            raise Invalid("query.cursor", "not a cursor this inbox handed out: use next_cursor of the page before, or 0")
+        return cursor
 
     def __str__(self) -> str:
         return f"{self.txid}.{self.seq}"
