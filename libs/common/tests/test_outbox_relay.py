@@ -151,6 +151,30 @@ async def test_notify_wakes_the_relay_long_before_its_backstop_poll(outbox_db):
         await producer.stop()
 
 
+async def test_events_staged_together_are_one_statement_in_their_order_and_as_staged_one_by_one(outbox_db):
+    """`add_many`/`add_many_data` write their rows with one statement (a JSON array taken apart by
+    PostgreSQL): the ids keep the order the events were staged in (the relay publishes each
+    aggregate's by id), and each row is the row `stage` makes for the event alone."""
+    settings, engine, tables = outbox_db
+    outbox, sessions = Outbox(tables.outbox, settings), make_sessions(engine)
+    payloads = [submitted(f"bulk-{n}", description=f"Тече труба № {n}") for n in range(300)]
+    async with sessions() as session, session.begin():
+        await outbox.add_many_data(session, type(payloads[0]),
+                                   [(p.model_dump(mode="json"), f"agg-{n % 7}") for n, p in enumerate(payloads)])
+        await outbox.add_many(session, [(payloads[0], "agg-again")])
+    async with engine.connect() as conn:
+        rows = (await conn.execute(select(tables.outbox).order_by(tables.outbox.c.id))).mappings().all()
+    assert [r["payload"]["data"]["request_id"] for r in rows] == [f"bulk-{n}" for n in range(300)] + ["bulk-0"]
+    assert [r["aggregate_id"] for r in rows[:300]] == [f"agg-{n % 7}" for n in range(300)]
+    _, alone = outbox.stage(payloads[5], aggregate_id="agg-5")
+    stored = dict(rows[5])
+    same = {k: stored[k] for k in alone if k not in ("event_id", "payload")}
+    assert same == {k: v for k, v in alone.items() if k not in ("event_id", "payload")}
+    differs = {k for k in alone["payload"] if stored["payload"][k] != alone["payload"][k]}
+    assert differs <= {"id", "time"} and stored["payload"]["id"] == stored["event_id"]
+    assert CloudEvent.model_validate(stored["payload"]).data == payloads[5].model_dump(mode="json")
+
+
 def _blocks(plan: dict) -> int:
     return plan.get("Shared Hit Blocks", 0) + plan.get("Shared Read Blocks", 0)
 

@@ -12,6 +12,7 @@ from budget_ledger.adapters.tables import balances, expenditure_proposals, ledge
 from budget_ledger.main import create_app
 from ecity_cli.testing import admin_access, bearer, publish, read_topic, running, until
 from ecity_common.events import CloudEvent
+from ecity_common.events.payloads.budget_ledger import LedgerEntryRecorded
 from ecity_common.events.payloads.network_registry import NetworkAssetCommissioned
 from ecity_common.messaging import dlq
 
@@ -116,6 +117,14 @@ async def test_an_auto_approval_limit_approves_within_it_and_every_change_is_kep
     assert auto["asset_id"] == "small" and auto["decision"]["auto_approval_limit_id"] == set_.json()["id"]
     entry = (await client.get(f"/api/v1/entries/{auto['proposal_id']}")).json()
     assert entry["author"] == f"auto-approval limit #{set_.json()['id']} set by finance-officer-1"
+    # Posted in bulk (rows, decisions and events each written by one statement): the row is in the
+    # chain as hashed, and its event, built from the row without the model, is the model's own.
+    assert (await client.get("/api/v1/ledger/verify")).json()["intact"] is True
+    recorded = await read_topic(settings.kafka_bootstrap_servers, settings.topic("ecity.budget.v1"), 21)
+    [event] = [e for e in (CloudEvent.from_kafka(r.headers, r.value) for r in recorded)
+               if e.data["entry_id"] == entry["entry_id"]]
+    model = LedgerEntryRecorded(**{f: entry[f] for f in LedgerEntryRecorded.model_fields})
+    assert event.data == model.model_dump(mode="json")
 
     # Lowered to 0: the next small one waits; the first limit stays on record.
     assert (await client.put(limit_url, json={"limit_kop": 0, "reason": "перевіряємо кожне"})).status_code == 200

@@ -175,6 +175,15 @@ async def test_a_closed_year_takes_no_more_entries_and_its_mistakes_are_reversed
                 "entry_date, document_ref, author, plan_delta_kop, financed_delta_kop, spent_delta_kop, content, prev_hash, "
                 "hash) VALUES (1000, 'x', 'financing', '08', '08-1', 2020, 'general', '2240', 1, '2021-01-01', 'x', 'x', "
                 "0, 1, 0, '{}', '', '')")
+        # Checked once per statement (migration 0004): one row of many in a closed year refuses them all.
+        columns = ("seq, entry_id, kind, holder_code, measure_code, year, fund, kekv, amount_kop, entry_date, "
+                   "document_ref, author, plan_delta_kop, financed_delta_kop, spent_delta_kop, content, prev_hash, hash")
+        with pytest.raises(asyncpg.exceptions.CheckViolationError, match="year 2020 is closed"):
+            await conn.execute(
+                f"INSERT INTO ledger_entries ({columns}) SELECT 1000 + g, 'bulk-' || g, 'financing', '08', '08-1', "
+                "CASE WHEN g = 3 THEN 2020 ELSE 2021 END, 'general', '2240', 1, '2021-01-01', 'x', 'x', 0, 1, 0, "
+                "'{}', '', '' FROM generate_series(1, 5) g")
+        assert await conn.fetchval("SELECT count(*) FROM ledger_entries WHERE entry_id LIKE 'bulk-%'") == 0
     finally:
         await conn.close()
 

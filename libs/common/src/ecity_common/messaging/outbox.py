@@ -10,14 +10,20 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+import orjson
 from opentelemetry import propagate
 from pydantic import BaseModel
-from sqlalchemy import Table, insert
+from sqlalchemy import Table, insert, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ecity_common.events import CloudEvent, spec_of
+from ecity_common.events.catalogue import EventSpec
 from ecity_common.events.envelope import new_event_id
 from ecity_common.settings import ServiceSettings
+
+# The columns a staged row gives (`Outbox.stage_data`), with their SQL types.
+_ROW_TYPES = {"event_id": "text", "aggregate_type": "text", "aggregate_id": "text", "type": "text", "topic": "text",
+              "payload": "jsonb", "headers": "jsonb"}
 
 
 class Outbox:
@@ -25,6 +31,15 @@ class Outbox:
         self._table = table
         self._settings = settings
         self._insert = insert(table)  # built once: SQLAlchemy then reuses its compiled form
+        # Many rows in one statement from one jsonb parameter: an executemany had the driver encode
+        # and the server execute each row on its own (75 µs an event in the ledger's bulk posting).
+        # jsonb rather than json: its nested payloads reach their columns without being parsed again.
+        # The function scan yields the rows in the array's order, so their ids keep the order they
+        # were staged in (the relay publishes each aggregate's events by id).
+        self._insert_rows = text(
+            f"INSERT INTO {table.name} ({', '.join(_ROW_TYPES)}) SELECT {', '.join(_ROW_TYPES)} "
+            f"FROM jsonb_to_recordset(CAST(:rows AS jsonb)) AS r({', '.join(f'{c} {t}' for c, t in _ROW_TYPES.items())})"
+        )
 
     def stage(
         self,
@@ -55,35 +70,43 @@ class Outbox:
         if carrier is None:
             carrier = {}
             propagate.inject(carrier)  # the current trace (e.g. the citizen's HTTP request)
+        time = time or datetime.now(UTC)
+        row = self._row(spec, self._settings.topic(spec.topic), data, aggregate_id, subject, time, carrier)
         # Every attribute is made here from trusted values, so the envelope skips re-validation
         # (this runs once per event on bulk paths). All of them: for a missing one with a default
         # factory (the id) pydantic inspects the factory's signature, a twentieth of a filing.
         event = CloudEvent.model_construct(
-            id=new_event_id(),
+            id=row["event_id"],
             source=self._settings.event_source,
             type=spec.type,
             specversion="1.0",
-            time=time or datetime.now(UTC),
+            time=time,
             subject=subject or aggregate_id,
             datacontenttype="application/json",
             dataschema=None,
             traceparent=carrier.get("traceparent"),
             data=data,
         )
-        row = {
-            "event_id": event.id,
+        return event, row
+
+    def _row(self, spec: EventSpec, topic: str, data: dict, aggregate_id: str, subject: str | None, time: datetime,
+             carrier: dict[str, str]) -> dict:
+        """The outbox row of one event: its CloudEvent as it will be published, and where."""
+        event_id = new_event_id()
+        return {
+            "event_id": event_id,
             "aggregate_type": spec.aggregate,
             "aggregate_id": aggregate_id,
             "type": spec.type,
-            "topic": self._settings.topic(spec.topic),
+            "topic": topic,
             "payload": {
-                "id": event.id, "source": event.source, "type": event.type, "specversion": event.specversion,
-                "time": event.time.isoformat().replace("+00:00", "Z"), "subject": event.subject, "datacontenttype": event.datacontenttype,
-                "dataschema": None, "traceparent": event.traceparent, "data": event.data,
+                "id": event_id, "source": self._settings.event_source, "type": spec.type, "specversion": "1.0",
+                "time": time.isoformat().replace("+00:00", "Z"), "subject": subject or aggregate_id,
+                "datacontenttype": "application/json", "dataschema": None, "traceparent": carrier.get("traceparent"),
+                "data": data,
             },
             "headers": {k: v for k, v in carrier.items() if k != "traceparent"},
         }
-        return event, row
 
     async def add(
         self,
@@ -104,14 +127,22 @@ class Outbox:
         carrier: dict[str, str] = {}
         propagate.inject(carrier)  # one trace context for the whole call
         staged = [self.stage(payload, aggregate_id=aggregate_id, carrier=carrier) for payload, aggregate_id in events]
-        if staged:
-            await session.execute(self._insert, [row for _, row in staged])
+        await self._write_rows(session, [row for _, row in staged])
         return [event for event, _ in staged]
 
     async def add_many_data(self, session: AsyncSession, model: type[BaseModel], events: list[tuple[dict, str]]) -> None:
         """Stage several events of one type from JSON-ready data, each with its aggregate id."""
         carrier: dict[str, str] = {}
         propagate.inject(carrier)
-        rows = [self.stage_data(model, data, aggregate_id=aggregate_id, carrier=carrier)[1] for data, aggregate_id in events]
-        if rows:
-            await session.execute(self._insert, rows)
+        # Only the rows: nobody here needs the events as models (a model each was a tenth of a
+        # bulk posting).
+        spec = spec_of(model)
+        topic = self._settings.topic(spec.topic)
+        rows = [self._row(spec, topic, data, aggregate_id, None, datetime.now(UTC), carrier) for data, aggregate_id in events]
+        await self._write_rows(session, rows)
+
+    async def _write_rows(self, session: AsyncSession, rows: list[dict]) -> None:
+        if len(rows) == 1:
+            await session.execute(self._insert, rows[0])
+        elif rows:
+            await session.execute(self._insert_rows, {"rows": orjson.dumps(rows, option=orjson.OPT_NON_STR_KEYS).decode()})

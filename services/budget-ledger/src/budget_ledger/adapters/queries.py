@@ -12,8 +12,10 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 
-from sqlalchemy import func, select, text, tuple_
-from sqlalchemy.dialects.postgresql import insert
+import orjson
+from sqlalchemy import Table, Text, TextClause, any_, func, literal, select, text, tuple_
+from sqlalchemy.dialects import postgresql
+from sqlalchemy.dialects.postgresql import ARRAY, insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from budget_ledger.adapters.tables import (
@@ -38,6 +40,29 @@ from budget_ledger.domain.proposals import AutoApprovalLimit, Decision, Expendit
 _CHAIN_LOCK = 0x0B0D6E7
 
 STRUCTURE = {"budget_holders": budget_holders, "measures": measures}
+
+
+def _rows_insert(table: Table, columns: Sequence[str], suffix: str = "") -> TextClause:
+    """An INSERT of many rows that PostgreSQL takes apart from one jsonb parameter (`:rows`, an array
+    of objects keyed by column): one statement executed once, where an executemany has the driver
+    encode and the server execute every row on its own (a bulk posting writes thousands). jsonb
+    rather than json: an entry's `content` reaches its column without being parsed again."""
+    quote = postgresql.dialect().identifier_preparer.quote
+    names = ", ".join(quote(c) for c in columns)
+    typed = ", ".join(f"{quote(c)} {table.c[c].type.compile(dialect=postgresql.dialect())}" for c in columns)
+    return text(f"INSERT INTO {quote(table.name)} ({names}) SELECT {names} "
+                f"FROM jsonb_to_recordset(CAST(:rows AS jsonb)) AS r({typed}) {suffix}")
+
+
+def _among(ids: Iterable[str]):
+    """`= ANY(:ids)` with the ids as one array parameter: `IN` would spell out a parameter per id,
+    a new statement for each batch size, planned anew (a bulk posting looks up thousands)."""
+    return any_(literal(list(ids), ARRAY(Text)))
+
+
+def _json_rows(rows: Iterable) -> str:
+    """Dicts or dataclasses as the JSON array `_rows_insert` takes (dates as ISO strings)."""
+    return orjson.dumps(list(rows)).decode()
 
 
 # -- entries -----------------------------------------------------------------------------------
@@ -68,7 +93,7 @@ async def find_entry(session: AsyncSession, entry_id: str) -> RecordedEntry | No
 async def entries_by_id(session: AsyncSession, ids: set[str]) -> dict[str, RecordedEntry]:
     if not ids:
         return {}
-    rows = (await session.execute(select(ledger_entries).where(ledger_entries.c.entry_id.in_(ids)))).all()
+    rows = (await session.execute(select(ledger_entries).where(ledger_entries.c.entry_id == _among(ids)))).all()
     return {row.entry_id: _recorded(row) for row in rows}
 
 
@@ -76,7 +101,7 @@ async def reversed_among(session: AsyncSession, ids: set[str]) -> set[str]:
     """Which of these entries a reversal already cancels."""
     if not ids:
         return set()
-    return set((await session.execute(select(ledger_entries.c.reverses).where(ledger_entries.c.reverses.in_(ids)))).scalars())
+    return set((await session.execute(select(ledger_entries.c.reverses).where(ledger_entries.c.reverses == _among(ids)))).scalars())
 
 
 async def chain_head(session: AsyncSession) -> tuple[int, str]:
@@ -124,19 +149,21 @@ async def published_entries(session: AsyncSession, after_seq: int, limit: int) -
     return [published_row(r) for r in rows]
 
 
+# Every column, so the row stored is the row hashed (`chain.entry_row`: already JSON, dates and
+# the time as the hash covers them).
+_INSERT_ENTRIES = _rows_insert(ledger_entries, ROW_COLUMNS)
+
+
 async def write_entries(session: AsyncSession, entries: list[RecordedEntry], rows: dict[int, dict]) -> None:
     """The entries (their rows as hashed, `chain.entry_row`), and their effects added to the
     balances, in two statements."""
-    values = []
     deltas: dict[tuple[str, int], list[int]] = {}
     for e in entries:
-        row = rows[e.seq]
-        values.append({**row, "entry_date": e.draft.entry_date, "created_at": datetime.fromisoformat(row["created_at"])})
         d = deltas.setdefault((e.draft.measure_code, e.draft.year), [0, 0, 0])
         d[0] += e.effect.plan
         d[1] += e.effect.financed
         d[2] += e.effect.spent
-    await session.execute(insert(ledger_entries), values)
+    await session.execute(_INSERT_ENTRIES, {"rows": _json_rows(rows[e.seq] for e in entries)})
     upsert = insert(balances).values(
         [{"measure_code": m, "year": y, "planned_kop": p, "financed_kop": f, "spent_kop": s}
          for (m, y), (p, f, s) in deltas.items()]
@@ -225,7 +252,7 @@ def _proposals_query():
 async def proposals_by_id(session: AsyncSession, ids: set[str]) -> dict[str, tuple[ExpenditureProposal, Decision | None]]:
     if not ids:
         return {}
-    rows = await session.execute(_proposals_query().where(expenditure_proposals.c.proposal_id.in_(ids)))
+    rows = await session.execute(_proposals_query().where(expenditure_proposals.c.proposal_id == _among(ids)))
     return {r.proposal_id: (_proposal(r), _decision(r)) for r in rows}
 
 
@@ -240,16 +267,20 @@ async def list_proposals(session: AsyncSession, status: str, limit: int) -> list
     return [(_proposal(r), _decision(r)) for r in await session.execute(query.limit(limit))]
 
 
+_INSERT_PROPOSALS = _rows_insert(expenditure_proposals, _PROPOSAL_FIELDS, "ON CONFLICT DO NOTHING")
+# The database stamps the time of a decision.
+_INSERT_DECISIONS = _rows_insert(proposal_decisions, [f for f in _DECISION_FIELDS if f != "decided_at"])
+
+
 async def add_proposals(session: AsyncSession, proposals: list[ExpenditureProposal]) -> None:
     if proposals:
-        await session.execute(insert(expenditure_proposals).on_conflict_do_nothing(),
-                              [{f: getattr(p, f) for f in _PROPOSAL_FIELDS} for p in proposals])
+        await session.execute(_INSERT_PROPOSALS, {"rows": _json_rows(proposals)})
 
 
 async def add_decisions(session: AsyncSession, decisions: list[Decision]) -> None:
     if decisions:
-        await session.execute(insert(proposal_decisions), [
-            {f: getattr(d, f) for f in _DECISION_FIELDS if f != "decided_at"} for d in decisions])
+        await session.execute(_INSERT_DECISIONS, {"rows": _json_rows(
+            {f: getattr(d, f) for f in _DECISION_FIELDS if f != "decided_at"} for d in decisions)})
 
 
 async def current_limits(session: AsyncSession) -> dict[str, AutoApprovalLimit]:
