@@ -1,4 +1,4 @@
-"""The four services as processes: what `ecity up` and the cross-process tests start."""
+"""The services as processes: what `ecity up` and the cross-process tests start."""
 
 from __future__ import annotations
 
@@ -52,6 +52,7 @@ SERVICES: dict[str, ServiceInfo] = {
         ServiceInfo("utilities-gateway", "utilities_gateway", 8002),
         ServiceInfo("budget-ledger", "budget_ledger", 8003),
         ServiceInfo("network-registry", "network_registry", 8004),
+        ServiceInfo("notifications", "notifications", 8005),
     )
 }
 

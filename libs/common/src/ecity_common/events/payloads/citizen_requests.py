@@ -37,7 +37,7 @@ class CitizenRequestSubmitted(BaseModel):
     producer="citizen-requests",
     aggregate="citizen_request",
     summary="A request moved in its workflow; carries the public note only.",
-    consumers=("utilities-gateway",),
+    consumers=("utilities-gateway", "notifications"),
 )
 class CitizenRequestStatusChanged(BaseModel):
     request_id: str

@@ -1,0 +1,65 @@
+"""The deliveries, subscriptions and contacts as SQL."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+
+from sqlalchemy import and_, func, select, update
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from notifications.adapters.tables import contacts, deliveries, subscriptions
+from notifications.domain.deliveries import Follower
+
+
+async def followers_of(session: AsyncSession, request_id: str) -> list[Follower]:
+    rows = (await session.execute(
+        select(subscriptions.c.citizen_id, subscriptions.c.role, subscriptions.c.opted_out_at)
+        .where(subscriptions.c.request_id == request_id))).all()
+    return [Follower(r.citizen_id, r.role, r.opted_out_at is not None) for r in rows]
+
+
+async def usable_addresses(session: AsyncSession, citizen_ids: list[str], channel: str) -> dict[str, str]:
+    """The confirmed, not disabled addresses of these citizens on this channel."""
+    if not citizen_ids:
+        return {}
+    rows = await session.execute(
+        select(contacts.c.citizen_id, contacts.c.address).where(
+            contacts.c.citizen_id.in_(citizen_ids), contacts.c.channel == channel,
+            contacts.c.confirmed_at.is_not(None), contacts.c.disabled_reason.is_(None)))
+    return {r.citizen_id: r.address for r in rows}
+
+
+async def owe(session: AsyncSession, rows: list[dict]) -> int:
+    """Write the deliveries owed; those already written (same event, recipient, channel) are left
+    as they are. Returns how many are new."""
+    if not rows:
+        return 0
+    written = await session.execute(
+        insert(deliveries).values([{**r, "context": json.dumps(r["context"], ensure_ascii=False, default=str)} for r in rows])
+        .on_conflict_do_nothing(constraint="deliveries_once").returning(deliveries.c.id))
+    return len(written.all())
+
+
+async def take_due(session: AsyncSession, limit: int) -> list[dict]:
+    """Due pending deliveries, locked for this transaction; SKIP LOCKED lets replicas share them."""
+    rows = await session.execute(
+        select(deliveries).where(and_(deliveries.c.status == "pending", deliveries.c.next_attempt_at <= func.now()))
+        .order_by(deliveries.c.next_attempt_at).limit(limit).with_for_update(skip_locked=True))
+    return [{**r._mapping, "context": json.loads(r.context)} for r in rows]
+
+
+async def mark_sent(session: AsyncSession, delivery_id: str, at: datetime) -> None:
+    await session.execute(update(deliveries).where(deliveries.c.id == delivery_id)
+                          .values(status="sent", sent_at=at, attempts=deliveries.c.attempts + 1, last_error=None))
+
+
+async def mark_retry(session: AsyncSession, delivery_id: str, error: str, at: datetime, failed: bool) -> None:
+    await session.execute(update(deliveries).where(deliveries.c.id == delivery_id).values(
+        status="failed" if failed else "pending", attempts=deliveries.c.attempts + 1, last_error=error, next_attempt_at=at))
+
+
+async def disable_contact(session: AsyncSession, citizen_id: str, channel: str, reason: str, at: datetime) -> None:
+    await session.execute(update(contacts).where(contacts.c.citizen_id == citizen_id, contacts.c.channel == channel)
+                          .values(disabled_reason=reason, disabled_at=at))
