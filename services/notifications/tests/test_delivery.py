@@ -1,0 +1,124 @@
+"""A request's status change, from Kafka to a real SMTP server, once: the service in-process on the
+real broker and database, aiosmtpd receiving on a port of this machine."""
+
+from __future__ import annotations
+
+import asyncio
+import email
+import email.policy
+from datetime import UTC, datetime
+
+import pytest
+from aiosmtpd.controller import Controller
+from sqlalchemy import insert, select
+
+from ecity_cli.infra import free_port
+from ecity_cli.testing import publish, serving, until
+from ecity_common.events import CloudEvent, spec_of
+from ecity_common.events.payloads.citizen_requests import CitizenRequestStatusChanged
+from notifications.adapters.tables import contacts, deliveries, messaging, subscriptions
+
+
+class Mailbox:
+    """An SMTP handler that keeps every message it accepts, or refuses recipients it is told to."""
+
+    def __init__(self) -> None:
+        self.received: list[email.message.EmailMessage] = []
+        self.refuse: dict[str, str] = {}
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        if address in self.refuse:
+            return self.refuse[address]
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server, session, envelope):
+        self.received.append(email.message_from_bytes(envelope.content, policy=email.policy.default))
+        return "250 Message accepted for delivery"
+
+
+@pytest.fixture
+def mailbox():
+    box = Mailbox()
+    controller = Controller(box, hostname="127.0.0.1", port=free_port())
+    controller.start()
+    box.port = controller.port
+    yield box
+    controller.stop()
+
+
+@pytest.fixture
+async def notifications(services, mailbox):
+    async with serving(services, "notifications", smtp_port=mailbox.port, dispatch_interval_s=0.2) as client:
+        yield client
+
+
+def status_changed(request_id: str, note: str | None = "Бригада виїхала") -> CloudEvent:
+    payload = CitizenRequestStatusChanged(
+        request_id=request_id, service_code="water_leak", from_status="assigned", to_status="in_progress",
+        open311_status="open", public_note=note, changed_at=datetime.now(UTC))
+    return CloudEvent(source="/ecity/citizen-requests", type=spec_of(CitizenRequestStatusChanged).type,
+                      subject=request_id, data=payload.model_dump(mode="json"))
+
+
+async def seed(client, *, contacts_rows, subscription_rows) -> None:
+    async with client.app.state.engine.begin() as conn:
+        # Executemany binds every row with the first row's keys: each row names them all.
+        await conn.execute(insert(contacts), [{"confirmed_at": None, **r} for r in contacts_rows])
+        await conn.execute(insert(subscriptions), [{"opted_out_at": None, **r} for r in subscription_rows])
+
+
+async def rows(client, table, *where):
+    async with client.app.state.engine.connect() as conn:
+        return (await conn.execute(select(table).where(*where))).all()
+
+
+async def test_a_status_change_reaches_reporter_and_follower_once_each_even_when_redelivered(notifications, mailbox):
+    client, now = notifications, datetime.now(UTC)
+    await seed(client, contacts_rows=[
+        {"citizen_id": "reporter-1", "channel": "email", "address": "reporter@example.org", "confirmed_at": now},
+        {"citizen_id": "follower-1", "channel": "email", "address": "follower@example.org", "confirmed_at": now},
+        # never confirmed: owed nothing
+        {"citizen_id": "follower-2", "channel": "email", "address": "unconfirmed@example.org"},
+        {"citizen_id": "quiet-1", "channel": "email", "address": "quiet@example.org", "confirmed_at": now},
+    ], subscription_rows=[
+        {"request_id": "req-1", "citizen_id": "reporter-1", "role": "reporter"},
+        {"request_id": "req-1", "citizen_id": "follower-1", "role": "follower"},
+        {"request_id": "req-1", "citizen_id": "follower-2", "role": "follower"},
+        {"request_id": "req-2", "citizen_id": "quiet-1", "role": "reporter", "opted_out_at": now},
+    ])
+    change, other = status_changed("req-1"), status_changed("req-2")
+    topic = client.settings.topic("ecity.citizen-requests.v1")
+    # The same event twice (Kafka's at-least-once), and a change of a request whose reporter opted out.
+    await publish(client.settings.kafka_bootstrap_servers, topic, change, change, other)
+
+    await until(lambda: asyncio.sleep(0, len(mailbox.received) >= 2))
+    inbox = messaging.inbox
+    await until(lambda: rows(client, inbox, inbox.c.event_id == other.id))  # all three read by now
+    await asyncio.sleep(1.0)  # several dispatcher rounds: a second mail would have gone by now
+
+    assert sorted(m["To"] for m in mailbox.received) == ["follower@example.org", "reporter@example.org"]
+    owed = await rows(client, deliveries)
+    assert len(owed) == 2 and {d.status for d in owed} == {"sent"} and {d.attempts for d in owed} == {1}
+    by_address = {d.address: d for d in owed}
+    for mail in mailbox.received:
+        assert mail["Message-ID"] == by_address[mail["To"]].message_id
+        assert mail["Subject"] == "Звернення req-1: у роботі"
+        plain, html = mail.get_body(("plain",)), mail.get_body(("html",))
+        assert "Бригада виїхала" in plain.get_content() and "<p>" in html.get_content()
+
+
+async def test_a_refused_address_is_disabled_with_the_reason_and_not_tried_again(notifications, mailbox):
+    client, now = notifications, datetime.now(UTC)
+    mailbox.refuse["gone@example.org"] = "550 5.1.1 No such user"
+    await seed(client, contacts_rows=[
+        {"citizen_id": "reporter-9", "channel": "email", "address": "gone@example.org", "confirmed_at": now},
+    ], subscription_rows=[{"request_id": "req-9", "citizen_id": "reporter-9", "role": "reporter"}])
+    await publish(client.settings.kafka_bootstrap_servers, client.settings.topic("ecity.citizen-requests.v1"),
+                  status_changed("req-9"))
+
+    failed = await until(lambda: rows(client, deliveries, deliveries.c.status == "failed"))
+    assert failed[0].attempts == 1 and "550" in failed[0].last_error
+    (contact,) = await rows(client, contacts, contacts.c.citizen_id == "reporter-9")
+    assert "550" in contact.disabled_reason and contact.disabled_at is not None
+    assert mailbox.received == []
