@@ -46,6 +46,18 @@ async def _send(kafka: KafkaAccess, topic: str, event: CloudEvent) -> None:
         await producer.stop()
 
 
+async def _read_one_as(settings, topic: str) -> CloudEvent:
+    """The first event on `topic`, read as the service of `settings` reads: its sign-in, its group."""
+    consumer = AIOKafkaConsumer(topic, **settings.kafka.client_options(), group_id=settings.consumer_group,
+                                enable_auto_commit=False, auto_offset_reset="earliest")
+    await consumer.start()
+    try:
+        record = await asyncio.wait_for(consumer.getone(), 30)
+    finally:
+        await consumer.stop()
+    return CloudEvent.from_kafka(record.headers, record.value)
+
+
 async def test_a_client_that_does_not_sign_in_or_signs_in_wrongly_is_refused(infra):
     nobody = KafkaAccess(infra.bootstrap_servers, security_protocol="PLAINTEXT")
     impostor = KafkaAccess(infra.bootstrap_servers, username="network-registry", password="guessed")
@@ -76,14 +88,7 @@ async def test_the_registry_may_publish_what_the_ledger_then_reads_as_its_group(
     topic = registry.topic(TOPICS["network-registry"])
     event = _commissioned()
     await _send(registry.kafka, topic, event)
-    consumer = AIOKafkaConsumer(topic, **ledger.kafka.client_options(), group_id=ledger.consumer_group,
-                                enable_auto_commit=False, auto_offset_reset="earliest")
-    await consumer.start()
-    try:
-        record = await asyncio.wait_for(consumer.getone(), 30)
-    finally:
-        await consumer.stop()
-    assert CloudEvent.from_kafka(record.headers, record.value).id == event.id
+    assert (await _read_one_as(ledger, topic)).id == event.id
 
 
 async def test_citizen_requests_publishes_its_own_and_reads_only_what_it_consumes(services):
@@ -100,14 +105,7 @@ async def test_citizen_requests_publishes_its_own_and_reads_only_what_it_consume
     outage = CloudEvent(source="/ecity/utilities-gateway", type="ua.sumy.ecity.utilities-gateway.request.accepted.v1",
                         subject="o-acl", data={"anything": "the consumer validates, not the broker"})
     await publish(infra_admin(services), utilities, outage)
-    consumer = AIOKafkaConsumer(utilities, **citizens.kafka.client_options(), group_id=citizens.consumer_group,
-                                enable_auto_commit=False, auto_offset_reset="earliest")
-    await consumer.start()
-    try:
-        record = await asyncio.wait_for(consumer.getone(), 30)
-    finally:
-        await consumer.stop()
-    assert CloudEvent.from_kafka(record.headers, record.value).id == outage.id
+    assert (await _read_one_as(citizens, utilities)).id == outage.id
 
     # Not what it does not consume, and not as another's group.
     ledger_topic = AIOKafkaConsumer(citizens.topic(TOPICS["budget-ledger"]), **citizens.kafka.client_options(),

@@ -43,7 +43,7 @@ import pytest
 from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
 from sqlalchemy.engine import make_url
 
-from ecity_cli.infra import InfraError, free_port, repo_root
+from ecity_cli.infra import InfraError, free_port, port_open, repo_root
 from ecity_cli.infra.kafka import LocalKafka, LocalKafkaCluster
 from ecity_cli.infra.postgres import LocalPostgres
 from ecity_cli.local import LocalInfra
@@ -95,6 +95,23 @@ class TestInfra:
         prefix made and its rights on them granted: for tests that build a service's settings themselves."""
         self.kafka.provision(topic_prefix=topic_prefix)
         return self.kafka.service_settings(service)
+
+    def ensure_running(self) -> None:
+        """The session's broker and database up before a test. A test that takes them down on
+        purpose (the chaos test kills the broker and restarts PostgreSQL) brings them back, but if it
+        fails half-way, every later test of this process would fail for it: they are started again
+        here, and said so, so that one failure stays one."""
+        if not port_open(self.kafka.port):
+            if self.kafka.running_pid() is not None:  # still starting (a restart left running)
+                with contextlib.suppress(InfraError):
+                    self.kafka.wait_ready(180.0)
+            if not self.kafka.is_ready():
+                print(f"[infra] the session's Kafka broker at {self.kafka.bootstrap_servers} was down: starting it again", flush=True)
+                self.kafka.stop()
+                self.kafka.start(180.0)
+        if not port_open(self.postgres.port) and not self.postgres.is_running():
+            print(f"[infra] the session's PostgreSQL on port {self.postgres.port} was down: starting it again", flush=True)
+            self.postgres.start()
 
     def new_database(self, hint: str = "db") -> str:
         name = f"t_{hint}_{uuid.uuid4().hex[:10]}"
@@ -245,6 +262,7 @@ class ServiceFactory:
 
 @pytest.fixture
 def services(infra: TestInfra, tmp_path: Path) -> ServiceFactory:
+    infra.ensure_running()
     return ServiceFactory(infra=infra, topic_prefix=f"t{uuid.uuid4().hex[:8]}.", trace_dir=tmp_path)
 
 

@@ -6,21 +6,18 @@ the database); no labels."""
 
 from __future__ import annotations
 
-import asyncio
-import logging
-
 from prometheus_client import Gauge
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from budget_ledger.adapters.tables import chain_heads, ledger_entries
+from ecity_common import gauges
 
 INTERVAL_S = 30.0
 CHAIN_ENTRIES = Gauge("ecity_ledger_chain_entries",
                       "Entries in the ledger's hash chain: the last sequence number (the chain has no gaps).")
 SIGNED_ENTRIES = Gauge("ecity_ledger_signed_entries",
                        "Entries the last signed head of the chain covers (0 before the first is signed).")
-log = logging.getLogger(__name__)
 
 
 async def count(engine: AsyncEngine) -> tuple[int, int]:
@@ -34,12 +31,7 @@ async def count(engine: AsyncEngine) -> tuple[int, int]:
 
 
 async def keep_counting(engine: AsyncEngine, interval_s: float = INTERVAL_S) -> None:
-    while True:
-        try:
-            chain, signed = await count(engine)
-        except Exception as exc:  # noqa: BLE001 - the database away: the gauges keep their last values
-            log.info("chain gauges not counted: %s", type(exc).__name__)
-        else:
-            CHAIN_ENTRIES.set(chain)
-            SIGNED_ENTRIES.set(signed)
-        await asyncio.sleep(interval_s)
+    async def counted() -> gauges.Counts:
+        return {(): await count(engine)}
+
+    await gauges.keep_counting(counted, (CHAIN_ENTRIES, SIGNED_ENTRIES), what="chain gauges", interval_s=interval_s)

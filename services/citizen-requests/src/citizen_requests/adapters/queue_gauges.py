@@ -4,21 +4,18 @@ their legal answer term, per department (or utility) that handles them. Counted 
 
 from __future__ import annotations
 
-import asyncio
-import logging
-
 from prometheus_client import Gauge
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from citizen_requests.adapters.tables import categories, citizen_requests
 from citizen_requests.domain.workflow import OPEN
+from ecity_common import gauges
 
 INTERVAL_S = 30.0
 OPEN_REQUESTS = Gauge("ecity_requests_open", "Citizens' requests still being handled, by who handles them.", ["handler"])
 OVERDUE_REQUESTS = Gauge("ecity_requests_overdue",
                          "Citizens' requests still open past their legal answer term, by who handles them.", ["handler"])
-log = logging.getLogger(__name__)
 
 
 async def count(engine: AsyncEngine) -> dict[str, tuple[int, int]]:
@@ -34,18 +31,7 @@ async def count(engine: AsyncEngine) -> dict[str, tuple[int, int]]:
 
 
 async def keep_counting(engine: AsyncEngine, interval_s: float = INTERVAL_S) -> None:
-    seen: set[str] = set()
-    while True:
-        try:
-            counts = await count(engine)
-        except Exception as exc:  # noqa: BLE001 - the database away: the gauges keep their last values
-            log.info("queue gauges not counted: %s", type(exc).__name__)
-        else:
-            for handler in seen - counts.keys():  # a queue emptied: zero, not the last number seen
-                OPEN_REQUESTS.labels(handler).set(0)
-                OVERDUE_REQUESTS.labels(handler).set(0)
-            for handler, (open_, overdue) in counts.items():
-                OPEN_REQUESTS.labels(handler).set(open_)
-                OVERDUE_REQUESTS.labels(handler).set(overdue)
-            seen |= counts.keys()
-        await asyncio.sleep(interval_s)
+    async def counted() -> gauges.Counts:
+        return {(handler,): figures for handler, figures in (await count(engine)).items()}
+
+    await gauges.keep_counting(counted, (OPEN_REQUESTS, OVERDUE_REQUESTS), what="queue gauges", interval_s=interval_s)

@@ -6,20 +6,17 @@ their few kinds, and two yes/no."""
 
 from __future__ import annotations
 
-import asyncio
-import logging
-
 from prometheus_client import Gauge
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from ecity_common import gauges
 from utilities_gateway.adapters.tables import outages
 
 INTERVAL_S = 30.0
 OUTAGES = Gauge("ecity_outages",
                 "Outages not yet resolved, by company, utility kind, planned (works) or not (an accident), "
                 "and started (its start has come) or not.", ["company", "kind", "planned", "started"])
-log = logging.getLogger(__name__)
 
 Key = tuple[str, str, str, str]  # company, kind, planned, started: the gauge's labels
 
@@ -40,16 +37,7 @@ async def count(engine: AsyncEngine) -> dict[Key, int]:
 
 
 async def keep_counting(engine: AsyncEngine, interval_s: float = INTERVAL_S) -> None:
-    seen: set[Key] = set()
-    while True:
-        try:
-            counts = await count(engine)
-        except Exception as exc:  # noqa: BLE001 - the database away: the gauge keeps its last values
-            log.info("outage gauges not counted: %s", type(exc).__name__)
-        else:
-            for key in seen - counts.keys():  # all resolved (or begun): zero, not the last number seen
-                OUTAGES.labels(*key).set(0)
-            for key, n in counts.items():
-                OUTAGES.labels(*key).set(n)
-            seen |= counts.keys()
-        await asyncio.sleep(interval_s)
+    async def counted() -> gauges.Counts:
+        return {key: (n,) for key, n in (await count(engine)).items()}
+
+    await gauges.keep_counting(counted, (OUTAGES,), what="outage gauges", interval_s=interval_s)
