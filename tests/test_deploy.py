@@ -225,7 +225,8 @@ def test_no_secret_is_committed_only_referenced(rendered):
     # Every one is created by hand as deploy/k8s/README.md says, or by an operator: CloudNativePG
     # (*-db-app), Strimzi's User Operator (one per KafkaUser, named after it) and its Cluster
     # Operator (the cluster CA's certificate).
-    documented = {"utilities-gateway-webhook-secrets", "budget-ledger-db-restricted", "budget-ledger-anchor-key"}
+    documented = {"utilities-gateway-webhook-secrets", "budget-ledger-db-restricted", "budget-ledger-anchor-key",
+                  "notifications-vapid", "notifications-link-signing-key"}
     kafka_users = {u["metadata"]["name"] for u in of_kind(rendered, "KafkaUser")}
     by_operators = kafka_users | {"ecity-cluster-ca-cert"}
     assert documented <= refs and all(r in documented or r.endswith("-db-app") or r in by_operators for r in refs)
@@ -252,12 +253,42 @@ def test_network_policies_deny_by_default_and_open_only_what_each_service_needs(
         internet = [r for r in spec["egress"] if any("ipBlock" in t for t in r["to"])]
         for rule in internet:  # the internet, never the cluster's, private, link-local or carrier-grade NAT ranges
             [block] = [t["ipBlock"] for t in rule["to"]]
+            if name == "notifications" and block == {"cidr": generate.SMTP_RELAY["cidr"]}:
+                continue  # one address, the city's SMTP relay (its own test below)
             assert {"10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "169.254.0.0/16", "127.0.0.0/8",
                     "100.64.0.0/10"} <= set(block["except"])
         assert {generate.KAFKA_PORT, 5432} <= egress_ports and 9092 not in egress_ports  # TLS only
-        assert bool(internet) == (name == "utilities-gateway"), name  # only it calls out (webhooks)
+        # only they call out: the gateway's webhooks, notifications' Web Push (and its SMTP relay)
+        assert bool(internet) == (name in ("utilities-gateway", "notifications")), name
         db = policies[f"{name}-db-traffic"]
         assert db["ingress"][0]["from"] == [{"podSelector": {"matchLabels": {"app.kubernetes.io/name": name}}}]
+
+
+def test_notifications_reaches_out_only_to_the_smtp_relay_and_web_push_services(rendered):
+    """Issue 17: its way out is the city's relay (the address the operator sets, on the relay's port,
+    and the same host in its settings, with STARTTLS) and HTTPS to the internet for the browsers'
+    push services; never another port out, never a private range on 443."""
+    policies = {p["metadata"]["name"]: p["spec"] for p in of_kind(rendered, "NetworkPolicy")}
+    out = [rule for rule in policies["notifications-traffic"]["egress"] if any("ipBlock" in t for t in rule["to"])]
+    relay = generate.SMTP_RELAY
+    assert out == [{"to": [{"ipBlock": {"cidr": relay["cidr"]}}], "ports": [{"port": relay["port"], "protocol": "TCP"}]},
+                   {"to": [{"ipBlock": generate.INTERNET}], "ports": [{"port": 443, "protocol": "TCP"}]}]
+    assert relay["port"] != 25  # submission with STARTTLS, not server-to-server relaying
+    [config] = [c["data"] for c in of_kind(rendered, "ConfigMap") if c["metadata"]["name"] == "notifications-config"]
+    assert (config["NOTIFICATIONS_SMTP_HOST"], config["NOTIFICATIONS_SMTP_PORT"]) == (relay["host"], str(relay["port"]))
+    assert config["NOTIFICATIONS_SMTP_STARTTLS"] == "true"
+    from notifications.settings import Settings
+
+    settings = Settings(mode="deployed", smtp_host=relay["host"], smtp_starttls=False)
+    assert any("SMTP_STARTTLS" in problem for problem in settings.unsafe())  # it would refuse clear text
+    # The VAPID key as a file of its own Secret, readable by the pods' group only; the links' key from a Secret.
+    [deployment] = [d for d in of_kind(rendered, "Deployment") if d["metadata"]["name"] == "notifications"]
+    pod = deployment["spec"]["template"]["spec"]
+    volumes = {v["name"]: v for v in pod["volumes"]}
+    assert volumes["vapid"]["secret"] == {"secretName": "notifications-vapid", "defaultMode": 0o440}
+    assert {"name": "vapid", "mountPath": "/etc/ecity/vapid", "readOnly": True} in pod["containers"][0]["volumeMounts"]
+    [key] = [e for e in pod["containers"][0]["env"] if e["name"] == "NOTIFICATIONS_LINK_SIGNING_KEY"]
+    assert key["valueFrom"]["secretKeyRef"]["name"] == "notifications-link-signing-key"
 
 
 def test_kafka_is_strimzi_kraft_with_node_pools_and_every_topic_and_dead_letter_topic(rendered):
@@ -391,8 +422,8 @@ def _assert_known_settings(info, env: dict) -> None:
     for key in env:
         if key.startswith(info.env_prefix):
             assert key.removeprefix(info.env_prefix).lower() in fields, f"{info.name}: {key} is no setting"
-        else:
-            assert key.startswith("OTEL_"), key
+        else:  # OpenTelemetry's, and OpenSSL's CA bundle (Compose's mail sink has a certificate of its own)
+            assert key.startswith("OTEL_") or key == "SSL_CERT_FILE", key
 
 
 # -- Docker Compose ----------------------------------------------------------------------------
@@ -547,6 +578,10 @@ def ingress_route(ingress: dict, path: str) -> tuple[str, str] | None:
     # No way around the list: whole segments, no traversal into another root.
     ("/citizen-requests/api/v10/x", None), ("/budget/api/v1/../../metrics", None),
     ("/network-registry/api/v1/sites/", None), ("/metrics", None),
+    # notifications: citizens' own routes and the links of its e-mails, nothing else.
+    ("/notifications/api/v1/unsubscribe", ("notifications", "/api/v1/unsubscribe")),
+    ("/notifications/api/v1/me/push-subscriptions", ("notifications", "/api/v1/me/push-subscriptions")),
+    ("/notifications/metrics", None), ("/notifications/docs", None), ("/notifications/api/v1/../../health/ready", None),
 ])
 def test_the_ingress_routes_only_the_public_and_authenticated_apis(rendered, path, reaches):
     [ingress] = of_kind(rendered, "Ingress")
@@ -558,7 +593,8 @@ def test_every_route_of_a_public_service_is_either_routed_or_meant_to_stay_insid
     inside; these are the roots that stay inside on purpose."""
     inside = {"/health/live", "/health/ready"}
     [ingress] = of_kind(rendered, "Ingress")
-    prefixes = {"citizen-requests": "/citizen-requests", "utilities-gateway": "/utilities", "budget-ledger": "/budget"}
+    prefixes = {"citizen-requests": "/citizen-requests", "utilities-gateway": "/utilities", "budget-ledger": "/budget",
+                "notifications": "/notifications"}
     for name, prefix in prefixes.items():
         for path in json.loads((ROOT / "services" / name / "openapi.json").read_text())["paths"]:
             concrete = re.sub(r"\{[^}]+\}", "x", path)

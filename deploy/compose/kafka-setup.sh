@@ -14,7 +14,7 @@ PROPERTIES
 until "$BIN/kafka-broker-api-versions.sh" --bootstrap-server kafka:9092 --command-config "$ADMIN" > /dev/null 2>&1; do
   echo "waiting for Kafka"; sleep 2
 done
-for topic in ecity.citizen-requests.v1 ecity.citizen-requests.v1.dlq ecity.utilities.v1 ecity.utilities.v1.dlq ecity.budget.v1 ecity.budget.v1.dlq ecity.network.v1 ecity.network.v1.dlq; do
+for topic in ecity.citizen-requests.v1 ecity.citizen-requests.v1.dlq ecity.utilities.v1 ecity.utilities.v1.dlq ecity.budget.v1 ecity.budget.v1.dlq ecity.network.v1 ecity.network.v1.dlq ecity.notifications.v1 ecity.notifications.v1.dlq; do
   "$BIN/kafka-topics.sh" --bootstrap-server kafka:9092 --command-config "$ADMIN" --create --if-not-exists \
     --topic "$topic" --partitions 3 --replication-factor 1
 done
@@ -32,4 +32,7 @@ acl User:budget-ledger --operation Write --operation Describe --operation Create
 acl User:budget-ledger --operation Read --operation Describe --topic ecity.network.v1
 acl User:budget-ledger --operation Read --group ecity.budget-ledger
 acl User:network-registry --operation Write --operation Describe --operation Create --topic ecity.network.v1
+acl User:notifications --operation Write --operation Describe --operation Create --topic ecity.notifications.v1 --topic ecity.citizen-requests.v1.dlq
+acl User:notifications --operation Read --operation Describe --topic ecity.citizen-requests.v1
+acl User:notifications --operation Read --group ecity.notifications
 echo "Kafka's topics and ACLs are in place"

@@ -1,7 +1,7 @@
 #!/bin/bash
 # One database and one owner per service (database per service), on the first start of the volume.
 set -euo pipefail
-for service in citizen_requests utilities_gateway budget_ledger network_registry; do
+for service in citizen_requests utilities_gateway budget_ledger network_registry notifications; do
   password_var="${service^^}_DB_PASSWORD"
   psql -v ON_ERROR_STOP=1 --username "$POSTGRES_USER" --dbname postgres \
     -v name="$service" -v password="${!password_var}" <<'SQL'

@@ -1,4 +1,4 @@
-"""Writes services/<name>/Dockerfile for every service from one template, so the four images
+"""Writes services/<name>/Dockerfile for every service from one template, so the services' images
 are built the same way, and deploy/compose/kafka-setup.sh, Docker Compose's topics and ACLs from
 the event catalogue. Run `python deploy/docker/generate.py` (or `make manifests`);
 tests/test_deploy.py fails when a committed file is not what this writes."""
@@ -11,7 +11,8 @@ from string import Template
 
 ROOT = Path(__file__).resolve().parents[2]
 SERVICES = [("citizen-requests", "citizen_requests", 8001), ("utilities-gateway", "utilities_gateway", 8002),
-            ("budget-ledger", "budget_ledger", 8003), ("network-registry", "network_registry", 8004)]
+            ("budget-ledger", "budget_ledger", 8003), ("network-registry", "network_registry", 8004),
+            ("notifications", "notifications", 8005)]
 
 TEMPLATE = Template(r"""# syntax=docker/dockerfile:1
 # The $name image. Build from the repository root, where the uv workspace and its lock are:
@@ -34,6 +35,7 @@ COPY services/citizen-requests/pyproject.toml services/citizen-requests/
 COPY services/utilities-gateway/pyproject.toml services/utilities-gateway/
 COPY services/budget-ledger/pyproject.toml services/budget-ledger/
 COPY services/network-registry/pyproject.toml services/network-registry/
+COPY services/notifications/pyproject.toml services/notifications/
 COPY tools/ecity-cli/pyproject.toml tools/ecity-cli/
 RUN uv sync --frozen --no-dev --no-install-workspace --package $name
 COPY libs/common libs/common

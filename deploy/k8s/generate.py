@@ -27,6 +27,9 @@ SERVICES = [
     ("utilities-gateway", "utilities_gateway", 8002, "/utilities", True),
     ("budget-ledger", "budget_ledger", 8003, "/budget", False),
     ("network-registry", "network_registry", 8004, None, False),
+    # notifications reaches the internet too, but only Web Push's services: its egress is its own
+    # (NOTIFICATIONS_EGRESS below), not the gateway's "any address on 443" for companies' webhooks.
+    ("notifications", "notifications", 8005, "/notifications", False),
 ]
 # What the Ingress routes of each public service: its APIs for citizens, companies and staff (each
 # authenticated or public by its own rules), nothing else. /metrics, /docs, /redoc, /openapi.json and
@@ -36,6 +39,12 @@ PUBLIC_PATHS = {
     "citizen-requests": ["api/v1", "open311/v2"],
     "utilities-gateway": ["integrations/v1", "api/v1", "public/outages"],
     "budget-ledger": ["api/v1"],
+    # Citizens' own routes (their e-mail address and its confirmation, their push subscriptions, the
+    # VAPID public key their browser subscribes with, "everything you hold about me") and the links
+    # in the e-mails: a confirmation link and the one-click unsubscribe (RFC 8058), which the citizen's
+    # mail provider POSTs from the internet. Nothing for staff or other services lives under api/v1
+    # here: were a route for them added, it would go under another root, which stays inside.
+    "notifications": ["api/v1"],
 }
 INGRESS_ANNOTATIONS = {
     "nginx.ingress.kubernetes.io/use-regex": "true",
@@ -88,6 +97,7 @@ TOPICS = {
     "ecity.utilities.v1": 12,
     "ecity.budget.v1": 6,
     "ecity.network.v1": 6,
+    "ecity.notifications.v1": 6,
 }
 
 
@@ -145,13 +155,64 @@ def env(name: str, package: str, migration: bool = False) -> list[dict]:
 RESTRICTED_ROLES = {"budget-ledger": ("budget_ledger_app", "budget-ledger-db-restricted")}
 # Secret files mounted into a service's pods (never its migration Job's): volume, Secret, folder.
 # budget-ledger: the Ed25519 key that signs the chain's heads, which its database roles never see.
-SERVICE_FILES = {"budget-ledger": [("anchor-key", "budget-ledger-anchor-key", "/etc/ecity/anchor")]}
-SERVICE_CONFIG = {"budget-ledger": {"BUDGET_LEDGER_DATABASE_APP_ROLE": "budget_ledger_app",
-                                    "BUDGET_LEDGER_ANCHOR_SIGNING_KEY_FILE": "/etc/ecity/anchor/signing-key.pem"}}
+# notifications: the VAPID private key (RFC 8292) that signs its Web Push requests; with it anyone
+# could push to every citizen who subscribed.
+SERVICE_FILES = {"budget-ledger": [("anchor-key", "budget-ledger-anchor-key", "/etc/ecity/anchor")],
+                 "notifications": [("vapid", "notifications-vapid", "/etc/ecity/vapid")]}
+
+# The city's SMTP relay, which notifications' e-mail leaves through (STARTTLS: the service refuses
+# clear text to another machine outside local mode). Its host is written into the ConfigMap and its
+# address into the NetworkPolicy: a NetworkPolicy cannot name a host, so the operator fills in both
+# (deploy/k8s/README.md, "The SMTP relay"). 192.0.2.25 is a documentation address (RFC 5737) that
+# reaches nothing: until it is set, mail waits in `pending` and is retried, nothing leaks elsewhere.
+SMTP_RELAY = {"host": "smtp-relay.sumy.ua", "port": 587, "cidr": "192.0.2.25/32"}
+# The internet without the cluster's, private, link-local and carrier-grade NAT ranges.
+INTERNET = {"cidr": "0.0.0.0/0", "except": ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "169.254.0.0/16", "127.0.0.0/8",
+                                            "100.64.0.0/10"]}
+# notifications' way out, beyond Kafka, its database, traces and the identity provider: the relay,
+# and HTTPS to the internet for Web Push. A subscription's endpoint is a URL of the browser's push
+# service (Google's FCM, Mozilla's autopush, Apple's, Microsoft's), on addresses those companies
+# change without notice and a NetworkPolicy cannot name by host; so 443 to the internet, never to the
+# cluster or a private range. The service only posts to the endpoint a browser gave it; a policy by
+# host name (Cilium's or Calico's FQDN rules, or an egress proxy) would narrow this where the cluster
+# has one.
+NOTIFICATIONS_EGRESS = [
+    {"to": [{"ipBlock": {"cidr": SMTP_RELAY["cidr"]}}], "ports": [{"port": SMTP_RELAY["port"], "protocol": "TCP"}]},
+    {"to": [{"ipBlock": INTERNET}], "ports": [{"port": 443, "protocol": "TCP"}]},
+]
+
+SERVICE_CONFIG = {
+    "budget-ledger": {"BUDGET_LEDGER_DATABASE_APP_ROLE": "budget_ledger_app",
+                      "BUDGET_LEDGER_ANCHOR_SIGNING_KEY_FILE": "/etc/ecity/anchor/signing-key.pem"},
+    "notifications": {"NOTIFICATIONS_SMTP_HOST": SMTP_RELAY["host"], "NOTIFICATIONS_SMTP_PORT": str(SMTP_RELAY["port"]),
+                      "NOTIFICATIONS_SMTP_STARTTLS": "true",
+                      # Web Push and consent (issue 17): the key file of SERVICE_FILES, the `sub` of the
+                      # VAPID claims (a contact the push services can write to), the address the links
+                      # of the e-mails start with (the ingress's).
+                      "NOTIFICATIONS_VAPID_PRIVATE_KEY_FILE": "/etc/ecity/vapid/private-key.pem",
+                      "NOTIFICATIONS_VAPID_SUBJECT": "mailto:ecity@sumy.ua",
+                      "NOTIFICATIONS_PUBLIC_BASE_URL": "https://api.ecity.sumy.ua/notifications"},
+}
+
+
+def service_config(name: str, package: str) -> dict[str, str]:
+    """A service's own ConfigMap entries: only the settings its code has. Web Push and consent are
+    being added to notifications while these manifests are; once its Settings has their fields,
+    running this generator again writes them (a ConfigMap naming a setting the service lacks would
+    be silently ignored by it, so a test refuses one)."""
+    import importlib
+
+    prefix = package.upper() + "_"
+    fields = importlib.import_module(f"{package}.settings").Settings.model_fields
+    return {k: v for k, v in SERVICE_CONFIG.get(name, {}).items() if k.removeprefix(prefix).lower() in fields}
 
 
 # Secrets one service needs beyond its database.
 SERVICE_SECRETS = {
+    # The key that signs the links of notifications' e-mails (an address's confirmation, the one-click
+    # unsubscribe): whoever held it could unsubscribe anyone or confirm an address they do not own.
+    "notifications": [{"name": "NOTIFICATIONS_LINK_SIGNING_KEY",
+                       "valueFrom": {"secretKeyRef": {"name": "notifications-link-signing-key", "key": "key"}}}],
     # The key that seals the companies' webhook signing secrets in the gateway's database.
     "utilities-gateway": [{"name": "UTILITIES_GATEWAY_WEBHOOK_SECRETS_KEY",
                            "valueFrom": {"secretKeyRef": {"name": "utilities-gateway-webhook-secrets", "key": "key"}}}],
@@ -219,7 +280,7 @@ def service_objects(name: str, package: str, port: int, public: str | None, inte
             f"{prefix}LOG_LEVEL": "INFO",
             f"{prefix}SHUTDOWN_DRAIN_S": str(SHUTDOWN_DRAIN_S),
             **({f"{prefix}SEED_DEMO_DATA": "false"} if name in DEMO_DATA else {}),
-            **SERVICE_CONFIG.get(name, {}),
+            **service_config(name, package),
             "OTEL_EXPORTER_OTLP_ENDPOINT": "http://otel-collector.observability:4318",
             "OTEL_SERVICE_NAME": name,
         },
@@ -310,11 +371,9 @@ def service_objects(name: str, package: str, port: int, public: str | None, inte
         },
     }
     if internet:  # webhooks to the utility companies: the internet, never the cluster's or private ranges
-        policy["spec"]["egress"].append({
-            "to": [{"ipBlock": {"cidr": "0.0.0.0/0", "except": ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "169.254.0.0/16", "127.0.0.0/8",
-                                                                 "100.64.0.0/10"]}}],
-            "ports": [{"port": 443, "protocol": "TCP"}],
-        })
+        policy["spec"]["egress"].append({"to": [{"ipBlock": INTERNET}], "ports": [{"port": 443, "protocol": "TCP"}]})
+    if name == "notifications":
+        policy["spec"]["egress"] += NOTIFICATIONS_EGRESS
     db_policy = {
         "apiVersion": "networking.k8s.io/v1", "kind": "NetworkPolicy", "metadata": meta(f"{name}-db-traffic"),
         "spec": {

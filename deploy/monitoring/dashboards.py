@@ -18,7 +18,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 OUT = HERE / "dashboards"
 NAMESPACE = "sumy-ecity"
-SERVICES = ["citizen-requests", "utilities-gateway", "budget-ledger", "network-registry"]
+SERVICES = ["citizen-requests", "utilities-gateway", "budget-ledger", "network-registry", "notifications"]
 DATASOURCE = {"type": "prometheus", "uid": "${datasource}"}
 TAGS = ["sumy-ecity"]
 # Services whose POSTs take an Idempotency-Key (and so count replays).
@@ -198,7 +198,7 @@ def service_dashboard(name: str) -> dict:
 def overview() -> dict:
     ns = f'namespace="{NAMESPACE}"'
     return dashboard("ecity-overview", "Sumy e-City · overview",
-                     "All four services at a glance; each service's own dashboard has the detail.", [
+                     "All five services at a glance; each service's own dashboard has the detail.", [
         ("Services", [
             panel("Pods answering their scrape", (f"sum by (job) (up{{{ns}}})", "{{job}}"),
                   description="EcityServiceDown fires when one does not answer for 2 minutes."),
