@@ -62,7 +62,7 @@ chaos: setup
 	done; echo "== $(CHAOS_RUNS) chaos runs passed"
 
 # The API fuzzer (tests/test_fuzz.py) at length: FUZZ_EXAMPLES generated calls per operation of the
-# four OpenAPI documents, with a fresh seed each run (printed; FUZZ_SEED=N repeats one). `make test`
+# five OpenAPI documents, with a fresh seed each run (printed; FUZZ_SEED=N repeats one). `make test`
 # runs it with a few calls per operation and a fixed seed.
 FUZZ_EXAMPLES ?= 300
 FUZZ_SEED ?= random

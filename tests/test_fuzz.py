@@ -168,9 +168,11 @@ def city(infra: TestInfra, tmp_path_factory) -> Iterator[City]:
                       for path, item in doc.raw_schema["paths"].items() for method in item}
         # A documented operation with no route here would be called without the token it needs.
         assert documented <= roles.keys(), f"operations without a route: {sorted(documented - roles.keys())}"
-        # and every service has routes behind a role: were `require_role`'s roles no longer readable,
-        # every call would go without a token and meet only the 401 at the door.
-        assert {service for (service, _, _), accepted in roles.items() if accepted} == set(SERVICES)
+        # and every service with an API has routes behind a role: were `require_role`'s roles no
+        # longer readable, every call would go without a token and meet only the 401 at the door.
+        # (notifications has none yet besides its health routes: issue 17 brings them.)
+        with_api = {name for (name, _, path) in documented if not path.startswith("/health/")}
+        assert {service for (service, _, _), accepted in roles.items() if accepted} == with_api
         yield City(processes=processes, roles=roles, tokens=tokens, company_key=DEMO_COMPANIES[0][1],
                    monitoring_key=factory.settings("network-registry").demo_monitoring_key,
                    open311_key=factory.settings("citizen-requests").demo_open311_key)
@@ -216,6 +218,12 @@ def test_budget_ledger(case, city):
 @FUZZ_SETTINGS
 def test_network_registry(case, city):
     _fuzz(city, "network-registry", case)
+
+
+@SCHEMAS["notifications"].parametrize()
+@FUZZ_SETTINGS
+def test_notifications(case, city):
+    _fuzz(city, "notifications", case)
 
 
 def test_every_service_is_still_alive_after_the_fuzzing(city):

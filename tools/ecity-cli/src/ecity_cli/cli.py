@@ -33,6 +33,8 @@ citizens_app = typer.Typer(help="Citizens' requests.", no_args_is_help=True)
 app.add_typer(citizens_app, name="citizens")
 app.add_typer(dlq_app, name="dlq")
 app.add_typer(budget_app, name="budget")
+mail_app = typer.Typer(help="The local mailbox of `make run`: the e-mail notifications sent.", no_args_is_help=True)
+app.add_typer(mail_app, name="mail")
 console = Console()
 
 
@@ -94,12 +96,16 @@ def infra_status() -> None:
 
 @app.command("up")
 def up() -> None:
-    """What `make run` does: Kafka, PostgreSQL and the four services, a service that exits is
-    started again; Ctrl-C stops all of it (services first, then Kafka and PostgreSQL)."""
+    """What `make run` does: Kafka, PostgreSQL, the local mailbox (an SMTP server keeping what
+    notifications sends, `ecity mail tail`) and the five services; a service that exits is started
+    again; Ctrl-C stops all of it (services first, then the mailbox, Kafka and PostgreSQL)."""
+    from ecity_cli.mailbox import LocalMailServer, mail_folder, port_from_env
+
     settings = LocalSettings()
     infra = LocalInfra.from_settings(settings)
     processes: list[ServiceProcess] = []
     supervisor: Supervisor | None = None
+    mail: LocalMailServer | None = None
     stop = threading.Event()
 
     def on_signal(*_) -> None:
@@ -113,6 +119,10 @@ def up() -> None:
         infra.up()
         if stop.is_set():
             return
+        mail_port = port_from_env()
+        if port_open(mail_port):
+            raise InfraError(f"port {mail_port} for the local mailbox is taken: stop that program or set NOTIFICATIONS_SMTP_PORT")
+        mail = LocalMailServer(mail_folder(settings.state), mail_port).start()
         for info in SERVICES.values():
             port = int(_env(f"{info.env_prefix}HTTP_PORT", str(info.default_port)))
             if port_open(port):
@@ -142,6 +152,8 @@ def up() -> None:
         console.print("stopping…")
         if supervisor is not None:
             supervisor.stop()
+        if mail is not None:
+            mail.stop()
         infra.down()
         for sig, handler in previous.items():
             signal.signal(sig, handler)
@@ -182,6 +194,10 @@ def _print_system(settings: LocalSettings, processes: list[ServiceProcess]) -> N
         table.add_row(p.info.name, p.url, f"{p.url}/docs")
     console.print(table)
     console.print(f"Kafka 127.0.0.1:{settings.kafka_port} · PostgreSQL 127.0.0.1:{settings.postgres_port} · logs in {settings.state / 'logs'}")
+    from ecity_cli.mailbox import mail_folder, port_from_env
+
+    console.print(f"Mailbox: SMTP 127.0.0.1:{port_from_env()}, kept in {mail_folder(settings.state)} · "
+                  "[bold].venv/bin/ecity mail tail[/] shows what notifications sent")
     console.print("A citizen's token: [bold].venv/bin/ecity token --role citizen --sub citizen-1[/]   A service that exits is started again; Ctrl-C stops everything.")
 
 
@@ -423,6 +439,30 @@ def issue_open311_key(name: str = typer.Option(..., help="the client app the key
     run_async(store)
     console.print(f"Open311 api_key for {name} (shown once, keep it safe):")
     print(key.plaintext)
+
+
+@mail_app.command("tail")
+def mail_tail(
+    count: int = typer.Option(10, "-n", "--count", help="how many of the latest messages"),
+    follow: bool = typer.Option(False, "--follow", "-f", help="then wait for new ones (Ctrl-C stops)"),
+) -> None:
+    """The latest messages the local mailbox received, oldest first: from, to, subject, date and the
+    plain-text part, decoded."""
+    from ecity_cli.mailbox import follow as following
+    from ecity_cli.mailbox import latest, letters, mail_folder
+
+    folder = mail_folder(LocalSettings().state)
+    shown = latest(folder, count)
+    if not shown and not follow:
+        console.print(f"no mail in {folder} (`make run` keeps there what notifications sends)")
+    for letter in shown:
+        print(letter.render())
+    if follow:
+        try:
+            for letter in following(folder, seen={p.name for p in letters(folder)}):
+                print(letter.render(), flush=True)
+        except KeyboardInterrupt:
+            pass
 
 
 def _dlq(topic: str) -> str:
