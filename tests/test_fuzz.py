@@ -1,4 +1,4 @@
-"""Hostile input, no 500 (issue 15): every operation of the four services' OpenAPI documents, called
+"""Hostile input, no 500 (issue 15): every operation of the five services' OpenAPI documents, called
 with generated input (valid, boundary and invalid) against the real service processes, each on its
 own PostgreSQL database and the one Kafka of the test session.
 
@@ -71,7 +71,7 @@ CONFIG = {
 # undocumented 4xx (401, 404, 409 …) is an honest refusal, not a failure of this test.
 CHECKS = [not_a_server_error, response_schema_conformance]
 
-# The first operation's test also starts the four services, which takes minutes on a busy machine.
+# The first operation's test also starts the five services, which takes minutes on a busy machine.
 pytestmark = pytest.mark.timeout(600)
 
 ROOT = repo_root()
@@ -87,7 +87,7 @@ FUZZ_SETTINGS = settings(deadline=None, suppress_health_check=list(HealthCheck),
 
 @dataclass
 class City:
-    """The four service processes and the credentials of each operation."""
+    """The five service processes and the credentials of each operation."""
 
     processes: dict[str, ServiceProcess]
     roles: dict[tuple[str, str, str], tuple[str, ...]]  # (service, METHOD, path) -> roles its route accepts

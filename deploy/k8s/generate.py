@@ -1,4 +1,4 @@
-"""Writes deploy/k8s/base from one description of the services, so the four services' manifests
+"""Writes deploy/k8s/base from one description of the services, so the services' manifests
 cannot drift apart. Run `python deploy/k8s/generate.py` after a change (or `make manifests`);
 tests/test_deploy.py fails when the committed files are not what this writes.
 
