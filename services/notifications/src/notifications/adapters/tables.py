@@ -2,9 +2,11 @@
 request (subscriptions) and every message it owes or sent (deliveries)."""
 
 from sqlalchemy import (
+    Boolean,
     CheckConstraint,
     Column,
     DateTime,
+    Float,
     Index,
     Integer,
     MetaData,
@@ -14,6 +16,7 @@ from sqlalchemy import (
     func,
     text,
 )
+from sqlalchemy.dialects.postgresql import JSONB
 
 from ecity_common.messaging.tables import messaging_tables
 
@@ -74,4 +77,53 @@ deliveries = Table(
     CheckConstraint("status in ('pending', 'sent', 'failed')", name="deliveries_known_status"),
     # What the dispatcher asks for: the pending ones that are due.
     Index("deliveries_due", "next_attempt_at", postgresql_where=text("status = 'pending'")),
+)
+
+# "My address": a place a citizen wants to hear about. `street`/`house` are the address as
+# ecity_common.areas reads it (domain.places.address_key), kept so that an outage given by streets
+# finds its places by index instead of reading every place.
+places = Table(
+    "places",
+    metadata,
+    Column("id", Text, primary_key=True),
+    Column("citizen_id", Text, nullable=False),
+    Column("address", Text, nullable=False),
+    Column("street", Text),
+    Column("house", Integer),
+    Column("lat", Float),
+    Column("long", Float),
+    Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Index("places_of_citizen", "citizen_id"),
+    Index("places_by_street", "street", "house"),
+    Index("places_by_point", "lat", "long"),
+)
+
+# Every provider's outages as their events described them last: utilities' (an area) and the
+# network's (the sites it cut off). `as_of` is the event's own time: an older event arriving late
+# does not overwrite a newer state. What `GET /api/v1/public/at` answers from.
+outages = Table(
+    "outages",
+    metadata,
+    Column("key", Text, primary_key=True),  # "utility:<id>" / "network:<id>"
+    Column("provider", Text, nullable=False),
+    Column("kind", Text, nullable=False),
+    Column("planned", Boolean, nullable=False),
+    Column("area", JSONB),  # ecity_common.areas.Area, for a utility's outage
+    Column("sites", JSONB),  # [{name, address, holder_code}], for the network's
+    Column("description", Text, nullable=False, server_default=""),
+    Column("starts_at", DateTime(timezone=True)),
+    Column("expected_end", DateTime(timezone=True)),
+    Column("resolved_at", DateTime(timezone=True)),
+    Column("as_of", DateTime(timezone=True), nullable=False),
+    Index("outages_active", "key", postgresql_where=text("resolved_at IS NULL")),
+)
+
+# Who was told that an outage began (a citizen, or "institution:<holder code>"): they, and only
+# they, hear that its end moved and that it is over.
+outage_audience = Table(
+    "outage_audience",
+    metadata,
+    Column("outage_key", Text, primary_key=True),
+    Column("citizen_id", Text, primary_key=True),
+    Column("told_at", DateTime(timezone=True), nullable=False),
 )

@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from notifications.adapters import deliveries
 from notifications.domain.channels import Channel, Outgoing, PermanentFailure, TemporaryFailure
 from notifications.domain.deliveries import RequestNews, next_attempt
-from notifications.domain.messages import request_news
+from notifications.domain.messages import outage_news, request_news
 
 log = logging.getLogger(__name__)
 
@@ -29,6 +29,8 @@ def render(row: dict[str, Any]) -> Outgoing:
             if ctx.get(moment):
                 ctx[moment] = datetime.fromisoformat(ctx[moment])
         return request_news(RequestNews(**ctx), address=row["address"], message_id=row["message_id"])
+    if row["kind"] == "outage_news":
+        return outage_news(row["context"], address=row["address"], message_id=row["message_id"])
     raise ValueError(f"no message for kind {row['kind']!r}")
 
 
