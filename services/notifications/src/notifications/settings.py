@@ -32,6 +32,8 @@ class Settings(ServiceSettings):
     # Quiet hours, Kyiv time: messages that are not urgent wait until they end (domain.schedule).
     quiet_hours_begin: time = time(22, 0)
     quiet_hours_end: time = time(8, 0)
+    # How often the local alerts' digests are looked at (each is written once a day, after the quiet hours).
+    digest_interval_s: float = 300.0
 
     def unsafe(self) -> list[str]:
         problems = super().unsafe()

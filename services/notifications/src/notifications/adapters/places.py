@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 from shapely.geometry import shape
 from sqlalchemy import and_, delete, func, or_, select, tuple_
@@ -10,7 +10,8 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ecity_common.areas import Area
-from notifications.adapters.tables import outage_audience, outages, places
+from notifications.adapters.tables import alert_matches, local_alerts, outage_audience, outages, places, public_requests
+from notifications.domain.nearby import Box, LocalAlert
 from notifications.domain.places import Place, address_key
 
 # A citizen's places in the order they added them: how a message lists them.
@@ -105,3 +106,69 @@ async def forget(session: AsyncSession, key: str, citizen_ids: list[str]) -> Non
 async def unresolved_outages(session: AsyncSession) -> list:
     return (await session.execute(select(outages).where(outages.c.resolved_at.is_(None))
                                   .order_by(outages.c.starts_at.nulls_last(), outages.c.key))).all()
+
+
+# -- public requests and local alerts ---------------------------------------------------------
+
+async def keep_public_request(session: AsyncSession, row: dict) -> None:
+    await session.execute(insert(public_requests).values(**row).on_conflict_do_nothing())
+
+
+async def request_status(session: AsyncSession, request_id: str, status: str, is_open: bool) -> None:
+    await session.execute(public_requests.update().where(public_requests.c.request_id == request_id)
+                          .values(status=status, open=is_open))
+
+
+async def open_requests_in(session: AsyncSession, box: Box) -> list:
+    return (await session.execute(select(public_requests).where(
+        public_requests.c.open, public_requests.c.lat.between(box.south, box.north),
+        public_requests.c.long.between(box.west, box.east)).order_by(public_requests.c.submitted_at.desc()))).all()
+
+
+def _alert(row) -> LocalAlert:
+    return LocalAlert(row.id, row.citizen_id, row.lat, row.long, row.radius_m, frozenset(row.categories), row.digest)
+
+
+async def alerts_around(session: AsyncSession, lat: float, long: float) -> list[LocalAlert]:
+    rows = await session.execute(select(local_alerts).where(
+        local_alerts.c.south <= lat, local_alerts.c.north >= lat, local_alerts.c.west <= long,
+        local_alerts.c.east >= long).order_by(local_alerts.c.created_at, local_alerts.c.id))
+    return [_alert(r) for r in rows]
+
+
+async def add_alert(session: AsyncSession, row: dict) -> None:
+    await session.execute(insert(local_alerts).values(**row))
+
+
+async def alerts_of(session: AsyncSession, citizen_id: str) -> list:
+    return (await session.execute(select(local_alerts).where(local_alerts.c.citizen_id == citizen_id)
+                                  .order_by(local_alerts.c.created_at, local_alerts.c.id))).all()
+
+
+async def count_alerts(session: AsyncSession, citizen_id: str) -> int:
+    return (await session.execute(select(func.count()).select_from(local_alerts)
+                                  .where(local_alerts.c.citizen_id == citizen_id))).scalar_one()
+
+
+async def delete_alert(session: AsyncSession, citizen_id: str, alert_id: str) -> bool:
+    gone = await session.execute(delete(local_alerts).where(local_alerts.c.id == alert_id,
+                                                            local_alerts.c.citizen_id == citizen_id))
+    return gone.rowcount > 0
+
+
+async def gather_for_digest(session: AsyncSession, rows: list[dict]) -> None:
+    if rows:
+        await session.execute(insert(alert_matches).values(rows).on_conflict_do_nothing())
+
+
+async def undigested(session: AsyncSession, limit: int) -> list:
+    """Matches not yet in a digest, oldest first, locked so that two replicas do not both write them."""
+    return (await session.execute(select(alert_matches).where(alert_matches.c.digested_on.is_(None))
+                                  .order_by(alert_matches.c.citizen_id, alert_matches.c.submitted_at)
+                                  .limit(limit).with_for_update(skip_locked=True))).all()
+
+
+async def digested(session: AsyncSession, keys: list[tuple[str, str]], on: date) -> None:
+    if keys:
+        await session.execute(alert_matches.update().where(
+            tuple_(alert_matches.c.citizen_id, alert_matches.c.request_id).in_(keys)).values(digested_on=on))

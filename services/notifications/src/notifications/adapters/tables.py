@@ -5,6 +5,7 @@ from sqlalchemy import (
     Boolean,
     CheckConstraint,
     Column,
+    Date,
     DateTime,
     Float,
     Index,
@@ -126,4 +127,53 @@ outage_audience = Table(
     Column("outage_key", Text, primary_key=True),
     Column("citizen_id", Text, primary_key=True),
     Column("told_at", DateTime(timezone=True), nullable=False),
+)
+
+# The public requests' map, as citizen-requests publishes it (its request.submitted and
+# status-changed events): what `public/at` shows nearby and what local alerts match. Only what the
+# public list shows: no description, no address, no citizen.
+public_requests = Table(
+    "public_requests",
+    metadata,
+    Column("request_id", Text, primary_key=True),
+    Column("service_code", Text, nullable=False),
+    Column("lat", Float, nullable=False),
+    Column("long", Float, nullable=False),
+    Column("status", Text, nullable=False),
+    Column("open", Boolean, nullable=False),
+    Column("submitted_at", DateTime(timezone=True), nullable=False),
+    Index("public_requests_open_by_point", "lat", "long", postgresql_where=text("open")),
+)
+
+# "Tell me of new requests of these categories within this radius of this point." The bounding box
+# is kept so that a new request finds its alerts by index.
+local_alerts = Table(
+    "local_alerts",
+    metadata,
+    Column("id", Text, primary_key=True),
+    Column("citizen_id", Text, nullable=False),
+    Column("lat", Float, nullable=False),
+    Column("long", Float, nullable=False),
+    Column("radius_m", Integer, nullable=False),
+    Column("south", Float, nullable=False),
+    Column("north", Float, nullable=False),
+    Column("west", Float, nullable=False),
+    Column("east", Float, nullable=False),
+    Column("categories", JSONB, nullable=False),
+    Column("digest", Boolean, nullable=False, server_default=text("false")),
+    Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Index("local_alerts_of_citizen", "citizen_id"),
+    Index("local_alerts_by_box", "south", "north", "west", "east"),
+)
+
+# New requests matched to a citizen's alert that wants a daily digest: gathered here, and sent as
+# one message the next morning (`digested_on` set when it is written).
+alert_matches = Table(
+    "alert_matches",
+    metadata,
+    Column("citizen_id", Text, primary_key=True),
+    Column("request_id", Text, primary_key=True),
+    Column("service_code", Text, nullable=False),
+    Column("submitted_at", DateTime(timezone=True), nullable=False),
+    Column("digested_on", Date),
 )

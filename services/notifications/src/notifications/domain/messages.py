@@ -116,3 +116,33 @@ def outage_news(context: dict, *, address: str, message_id: str) -> Outgoing:
     body = "".join(f"<p>{html.escape(line)}</p>" for line in lines)
     page = f'<!doctype html><html lang="uk"><head><meta charset="utf-8"><title>{html.escape(subject)}</title></head><body>{body}</body></html>'
     return Outgoing(address=address, message_id=message_id, subject=subject, text=text, html=page)
+
+
+def _page(subject: str, lines: list[str]) -> tuple[str, str]:
+    text = "\n\n".join(lines) + "\n"
+    body = "".join(f"<p>{html.escape(line)}</p>" for line in lines)
+    return text, f'<!doctype html><html lang="uk"><head><meta charset="utf-8"><title>{html.escape(subject)}</title></head><body>{body}</body></html>'
+
+
+def local_alert(context: dict, *, address: str, message_id: str) -> Outgoing:
+    """A new request of a followed category near the citizen's chosen point."""
+    subject = f"Нове звернення поруч ({context['service_code']}): {context['request_id']}"
+    lines = [f"Подано нове звернення {context['request_id']} (категорія {context['service_code']}) "
+             f"за {context['distance_m']} м від обраної вами точки, {_when(datetime.fromisoformat(context['submitted_at']))}.",
+             "Ви можете стежити за ним, щоб знати, як його виконують.",
+             "Ви отримали цей лист, бо налаштували сповіщення про звернення поблизу."]
+    text, page = _page(subject, lines)
+    return Outgoing(address=address, message_id=message_id, subject=subject, text=text, html=page)
+
+
+def alert_digest(context: dict, *, address: str, message_id: str) -> Outgoing:
+    """The day's new requests near the citizen's chosen points, in one message."""
+    found = context["requests"]
+    n = len(found)
+    subject = f"Звернення поблизу: {n} {plural(n, 'нове', 'нових', 'нових')}"
+    lines = [f"Від попереднього огляду подано {n} {plural(n, 'нове звернення', 'нових звернення', 'нових звернень')} "
+             "поблизу обраних вами точок:"]
+    lines += [f"• {r['request_id']} ({r['service_code']}), {_when(datetime.fromisoformat(r['submitted_at']))}" for r in found]
+    lines.append("Ви отримали цей лист, бо обрали щоденний огляд звернень поблизу.")
+    text, page = _page(subject, lines)
+    return Outgoing(address=address, message_id=message_id, subject=subject, text=text, html=page)

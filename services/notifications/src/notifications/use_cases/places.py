@@ -14,6 +14,7 @@ from ecity_common.refusals import Conflict, Invalid, NotFound
 from notifications.adapters import places as stored
 from notifications.adapters.tables import contacts
 from notifications.domain.places import Place, address_key, network_outage_covers, utility_outage_covers
+from notifications.use_cases.nearby import open_requests_near
 from notifications.use_cases.outage_news import institution
 
 # A family's flat, a parent's house, a dacha in the city, a workplace: more is someone watching
@@ -92,4 +93,5 @@ async def known_at(session: AsyncSession, *, lat: float | None, long: float | No
                 "expected_end": row.expected_end.isoformat() if row.expected_end else None,
                 "going_on": row.starts_at is None or row.starts_at <= datetime.now(UTC),
             })
-    return {"lat": lat, "long": long, "address": address, "outages": found}
+    nearby = await open_requests_near(session, lat, long) if lat is not None and long is not None else []
+    return {"lat": lat, "long": long, "address": address, "outages": found, "requests_nearby": nearby}

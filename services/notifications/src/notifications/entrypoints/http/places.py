@@ -3,16 +3,18 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 from fastapi import APIRouter, Depends, Path, Query
 from fastapi.responses import Response
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, StringConstraints
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ecity_common.auth import Principal, require_role
 from ecity_common.db import session
 from ecity_common.inputs import Identifier, Text
 from ecity_common.web.problems import Problem
-from notifications.use_cases import places
+from notifications.use_cases import nearby, places
 
 router = APIRouter(prefix="/api/v1", tags=["places and outages"])
 
@@ -80,3 +82,45 @@ async def known_at(lat: float | None = Query(default=None, ge=-90, le=90),
         raise Problem("validation-error", "give a point (lat and long) or an address",
                       errors=[{"field": "query.address", "message": "give lat and long, or an address"}])
     return await places.known_at(db, lat=lat, long=long, address=address)
+
+
+# A category's code as citizen-requests' catalogue writes them (water_leak, pothole).
+ServiceCode = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9_.-]{0,63}$")]
+
+
+class NewAlert(BaseModel):
+    lat: float = Field(ge=-90, le=90)
+    long: float = Field(ge=-180, le=180)
+    radius_m: int = Field(ge=50, le=3000, description="how far from the point, in metres")
+    categories: list[ServiceCode] = Field(min_length=1, max_length=30, description="service codes of the catalogue")
+    digest: bool = Field(default=False, description="one message each morning instead of one per request")
+
+
+class AlertView(BaseModel):
+    alert_id: str
+    lat: float
+    long: float
+    radius_m: int
+    categories: list[str]
+    digest: bool
+    created_at: str
+
+
+@router.post("/me/alerts", status_code=201, response_model=AlertView,
+             summary="Tell me of new requests of these categories near this point")
+async def add_alert(body: NewAlert, citizen: Principal = Depends(require_role("citizen")),
+                    db: AsyncSession = Depends(session)) -> dict:
+    return await nearby.add_alert(db, citizen.subject, lat=body.lat, long=body.long, radius_m=body.radius_m,
+                                  categories=body.categories, digest=body.digest)
+
+
+@router.get("/me/alerts", response_model=list[AlertView], summary="My local alerts")
+async def my_alerts(citizen: Principal = Depends(require_role("citizen")), db: AsyncSession = Depends(session)):
+    return await nearby.my_alerts(db, citizen.subject)
+
+
+@router.delete("/me/alerts/{alert_id}", status_code=204, summary="Remove a local alert")
+async def remove_alert(alert_id: Identifier, citizen: Principal = Depends(require_role("citizen")),
+                       db: AsyncSession = Depends(session)) -> Response:
+    await nearby.remove_alert(db, citizen.subject, alert_id)
+    return Response(status_code=204)
