@@ -7,7 +7,7 @@ from notifications.adapters.email import EmailChannel
 from notifications.adapters.tables import messaging
 from notifications.entrypoints.events import make_handlers
 from notifications.entrypoints.http import router
-from notifications.entrypoints.workers import run_dispatcher
+from notifications.entrypoints.workers import run_digests, run_dispatcher
 from notifications.settings import Settings
 
 # Inside the package, so an installed (non-editable) image carries its migrations too.
@@ -33,6 +33,6 @@ def create_app(settings: Settings | None = None):
             routers=[router],
             handlers=make_handlers(settings),
             on_startup=[_channels],
-            workers=[run_dispatcher],
+            workers=[run_dispatcher, run_digests],
         )
     )

@@ -1,3 +1,5 @@
+from datetime import time
+
 from pydantic_settings import SettingsConfigDict
 
 from ecity_common.settings import ServiceSettings
@@ -26,6 +28,12 @@ class Settings(ServiceSettings):
     dispatch_batch: int = 50
     # After this many temporary failures a delivery is given up (status "failed").
     max_attempts: int = 8
+
+    # Quiet hours, Kyiv time: messages that are not urgent wait until they end (domain.schedule).
+    quiet_hours_begin: time = time(22, 0)
+    quiet_hours_end: time = time(8, 0)
+    # How often the local alerts' digests are looked at (each is written once a day, after the quiet hours).
+    digest_interval_s: float = 300.0
 
     def unsafe(self) -> list[str]:
         problems = super().unsafe()

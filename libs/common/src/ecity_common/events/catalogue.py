@@ -16,8 +16,7 @@ TOPICS: dict[str, str] = {
     "utilities-gateway": "ecity.utilities.v1",
     "budget-ledger": "ecity.budget.v1",
     "network-registry": "ecity.network.v1",
-    # notification.sent / notification.failed (issue 17) will go here; the topic exists now so that
-    # the service has its own principal and ACLs like every other.
+    # notification.sent / notification.failed: for the audit and the metrics.
     "notifications": "ecity.notifications.v1",
 }
 

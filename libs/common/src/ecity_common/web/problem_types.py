@@ -114,6 +114,11 @@ _TYPES = (
     # -- network-registry ------------------------------------------------------------------------
     ProblemType("no-path", 404, "No working path", "Немає робочого шляху",
                 "No path of working links joins the two sites."),
+    # -- notifications ---------------------------------------------------------------------------
+    ProblemType("too-many-places", 409, "Too many places", "Забагато адрес",
+                "A citizen follows at most ten places; remove one before adding another."),
+    ProblemType("too-many-alerts", 409, "Too many alerts", "Забагато сповіщень",
+                "A citizen keeps at most ten local alerts; remove one before adding another."),
 )
 
 PROBLEM_TYPES: dict[str, ProblemType] = {t.slug: t for t in _TYPES}

@@ -31,15 +31,22 @@ async def usable_addresses(session: AsyncSession, citizen_ids: list[str], channe
     return {r.citizen_id: r.address for r in rows}
 
 
+OWED_AT_ONCE = 1000
+
+
 async def owe(session: AsyncSession, rows: list[dict]) -> int:
     """Write the deliveries owed; those already written (same event, recipient, channel) are left
     as they are. Returns how many are new."""
-    if not rows:
-        return 0
-    written = await session.execute(
-        insert(deliveries).values([{**r, "context": json.dumps(r["context"], ensure_ascii=False, default=str)} for r in rows])
-        .on_conflict_do_nothing(constraint="deliveries_once").returning(deliveries.c.id))
-    return len(written.all())
+    new = 0
+    # In slices: one statement binds each column of each row, and PostgreSQL takes at most 32,767
+    # parameters (an outage over a district owes thousands of messages at once).
+    for start in range(0, len(rows), OWED_AT_ONCE):
+        part = rows[start:start + OWED_AT_ONCE]
+        written = await session.execute(
+            insert(deliveries).values([{**r, "context": json.dumps(r["context"], ensure_ascii=False, default=str)} for r in part])
+            .on_conflict_do_nothing(constraint="deliveries_once").returning(deliveries.c.id))
+        new += len(written.all())
+    return new
 
 
 async def take_due(session: AsyncSession, limit: int) -> list[dict]:

@@ -2,9 +2,12 @@
 request (subscriptions) and every message it owes or sent (deliveries)."""
 
 from sqlalchemy import (
+    Boolean,
     CheckConstraint,
     Column,
+    Date,
     DateTime,
+    Float,
     Index,
     Integer,
     MetaData,
@@ -14,6 +17,7 @@ from sqlalchemy import (
     func,
     text,
 )
+from sqlalchemy.dialects.postgresql import JSONB
 
 from ecity_common.messaging.tables import messaging_tables
 
@@ -74,4 +78,102 @@ deliveries = Table(
     CheckConstraint("status in ('pending', 'sent', 'failed')", name="deliveries_known_status"),
     # What the dispatcher asks for: the pending ones that are due.
     Index("deliveries_due", "next_attempt_at", postgresql_where=text("status = 'pending'")),
+)
+
+# "My address": a place a citizen wants to hear about. `street`/`house` are the address as
+# ecity_common.areas reads it (domain.places.address_key), kept so that an outage given by streets
+# finds its places by index instead of reading every place.
+places = Table(
+    "places",
+    metadata,
+    Column("id", Text, primary_key=True),
+    Column("citizen_id", Text, nullable=False),
+    Column("address", Text, nullable=False),
+    Column("street", Text),
+    Column("house", Integer),
+    Column("lat", Float),
+    Column("long", Float),
+    Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Index("places_of_citizen", "citizen_id"),
+    Index("places_by_street", "street", "house"),
+    Index("places_by_point", "lat", "long"),
+)
+
+# Every provider's outages as their events described them last: utilities' (an area) and the
+# network's (the sites it cut off). `as_of` is the event's own time: an older event arriving late
+# does not overwrite a newer state. What `GET /api/v1/public/at` answers from.
+outages = Table(
+    "outages",
+    metadata,
+    Column("key", Text, primary_key=True),  # "utility:<id>" / "network:<id>"
+    Column("provider", Text, nullable=False),
+    Column("kind", Text, nullable=False),
+    Column("planned", Boolean, nullable=False),
+    Column("area", JSONB),  # ecity_common.areas.Area, for a utility's outage
+    Column("sites", JSONB),  # [{name, address, holder_code}], for the network's
+    Column("description", Text, nullable=False, server_default=""),
+    Column("starts_at", DateTime(timezone=True)),
+    Column("expected_end", DateTime(timezone=True)),
+    Column("resolved_at", DateTime(timezone=True)),
+    Column("as_of", DateTime(timezone=True), nullable=False),
+    Index("outages_active", "key", postgresql_where=text("resolved_at IS NULL")),
+)
+
+# Who was told that an outage began (a citizen, or "institution:<holder code>"): they, and only
+# they, hear that its end moved and that it is over.
+outage_audience = Table(
+    "outage_audience",
+    metadata,
+    Column("outage_key", Text, primary_key=True),
+    Column("citizen_id", Text, primary_key=True),
+    Column("told_at", DateTime(timezone=True), nullable=False),
+)
+
+# The public requests' map, as citizen-requests publishes it (its request.submitted and
+# status-changed events): what `public/at` shows nearby and what local alerts match. Only what the
+# public list shows: no description, no address, no citizen.
+public_requests = Table(
+    "public_requests",
+    metadata,
+    Column("request_id", Text, primary_key=True),
+    Column("service_code", Text, nullable=False),
+    Column("lat", Float, nullable=False),
+    Column("long", Float, nullable=False),
+    Column("status", Text, nullable=False),
+    Column("open", Boolean, nullable=False),
+    Column("submitted_at", DateTime(timezone=True), nullable=False),
+    Index("public_requests_open_by_point", "lat", "long", postgresql_where=text("open")),
+)
+
+# "Tell me of new requests of these categories within this radius of this point." The bounding box
+# is kept so that a new request finds its alerts by index.
+local_alerts = Table(
+    "local_alerts",
+    metadata,
+    Column("id", Text, primary_key=True),
+    Column("citizen_id", Text, nullable=False),
+    Column("lat", Float, nullable=False),
+    Column("long", Float, nullable=False),
+    Column("radius_m", Integer, nullable=False),
+    Column("south", Float, nullable=False),
+    Column("north", Float, nullable=False),
+    Column("west", Float, nullable=False),
+    Column("east", Float, nullable=False),
+    Column("categories", JSONB, nullable=False),
+    Column("digest", Boolean, nullable=False, server_default=text("false")),
+    Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Index("local_alerts_of_citizen", "citizen_id"),
+    Index("local_alerts_by_box", "south", "north", "west", "east"),
+)
+
+# New requests matched to a citizen's alert that wants a daily digest: gathered here, and sent as
+# one message the next morning (`digested_on` set when it is written).
+alert_matches = Table(
+    "alert_matches",
+    metadata,
+    Column("citizen_id", Text, primary_key=True),
+    Column("request_id", Text, primary_key=True),
+    Column("service_code", Text, nullable=False),
+    Column("submitted_at", DateTime(timezone=True), nullable=False),
+    Column("digested_on", Date),
 )

@@ -44,3 +44,105 @@ def request_news(news: RequestNews, *, address: str, message_id: str) -> Outgoin
     body = "".join(f"<p>{html.escape(line)}</p>" for line in lines)
     page = f'<!doctype html><html lang="uk"><head><meta charset="utf-8"><title>{html.escape(subject)}</title></head><body>{body}</body></html>'
     return Outgoing(address=address, message_id=message_id, subject=subject, text=text, html=page)
+
+
+def plural(n: int, one: str, few: str, many: str) -> str:
+    """Ukrainian plural of a count: 1 година, 2 години, 5 годин, 11 годин, 21 година, 22 години."""
+    n = abs(n)
+    if n % 10 == 1 and n % 100 != 11:
+        return one
+    if 2 <= n % 10 <= 4 and not 12 <= n % 100 <= 14:
+        return few
+    return many
+
+
+def duration(seconds: float) -> str:
+    """'2 дні 3 години', '1 година 5 хвилин', '45 хвилин': the two largest units, as people say it."""
+    minutes = max(int(seconds // 60), 0)
+    days, rest = divmod(minutes, 24 * 60)
+    hours, mins = divmod(rest, 60)
+    parts = []
+    if days:
+        parts.append(f"{days} {plural(days, 'день', 'дні', 'днів')}")
+    if hours:
+        parts.append(f"{hours} {plural(hours, 'година', 'години', 'годин')}")
+    if mins and not days:
+        parts.append(f"{mins} {plural(mins, 'хвилина', 'хвилини', 'хвилин')}")
+    return " ".join(parts[:2]) or "менше хвилини"
+
+
+KIND_NAMES = {
+    "electricity": "електропостачання",
+    "water": "водопостачання",
+    "heating": "теплопостачання",
+    "gas": "газопостачання",
+    "sewerage": "водовідведення",
+    "network": "зв'язок МТКМ",
+}
+
+
+def outage_news(context: dict, *, address: str, message_id: str) -> Outgoing:
+    """An outage at the citizen's place(s): it began, its expected end moved, or it is over.
+    `context` is what use_cases.outage_news wrote: change, facts, places (the citizen's addresses it
+    covers), at (the event's time)."""
+    change, places = context["change"], context["places"]
+    what = KIND_NAMES.get(context["kind"], context["kind"])
+    where = "; ".join(places)
+    at = datetime.fromisoformat(context["at"])
+    end = datetime.fromisoformat(context["expected_end"]) if context.get("expected_end") else None
+    starts = datetime.fromisoformat(context["starts_at"]) if context.get("starts_at") else None
+    planned = "Планове" if context["planned"] else "Аварійне"
+    if change == "ended":
+        subject = f"Відновлено {what}: {where}"
+        lines = [f"{what.capitalize()} за адресою {where} відновлено ({_when(at)}). Постачальник: {context['provider']}."]
+    elif change == "end_moved":
+        subject = f"Змінено строк відключення ({what}): {where}"
+        lines = [f"Відключення ({what}) за адресою {where}: "
+                 + (f"тепер очікуване відновлення {_when(end)}." if end else "строк відновлення наразі невідомий.")]
+    else:
+        subject = f"{planned} відключення ({what}): {where}"
+        lines = [f"{planned} відключення ({what}) за адресою {where}. Постачальник: {context['provider']}."]
+        if starts and starts > at:
+            lines.append(f"Початок: {_when(starts)}.")
+        if end:
+            left = (end - max(at, starts or at)).total_seconds()
+            lines.append(f"Очікуване відновлення: {_when(end)} (приблизно через {duration(left)}).")
+        else:
+            lines.append("Строк відновлення наразі невідомий.")
+    if context.get("description"):
+        lines.append(f"Район відключення: {context['description']}")
+    lines.append("Ви отримали цей лист, бо зареєстрували цю адресу в сервісі сповіщень e-City.")
+    text = "\n\n".join(lines) + "\n"
+    body = "".join(f"<p>{html.escape(line)}</p>" for line in lines)
+    page = f'<!doctype html><html lang="uk"><head><meta charset="utf-8"><title>{html.escape(subject)}</title></head><body>{body}</body></html>'
+    return Outgoing(address=address, message_id=message_id, subject=subject, text=text, html=page)
+
+
+def _page(subject: str, lines: list[str]) -> tuple[str, str]:
+    text = "\n\n".join(lines) + "\n"
+    body = "".join(f"<p>{html.escape(line)}</p>" for line in lines)
+    return text, f'<!doctype html><html lang="uk"><head><meta charset="utf-8"><title>{html.escape(subject)}</title></head><body>{body}</body></html>'
+
+
+def local_alert(context: dict, *, address: str, message_id: str) -> Outgoing:
+    """A new request of a followed category near the citizen's chosen point."""
+    subject = f"Нове звернення поруч ({context['service_code']}): {context['request_id']}"
+    lines = [f"Подано нове звернення {context['request_id']} (категорія {context['service_code']}) "
+             f"за {context['distance_m']} м від обраної вами точки, {_when(datetime.fromisoformat(context['submitted_at']))}.",
+             "Ви можете стежити за ним, щоб знати, як його виконують.",
+             "Ви отримали цей лист, бо налаштували сповіщення про звернення поблизу."]
+    text, page = _page(subject, lines)
+    return Outgoing(address=address, message_id=message_id, subject=subject, text=text, html=page)
+
+
+def alert_digest(context: dict, *, address: str, message_id: str) -> Outgoing:
+    """The day's new requests near the citizen's chosen points, in one message."""
+    found = context["requests"]
+    n = len(found)
+    subject = f"Звернення поблизу: {n} {plural(n, 'нове', 'нових', 'нових')}"
+    lines = [f"Від попереднього огляду подано {n} {plural(n, 'нове звернення', 'нових звернення', 'нових звернень')} "
+             "поблизу обраних вами точок:"]
+    lines += [f"• {r['request_id']} ({r['service_code']}), {_when(datetime.fromisoformat(r['submitted_at']))}" for r in found]
+    lines.append("Ви отримали цей лист, бо обрали щоденний огляд звернень поблизу.")
+    text, page = _page(subject, lines)
+    return Outgoing(address=address, message_id=message_id, subject=subject, text=text, html=page)

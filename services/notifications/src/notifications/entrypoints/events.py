@@ -5,14 +5,49 @@ from __future__ import annotations
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ecity_common.events import CloudEvent, spec_of
-from ecity_common.events.payloads.citizen_requests import CitizenRequestStatusChanged
+from ecity_common.events.payloads.citizen_requests import CitizenRequestStatusChanged, CitizenRequestSubmitted
+from ecity_common.events.payloads.network_registry import NetworkOutageDetected, NetworkOutageResolved
+from ecity_common.events.payloads.utilities_gateway import (
+    UtilityOutageReported,
+    UtilityOutageResolved,
+    UtilityOutageUpdated,
+)
 from ecity_common.messaging.consumer import Handler
+from notifications.domain.schedule import QuietHours
 from notifications.settings import Settings
-from notifications.use_cases import request_news
+from notifications.use_cases import nearby, outage_news, request_news
 
 
 def make_handlers(settings: Settings) -> dict[str, Handler]:
+    writing = outage_news.Writing(settings.message_id_domain,
+                                  QuietHours(settings.quiet_hours_begin, settings.quiet_hours_end))
+
+    async def on_submitted(session: AsyncSession, event: CloudEvent, filed: CitizenRequestSubmitted) -> None:
+        await nearby.request_submitted(session, event, filed, writing)
+
     async def on_status_changed(session: AsyncSession, event: CloudEvent, changed: CitizenRequestStatusChanged) -> None:
         await request_news.status_changed(session, event, changed, message_id_domain=settings.message_id_domain)
+        await nearby.request_status_changed(session, changed)
 
-    return {spec_of(CitizenRequestStatusChanged).type: on_status_changed}
+    async def on_utility_outage(session: AsyncSession, event: CloudEvent,
+                                outage: UtilityOutageReported | UtilityOutageUpdated) -> None:
+        await outage_news.utility_outage(session, event, outage, writing)
+
+    async def on_utility_outage_resolved(session: AsyncSession, event: CloudEvent, resolved: UtilityOutageResolved) -> None:
+        await outage_news.utility_outage_resolved(session, event, resolved, writing)
+
+    async def on_network_outage(session: AsyncSession, event: CloudEvent, outage: NetworkOutageDetected) -> None:
+        await outage_news.network_outage(session, event, outage, writing)
+
+    async def on_network_outage_resolved(session: AsyncSession, event: CloudEvent, resolved: NetworkOutageResolved) -> None:
+        await outage_news.network_outage_resolved(session, event, resolved, writing)
+
+    return {
+        spec_of(CitizenRequestSubmitted).type: on_submitted,
+        spec_of(CitizenRequestStatusChanged).type: on_status_changed,
+        spec_of(UtilityOutageReported).type: on_utility_outage,
+        spec_of(UtilityOutageUpdated).type: on_utility_outage,
+        spec_of(UtilityOutageResolved).type: on_utility_outage_resolved,
+        spec_of(NetworkOutageDetected).type: on_network_outage,
+        spec_of(NetworkOutageResolved).type: on_network_outage_resolved,
+    }

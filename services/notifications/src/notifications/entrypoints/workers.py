@@ -4,8 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from datetime import UTC, datetime
 
+from notifications.domain.schedule import QuietHours
 from notifications.use_cases.dispatch import dispatch_due
+from notifications.use_cases.nearby import write_digests
+from notifications.use_cases.outage_news import Writing
 
 log = logging.getLogger(__name__)
 
@@ -25,3 +29,22 @@ async def run_dispatcher(app) -> None:
         except Exception:
             log.warning("dispatching failed; it tries again next time", exc_info=True)
         await asyncio.sleep(settings.dispatch_interval_s)
+
+
+async def run_digests(app) -> None:
+    """Writes the local alerts' daily digests once the quiet hours are over, every `digest_interval_s`
+    (a digest is keyed by the Kyiv date: running more often writes nothing twice)."""
+    settings = app.state.settings
+    quiet = QuietHours(settings.quiet_hours_begin, settings.quiet_hours_end)
+    writing = Writing(settings.message_id_domain, quiet)
+    while True:
+        try:
+            now = datetime.now(UTC)
+            if not quiet.quiet_at(now):
+                async with app.state.sessions() as session, session.begin():
+                    await write_digests(session, writing, now=now)
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            log.warning("writing the digests failed; it tries again next time", exc_info=True)
+        await asyncio.sleep(settings.digest_interval_s)

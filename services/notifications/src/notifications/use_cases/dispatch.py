@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from notifications.adapters import deliveries
 from notifications.domain.channels import Channel, Outgoing, PermanentFailure, TemporaryFailure
 from notifications.domain.deliveries import RequestNews, next_attempt
-from notifications.domain.messages import request_news
+from notifications.domain.messages import alert_digest, local_alert, outage_news, request_news
 
 log = logging.getLogger(__name__)
 
@@ -29,6 +29,9 @@ def render(row: dict[str, Any]) -> Outgoing:
             if ctx.get(moment):
                 ctx[moment] = datetime.fromisoformat(ctx[moment])
         return request_news(RequestNews(**ctx), address=row["address"], message_id=row["message_id"])
+    by_context = {"outage_news": outage_news, "local_alert": local_alert, "alert_digest": alert_digest}
+    if row["kind"] in by_context:
+        return by_context[row["kind"]](row["context"], address=row["address"], message_id=row["message_id"])
     raise ValueError(f"no message for kind {row['kind']!r}")
 
 

@@ -15,7 +15,7 @@ from ecity_common.events.payloads.common import GeoPoint, UtilityKind
     producer="citizen-requests",
     aggregate="citizen_request",
     summary="A citizen filed a request; it carries what a handler needs and no personal data.",
-    consumers=("utilities-gateway",),
+    consumers=("utilities-gateway", "notifications"),
 )
 class CitizenRequestSubmitted(BaseModel):
     request_id: str = Field(min_length=1, max_length=64)

@@ -55,7 +55,7 @@ class ElementStatusChanged(BaseModel):
     producer="network-registry",
     aggregate="network_outage",
     summary="A failed element cut sites off from the core of the MTKM; one event per outage.",
-    consumers=("citizen-requests",),
+    consumers=("citizen-requests", "notifications"),
 )
 class NetworkOutageDetected(BaseModel):
     outage_id: str
@@ -71,7 +71,7 @@ class NetworkOutageDetected(BaseModel):
     producer="network-registry",
     aggregate="network_outage",
     summary="The element of an outage is back; its sites reach the core again.",
-    consumers=("citizen-requests",),
+    consumers=("citizen-requests", "notifications"),
 )
 class NetworkOutageResolved(BaseModel):
     outage_id: str

@@ -81,7 +81,7 @@ class OutageFacts(BaseModel):
     producer="utilities-gateway",
     aggregate="utility_outage",
     summary="A utility company announced a planned or unplanned outage of water, heating, electricity or gas in an area.",
-    consumers=("citizen-requests",),
+    consumers=("citizen-requests", "notifications"),
 )
 class UtilityOutageReported(OutageFacts):
     reported_at: AwareDatetime
@@ -92,7 +92,7 @@ class UtilityOutageReported(OutageFacts):
     producer="utilities-gateway",
     aggregate="utility_outage",
     summary="An outage's area, expected end or cause changed; carries the whole outage as it now is.",
-    consumers=("citizen-requests",),
+    consumers=("citizen-requests", "notifications"),
 )
 class UtilityOutageUpdated(OutageFacts):
     updated_at: AwareDatetime
@@ -103,7 +103,7 @@ class UtilityOutageUpdated(OutageFacts):
     producer="utilities-gateway",
     aggregate="utility_outage",
     summary="Supply is restored in an outage's area.",
-    consumers=("citizen-requests",),
+    consumers=("citizen-requests", "notifications"),
 )
 class UtilityOutageResolved(BaseModel):
     outage_id: str

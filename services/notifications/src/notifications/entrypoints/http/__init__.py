@@ -1,7 +1,9 @@
-"""notifications' routes: none yet besides the health and metrics routes every service has.
-Contacts (with their confirmation link), subscriptions and "everything you hold about me" come
-next (issue 17); the router is here so that the service keeps the same shape as the others."""
+"""notifications' routes: a citizen's places and what is known at a place (`places.py`); contacts,
+subscriptions and "everything you hold about me" come with their own modules."""
 
 from fastapi import APIRouter
 
+from notifications.entrypoints.http import places
+
 router = APIRouter()
+router.include_router(places.router)

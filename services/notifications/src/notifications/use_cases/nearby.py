@@ -1,0 +1,141 @@
+"""Public requests near a place, and local alerts: "tell me of new requests of these categories
+within this radius of this point", at once or in a morning digest. The public requests are kept
+from citizen-requests' own events, with only what its public list shows."""
+
+from __future__ import annotations
+
+import uuid
+from collections import defaultdict
+from datetime import UTC, date, datetime
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from ecity_common.events import CloudEvent
+from ecity_common.events.payloads.citizen_requests import CitizenRequestStatusChanged, CitizenRequestSubmitted
+from ecity_common.geo import outside_sumy
+from ecity_common.refusals import Conflict, Invalid, NotFound
+from notifications.adapters import deliveries
+from notifications.adapters import places as stored
+from notifications.domain.deliveries import DeliveryKey, delivery_id, message_id
+from notifications.domain.nearby import alerted, box_around, distance_m, rounded
+from notifications.domain.schedule import KYIV
+from notifications.use_cases.outage_news import CHANNELS, Writing
+
+ALERTS_PER_CITIZEN = 10
+NEARBY_M = 300  # "near my house": a few minutes' walk
+DIGEST_SOURCE = "/ecity/notifications#digest"
+
+
+def _event_key(event: CloudEvent) -> str:
+    return f"{event.source}#{event.id}"
+
+
+async def request_submitted(session: AsyncSession, event: CloudEvent, filed: CitizenRequestSubmitted,
+                            writing: Writing) -> int:
+    """Keep it for the map nearby; owe a message to each citizen whose alert it meets (or gather it
+    for their digest). A request without a point is on no map and meets no alert."""
+    if filed.location is None:
+        return 0
+    lat, long = filed.location.lat, filed.location.long
+    await stored.keep_public_request(session, {
+        "request_id": filed.request_id, "service_code": filed.service_code, "lat": lat, "long": long,
+        "status": "submitted", "open": True, "submitted_at": filed.submitted_at})
+    met = alerted(await stored.alerts_around(session, lat, long), service_code=filed.service_code, lat=lat, long=long,
+                  reporter=getattr(filed, "reporter_id", None))
+    later = [{"citizen_id": c, "request_id": filed.request_id, "service_code": filed.service_code,
+              "submitted_at": filed.submitted_at} for c, alert in met.items() if alert.digest]
+    await stored.gather_for_digest(session, later)
+    now = datetime.now(UTC)
+    at_once = {c: alert for c, alert in met.items() if not alert.digest}
+    rows = []
+    for channel in CHANNELS:
+        addresses = await deliveries.usable_addresses(session, list(at_once), channel)
+        for citizen_id, alert in at_once.items():
+            if citizen_id not in addresses:
+                continue
+            key = DeliveryKey(_event_key(event), citizen_id, channel)
+            rows.append({
+                "id": delivery_id(key), "event_id": key.event_id, "recipient": citizen_id, "channel": channel,
+                "address": addresses[citizen_id], "kind": "local_alert",
+                "context": {"request_id": filed.request_id, "service_code": filed.service_code,
+                            "lat": rounded(lat), "long": rounded(long), "submitted_at": filed.submitted_at.isoformat(),
+                            "distance_m": round(distance_m(alert.lat, alert.long, lat, long))},
+                "message_id": message_id(key, writing.message_id_domain),
+                "next_attempt_at": writing.quiet.not_before(now, urgent=False),
+            })
+    return await deliveries.owe(session, rows)
+
+
+async def request_status_changed(session: AsyncSession, changed: CitizenRequestStatusChanged) -> None:
+    await stored.request_status(session, changed.request_id, changed.to_status, changed.open311_status != "closed")
+
+
+async def write_digests(session: AsyncSession, writing: Writing, *, now: datetime, limit: int = 5000) -> int:
+    """One message per citizen of the matches gathered since their last digest, keyed by the Kyiv
+    date: written at most once a day per citizen and channel, however often this runs."""
+    today: date = now.astimezone(KYIV).date()
+    gathered: dict[str, list] = defaultdict(list)
+    for row in await stored.undigested(session, limit):
+        gathered[row.citizen_id].append(row)
+    rows = []
+    for channel in CHANNELS:
+        addresses = await deliveries.usable_addresses(session, list(gathered), channel)
+        for citizen_id, matches in gathered.items():
+            if citizen_id not in addresses:
+                continue
+            key = DeliveryKey(f"{DIGEST_SOURCE}-{today.isoformat()}", citizen_id, channel)
+            rows.append({
+                "id": delivery_id(key), "event_id": key.event_id, "recipient": citizen_id, "channel": channel,
+                "address": addresses[citizen_id], "kind": "alert_digest",
+                "context": {"on": today.isoformat(), "requests": [
+                    {"request_id": m.request_id, "service_code": m.service_code,
+                     "submitted_at": m.submitted_at.isoformat()} for m in matches]},
+                "message_id": message_id(key, writing.message_id_domain), "next_attempt_at": now,
+            })
+    await stored.digested(session, [(m.citizen_id, m.request_id) for ms in gathered.values() for m in ms], today)
+    return await deliveries.owe(session, rows)
+
+
+# -- the citizen's alerts ---------------------------------------------------------------------
+
+def _view(row) -> dict:
+    return {"alert_id": row.id, "lat": row.lat, "long": row.long, "radius_m": row.radius_m,
+            "categories": sorted(row.categories), "digest": row.digest, "created_at": row.created_at.isoformat()}
+
+
+async def add_alert(session: AsyncSession, citizen_id: str, *, lat: float, long: float, radius_m: int,
+                    categories: list[str], digest: bool) -> dict:
+    if axis := outside_sumy(lat, long):
+        raise Invalid(axis, "the point is outside Sumy")
+    box = box_around(lat, long, radius_m)
+    alert_id = str(uuid.uuid4())
+    async with session.begin():
+        if await stored.count_alerts(session, citizen_id) >= ALERTS_PER_CITIZEN:
+            raise Conflict(f"at most {ALERTS_PER_CITIZEN} alerts per citizen: remove one first", code="too-many-alerts")
+        await stored.add_alert(session, {
+            "id": alert_id, "citizen_id": citizen_id, "lat": lat, "long": long, "radius_m": radius_m,
+            "south": box.south, "north": box.north, "west": box.west, "east": box.east,
+            "categories": sorted(set(categories)), "digest": digest})
+        [row] = [r for r in await stored.alerts_of(session, citizen_id) if r.id == alert_id]
+    return _view(row)
+
+
+async def my_alerts(session: AsyncSession, citizen_id: str) -> list[dict]:
+    return [_view(r) for r in await stored.alerts_of(session, citizen_id)]
+
+
+async def remove_alert(session: AsyncSession, citizen_id: str, alert_id: str) -> None:
+    async with session.begin():
+        if not await stored.delete_alert(session, citizen_id, alert_id):
+            raise NotFound("alert", alert_id)
+
+
+async def open_requests_near(session: AsyncSession, lat: float, long: float, radius_m: int = NEARBY_M) -> list[dict]:
+    """Open public requests within `radius_m`, newest first, as the public list shows them."""
+    found = []
+    for row in await stored.open_requests_in(session, box_around(lat, long, radius_m)):
+        if distance_m(lat, long, row.lat, row.long) <= radius_m:
+            found.append({"service_request_id": row.request_id, "service_code": row.service_code,
+                          "status": row.status, "requested_datetime": row.submitted_at.astimezone(KYIV).isoformat(),
+                          "lat": rounded(row.lat), "long": rounded(row.long)})
+    return found
