@@ -12,10 +12,23 @@ import pytest_asyncio
 
 from ecity_cli.testing import serving
 
-from .doors import EVERY_SERVICE, report, routes_of, token_callers, undecided, walk
+from .doors import ANYONE, EVERY_SERVICE, report, roles, routes_of, token_callers, undecided, walk
+
+CITIZEN = roles("citizen")
 
 DOORS = {
     **EVERY_SERVICE,
+    # A citizen's own places and alerts (object-level below: only their own).
+    "POST /api/v1/me/places": CITIZEN,
+    "GET /api/v1/me/places": CITIZEN,
+    "DELETE /api/v1/me/places/{place_id}": CITIZEN,
+    "POST /api/v1/me/alerts": CITIZEN,
+    "GET /api/v1/me/alerts": CITIZEN,
+    "DELETE /api/v1/me/alerts/{alert_id}": CITIZEN,
+    # An institution's official address: the IT department, who knows the sites and their owners.
+    "PUT /api/v1/institutions/{holder_code}/email": roles("network-admin"),
+    # What is known at a place: outages and anonymised requests, nothing personal.
+    "GET /api/v1/public/at": ANYONE,
 }
 
 
