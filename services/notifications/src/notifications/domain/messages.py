@@ -31,7 +31,7 @@ def _when(moment: datetime) -> str:
     return moment.astimezone(KYIV).strftime("%d.%m.%Y о %H:%M")
 
 
-def request_news(news: RequestNews, *, address: str, message_id: str) -> Outgoing:
+def request_news(news: RequestNews, *, address: str, message_id: str, link: str | None = None) -> Outgoing:
     status = STATUS_NAMES.get(news.to_status, news.to_status)
     subject = f"Звернення {news.request_id}: {status}"
     lines = [f"Стан вашого звернення {news.request_id} змінено: {status} ({_when(news.changed_at)})."]
@@ -39,8 +39,10 @@ def request_news(news: RequestNews, *, address: str, message_id: str) -> Outgoin
         lines.append(f"Коментар: {news.public_note}")
     if news.expected_at and not news.closed:
         lines.append(f"Очікуваний термін виконання: {_when(news.expected_at)}.")
+    summary = "\n".join(lines)  # a device's notification: no letter's footer
     lines.append("Ви отримали цей лист, бо подали це звернення або стежите за ним.")
     text = "\n\n".join(lines) + "\n"
     body = "".join(f"<p>{html.escape(line)}</p>" for line in lines)
     page = f'<!doctype html><html lang="uk"><head><meta charset="utf-8"><title>{html.escape(subject)}</title></head><body>{body}</body></html>'
-    return Outgoing(address=address, message_id=message_id, subject=subject, text=text, html=page)
+    return Outgoing(address=address, message_id=message_id, subject=subject, text=text, html=page,
+                    summary=summary, link=link, tag=f"request-{news.request_id}")

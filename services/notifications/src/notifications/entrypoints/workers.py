@@ -17,7 +17,8 @@ async def run_dispatcher(app) -> None:
         try:
             async with app.state.sessions() as session, session.begin():
                 sent = await dispatch_due(session, app.state.channels, batch=settings.dispatch_batch,
-                                          max_attempts=settings.max_attempts)
+                                          max_attempts=settings.max_attempts,
+                                          request_page_url=settings.request_page_url)
             if sent == settings.dispatch_batch:
                 continue  # more may be waiting: no pause
         except asyncio.CancelledError:

@@ -7,7 +7,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from ecity_common.events import CloudEvent
 from ecity_common.events.payloads.citizen_requests import CitizenRequestStatusChanged
-from notifications.adapters import deliveries
+from notifications.adapters import deliveries, push_subscriptions
+from notifications.domain import push
 from notifications.domain.deliveries import (
     DeliveryKey,
     audience_of_request_news,
@@ -45,6 +46,16 @@ async def status_changed(session: AsyncSession, event: CloudEvent, change: Citiz
             rows.append({
                 "id": delivery_id(key), "event_id": key.event_id, "recipient": citizen_id, "channel": channel,
                 "address": addresses[citizen_id], "kind": "request_news", "context": news.__dict__,
+                "message_id": message_id(key, message_id_domain),
+            })
+    # Web Push: each of a citizen's devices is owed its own message (a phone and a laptop both ring).
+    devices = await push_subscriptions.usable(session, audience)
+    for citizen_id in audience:
+        for device in devices.get(citizen_id, ()):
+            key = DeliveryKey(event_key(event), citizen_id, push.CHANNEL, device=device)
+            rows.append({
+                "id": delivery_id(key), "event_id": key.event_id, "recipient": citizen_id, "channel": push.CHANNEL,
+                "address": device, "kind": "request_news", "context": news.__dict__,
                 "message_id": message_id(key, message_id_domain),
             })
     return await deliveries.owe(session, rows)
