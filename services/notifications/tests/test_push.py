@@ -120,6 +120,26 @@ async def test_a_gone_subscription_is_disabled_with_the_reason_and_not_tried_aga
     assert (await client.post(ME, json=device.subscription())).json()["disabled_reason"] is None
 
 
+async def test_a_busy_push_service_is_tried_again_when_it_says(notifications, receiver):
+    client = notifications
+    device, _ = await subscribe(client, receiver)
+    receiver.answer_next(device, 429, {"Retry-After": "120"})
+    await follows(client, "req-5", "citizen-1")
+    await publish(client.settings.kafka_bootstrap_servers, client.settings.topic("ecity.citizen-requests.v1"),
+                  status_changed("req-5"))
+
+    (waiting,) = await until(lambda: rows(client, deliveries, deliveries.c.attempts == 1))
+    assert waiting.status == "pending" and "429" in waiting.last_error
+    # Retry-After (120 s), not the first backoff step (30 s).
+    assert (waiting.next_attempt_at - datetime.now(UTC)).total_seconds() > 100
+    (stored,) = await rows(client, push_subscriptions)
+    assert stored.disabled_reason is None  # busy is not gone
+    async with client.app.state.engine.begin() as conn:  # the two minutes pass
+        await conn.execute(deliveries.update().values(next_attempt_at=datetime.now(UTC)))
+    await until(lambda: rows(client, deliveries, deliveries.c.status == "sent"))
+    assert len(device.received) == 1 and [s for s, _ in receiver.refused] == [429]
+
+
 async def test_a_citizen_keeps_lists_and_forgets_only_their_own_devices(notifications, receiver):
     client = notifications
     device, kept = await subscribe(client, receiver)

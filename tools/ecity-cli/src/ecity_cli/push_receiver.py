@@ -97,6 +97,8 @@ class Device:
     application_server_key: str | None
     received: list[dict] = field(default_factory=list)  # decrypted payloads, in order
     headers: list[dict[str, str]] = field(default_factory=list)
+    # Answers to give before taking anything (a busy push service: 429 with Retry-After, a 503).
+    script: list[tuple[int, dict[str, str]]] = field(default_factory=list)
 
     @property
     def p256dh(self) -> str:
@@ -124,6 +126,10 @@ class PushReceiver:
                         application_server_key)
         self.devices[token] = device
         return device
+
+    def answer_next(self, device: Device, status: int, headers: dict[str, str] | None = None) -> None:
+        """The device's next push (once its VAPID header is checked) gets this answer instead."""
+        device.script.append((status, headers or {}))
 
     def gone(self, device: Device) -> None:
         """From now on its endpoint answers 410, as after the citizen revoked the permission."""
@@ -161,6 +167,10 @@ async def push_receiver() -> AsyncIterator[PushReceiver]:
             return refuse(exc.status, exc.reason)
         if token in receiver.gone_tokens:
             return refuse(410, "push subscription has unsubscribed or expired")
+        if device.script:
+            status, headers = device.script.pop(0)
+            receiver.refused.append((status, "scripted"))
+            return Response(f"scripted {status}", status_code=status, headers=headers)
         if not request.headers.get("ttl", "").isdigit():
             return refuse(400, "TTL is required (RFC 8030)")
         if request.headers.get("content-encoding") != "aes128gcm":
