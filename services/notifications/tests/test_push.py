@@ -175,6 +175,8 @@ async def test_hostile_subscriptions_are_refused_naming_the_field(notifications,
         ({**good, "endpoint": "https://user:pw@push.example.org/x"}, "endpoint"),
         ({**good, "endpoint": "https://push.example.org/" + "x" * 3000}, "endpoint"),
         ({**good, "endpoint": 42}, "endpoint"),
+        ({**good, "endpoint": good["endpoint"] + "\u0000\r\nX-Injected: 1"}, "endpoint"),
+        ({**good, "expirationTime": 2**70}, "expirationTime"),
         ({"keys": keys}, "endpoint"),
         ({**good, "keys": "nope"}, "keys"),
     ]

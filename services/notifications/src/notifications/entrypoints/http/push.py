@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from ecity_common.auth import Principal, require_role
 from ecity_common.db import session
-from ecity_common.inputs import Identifier
+from ecity_common.inputs import Identifier, Int64, Text
 from notifications.domain.push import ENDPOINT_MAX
 from notifications.use_cases import push_subscriptions
 
@@ -26,8 +26,8 @@ class VapidPublicKey(BaseModel):
 
 class PushKeys(BaseModel):
     # Sizes checked exactly by the domain (65 and 16 bytes); these bounds stop a megabyte early.
-    p256dh: str = Field(min_length=1, max_length=100)
-    auth: str = Field(min_length=1, max_length=40)
+    p256dh: Text = Field(min_length=1, max_length=100)
+    auth: Text = Field(min_length=1, max_length=40)
 
 
 class NewPushSubscription(BaseModel):
@@ -35,8 +35,8 @@ class NewPushSubscription(BaseModel):
 
     model_config = ConfigDict(extra="ignore")  # a browser may add members; none is kept
 
-    endpoint: str = Field(min_length=1, max_length=ENDPOINT_MAX)
-    expirationTime: int | None = None  # noqa: N815 - the browser's name; not used: a gone one answers 410
+    endpoint: Text = Field(min_length=1, max_length=ENDPOINT_MAX)
+    expirationTime: Int64 | None = None  # noqa: N815 - the browser's name; not used: a gone one answers 410
     keys: PushKeys
 
 
