@@ -135,3 +135,24 @@ def test_every_topic_a_service_handles_is_one_the_catalogue_lets_it_read(service
     handlers = make_handlers(outbox) if inspect.signature(make_handlers).parameters else make_handlers()
     assert all(service in spec_for(t).consumers for t in handlers), service
     assert {spec_for(t).topic for t in handlers} <= set(kafka_rights(service).reads), service
+
+
+async def test_granting_returns_once_the_new_bindings_authorize_even_when_the_last_one_existed(infra):
+    """A test's provisioning grants its topics' ACLs beside a group's that an earlier test granted:
+    waiting only for the last binding (that group's) returned at once, and the service started
+    next was refused its own topic (TopicAuthorizationFailedError at start, the second test of a
+    session). Each new binding is awaited now."""
+    import uuid
+
+    from ecity_cli.infra.acls import Acl, Operation, Resource, grant
+
+    group = Acl("notifications", Resource.GROUP, "ecity.notifications", Operation.READ)
+    await grant(infra.admin, [group])
+    for _ in range(5):  # a race: several rounds, each with fresh topics
+        prefix = f"t{uuid.uuid4().hex[:8]}."
+        topics = [f"{prefix}probe.{n}" for n in range(10)]
+        # WRITE implies the DESCRIBE that shows a topic to its creator once made.
+        await grant(infra.admin, [*(Acl("notifications", Resource.TOPIC, t, op) for t in topics
+                                    for op in (Operation.CREATE, Operation.WRITE)), group])
+        as_notifications = infra.kafka.access("notifications")
+        await ensure_topics(as_notifications, topics)  # refused had the grant not taken effect

@@ -17,7 +17,8 @@ from notifications.adapters.tables import contacts, deliveries, messaging, subsc
 
 @pytest.fixture
 async def notifications(services, mailbox):
-    async with serving(services, "notifications", smtp_port=mailbox.port, dispatch_interval_s=0.2) as client:
+    async with serving(services, "notifications", smtp_port=mailbox.port, dispatch_interval_s=0.2,
+                       quiet_hours_begin="00:00", quiet_hours_end="00:00") as client:  # never quiet
         yield client
 
 

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 from datetime import UTC, datetime
 
 from notifications.domain.deliveries import (
     DeliveryKey,
     Follower,
+    RequestNews,
     audience_of_request_news,
     delivery_id,
     message_id,
@@ -57,3 +60,25 @@ def test_the_message_is_ukrainian_in_kyiv_time_plain_and_html():
     assert "01.12.2026 о 00:30" in out.text  # 22:30 UTC is half past midnight in Kyiv (UTC+2 in winter)
     assert "01.12.2026 о 17:00" in out.text and "Бригада <виїхала>" in out.text
     assert "Бригада &lt;виїхала&gt;" in out.html and "<виїхала>" not in out.html  # escaped in HTML
+
+
+def test_each_device_is_owed_its_own_push_and_an_e_mails_key_is_unchanged():
+    mail = DeliveryKey("/ecity/citizen-requests#e1", "citizen-1", "email")
+    # What 0002's rows were keyed by: a device-less key digests its three parts alone.
+    assert mail.digest() == hashlib.sha256(b"/ecity/citizen-requests#e1\x00citizen-1\x00email").hexdigest()
+    phone = DeliveryKey("/ecity/citizen-requests#e1", "citizen-1", "push", device="d1")
+    laptop = DeliveryKey("/ecity/citizen-requests#e1", "citizen-1", "push", device="d2")
+    assert len({delivery_id(k) for k in (mail, phone, laptop)}) == 3
+    assert delivery_id(phone) == delivery_id(DeliveryKey("/ecity/citizen-requests#e1", "citizen-1", "push", device="d1"))
+
+
+def test_a_push_payload_is_small_json_that_fits_a_push_service_whatever_the_note():
+    from notifications.domain.push import PAYLOAD_MAX, payload_of
+
+    news = RequestNews("req-1", "assigned", "in_progress", False, "Ї" * 4000, None, datetime(2026, 1, 5, 10, tzinfo=UTC))
+    message = request_news(news, address="d1", message_id="<x@y>", link="https://ecity.sumy.ua/requests/req-1")
+    raw = payload_of(message)
+    shown = json.loads(raw)
+    assert len(raw) <= PAYLOAD_MAX and shown["title"] == "Звернення req-1: у роботі"
+    assert shown["body"].startswith("Стан вашого звернення req-1 змінено: у роботі (05.01.2026 о 12:00).")
+    assert shown["body"].endswith("…") and shown["url"].endswith("/req-1") and shown["tag"] == "request-req-1"

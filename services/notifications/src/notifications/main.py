@@ -1,9 +1,12 @@
 """Composition root of notifications: `python -m ecity_common.server notifications.main:create_app`."""
 
+import asyncio
+import logging
 from pathlib import Path
 
 from ecity_common.runtime import ServiceDefinition, create_service_app
 from notifications.adapters.email import EmailChannel
+from notifications.adapters.push import PushChannel, VapidKey
 from notifications.adapters.tables import messaging
 from notifications.entrypoints.events import make_handlers
 from notifications.entrypoints.http import router
@@ -13,11 +16,32 @@ from notifications.settings import Settings
 # Inside the package, so an installed (non-editable) image carries its migrations too.
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 
+log = logging.getLogger(__name__)
+
+
+def _vapid(settings: Settings) -> VapidKey:
+    if settings.vapid_private_key_file:
+        return VapidKey.from_file(settings.vapid_private_key_file)
+    # Only in local mode (settings.unsafe refuses it elsewhere): browsers subscribed to this key
+    # stop receiving at the next start. `ecity up` and the tests give the state folder's key.
+    log.warning("no VAPID key file: Web Push signs with a key made for this run only")
+    return VapidKey.generated()
+
 
 async def _channels(app) -> None:
     settings = app.state.settings
     email = EmailChannel(settings.smtp_host, settings.smtp_port, settings.mail_from, starttls=settings.smtp_starttls)
-    app.state.channels = {email.name: email}
+    app.state.vapid = _vapid(settings)
+    push = PushChannel(app.state.sessions, app.state.vapid, settings.vapid_subject, ttl_s=settings.push_ttl_s)
+    app.state.channels = {email.name: email, push.name: push}
+
+
+async def _close_channels(app) -> None:
+    """Waits for the shutdown that cancels the workers, then closes the push channel's connections."""
+    try:
+        await asyncio.Event().wait()
+    finally:
+        await app.state.channels["push"].close()
 
 
 def create_app(settings: Settings | None = None):
@@ -27,12 +51,12 @@ def create_app(settings: Settings | None = None):
             settings=settings,
             title="Sumy e-City: notifications",
             description="Tells citizens what happened to the requests they filed or follow, once per event and "
-            "channel: e-mail now, Web Push and addresses' outages next.",
+            "channel: e-mail and Web Push now, addresses' outages next.",
             tables=messaging,
             migrations_dir=MIGRATIONS_DIR,
             routers=[router],
             handlers=make_handlers(settings),
             on_startup=[_channels],
-            workers=[run_dispatcher, run_digests],
+            workers=[run_dispatcher, run_digests, _close_channels],
         )
     )

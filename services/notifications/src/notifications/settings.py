@@ -1,5 +1,7 @@
 from datetime import time
+from pathlib import Path
 
+from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
 from ecity_common.settings import ServiceSettings
@@ -34,9 +36,29 @@ class Settings(ServiceSettings):
     quiet_hours_end: time = time(8, 0)
     # How often the local alerts' digests are looked at (each is written once a day, after the quiet hours).
     digest_interval_s: float = 300.0
+    # Web Push (RFC 8292): the application server key (PEM, EC P-256) that signs every push and
+    # that browsers subscribe with; locally ecity keeps one in the state folder, in a cluster it is a
+    # Secret mounted as a file. Rotating it invalidates every subscription (browsers bind to it).
+    vapid_private_key_file: str | None = None
+    # Who push services may contact about this sender (the JWT's `sub`): a mailto: or https: URL.
+    vapid_subject: str = "mailto:ecity@sumy.ua"
+    # How long a push service keeps a message for a device that is offline (RFC 8030 TTL).
+    push_ttl_s: int = Field(default=86_400, ge=0, le=28 * 86_400)
+    # Where a citizen reads a request: the link of its notification.
+    request_page_url: str = "https://ecity.sumy.ua/requests/{request_id}"
 
     def unsafe(self) -> list[str]:
         problems = super().unsafe()
+        if not self.vapid_private_key_file:
+            problems.append(f"{self.variable('vapid_private_key_file')} is not set: Web Push needs the service's own "
+                            f"VAPID key; one made at start would change with every restart and every replica, and "
+                            f"browsers' subscriptions are bound to it")
+        elif not Path(self.vapid_private_key_file).is_file():
+            problems.append(f"{self.variable('vapid_private_key_file')} names no readable file "
+                            f"({self.vapid_private_key_file}): the VAPID key that signs Web Push")
+        if not self.vapid_subject.startswith(("mailto:", "https://")):
+            problems.append(f"{self.variable('vapid_subject')} must be a mailto: or https: URL (RFC 8292): push "
+                            f"services contact the sender there")
         if not self.smtp_starttls and self.smtp_host not in ("127.0.0.1", "localhost", "::1"):
             problems.append(f"{self.variable('smtp_starttls')} is off for {self.smtp_host}: citizens' addresses and "
                             f"their requests' news would cross the network in clear text")

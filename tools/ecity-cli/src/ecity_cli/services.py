@@ -66,11 +66,16 @@ def database_settings(info: ServiceInfo, postgres) -> dict[str, str]:
 
 
 def local_keys(info: ServiceInfo) -> dict[str, str]:
-    """Key files of this machine a service needs: budget-ledger's key that signs its chain heads."""
+    """Key files of this machine a service needs: budget-ledger's key that signs its chain heads,
+    notifications' VAPID key that signs Web Push."""
     if info.name == "budget-ledger":
         from ecity_cli.anchor_key import local_anchor_key
 
         return {"anchor_signing_key_file": str(local_anchor_key())}
+    if info.name == "notifications":
+        from ecity_cli.vapid_key import local_vapid_key
+
+        return {"vapid_private_key_file": str(local_vapid_key())}
     return {}
 
 

@@ -74,7 +74,9 @@ deliveries = Table(
     Column("last_error", Text),
     Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
     Column("sent_at", DateTime(timezone=True)),
-    UniqueConstraint("event_id", "recipient", "channel", name="deliveries_once"),
+    # A push delivery is owed per device (DeliveryKey.device, its address): the address completes
+    # the key (migration 0004). An e-mail's address is the citizen's one on the channel.
+    UniqueConstraint("event_id", "recipient", "channel", "address", name="deliveries_once"),
     CheckConstraint("status in ('pending', 'sent', 'failed')", name="deliveries_known_status"),
     # What the dispatcher asks for: the pending ones that are due.
     Index("deliveries_due", "next_attempt_at", postgresql_where=text("status = 'pending'")),
@@ -176,4 +178,23 @@ alert_matches = Table(
     Column("service_code", Text, nullable=False),
     Column("submitted_at", DateTime(timezone=True), nullable=False),
     Column("digested_on", Date),
+)
+
+# A citizen's devices for Web Push: what their browser's PushSubscription.toJSON() gave (the push
+# service's endpoint, the browser's P-256 key and auth secret). Made by the browser for this
+# service's VAPID key, so confirmed by construction. An endpoint is one browser's: registered again
+# (by whoever is signed in on it now) it moves to that citizen. A push service's 404/410 sets
+# disabled_reason and it is not written to again.
+push_subscriptions = Table(
+    "push_subscriptions",
+    metadata,
+    Column("id", Text, primary_key=True),
+    Column("citizen_id", Text, nullable=False),
+    Column("endpoint", Text, nullable=False, unique=True),
+    Column("p256dh", Text, nullable=False),
+    Column("auth", Text, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Column("disabled_reason", Text),
+    Column("disabled_at", DateTime(timezone=True)),
+    Index("push_subscriptions_citizen", "citizen_id"),
 )

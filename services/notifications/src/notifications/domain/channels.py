@@ -14,14 +14,24 @@ class Outgoing:
     subject: str
     text: str
     html: str
+    # For a device's notification (Web Push): the message in a few words, where to read more, and a
+    # tag naming what it is about (a newer message with the same tag replaces the older one).
+    summary: str = ""
+    link: str | None = None
+    tag: str | None = None
 
 
 class TemporaryFailure(Exception):
-    """Try again later (SMTP 4xx, the server away)."""
+    """Try again later (SMTP 4xx, the server away; a push service's 429 or 5xx)."""
+
+    def __init__(self, detail: str, *, retry_after_s: float | None = None) -> None:
+        super().__init__(detail)
+        self.retry_after_s = retry_after_s  # the other side said when (Retry-After); else backoff
 
 
 class PermanentFailure(Exception):
-    """This address will never take it (SMTP 5xx): the contact is disabled with this reason."""
+    """This address will never take it (SMTP 5xx, a push subscription gone: 404/410): the contact
+    is disabled with this reason."""
 
 
 class Channel(Protocol):

@@ -18,12 +18,17 @@ from datetime import datetime, timedelta
 class DeliveryKey:
     event_id: str  # the CloudEvent's source and id: ids are unique per source only
     recipient: str  # a citizen id
-    channel: str  # "email"
+    channel: str  # "email", "push"
+    # One of a citizen's several addresses on a channel that each get the message: a push
+    # subscription (a phone, a browser). None where a citizen has one address (e-mail), whose
+    # ids and Message-IDs stay what they were.
+    device: str | None = None
 
     def digest(self) -> str:
         # NUL separates the parts: none of them can contain it (ids and channels are plain text),
         # so ("a", "bc") and ("ab", "c") never meet.
-        raw = "\x00".join((self.event_id, self.recipient, self.channel)).encode()
+        parts = (self.event_id, self.recipient, self.channel) + ((self.device,) if self.device else ())
+        raw = "\x00".join(parts).encode()
         return hashlib.sha256(raw).hexdigest()
 
 

@@ -31,7 +31,7 @@ def _when(moment: datetime) -> str:
     return moment.astimezone(KYIV).strftime("%d.%m.%Y о %H:%M")
 
 
-def request_news(news: RequestNews, *, address: str, message_id: str) -> Outgoing:
+def request_news(news: RequestNews, *, address: str, message_id: str, link: str | None = None) -> Outgoing:
     status = STATUS_NAMES.get(news.to_status, news.to_status)
     subject = f"Звернення {news.request_id}: {status}"
     lines = [f"Стан вашого звернення {news.request_id} змінено: {status} ({_when(news.changed_at)})."]
@@ -39,11 +39,13 @@ def request_news(news: RequestNews, *, address: str, message_id: str) -> Outgoin
         lines.append(f"Коментар: {news.public_note}")
     if news.expected_at and not news.closed:
         lines.append(f"Очікуваний термін виконання: {_when(news.expected_at)}.")
+    summary = "\n".join(lines)  # a device's notification: no letter's footer
     lines.append("Ви отримали цей лист, бо подали це звернення або стежите за ним.")
     text = "\n\n".join(lines) + "\n"
     body = "".join(f"<p>{html.escape(line)}</p>" for line in lines)
     page = f'<!doctype html><html lang="uk"><head><meta charset="utf-8"><title>{html.escape(subject)}</title></head><body>{body}</body></html>'
-    return Outgoing(address=address, message_id=message_id, subject=subject, text=text, html=page)
+    return Outgoing(address=address, message_id=message_id, subject=subject, text=text, html=page,
+                    summary=summary, link=link, tag=f"request-{news.request_id}")
 
 
 def plural(n: int, one: str, few: str, many: str) -> str:
@@ -111,17 +113,20 @@ def outage_news(context: dict, *, address: str, message_id: str) -> Outgoing:
             lines.append("Строк відновлення наразі невідомий.")
     if context.get("description"):
         lines.append(f"Район відключення: {context['description']}")
-    lines.append("Ви отримали цей лист, бо зареєстрували цю адресу в сервісі сповіщень e-City.")
-    text = "\n\n".join(lines) + "\n"
-    body = "".join(f"<p>{html.escape(line)}</p>" for line in lines)
+    return _outgoing(subject, lines, "Ви отримали цей лист, бо зареєстрували цю адресу в сервісі сповіщень e-City.",
+                     address=address, message_id=message_id, tag=f"outage-{context['outage']}")
+
+
+def _outgoing(subject: str, lines: list[str], footer: str, *, address: str, message_id: str, tag: str,
+              link: str | None = None) -> Outgoing:
+    """The letter (its lines and why it was sent, plain and HTML) and the device's notification (the
+    lines alone, replacing an older one with the same tag)."""
+    letter = [*lines, footer]
+    text = "\n\n".join(letter) + "\n"
+    body = "".join(f"<p>{html.escape(line)}</p>" for line in letter)
     page = f'<!doctype html><html lang="uk"><head><meta charset="utf-8"><title>{html.escape(subject)}</title></head><body>{body}</body></html>'
-    return Outgoing(address=address, message_id=message_id, subject=subject, text=text, html=page)
-
-
-def _page(subject: str, lines: list[str]) -> tuple[str, str]:
-    text = "\n\n".join(lines) + "\n"
-    body = "".join(f"<p>{html.escape(line)}</p>" for line in lines)
-    return text, f'<!doctype html><html lang="uk"><head><meta charset="utf-8"><title>{html.escape(subject)}</title></head><body>{body}</body></html>'
+    return Outgoing(address=address, message_id=message_id, subject=subject, text=text, html=page,
+                    summary="\n".join(lines), link=link, tag=tag)
 
 
 def local_alert(context: dict, *, address: str, message_id: str) -> Outgoing:
@@ -129,10 +134,9 @@ def local_alert(context: dict, *, address: str, message_id: str) -> Outgoing:
     subject = f"Нове звернення поруч ({context['service_code']}): {context['request_id']}"
     lines = [f"Подано нове звернення {context['request_id']} (категорія {context['service_code']}) "
              f"за {context['distance_m']} м від обраної вами точки, {_when(datetime.fromisoformat(context['submitted_at']))}.",
-             "Ви можете стежити за ним, щоб знати, як його виконують.",
-             "Ви отримали цей лист, бо налаштували сповіщення про звернення поблизу."]
-    text, page = _page(subject, lines)
-    return Outgoing(address=address, message_id=message_id, subject=subject, text=text, html=page)
+             "Ви можете стежити за ним, щоб знати, як його виконують."]
+    return _outgoing(subject, lines, "Ви отримали цей лист, бо налаштували сповіщення про звернення поблизу.",
+                     address=address, message_id=message_id, tag=f"alert-{context['request_id']}")
 
 
 def alert_digest(context: dict, *, address: str, message_id: str) -> Outgoing:
@@ -143,6 +147,5 @@ def alert_digest(context: dict, *, address: str, message_id: str) -> Outgoing:
     lines = [f"Від попереднього огляду подано {n} {plural(n, 'нове звернення', 'нових звернення', 'нових звернень')} "
              "поблизу обраних вами точок:"]
     lines += [f"• {r['request_id']} ({r['service_code']}), {_when(datetime.fromisoformat(r['submitted_at']))}" for r in found]
-    lines.append("Ви отримали цей лист, бо обрали щоденний огляд звернень поблизу.")
-    text, page = _page(subject, lines)
-    return Outgoing(address=address, message_id=message_id, subject=subject, text=text, html=page)
+    return _outgoing(subject, lines, "Ви отримали цей лист, бо обрали щоденний огляд звернень поблизу.",
+                     address=address, message_id=message_id, tag=f"digest-{context['on']}")

@@ -16,17 +16,18 @@ from ecity_common.messaging.consumer import Handler
 from notifications.domain.schedule import QuietHours
 from notifications.settings import Settings
 from notifications.use_cases import nearby, outage_news, request_news
+from notifications.use_cases.owing import Writing
 
 
 def make_handlers(settings: Settings) -> dict[str, Handler]:
-    writing = outage_news.Writing(settings.message_id_domain,
+    writing = Writing(settings.message_id_domain,
                                   QuietHours(settings.quiet_hours_begin, settings.quiet_hours_end))
 
     async def on_submitted(session: AsyncSession, event: CloudEvent, filed: CitizenRequestSubmitted) -> None:
         await nearby.request_submitted(session, event, filed, writing)
 
     async def on_status_changed(session: AsyncSession, event: CloudEvent, changed: CitizenRequestStatusChanged) -> None:
-        await request_news.status_changed(session, event, changed, message_id_domain=settings.message_id_domain)
+        await request_news.status_changed(session, event, changed, writing)
         await nearby.request_status_changed(session, changed)
 
     async def on_utility_outage(session: AsyncSession, event: CloudEvent,

@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 from notifications.domain.schedule import QuietHours
 from notifications.use_cases.dispatch import dispatch_due
 from notifications.use_cases.nearby import write_digests
-from notifications.use_cases.outage_news import Writing
+from notifications.use_cases.owing import Writing
 
 log = logging.getLogger(__name__)
 
@@ -21,7 +21,8 @@ async def run_dispatcher(app) -> None:
         try:
             async with app.state.sessions() as session, session.begin():
                 sent = await dispatch_due(session, app.state.channels, batch=settings.dispatch_batch,
-                                          max_attempts=settings.max_attempts)
+                                          max_attempts=settings.max_attempts,
+                                          request_page_url=settings.request_page_url)
             if sent == settings.dispatch_batch:
                 continue  # more may be waiting: no pause
         except asyncio.CancelledError:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import uuid
 from collections import defaultdict
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -14,12 +14,10 @@ from ecity_common.events import CloudEvent
 from ecity_common.events.payloads.citizen_requests import CitizenRequestStatusChanged, CitizenRequestSubmitted
 from ecity_common.geo import outside_sumy
 from ecity_common.refusals import Conflict, Invalid, NotFound
-from notifications.adapters import deliveries
 from notifications.adapters import places as stored
-from notifications.domain.deliveries import DeliveryKey, delivery_id, message_id
 from notifications.domain.nearby import alerted, box_around, distance_m, rounded
 from notifications.domain.schedule import KYIV
-from notifications.use_cases.outage_news import CHANNELS, Writing
+from notifications.use_cases.owing import News, Writing, owe
 
 ALERTS_PER_CITIZEN = 10
 NEARBY_M = 300  # "near my house": a few minutes' walk
@@ -45,25 +43,11 @@ async def request_submitted(session: AsyncSession, event: CloudEvent, filed: Cit
     later = [{"citizen_id": c, "request_id": filed.request_id, "service_code": filed.service_code,
               "submitted_at": filed.submitted_at} for c, alert in met.items() if alert.digest]
     await stored.gather_for_digest(session, later)
-    now = datetime.now(UTC)
-    at_once = {c: alert for c, alert in met.items() if not alert.digest}
-    rows = []
-    for channel in CHANNELS:
-        addresses = await deliveries.usable_addresses(session, list(at_once), channel)
-        for citizen_id, alert in at_once.items():
-            if citizen_id not in addresses:
-                continue
-            key = DeliveryKey(_event_key(event), citizen_id, channel)
-            rows.append({
-                "id": delivery_id(key), "event_id": key.event_id, "recipient": citizen_id, "channel": channel,
-                "address": addresses[citizen_id], "kind": "local_alert",
-                "context": {"request_id": filed.request_id, "service_code": filed.service_code,
-                            "lat": rounded(lat), "long": rounded(long), "submitted_at": filed.submitted_at.isoformat(),
-                            "distance_m": round(distance_m(alert.lat, alert.long, lat, long))},
-                "message_id": message_id(key, writing.message_id_domain),
-                "next_attempt_at": writing.quiet.not_before(now, urgent=False),
-            })
-    return await deliveries.owe(session, rows)
+    said = {citizen_id: News("local_alert", {
+        "request_id": filed.request_id, "service_code": filed.service_code, "lat": rounded(lat), "long": rounded(long),
+        "submitted_at": filed.submitted_at.isoformat(), "distance_m": round(distance_m(alert.lat, alert.long, lat, long)),
+    }) for citizen_id, alert in met.items() if not alert.digest}
+    return await owe(session, _event_key(event), said, writing)
 
 
 async def request_status_changed(session: AsyncSession, changed: CitizenRequestStatusChanged) -> None:
@@ -77,23 +61,12 @@ async def write_digests(session: AsyncSession, writing: Writing, *, now: datetim
     gathered: dict[str, list] = defaultdict(list)
     for row in await stored.undigested(session, limit):
         gathered[row.citizen_id].append(row)
-    rows = []
-    for channel in CHANNELS:
-        addresses = await deliveries.usable_addresses(session, list(gathered), channel)
-        for citizen_id, matches in gathered.items():
-            if citizen_id not in addresses:
-                continue
-            key = DeliveryKey(f"{DIGEST_SOURCE}-{today.isoformat()}", citizen_id, channel)
-            rows.append({
-                "id": delivery_id(key), "event_id": key.event_id, "recipient": citizen_id, "channel": channel,
-                "address": addresses[citizen_id], "kind": "alert_digest",
-                "context": {"on": today.isoformat(), "requests": [
-                    {"request_id": m.request_id, "service_code": m.service_code,
-                     "submitted_at": m.submitted_at.isoformat()} for m in matches]},
-                "message_id": message_id(key, writing.message_id_domain), "next_attempt_at": now,
-            })
+    said = {citizen_id: News("alert_digest", {"on": today.isoformat(), "requests": [
+        {"request_id": m.request_id, "service_code": m.service_code, "submitted_at": m.submitted_at.isoformat()}
+        for m in matches]}) for citizen_id, matches in gathered.items()}
     await stored.digested(session, [(m.citizen_id, m.request_id) for ms in gathered.values() for m in ms], today)
-    return await deliveries.owe(session, rows)
+    # The digest goes now: it is written once the quiet hours are over.
+    return await owe(session, f"{DIGEST_SOURCE}-{today.isoformat()}", said, writing, now=now)
 
 
 # -- the citizen's alerts ---------------------------------------------------------------------

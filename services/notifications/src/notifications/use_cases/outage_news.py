@@ -11,8 +11,7 @@ addresses it covers), on each channel they confirmed.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -25,9 +24,7 @@ from ecity_common.events.payloads.utilities_gateway import (
     UtilityOutageResolved,
     UtilityOutageUpdated,
 )
-from notifications.adapters import deliveries
 from notifications.adapters import places as stored
-from notifications.domain.deliveries import DeliveryKey, delivery_id, message_id
 from notifications.domain.places import (
     Change,
     Place,
@@ -37,18 +34,9 @@ from notifications.domain.places import (
     urgent,
     utility_outage_covers,
 )
-from notifications.domain.schedule import QuietHours
+from notifications.use_cases.owing import News, Writing, owe
 
-CHANNELS = ("email",)
 NETWORK = "Мультисервісна телекомунікаційна мережа міста (ІТ-відділ)"
-
-
-@dataclass(frozen=True)
-class Writing:
-    """How this service writes deliveries: its Message-ID domain and its quiet hours."""
-
-    message_id_domain: str
-    quiet: QuietHours
 
 
 def institution(holder_code: str) -> str:
@@ -152,31 +140,17 @@ async def _resolved(session: AsyncSession, event: CloudEvent, key: str, at: date
 
 async def _owe(session: AsyncSession, event: CloudEvent, outage: dict, news: dict[str, tuple[Change, list[str]]],
                writing: Writing) -> int:
-    now = datetime.now(UTC)
     at = outage["resolved_at"] or outage["as_of"]
-    rows = []
-    for channel in CHANNELS:
-        addresses = await deliveries.usable_addresses(session, list(news), channel)
-        for recipient, (change, where) in news.items():
-            if recipient not in addresses:
-                continue
-            key = DeliveryKey(_event_key(event), recipient, channel)
-            rows.append({
-                "id": delivery_id(key), "event_id": key.event_id, "recipient": recipient, "channel": channel,
-                "address": addresses[recipient], "kind": "outage_news",
-                "context": {"change": change.value, "outage": outage["key"], "provider": outage["provider"],
-                            "kind": outage["kind"], "planned": outage["planned"],
-                            "description": outage["description"], "places": where,
-                            "starts_at": _iso(outage["starts_at"]), "expected_end": _iso(outage["expected_end"]),
-                            "at": _iso(at)},
-                "message_id": message_id(key, writing.message_id_domain),
-                "next_attempt_at": writing.quiet.not_before(now, urgent=urgent(change, outage["planned"])),
-            })
+    said = {recipient: News("outage_news", {
+        "change": change.value, "outage": outage["key"], "provider": outage["provider"], "kind": outage["kind"],
+        "planned": outage["planned"], "description": outage["description"], "places": where,
+        "starts_at": _iso(outage["starts_at"]), "expected_end": _iso(outage["expected_end"]), "at": _iso(at),
+    }, urgent=urgent(change, outage["planned"])) for recipient, (change, where) in news.items()}
     began = [r for r, (change, _) in news.items() if change is Change.BEGAN]
     ended = [r for r, (change, _) in news.items() if change is Change.ENDED]
     await stored.tell(session, outage["key"], began, at)
     await stored.forget(session, outage["key"], ended)
-    return await deliveries.owe(session, rows)
+    return await owe(session, _event_key(event), said, writing)
 
 
 def _iso(moment: datetime | None) -> str | None:

@@ -8,15 +8,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from ecity_common.events import CloudEvent
 from ecity_common.events.payloads.citizen_requests import CitizenRequestStatusChanged
 from notifications.adapters import deliveries
-from notifications.domain.deliveries import (
-    DeliveryKey,
-    audience_of_request_news,
-    delivery_id,
-    message_id,
-    news_of_status_change,
-)
-
-CHANNELS = ("email",)
+from notifications.domain.deliveries import audience_of_request_news, news_of_status_change
+from notifications.use_cases.owing import News, Writing, owe
 
 
 def event_key(event: CloudEvent) -> str:
@@ -25,9 +18,8 @@ def event_key(event: CloudEvent) -> str:
 
 
 async def status_changed(session: AsyncSession, event: CloudEvent, change: CitizenRequestStatusChanged,
-                         *, message_id_domain: str) -> int:
-    """Write one pending delivery per (event, recipient, channel) for whoever hears of it; returns
-    how many were new."""
+                         writing: Writing) -> int:
+    """Owe whoever hears of it one message per address (use_cases.owing); returns how many were new."""
     news = news_of_status_change(
         request_id=change.request_id, from_status=change.from_status, to_status=change.to_status,
         open311_status=change.open311_status, public_note=change.public_note,
@@ -35,16 +27,5 @@ async def status_changed(session: AsyncSession, event: CloudEvent, change: Citiz
     if news is None:
         return 0
     audience = audience_of_request_news(await deliveries.followers_of(session, change.request_id))
-    rows = []
-    for channel in CHANNELS:
-        addresses = await deliveries.usable_addresses(session, audience, channel)
-        for citizen_id in audience:
-            if citizen_id not in addresses:
-                continue  # no confirmed address on this channel: nothing is owed there
-            key = DeliveryKey(event_key(event), citizen_id, channel)
-            rows.append({
-                "id": delivery_id(key), "event_id": key.event_id, "recipient": citizen_id, "channel": channel,
-                "address": addresses[citizen_id], "kind": "request_news", "context": news.__dict__,
-                "message_id": message_id(key, message_id_domain),
-            })
-    return await deliveries.owe(session, rows)
+    said = News("request_news", news.__dict__)
+    return await owe(session, event_key(event), {citizen_id: said for citizen_id in audience}, writing)

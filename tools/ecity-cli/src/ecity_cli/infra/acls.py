@@ -98,17 +98,20 @@ async def grant(admin: KafkaAccess, acls: Iterable[Acl], timeout_s: float = 30.0
         for acl, (code, message) in zip(acls, response.creation_responses, strict=True):
             if code:
                 raise for_code(code)(f"cannot grant {acl}: {message}")
-        # One request's bindings are one batch of the metadata log: the last one seen, all are.
+        # Every binding is looked for, not only the last: one that existed before (a service's
+        # group, the same for every test's topics) is seen at once while the new ones are still
+        # on their way, and a service started then was refused its own topics.
         deadline = time.monotonic() + timeout_s
         for node in client.cluster.brokers():
-            while True:
-                described = await client.send(node.nodeId, _DescribeAcl(acls[-1]))
-                if described.error_code:
-                    raise for_code(described.error_code)(described.error_message)
-                if described.resources:
-                    break
-                if time.monotonic() > deadline:
-                    raise TimeoutError(f"broker {node.nodeId} does not show the ACLs granted {timeout_s:.0f} s ago")
-                await asyncio.sleep(0.02)
+            for acl in acls:
+                while True:
+                    described = await client.send(node.nodeId, _DescribeAcl(acl))
+                    if described.error_code:
+                        raise for_code(described.error_code)(described.error_message)
+                    if described.resources:
+                        break
+                    if time.monotonic() > deadline:
+                        raise TimeoutError(f"broker {node.nodeId} does not show the ACLs granted {timeout_s:.0f} s ago")
+                    await asyncio.sleep(0.02)
     finally:
         await client.close()

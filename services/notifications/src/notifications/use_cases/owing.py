@@ -1,0 +1,57 @@
+"""News → the deliveries it owes: for each recipient, one on their confirmed e-mail and one on each
+of their push devices, keyed so that the same event never owes the same recipient twice on the
+same address (domain.deliveries). Every kind of news (a request's, an outage's, an alert, a
+digest) is written through here, in the caller's transaction, with the quiet hours applied."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from notifications.adapters import deliveries, push_subscriptions
+from notifications.domain import push
+from notifications.domain.deliveries import DeliveryKey, delivery_id, message_id
+from notifications.domain.schedule import QuietHours
+
+EMAIL = "email"
+
+
+@dataclass(frozen=True)
+class Writing:
+    """How this service writes deliveries: its Message-ID domain and its quiet hours."""
+
+    message_id_domain: str
+    quiet: QuietHours = QuietHours()
+
+
+@dataclass(frozen=True)
+class News:
+    kind: str  # how domain.messages renders it
+    context: dict  # what it renders from (JSON)
+    urgent: bool = False  # may pass the quiet hours
+
+
+async def owe(session: AsyncSession, event_key: str, news: dict[str, News], writing: Writing,
+              *, now: datetime | None = None) -> int:
+    """Write what `news` (recipient → News) owes; returns how many deliveries were new."""
+    if not news:
+        return 0
+    now = now or datetime.now(UTC)
+    recipients = list(news)
+    emails = await deliveries.usable_addresses(session, recipients, EMAIL)
+    devices = await push_subscriptions.usable(session, recipients)
+    rows = []
+    for recipient, said in news.items():
+        when = writing.quiet.not_before(now, urgent=said.urgent)
+        places = [(EMAIL, emails[recipient], None)] if recipient in emails else []
+        places += [(push.CHANNEL, device, device) for device in devices.get(recipient, ())]
+        for channel, address, device in places:
+            key = DeliveryKey(event_key, recipient, channel, device=device)
+            rows.append({
+                "id": delivery_id(key), "event_id": key.event_id, "recipient": recipient, "channel": channel,
+                "address": address, "kind": said.kind, "context": said.context,
+                "message_id": message_id(key, writing.message_id_domain), "next_attempt_at": when,
+            })
+    return await deliveries.owe(session, rows)
