@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import email
 import email.policy
 
@@ -17,6 +18,10 @@ class Mailbox:
     def __init__(self) -> None:
         self.received: list[email.message.EmailMessage] = []
         self.refuse: dict[str, str] = {}
+        # Hold the first message's DATA this many seconds, then refuse it (451): a send that is in
+        # flight when its sender is killed. `stalled` tells when it is being held.
+        self.stall_first_s = 0.0
+        self.stalled = False
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
         if address in self.refuse:
@@ -25,6 +30,10 @@ class Mailbox:
         return "250 OK"
 
     async def handle_DATA(self, server, session, envelope):
+        if self.stall_first_s and not self.stalled:
+            self.stalled = True
+            await asyncio.sleep(self.stall_first_s)
+            return "451 4.3.0 held by the test"
         self.received.append(email.message_from_bytes(envelope.content, policy=email.policy.default))
         return "250 Message accepted for delivery"
 

@@ -8,10 +8,12 @@ from datetime import UTC, datetime
 
 import pytest
 from sqlalchemy import insert, select
+from sqlalchemy.ext.asyncio import create_async_engine
 
-from ecity_cli.testing import publish, serving, until
+from ecity_cli.testing import publish, read_topic, serving, until
 from ecity_common.events import CloudEvent, spec_of
 from ecity_common.events.payloads.citizen_requests import CitizenRequestStatusChanged
+from ecity_common.events.payloads.notifications import NotificationFailed, NotificationSent
 from notifications.adapters.tables import contacts, deliveries, messaging, subscriptions
 
 
@@ -76,6 +78,14 @@ async def test_a_status_change_reaches_reporter_and_follower_once_each_even_when
         plain, html = mail.get_body(("plain",)), mail.get_body(("html",))
         assert "Бригада виїхала" in plain.get_content() and "<p>" in html.get_content()
 
+    # Each sent message is told on the service's own topic, for the audit and the metrics.
+    told = await read_topic(client.settings.kafka_bootstrap_servers, client.settings.topic("ecity.notifications.v1"), 2)
+    said = [CloudEvent.from_kafka(r.headers, r.value) for r in told]
+    assert {e.type for e in said} == {spec_of(NotificationSent).type}
+    assert {e.data["delivery_id"] for e in said} == {d.id for d in owed}
+    assert {e.data["cause_event_id"] for e in said} == {f"{change.source}#{change.id}"}
+    assert not any("@" in str(e.data) for e in said)  # no address leaves the service
+
 
 async def test_a_refused_address_is_disabled_with_the_reason_and_not_tried_again(notifications, mailbox):
     client, now = notifications, datetime.now(UTC)
@@ -91,3 +101,40 @@ async def test_a_refused_address_is_disabled_with_the_reason_and_not_tried_again
     (contact,) = await rows(client, contacts, contacts.c.citizen_id == "reporter-9")
     assert "550" in contact.disabled_reason and contact.disabled_at is not None
     assert mailbox.received == []
+    [record] = await read_topic(client.settings.kafka_bootstrap_servers, client.settings.topic("ecity.notifications.v1"), 1)
+    gave_up = CloudEvent.from_kafka(record.headers, record.value)
+    assert gave_up.type == spec_of(NotificationFailed).type
+    assert gave_up.data["permanent"] is True and "550" in gave_up.data["reason"]
+
+
+async def test_a_dispatcher_killed_mid_send_leaves_the_message_to_be_sent_once_by_the_next(services, processes, mailbox):
+    """The first SMTP exchange is held open; the process sending it is killed (SIGKILL). Its claim
+    runs out and the next process sends the message, with the same Message-ID, and records it once."""
+    mailbox.stall_first_s = 30
+    overrides = {"smtp_port": str(mailbox.port), "dispatch_interval_s": "0.2", "dispatch_lease_s": "3",
+                 "quiet_hours_begin": "00:00", "quiet_hours_end": "00:00"}
+    doomed = processes(services.process("notifications", **overrides))
+    await asyncio.to_thread(doomed.wait_ready)
+    engine = create_async_engine(services.database_url("notifications"))
+    try:
+        now = datetime.now(UTC)
+        async with engine.begin() as conn:
+            await conn.execute(insert(contacts).values(citizen_id="r-k", channel="email", address="k@example.org",
+                                                       confirmed_at=now))
+            await conn.execute(insert(subscriptions).values(request_id="req-k", citizen_id="r-k", role="reporter"))
+        await publish(services.infra.admin, f"{services.topic_prefix}ecity.citizen-requests.v1", status_changed("req-k"))
+        await until(lambda: asyncio.sleep(0, mailbox.stalled), timeout_s=60)
+        doomed.kill()
+        doomed.wait(10)
+        assert mailbox.received == []
+
+        await asyncio.to_thread(processes(services.process("notifications", **overrides)).wait_ready)
+        await until(lambda: asyncio.sleep(0, len(mailbox.received) >= 1), timeout_s=60)
+        await asyncio.sleep(1.0)  # a second send would have come by now
+        async with engine.connect() as conn:
+            [owed] = (await conn.execute(select(deliveries))).all()
+        assert owed.status == "sent" and owed.attempts == 1
+        [mail] = mailbox.received
+        assert mail["Message-ID"] == owed.message_id and mail["To"] == "k@example.org"
+    finally:
+        await engine.dispose()

@@ -27,7 +27,11 @@ class Settings(ServiceSettings):
     message_id_domain: str = "notifications.ecity.sumy.ua"
     # How often the dispatcher looks for pending deliveries, and how many it takes at once.
     dispatch_interval_s: float = 1.0
-    dispatch_batch: int = 50
+    dispatch_batch: int = 200
+    # How many sends are in flight at once, and how long a claim holds before another replica may
+    # take the row again (longer than a send may take: SMTP's and the push client's timeouts).
+    dispatch_concurrency: int = 32
+    dispatch_lease_s: float = 120.0
     # After this many temporary failures a delivery is given up (status "failed").
     max_attempts: int = 8
 

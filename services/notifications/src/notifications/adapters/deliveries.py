@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import and_, func, select, update
 from sqlalchemy.dialects.postgresql import insert
@@ -49,11 +49,16 @@ async def owe(session: AsyncSession, rows: list[dict]) -> int:
     return new
 
 
-async def take_due(session: AsyncSession, limit: int) -> list[dict]:
-    """Due pending deliveries, locked for this transaction; SKIP LOCKED lets replicas share them."""
+async def claim_due(session: AsyncSession, limit: int, lease_s: float) -> list[dict]:
+    """Due pending deliveries, claimed for `lease_s`: their next attempt moved past the time a send
+    takes, in a transaction of its own. The sends happen after it commits, holding no lock; a
+    replica that dies mid-send leaves its claims to be taken again once the lease runs out.
+    SKIP LOCKED lets replicas claim side by side."""
+    due = (select(deliveries.c.id).where(and_(deliveries.c.status == "pending", deliveries.c.next_attempt_at <= func.now()))
+           .order_by(deliveries.c.next_attempt_at).limit(limit).with_for_update(skip_locked=True))
     rows = await session.execute(
-        select(deliveries).where(and_(deliveries.c.status == "pending", deliveries.c.next_attempt_at <= func.now()))
-        .order_by(deliveries.c.next_attempt_at).limit(limit).with_for_update(skip_locked=True))
+        update(deliveries).where(deliveries.c.id.in_(due.scalar_subquery()))
+        .values(next_attempt_at=func.now() + timedelta(seconds=lease_s)).returning(deliveries))
     return [{**r._mapping, "context": json.loads(r.context)} for r in rows]
 
 

@@ -6,8 +6,10 @@ import asyncio
 import logging
 from datetime import UTC, datetime
 
+from ecity_common.messaging.outbox import Outbox
+from notifications.adapters.tables import messaging
 from notifications.domain.schedule import QuietHours
-from notifications.use_cases.dispatch import dispatch_due
+from notifications.use_cases.dispatch import Dispatching, dispatch_due
 from notifications.use_cases.nearby import write_digests
 from notifications.use_cases.owing import Writing
 
@@ -17,13 +19,13 @@ log = logging.getLogger(__name__)
 async def run_dispatcher(app) -> None:
     """Sends due deliveries every `dispatch_interval_s` through the channels in `app.state.channels`."""
     settings = app.state.settings
+    outbox = Outbox(messaging.outbox, settings)
+    how = Dispatching(batch=settings.dispatch_batch, max_attempts=settings.max_attempts, lease_s=settings.dispatch_lease_s,
+                      concurrency=settings.dispatch_concurrency, request_page_url=settings.request_page_url)
     while True:
         try:
-            async with app.state.sessions() as session, session.begin():
-                sent = await dispatch_due(session, app.state.channels, batch=settings.dispatch_batch,
-                                          max_attempts=settings.max_attempts,
-                                          request_page_url=settings.request_page_url)
-            if sent == settings.dispatch_batch:
+            claimed = await dispatch_due(app.state.sessions, app.state.channels, outbox, how)
+            if claimed == settings.dispatch_batch:
                 continue  # more may be waiting: no pause
         except asyncio.CancelledError:
             raise

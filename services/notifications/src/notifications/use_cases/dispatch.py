@@ -1,19 +1,22 @@
-"""The dispatcher: takes due pending deliveries and sends each through its channel.
+"""The dispatcher: claims due pending deliveries, sends each through its channel, records the outcome.
 
-A row is locked while it is sent and marked in the same transaction, so two replicas never send
-the same one. If the service dies after the SMTP server accepted a message but before the commit,
-the row is sent again on restart with the same Message-ID (at-least-once toward the SMTP server;
-the receiving side can tell a repeat by its Message-ID). Nothing closer to exactly-once is possible
-over SMTP."""
+A row is claimed (its next attempt moved a lease ahead) in a short transaction, sent with no
+transaction open, and its outcome recorded in another: a slow SMTP server or push service holds no
+lock, and two replicas never claim the same row at once. Sends run side by side up to a bound."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy.ext.asyncio import AsyncSession
+from pydantic import BaseModel
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from ecity_common.events.payloads.notifications import NotificationFailed, NotificationSent
+from ecity_common.messaging.outbox import Outbox
 from notifications.adapters import deliveries
 from notifications.domain.channels import Channel, Outgoing, PermanentFailure, TemporaryFailure
 from notifications.domain.deliveries import RequestNews, next_attempt
@@ -36,25 +39,64 @@ def render(row: dict[str, Any], *, request_page_url: str | None = None) -> Outgo
     raise ValueError(f"no message for kind {row['kind']!r}")
 
 
-async def dispatch_due(session: AsyncSession, channels: dict[str, Channel], *, batch: int, max_attempts: int,
-                       request_page_url: str | None = None) -> int:
-    """Send what is due, in the caller's transaction; returns how many were sent."""
-    sent = 0
-    for row in await deliveries.take_due(session, batch):
-        now = datetime.now(UTC)
-        try:
-            await channels[row["channel"]].send(render(row, request_page_url=request_page_url))
-        except PermanentFailure as exc:
-            await deliveries.mark_retry(session, row["id"], str(exc), now, failed=True)
-            await deliveries.disable_contact(session, row["recipient"], row["channel"], str(exc), now)
-            log.warning("delivery %s failed for good: %s", row["id"], exc)
-        except TemporaryFailure as exc:
-            given_up = row["attempts"] + 1 >= max_attempts
-            later = next_attempt(row["attempts"] + 1, now)
-            if exc.retry_after_s:  # the other side said when (a push service's Retry-After)
-                later = max(later, now + timedelta(seconds=exc.retry_after_s))
-            await deliveries.mark_retry(session, row["id"], str(exc), later, failed=given_up)
-        else:
-            await deliveries.mark_sent(session, row["id"], now)
-            sent += 1
-    return sent
+@dataclass(frozen=True)
+class Dispatching:
+    batch: int  # claimed at once
+    max_attempts: int  # temporary failures before a delivery is given up
+    lease_s: float  # how long a claim holds: longer than a send may take
+    concurrency: int  # sends in flight at once (SMTP sessions, push requests)
+    request_page_url: str | None = None
+
+
+async def dispatch_due(sessions: async_sessionmaker[AsyncSession], channels: dict[str, Channel], outbox: Outbox,
+                       how: Dispatching) -> int:
+    """Claim what is due, send it with no transaction open, and record each outcome with its event
+    (notification.sent / notification.failed) in one transaction; returns how many were claimed.
+
+    A crash after a server accepted a message but before the outcome is recorded sends it again
+    once the claim's lease runs out, with the same Message-ID (e-mail) or to the same device: SMTP
+    and Web Push cannot do better than at-least-once, and the stable ids let the other side see
+    the repeat."""
+    async with sessions() as session, session.begin():
+        rows = await deliveries.claim_due(session, how.batch, how.lease_s)
+    if not rows:
+        return 0
+    gate = asyncio.Semaphore(how.concurrency)
+
+    async def send(row: dict) -> Exception | None:
+        async with gate:
+            try:
+                await channels[row["channel"]].send(render(row, request_page_url=how.request_page_url))
+            except (PermanentFailure, TemporaryFailure) as failure:
+                return failure
+            except Exception as unexpected:  # noqa: BLE001 - a bug in one message must not stop the others
+                log.warning("delivery %s could not be sent", row["id"], exc_info=True)
+                return TemporaryFailure(f"{type(unexpected).__name__}: {unexpected}"[:500])
+        return None
+
+    outcomes = await asyncio.gather(*(send(row) for row in rows))
+    now = datetime.now(UTC)
+    events: list[tuple[BaseModel, str]] = []
+    async with sessions() as session, session.begin():
+        for row, outcome in zip(rows, outcomes, strict=True):
+            facts = {"delivery_id": row["id"], "cause_event_id": row["event_id"], "kind": row["kind"],
+                     "channel": row["channel"], "attempts": row["attempts"] + 1, "owed_at": row["created_at"]}
+            if outcome is None:
+                await deliveries.mark_sent(session, row["id"], now)
+                events.append((NotificationSent(**facts, sent_at=now), row["id"]))
+            elif isinstance(outcome, PermanentFailure):
+                await deliveries.mark_retry(session, row["id"], str(outcome), now, failed=True)
+                await deliveries.disable_contact(session, row["recipient"], row["channel"], str(outcome), now)
+                log.warning("delivery %s failed for good: %s", row["id"], outcome)
+                events.append((NotificationFailed(**facts, failed_at=now, permanent=True, reason=str(outcome)[:500]), row["id"]))
+            else:
+                given_up = row["attempts"] + 1 >= how.max_attempts
+                later = next_attempt(row["attempts"] + 1, now)
+                if outcome.retry_after_s:  # the other side said when (a push service's Retry-After)
+                    later = max(later, now + timedelta(seconds=outcome.retry_after_s))
+                await deliveries.mark_retry(session, row["id"], str(outcome), later, failed=given_up)
+                if given_up:
+                    events.append((NotificationFailed(**facts, failed_at=now, permanent=False,
+                                                      reason=str(outcome)[:500]), row["id"]))
+        await outbox.add_many(session, events)
+    return len(rows)
