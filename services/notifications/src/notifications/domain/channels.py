@@ -14,6 +14,8 @@ class Outgoing:
     subject: str
     text: str
     html: str
+    # Whose address it is (a citizen id): the e-mail's one-click unsubscribe link is signed for them.
+    recipient: str | None = None
 
 
 class TemporaryFailure(Exception):

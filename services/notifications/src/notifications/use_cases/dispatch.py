@@ -9,6 +9,7 @@ over SMTP."""
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -17,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from notifications.adapters import deliveries
 from notifications.domain.channels import Channel, Outgoing, PermanentFailure, TemporaryFailure
 from notifications.domain.deliveries import RequestNews, next_attempt
-from notifications.domain.messages import request_news
+from notifications.domain.messages import contact_confirmation, request_news
 
 log = logging.getLogger(__name__)
 
@@ -29,6 +30,10 @@ def render(row: dict[str, Any]) -> Outgoing:
             if ctx.get(moment):
                 ctx[moment] = datetime.fromisoformat(ctx[moment])
         return request_news(RequestNews(**ctx), address=row["address"], message_id=row["message_id"])
+    if row["kind"] == "contact_confirmation":  # use_cases/contacts.py give_email
+        ctx = row["context"]
+        return contact_confirmation(address=row["address"], link=ctx["link"], message_id=row["message_id"],
+                                    valid_until=datetime.fromisoformat(ctx["valid_until"]))
     raise ValueError(f"no message for kind {row['kind']!r}")
 
 
@@ -38,7 +43,8 @@ async def dispatch_due(session: AsyncSession, channels: dict[str, Channel], *, b
     for row in await deliveries.take_due(session, batch):
         now = datetime.now(UTC)
         try:
-            await channels[row["channel"]].send(render(row))
+            # The recipient names whose one-click unsubscribe link the message carries.
+            await channels[row["channel"]].send(replace(render(row), recipient=row["recipient"]))
         except PermanentFailure as exc:
             await deliveries.mark_retry(session, row["id"], str(exc), now, failed=True)
             await deliveries.disable_contact(session, row["recipient"], row["channel"], str(exc), now)

@@ -98,11 +98,13 @@ async def grant(admin: KafkaAccess, acls: Iterable[Acl], timeout_s: float = 30.0
         for acl, (code, message) in zip(acls, response.creation_responses, strict=True):
             if code:
                 raise for_code(code)(f"cannot grant {acl}: {message}")
-        # One request's bindings are one batch of the metadata log: the last one seen, all are.
+        # Each binding is looked for: a broker was seen to authorize by the request's last binding
+        # while still refusing by an earlier one (a service started right after provisioning could
+        # not create its own dead-letter topic, one start in three).
         deadline = time.monotonic() + timeout_s
-        for node in client.cluster.brokers():
+        for node, acl in ((node, acl) for node in client.cluster.brokers() for acl in acls):
             while True:
-                described = await client.send(node.nodeId, _DescribeAcl(acls[-1]))
+                described = await client.send(node.nodeId, _DescribeAcl(acl))
                 if described.error_code:
                     raise for_code(described.error_code)(described.error_message)
                 if described.resources:

@@ -1,7 +1,9 @@
-"""notifications' routes: none yet besides the health and metrics routes every service has.
-Contacts (with their confirmation link), subscriptions and "everything you hold about me" come
-next (issue 17); the router is here so that the service keeps the same shape as the others."""
+"""notifications' routes, besides the health and metrics routes every service has: contacts and
+consent (contacts.py)."""
 
 from fastapi import APIRouter
 
+from notifications.entrypoints.http import contacts
+
 router = APIRouter()
+router.include_router(contacts.router)
