@@ -276,6 +276,8 @@ SAFE_SECRET = "x" * 48  # a test's stand-in for a random secret of a deployment
     ("budget-ledger", {"anchor_signing_key_file": ""}, "BUDGET_LEDGER_ANCHOR_SIGNING_KEY_FILE is not set"),
     ("network-registry", {"seed_demo_data": "true"}, "NETWORK_REGISTRY_SEED_DEMO_DATA is on"),
     ("utilities-gateway", {"seed_demo_data": "false"}, "UTILITIES_GATEWAY_WEBHOOK_SECRETS_KEY is the development default"),
+    # whoever holds the key confirms any address for anyone, and unsubscribes anyone
+    ("notifications", {}, "NOTIFICATIONS_LINK_SIGNING_KEY is the development default"),
 ])
 def test_a_deployed_service_refuses_to_start_with_a_public_secret_or_demo_data(services, processes, name, overrides, named):
     service = processes(services.process(name, mode="deployed", **{"seed_demo_data": "false", **overrides}))

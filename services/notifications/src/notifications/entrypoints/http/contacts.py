@@ -26,7 +26,8 @@ from notifications.use_cases import contacts
 
 router = APIRouter(prefix="/api/v1", tags=["contacts and consent"])
 
-Token = Query(min_length=1, max_length=2000, description="the signed token of the link in the e-mail")
+Token = Query(min_length=3, max_length=2000, pattern=r"^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$",
+              description="the signed token of the link in the e-mail (domain/links.py)")
 ONE_CLICK = "One-Click"
 
 
