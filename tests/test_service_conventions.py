@@ -278,6 +278,8 @@ SAFE_SECRET = "x" * 48  # a test's stand-in for a random secret of a deployment
     ("utilities-gateway", {"seed_demo_data": "false"}, "UTILITIES_GATEWAY_WEBHOOK_SECRETS_KEY is the development default"),
     # a VAPID key made at start would change with each restart and replica: browsers bind to it
     ("notifications", {"vapid_private_key_file": ""}, "NOTIFICATIONS_VAPID_PRIVATE_KEY_FILE is not set"),
+    # whoever holds the key confirms any address for anyone, and unsubscribes anyone
+    ("notifications", {}, "NOTIFICATIONS_LINK_SIGNING_KEY is the development default"),
 ])
 def test_a_deployed_service_refuses_to_start_with_a_public_secret_or_demo_data(services, processes, name, overrides, named):
     service = processes(services.process(name, mode="deployed", **{"seed_demo_data": "false", **overrides}))

@@ -38,6 +38,7 @@ DOORS = {
     "POST /api/v1/requests/{request_id}/comments": CITIZEN_OR_OPERATOR,
     "POST /api/v1/requests/{request_id}/reopen": CITIZEN,
     "POST /api/v1/requests/{request_id}/subscribe": CITIZEN,
+    "DELETE /api/v1/requests/{request_id}/subscribe": CITIZEN,
     "POST /api/v1/requests/{request_id}/status": OPERATOR,
     "POST /api/v1/requests/{request_id}/duplicate-of": OPERATOR,
     "POST /api/v1/requests/{request_id}/extend": OPERATOR,

@@ -1,9 +1,9 @@
-"""Who may call what in notifications. Today it has only what every service serves (its health,
-metrics and documentation); the routes of issue 17 come with their decisions here: a citizen's own
-addresses, push subscriptions and "everything you hold about me" behind `citizen` (object-level: only
-their own), the VAPID public key to anyone, and the links of its e-mails (an address's confirmation,
-the one-click unsubscribe) to anyone holding a link the service signed: the signature is their door,
-checked past this one, in the service's own tests."""
+"""Who may call what in notifications: a citizen manages their own addresses, devices, places,
+alerts, subscriptions and data (`/me/…`, by their token's subject: nobody names another citizen);
+the links in e-mails are open to anyone, because the signed token in them is the credential (a
+citizen's browser or mail client follows them with no sign-in; services/notifications/tests/test_consent.py
+shows a forged, expired or misused token refused); the VAPID key and what is known at a place are
+public; an institution's address is the IT department's."""
 
 from __future__ import annotations
 
@@ -29,7 +29,24 @@ DOORS = {
     "PUT /api/v1/institutions/{holder_code}/email": roles("network-admin"),
     # What is known at a place: outages and anonymised requests, nothing personal.
     "GET /api/v1/public/at": ANYONE,
+    # A citizen's devices for Web Push, and the key their browser subscribes with.
+    "GET /api/v1/push/vapid-public-key": ANYONE,
+    "POST /api/v1/me/push-subscriptions": CITIZEN,
+    "GET /api/v1/me/push-subscriptions": CITIZEN,
+    "DELETE /api/v1/me/push-subscriptions/{subscription_id}": CITIZEN,
+    # Contacts with consent, opt-out, the citizen's data; the links in e-mails.
+    "PUT /api/v1/me/contacts/email": CITIZEN,
+    "DELETE /api/v1/me/contacts/email": CITIZEN,
+    "POST /api/v1/me/subscriptions/{request_id}/opt-out": CITIZEN,
+    "POST /api/v1/me/subscriptions/{request_id}/opt-in": CITIZEN,
+    "GET /api/v1/me/data": CITIZEN,
+    "DELETE /api/v1/me/data": CITIZEN,
+    "GET /api/v1/contacts/confirm": ANYONE,
+    "GET /api/v1/unsubscribe": ANYONE,
+    "POST /api/v1/unsubscribe": ANYONE,
 }
+
+PLACEHOLDERS = {"request_id": "req-sec"}
 
 
 @pytest_asyncio.fixture(scope="module", loop_scope="module")
@@ -47,5 +64,5 @@ async def test_every_route_has_a_decision(notifications):
 
 
 async def test_the_matrix(notifications):
-    wrong = await walk(notifications, DOORS, token_callers(notifications.settings))
+    wrong = await walk(notifications, DOORS, token_callers(notifications.settings), PLACEHOLDERS)
     assert not wrong, report(wrong, "cells of the matrix disagree with DOORS")

@@ -22,6 +22,7 @@ class Mailbox:
         # flight when its sender is killed. `stalled` tells when it is being held.
         self.stall_first_s = 0.0
         self.stalled = False
+        self.raw: list[bytes] = []  # as they crossed the wire, for what parsing would hide (folding)
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
         if address in self.refuse:
@@ -34,6 +35,7 @@ class Mailbox:
             self.stalled = True
             await asyncio.sleep(self.stall_first_s)
             return "451 4.3.0 held by the test"
+        self.raw.append(envelope.content)
         self.received.append(email.message_from_bytes(envelope.content, policy=email.policy.default))
         return "250 Message accepted for delivery"
 

@@ -2,12 +2,14 @@
 
 import asyncio
 import logging
+from datetime import timedelta
 from pathlib import Path
 
 from ecity_common.runtime import ServiceDefinition, create_service_app
 from notifications.adapters.email import EmailChannel
 from notifications.adapters.push import PushChannel, VapidKey
 from notifications.adapters.tables import messaging
+from notifications.domain.links import Links
 from notifications.entrypoints.events import make_handlers
 from notifications.entrypoints.http import router
 from notifications.entrypoints.workers import run_digests, run_dispatcher
@@ -28,9 +30,17 @@ def _vapid(settings: Settings) -> VapidKey:
     return VapidKey.generated()
 
 
+def links_of(settings: Settings) -> Links:
+    return Links(settings.link_signing_key.get_secret_value(), settings.public_base_url,
+                 confirm_for=timedelta(hours=settings.confirmation_link_hours),
+                 unsubscribe_for=timedelta(days=settings.unsubscribe_link_days))
+
+
 async def _channels(app) -> None:
     settings = app.state.settings
-    email = EmailChannel(settings.smtp_host, settings.smtp_port, settings.mail_from, starttls=settings.smtp_starttls)
+    app.state.links = links = links_of(settings)
+    email = EmailChannel(settings.smtp_host, settings.smtp_port, settings.mail_from, starttls=settings.smtp_starttls,
+                         unsubscribe_link=links.unsubscribe_url)
     app.state.vapid = _vapid(settings)
     push = PushChannel(app.state.sessions, app.state.vapid, settings.vapid_subject, ttl_s=settings.push_ttl_s)
     app.state.channels = {email.name: email, push.name: push}

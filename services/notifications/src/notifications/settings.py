@@ -1,10 +1,12 @@
 from datetime import time
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, SecretStr
 from pydantic_settings import SettingsConfigDict
 
-from ecity_common.settings import ServiceSettings
+from ecity_common.settings import MIN_SECRET_LENGTH, ServiceSettings
+
+LOCAL_LINK_SIGNING_KEY = "local-development-only-link-signing-key"
 
 
 class Settings(ServiceSettings):
@@ -51,6 +53,19 @@ class Settings(ServiceSettings):
     # Where a citizen reads a request: the link of its notification.
     request_page_url: str = "https://ecity.sumy.ua/requests/{request_id}"
 
+    # Signs the links of its e-mails (confirm an address, unsubscribe; domain/links.py): whoever
+    # holds it can confirm any address for anyone. The default is for local development only.
+    link_signing_key: SecretStr = SecretStr(LOCAL_LINK_SIGNING_KEY)
+    # Where a citizen's browser or mail client reaches this service: the links start with it.
+    public_base_url: str = "http://127.0.0.1:8005"
+    # How long a confirmation link works, and an unsubscribe link (RFC 8058 asks that it keep
+    # working; a year outlives any message worth unsubscribing from).
+    confirmation_link_hours: float = Field(default=48, gt=0)
+    unsubscribe_link_days: float = Field(default=365, gt=0)
+    # Confirmation mails a citizen may ask for in an hour: the form must not become a way to
+    # mail someone else's address over and over.
+    confirmations_per_hour: int = Field(default=5, ge=1)
+
     def unsafe(self) -> list[str]:
         problems = super().unsafe()
         if not self.vapid_private_key_file:
@@ -63,6 +78,13 @@ class Settings(ServiceSettings):
         if not self.vapid_subject.startswith(("mailto:", "https://")):
             problems.append(f"{self.variable('vapid_subject')} must be a mailto: or https: URL (RFC 8292): push "
                             f"services contact the sender there")
+        key = self.link_signing_key.get_secret_value()
+        if key == LOCAL_LINK_SIGNING_KEY or len(key) < MIN_SECRET_LENGTH:
+            problems.append(f"{self.variable('link_signing_key')} is the development default or shorter than "
+                            f"{MIN_SECRET_LENGTH} characters: it signs the links that confirm and unsubscribe addresses")
+        if not self.public_base_url.startswith("https://"):
+            problems.append(f"{self.variable('public_base_url')} is not https: the links in e-mails would carry "
+                            f"their tokens in clear text")
         if not self.smtp_starttls and self.smtp_host not in ("127.0.0.1", "localhost", "::1"):
             problems.append(f"{self.variable('smtp_starttls')} is off for {self.smtp_host}: citizens' addresses and "
                             f"their requests' news would cross the network in clear text")

@@ -35,6 +35,8 @@ app.add_typer(dlq_app, name="dlq")
 app.add_typer(budget_app, name="budget")
 mail_app = typer.Typer(help="The local mailbox of `make run`: the e-mail notifications sent.", no_args_is_help=True)
 app.add_typer(mail_app, name="mail")
+notifications_app = typer.Typer(help="Notifications to citizens.", no_args_is_help=True)
+app.add_typer(notifications_app, name="notifications")
 console = Console()
 
 
@@ -463,6 +465,39 @@ def mail_tail(
                 print(letter.render(), flush=True)
         except KeyboardInterrupt:
             pass
+
+
+@notifications_app.command("carry-over")
+def notifications_carry_over(
+    citizen_requests_db: str = typer.Option(None, "--citizen-requests-db", envvar="CITIZEN_REQUESTS_DATABASE_URL",
+                                            help="citizen-requests' database (default: its settings')"),
+) -> None:
+    """Tell notifications who reports and who follows each existing request: one request.subscribed
+    per row, with its original time, through citizen-requests' outbox (its relay publishes them).
+    Safe to run again: the events keep their ids, and notifications skips what it has handled."""
+    from citizen_requests.adapters.tables import messaging
+    from citizen_requests.settings import Settings
+    from citizen_requests.use_cases.carry_over import carry_followers_over
+    from ecity_common.db import make_engine, make_sessions
+    from ecity_common.messaging.outbox import Outbox
+
+    settings = Settings(**({"database_url": _asyncpg(citizen_requests_db)} if citizen_requests_db else {}))
+
+    async def run():
+        engine = make_engine(settings)
+        try:
+            async with make_sessions(engine)() as session, session.begin():
+                return await carry_followers_over(session, Outbox(messaging.outbox, settings))
+        finally:
+            await engine.dispose()
+
+    done = run_async(run)
+    console.print(f"{done.reporters} reporter(s) and {done.followers} follower(s) carried over; "
+                  f"{done.staged} new event(s) in citizen-requests' outbox")
+
+
+def _asyncpg(url: str) -> str:
+    return "postgresql+asyncpg://" + url.split("://", 1)[1] if url.startswith(("postgresql://", "postgres://")) else url
 
 
 def _dlq(topic: str) -> str:

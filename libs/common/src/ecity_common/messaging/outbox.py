@@ -49,10 +49,11 @@ class Outbox:
         subject: str | None = None,
         time: datetime | None = None,
         carrier: dict[str, str] | None = None,
+        event_id: str | None = None,
     ) -> tuple[CloudEvent, dict]:
         """The event and the outbox row for `payload`, built but not written."""
         return self.stage_data(type(payload), payload.model_dump(mode="json"), aggregate_id=aggregate_id,
-                               subject=subject, time=time, carrier=carrier)
+                               subject=subject, time=time, carrier=carrier, event_id=event_id)
 
     def stage_data(
         self,
@@ -63,15 +64,18 @@ class Outbox:
         subject: str | None = None,
         time: datetime | None = None,
         carrier: dict[str, str] | None = None,
+        event_id: str | None = None,
     ) -> tuple[CloudEvent, dict]:
         """As `stage`, for data already in its JSON form and built from validated values (bulk
-        paths: pydantic would spend more on 10,000 nested models than the whole database work)."""
+        paths: pydantic would spend more on 10,000 nested models than the whole database work).
+        `event_id` is for an event that must keep its id when staged again (a carry-over run twice
+        publishes the same ids, and consumers' inboxes skip the repeat); otherwise a new one."""
         spec = spec_of(model)
         if carrier is None:
             carrier = {}
             propagate.inject(carrier)  # the current trace (e.g. the citizen's HTTP request)
         time = time or datetime.now(UTC)
-        row = self._row(spec, self._settings.topic(spec.topic), data, aggregate_id, subject, time, carrier)
+        row = self._row(spec, self._settings.topic(spec.topic), data, aggregate_id, subject, time, carrier, event_id)
         # Every attribute is made here from trusted values, so the envelope skips re-validation
         # (this runs once per event on bulk paths). All of them: for a missing one with a default
         # factory (the id) pydantic inspects the factory's signature, a twentieth of a filing.
@@ -90,9 +94,9 @@ class Outbox:
         return event, row
 
     def _row(self, spec: EventSpec, topic: str, data: dict, aggregate_id: str, subject: str | None, time: datetime,
-             carrier: dict[str, str]) -> dict:
+             carrier: dict[str, str], event_id: str | None = None) -> dict:
         """The outbox row of one event: its CloudEvent as it will be published, and where."""
-        event_id = new_event_id()
+        event_id = event_id or new_event_id()
         return {
             "event_id": event_id,
             "aggregate_type": spec.aggregate,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import and_, func, insert, or_, select, update
+from sqlalchemy import and_, delete, func, insert, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -160,8 +160,19 @@ async def comments_of(session: AsyncSession, request_id: str) -> list:
     return (await session.execute(select(comments).where(comments.c.request_id == request_id).order_by(comments.c.id))).all()
 
 
-async def follow(session: AsyncSession, request_id: str, citizen_id: str) -> None:
-    await session.execute(pg_insert(subscriptions).values(request_id=request_id, citizen_id=citizen_id).on_conflict_do_nothing())
+async def follow(session: AsyncSession, request_id: str, citizen_id: str, at: datetime) -> bool:
+    """True when this citizen did not follow it already."""
+    added = await session.execute(pg_insert(subscriptions).values(request_id=request_id, citizen_id=citizen_id, at=at)
+                                  .on_conflict_do_nothing().returning(subscriptions.c.citizen_id))
+    return added.first() is not None
+
+
+async def unfollow(session: AsyncSession, request_id: str, citizen_id: str) -> bool:
+    """True when this citizen followed it."""
+    gone = await session.execute(delete(subscriptions).where(subscriptions.c.request_id == request_id,
+                                                             subscriptions.c.citizen_id == citizen_id)
+                                 .returning(subscriptions.c.citizen_id))
+    return gone.first() is not None
 
 
 # -- utility outages and network incidents -------------------------------------------------------

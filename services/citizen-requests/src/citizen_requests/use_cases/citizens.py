@@ -10,9 +10,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from citizen_requests.adapters import requests
 from citizen_requests.adapters.idempotency import Once
 from citizen_requests.domain.pages import next_cursor, position
+from citizen_requests.domain.publication import published
 from citizen_requests.domain.workflow import can_reopen
 from citizen_requests.use_cases.moves import load, record_move
-from ecity_common.events.payloads.citizen_requests import CitizenRequestCommented
+from ecity_common.events.payloads.citizen_requests import (
+    CitizenRequestCommented,
+    CitizenRequestSubscribed,
+    CitizenRequestUnsubscribed,
+)
 from ecity_common.inputs import unwritable
 from ecity_common.messaging.outbox import Outbox
 from ecity_common.refusals import Conflict, Invalid, NotFound
@@ -48,10 +53,26 @@ async def list_requests(session: AsyncSession, *, reader: str, staff: bool, stat
     return rows, next_cursor(rows, limit)
 
 
-async def follow(session: AsyncSession, request_id: str, *, citizen: str) -> None:
-    if await requests.find(session, request_id) is None:
-        raise NotFound("request", request_id)
-    await requests.follow(session, request_id, citizen)
+async def follow(session: AsyncSession, outbox: Outbox, request_id: str, *, citizen: str) -> None:
+    """Follow a request: a published one, or one's own. This door stays here although
+    notifications keeps who follows what (issue 17): only this service knows whether the request
+    exists and whether this citizen may see it. The event tells notifications, in this transaction."""
+    row = await requests.find(session, request_id)
+    if row is None or not (published(row.channel) or row.citizen_id == citizen):
+        raise NotFound("request", request_id)  # an unpublished one is not found, as for its reader
+    now = datetime.now(UTC)
+    # Kept here too until notifications' carry-over has run everywhere (services/notifications/README.md).
+    if await requests.follow(session, request_id, citizen, now):
+        await outbox.add(session, CitizenRequestSubscribed(request_id=request_id, citizen_id=citizen, at=now),
+                         aggregate_id=request_id)
+
+
+async def unfollow(session: AsyncSession, outbox: Outbox, request_id: str, *, citizen: str) -> None:
+    """Stop following; following nothing is already done (a repeated DELETE says the same)."""
+    now = datetime.now(UTC)
+    if await requests.unfollow(session, request_id, citizen):
+        await outbox.add(session, CitizenRequestUnsubscribed(request_id=request_id, citizen_id=citizen, at=now),
+                         aggregate_id=request_id)
 
 
 async def comment(session: AsyncSession, outbox: Outbox, request_id: str, text: str, *, author: str, staff: bool,

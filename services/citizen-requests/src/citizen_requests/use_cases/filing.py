@@ -161,7 +161,7 @@ async def prepare_filing(db: AsyncSession | AsyncConnection | async_sessionmaker
         "department": request.category.department, "description": request.description,
         "location": {"lat": location.lat, "long": location.long} if location else None,
         "address": request.address, "submitted_at": json_time(request.submitted_at),
-        "expected_datetime": json_time(expected),
+        "expected_datetime": json_time(expected), "citizen_id": request.citizen_id,
     }, aggregate_id=request.id)
     values = {name: row.get(name) for name in COLUMNS}
     values.update(

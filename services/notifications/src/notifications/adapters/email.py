@@ -6,25 +6,68 @@ from __future__ import annotations
 import asyncio
 import smtplib
 import ssl
+from collections.abc import Callable
+from datetime import UTC, datetime
+from email.header import Header
 from email.message import EmailMessage
+from email.policy import EmailPolicy
 from email.utils import formatdate
 
 from notifications.domain.channels import Outgoing, PermanentFailure, TemporaryFailure
+
+# Headers that hold one URL in angle brackets. The default policy folds a long header at 78
+# columns, and a URL has no space to fold at, so it would write the URL as RFC 2047 encoded-words,
+# which no mail client reads as a link: these go on one line (under SMTP's 998).
+_ONE_LINE = {"list-unsubscribe"}
+
+
+# And the subject: the default policy, folding a Ukrainian subject, puts the space between two words
+# outside the encoded-words, where RFC 2047 has readers drop it ("для сповіщень" arrived as
+# "длясповіщень"); the older email.header encoder keeps each space inside a word.
+_ENCODED = {"subject"}
+
+
+class _MailPolicy(EmailPolicy):
+    def fold(self, name, value):
+        if name.lower() in _ONE_LINE:
+            return f"{name}: {value}{self.linesep}"
+        if name.lower() in _ENCODED and not str(value).isascii():
+            return f"{name}: {Header(str(value), 'utf-8', header_name=name).encode(linesep=self.linesep)}{self.linesep}"
+        return super().fold(name, value)
+
+    def fold_binary(self, name, value):
+        if name.lower() in _ONE_LINE | _ENCODED:
+            return self.fold(name, value).encode("ascii")
+        return super().fold_binary(name, value)
+
+
+POLICY = _MailPolicy()
+
+# (recipient, channel, address, now) -> the one-click unsubscribe URL (domain.links.Links.unsubscribe_url).
+UnsubscribeLink = Callable[[str, str, str, datetime], str]
 
 
 class EmailChannel:
     name = "email"
 
-    def __init__(self, host: str, port: int, sender: str, *, starttls: bool, timeout_s: float = 10.0) -> None:
+    def __init__(self, host: str, port: int, sender: str, *, starttls: bool, timeout_s: float = 10.0,
+                 unsubscribe_link: UnsubscribeLink | None = None) -> None:
         self.host, self.port, self.sender, self.starttls, self.timeout_s = host, port, sender, starttls, timeout_s
+        self.unsubscribe_link = unsubscribe_link
 
     def compose(self, message: Outgoing) -> EmailMessage:
-        mail = EmailMessage()
+        mail = EmailMessage(policy=POLICY)
         mail["From"] = self.sender
         mail["To"] = message.address
         mail["Subject"] = message.subject
         mail["Date"] = formatdate(localtime=False)
         mail["Message-ID"] = message.message_id
+        if self.unsubscribe_link and message.recipient:
+            # RFC 8058 one-click: the mail client POSTs "List-Unsubscribe=One-Click" to the URL, and
+            # the token in it names this recipient, channel and address (entrypoints/http/contacts.py).
+            url = self.unsubscribe_link(message.recipient, self.name, message.address, datetime.now(UTC))
+            mail["List-Unsubscribe"] = f"<{url}>"
+            mail["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
         mail.set_content(message.text)
         mail.add_alternative(message.html, subtype="html")
         return mail

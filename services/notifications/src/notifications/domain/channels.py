@@ -19,6 +19,8 @@ class Outgoing:
     summary: str = ""
     link: str | None = None
     tag: str | None = None
+    # Whose address it is (a citizen id): the e-mail's one-click unsubscribe link is signed for them.
+    recipient: str | None = None
 
 
 class TemporaryFailure(Exception):

@@ -149,3 +149,19 @@ def alert_digest(context: dict, *, address: str, message_id: str) -> Outgoing:
     lines += [f"• {r['request_id']} ({r['service_code']}), {_when(datetime.fromisoformat(r['submitted_at']))}" for r in found]
     return _outgoing(subject, lines, "Ви отримали цей лист, бо обрали щоденний огляд звернень поблизу.",
                      address=address, message_id=message_id, tag=f"digest-{context['on']}")
+
+
+def contact_confirmation(*, address: str, link: str, valid_until: datetime, message_id: str) -> Outgoing:
+    """The one mail sent to an address not yet confirmed: it asks whether its owner wants mail at all."""
+    subject = "Підтвердіть адресу для сповіщень Сумського e-City"
+    lines = [
+        f"Хтось (сподіваємося, ви) вказав адресу {address} для сповіщень про звернення до міста.",
+        f"Щоб отримувати їх, відкрийте посилання до {_when(valid_until)}:",
+        link,
+        "Якщо це були не ви, нічого не робіть: без підтвердження на цю адресу більше нічого не надійде.",
+    ]
+    text = "\n\n".join(lines) + "\n"
+    body = "".join(f'<p><a href="{html.escape(line)}">{html.escape(line)}</a></p>' if line == link
+                   else f"<p>{html.escape(line)}</p>" for line in lines)
+    page = f'<!doctype html><html lang="uk"><head><meta charset="utf-8"><title>{html.escape(subject)}</title></head><body>{body}</body></html>'
+    return Outgoing(address=address, message_id=message_id, subject=subject, text=text, html=page)

@@ -5,7 +5,12 @@ from __future__ import annotations
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ecity_common.events import CloudEvent, spec_of
-from ecity_common.events.payloads.citizen_requests import CitizenRequestStatusChanged, CitizenRequestSubmitted
+from ecity_common.events.payloads.citizen_requests import (
+    CitizenRequestStatusChanged,
+    CitizenRequestSubmitted,
+    CitizenRequestSubscribed,
+    CitizenRequestUnsubscribed,
+)
 from ecity_common.events.payloads.network_registry import NetworkOutageDetected, NetworkOutageResolved
 from ecity_common.events.payloads.utilities_gateway import (
     UtilityOutageReported,
@@ -15,7 +20,7 @@ from ecity_common.events.payloads.utilities_gateway import (
 from ecity_common.messaging.consumer import Handler
 from notifications.domain.schedule import QuietHours
 from notifications.settings import Settings
-from notifications.use_cases import nearby, outage_news, request_news
+from notifications.use_cases import nearby, outage_news, request_news, subscriptions
 from notifications.use_cases.owing import Writing
 
 
@@ -23,8 +28,17 @@ def make_handlers(settings: Settings) -> dict[str, Handler]:
     writing = Writing(settings.message_id_domain,
                                   QuietHours(settings.quiet_hours_begin, settings.quiet_hours_end))
 
+    # Who follows what: the reporter of a filed request, followers who subscribe or stop; a filed
+    # request with a point is also on the map nearby and may meet local alerts.
     async def on_submitted(session: AsyncSession, event: CloudEvent, filed: CitizenRequestSubmitted) -> None:
+        await subscriptions.submitted(session, filed)
         await nearby.request_submitted(session, event, filed, writing)
+
+    async def on_subscribed(session: AsyncSession, event: CloudEvent, follows: CitizenRequestSubscribed) -> None:
+        await subscriptions.subscribed(session, follows)
+
+    async def on_unsubscribed(session: AsyncSession, event: CloudEvent, stops: CitizenRequestUnsubscribed) -> None:
+        await subscriptions.unsubscribed(session, stops)
 
     async def on_status_changed(session: AsyncSession, event: CloudEvent, changed: CitizenRequestStatusChanged) -> None:
         await request_news.status_changed(session, event, changed, writing)
@@ -45,6 +59,8 @@ def make_handlers(settings: Settings) -> dict[str, Handler]:
 
     return {
         spec_of(CitizenRequestSubmitted).type: on_submitted,
+        spec_of(CitizenRequestSubscribed).type: on_subscribed,
+        spec_of(CitizenRequestUnsubscribed).type: on_unsubscribed,
         spec_of(CitizenRequestStatusChanged).type: on_status_changed,
         spec_of(UtilityOutageReported).type: on_utility_outage,
         spec_of(UtilityOutageUpdated).type: on_utility_outage,

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -20,7 +20,7 @@ from ecity_common.messaging.outbox import Outbox
 from notifications.adapters import deliveries
 from notifications.domain.channels import Channel, Outgoing, PermanentFailure, TemporaryFailure
 from notifications.domain.deliveries import RequestNews, next_attempt
-from notifications.domain.messages import alert_digest, local_alert, outage_news, request_news
+from notifications.domain.messages import alert_digest, contact_confirmation, local_alert, outage_news, request_news
 
 log = logging.getLogger(__name__)
 
@@ -33,6 +33,10 @@ def render(row: dict[str, Any], *, request_page_url: str | None = None) -> Outgo
                 ctx[moment] = datetime.fromisoformat(ctx[moment])
         link = request_page_url.format(request_id=ctx["request_id"]) if request_page_url else None
         return request_news(RequestNews(**ctx), address=row["address"], message_id=row["message_id"], link=link)
+    if row["kind"] == "contact_confirmation":  # use_cases/contacts.py give_email
+        ctx = row["context"]
+        return contact_confirmation(address=row["address"], link=ctx["link"], message_id=row["message_id"],
+                                    valid_until=datetime.fromisoformat(ctx["valid_until"]))
     by_context = {"outage_news": outage_news, "local_alert": local_alert, "alert_digest": alert_digest}
     if row["kind"] in by_context:
         return by_context[row["kind"]](row["context"], address=row["address"], message_id=row["message_id"])
@@ -66,7 +70,9 @@ async def dispatch_due(sessions: async_sessionmaker[AsyncSession], channels: dic
     async def send(row: dict) -> Exception | None:
         async with gate:
             try:
-                await channels[row["channel"]].send(render(row, request_page_url=how.request_page_url))
+                # The recipient names whose one-click unsubscribe link an e-mail carries.
+                message = replace(render(row, request_page_url=how.request_page_url), recipient=row["recipient"])
+                await channels[row["channel"]].send(message)
             except (PermanentFailure, TemporaryFailure) as failure:
                 return failure
             except Exception as unexpected:  # noqa: BLE001 - a bug in one message must not stop the others

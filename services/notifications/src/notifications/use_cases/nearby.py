@@ -39,7 +39,7 @@ async def request_submitted(session: AsyncSession, event: CloudEvent, filed: Cit
         "request_id": filed.request_id, "service_code": filed.service_code, "lat": lat, "long": long,
         "status": "submitted", "open": True, "submitted_at": filed.submitted_at})
     met = alerted(await stored.alerts_around(session, lat, long), service_code=filed.service_code, lat=lat, long=long,
-                  reporter=getattr(filed, "reporter_id", None))
+                  reporter=filed.citizen_id)
     later = [{"citizen_id": c, "request_id": filed.request_id, "service_code": filed.service_code,
               "submitted_at": filed.submitted_at} for c, alert in met.items() if alert.digest]
     await stored.gather_for_digest(session, later)

@@ -98,20 +98,19 @@ async def grant(admin: KafkaAccess, acls: Iterable[Acl], timeout_s: float = 30.0
         for acl, (code, message) in zip(acls, response.creation_responses, strict=True):
             if code:
                 raise for_code(code)(f"cannot grant {acl}: {message}")
-        # Every binding is looked for, not only the last: one that existed before (a service's
-        # group, the same for every test's topics) is seen at once while the new ones are still
-        # on their way, and a service started then was refused its own topics.
+        # Each binding is looked for: a broker was seen to authorize by the request's last binding
+        # while still refusing by an earlier one (a service started right after provisioning could
+        # not create its own dead-letter topic, one start in three).
         deadline = time.monotonic() + timeout_s
-        for node in client.cluster.brokers():
-            for acl in acls:
-                while True:
-                    described = await client.send(node.nodeId, _DescribeAcl(acl))
-                    if described.error_code:
-                        raise for_code(described.error_code)(described.error_message)
-                    if described.resources:
-                        break
-                    if time.monotonic() > deadline:
-                        raise TimeoutError(f"broker {node.nodeId} does not show the ACLs granted {timeout_s:.0f} s ago")
-                    await asyncio.sleep(0.02)
+        for node, acl in ((node, acl) for node in client.cluster.brokers() for acl in acls):
+            while True:
+                described = await client.send(node.nodeId, _DescribeAcl(acl))
+                if described.error_code:
+                    raise for_code(described.error_code)(described.error_message)
+                if described.resources:
+                    break
+                if time.monotonic() > deadline:
+                    raise TimeoutError(f"broker {node.nodeId} does not show the ACLs granted {timeout_s:.0f} s ago")
+                await asyncio.sleep(0.02)
     finally:
         await client.close()

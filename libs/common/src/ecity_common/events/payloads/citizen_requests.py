@@ -14,7 +14,8 @@ from ecity_common.events.payloads.common import GeoPoint, UtilityKind
     "ua.sumy.ecity.citizen-requests.request.submitted.v1",
     producer="citizen-requests",
     aggregate="citizen_request",
-    summary="A citizen filed a request; it carries what a handler needs and no personal data.",
+    summary="A citizen filed a request; it carries what a handler needs, the reporter's citizen id (so that "
+            "notifications tells them of its news) and no name, address of theirs or contact.",
     consumers=("utilities-gateway", "notifications"),
 )
 class CitizenRequestSubmitted(BaseModel):
@@ -30,6 +31,9 @@ class CitizenRequestSubmitted(BaseModel):
     address: str | None = Field(default=None, max_length=500)
     submitted_at: AwareDatetime
     expected_datetime: AwareDatetime | None = None
+    # Who filed it (the token's subject, an opaque id; issue 17): notifications makes them the
+    # request's reporter. Optional, so events written before it was added still read.
+    citizen_id: str | None = Field(default=None, min_length=1, max_length=200)
 
 
 @event_type(
@@ -63,3 +67,34 @@ class CitizenRequestCommented(BaseModel):
     by_staff: bool
     text: str = Field(max_length=2000)
     commented_at: AwareDatetime
+
+
+@event_type(
+    "ua.sumy.ecity.citizen-requests.request.subscribed.v1",
+    producer="citizen-requests",
+    aggregate="citizen_request",
+    summary="A citizen follows a request (its news will reach them); also carries existing followers and "
+            "reporters over to notifications, with their original time.",
+    consumers=("notifications",),
+)
+class CitizenRequestSubscribed(BaseModel):
+    request_id: str = Field(min_length=1, max_length=200)
+    citizen_id: str = Field(min_length=1, max_length=200)
+    at: AwareDatetime
+    # "reporter" only from the carry-over of requests filed before request.submitted named its
+    # reporter: publishing those request.submitted again would have the gateway route old requests
+    # to the companies a second time.
+    role: Literal["reporter", "follower"] = "follower"
+
+
+@event_type(
+    "ua.sumy.ecity.citizen-requests.request.unsubscribed.v1",
+    producer="citizen-requests",
+    aggregate="citizen_request",
+    summary="A citizen stopped following a request.",
+    consumers=("notifications",),
+)
+class CitizenRequestUnsubscribed(BaseModel):
+    request_id: str = Field(min_length=1, max_length=200)
+    citizen_id: str = Field(min_length=1, max_length=200)
+    at: AwareDatetime

@@ -212,9 +212,18 @@ class CommentIn(BaseModel):
 
 
 @router.post("/requests/{request_id}/subscribe", status_code=204, summary="Follow someone else's request (role citizen)")
-async def subscribe(request_id: Identifier, citizen: Principal = Depends(require_role("citizen")), db: AsyncSession = Depends(session)):
+async def subscribe(request_id: Identifier, request: Request, citizen: Principal = Depends(require_role("citizen")),
+                    db: AsyncSession = Depends(session)):
     async with db.begin():
-        await citizens.follow(db, request_id, citizen=citizen.subject)
+        await citizens.follow(db, request.app.state.outbox, request_id, citizen=citizen.subject)
+    return JSONResponse(None, status_code=204)
+
+
+@router.delete("/requests/{request_id}/subscribe", status_code=204, summary="Stop following a request (role citizen)")
+async def unsubscribe(request_id: Identifier, request: Request, citizen: Principal = Depends(require_role("citizen")),
+                      db: AsyncSession = Depends(session)):
+    async with db.begin():
+        await citizens.unfollow(db, request.app.state.outbox, request_id, citizen=citizen.subject)
     return JSONResponse(None, status_code=204)
 
 
