@@ -32,7 +32,7 @@ acl User:budget-ledger --operation Write --operation Describe --operation Create
 acl User:budget-ledger --operation Read --operation Describe --topic ecity.network.v1
 acl User:budget-ledger --operation Read --group ecity.budget-ledger
 acl User:network-registry --operation Write --operation Describe --operation Create --topic ecity.network.v1
-acl User:notifications --operation Write --operation Describe --operation Create --topic ecity.notifications.v1 --topic ecity.citizen-requests.v1.dlq
-acl User:notifications --operation Read --operation Describe --topic ecity.citizen-requests.v1
+acl User:notifications --operation Write --operation Describe --operation Create --topic ecity.notifications.v1 --topic ecity.citizen-requests.v1.dlq --topic ecity.network.v1.dlq --topic ecity.utilities.v1.dlq
+acl User:notifications --operation Read --operation Describe --topic ecity.citizen-requests.v1 --topic ecity.network.v1 --topic ecity.utilities.v1
 acl User:notifications --operation Read --group ecity.notifications
 echo "Kafka's topics and ACLs are in place"

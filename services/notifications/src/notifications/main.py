@@ -5,6 +5,7 @@ import logging
 from datetime import timedelta
 from pathlib import Path
 
+from ecity_common.messaging.outbox import Outbox
 from ecity_common.runtime import ServiceDefinition, create_service_app
 from notifications.adapters.email import EmailChannel
 from notifications.adapters.push import PushChannel, VapidKey
@@ -44,6 +45,7 @@ async def _channels(app) -> None:
     app.state.vapid = _vapid(settings)
     push = PushChannel(app.state.sessions, app.state.vapid, settings.vapid_subject, ttl_s=settings.push_ttl_s)
     app.state.channels = {email.name: email, push.name: push}
+    app.state.outbox = Outbox(messaging.outbox, settings)  # the dispatcher's notification.sent / failed
 
 
 async def _close_channels(app) -> None:

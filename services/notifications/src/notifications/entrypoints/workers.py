@@ -6,8 +6,6 @@ import asyncio
 import logging
 from datetime import UTC, datetime
 
-from ecity_common.messaging.outbox import Outbox
-from notifications.adapters.tables import messaging
 from notifications.domain.schedule import QuietHours
 from notifications.use_cases.dispatch import Dispatching, dispatch_due
 from notifications.use_cases.nearby import write_digests
@@ -19,12 +17,11 @@ log = logging.getLogger(__name__)
 async def run_dispatcher(app) -> None:
     """Sends due deliveries every `dispatch_interval_s` through the channels in `app.state.channels`."""
     settings = app.state.settings
-    outbox = Outbox(messaging.outbox, settings)
     how = Dispatching(batch=settings.dispatch_batch, max_attempts=settings.max_attempts, lease_s=settings.dispatch_lease_s,
                       concurrency=settings.dispatch_concurrency, request_page_url=settings.request_page_url)
     while True:
         try:
-            claimed = await dispatch_due(app.state.sessions, app.state.channels, outbox, how)
+            claimed = await dispatch_due(app.state.sessions, app.state.channels, app.state.outbox, how)
             if claimed == settings.dispatch_batch:
                 continue  # more may be waiting: no pause
         except asyncio.CancelledError:
