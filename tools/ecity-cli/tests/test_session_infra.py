@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 
+import asyncpg
 import pytest
 
 from ecity_cli.testing import TestInfra, publish, read_topic
@@ -25,3 +26,18 @@ async def test_a_broker_left_dead_by_one_test_runs_again_for_the_next(infra: Tes
     await publish(infra.admin, topic, event)
     [record] = await read_topic(infra.admin, topic, 1)
     assert CloudEvent.from_kafka(record.headers, record.value).id == event.id
+
+
+async def test_a_database_left_recovering_or_stopped_by_one_test_accepts_the_next(infra: TestInfra):
+    assert infra.postgres.accepting()
+    infra.postgres.stop()
+    assert not infra.postgres.accepting()
+
+    infra.ensure_running()
+
+    assert infra.postgres.accepting()
+    conn = await asyncpg.connect(infra.postgres.admin_dsn())
+    try:
+        assert await conn.fetchval("SELECT 1") == 1
+    finally:
+        await conn.close()

@@ -109,9 +109,11 @@ class TestInfra:
                 print(f"[infra] the session's Kafka broker at {self.kafka.bootstrap_servers} was down: starting it again", flush=True)
                 self.kafka.stop()
                 self.kafka.start(180.0)
-        if not port_open(self.postgres.port) and not self.postgres.is_running():
-            print(f"[infra] the session's PostgreSQL on port {self.postgres.port} was down: starting it again", flush=True)
-            self.postgres.start()
+        if not self.postgres.accepting():
+            # Still recovering after an immediate stop (minutes, on a loaded machine), or stopped.
+            if not (self.postgres.is_running() and self.postgres.wait_accepting(300.0)):
+                print(f"[infra] the session's PostgreSQL on port {self.postgres.port} was down: starting it again", flush=True)
+                self.postgres.start()
 
     def new_database(self, hint: str = "db") -> str:
         name = f"t_{hint}_{uuid.uuid4().hex[:10]}"

@@ -112,6 +112,25 @@ class LocalPostgres:
             return True
         return self.data_dir.exists() and self._run("pg_ctl", "-D", str(self.data_dir), "status", check=False).returncode == 0
 
+    def accepting(self) -> bool:
+        """The server runs and accepts connections: not stopped, not still recovering. Read from the
+        status line the postmaster keeps in postmaster.pid ("ready"), without connecting."""
+        if self.dsn:
+            return True
+        try:
+            lines = (self.data_dir / "postmaster.pid").read_text().splitlines()
+        except OSError:
+            return False
+        return len(lines) >= 8 and lines[7].strip() == "ready" and port_open(self.port)
+
+    def wait_accepting(self, timeout_s: float = 300.0) -> bool:
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline:
+            if self.accepting():
+                return True
+            time.sleep(0.5)
+        return False
+
     def start(self) -> None:
         if self.dsn:
             return
@@ -135,9 +154,15 @@ class LocalPostgres:
                 f"-c unix_socket_directories={self.cluster_dir}",
                 "-c max_connections=300",
                 "-c shared_buffers=256MB",
+                # A checkpoint at least every 256 MB of WAL (1 GB by default): a test session writes
+                # a database per test, and crash recovery after an immediate stop replays what came
+                # since the last checkpoint, which on two busy cores took more than a minute.
+                "-c max_wal_size=256MB",
             ]
         )
-        self._run("pg_ctl", "-D", str(self.data_dir), "-l", str(self.log_file), "-o", options, "-w", "-t", "60", "start")
+        # pg_ctl returns as soon as the server accepts connections; after an immediate stop that is
+        # after crash recovery, which on a loaded machine with a test session's WAL takes minutes.
+        self._run("pg_ctl", "-D", str(self.data_dir), "-l", str(self.log_file), "-o", options, "-w", "-t", "300", "start")
 
     def stop(self) -> None:
         if self.dsn or not self.data_dir.exists():
