@@ -32,11 +32,12 @@ from common import bench_infra, save
 from sqlalchemy import Column, MetaData, Table, Text, func, insert, select, text
 
 from ecity_common.db import make_engine, make_sessions
+from ecity_common.doorbell import libpq_dsn
 from ecity_common.events import CloudEvent
 from ecity_common.events.payloads.citizen_requests import CitizenRequestSubmitted
 from ecity_common.messaging.consumer import EventConsumer
 from ecity_common.messaging.outbox import Outbox
-from ecity_common.messaging.relay import OutboxRelay, kafka_producer, libpq_dsn
+from ecity_common.messaging.relay import OutboxRelay, kafka_producer
 from ecity_common.messaging.tables import messaging_tables
 from ecity_common.messaging.topics import ensure_topics
 from ecity_common.settings import ServiceSettings

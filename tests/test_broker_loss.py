@@ -20,9 +20,9 @@ import httpx
 import pytest
 
 from ecity_cli.testing import bearer, read_topic, topic_size, until
+from ecity_common.doorbell import libpq_dsn
 from ecity_common.events import CloudEvent
 from ecity_common.events.catalogue import dead_letter_topic
-from ecity_common.messaging.relay import libpq_dsn
 
 # Loads the machine (brokers and replicas killed, a shutdown timed): one at a time, in one
 # process of a parallel run (see ecity_cli.testing).

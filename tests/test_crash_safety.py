@@ -12,9 +12,9 @@ import httpx
 import pytest
 
 from ecity_cli.testing import bearer, read_topic, topic_size
+from ecity_common.doorbell import libpq_dsn
 from ecity_common.events import CloudEvent
 from ecity_common.messaging.faults import CONSUMER_AFTER_DB_COMMIT, RELAY_BEFORE_PUBLISH
-from ecity_common.messaging.relay import libpq_dsn
 
 # Loads the machine (brokers and replicas killed, a shutdown timed): one at a time, in one
 # process of a parallel run (see ecity_cli.testing).

@@ -18,7 +18,7 @@ import httpx
 import pytest
 
 from ecity_cli.testing import bearer
-from ecity_common.messaging.relay import libpq_dsn
+from ecity_common.doorbell import libpq_dsn
 
 # Loads the machine (brokers and replicas killed, a shutdown timed): one at a time, in one
 # process of a parallel run (see ecity_cli.testing).

@@ -13,7 +13,7 @@ import pytest
 
 from ecity_cli.services import SERVICES
 from ecity_cli.testing import bearer, running
-from ecity_common.messaging.relay import libpq_dsn
+from ecity_common.doorbell import libpq_dsn
 from ecity_common.runtime import COLLECTION_THRESHOLDS
 
 

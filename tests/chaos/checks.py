@@ -13,7 +13,7 @@ import asyncpg
 import httpx
 
 from ecity_cli.testing import ServiceFactory, bearer, topic_size
-from ecity_common.messaging.relay import libpq_dsn
+from ecity_common.doorbell import libpq_dsn
 
 from .load import LoadResult
 

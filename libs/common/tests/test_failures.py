@@ -13,8 +13,8 @@ from sqlalchemy.exc import DBAPIError
 
 from ecity_cli.infra import free_port
 from ecity_common.db import make_engine
+from ecity_common.doorbell import libpq_dsn
 from ecity_common.failures import Backoff, Failure, classify
-from ecity_common.messaging.relay import libpq_dsn
 from ecity_common.settings import ServiceSettings
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncpg
 import pytest
 
-from ecity_common.messaging.relay import libpq_dsn
+from ecity_common.doorbell import libpq_dsn
 
 # What migration 0003 grants, table by table; a table the service gets later needs its line here
 # (and in its migration): the test below fails for a table nobody decided about.

@@ -9,7 +9,7 @@ import asyncpg
 import pytest
 
 from ecity_cli.testing import bearer
-from ecity_common.messaging.relay import libpq_dsn
+from ecity_common.doorbell import libpq_dsn
 
 
 async def test_the_demo_data_gives_exactly_the_figures_of_the_source(ledger):

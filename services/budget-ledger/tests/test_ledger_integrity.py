@@ -17,7 +17,7 @@ from cryptography.hazmat.primitives.serialization import load_pem_public_key
 from budget_ledger.domain.anchor import ChainHead
 from budget_ledger.domain.chain import ChainWalk, canonical, instant, row_hash
 from ecity_cli.testing import serving, until
-from ecity_common.messaging.relay import libpq_dsn
+from ecity_common.doorbell import libpq_dsn
 
 PUBLIC = {"Authorization": ""}
 

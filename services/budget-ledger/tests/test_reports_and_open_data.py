@@ -126,7 +126,7 @@ async def test_the_chart_is_well_formed_svg_whatever_a_holder_is_called(ledger):
 
     import asyncpg
 
-    from ecity_common.messaging.relay import libpq_dsn
+    from ecity_common.doorbell import libpq_dsn
 
     client = ledger
     # As the owner: the service's own role adds holders but never changes one.

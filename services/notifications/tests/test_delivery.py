@@ -138,3 +138,16 @@ async def test_a_dispatcher_killed_mid_send_leaves_the_message_to_be_sent_once_b
         assert mail["Message-ID"] == owed.message_id and mail["To"] == "k@example.org"
     finally:
         await engine.dispose()
+
+
+async def test_a_new_delivery_rings_the_dispatcher_instead_of_waiting_for_its_poll(services, mailbox):
+    # A poll every ten minutes: only the doorbell (NOTIFY at the deliveries' commit) can send it now.
+    async with serving(services, "notifications", smtp_port=mailbox.port, dispatch_interval_s=600,
+                       quiet_hours_begin="00:00", quiet_hours_end="00:00") as client:
+        await seed(client, contacts_rows=[{"citizen_id": "r-b", "channel": "email", "address": "b@example.org",
+                                           "confirmed_at": datetime.now(UTC)}],
+                   subscription_rows=[{"request_id": "req-b", "citizen_id": "r-b", "role": "reporter"}])
+        await asyncio.sleep(1.0)  # the dispatcher's first round is over: it waits for the bell or the poll
+        await publish(client.settings.kafka_bootstrap_servers, client.settings.topic("ecity.citizen-requests.v1"),
+                      status_changed("req-b"))
+        await until(lambda: asyncio.sleep(0, len(mailbox.received) == 1), timeout_s=60)

@@ -9,7 +9,7 @@ from ecity_common.messaging.outbox import Outbox
 from ecity_common.runtime import ServiceDefinition, create_service_app
 from notifications.adapters.email import EmailChannel
 from notifications.adapters.push import PushChannel, VapidKey
-from notifications.adapters.tables import messaging
+from notifications.adapters.tables import DELIVERIES_CHANNEL, messaging
 from notifications.domain.links import Links
 from notifications.entrypoints.events import make_handlers
 from notifications.entrypoints.http import router
@@ -46,6 +46,7 @@ async def _channels(app) -> None:
     push = PushChannel(app.state.sessions, app.state.vapid, settings.vapid_subject, ttl_s=settings.push_ttl_s)
     app.state.channels = {email.name: email, push.name: push}
     app.state.outbox = Outbox(messaging.outbox, settings)  # the dispatcher's notification.sent / failed
+    app.state.deliveries_channel = DELIVERIES_CHANNEL
 
 
 async def _close_channels(app) -> None:

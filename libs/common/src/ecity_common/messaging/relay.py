@@ -20,9 +20,9 @@ from aiokafka import AIOKafkaProducer
 from opentelemetry import propagate, trace
 from opentelemetry.trace import SpanKind
 from sqlalchemy import Table, delete, text
-from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from ecity_common.doorbell import keep_listening, sleep_until_woken
 from ecity_common.events.envelope import kafka_record
 from ecity_common.messaging import faults
 from ecity_common.messaging.metrics import OUTBOX_OLDEST_UNSENT, OUTBOX_UNSENT, PUBLISH_BATCH, PUBLISHED
@@ -61,11 +61,6 @@ ORDER BY o.id
 """
 
 _INDEX_SCANS = text("SET LOCAL enable_bitmapscan = off")
-
-
-def libpq_dsn(sqlalchemy_url: str) -> str:
-    """The plain `postgresql://` DSN that asyncpg wants, from a SQLAlchemy URL."""
-    return make_url(sqlalchemy_url).set(drivername="postgresql").render_as_string(hide_password=False)
 
 
 def kafka_producer(settings: ServiceSettings) -> AIOKafkaProducer:
@@ -139,34 +134,10 @@ class OutboxRelay:
         self._wake.set()
 
     async def _sleep_until_woken(self) -> None:
-        try:
-            await asyncio.wait_for(self._wake.wait(), timeout=self._settings.relay_poll_interval_s)
-        except TimeoutError:
-            pass
-        self._wake.clear()
+        await sleep_until_woken(self._wake, self._settings.relay_poll_interval_s)
 
     async def _keep_listening(self) -> None:
-        dsn = libpq_dsn(self._settings.database_url)
-        lost = False
-        while not self._stopping.is_set():
-            try:
-                conn = await asyncpg.connect(dsn)
-                try:
-                    await conn.add_listener(NOTIFY_CHANNEL, lambda *_: self._wake.set())
-                    lost = False
-                    self._wake.set()  # catch up on whatever was committed while not listening
-                    while not conn.is_closed() and not self._stopping.is_set():
-                        await asyncio.sleep(1.0)
-                finally:
-                    await conn.close()
-            except asyncio.CancelledError:
-                raise
-            except Exception as exc:  # noqa: BLE001 - the poll covers us while we reconnect
-                if not lost:  # once per outage; the relay's own loop says when it is over
-                    log.warning("outbox LISTEN connection lost (%s: %s); reconnecting every second",
-                                type(exc).__name__, exc)
-                lost = True
-                await asyncio.sleep(1.0)
+        await keep_listening(self._settings.database_url, NOTIFY_CHANNEL, self._wake, self._stopping, what="outbox")
 
     async def _keep_measuring(self) -> None:
         """The backlog, apart from the relay's own loop: when Kafka is away the relay is stuck in

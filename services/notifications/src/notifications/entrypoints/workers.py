@@ -6,6 +6,7 @@ import asyncio
 import logging
 from datetime import UTC, datetime
 
+from ecity_common.doorbell import keep_listening, sleep_until_woken
 from notifications.domain.schedule import QuietHours
 from notifications.use_cases.dispatch import Dispatching, dispatch_due
 from notifications.use_cases.nearby import write_digests
@@ -19,16 +20,25 @@ async def run_dispatcher(app) -> None:
     settings = app.state.settings
     how = Dispatching(batch=settings.dispatch_batch, max_attempts=settings.max_attempts, lease_s=settings.dispatch_lease_s,
                       concurrency=settings.dispatch_concurrency, request_page_url=settings.request_page_url)
-    while True:
-        try:
-            claimed = await dispatch_due(app.state.sessions, app.state.channels, app.state.outbox, how)
-            if claimed == settings.dispatch_batch:
-                continue  # more may be waiting: no pause
-        except asyncio.CancelledError:
-            raise
-        except Exception:
-            log.warning("dispatching failed; it tries again next time", exc_info=True)
-        await asyncio.sleep(settings.dispatch_interval_s)
+    wake, stopping = asyncio.Event(), asyncio.Event()
+    listening = asyncio.create_task(keep_listening(settings.database_url, app.state.deliveries_channel, wake, stopping,
+                                                   what="deliveries"))
+    try:
+        while True:
+            try:
+                claimed = await dispatch_due(app.state.sessions, app.state.channels, app.state.outbox, how)
+                if claimed == settings.dispatch_batch:
+                    continue  # more may be waiting: no pause
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.warning("dispatching failed; it tries again next time", exc_info=True)
+            # Rung by new deliveries at their commit; the interval is the backstop (and what brings
+            # retries and messages held by the quiet hours when they fall due).
+            await sleep_until_woken(wake, settings.dispatch_interval_s)
+    finally:
+        stopping.set()
+        listening.cancel()
 
 
 async def run_digests(app) -> None:
