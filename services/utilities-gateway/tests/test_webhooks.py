@@ -9,7 +9,9 @@ import asyncio
 from sqlalchemy import select
 from standardwebhooks import Webhook
 
-from ecity_cli.testing import Answer, serving, until, webhook_receiver
+from ecity_cli.testing import Answer, publish, serving, submitted, until, webhook_receiver
+from ecity_common.events import CloudEvent, spec_of
+from ecity_common.events.payloads.citizen_requests import CitizenRequestSubmitted
 from utilities_gateway.adapters.tables import webhook_endpoints
 
 from .conftest import FAST_WEBHOOKS, WATER
@@ -256,3 +258,16 @@ async def test_a_slow_company_endpoint_does_not_hold_up_another_companys(gateway
         # Delivered while the slow endpoint's twelve were still timing out, four at a time (they
         # take three seconds at least; waiting for them, as a whole-batch dispatcher did, would too).
         assert asyncio.get_running_loop().time() - sent < 2.0
+
+
+async def test_a_routed_request_rings_the_dispatcher_instead_of_waiting_for_its_poll(services):
+    # A poll every ten minutes: only the doorbell (NOTIFY at the delivery's commit) sends it now.
+    async with serving(services, "utilities-gateway", "integrations-admin", subject="integrator-olena",
+                       **{**FAST_WEBHOOKS, "webhook_poll_interval_s": 600}) as gateway, webhook_receiver() as receiver:
+        await _endpoint(gateway, receiver.url, event_types=["request.routed"])
+        await asyncio.sleep(1.0)  # the dispatcher's first round is over: it waits for the bell or the poll
+        filed = submitted()
+        await publish(gateway.settings.kafka_bootstrap_servers, gateway.settings.topic("ecity.citizen-requests.v1"),
+                      CloudEvent(source="/ecity/citizen-requests", type=spec_of(CitizenRequestSubmitted).type,
+                                 subject=filed.request_id, data=filed.model_dump(mode="json")))
+        await until(lambda: asyncio.sleep(0, any(b'"request.routed"' in r.body for r in receiver.received)), timeout_s=60)

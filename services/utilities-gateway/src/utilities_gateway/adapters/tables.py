@@ -118,6 +118,9 @@ company_messages = Table(
     Index("company_messages_unacked", "company_id", "txid", "seq", postgresql_where=text("acked_at IS NULL")),
 )
 
+# Every statement that stages webhook deliveries rings the dispatchers at commit (ecity_common.doorbell).
+DELIVERIES_CHANNEL = "utilities_gateway_deliveries"  # the trigger of migration 0005 names it too
+
 deliveries = Table(
     "deliveries",
     metadata,

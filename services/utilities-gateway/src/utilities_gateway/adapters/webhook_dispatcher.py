@@ -27,9 +27,10 @@ from prometheus_client import Histogram
 from sqlalchemy import bindparam, insert, text, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from ecity_common.doorbell import keep_listening
 from ecity_common.messaging.recovery import Recovery
 from utilities_gateway.adapters.sealed import SecretBox
-from utilities_gateway.adapters.tables import deliveries, delivery_attempts, webhook_endpoints
+from utilities_gateway.adapters.tables import DELIVERIES_CHANNEL, deliveries, delivery_attempts, webhook_endpoints
 from utilities_gateway.adapters.webhook_targets import UnsafeTarget, check_url, guarded_transport
 from utilities_gateway.domain.webhooks import headers, settle
 from utilities_gateway.settings import Settings
@@ -124,6 +125,11 @@ class Dispatcher:
         self._wake.set()
 
     async def run(self) -> None:
+        # New deliveries ring at their commit (the consumer staging them may be another replica's);
+        # the poll interval is the backstop.
+        stopping = asyncio.Event()
+        listening = asyncio.create_task(keep_listening(self._settings.database_url, DELIVERIES_CHANNEL, self._wake,
+                                                       stopping, what="webhook deliveries"))
         try:
             while True:
                 try:
@@ -136,11 +142,13 @@ class Dispatcher:
                     await self.recovery.pause()
                     continue
                 self.recovery.recovered()
-                # Until an attempt finishes, a new delivery is announced, or the poll interval passes.
+                # Until an attempt finishes, a new delivery rings or is announced, or the poll interval passes.
                 self._wake.clear()
                 with suppress(TimeoutError):
                     await asyncio.wait_for(self._wake.wait(), self._settings.webhook_poll_interval_s)
         finally:
+            stopping.set()
+            listening.cancel()
             for task in list(self._tasks):
                 task.cancel()
             await asyncio.gather(*self._tasks, return_exceptions=True)
