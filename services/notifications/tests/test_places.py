@@ -209,3 +209,27 @@ async def test_places_refuse_what_cannot_be_told(notifications):
     assert (await client.delete(f"/api/v1/me/places/{mine[0]['place_id']}", headers=who)).status_code == 204
     assert len((await client.get("/api/v1/me/places", headers=who)).json()) == 9
     assert (await client.get("/api/v1/public/at")).status_code == 422
+
+
+async def test_past_the_hourly_bound_a_citizen_waits_for_what_is_not_urgent(services, mailbox):
+    async with serving(services, "notifications", smtp_port=mailbox.port, dispatch_interval_s=0.2,
+                       quiet_hours_begin="00:00", quiet_hours_end="00:00", messages_per_hour=1) as client:
+        await confirmed(client, r="r@example.org")
+        await follow(client, "r", address="вул. Соборна, 5")
+        now = datetime.now(UTC)
+        common = {"company": VODOKANAL, "area": AREA, "area_description": "Соборна", "starts_at": now,
+                  "expected_end": now + timedelta(hours=1)}
+        planned = UtilityOutageReported(outage_id="rp-1", planned=True, reported_at=now, **common)
+        moved = UtilityOutageUpdated(**{**planned.model_dump(exclude={"reported_at"}), "updated_at": now + timedelta(minutes=1),
+                                        "expected_end": now + timedelta(hours=2)})
+        unplanned = UtilityOutageReported(outage_id="ru-1", planned=False, reported_at=now, **common)
+        first, second, third = event(planned, "rp-1"), event(moved, "rp-1"), event(unplanned, "ru-1")
+        await publish(client.settings.kafka_bootstrap_servers, client.settings.topic("ecity.utilities.v1"),
+                      first, second, third)
+        await all_read(client, third)
+
+        # The first message and the urgent one went; the end's move waits an hour.
+        assert sorted(m["Subject"].split(" ")[0] for m in mailbox.received) == ["Аварійне", "Планове"]
+        async with client.app.state.engine.connect() as conn:
+            [held] = (await conn.execute(select(deliveries).where(deliveries.c.status == "pending"))).all()
+        assert '"end_moved"' in held.context and held.next_attempt_at > datetime.now(UTC) + timedelta(minutes=55)

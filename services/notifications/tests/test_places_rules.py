@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, time
+from datetime import UTC, datetime, time, timedelta
 
 from notifications.domain.messages import duration, plural
 from notifications.domain.places import Change, Place, change_for, network_outage_covers, urgent
-from notifications.domain.schedule import KYIV, QuietHours
+from notifications.domain.schedule import KYIV, QuietHours, RateLimit
 
 T1 = datetime(2026, 11, 30, 10, tzinfo=UTC)
 T2 = datetime(2026, 11, 30, 12, tzinfo=UTC)
@@ -64,3 +64,11 @@ def test_quiet_hours_hold_what_is_not_urgent_until_the_morning_in_kyiv():
     assert (held.date().isoformat(), held.hour, held.minute) == ("2026-10-25", 8, 0)
     never = QuietHours(time(0), time(0))
     assert never.not_before(night, urgent=False) == night
+
+
+def test_past_the_hourly_bound_what_is_not_urgent_waits_an_hour():
+    rate = RateLimit(per_hour=3)
+    now = datetime(2026, 11, 30, 12, tzinfo=UTC)
+    assert rate.not_before(now, recent=2, urgent=False) == now
+    assert rate.not_before(now, recent=3, urgent=False) == now + timedelta(hours=1)
+    assert rate.not_before(now, recent=30, urgent=True) == now  # the water went off: it passes

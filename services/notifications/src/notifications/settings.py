@@ -40,6 +40,8 @@ class Settings(ServiceSettings):
     # Quiet hours, Kyiv time: messages that are not urgent wait until they end (domain.schedule).
     quiet_hours_begin: time = time(22, 0)
     quiet_hours_end: time = time(8, 0)
+    # Messages one recipient gets in an hour before what is not urgent waits an hour (domain.schedule).
+    messages_per_hour: int = Field(default=20, ge=1)
     # How often the local alerts' digests are looked at (each is written once a day, after the quiet hours).
     digest_interval_s: float = 300.0
     # Web Push (RFC 8292): the application server key (PEM, EC P-256) that signs every push and

@@ -34,6 +34,15 @@ async def usable_addresses(session: AsyncSession, citizen_ids: list[str], channe
 OWED_AT_ONCE = 1000
 
 
+async def messages_since(session: AsyncSession, recipients: list[str], since: datetime) -> dict[str, int]:
+    """How many messages (events' news, on however many addresses) each recipient was owed since then."""
+    rows = await session.execute(
+        select(deliveries.c.recipient, func.count(deliveries.c.event_id.distinct()).label("n"))
+        .where(deliveries.c.recipient.in_(recipients), deliveries.c.created_at > since)
+        .group_by(deliveries.c.recipient))
+    return {r.recipient: r.n for r in rows}
+
+
 async def owe(session: AsyncSession, rows: list[dict]) -> int:
     """Write the deliveries owed; those already written (same event, recipient, channel) are left
     as they are. Returns how many are new."""

@@ -84,6 +84,8 @@ deliveries = Table(
     CheckConstraint("status in ('pending', 'sent', 'failed')", name="deliveries_known_status"),
     # What the dispatcher asks for: the pending ones that are due.
     Index("deliveries_due", "next_attempt_at", postgresql_where=text("status = 'pending'")),
+    # What the rate limit asks: a recipient's messages of the last hour.
+    Index("deliveries_of_recipient", "recipient", "created_at"),
 )
 
 # "My address": a place a citizen wants to hear about. `street`/`house` are the address as

@@ -1,4 +1,4 @@
-"""When a message may go out: quiet hours.
+"""When a message may go out: quiet hours, and a bound on how many a citizen gets in an hour.
 
 Between 22:00 and 08:00 Kyiv time (by default) a message that is not urgent waits until the
 morning: a planned outage next week or a request's status change can wait, an unplanned outage at
@@ -37,3 +37,17 @@ class QuietHours:
                                                           second=0, microsecond=0)
         # replace() on a zoneinfo datetime keeps the wall clock: 08:00 stays 08:00 after a DST change.
         return morning
+
+
+@dataclass(frozen=True)
+class RateLimit:
+    """At most `per_hour` messages to one recipient in an hour (a message: one event's news, on
+    however many of their addresses); past that, what is not urgent waits an hour. A busy street
+    (ten outage updates, a dozen alerts) must not turn a citizen's phone into a pager."""
+
+    per_hour: int = 20
+
+    def not_before(self, now: datetime, *, recent: int, urgent: bool) -> datetime:
+        if urgent or recent < self.per_hour:
+            return now
+        return now + timedelta(hours=1)

@@ -18,7 +18,7 @@ from ecity_common.events.payloads.utilities_gateway import (
     UtilityOutageUpdated,
 )
 from ecity_common.messaging.consumer import Handler
-from notifications.domain.schedule import QuietHours
+from notifications.domain.schedule import QuietHours, RateLimit
 from notifications.settings import Settings
 from notifications.use_cases import nearby, outage_news, request_news, subscriptions
 from notifications.use_cases.owing import Writing
@@ -26,7 +26,8 @@ from notifications.use_cases.owing import Writing
 
 def make_handlers(settings: Settings) -> dict[str, Handler]:
     writing = Writing(settings.message_id_domain,
-                                  QuietHours(settings.quiet_hours_begin, settings.quiet_hours_end))
+                      QuietHours(settings.quiet_hours_begin, settings.quiet_hours_end),
+                      RateLimit(settings.messages_per_hour))
 
     # Who follows what: the reporter of a filed request, followers who subscribe or stop; a filed
     # request with a point is also on the map nearby and may meet local alerts.

@@ -7,7 +7,7 @@ import logging
 from datetime import UTC, datetime
 
 from ecity_common.doorbell import keep_listening, sleep_until_woken
-from notifications.domain.schedule import QuietHours
+from notifications.domain.schedule import QuietHours, RateLimit
 from notifications.use_cases.dispatch import Dispatching, dispatch_due
 from notifications.use_cases.nearby import write_digests
 from notifications.use_cases.owing import Writing
@@ -46,7 +46,7 @@ async def run_digests(app) -> None:
     (a digest is keyed by the Kyiv date: running more often writes nothing twice)."""
     settings = app.state.settings
     quiet = QuietHours(settings.quiet_hours_begin, settings.quiet_hours_end)
-    writing = Writing(settings.message_id_domain, quiet)
+    writing = Writing(settings.message_id_domain, quiet, RateLimit(settings.messages_per_hour))
     while True:
         try:
             now = datetime.now(UTC)

@@ -1,29 +1,31 @@
 """News → the deliveries it owes: for each recipient, one on their confirmed e-mail and one on each
 of their push devices, keyed so that the same event never owes the same recipient twice on the
 same address (domain.deliveries). Every kind of news (a request's, an outage's, an alert, a
-digest) is written through here, in the caller's transaction, with the quiet hours applied."""
+digest) is written through here, in the caller's transaction, with the quiet hours and the
+per-recipient rate limit applied."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from notifications.adapters import deliveries, push_subscriptions
 from notifications.domain import push
 from notifications.domain.deliveries import DeliveryKey, delivery_id, message_id
-from notifications.domain.schedule import QuietHours
+from notifications.domain.schedule import QuietHours, RateLimit
 
 EMAIL = "email"
 
 
 @dataclass(frozen=True)
 class Writing:
-    """How this service writes deliveries: its Message-ID domain and its quiet hours."""
+    """How this service writes deliveries: its Message-ID domain, its quiet hours, its rate limit."""
 
     message_id_domain: str
     quiet: QuietHours = QuietHours()
+    rate: RateLimit = RateLimit()
 
 
 @dataclass(frozen=True)
@@ -42,9 +44,11 @@ async def owe(session: AsyncSession, event_key: str, news: dict[str, News], writ
     recipients = list(news)
     emails = await deliveries.usable_addresses(session, recipients, EMAIL)
     devices = await push_subscriptions.usable(session, recipients)
+    recent = await deliveries.messages_since(session, recipients, now - timedelta(hours=1))
     rows = []
     for recipient, said in news.items():
-        when = writing.quiet.not_before(now, urgent=said.urgent)
+        when = max(writing.quiet.not_before(now, urgent=said.urgent),
+                   writing.rate.not_before(now, recent=recent.get(recipient, 0), urgent=said.urgent))
         places = [(EMAIL, emails[recipient], None)] if recipient in emails else []
         places += [(push.CHANNEL, device, device) for device in devices.get(recipient, ())]
         for channel, address, device in places:
