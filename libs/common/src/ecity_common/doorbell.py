@@ -18,6 +18,18 @@ from sqlalchemy.engine import make_url
 log = logging.getLogger(__name__)
 
 
+def ring_on_insert(table: str, channel: str) -> list[str]:
+    """The DDL that makes every statement inserting into `table` ring `channel` at its commit (a
+    statement trigger: one NOTIFY however many rows), for a migration to execute."""
+    return [f"""CREATE FUNCTION {table}_notify() RETURNS trigger LANGUAGE plpgsql AS $$
+                BEGIN PERFORM pg_notify('{channel}', ''); RETURN NULL; END $$""",
+            f"CREATE TRIGGER {table}_notify AFTER INSERT ON {table} FOR EACH STATEMENT EXECUTE FUNCTION {table}_notify()"]
+
+
+def stop_ringing(table: str) -> list[str]:
+    return [f"DROP TRIGGER {table}_notify ON {table}", f"DROP FUNCTION {table}_notify()"]
+
+
 def libpq_dsn(sqlalchemy_url: str) -> str:
     """The plain `postgresql://` DSN that asyncpg wants, from a SQLAlchemy URL."""
     return make_url(sqlalchemy_url).set(drivername="postgresql").render_as_string(hide_password=False)

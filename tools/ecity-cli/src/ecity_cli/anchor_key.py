@@ -6,31 +6,19 @@ tests and the benchmarks give it to the service; a deployment mounts its own fro
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from ecity_cli.config import LocalSettings
+from ecity_cli.key_files import kept_key_file
 
 
 def local_anchor_key() -> Path:
-    folder = LocalSettings().state / "ledger-anchor"
-    key_file = folder / "signing-key.pem"
-    if key_file.exists():
-        return key_file
-    folder.mkdir(parents=True, exist_ok=True)
-    pem = Ed25519PrivateKey.generate().private_bytes(
+    return kept_key_file(LocalSettings().state / "ledger-anchor" / "signing-key.pem", _new_key)
+
+
+def _new_key() -> bytes:
+    return Ed25519PrivateKey.generate().private_bytes(
         serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
-    # Written aside and linked into place: a test session and `make run` starting at once share one key.
-    staged = folder / f".key-{os.getpid()}"
-    staged.write_bytes(pem)
-    os.chmod(staged, 0o600)
-    try:
-        os.link(staged, key_file)
-    except FileExistsError:
-        pass
-    finally:
-        staged.unlink()
-    return key_file

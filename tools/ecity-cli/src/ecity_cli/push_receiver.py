@@ -14,9 +14,7 @@ browser vendor's push service would, and proves them rather than trusting them.
 
 from __future__ import annotations
 
-import asyncio
 import base64
-import contextlib
 import json
 import secrets
 import time
@@ -142,11 +140,12 @@ class PushReceiver:
 
 @asynccontextmanager
 async def push_receiver() -> AsyncIterator[PushReceiver]:
-    import uvicorn
     from starlette.applications import Starlette
     from starlette.requests import Request
     from starlette.responses import Response
     from starlette.routing import Route
+
+    from ecity_cli.testing import serving_locally  # the pytest plugin's module: loaded when a test runs
 
     port = free_port()
     receiver = PushReceiver(origin=f"http://127.0.0.1:{port}")
@@ -187,14 +186,5 @@ async def push_receiver() -> AsyncIterator[PushReceiver]:
         return Response(status_code=201, headers={"Location": f"{receiver.origin}/message/{secrets.token_urlsafe(8)}"})
 
     app = Starlette(routes=[Route("/push/{token}", push, methods=["POST"])])
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off",
-                                           access_log=False))
-    server.capture_signals = contextlib.nullcontext  # the test runner owns the signals
-    task = asyncio.create_task(server.serve())
-    while not server.started:
-        await asyncio.sleep(0.02)
-    try:
+    async with serving_locally(app, port):
         yield receiver
-    finally:
-        server.should_exit = True
-        await task

@@ -432,8 +432,26 @@ class WebhookReceiver:
 
 
 @asynccontextmanager
-async def webhook_receiver(path: str = "/hooks/ecity") -> AsyncIterator[WebhookReceiver]:
+async def serving_locally(app, port: int) -> AsyncIterator[None]:
+    """An ASGI app on 127.0.0.1:`port` in this event loop, for as long as the block runs: the
+    stand-ins for the world outside (a company's webhook endpoint, a browser's push service)."""
     import uvicorn
+
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off",
+                                           access_log=False))
+    server.capture_signals = contextlib.nullcontext  # the test runner owns the signals
+    task = asyncio.create_task(server.serve())
+    while not server.started:
+        await asyncio.sleep(0.02)
+    try:
+        yield
+    finally:
+        server.should_exit = True
+        await task
+
+
+@asynccontextmanager
+async def webhook_receiver(path: str = "/hooks/ecity") -> AsyncIterator[WebhookReceiver]:
     from starlette.applications import Starlette
     from starlette.requests import Request
     from starlette.responses import Response
@@ -450,14 +468,5 @@ async def webhook_receiver(path: str = "/hooks/ecity") -> AsyncIterator[WebhookR
         return Response(status_code=answer.status, headers=answer.headers)
 
     app = Starlette(routes=[Route(path, hook, methods=["POST"])])
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off",
-                                           access_log=False))
-    server.capture_signals = contextlib.nullcontext  # the test runner owns the signals
-    task = asyncio.create_task(server.serve())
-    while not server.started:
-        await asyncio.sleep(0.02)
-    try:
+    async with serving_locally(app, port):
         yield receiver
-    finally:
-        server.should_exit = True
-        await task

@@ -6,6 +6,8 @@ Revises: 0004_push
 
 from alembic import op
 
+from ecity_common.doorbell import ring_on_insert, stop_ringing
+
 revision = "0005_doorbell"
 down_revision = "0004_push"
 branch_labels = None
@@ -13,12 +15,10 @@ depends_on = None
 
 
 def upgrade() -> None:
-    op.execute("""CREATE FUNCTION deliveries_notify() RETURNS trigger LANGUAGE plpgsql AS $$
-                   BEGIN PERFORM pg_notify('notifications_deliveries', ''); RETURN NULL; END $$""")
-    op.execute("CREATE TRIGGER deliveries_notify AFTER INSERT ON deliveries FOR EACH STATEMENT "
-               "EXECUTE FUNCTION deliveries_notify()")
+    for statement in ring_on_insert("deliveries", "notifications_deliveries"):
+        op.execute(statement)
 
 
 def downgrade() -> None:
-    op.execute("DROP TRIGGER deliveries_notify ON deliveries")
-    op.execute("DROP FUNCTION deliveries_notify()")
+    for statement in stop_ringing("deliveries"):
+        op.execute(statement)
