@@ -102,6 +102,11 @@ class Chaos:
         self.burst(20)
         waiting = await self._until_events_in_flight(timeout_s=10)
         self.timeline.note(f"PostgreSQL restart ({mode}) with {waiting} event(s) being consumed")
+        if mode == "immediate":
+            # Crash recovery replays what came since the last checkpoint: in a test session that
+            # is every earlier test's databases, a minute of a loaded machine, longer than a
+            # citizen's app retries. The crash is the same; what it has to replay is this test's.
+            await _checkpoint(self.infra.postgres)
         began = time.monotonic()
         try:
             await asyncio.to_thread(self.infra.postgres.restart, mode, POSTGRES_DOWN_S)
@@ -121,6 +126,14 @@ class Chaos:
                 pass
             await asyncio.sleep(0.02)
         return 0
+
+
+async def _checkpoint(postgres) -> None:
+    conn = await asyncpg.connect(postgres.admin_dsn())
+    try:
+        await conn.execute("CHECKPOINT")
+    finally:
+        await conn.close()
 
 
 def _wait_gone(pid: int, timeout_s: float = 30.0) -> None:
