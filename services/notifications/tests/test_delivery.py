@@ -4,7 +4,7 @@ real broker and database, aiosmtpd receiving on a port of this machine."""
 from __future__ import annotations
 
 import asyncio
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import insert, select
@@ -151,3 +151,29 @@ async def test_a_new_delivery_rings_the_dispatcher_instead_of_waiting_for_its_po
         await publish(client.settings.kafka_bootstrap_servers, client.settings.topic("ecity.citizen-requests.v1"),
                       status_changed("req-b"))
         await until(lambda: asyncio.sleep(0, len(mailbox.received) == 1), timeout_s=60)
+
+
+async def test_a_run_of_status_changes_is_told_once_each_and_the_hourly_bound_counts_within_the_run(services, mailbox):
+    async with serving(services, "notifications", smtp_port=mailbox.port, dispatch_interval_s=0.2,
+                       quiet_hours_begin="00:00", quiet_hours_end="00:00", messages_per_hour=2) as client:
+        now = datetime.now(UTC)
+        many = [f"req-m{n}" for n in range(30)]
+        await seed(client, contacts_rows=[
+            {"citizen_id": f"r-m{n}", "channel": "email", "address": f"m{n}@example.org", "confirmed_at": now}
+            for n in range(30)] + [{"citizen_id": "r-busy", "channel": "email", "address": "busy@example.org",
+                                    "confirmed_at": now}],
+            subscription_rows=[{"request_id": rid, "citizen_id": f"r-m{n}", "role": "reporter"} for n, rid in enumerate(many)]
+            + [{"request_id": "req-busy", "citizen_id": "r-busy", "role": "reporter"}])
+        # Thirty requests' changes and three of one citizen's, published together: the consumer
+        # takes them as one run.
+        busy = [status_changed("req-busy", note=f"Крок {n}") for n in range(3)]
+        changes = [status_changed(rid) for rid in many] + busy
+        await publish(client.settings.kafka_bootstrap_servers, client.settings.topic("ecity.citizen-requests.v1"), *changes)
+        await until(lambda: asyncio.sleep(0, len(mailbox.received) >= 32), timeout_s=60)
+        await asyncio.sleep(1.0)
+
+        assert sorted(m["To"] for m in mailbox.received if m["To"] != "busy@example.org") == sorted(
+            f"m{n}@example.org" for n in range(30))
+        assert len([m for m in mailbox.received if m["To"] == "busy@example.org"]) == 2
+        [held] = await rows(client, deliveries, deliveries.c.recipient == "r-busy", deliveries.c.status == "pending")
+        assert held.next_attempt_at > datetime.now(UTC) + timedelta(minutes=55)

@@ -13,11 +13,14 @@ from notifications.adapters.tables import contacts, deliveries, subscriptions
 from notifications.domain.deliveries import Follower
 
 
-async def followers_of(session: AsyncSession, request_id: str) -> list[Follower]:
-    rows = (await session.execute(
-        select(subscriptions.c.citizen_id, subscriptions.c.role, subscriptions.c.opted_out_at)
-        .where(subscriptions.c.request_id == request_id))).all()
-    return [Follower(r.citizen_id, r.role, r.opted_out_at is not None) for r in rows]
+async def followers_of_requests(session: AsyncSession, request_ids: list[str]) -> dict[str, list[Follower]]:
+    rows = await session.execute(
+        select(subscriptions.c.request_id, subscriptions.c.citizen_id, subscriptions.c.role, subscriptions.c.opted_out_at)
+        .where(subscriptions.c.request_id.in_(request_ids)))
+    found: dict[str, list[Follower]] = {}
+    for r in rows:
+        found.setdefault(r.request_id, []).append(Follower(r.citizen_id, r.role, r.opted_out_at is not None))
+    return found
 
 
 async def usable_addresses(session: AsyncSession, citizen_ids: list[str], channel: str) -> dict[str, str]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from shapely.geometry import shape
-from sqlalchemy import and_, delete, func, or_, select, tuple_
+from sqlalchemy import and_, bindparam, delete, func, or_, select, tuple_
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -114,9 +114,13 @@ async def keep_public_request(session: AsyncSession, row: dict) -> None:
     await session.execute(insert(public_requests).values(**row).on_conflict_do_nothing())
 
 
-async def request_status(session: AsyncSession, request_id: str, status: str, is_open: bool) -> None:
-    await session.execute(public_requests.update().where(public_requests.c.request_id == request_id)
-                          .values(status=status, open=is_open))
+async def request_statuses(session: AsyncSession, changes: list[dict]) -> None:
+    """[{request_id, status, open}] in order: a request changed twice in a run ends as its last change."""
+    if changes:
+        await session.execute(
+            public_requests.update().where(public_requests.c.request_id == bindparam("rid"))
+            .values(status=bindparam("new_status"), open=bindparam("is_open")),
+            [{"rid": c["request_id"], "new_status": c["status"], "is_open": c["open"]} for c in changes])
 
 
 async def open_requests_in(session: AsyncSession, box: Box) -> list:

@@ -17,7 +17,7 @@ from ecity_common.events.payloads.utilities_gateway import (
     UtilityOutageResolved,
     UtilityOutageUpdated,
 )
-from ecity_common.messaging.consumer import Handler
+from ecity_common.messaging.consumer import BatchHandler, Handler
 from notifications.domain.schedule import QuietHours, RateLimit
 from notifications.settings import Settings
 from notifications.use_cases import nearby, outage_news, request_news, subscriptions
@@ -41,9 +41,11 @@ def make_handlers(settings: Settings) -> dict[str, Handler]:
     async def on_unsubscribed(session: AsyncSession, event: CloudEvent, stops: CitizenRequestUnsubscribed) -> None:
         await subscriptions.unsubscribed(session, stops)
 
-    async def on_status_changed(session: AsyncSession, event: CloudEvent, changed: CitizenRequestStatusChanged) -> None:
-        await request_news.status_changed(session, event, changed, writing)
-        await nearby.request_status_changed(session, changed)
+    # Status changes come at the operators' pace, and each is read by every follower: a run of them
+    # is handled at once (the followers, addresses and devices read once, the deliveries written together).
+    async def on_status_changes(session: AsyncSession, changes: list[tuple[CloudEvent, CitizenRequestStatusChanged]]) -> None:
+        await request_news.status_changes(session, changes, writing)
+        await nearby.requests_status_changed(session, [change for _, change in changes])
 
     async def on_utility_outage(session: AsyncSession, event: CloudEvent,
                                 outage: UtilityOutageReported | UtilityOutageUpdated) -> None:
@@ -62,7 +64,7 @@ def make_handlers(settings: Settings) -> dict[str, Handler]:
         spec_of(CitizenRequestSubmitted).type: on_submitted,
         spec_of(CitizenRequestSubscribed).type: on_subscribed,
         spec_of(CitizenRequestUnsubscribed).type: on_unsubscribed,
-        spec_of(CitizenRequestStatusChanged).type: on_status_changed,
+        spec_of(CitizenRequestStatusChanged).type: BatchHandler(on_status_changes),
         spec_of(UtilityOutageReported).type: on_utility_outage,
         spec_of(UtilityOutageUpdated).type: on_utility_outage,
         spec_of(UtilityOutageResolved).type: on_utility_outage_resolved,

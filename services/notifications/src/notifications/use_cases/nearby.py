@@ -50,8 +50,10 @@ async def request_submitted(session: AsyncSession, event: CloudEvent, filed: Cit
     return await owe(session, _event_key(event), said, writing)
 
 
-async def request_status_changed(session: AsyncSession, changed: CitizenRequestStatusChanged) -> None:
-    await stored.request_status(session, changed.request_id, changed.to_status, changed.open311_status != "closed")
+async def requests_status_changed(session: AsyncSession, changes: list[CitizenRequestStatusChanged]) -> None:
+    """The map's requests follow their status: a closed one is no longer open nearby."""
+    await stored.request_statuses(session, [{"request_id": c.request_id, "status": c.to_status,
+                                             "open": c.open311_status != "closed"} for c in changes])
 
 
 async def write_digests(session: AsyncSession, writing: Writing, *, now: datetime, limit: int = 5000) -> int:

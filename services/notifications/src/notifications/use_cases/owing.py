@@ -38,24 +38,35 @@ class News:
 async def owe(session: AsyncSession, event_key: str, news: dict[str, News], writing: Writing,
               *, now: datetime | None = None) -> int:
     """Write what `news` (recipient → News) owes; returns how many deliveries were new."""
-    if not news:
+    return await owe_many(session, [(event_key, news)], writing, now=now)
+
+
+async def owe_many(session: AsyncSession, owed: list[tuple[str, dict[str, News]]], writing: Writing,
+                   *, now: datetime | None = None) -> int:
+    """The same for a run of events (the consumer's batch), in event order: every recipient's
+    addresses, devices and recent messages are read once for the run, not once per event, and the
+    rows are written together. Returns how many deliveries were new."""
+    owed = [(event_key, news) for event_key, news in owed if news]
+    if not owed:
         return 0
     now = now or datetime.now(UTC)
-    recipients = list(news)
+    recipients = sorted({recipient for _, news in owed for recipient in news})
     emails = await deliveries.usable_addresses(session, recipients, EMAIL)
     devices = await push_subscriptions.usable(session, recipients)
     recent = await deliveries.messages_since(session, recipients, now - timedelta(hours=1))
     rows = []
-    for recipient, said in news.items():
-        when = max(writing.quiet.not_before(now, urgent=said.urgent),
-                   writing.rate.not_before(now, recent=recent.get(recipient, 0), urgent=said.urgent))
-        places = [(EMAIL, emails[recipient], None)] if recipient in emails else []
-        places += [(push.CHANNEL, device, device) for device in devices.get(recipient, ())]
-        for channel, address, device in places:
-            key = DeliveryKey(event_key, recipient, channel, device=device)
-            rows.append({
-                "id": delivery_id(key), "event_id": key.event_id, "recipient": recipient, "channel": channel,
-                "address": address, "kind": said.kind, "context": said.context,
-                "message_id": message_id(key, writing.message_id_domain), "next_attempt_at": when,
-            })
+    for event_key, news in owed:
+        for recipient, said in news.items():
+            when = max(writing.quiet.not_before(now, urgent=said.urgent),
+                       writing.rate.not_before(now, recent=recent.get(recipient, 0), urgent=said.urgent))
+            recent[recipient] = recent.get(recipient, 0) + 1  # the run's earlier events count too
+            places = [(EMAIL, emails[recipient], None)] if recipient in emails else []
+            places += [(push.CHANNEL, device, device) for device in devices.get(recipient, ())]
+            for channel, address, device in places:
+                key = DeliveryKey(event_key, recipient, channel, device=device)
+                rows.append({
+                    "id": delivery_id(key), "event_id": key.event_id, "recipient": recipient, "channel": channel,
+                    "address": address, "kind": said.kind, "context": said.context,
+                    "message_id": message_id(key, writing.message_id_domain), "next_attempt_at": when,
+                })
     return await deliveries.owe(session, rows)

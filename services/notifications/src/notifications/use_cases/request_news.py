@@ -9,7 +9,7 @@ from ecity_common.events import CloudEvent
 from ecity_common.events.payloads.citizen_requests import CitizenRequestStatusChanged
 from notifications.adapters import deliveries
 from notifications.domain.deliveries import audience_of_request_news, news_of_status_change
-from notifications.use_cases.owing import News, Writing, owe
+from notifications.use_cases.owing import News, Writing, owe_many
 
 
 def event_key(event: CloudEvent) -> str:
@@ -17,15 +17,23 @@ def event_key(event: CloudEvent) -> str:
     return f"{event.source}#{event.id}"
 
 
-async def status_changed(session: AsyncSession, event: CloudEvent, change: CitizenRequestStatusChanged,
+async def status_changes(session: AsyncSession, changes: list[tuple[CloudEvent, CitizenRequestStatusChanged]],
                          writing: Writing) -> int:
-    """Owe whoever hears of it one message per address (use_cases.owing); returns how many were new."""
-    news = news_of_status_change(
-        request_id=change.request_id, from_status=change.from_status, to_status=change.to_status,
-        open311_status=change.open311_status, public_note=change.public_note,
-        expected_datetime=change.expected_datetime, changed_at=change.changed_at)
-    if news is None:
+    """Owe whoever hears of each change (its reporter unless opted out, its followers) one message
+    per address (use_cases.owing), for the consumer's run of status changes at once: the requests'
+    followers read in one query. Returns how many deliveries were new."""
+    told = []
+    for event, change in changes:
+        news = news_of_status_change(
+            request_id=change.request_id, from_status=change.from_status, to_status=change.to_status,
+            open311_status=change.open311_status, public_note=change.public_note,
+            expected_datetime=change.expected_datetime, changed_at=change.changed_at)
+        if news is not None:
+            told.append((event, change.request_id, news))
+    if not told:
         return 0
-    audience = audience_of_request_news(await deliveries.followers_of(session, change.request_id))
-    said = News("request_news", news.__dict__)
-    return await owe(session, event_key(event), {citizen_id: said for citizen_id in audience}, writing)
+    followers = await deliveries.followers_of_requests(session, sorted({request_id for _, request_id, _ in told}))
+    return await owe_many(session, [
+        (event_key(event), {citizen_id: News("request_news", news.__dict__)
+                            for citizen_id in audience_of_request_news(followers.get(request_id, []))})
+        for event, request_id, news in told], writing)
