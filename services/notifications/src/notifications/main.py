@@ -41,7 +41,7 @@ async def _channels(app) -> None:
     settings = app.state.settings
     app.state.links = links = links_of(settings)
     email = EmailChannel(settings.smtp_host, settings.smtp_port, settings.mail_from, starttls=settings.smtp_starttls,
-                         unsubscribe_link=links.unsubscribe_url)
+                         unsubscribe_link=links.unsubscribe_url, sessions=settings.dispatch_concurrency)
     app.state.vapid = _vapid(settings)
     push = PushChannel(app.state.sessions, app.state.vapid, settings.vapid_subject, ttl_s=settings.push_ttl_s)
     app.state.channels = {email.name: email, push.name: push}
@@ -50,10 +50,11 @@ async def _channels(app) -> None:
 
 
 async def _close_channels(app) -> None:
-    """Waits for the shutdown that cancels the workers, then closes the push channel's connections."""
+    """Waits for the shutdown that cancels the workers, then closes the channels' connections and threads."""
     try:
         await asyncio.Event().wait()
     finally:
+        app.state.channels["email"].close()
         await app.state.channels["push"].close()
 
 
