@@ -78,6 +78,9 @@ class EmailChannel:
         mail.add_alternative(message.html, subtype="html")
         return mail
 
+    async def prepare(self, addresses: list[str]) -> None:
+        """Nothing to read ahead: the address is the message's."""
+
     async def send(self, message: Outgoing) -> None:
         await asyncio.get_running_loop().run_in_executor(self._sessions, self._send, self.compose(message))
 

@@ -60,6 +60,11 @@ async def usable(session: AsyncSession, citizen_ids: list[str]) -> dict[str, lis
     return devices
 
 
+async def load_many(session: AsyncSession, subscription_ids: list[str]) -> dict[str, dict]:
+    rows = await session.execute(select(table).where(table.c.id.in_(subscription_ids)))
+    return {r.id: dict(r._mapping) for r in rows}
+
+
 async def load(session: AsyncSession, subscription_id: str) -> dict | None:
     row = (await session.execute(select(table).where(table.c.id == subscription_id))).first()
     return dict(row._mapping) if row else None

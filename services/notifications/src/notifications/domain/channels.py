@@ -39,5 +39,8 @@ class PermanentFailure(Exception):
 class Channel(Protocol):
     name: str
 
+    async def prepare(self, addresses: list[str]) -> None:
+        """Before a batch is sent: read at once what each send would read on its own (push devices)."""
+
     async def send(self, message: Outgoing) -> None:
         """Deliver or raise TemporaryFailure / PermanentFailure."""

@@ -65,6 +65,8 @@ async def dispatch_due(sessions: async_sessionmaker[AsyncSession], channels: dic
         rows = await deliveries.claim_due(session, how.batch, how.lease_s)
     if not rows:
         return 0
+    for name, channel in channels.items():
+        await channel.prepare([row["address"] for row in rows if row["channel"] == name])
     gate = asyncio.Semaphore(how.concurrency)
 
     async def send(row: dict) -> Exception | None:
