@@ -39,10 +39,10 @@ import orjson
 import uvloop
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
-from common import bench_infra, save
+from common import bench_infra, save, start_service
 
 from ecity_cli.infra import free_port, repo_root
-from ecity_cli.services import SERVICES, ServiceProcess, database_settings, service_env
+from ecity_cli.services import SERVICES
 from ecity_cli.tokens import service_token
 
 LOGS = repo_root() / ".state" / "bench"
@@ -338,14 +338,8 @@ async def run(rate: float, seconds: float, warmup_s: float) -> dict:
             for name, extra in (("utilities-gateway", {"seed_demo_data": "false", "webhook_allow_private_targets": "true",
                                                        "webhook_allow_http": "true"}),
                                 ("citizen-requests", {})):
-                info = SERVICES[name]
-                port = free_port()
-                db = database_settings(info, postgres)
-                env = service_env(info, port=port, database_url=db.pop("database_url"), kafka=kafka.service_settings(name),
-                                  log_level="WARNING", **db, **extra)
-                process = ServiceProcess(info, port=port, env=env, log_file=LOGS / f"chain-{name}.log").start()
+                process = await start_service(name, kafka, postgres, LOGS / f"chain-{name}.log", **extra)
                 started.append(process)
-                await asyncio.to_thread(process.wait_ready)
                 urls[name] = process.url
             # The endpoint is registered first (its secret is shown then), the receiver started on its port with it.
             port = free_port()

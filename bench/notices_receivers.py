@@ -1,4 +1,4 @@
-"""The citizens' side of bench/notifications.py, in a process of its own so that the load
+"""The citizens' side of bench/notices.py, in a process of its own so that the load
 generator's event loop does not delay what it notes: an SMTP server (aiosmtpd, the same server the
 service's tests receive with) and a Web Push service that proves every push
 (`ecity_cli.push_receiver`: the VAPID JWT checked against the subscription's key, the body
@@ -11,7 +11,7 @@ A small control API (on --control-port) makes the devices and hands the notes ov
   GET /notes → {"email": {request_id: t}, "push": {tag: [t, …]}, "push_count", "refused", …}
   POST /forget → the notes emptied (between the measures)
 
-Run by bench/notifications.py: `python bench/notifications_receivers.py --smtp-port P --control-port C`.
+Run by bench/notices.py: `python bench/notices_receivers.py --smtp-port P --control-port C`.
 """
 
 from __future__ import annotations

@@ -21,11 +21,11 @@ them (one uvicorn worker each, their relays, consumers and notifications' dispat
 defaults, quiet hours off); every citizen registers its device through
 `POST /api/v1/me/push-subscriptions` and files its request through citizen-requests' API, so
 notifications learns the reporter from `request.submitted`. The receivers are a process of their
-own (bench/notifications_receivers.py). Confirmed e-mail contacts, and (b)'s places and devices,
+own (bench/notices_receivers.py). Confirmed e-mail contacts, and (b)'s places and devices,
 are written into notifications' tables directly: the consent flow and the places API are not what
 is measured.
 
-Run: `.venv/bin/python bench/notifications.py` (or `make bench`).
+Run: `.venv/bin/python bench/notices.py` (or `make bench`).
 """
 
 from __future__ import annotations
@@ -44,23 +44,18 @@ import httpx
 import orjson
 import uvloop
 from aiokafka import AIOKafkaProducer
+from chain import Filer, kafka_hop, open_loop, summary
+from common import bench_infra, save, start_service
 
 from ecity_cli.infra import free_port, repo_root
-from ecity_cli.services import SERVICES, ServiceProcess, database_settings, service_env
+from ecity_cli.services import SERVICES
 from ecity_cli.testing import kafka_options
 from ecity_cli.tokens import service_token
 from ecity_cli.vapid_key import local_vapid_key
 from ecity_common.events import CloudEvent, spec_of
 from ecity_common.events.payloads.utilities_gateway import CompanyRef, UtilityOutageReported
 from ecity_common.messaging.topics import ensure_topics
-
-# This file has the service package's name, and Python puts its folder first on the path: the
-# folder goes last, so that `notifications` is the service and `chain`, `common` are still found.
-sys.path.append(sys.path.pop(0))
-from chain import Filer, kafka_hop, open_loop, summary  # noqa: E402
-from common import bench_infra, save  # noqa: E402
-
-from notifications.adapters.push import VapidKey, encrypt  # noqa: E402
+from notifications.adapters.push import VapidKey, encrypt
 
 LOGS = repo_root() / ".state" / "bench"
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -93,7 +88,7 @@ async def until(what, timeout_s: float, step_s: float = 0.2):
 
 
 def start_receivers(smtp_port: int, control_port: int) -> subprocess.Popen:
-    process = subprocess.Popen([sys.executable, os.path.join(HERE, "notifications_receivers.py"), "--smtp-port",
+    process = subprocess.Popen([sys.executable, os.path.join(HERE, "notices_receivers.py"), "--smtp-port",
                                 str(smtp_port), "--control-port", str(control_port)],
                                stdout=subprocess.DEVNULL, stderr=open(LOGS / "notifications-receivers.log", "w"))
     for _ in range(300):
@@ -394,14 +389,8 @@ async def run(rate: float, seconds: float, warmup_s: float, fanout: int) -> dict
             for name, extra in (("citizen-requests", {}),
                                 ("notifications", {"smtp_port": str(smtp_port), "quiet_hours_begin": "00:00",
                                                    "quiet_hours_end": "00:00", "seed_demo_data": "false"})):
-                info = SERVICES[name]
-                port = free_port()
-                db = database_settings(info, postgres)
-                env = service_env(info, port=port, database_url=db.pop("database_url"), kafka=kafka.service_settings(name),
-                                  log_level="WARNING", **db, **extra)
-                process = ServiceProcess(info, port=port, env=env, log_file=LOGS / f"notifications-{name}.log").start()
+                process = await start_service(name, kafka, postgres, LOGS / f"notifications-{name}.log", **extra)
                 started.append(process)
-                await asyncio.to_thread(process.wait_ready)
                 urls[name] = process.url
             citizens_db = bare(postgres.database_url(SERVICES["citizen-requests"].database))
             notifications_db = bare(postgres.database_url(SERVICES["notifications"].database))
