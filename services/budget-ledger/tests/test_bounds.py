@@ -6,7 +6,9 @@ from __future__ import annotations
 
 from prometheus_client import REGISTRY
 
+from ecity_common.inputs import MAX_IMPORT_ROWS
 from ecity_common.web.body_limits import CSV_IMPORT_BODY, MiB
+from ecity_common.web.problems import MAX_ERRORS_LISTED
 
 REPORT = {"from_year": 2020, "to_year": 2021}
 
@@ -23,6 +25,19 @@ class Chunks:
         for _ in range(self.count):
             self.pulled += 1
             yield b"2021;0817520;2240;1;0;0;0\n" * (self.size // 26)
+
+
+async def test_an_import_of_too_many_rows_is_refused_and_its_report_is_bounded(ledger):
+    """Every row wrong and one row too many: the row cap is named, and the answer lists the first
+    problems with the total instead of a hundred thousand entries."""
+    rows = b"year,kpkvkmb,kekv,fund,planned_uah,financed_uah\n" + b"no year,0817520,2240,general,1,1\n" * (MAX_IMPORT_ROWS + 1)
+    assert len(rows) < CSV_IMPORT_BODY
+    answer = await ledger.post("/api/v1/imports", params={"batch_id": "many", "layout": "plain"}, content=rows)
+    assert answer.status_code == 422
+    body = answer.json()
+    assert body["errors_total"] == MAX_IMPORT_ROWS + 1 and len(body["errors"]) == MAX_ERRORS_LISTED
+    assert body["errors"][0]["field"] == "rows[2].year"
+    assert f"{MAX_IMPORT_ROWS + 1} problem(s)" in body["detail"]
 
 
 def drawn(what: str) -> float:

@@ -11,6 +11,7 @@ import pytest
 from prometheus_client import REGISTRY
 
 from ecity_cli.testing import serving
+from ecity_common.inputs import MAX_IMPORT_ROWS
 from ecity_common.web.body_limits import CSV_IMPORT_BODY, JSON_BODY, LARGE_JSON_BODY, MiB
 
 
@@ -50,6 +51,16 @@ async def test_a_csv_import_past_20_mib_is_refused_while_it_arrives(registry):
     unreadable = await client.post("/api/v1/csv/sites", content=long_field)
     assert unreadable.status_code == 422
     assert unreadable.json()["errors"][0]["field"] == "rows[2].file"
+
+
+async def test_an_import_of_too_many_rows_is_refused_before_any_row_is_tried(registry):
+    rows = b"name,kind,lat,long,owner_holder_code\n" + "Бібліотека-ліміт,library,50.92,34.80,06\n".encode() * (MAX_IMPORT_ROWS + 1)
+    assert len(rows) < CSV_IMPORT_BODY
+    answer = await registry.post("/api/v1/csv/sites", content=rows)
+    assert answer.status_code == 422
+    (error,) = answer.json()["errors"]
+    assert error["field"] == f"rows[{MAX_IMPORT_ROWS + 2}].file" and "split the file" in error["message"]
+    assert (await registry.get("/api/v1/sites/", params={"name": "Бібліотека-ліміт"})).json()["count"] == 0
 
 
 async def test_bulk_writes_have_their_own_body_limit(registry):

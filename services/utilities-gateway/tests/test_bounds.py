@@ -9,6 +9,7 @@ import json
 import math
 from datetime import UTC, datetime, timedelta
 
+from prometheus_client import REGISTRY
 from sqlalchemy import select
 
 from ecity_common.areas import MAX_VERTICES, Area
@@ -150,3 +151,31 @@ async def test_the_public_list_parses_no_area_for_each_call(gateway, monkeypatch
     parsed.clear()
     listed = {o["id"]: o["area_description"] for o in (await gateway.get("/public/outages")).json()["outages"]}
     assert listed[first[0]["id"]] == "вул. Соборна" and parsed == []
+
+
+def encoded(what: str) -> float:
+    return REGISTRY.get_sample_value("ecity_renders_total", {"what": what}) or 0.0
+
+
+async def test_the_public_map_is_encoded_once_per_version_of_the_outages(gateway):
+    created = await gateway.post("/integrations/v1/outages", headers=WATER,
+                                 json=outage({"type": "Polygon", "coordinates": [ring(MAX_VERTICES)]}, cause="Аварія на мапі"))
+    assert created.status_code == 201
+    first = await gateway.get("/public/outages", params={"format": "geojson"})
+    assert first.status_code == 200 and first.headers["content-type"] == "application/geo+json"
+    assert created.json()["id"] in {f["id"] for f in first.json()["features"]}
+    tag, before = first.headers["etag"], encoded("outages.geojson")
+    for _ in range(3):
+        again = await gateway.get("/public/outages.geojson")
+        assert again.content == first.content and again.headers["etag"] == tag
+    assert encoded("outages.geojson") == before
+    kept = await gateway.get("/public/outages", params={"format": "geojson"}, headers={"If-None-Match": tag})
+    assert kept.status_code == 304 and kept.content == b""
+    # Each kind is a map of its own; a resolution is a new version, and the map no longer has it.
+    heating = await gateway.get("/public/outages", params={"format": "geojson", "kind": "heating"})
+    assert heating.headers["etag"] != tag and heating.json()["features"] == []
+    resolved = await gateway.post(f"/integrations/v1/outages/{created.json()['id']}/resolve", headers=WATER, json={})
+    assert resolved.status_code == 200
+    after = await gateway.get("/public/outages", params={"format": "geojson"}, headers={"If-None-Match": tag})
+    assert after.status_code == 200 and after.headers["etag"] != tag
+    assert created.json()["id"] not in {f["id"] for f in after.json()["features"]}

@@ -180,6 +180,10 @@ def page_size(cap: int) -> Any:
 
 Limit = page_size(MAX_LIMIT)
 
+# Rows of one CSV import (a whole city's budget lines or network objects run to tens of thousands):
+# each row is a statement, so the row count, not only the 20 MiB, bounds what one upload costs.
+MAX_IMPORT_ROWS = 100_000
+
 
 # -- cursors -----------------------------------------------------------------------------------
 

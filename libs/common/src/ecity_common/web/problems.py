@@ -65,6 +65,9 @@ class Problem(Exception):
         self.extensions = extensions
 
 
+MAX_ERRORS_LISTED = 1_000  # of a problem's `errors`; `errors_total` counts them all when there are more
+
+
 def registered(slug: str, status: int | None = None) -> ProblemType:
     """The registry's type of `slug`; a slug not in it (a bug tests/test_problem_types.py is there
     to catch) is logged and answered as its status's generic type, never as an undocumented one."""
@@ -102,6 +105,11 @@ def problem_response(
         body["instance"] = instance
     if errors:
         body["errors"] = []
+        if len(errors) > MAX_ERRORS_LISTED:
+            # A 20 MiB import with every row wrong would otherwise answer hundreds of thousands of
+            # entries; the first ones show what is wrong, the count says how much.
+            body["errors_total"] = len(errors)
+            errors = errors[:MAX_ERRORS_LISTED]
         for error in errors:
             message, said = said_in(error["message"], language)
             translated = translated and said

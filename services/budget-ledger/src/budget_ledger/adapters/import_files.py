@@ -13,6 +13,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Literal
 
 from budget_ledger.domain import codes
+from ecity_common.inputs import MAX_IMPORT_ROWS
 
 Layout = Literal["national", "plain"]
 MAX_UAH = 10**13  # = 10**15 kopiykas, what one ledger entry may carry (`entrypoints/http/ledger.py`)
@@ -107,6 +108,9 @@ def _read_lines(reader: csv.DictReader, names: dict[str, str], lines: list[Impor
         problems.extend(RowProblem(1, c, "missing column") for c in missing)
         return
     for n, raw in enumerate(reader, start=2):
+        if n - 1 > MAX_IMPORT_ROWS:
+            problems.append(RowProblem(n, "file", f"more than {MAX_IMPORT_ROWS:,} rows: split the file"))
+            return
         before = len(problems)
         get = lambda key: (raw.get(names[key]) or "").strip()  # noqa: E731
         year = _year(get("year"), n, names["year"], problems)

@@ -10,6 +10,7 @@ import io
 import json
 from dataclasses import dataclass, field
 
+from ecity_common.inputs import MAX_IMPORT_ROWS
 from ecity_common.outputs import SpreadsheetSafeWriter, read_csv_cell
 from network_registry.domain.objects import ObjectKind
 
@@ -64,6 +65,10 @@ def _read_rows(kind: ObjectKind, reader: csv.DictReader, result: ImportFile) -> 
         result.problems += [(1, c, "unknown column") for c in unknown] or [(1, "file", "no header")]
         return
     for line, raw in enumerate(reader, start=2):
+        if line - 1 > MAX_IMPORT_ROWS:  # nothing of it is tried: a row is a statement and a savepoint
+            result.rows.clear()
+            result.problems.append((line, "file", f"more than {MAX_IMPORT_ROWS:,} rows: split the file"))
+            return
         try:
             values = {k: _value(k, (v or "").strip()) for k, v in raw.items() if k != "id"}
         except json.JSONDecodeError:

@@ -8,7 +8,7 @@ import uuid
 from collections import OrderedDict
 from datetime import UTC, datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -117,6 +117,13 @@ async def list_outages(session: AsyncSession, *, company_id: str | None = None, 
     if kind:
         query = query.where(outages.c.kind == kind)
     return [outage_view(r) for r in await session.execute(query)]
+
+
+async def outages_version(session: AsyncSession) -> tuple:
+    """What the public map's drawing depends on: every announcement, change and resolution moves
+    an outage's updated_at, and the count catches a row gone."""
+    latest, count = (await session.execute(select(func.max(outages.c.updated_at), func.count()).select_from(outages))).one()
+    return (latest.isoformat() if latest else None, count)
 
 
 async def current_outages(session: AsyncSession, kind: str | None, *, with_areas: bool) -> list[dict]:

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+import orjson
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.encoders import jsonable_encoder
-from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -12,6 +12,7 @@ from ecity_common.db import session
 from ecity_common.events.payloads.common import UtilityKind
 from ecity_common.inputs import Identifier, Prose
 from ecity_common.web.body_limits import LARGE_JSON_BODY, body_limit
+from ecity_common.web.renders import rendered
 from utilities_gateway.domain.access import Caller
 from utilities_gateway.domain.outages import OutageChange, OutageIn, public_outage
 from utilities_gateway.entrypoints.http.common import company, idempotent, outbox
@@ -53,17 +54,23 @@ async def resolve_outage(outage_id: Identifier, body: Resolution, request: Reque
 
 
 @public.get("/outages", summary="Current outages of water, heating, electricity, gas (JSON; ?format=geojson for maps)")
-async def public_outages(kind: UtilityKind | None = None, format: str = Query("json", pattern="^(json|geojson)$"),
-                         db: AsyncSession = Depends(session)):
-    found = await outages.current_outages(db, kind, with_areas=format == "geojson")
+async def public_outages(request: Request, kind: UtilityKind | None = None,
+                         format: str = Query("json", pattern="^(json|geojson)$"), db: AsyncSession = Depends(session)):
     if format == "json":
-        return {"outages": [public_outage(o) for o in found]}
-    return JSONResponse(jsonable_encoder({"type": "FeatureCollection", "features": [
-        {"type": "Feature", "id": o["id"], "geometry": o["area"].get("geometry"),  # null: streets only, no polygon
-         "properties": {**public_outage(o), "streets": o["area"].get("streets", [])}} for o in found]}),
-        media_type="application/geo+json")
+        return {"outages": [public_outage(o) for o in await outages.current_outages(db, kind, with_areas=False)]}
+
+    # The map's GeoJSON carries every active outage's polygons (up to 2,000 points each), asked for
+    # by every anonymous map: encoded once per version of the outages, then an ETag and 304.
+    async def draw() -> bytes:
+        found = await outages.current_outages(db, kind, with_areas=True)
+        return orjson.dumps(jsonable_encoder({"type": "FeatureCollection", "features": [
+            {"type": "Feature", "id": o["id"], "geometry": o["area"].get("geometry"),  # null: streets only, no polygon
+             "properties": {**public_outage(o), "streets": o["area"].get("streets", [])}} for o in found]}))
+
+    version = await outages.outages_version(db)
+    return await rendered(request, "outages.geojson", (*version, kind), "application/geo+json", draw)
 
 
 @public.get("/outages.geojson", summary="Current outages as GeoJSON", include_in_schema=False)
-async def public_outages_geojson(kind: UtilityKind | None = None, db: AsyncSession = Depends(session)):
-    return await public_outages(kind=kind, format="geojson", db=db)
+async def public_outages_geojson(request: Request, kind: UtilityKind | None = None, db: AsyncSession = Depends(session)):
+    return await public_outages(request, kind=kind, format="geojson", db=db)
