@@ -23,6 +23,7 @@ class Mailbox:
         self.stall_first_s = 0.0
         self.stalled = False
         self.raw: list[bytes] = []  # as they crossed the wire, for what parsing would hide (folding)
+        self.peers: list[tuple] = []  # each message's client address and port: one per connection
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
         if address in self.refuse:
@@ -36,6 +37,7 @@ class Mailbox:
             await asyncio.sleep(self.stall_first_s)
             return "451 4.3.0 held by the test"
         self.raw.append(envelope.content)
+        self.peers.append(session.peer)
         self.received.append(email.message_from_bytes(envelope.content, policy=email.policy.default))
         return "250 Message accepted for delivery"
 

@@ -33,6 +33,9 @@ class Settings(ServiceSettings):
     # How many sends are in flight at once, and how long a claim holds before another replica may
     # take the row again (longer than a send may take: SMTP's and the push client's timeouts).
     dispatch_concurrency: int = 32
+    # Claim-send-record cycles side by side in one process: while one lane waits for its batch's
+    # slowest send, another claims and sends the next (a batch no longer waits for the last one).
+    dispatch_lanes: int = Field(default=3, ge=1, le=16)
     dispatch_lease_s: float = 120.0
     # After this many temporary failures a delivery is given up (status "failed").
     max_attempts: int = 8

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, func, select, update
+from sqlalchemy import ARRAY, Text, and_, any_, bindparam, func, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -74,9 +74,10 @@ async def claim_due(session: AsyncSession, limit: int, lease_s: float) -> list[d
     return [{**r._mapping, "context": json.loads(r.context)} for r in rows]
 
 
-async def mark_sent(session: AsyncSession, delivery_id: str, at: datetime) -> None:
-    await session.execute(update(deliveries).where(deliveries.c.id == delivery_id)
-                          .values(status="sent", sent_at=at, attempts=deliveries.c.attempts + 1, last_error=None))
+async def mark_sent(session: AsyncSession, delivery_ids: list[str], at: datetime) -> None:
+    if delivery_ids:
+        await session.execute(update(deliveries).where(deliveries.c.id == any_(bindparam("ids", delivery_ids, type_=ARRAY(Text))))
+                              .values(status="sent", sent_at=at, attempts=deliveries.c.attempts + 1, last_error=None))
 
 
 async def mark_retry(session: AsyncSession, delivery_id: str, error: str, at: datetime, failed: bool) -> None:

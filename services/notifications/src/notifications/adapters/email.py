@@ -1,11 +1,17 @@
 """E-mail over SMTP: the standard library's smtplib, in a worker thread so the event loop goes on.
-Multipart (plain text first, then HTML), UTF-8, the Message-ID of the delivery."""
+Multipart (plain text first, then HTML), UTF-8, the Message-ID of the delivery.
+
+Each thread keeps its SMTP session open for the next message (a connection, EHLO and STARTTLS
+handshake per message cost more than the message), and opens a new one when it has been idle for
+a while or the server closed it."""
 
 from __future__ import annotations
 
 import asyncio
 import smtplib
 import ssl
+import threading
+import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
@@ -26,6 +32,11 @@ _ONE_LINE = {"list-unsubscribe"}
 # outside the encoded-words, where RFC 2047 has readers drop it ("для сповіщень" arrived as
 # "длясповіщень"); the older email.header encoder keeps each space inside a word.
 _ENCODED = {"subject"}
+
+# A session idle longer than this is closed and a new one opened: servers drop idle clients (RFC
+# 5321 lets them after 5 minutes; relays often sooner), and a fresh handshake is cheaper than a
+# message lost to a half-closed connection and tried again later.
+SESSION_IDLE_S = 30.0
 
 
 class _MailPolicy(EmailPolicy):
@@ -60,6 +71,9 @@ class EmailChannel:
         # SMTP sessions wait on the network: threads of their own, not the loop's small default
         # pool, where they queued behind Web Push's encryption.
         self._sessions = ThreadPoolExecutor(max_workers=sessions, thread_name_prefix="smtp")
+        self._kept = threading.local()  # this thread's open session and when it was last used
+        self._open: set[smtplib.SMTP] = set()  # every thread's, to close at shutdown
+        self._open_lock = threading.Lock()
 
     def compose(self, message: Outgoing) -> EmailMessage:
         mail = EmailMessage(policy=POLICY)
@@ -86,21 +100,70 @@ class EmailChannel:
 
     def close(self) -> None:
         self._sessions.shutdown(wait=False, cancel_futures=True)
+        with self._open_lock:
+            kept, self._open = list(self._open), set()
+        for smtp in kept:
+            try:
+                smtp.close()
+            except OSError:
+                pass
+
+    def _session(self) -> tuple[smtplib.SMTP, bool]:
+        """This thread's session, and whether it was kept from an earlier message."""
+        smtp, used_at = getattr(self._kept, "smtp", None), getattr(self._kept, "used_at", 0.0)
+        if smtp is not None and time.monotonic() - used_at < SESSION_IDLE_S:
+            return smtp, True
+        if smtp is not None:
+            self._drop(quit_first=True)
+        smtp = smtplib.SMTP(self.host, self.port, timeout=self.timeout_s)
+        try:
+            if self.starttls:
+                smtp.starttls(context=self._tls)
+        except BaseException:
+            smtp.close()
+            raise
+        self._kept.smtp = smtp
+        with self._open_lock:
+            self._open.add(smtp)
+        return smtp, False
+
+    def _drop(self, *, quit_first: bool = False) -> None:
+        smtp = getattr(self._kept, "smtp", None)
+        self._kept.smtp = None
+        if smtp is None:
+            return
+        with self._open_lock:
+            self._open.discard(smtp)
+        try:
+            if quit_first:
+                smtp.quit()
+        except (OSError, smtplib.SMTPException):
+            pass
+        finally:
+            smtp.close()
 
     def _send(self, mail: EmailMessage) -> None:
-        try:
-            with smtplib.SMTP(self.host, self.port, timeout=self.timeout_s) as smtp:
-                if self.starttls:
-                    smtp.starttls(context=self._tls)
+        for last_try in (False, True):
+            kept = False
+            try:
+                smtp, kept = self._session()
                 smtp.send_message(mail)
-        except smtplib.SMTPRecipientsRefused as exc:
-            # One recipient per message: its code decides.
-            code, text = next(iter(exc.recipients.values()))
-            raise _by_code(code, text) from exc
-        except smtplib.SMTPResponseException as exc:
-            raise _by_code(exc.smtp_code, exc.smtp_error) from exc
-        except (OSError, smtplib.SMTPException) as exc:  # refused, reset, timed out: the server away
-            raise TemporaryFailure(f"{type(exc).__name__}: {exc}") from exc
+                self._kept.used_at = time.monotonic()
+                return
+            except smtplib.SMTPRecipientsRefused as exc:
+                # One recipient per message: its code decides. The session is still good (smtplib
+                # has reset it), so it is kept for the next message.
+                self._kept.used_at = time.monotonic()
+                code, text = next(iter(exc.recipients.values()))
+                raise _by_code(code, text) from exc
+            except smtplib.SMTPResponseException as exc:
+                self._drop()  # a server that refused mid-message (or said 421) starts again clean
+                raise _by_code(exc.smtp_code, exc.smtp_error) from exc
+            except (OSError, smtplib.SMTPException) as exc:  # refused, reset, timed out: the server away
+                self._drop()
+                if kept and not last_try:
+                    continue  # a kept session the server had closed: once more on a new one
+                raise TemporaryFailure(f"{type(exc).__name__}: {exc}") from exc
 
 
 def _by_code(code: int, text: bytes | str) -> Exception:

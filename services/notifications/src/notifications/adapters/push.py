@@ -75,6 +75,9 @@ def encrypt(payload: bytes, p256dh: str, auth: str) -> bytes:
                             auth_secret=unb64(auth), version="aes128gcm")
 
 
+PREPARED_KEPT = 10_000  # devices read ahead and not yet sent to, across the dispatcher's lanes
+
+
 class PushChannel:
     name = CHANNEL
 
@@ -87,11 +90,15 @@ class PushChannel:
         self._prepared: dict[str, dict] = {}  # the claimed batch's devices, read at once (prepare)
 
     async def prepare(self, addresses: list[str]) -> None:
-        """The batch's devices in one query: one per push was most of a fan-out's database work."""
-        self._prepared = {}  # one batch at a time: nothing of the last one is used again
+        """The batch's devices in one query: one per push was most of a fan-out's database work.
+        Lanes prepare side by side, so what is read joins what is there; a send takes its device
+        out. It is only a read-ahead (a send without one reads its own), so when what no send took
+        (a message that failed to render) piles up, it is dropped."""
+        if len(self._prepared) > PREPARED_KEPT:
+            self._prepared = {}
         if addresses:
             async with self.sessions() as session:
-                self._prepared = await push_subscriptions.load_many(session, addresses)
+                self._prepared.update(await push_subscriptions.load_many(session, addresses))
 
     def authorization(self, endpoint: str) -> str:
         """One JWT per push service, reused until an hour before it expires: signing each of

@@ -23,7 +23,8 @@ async def run_dispatcher(app) -> None:
     wake, stopping = asyncio.Event(), asyncio.Event()
     listening = asyncio.create_task(keep_listening(settings.database_url, app.state.deliveries_channel, wake, stopping,
                                                    what="deliveries"))
-    try:
+
+    async def lane() -> None:
         while True:
             try:
                 claimed = await dispatch_due(app.state.sessions, app.state.channels, app.state.outbox, how)
@@ -33,9 +34,13 @@ async def run_dispatcher(app) -> None:
                 raise
             except Exception:
                 log.warning("dispatching failed; it tries again next time", exc_info=True)
-            # Rung by new deliveries at their commit; the interval is the backstop (and what brings
-            # retries and messages held by the quiet hours when they fall due).
+            # Rung by new deliveries at their commit (every lane wakes); the interval is the backstop
+            # (and what brings retries and messages held by the quiet hours when they fall due).
             await sleep_until_woken(wake, settings.dispatch_interval_s)
+
+    try:
+        # Lanes claim apart (SKIP LOCKED), as replicas do: one's slow sends never hold another's batch.
+        await asyncio.gather(*(lane() for _ in range(settings.dispatch_lanes)))
     finally:
         stopping.set()
         listening.cancel()
