@@ -50,6 +50,7 @@ run: setup
 # of a test's time is waiting on a broker or a database. TEST_WORKERS=0 runs them in this process.
 TEST_WORKERS ?= 2
 test: setup
+	@command -v kubectl >/dev/null || { echo "kubectl is needed by the tests of the Kubernetes manifests (kubectl kustomize): install it from the Kubernetes packages or your cloud SDK."; exit 1; }
 	.venv/bin/pytest -n $(TEST_WORKERS) --dist loadgroup $(PYTEST_ARGS)
 
 # The long chaos test (tests/test_chaos.py, ECITY_CHAOS=long) five times in a row; stops at the

@@ -173,6 +173,11 @@ class ServiceSettings(BaseSettings):
         elif self.kafka_sasl_password is None or not self.kafka_sasl_password.get_secret_value():
             problems.append(f"{self.variable('kafka_sasl_password')} is not set: the service signs in to Kafka as "
                             f"its own principal ({self.kafka_sasl_username}), whose ACLs let it write only its topics")
+        elif len(self.kafka_sasl_password.get_secret_value()) < MIN_SECRET_LENGTH:
+            # Strimzi's User Operator generates 32 characters; .env.example says `openssl rand -hex 24` (48).
+            problems.append(f"{self.variable('kafka_sasl_password')} is shorter than {MIN_SECRET_LENGTH} characters: "
+                            f"a short password is guessed, and whoever signs in as {self.kafka_sasl_username} "
+                            f"publishes in this service's name")
         if self.seed_demo_data:
             problems.append(f"{self.variable('seed_demo_data')} is on: demo data and its demo keys (published in the "
                             f"READMEs) belong to local mode only ({self.variable('mode')}=local)")
