@@ -11,6 +11,7 @@ from sqlalchemy import func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from ecity_common.inputs import cursor
 from ecity_common.phrases import validation_words
 from ecity_common.refusals import Conflict, Invalid, NotFound, field_path
 from utilities_gateway.adapters import audit_log
@@ -79,5 +80,12 @@ async def routed_request(session: AsyncSession, request_id: str) -> dict:
     return {**request_data(row), "company_id": row.company_id, "routing_failure": row.routing_failure}
 
 
-async def read_audit_log(session: AsyncSession, *, company_id: str | None, limit: int) -> dict:
-    return {"entries": await audit_log.entries(session, company_id=company_id, limit=limit)}
+async def read_audit_log(session: AsyncSession, *, company_id: str | None, limit: int, after: tuple | None = None) -> dict:
+    """A page of the log, newest first; `next_cursor` (null on the last page) starts the next one."""
+    before_id = None
+    if after is not None:
+        if len(after) != 1 or not isinstance(after[0], int):
+            raise Invalid("query.after", "not a cursor of this list: pass back a page's next_cursor as it is")
+        before_id = after[0]
+    found = await audit_log.entries(session, company_id=company_id, limit=limit, before_id=before_id)
+    return {"entries": found, "next_cursor": cursor(found[-1]["id"]) if len(found) == limit else None}
