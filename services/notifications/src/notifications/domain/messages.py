@@ -32,11 +32,18 @@ def _when(moment: datetime) -> str:
 
 
 def request_news(news: RequestNews, *, address: str, message_id: str, link: str | None = None) -> Outgoing:
-    status = STATUS_NAMES.get(news.to_status, news.to_status)
-    subject = f"Звернення {news.request_id}: {status}"
-    lines = [f"Стан вашого звернення {news.request_id} змінено: {status} ({_when(news.changed_at)})."]
-    if news.public_note:
-        lines.append(f"Коментар: {news.public_note}")
+    if news.about == "comment":
+        subject = f"Звернення {news.request_id}: коментар"
+        lines = [f"До звернення {news.request_id} додано коментар ({_when(news.changed_at)}):", news.public_note or ""]
+    elif news.about == "note":
+        subject = f"Звернення {news.request_id}: нове повідомлення"
+        lines = [f"Новини щодо звернення {news.request_id} ({_when(news.changed_at)}): {news.public_note}"]
+    else:
+        status = STATUS_NAMES.get(news.to_status, news.to_status)
+        subject = f"Звернення {news.request_id}: {status}"
+        lines = [f"Стан вашого звернення {news.request_id} змінено: {status} ({_when(news.changed_at)})."]
+        if news.public_note:
+            lines.append(f"Коментар: {news.public_note}")
     if news.expected_at and not news.closed:
         lines.append(f"Очікуваний термін виконання: {_when(news.expected_at)}.")
     summary = "\n".join(lines)  # a device's notification: no letter's footer

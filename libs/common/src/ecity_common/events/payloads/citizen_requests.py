@@ -40,7 +40,8 @@ class CitizenRequestSubmitted(BaseModel):
     "ua.sumy.ecity.citizen-requests.request.status-changed.v1",
     producer="citizen-requests",
     aggregate="citizen_request",
-    summary="A request moved in its workflow; carries the public note only.",
+    summary="A request moved in its workflow, or got public news without a move (from_status = to_status: "
+            "its term extended, a company's new date for planned work); carries the public note only.",
     consumers=("utilities-gateway", "notifications"),
 )
 class CitizenRequestStatusChanged(BaseModel):
@@ -59,8 +60,9 @@ class CitizenRequestStatusChanged(BaseModel):
     "ua.sumy.ecity.citizen-requests.request.commented.v1",
     producer="citizen-requests",
     aggregate="citizen_request",
-    summary="A citizen or staff member commented on a request (the text is public to the request's followers).",
-    consumers=("utilities-gateway",),
+    summary="A citizen or staff member commented on a request (the text is public to the request's followers; "
+            "notifications tells them a staff member's).",
+    consumers=("utilities-gateway", "notifications"),
 )
 class CitizenRequestCommented(BaseModel):
     request_id: str

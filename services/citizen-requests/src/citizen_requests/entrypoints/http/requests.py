@@ -192,10 +192,10 @@ async def duplicate_of(request_id: Identifier, body: DuplicateOf, request: Reque
 
 
 @router.post("/requests/{request_id}/extend", summary="Extend the answer deadline with a reason (role operator; ≤ 45 days in total)")
-async def extend_deadline(request_id: Identifier, body: Extension, operator: Principal = Depends(require_role("operator")),
-                          db: AsyncSession = Depends(session)) -> dict:
+async def extend_deadline(request_id: Identifier, body: Extension, request: Request,
+                          operator: Principal = Depends(require_role("operator")), db: AsyncSession = Depends(session)) -> dict:
     async with db.begin():
-        return await staff.extend_deadline(db, request_id, body.until, body.reason, actor=operator.subject)
+        return await staff.extend_deadline(db, request.app.state.outbox, request_id, body.until, body.reason, actor=operator.subject)
 
 
 @router.post("/requests/{request_id}/reopen", summary="Reopen my resolved request (role citizen)")
