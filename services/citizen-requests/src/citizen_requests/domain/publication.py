@@ -14,7 +14,8 @@ public" says the same in words:
   beside the original; a citizen may ask that it is never published (`private`); staff may hide it
   (`hidden`) or publish it, redacted if need be;
 - the exact point, the address, `address_id` and zipcode only for a category about public space
-  (`Category.place_kind`); a home's place is rounded to about 100 m and has no address;
+  (`Category.place_kind`) whose citizen did not ask for privacy; a home's place is rounded to about
+  100 m and has no address;
 - every public text (a published description, a status note) is masked once more on the way out
   (`mask`): phone numbers, e-mail addresses, personal ids, flat numbers;
 - `media_url` is the citizen's own string: public only with a published description.
@@ -24,7 +25,6 @@ The stored original is unchanged: the citizen's own reads and the staff's show i
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from datetime import datetime
 from typing import Literal
@@ -32,6 +32,7 @@ from typing import Literal
 from citizen_requests.domain.catalogue import Category
 from citizen_requests.domain.deadlines import KYIV, deadline_notice
 from citizen_requests.domain.workflow import open311_status
+from ecity_common.personal_data import mask
 
 UNPUBLISHED_CHANNELS = ("network",)  # incidents of the IT department (the public queries filter them in SQL)
 COORDINATE_DIGITS = 3  # ~100 m
@@ -51,30 +52,8 @@ PUBLICATION_STATES = (PUBLISHED, PENDING, PRIVATE, HIDDEN)
 REOPENED_NOTE = "Відкрито знову"  # what the public sees of a reopening; the citizen's reason stays private
 
 
-# -- personal data in free text ------------------------------------------------------------------
-# One alternation, one pass: every quantifier bounded and none nested, so each start position costs
-# a bounded amount of work and a text of n characters costs O(n) (tests/test_linear_parsers.py).
-_SEP = r"[ \-()]{0,2}"  # between the digits of a phone number: spaces, dashes, brackets
-_PHONE = (r"(?<!\d)(?:\+[ ]?)?(?:3" + _SEP + "8" + _SEP + ")?0" + "".join(_SEP + r"\d" for _ in range(9)) + r"(?!\d)")
-_EMAIL = r"[\w.+\-]{1,64}@[\w\-]{1,63}\.[\w.\-]{1,190}"
-_PERSONAL_ID = r"(?<!\d)\d{9,10}(?!\d)"  # РНОКПП (10 digits), an ID card's number (9)
-_PASSPORT = r"(?<![^\W\d_])(?-i:[А-ЯІЇЄҐ]{2})[ ]?№?[ ]?\d{6}(?!\d)"  # a passport book: two Cyrillic letters, six digits
-_FLAT = r"(?<![^\W\d_])(?:кв\.?|квартир[а-яіїє]{0,3}|apt\.?|apartment|flat)[ ]{0,3}№?[ ]{0,3}\d{1,5}(?!\d)"
-PERSONAL = re.compile(
-    f"(?P<email>{_EMAIL})|(?P<phone>{_PHONE})|(?P<flat>{_FLAT})|(?P<passport>{_PASSPORT})|(?P<id>{_PERSONAL_ID})",
-    re.IGNORECASE)
-MASKS = {"email": "[e-mail приховано]", "phone": "[телефон приховано]", "flat": "[квартиру приховано]",
-         "passport": "[документ приховано]", "id": "[номер приховано]"}
-
-
-def _masked(match: re.Match) -> str:
-    return MASKS[match.lastgroup]
-
-
-def mask(text: str) -> str:
-    """`text` with every phone number, e-mail address, personal id and flat number replaced by
-    what it was ("[телефон приховано]"), in one pass."""
-    return PERSONAL.sub(_masked, text)
+# The masking itself (phone numbers, e-mail addresses, personal ids, flat numbers: one linear pass)
+# is ecity_common.personal_data's, so that every service's events mask the same way.
 
 
 def at_filing(description: str, *, publish: bool) -> tuple[str, str]:
@@ -134,7 +113,8 @@ def public_request(row, catalogue: Mapping[str, Category]) -> dict:
     under Open311's names; a field not public is None. Every public view of a request is this one
     or a part of it."""
     category = catalogue.get(row.service_code)
-    exact = exact_place(category)
+    # A citizen who asked not to publish gets a rounded place even for a pothole: it may be at their door.
+    exact = exact_place(category) and row.description_publication != PRIVATE
     description = public_text(row.description_publication, row.description, row.description_public)
     return {
         "service_request_id": row.id,
