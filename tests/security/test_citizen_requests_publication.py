@@ -215,3 +215,19 @@ async def test_what_is_public_shows(citizens, planted):
     assert not any("CANARY-INTERNAL" in (h["note"] or "") for h in reopened["history"])
     staff = (await citizens.get(f"/api/v1/requests/{planted['open311']}", headers=bearer(settings, "op-canary", "operator"))).json()
     assert PHONE in staff["description"]
+
+
+async def test_possible_duplicates_offered_at_filing_follow_the_policy(citizens, planted):
+    """Another citizen filing near a home is told how far its request is to 100 m (metres from a few
+    filings would find the flat); near a pothole, to the metre."""
+    petro = bearer(citizens.settings, "citizen-petro-dup", "citizen")
+    near_home = await citizens.post("/api/v1/requests", headers=petro, json={
+        "service_code": "no_water", "description": "Теж немає води", "lat": HOME_LAT + 0.0002, "long": HOME_LONG})
+    offered = {d["service_request_id"]: d for d in near_home.json()["possible_duplicates"]}
+    assert offered[planted["pending"]]["distance_m"] == 0 and set(offered[planted["pending"]]) == {
+        "service_request_id", "distance_m", "status", "requested_datetime"}
+    near_pothole = await citizens.post("/api/v1/requests", headers=petro, json={
+        "service_code": "pothole", "description": "Та сама яма", "lat": SPACE_LAT + 0.0001, "long": SPACE_LONG,
+        "attributes": {"size": "large"}})
+    offered = {d["service_request_id"]: d for d in near_pothole.json()["possible_duplicates"]}
+    assert offered[planted["published"]]["distance_m"] == 11
