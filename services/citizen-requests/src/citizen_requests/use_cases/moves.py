@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from citizen_requests.adapters import requests
+from citizen_requests.domain.publication import mask
 from citizen_requests.domain.workflow import OPEN, check_transition, open311_status
 from ecity_common.events.payloads.citizen_requests import CitizenRequestStatusChanged
 from ecity_common.messaging.outbox import Outbox
@@ -40,7 +41,7 @@ async def record_move(session: AsyncSession, outbox: Outbox, row, to_status: str
                                note=note, public=public)
     await outbox.add(session, CitizenRequestStatusChanged(
         request_id=row.id, service_code=row.service_code, from_status=row.status, to_status=to_status,
-        open311_status=open311_status(to_status), public_note=note if public else None,
+        open311_status=open311_status(to_status), public_note=mask(note) if public and note else None,
         agency_responsible=agency_responsible or row.agency_responsible, expected_datetime=row.expected_datetime,
         changed_at=now), aggregate_id=row.id)
     return {"id": row.id, "from_status": row.status, "status": to_status}
@@ -60,7 +61,7 @@ async def record_public_note(session: AsyncSession, outbox: Outbox, row, note: s
                                note=note, public=True)
     await outbox.add(session, CitizenRequestStatusChanged(
         request_id=row.id, service_code=row.service_code, from_status=row.status, to_status=row.status,
-        open311_status=open311_status(row.status), public_note=note, agency_responsible=row.agency_responsible,
+        open311_status=open311_status(row.status), public_note=mask(note), agency_responsible=row.agency_responsible,
         expected_datetime=expected_datetime or row.expected_datetime, changed_at=now), aggregate_id=row.id)
 
 
