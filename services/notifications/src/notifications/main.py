@@ -13,7 +13,7 @@ from notifications.adapters.tables import DELIVERIES_CHANNEL, messaging
 from notifications.domain.links import Links
 from notifications.entrypoints.events import make_handlers
 from notifications.entrypoints.http import router
-from notifications.entrypoints.workers import run_digests, run_dispatcher
+from notifications.entrypoints.workers import count_deliveries, run_digests, run_dispatcher
 from notifications.settings import Settings
 
 # Inside the package, so an installed (non-editable) image carries its migrations too.
@@ -71,6 +71,6 @@ def create_app(settings: Settings | None = None):
             routers=[router],
             handlers=make_handlers(settings),
             on_startup=[_channels],
-            workers=[run_dispatcher, run_digests, _close_channels],
+            workers=[run_dispatcher, run_digests, count_deliveries, _close_channels],
         )
     )

@@ -39,6 +39,9 @@ class Settings(ServiceSettings):
     dispatch_lease_s: float = 120.0
     # After this many temporary failures a delivery is given up (status "failed").
     max_attempts: int = 8
+    # How often the deliveries waiting (and the oldest due one) and the disabled addresses are
+    # counted for /metrics (adapters/delivery_metrics.py; EcityNotificationsBacklog reads them).
+    delivery_gauges_interval_s: float = Field(default=15.0, gt=0, le=300)
 
     # Quiet hours, Kyiv time: messages that are not urgent wait until they end (domain.schedule).
     quiet_hours_begin: time = time(22, 0)
