@@ -26,7 +26,7 @@ from ecity_common.events.payloads.network_registry import AffectedSite, NetworkO
 
 from .doors import ANYONE, EVERY_SERVICE, OPEN311_KEY, Caller, report, roles, routes_of, token_callers, undecided, walk
 
-CITIZEN, OPERATOR = roles("citizen"), roles("operator")
+CITIZEN, OPERATOR, MODERATOR = roles("citizen"), roles("operator"), roles("moderator")
 CITIZEN_OR_OPERATOR = roles("citizen", "operator")
 
 DOORS = {
@@ -42,6 +42,15 @@ DOORS = {
     "POST /api/v1/requests/{request_id}/status": OPERATOR,
     "POST /api/v1/requests/{request_id}/duplicate-of": OPERATOR,
     "POST /api/v1/requests/{request_id}/extend": OPERATOR,
+    # Moderation: what the public sees, and a citizen's creation limit, is the moderators' alone
+    # (operators write for the citizen; they do not decide what the public reads).
+    "GET /api/v1/moderation/queue": MODERATOR,
+    "POST /api/v1/moderation/requests/{request_id}/description": MODERATOR,
+    "POST /api/v1/moderation/requests/{request_id}/listing": MODERATOR,
+    "GET /api/v1/moderation/requests/{request_id}/decisions": MODERATOR,
+    "POST /api/v1/moderation/comments/{comment_id}": MODERATOR,
+    "PUT /api/v1/moderation/citizens/{citizen_id}/limit": MODERATOR,
+    "GET /api/v1/moderation/citizens/{citizen_id}/limit": MODERATOR,
     # The catalogue: its admins change it, operators read it (citizens see it through Open311).
     "GET /api/v1/categories": roles("catalogue-admin", "operator"),
     "GET /api/v1/categories/{code}": roles("catalogue-admin", "operator"),

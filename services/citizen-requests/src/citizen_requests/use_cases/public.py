@@ -73,7 +73,7 @@ async def open311_search(session: AsyncSession, catalogue: Mapping[str, Category
 
 async def open311_request(session: AsyncSession, catalogue: Mapping[str, Category], request_id: str) -> dict:
     row = await requests.find(session, request_id)
-    if row is None or not published(row.channel):  # an IT department's incident is not anyone's to read
+    if row is None or not published(row):  # an IT department's incident is not anyone's to read
         raise NotFound("service request", repr(request_id))
     return open311_view(row, catalogue)
 
@@ -81,7 +81,7 @@ async def open311_request(session: AsyncSession, catalogue: Mapping[str, Categor
 async def open311_token(session: AsyncSession, token: str) -> dict:
     """Requests get their id at once here, so a token is the request's id."""
     row = await requests.find(session, token)
-    if row is None or not published(row.channel):
+    if row is None or not published(row):
         raise NotFound("request for token", repr(token))
     return {"service_request_id": token, "token": token}
 
