@@ -176,7 +176,7 @@ async def prepare_filing(db: AsyncSession | AsyncConnection | async_sessionmaker
     # The event's data in its JSON form, as CitizenRequestSubmitted.model_dump(mode="json") gives
     # it (tested): from the domain's checked values, without building and validating the model.
     _, announced = outbox.stage_data(CitizenRequestSubmitted, {
-        "request_id": request.id, "service_code": request.category.code,
+        "request_id": request.id, "service_code": request.category.code, "service_name": request.category.name_uk,
         "handler_kind": request.category.handler_kind, "utility_kind": request.category.utility_kind,
         # The masked text (no phone, e-mail, personal id): the company needs what is wrong and where
         # (the address as given), not how to reach the citizen, who is reached through notifications.

@@ -136,10 +136,15 @@ def _outgoing(subject: str, lines: list[str], footer: str, *, address: str, mess
                     summary="\n".join(lines), link=link, tag=tag)
 
 
+def _category(said: dict) -> str:
+    """A category as citizens read it: its name, or its code from an event that did not carry one."""
+    return said.get("service_name") or said["service_code"]
+
+
 def local_alert(context: dict, *, address: str, message_id: str) -> Outgoing:
     """A new request of a followed category near the citizen's chosen point."""
-    subject = f"Нове звернення поруч ({context['service_code']}): {context['request_id']}"
-    lines = [f"Подано нове звернення {context['request_id']} (категорія {context['service_code']}) "
+    subject = f"Нове звернення поруч ({_category(context)}): {context['request_id']}"
+    lines = [f"Подано нове звернення {context['request_id']} (категорія «{_category(context)}») "
              f"за {context['distance_m']} м від обраної вами точки, {_when(datetime.fromisoformat(context['submitted_at']))}.",
              "Ви можете стежити за ним, щоб знати, як його виконують."]
     return _outgoing(subject, lines, "Ви отримали цей лист, бо налаштували сповіщення про звернення поблизу.",
@@ -153,7 +158,7 @@ def alert_digest(context: dict, *, address: str, message_id: str) -> Outgoing:
     subject = f"Звернення поблизу: {n} {plural(n, 'нове', 'нових', 'нових')}"
     lines = [f"Від попереднього огляду подано {n} {plural(n, 'нове звернення', 'нових звернення', 'нових звернень')} "
              "поблизу обраних вами точок:"]
-    lines += [f"• {r['request_id']} ({r['service_code']}), {_when(datetime.fromisoformat(r['submitted_at']))}" for r in found]
+    lines += [f"• {r['request_id']} ({_category(r)}), {_when(datetime.fromisoformat(r['submitted_at']))}" for r in found]
     return _outgoing(subject, lines, "Ви отримали цей лист, бо обрали щоденний огляд звернень поблизу.",
                      address=address, message_id=message_id, tag=f"digest-{context['on']}")
 

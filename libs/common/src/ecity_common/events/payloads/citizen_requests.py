@@ -36,6 +36,9 @@ class CitizenRequestSubmitted(BaseModel):
         "the address as the citizen gave it (a flat number included): the company cannot fix a flat's water without it"))
     submitted_at: AwareDatetime
     expected_datetime: AwareDatetime | None = None
+    # The category's name as citizens read it (Ukrainian), for the messages that name it (local
+    # alerts); optional, so events written before it was added still read.
+    service_name: str | None = Field(default=None, max_length=200)
     # Who filed it (the token's subject, an opaque id; issue 17): notifications makes them the
     # request's reporter. Optional, so events written before it was added still read.
     citizen_id: str | None = Field(default=None, min_length=1, max_length=200, json_schema_extra=personal(
