@@ -16,9 +16,9 @@ from ecity_common.photos.processing import (
     PHOTO_UPLOAD_BODY,
     SIZES,
     WIDTHS,
+    PhotoWorkshop,
     Place,
     ProcessedPhoto,
-    PhotoWorkshop,
     process_photo,
 )
 from ecity_common.photos.storage import DirectoryStore, PhotoStore, PhotoStoreSettings, S3PhotoStore, open_store

@@ -28,7 +28,7 @@ import pillow_heif
 from PIL import Image, ImageOps
 
 from ecity_common.refusals import Invalid, Unavailable
-from ecity_common.web.body_limits import KiB, PHOTO_BODY
+from ecity_common.web.body_limits import PHOTO_BODY, KiB
 
 pillow_heif.register_heif_opener()  # HEIC/HEIF, what iPhones and many Android phones take
 
