@@ -1,7 +1,9 @@
 from typing import Literal
 
+from pydantic import SecretStr
 from pydantic_settings import SettingsConfigDict
 
+from ecity_common.photos import PhotoStoreSettings
 from ecity_common.settings import ServiceSettings
 
 
@@ -33,3 +35,28 @@ class Settings(ServiceSettings):
     database_plan_cache_mode: Literal["auto", "force_custom_plan", "force_generic_plan"] = "force_custom_plan"
     # How often a replica checks whether staff changed the catalogue (through another replica).
     catalogue_refresh_s: float = 5.0
+
+    # Where photos are kept (ecity_common.photos.storage): a directory (in Kubernetes a persistent
+    # volume mounted there) or the city's S3 object store. The S3 credentials come from the
+    # environment (CITIZEN_REQUESTS_PHOTO_S3_ACCESS_KEY_ID / …_SECRET_ACCESS_KEY, from a Secret).
+    photo_store: Literal["directory", "s3"] = "directory"
+    photo_directory: str = ".state/photos/citizen-requests"
+    photo_s3_bucket: str = ""
+    photo_s3_endpoint: str | None = None
+    photo_s3_region: str = "us-east-1"
+    photo_s3_access_key_id: str | None = None
+    photo_s3_secret_access_key: SecretStr | None = None
+    # Photos processed at once (threads; each holds up to ~200 MB while it decodes a 40 MP photo),
+    # and how many more may wait for one before an upload is answered 503.
+    photo_workers: int = 2
+    photo_waiting: int = 8
+
+    def photo_store_settings(self) -> PhotoStoreSettings:
+        return PhotoStoreSettings(kind=self.photo_store, directory=self.photo_directory, s3_bucket=self.photo_s3_bucket,
+                                  s3_endpoint=self.photo_s3_endpoint, s3_region=self.photo_s3_region,
+                                  s3_access_key_id=self.photo_s3_access_key_id,
+                                  s3_secret_access_key=self.photo_s3_secret_access_key)
+
+    def public_base_url(self) -> str:
+        """Where the public reaches this service (absolute addresses in answers: Open311's media_url)."""
+        return self.public_url or f"http://{self.http_host}:{self.http_port}"
