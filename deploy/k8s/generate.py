@@ -37,7 +37,7 @@ SERVICES = [
 # here answers the ingress's 404 and never reaches a pod.
 PUBLIC_PATHS = {
     "citizen-requests": ["api/v1", "open311/v2"],
-    "utilities-gateway": ["integrations/v1", "api/v1", "public/outages"],
+    "utilities-gateway": ["integrations/v1", "api/v1", "public/outages", "public/photos"],
     "budget-ledger": ["api/v1"],
     # Citizens' own routes (their e-mail address and its confirmation, their push subscriptions, the
     # VAPID public key their browser subscribes with, "everything you hold about me") and the links
@@ -187,12 +187,18 @@ NOTIFICATIONS_EGRESS = [
 # that gives it (CephFS, NFS, a cloud's file store). Where the city's object store is used instead
 # (CITIZEN_REQUESTS_PHOTO_STORE=s3, its bucket, endpoint and a Secret with its keys), this claim can
 # go (deploy/k8s/README.md, "Photos").
-SERVICE_VOLUMES = {"citizen-requests": [("photos", "citizen-requests-photos", "/var/lib/ecity/photos", "50Gi")]}
+SERVICE_VOLUMES = {"citizen-requests": [("photos", "citizen-requests-photos", "/var/lib/ecity/photos", "50Gi")],
+                   # utilities-gateway: the companies' photos of their work, attached to their reports.
+                   "utilities-gateway": [("photos", "utilities-gateway-photos", "/var/lib/ecity/photos", "20Gi")]}
 # Memory per pod beyond the default 512 MiB. citizen-requests decodes photos (up to 40 MP: 160 MB of
 # pixels each, CITIZEN_REQUESTS_PHOTO_WORKERS at a time).
-SERVICE_MEMORY = {"citizen-requests": "1Gi"}
+SERVICE_MEMORY = {"citizen-requests": "1Gi", "utilities-gateway": "1Gi"}
 
 SERVICE_CONFIG = {
+    "utilities-gateway": {"UTILITIES_GATEWAY_PHOTO_STORE": "directory",
+                          "UTILITIES_GATEWAY_PHOTO_DIRECTORY": "/var/lib/ecity/photos",
+                          # The photos' addresses in its events are absolute: the ingress's address.
+                          "UTILITIES_GATEWAY_PUBLIC_URL": "https://api.ecity.sumy.ua/utilities"},
     "citizen-requests": {"CITIZEN_REQUESTS_PHOTO_STORE": "directory",
                          "CITIZEN_REQUESTS_PHOTO_DIRECTORY": "/var/lib/ecity/photos",
                          # Open311's media_url is absolute: the ingress's address of the service.

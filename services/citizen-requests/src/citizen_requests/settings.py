@@ -1,13 +1,12 @@
 from typing import Literal
 
-from pydantic import SecretStr
 from pydantic_settings import SettingsConfigDict
 
-from ecity_common.photos import PhotoStoreSettings
+from ecity_common.photos import PhotoSettings
 from ecity_common.settings import ServiceSettings
 
 
-class Settings(ServiceSettings):
+class Settings(ServiceSettings, PhotoSettings):
     """citizen-requests settings; every field can be set as `CITIZEN_REQUESTS_<FIELD>`."""
 
     model_config = SettingsConfigDict(env_prefix="CITIZEN_REQUESTS_", extra="ignore")
@@ -36,26 +35,9 @@ class Settings(ServiceSettings):
     # How often a replica checks whether staff changed the catalogue (through another replica).
     catalogue_refresh_s: float = 5.0
 
-    # Where photos are kept (ecity_common.photos.storage): a directory (in Kubernetes a persistent
-    # volume mounted there) or the city's S3 object store. The S3 credentials come from the
-    # environment (CITIZEN_REQUESTS_PHOTO_S3_ACCESS_KEY_ID / …_SECRET_ACCESS_KEY, from a Secret).
-    photo_store: Literal["directory", "s3"] = "directory"
+    # Photos (ecity_common.photos.PhotoSettings: CITIZEN_REQUESTS_PHOTO_STORE, …_PHOTO_DIRECTORY,
+    # …_PHOTO_S3_*, …_PHOTO_WORKERS): by default a directory in the local state folder.
     photo_directory: str = ".state/photos/citizen-requests"
-    photo_s3_bucket: str = ""
-    photo_s3_endpoint: str | None = None
-    photo_s3_region: str = "us-east-1"
-    photo_s3_access_key_id: str | None = None
-    photo_s3_secret_access_key: SecretStr | None = None
-    # Photos processed at once (threads; each holds up to ~200 MB while it decodes a 40 MP photo),
-    # and how many more may wait for one before an upload is answered 503.
-    photo_workers: int = 2
-    photo_waiting: int = 8
-
-    def photo_store_settings(self) -> PhotoStoreSettings:
-        return PhotoStoreSettings(kind=self.photo_store, directory=self.photo_directory, s3_bucket=self.photo_s3_bucket,
-                                  s3_endpoint=self.photo_s3_endpoint, s3_region=self.photo_s3_region,
-                                  s3_access_key_id=self.photo_s3_access_key_id,
-                                  s3_secret_access_key=self.photo_s3_secret_access_key)
 
     def public_base_url(self) -> str:
         """Where the public reaches this service (absolute addresses in answers: Open311's media_url)."""

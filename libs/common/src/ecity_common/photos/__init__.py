@@ -21,8 +21,15 @@ from ecity_common.photos.processing import (
     ProcessedPhoto,
     process_photo,
 )
-from ecity_common.photos.storage import DirectoryStore, PhotoStore, PhotoStoreSettings, S3PhotoStore, open_store
+from ecity_common.photos.storage import (
+    DirectoryStore,
+    PhotoSettings,
+    PhotoStore,
+    PhotoStoreSettings,
+    S3PhotoStore,
+    open_store,
+)
 
 __all__ = ["MAX_PHOTO_BYTES", "MAX_PIXELS", "PHOTO_UPLOAD_BODY", "SIZES", "WIDTHS", "Place", "ProcessedPhoto",
-           "PhotoWorkshop", "process_photo", "DirectoryStore", "PhotoStore", "PhotoStoreSettings", "S3PhotoStore",
+           "PhotoWorkshop", "process_photo", "DirectoryStore", "PhotoSettings", "PhotoStore", "PhotoStoreSettings", "S3PhotoStore",
            "open_store"]

@@ -162,3 +162,28 @@ def open_store(settings: PhotoStoreSettings) -> PhotoStore:
                             access_key_id=settings.s3_access_key_id, secret_access_key=secret,
                             prefix=settings.s3_prefix)
     return DirectoryStore(settings.directory)
+
+
+class PhotoSettings(BaseModel):
+    """The photo settings of a service that takes photos: mixed into its Settings
+    (`class Settings(ServiceSettings, PhotoSettings)`), so each is `<SERVICE>_PHOTO_…` in its
+    environment. A directory (in Kubernetes a persistent volume mounted there) or an S3 bucket;
+    the S3 keys from the environment (a Secret)."""
+
+    photo_store: Literal["directory", "s3"] = "directory"
+    photo_directory: str = ".state/photos"
+    photo_s3_bucket: str = ""
+    photo_s3_endpoint: str | None = None
+    photo_s3_region: str = "us-east-1"
+    photo_s3_access_key_id: str | None = None
+    photo_s3_secret_access_key: SecretStr | None = None
+    # Photos processed at once (threads; each holds up to ~200 MB while it decodes a 40 MP photo),
+    # and how many more may wait for one before an upload is answered 503.
+    photo_workers: int = 2
+    photo_waiting: int = 8
+
+    def photo_store_settings(self) -> PhotoStoreSettings:
+        return PhotoStoreSettings(kind=self.photo_store, directory=self.photo_directory, s3_bucket=self.photo_s3_bucket,
+                                  s3_endpoint=self.photo_s3_endpoint, s3_region=self.photo_s3_region,
+                                  s3_access_key_id=self.photo_s3_access_key_id,
+                                  s3_secret_access_key=self.photo_s3_secret_access_key)

@@ -140,8 +140,10 @@ async def last_resolved_at(session: AsyncSession, request_id: str) -> datetime |
 
 
 async def add_history(session: AsyncSession, request_id: str, *, actor: str, from_status: str | None, to_status: str,
-                      note: str | None, public: bool, at: datetime | None = None) -> None:
+                      note: str | None, public: bool, at: datetime | None = None, photos: list[str] | None = None) -> None:
     values = dict(request_id=request_id, actor=actor, from_status=from_status, to_status=to_status, note=note, public=public)
+    if photos:
+        values["photos"] = photos
     if at is not None:
         values["at"] = at
     await session.execute(insert(request_history).values(**values))

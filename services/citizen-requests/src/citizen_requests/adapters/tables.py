@@ -117,6 +117,8 @@ request_history = Table(
     Column("to_status", Text, nullable=False),
     Column("note", Text),
     Column("public", Boolean, nullable=False, server_default=text("true")),
+    # A company's photos of its work with this entry (their public addresses, at the gateway).
+    Column("photos", JSONB),
 )
 
 subscriptions = Table(

@@ -39,7 +39,7 @@ async def read(session: AsyncSession, request_id: str, *, reader: str, staff: bo
     citizen sees the public history."""
     row = await visible(session, request_id, reader=reader, staff=staff)
     history = [{"at": r.at.isoformat(), "actor": r.actor if staff else None, "from": r.from_status, "to": r.to_status,
-                "note": r.note, "public": r.public} for r in await requests.history(session, request_id, public_only=not staff)]
+                "note": r.note, "public": r.public, "photos": r.photos or []} for r in await requests.history(session, request_id, public_only=not staff)]
     attached = await photos.of_request(session, request_id, staff=staff)
     comments = [{"comment_id": r.id, "by_staff": r.staff, "text": r.text, "at": r.at.isoformat(),
                  "photos": [p for p in attached if p["comment_id"] == r.id]}

@@ -25,8 +25,10 @@ async def load(session: AsyncSession, request_id: str):
 
 
 async def record_move(session: AsyncSession, outbox: Outbox, row, to_status: str, *, actor: str, note: str | None = None,
-                      public: bool = True, agency_responsible: str | None = None, now: datetime | None = None) -> dict:
-    """Write the move of `row` (loaded with `load`) to `to_status`, which the caller has checked."""
+                      public: bool = True, agency_responsible: str | None = None, now: datetime | None = None,
+                      photos: list[str] | None = None) -> dict:
+    """Write the move of `row` (loaded with `load`) to `to_status`, which the caller has checked;
+    `photos`: a company's photos of its work, by their public addresses (shown with the entry)."""
     now = now or datetime.now(UTC)
     values = {"status": to_status, "updated_at": now}
     if agency_responsible or to_status not in OPEN:
@@ -37,7 +39,7 @@ async def record_move(session: AsyncSession, outbox: Outbox, row, to_status: str
         values["agency_responsible"] = agency_responsible
     await requests.change(session, row.id, **values)
     await requests.add_history(session, row.id, at=now, actor=actor, from_status=row.status, to_status=to_status,
-                               note=note, public=public)
+                               note=note, public=public, photos=photos)
     await outbox.add(session, CitizenRequestStatusChanged(
         request_id=row.id, service_code=row.service_code, from_status=row.status, to_status=to_status,
         open311_status=open311_status(to_status), public_note=note if public else None,

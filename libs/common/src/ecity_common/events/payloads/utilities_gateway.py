@@ -63,6 +63,10 @@ class RequestStatusChangedByCompany(BaseModel):
     reason: str | None = Field(default=None, max_length=1000, description="why it was rejected")
     public_note: str | None = Field(default=None, max_length=2000)
     changed_at: AwareDatetime
+    # Proof of work: where anyone may see the company's photos of it (the gateway serves them,
+    # stripped of their metadata), absolute URLs; none in events before issue 18.
+    photos: list[str] = Field(default_factory=list, max_length=5,
+                              description="public addresses of the company's photos of the work, at most 5")
 
 
 class OutageFacts(BaseModel):
