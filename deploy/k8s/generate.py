@@ -193,6 +193,9 @@ SERVICE_VOLUMES = {"citizen-requests": [("photos", "citizen-requests-photos", "/
 # Memory per pod beyond the default 512 MiB. citizen-requests decodes photos (up to 40 MP: 160 MB of
 # pixels each, CITIZEN_REQUESTS_PHOTO_WORKERS at a time).
 SERVICE_MEMORY = {"citizen-requests": "1Gi", "utilities-gateway": "1Gi"}
+# /tmp beyond the default 64 MiB: an upload's multipart body goes to a temporary file past 1 MiB
+# (Starlette's parser), up to 10 MiB a photo, for every photo being received at once.
+SERVICE_TMP = {"citizen-requests": "512Mi", "utilities-gateway": "512Mi"}
 
 SERVICE_CONFIG = {
     "utilities-gateway": {"UTILITIES_GATEWAY_PHOTO_STORE": "directory",
@@ -269,12 +272,12 @@ def container(name: str, package: str, port: int, command: list[str] | None = No
 
 
 def pod_spec(containers: list[dict], restart: str | None = None, files: list[tuple[str, str, str]] = (),
-             claims: list[tuple[str, str, str, str]] = ()) -> dict:
+             claims: list[tuple[str, str, str, str]] = (), tmp: str = "64Mi") -> dict:
     spec = {
         "automountServiceAccountToken": False,
         "securityContext": {"runAsNonRoot": True, "fsGroup": 10001, "seccompProfile": {"type": "RuntimeDefault"}},
         "containers": containers,
-        "volumes": [{"name": "tmp", "emptyDir": {"sizeLimit": "64Mi"}},
+        "volumes": [{"name": "tmp", "emptyDir": {"sizeLimit": tmp}},
                     # readable by the pod's group (fsGroup) only
                     *({"name": volume, "secret": {"secretName": secret, "defaultMode": 0o440}} for volume, secret, _ in files),
                     *({"name": volume, "persistentVolumeClaim": {"claimName": claim}} for volume, claim, _, _ in claims)],
@@ -320,7 +323,7 @@ def service_objects(name: str, package: str, port: int, public: str | None, inte
             "template": {
                 "metadata": {"labels": labels(name)},
                 "spec": {**pod_spec([container(name, package, port)], files=SERVICE_FILES.get(name, []),
-                                    claims=SERVICE_VOLUMES.get(name, [])),
+                                    claims=SERVICE_VOLUMES.get(name, []), tmp=SERVICE_TMP.get(name, "64Mi")),
                          "terminationGracePeriodSeconds": TERMINATION_GRACE_PERIOD_S},
             },
         },

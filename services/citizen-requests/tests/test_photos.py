@@ -190,6 +190,11 @@ async def test_photos_in_comments_and_a_citizens_erasure(app_client):
     assert read["photos"] == []
     assert [[p["photo_id"] for p in c["photos"]] for c in read["comments"]] == [[mine], [proof]]
     assert len(_stored_files(client.photos_root)) == 6
+    # The citizen sees staff's photo on their own request; another citizen sees neither.
+    assert (await client.get(f"/api/v1/photos/{proof}/320", headers=citizen)).status_code == 200
+    stranger = bearer(client.settings, "citizen-photo-5", "citizen")
+    for photo in (mine, proof):
+        assert (await client.get(f"/api/v1/photos/{photo}/320", headers=stranger)).status_code == 404
 
     # The citizen's erasure takes their photos, wherever attached; the staff's proof stays.
     assert (await client.delete("/api/v1/me/data", headers=citizen)).status_code == 204

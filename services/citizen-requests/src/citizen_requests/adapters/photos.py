@@ -23,8 +23,9 @@ async def unattached_count(session: AsyncSession, owner: str) -> int:
 
 
 async def find(session: AsyncSession, photo_id: str):
-    """The photo with its request's channel (null when not attached): what publication looks at."""
-    query = (select(photos, citizen_requests.c.channel)
+    """The photo with its request's channel and citizen (null when not attached): what publication
+    and its readers look at."""
+    query = (select(photos, citizen_requests.c.channel, citizen_requests.c.citizen_id.label("request_citizen"))
              .select_from(photos.outerjoin(citizen_requests, citizen_requests.c.id == photos.c.request_id))
              .where(photos.c.id == photo_id))
     return (await session.execute(query)).first()

@@ -25,9 +25,10 @@ def served_publicly(publication: str, *, request_public: bool) -> bool:
     return publication == PUBLISHED and request_public
 
 
-def seen_by(owner: str, *, reader: str, staff: bool) -> bool:
-    """Whether a signed-in reader sees a photo in any state: its sender, and staff."""
-    return staff or owner == reader
+def seen_by(owner: str, *, reader: str, staff: bool, request_citizen: str | None = None) -> bool:
+    """Whether a signed-in reader sees a photo in any state: its sender, staff, and the citizen
+    whose request it is attached to (staff's photos in a comment on it)."""
+    return staff or owner == reader or (request_citizen is not None and request_citizen == reader)
 
 
 def check_attachable(photo_ids: list[str] | tuple[str, ...], field: str = "photo_ids") -> list[str]:

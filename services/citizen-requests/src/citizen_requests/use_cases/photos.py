@@ -116,9 +116,10 @@ async def public_photo(db: AsyncSession, desk: PhotoDesk, photo_id: str, size: s
 
 
 async def own_photo(db: AsyncSession, desk: PhotoDesk, photo_id: str, size: str, *, reader: str, staff: bool) -> PhotoFile:
-    """A photo in any state, for its sender and staff (someone else's is not found)."""
+    """A photo in any state, for its sender, staff and the citizen whose request it is attached to
+    (anyone else's is not found)."""
     row = await _load(db, photo_id, size)
-    if not seen_by(row.owner, reader=reader, staff=staff):
+    if not seen_by(row.owner, reader=reader, staff=staff, request_citizen=row.request_citizen):
         raise NotFound("photo", photo_id)
     return await _file(desk, row, size)
 

@@ -72,7 +72,7 @@ async def public_photo(photo_id: Identifier, size: Size, request: Request, db: A
 
 @router.get("/photos/{photo_id}/{size}", response_class=Response,
             responses={200: {"content": {"image/jpeg": {}}}, 307: {"description": "to a signed link in the store"}},
-            summary="A photo in any publication state, for its sender and staff")
+            summary="A photo in any publication state, for its sender, staff and the citizen whose request it is on")
 async def own_photo(photo_id: Identifier, size: Size, request: Request,
                     who: Principal = Depends(require_role("citizen", "operator")), db: AsyncSession = Depends(session)):
     photo = await photos.own_photo(db, request.app.state.photos, photo_id, size, reader=who.subject,
