@@ -123,6 +123,8 @@ request_history = Table(
     Column("to_status", Text, nullable=False),
     Column("note", Text),
     Column("public", Boolean, nullable=False, server_default=text("true")),
+    # A company's photos of its work with this entry (their public addresses, at the gateway).
+    Column("photos", JSONB),
 )
 
 subscriptions = Table(
@@ -145,4 +147,28 @@ comments = Table(
     Column("publication", Text, nullable=False, server_default="pending"),  # as a description's
     Column("public_text", Text),
     CheckConstraint(f"publication IN {PUBLICATION_STATES}", name="comments_publication"),
+)
+
+# Photos citizens (and staff) sent: the rows; the pictures are in the photo store, by content hash
+# (ecity_common.photos). A photo is uploaded first (request_id null), then attached at filing or
+# to a comment; what of it is public is domain/photos.py's rule.
+photos = Table(
+    "photos",
+    metadata,
+    Column("id", Text, primary_key=True),
+    Column("owner", Text, nullable=False),  # who sent it: a citizen's (or a staff member's) subject
+    Column("request_id", Text, ForeignKey("citizen_requests.id")),
+    Column("comment_id", BigInteger, ForeignKey("comments.id")),
+    Column("content_hash", Text, nullable=False),  # sha256 of the full-size JPEG: its objects' keys
+    Column("width", Integer, nullable=False),
+    Column("height", Integer, nullable=False),
+    Column("bytes", Integer, nullable=False),  # of the full size, as stored
+    Column("publication", Text, nullable=False, server_default="pending"),
+    Column("publication_by", Text),
+    Column("publication_at", DateTime(timezone=True)),
+    Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    CheckConstraint("publication in ('pending', 'published', 'hidden')", name="photos_publication_state"),
+    Index("photos_request", "request_id"),
+    Index("photos_owner", "owner"),
+    Index("photos_content_hash", "content_hash"),
 )
