@@ -83,6 +83,7 @@ bench: setup
 	.venv/bin/python bench/citizens.py
 	.venv/bin/python bench/chain.py
 	.venv/bin/python bench/notices.py
+	.venv/bin/python bench/photos.py
 
 # Container images, for Docker Compose and Kubernetes (needs a Docker engine, which CI lacks:
 # the Dockerfiles are checked by tests/test_deploy.py instead).

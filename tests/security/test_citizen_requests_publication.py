@@ -4,7 +4,7 @@
 Canaries are planted through the real API: personal data in descriptions, notes and comments, a
 description a moderator redacted and one they hid, a request they hid from the public (spam), an
 exact point and an address at a home, a reopen reason, an internal note, a network incident
-naming its institution, a description its author asked not to publish, an Open311 filing's contact
+naming its institution, a description its author asked not to publish, a photo waiting for staff, an Open311 filing's contact
 and media link. Then EVERY route `DOORS` lets anyone call (`test_citizen_requests_access.py`) is
 walked, in every format, for every request and category, with the query parameters its OpenAPI
 document names filled: no canary and no unrounded home coordinate may appear anywhere in a body.
@@ -26,6 +26,7 @@ import pytest_asyncio
 
 from citizen_requests.use_cases import network_incidents
 from ecity_cli.testing import bearer, serving
+from ecity_cli.testing_photos import phone_photo
 from ecity_common.events.payloads.network_registry import AffectedSite, NetworkOutageDetected
 
 from .doors import ANYONE
@@ -51,6 +52,8 @@ CANARIES = {
 # What a route's query parameter is given (by its name in the OpenAPI document), besides nothing at all.
 TODAY = datetime.now(UTC).date().isoformat()
 QUERY_VALUES = {"from": TODAY, "to": TODAY}
+# The canaries' photos, by what each plants (filled by `planted`).
+PHOTOS: dict[str, str] = {}
 
 
 @pytest_asyncio.fixture(scope="module", loop_scope="module")
@@ -121,6 +124,20 @@ async def planted(citizens) -> dict[str, str]:
     commented = await citizens.post(f"/api/v1/requests/{rid}/comments", headers=olena,
                                     json={"text": f"CANARY-COMMENT дякую, {EMAIL}"})
     assert commented.status_code == 201, commented.text
+    # Photos on the published request: one waiting for staff (never served), one staff published.
+    async def photo(seed: int) -> str:
+        uploaded = await citizens.post("/api/v1/photos", headers=olena, data={"use_location": "false"},
+                                       files={"file": ("IMG.JPG", phone_photo(320, 240, fmt="JPEG", noise=seed), "image/jpeg")})
+        assert uploaded.status_code == 201, uploaded.text
+        return uploaded.json()["photo_id"]
+
+    waiting, shown = await photo(40), await photo(50)
+    attached = await citizens.post(f"/api/v1/requests/{rid}/comments", headers=olena,
+                                   json={"text": "фото ями", "photo_ids": [waiting, shown]})
+    assert attached.status_code == 201, attached.text
+    published = await citizens.post(f"/api/v1/photos/{shown}/publication", headers=operator, json={"state": "published"})
+    assert published.status_code == 200, published.text
+    PHOTOS.update(waiting=waiting, shown=shown)
     # Through Open311, with a contact and a media link, personal data in the description.
     form = {"api_key": settings.demo_open311_key, "service_code": "heating", "lat": str(HOME_LAT), "long": str(HOME_LONG),
             "attribute[temperature]": "14", "description": f"CANARY-PENDING холодно, {PHONE}", "email": "canary-contact@example.com",
@@ -151,7 +168,7 @@ def urls(citizens, route: str, ids: list[str]) -> list[str]:
     method, template = route.split(" ", 1)
     assert method == "GET", f"{route}: an anonymous write; say here what of it is public"
     values = {"fmt": ["json", "xml"], "request_id": ids, "token": ids, "service_code": list(citizens.app.state.catalogue.current),
-              "path": ["swagger-ui.css"]}
+              "path": ["swagger-ui.css"], "photo_id": list(PHOTOS.values()), "size": ["320", "1280", "full"]}
     paths = [template]
     for name in re.findall(r"\{(\w+)\}", template):
         assert name in values, f"{route}: no values for the path's {{{name}}}; add them in urls()"
@@ -195,6 +212,11 @@ async def test_no_anonymous_route_shows_what_is_not_public(citizens, planted):
                 leaks.append(f"{url} lists the request hidden from the public")
     assert walked > 40, walked
     assert not leaks, "\n".join(leaks)
+    # A photo waiting for staff is not served by any size; a published one is.
+    for size in ("320", "1280", "full"):
+        assert (await citizens.get(f"/api/v1/public/photos/{PHOTOS['waiting']}/{size}")).status_code == 404
+        shown = await citizens.get(f"/api/v1/public/photos/{PHOTOS['shown']}/{size}")
+        assert shown.status_code == 200 and shown.content.startswith(b"\xff\xd8"), (size, shown.status_code)
     # The walk did read the canaries' requests (it did not pass by reading nothing).
     seen = "\n".join(bodies)
     for name in ("pending", "masked", "private", "published", "open311", "redacted", "hidden-description"):

@@ -131,3 +131,18 @@ async def test_network_incidents_close_whatever_staff_did_and_open_again_when_th
         terms = set((await s.execute(select(citizen_requests.c.expected_datetime)
                                      .where(citizen_requests.c.id.startswith("incident-out-7-")))).scalars())
     assert terms == {deadline(detected.detected_at, "15_days")}
+
+
+async def test_a_companys_photos_of_its_work_are_in_the_requests_history(citizens):
+    """The gateway's report carries the public addresses of the company's photos (issue 18): the
+    citizen sees them with the entry of the move they came with."""
+    citizen = bearer(citizens.settings, "citizen-proof", "citizen")
+    rid = await _file(citizens, citizen)
+    proof = ["https://api.ecity.sumy.ua/utilities/public/photos/3f0c6d7e-1111-4a5b-9c1d-000000000001/1280"]
+    async with citizens.app.state.sessions() as s, s.begin():
+        await company_reports.company_reported(s, citizens.app.state.outbox,
+                                               _report(rid, "resolved", public_note="Відновлено", photos=proof))
+    view = (await citizens.get(f"/api/v1/requests/{rid}", headers=citizen)).json()
+    resolved = [h for h in view["history"] if h["to"] == "resolved"]
+    assert [h["photos"] for h in resolved] == [proof] and resolved[0]["note"] == "Відновлено"
+    assert all(h["photos"] == [] for h in view["history"] if h["to"] != "resolved")

@@ -40,8 +40,10 @@ def links_of(settings: Settings) -> Links:
 async def _channels(app) -> None:
     settings = app.state.settings
     app.state.links = links = links_of(settings)
+    sign_in = ((settings.smtp_username, settings.smtp_password.get_secret_value())
+               if settings.smtp_username and settings.smtp_password else None)
     email = EmailChannel(settings.smtp_host, settings.smtp_port, settings.mail_from, starttls=settings.smtp_starttls,
-                         unsubscribe_link=links.unsubscribe_url, sessions=settings.dispatch_concurrency)
+                         unsubscribe_link=links.unsubscribe_url, sessions=settings.dispatch_concurrency, sign_in=sign_in)
     app.state.vapid = _vapid(settings)
     push = PushChannel(app.state.sessions, app.state.vapid, settings.vapid_subject, ttl_s=settings.push_ttl_s)
     app.state.channels = {email.name: email, push.name: push}

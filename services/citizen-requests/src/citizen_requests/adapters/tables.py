@@ -62,7 +62,7 @@ citizen_requests = Table(
     Column("description_publication", Text, nullable=False, server_default="pending"),
     Column("description_public", Text),
     # A moderator hid the whole request from the public (spam, abuse): no public list or read shows
-    # it, whatever its description's state (domain/moderation.py; migration 0008).
+    # it, whatever its description's state (domain/moderation.py; migration 0010).
     Column("hidden", Boolean, nullable=False, server_default=text("false")),
     CheckConstraint(f"description_publication IN {PUBLICATION_STATES}", name="citizen_requests_description_publication"),
     Index("citizen_requests_submitted_at", "submitted_at"),  # Open311 date ranges, public lists
@@ -80,7 +80,7 @@ creation_limits = Table(
     Column("window_start", DateTime(timezone=True), nullable=False),
     Column("count", Integer, nullable=False),
     # A moderator's limit for this citizen (0: may not file), in place of the city's; null: the
-    # city's (domain/limits.py; migration 0008).
+    # city's (domain/limits.py; migration 0010).
     Column("own_limit", Integer),
 )
 
@@ -132,6 +132,8 @@ request_history = Table(
     Column("to_status", Text, nullable=False),
     Column("note", Text),
     Column("public", Boolean, nullable=False, server_default=text("true")),
+    # A company's photos of its work with this entry (their public addresses, at the gateway).
+    Column("photos", JSONB),
 )
 
 subscriptions = Table(
@@ -154,7 +156,7 @@ comments = Table(
     Column("publication", Text, nullable=False, server_default="pending"),  # as a description's
     Column("public_text", Text),
     # The id of the request.commented event that told of it: notifications keys what it owes by the
-    # event, so a hidden comment's deliveries not yet sent can be found and cancelled (0008).
+    # event, so a hidden comment's deliveries not yet sent can be found and cancelled (0010).
     Column("event_id", Text),
     CheckConstraint(f"publication IN {PUBLICATION_STATES}", name="comments_publication"),
     Index("comments_pending", "at", "id", postgresql_where=text("publication = 'pending'")),  # the moderation queue
@@ -178,4 +180,28 @@ moderation_decisions = Table(
     Column("at", DateTime(timezone=True), nullable=False, server_default=func.now()),
     Index("moderation_decisions_request", "request_id", "id"),
     Index("moderation_decisions_target", "target", "target_id"),
+)
+
+# Photos citizens (and staff) sent: the rows; the pictures are in the photo store, by content hash
+# (ecity_common.photos). A photo is uploaded first (request_id null), then attached at filing or
+# to a comment; what of it is public is domain/photos.py's rule.
+photos = Table(
+    "photos",
+    metadata,
+    Column("id", Text, primary_key=True),
+    Column("owner", Text, nullable=False),  # who sent it: a citizen's (or a staff member's) subject
+    Column("request_id", Text, ForeignKey("citizen_requests.id")),
+    Column("comment_id", BigInteger, ForeignKey("comments.id")),
+    Column("content_hash", Text, nullable=False),  # sha256 of the full-size JPEG: its objects' keys
+    Column("width", Integer, nullable=False),
+    Column("height", Integer, nullable=False),
+    Column("bytes", Integer, nullable=False),  # of the full size, as stored
+    Column("publication", Text, nullable=False, server_default="pending"),
+    Column("publication_by", Text),
+    Column("publication_at", DateTime(timezone=True)),
+    Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    CheckConstraint("publication in ('pending', 'published', 'hidden')", name="photos_publication_state"),
+    Index("photos_request", "request_id"),
+    Index("photos_owner", "owner"),
+    Index("photos_content_hash", "content_hash"),
 )

@@ -12,6 +12,7 @@ from citizen_requests.adapters.idempotency import Once
 from citizen_requests.domain.pages import next_cursor, position
 from citizen_requests.domain.publication import PENDING, REOPENED_NOTE, comment_at_writing, mask, published
 from citizen_requests.domain.workflow import can_reopen
+from citizen_requests.use_cases import photos
 from citizen_requests.use_cases.moves import load, record_move
 from ecity_common.events.payloads.citizen_requests import (
     CitizenRequestCommented,
@@ -40,10 +41,13 @@ async def read(session: AsyncSession, request_id: str, *, reader: str, staff: bo
     entries = await requests.history(session, request_id, public_only=False)
     # A citizen sees the public history and their own entries (the reason they gave for reopening).
     history = [{"at": r.at.isoformat(), "actor": r.actor if staff else None, "from": r.from_status, "to": r.to_status,
-                "note": r.note, "public": r.public} for r in entries if staff or r.public or r.actor == reader]
-    comments = [{"by_staff": r.staff, "text": r.text, "at": r.at.isoformat(), "publication": r.publication}
+                "note": r.note, "public": r.public, "photos": r.photos or []}
+               for r in entries if staff or r.public or r.actor == reader]
+    attached = await photos.of_request(session, request_id, staff=staff)
+    comments = [{"comment_id": r.id, "by_staff": r.staff, "text": r.text, "at": r.at.isoformat(),
+                 "publication": r.publication, "photos": [p for p in attached if p["comment_id"] == r.id]}
                 for r in await requests.comments_of(session, request_id)]
-    return row, history, comments
+    return row, history, comments, [p for p in attached if p["comment_id"] is None]
 
 
 async def list_requests(session: AsyncSession, *, reader: str, staff: bool, status: str | None, needs_dispatcher: bool,
@@ -79,9 +83,10 @@ async def unfollow(session: AsyncSession, outbox: Outbox, request_id: str, *, ci
 
 
 async def comment(session: AsyncSession, outbox: Outbox, request_id: str, text: str, *, author: str, staff: bool,
-                  once: Once) -> dict | StoredAnswer:
-    """Add a comment (a citizen on their own request, staff on any); a retried POST with the same
-    Idempotency-Key gets the first answer instead of a second comment."""
+                  once: Once, photo_ids: list[str] | tuple[str, ...] = ()) -> dict | StoredAnswer:
+    """Add a comment (a citizen on their own request, staff on any), with the author's uploaded
+    photos if any; a retried POST with the same Idempotency-Key gets the first answer instead of
+    a second comment."""
     if (reason := unwritable(text, prose=True)) is not None:
         raise Invalid("text", reason)
     if "<" in text and ">" in text:
@@ -96,9 +101,13 @@ async def comment(session: AsyncSession, outbox: Outbox, request_id: str, text: 
     told = await outbox.add(session, CitizenRequestCommented(request_id=row.id, by_staff=staff, text=mask(text),
                                                              commented_at=now), aggregate_id=row.id)
     # With the event's id: hidden later, what notifications still owes about it is found by it.
-    await requests.add_comment(session, row.id, author=author, staff=staff, text=text, at=now, publication=publication,
-                               public_text=mask(text) if publication == PENDING else None, event_id=told.id)
-    added = {"request_id": row.id, "by_staff": staff, "text": text, "at": now.isoformat(), "publication": publication}
+    comment_id = await requests.add_comment(session, row.id, author=author, staff=staff, text=text, at=now,
+                                            publication=publication,
+                                            public_text=mask(text) if publication == PENDING else None, event_id=told.id)
+    if photo_ids:
+        await photos.attach(session, photo_ids, owner=author, request_id=row.id, comment_id=comment_id)
+    added = {"request_id": row.id, "comment_id": comment_id, "by_staff": staff, "text": text, "at": now.isoformat(),
+             "publication": publication, "photo_ids": list(photo_ids)}
     await once.remember(session, added)
     return added
 
@@ -118,3 +127,13 @@ async def reopen(session: AsyncSession, outbox: Outbox, request_id: str, *, citi
     await requests.add_history(session, row.id, actor=citizen, from_status="in_progress", to_status="in_progress",
                                note=f"{REOPENED_NOTE}: {reason}", public=False)
     return moved
+
+
+async def erase(session: AsyncSession, desk: photos.PhotoDesk, *, citizen: str) -> dict:
+    """A citizen's erasure of what this service holds about them that the law lets go: their
+    photos (rows and pictures, wherever attached) and their contact details on their requests.
+    The requests themselves stay, without them: an appeal and the city's answer to it are a
+    record the city keeps (Law "On citizens' appeals"), and others may follow them."""
+    removed = await photos.forget(session, desk, owner=citizen)
+    erased = await requests.erase_contact(session, citizen)
+    return {"photos_deleted": removed, "requests_without_contact": erased}

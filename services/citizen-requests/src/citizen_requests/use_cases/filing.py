@@ -9,7 +9,9 @@ Around it, the same way for both APIs:
   retry gets the first answer;
 - one that comes through an Open311 client app also counts against the app's limit, in the same
   transaction;
-- one with neither goes to the filing desk (`adapters/filing_desk.py`), which writes the filings
+- one with photos is written in a transaction that attaches them, so a photo that is not the
+  citizen's own (or already attached) refuses the whole filing;
+- one with none of these goes to the filing desk (`adapters/filing_desk.py`), which writes the filings
   waiting at the same moment in one statement and one commit. This is the hot path of the service
   (bench/citizens.py): nothing on it opens a session unless the category is a utility's.
 """
@@ -34,6 +36,7 @@ from citizen_requests.domain.publication import PENDING, at_filing
 from citizen_requests.domain.requests import CitizenRequest, Location
 from citizen_requests.domain.requests import file_request as check_request
 from citizen_requests.domain.utilities import outage_note
+from citizen_requests.use_cases import photos
 from citizen_requests.use_cases.utility_outages import outage_here
 from ecity_common.events.payloads.citizen_requests import CitizenRequestSubmitted
 from ecity_common.messaging.outbox import Outbox
@@ -68,6 +71,7 @@ class NewRequest:
     channel: str = "app"
     # False: the citizen asked that the description is never published (domain/publication.py).
     publish: bool = True
+    photo_ids: tuple[str, ...] = ()  # uploaded first (use_cases/photos.py), attached in the filing's transaction
 
 
 @dataclass(frozen=True)
@@ -101,7 +105,7 @@ async def file_request(office: FilingOffice, new: NewRequest, *, filer: Filer, o
     on `possible_duplicates`), or the first answer to a retried Idempotency-Key. Refuses with
     Invalid (a rule of the request) or LimitReached (the citizen's or the client app's limit)."""
     limits = office.limits
-    if once is None and filer.client_app is None:
+    if once is None and filer.client_app is None and not new.photo_ids:
         # Nothing to commit beside it: the filing desk writes it with the others filed now.
         filing = await prepare_filing(office.sessions, office.outbox, catalogue=office.catalogue.current,
                                       citizen_id=filer.citizen_id, new=new)  # a session only for outages
@@ -121,7 +125,10 @@ async def file_request(office: FilingOffice, new: NewRequest, *, filer: Filer, o
         (filed,) = await file_many(db, [filing], limit=limits.per_citizen, window_s=limits.window_s)
         if not filed.filed:
             raise await limit_refusal(db, filer.citizen_id, limits)
-        answer = shape(finish(filing, filed, limits))
+        request = finish(filing, filed, limits)
+        if new.photo_ids:  # the citizen's own, not yet attached; or nothing of this filing is written
+            await photos.attach(db, new.photo_ids, owner=filer.citizen_id, request_id=request.id)
+        answer = shape(request)
         if once is not None:
             await once.remember(db, answer)
     return answer

@@ -15,6 +15,7 @@ from citizen_requests.domain.deadlines import KYIV
 from citizen_requests.domain.pages import next_cursor, position
 from citizen_requests.domain.publication import anonymised, open311_view, public_update, published
 from citizen_requests.domain.workflow import OPEN, TRANSITIONS
+from citizen_requests.use_cases import photos
 from ecity_common.refusals import Invalid, NotFound
 
 MAX_STATISTICS_PERIOD = timedelta(days=366)
@@ -63,19 +64,34 @@ async def statistics(session: AsyncSession, catalogue: Mapping[str, Category], d
 # -- Open311 ------------------------------------------------------------------------------------
 
 async def open311_search(session: AsyncSession, catalogue: Mapping[str, Category], *, ids: list[str], codes: list[str],
-                         start: datetime, end: datetime, status: str | None, limit: int, offset: int) -> list[dict]:
+                         start: datetime, end: datetime, status: str | None, limit: int, offset: int,
+                         photo_desk: photos.PhotoDesk | None = None) -> list[dict]:
     """Open311's search; `status` is Open311's open or closed."""
     states = None if not status else (OPEN if status == "open" else set(TRANSITIONS) - OPEN)
     rows = await requests.search(session, ids=ids, service_codes=codes, start=start, end=end, status_states=states,
                                  limit=limit, offset=offset)
-    return [open311_view(r, catalogue) for r in rows]
+    return await _with_photos(session, photo_desk, [open311_view(r, catalogue) for r in rows])
 
 
-async def open311_request(session: AsyncSession, catalogue: Mapping[str, Category], request_id: str) -> dict:
+async def open311_request(session: AsyncSession, catalogue: Mapping[str, Category], request_id: str, *,
+                          photo_desk: photos.PhotoDesk | None = None) -> dict:
     row = await requests.find(session, request_id)
     if row is None or not published(row):  # an IT department's incident is not anyone's to read
         raise NotFound("service request", repr(request_id))
-    return open311_view(row, catalogue)
+    (view,) = await _with_photos(session, photo_desk, [open311_view(row, catalogue)])
+    return view
+
+
+async def _with_photos(session: AsyncSession, photo_desk: photos.PhotoDesk | None, views: list[dict]) -> list[dict]:
+    """Open311's media_url: the public address of the request's first published photo, where it
+    has one (one query for the page); otherwise what the request had (an Open311 client's URL)."""
+    if photo_desk is None or not views:
+        return views
+    addresses = await photos.first_published(session, photo_desk, [v["service_request_id"] for v in views])
+    for view in views:
+        if (address := addresses.get(view["service_request_id"])) is not None:
+            view["media_url"] = address
+    return views
 
 
 async def open311_token(session: AsyncSession, token: str) -> dict:

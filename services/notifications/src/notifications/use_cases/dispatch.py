@@ -126,7 +126,8 @@ async def dispatch_due(sessions: async_sessionmaker[AsyncSession], channels: dic
             elif isinstance(outcome, PermanentFailure):
                 said = PERMANENT
                 await deliveries.mark_retry(session, row["id"], str(outcome), now, failed=True)
-                await deliveries.disable_contact(session, row["recipient"], row["channel"], str(outcome), now)
+                if outcome.address_gone:
+                    await deliveries.disable_contact(session, row["recipient"], row["channel"], str(outcome), now)
                 log.warning("delivery %s failed for good: %s", row["id"], outcome)
                 events.append((NotificationFailed(**facts, failed_at=now, permanent=True, reason=str(outcome)[:500]), row["id"]))
             else:

@@ -12,7 +12,7 @@ from typing import Literal
 
 from pydantic import BaseModel, Field, model_validator
 
-from ecity_common.inputs import Moment, Prose
+from ecity_common.inputs import Identifier, Moment, Prose
 from ecity_common.refusals import Conflict, Invalid
 
 # A company reports on what it has and has not finished: any status the report allows, from these.
@@ -30,6 +30,8 @@ class ProgressReport(BaseModel):
     expected_datetime: Moment | None = Field(default=None, description="required when planned: when the work is due")
     reason: Prose | None = Field(default=None, max_length=1000, description="required when rejected")
     public_note: Prose | None = Field(default=None, max_length=2000, description="the citizen sees it")
+    photo_ids: list[Identifier] = Field(default_factory=list, max_length=5,
+                                        description="proof of work: photos uploaded first (POST /integrations/v1/photos)")
 
     @model_validator(mode="after")
     def _what_each_status_needs(self) -> ProgressReport:
@@ -58,8 +60,8 @@ def repeats(row, report: ProgressReport) -> bool:
     """The same report again (a retry without an Idempotency-Key, a company system that re-sends its
     state): same status, same date, same note. It changes nothing, so the citizen's history gets no
     second "planned → planned" and the company no second event."""
-    if row.status != report.status or row.public_note != public_note(report):
-        return False
+    if row.status != report.status or row.public_note != public_note(report) or report.photo_ids:
+        return False  # (new photos are news, even with the same status and note)
     if report.status == "planned":
         return row.planned_for == report.expected_datetime
     return True

@@ -66,6 +66,10 @@ class RequestStatusChangedByCompany(BaseModel):
     public_note: str | None = Field(default=None, max_length=2000, json_schema_extra=personal(
         "the company's note for the citizen, masked (phone numbers, e-mail addresses, personal ids, flat numbers)"))
     changed_at: AwareDatetime
+    # Proof of work: where anyone may see the company's photos of it (the gateway serves them,
+    # stripped of their metadata), absolute URLs; none in events before issue 18.
+    photos: list[str] = Field(default_factory=list, max_length=5,
+                              description="public addresses of the company's photos of the work, at most 5")
 
 
 class OutageFacts(BaseModel):
