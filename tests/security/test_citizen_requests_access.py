@@ -49,6 +49,7 @@ DOORS = {
     "POST /api/v1/moderation/requests/{request_id}/listing": MODERATOR,
     "GET /api/v1/moderation/requests/{request_id}/decisions": MODERATOR,
     "POST /api/v1/moderation/comments/{comment_id}": MODERATOR,
+    "POST /api/v1/moderation/photos/{photo_id}": MODERATOR,
     "PUT /api/v1/moderation/citizens/{citizen_id}/limit": MODERATOR,
     "GET /api/v1/moderation/citizens/{citizen_id}/limit": MODERATOR,
     "DELETE /api/v1/requests/{request_id}": OPERATOR,  # with its photos (use_cases/staff.py)
@@ -56,8 +57,7 @@ DOORS = {
     # Photos: uploaded by a citizen (or staff, for a comment); read in any state by their sender
     # (someone else's answers 404) and staff; published or hidden by staff (domain/photos.py).
     "POST /api/v1/photos": CITIZEN_OR_OPERATOR,
-    "GET /api/v1/photos/{photo_id}/{size}": CITIZEN_OR_OPERATOR,
-    "POST /api/v1/photos/{photo_id}/publication": OPERATOR,
+    "GET /api/v1/photos/{photo_id}/{size}": roles("citizen", "operator", "moderator"),  # moderators look before deciding
     # The catalogue: its admins change it, operators read it (citizens see it through Open311).
     "GET /api/v1/categories": roles("catalogue-admin", "operator"),
     "GET /api/v1/categories/{code}": roles("catalogue-admin", "operator"),

@@ -135,8 +135,7 @@ async def planted(citizens) -> dict[str, str]:
     attached = await citizens.post(f"/api/v1/requests/{rid}/comments", headers=olena,
                                    json={"text": "фото ями", "photo_ids": [waiting, shown]})
     assert attached.status_code == 201, attached.text
-    published = await citizens.post(f"/api/v1/photos/{shown}/publication", headers=operator, json={"state": "published"})
-    assert published.status_code == 200, published.text
+    await moderate(f"photos/{shown}", {"action": "publish", "reason": "яма, нікого в кадрі"})
     PHOTOS.update(waiting=waiting, shown=shown)
     # Through Open311, with a contact and a media link, personal data in the description.
     form = {"api_key": settings.demo_open311_key, "service_code": "heating", "lat": str(HOME_LAT), "long": str(HOME_LONG),

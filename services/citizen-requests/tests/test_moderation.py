@@ -9,6 +9,7 @@ from sqlalchemy import select
 
 from citizen_requests.adapters.tables import comments, messaging
 from ecity_cli.testing import bearer, serving
+from ecity_cli.testing_photos import phone_photo
 from ecity_common.events import spec_of
 from ecity_common.events.payloads.citizen_requests import CitizenRequestCommented, CitizenRequestModerated
 
@@ -191,6 +192,48 @@ async def test_the_queue_pages_oldest_first_by_cursor(services):
         keys = [(i["kind"], i["target_id"]) for i in seen]
         assert len(keys) == len(set(keys)) == 10  # every one once
         assert [i["waiting_since"] for i in seen] == sorted(i["waiting_since"] for i in seen)
-        assert page["counts"] == {"description": 5, "comment": 5}
+        assert page["counts"] == {"description": 5, "comment": 5, "photo": 0}
         bad = await client.get("/api/v1/moderation/queue?after=bm90LWEtY3Vyc29y", headers=moderator)
         assert bad.status_code == 422 and "query.after" in bad.text
+
+
+async def test_a_photo_waits_in_the_queue_until_a_moderator_publishes_or_hides_it(services):
+    async with serving(services, "citizen-requests") as client:
+        citizen = bearer(client.settings, "citizen-mod-photo", "citizen")
+        moderator = bearer(client.settings, "moderator-7", "moderator")
+        uploaded = await client.post("/api/v1/photos", headers=citizen, data={"use_location": "false"},
+                                     files={"file": ("IMG.JPG", phone_photo(640, 480, fmt="JPEG", gps=False), "image/jpeg")})
+        pid = uploaded.json()["photo_id"]
+        # Not attached yet: on no queue, nobody's to publish.
+        assert (await client.get("/api/v1/moderation/queue?kind=photo", headers=moderator)).json()["items"] == []
+        unattached = await client.post(f"/api/v1/moderation/photos/{pid}", headers=moderator,
+                                       json={"action": "publish", "reason": "x"})
+        assert unattached.status_code == 409
+        rid = (await client.post("/api/v1/requests", headers=citizen, json={**HOLE, "photo_ids": [pid]})).json()[
+            "service_request_id"]
+        queue = (await client.get("/api/v1/moderation/queue?kind=photo", headers=moderator)).json()
+        (item,) = queue["items"]
+        assert (item["target_id"], item["request_id"], item["photo"]) == (pid, rid, f"/api/v1/photos/{pid}/1280")
+        assert queue["counts"]["photo"] == 1
+        assert (await client.get(item["photo"], headers=moderator)).status_code in (200, 307)  # they look first
+        public = f"/api/v1/public/photos/{pid}/320"
+        assert (await client.get(public)).status_code == 404
+        published = await client.post(f"/api/v1/moderation/photos/{pid}", headers=moderator,
+                                      json={"action": "publish", "reason": "яма, нікого в кадрі"})
+        assert published.status_code == 200 and (await client.get(public)).status_code in (200, 307)
+        hidden = await client.post(f"/api/v1/moderation/photos/{pid}", headers=moderator,
+                                   json={"action": "hide", "reason": "номер авто в кадрі"})
+        assert hidden.status_code == 200 and (await client.get(public)).status_code == 404
+        bad = await client.post(f"/api/v1/moderation/photos/{pid}", headers=moderator,
+                                json={"action": "redact", "reason": "x"})
+        assert bad.status_code == 422 and "action" in bad.text
+        told = [(e["target"], e["target_id"], e["action"]) for e in await _outbox(client, CitizenRequestModerated)]
+        assert told == [("photo", pid, "published"), ("photo", pid, "hidden")]
+        history = (await client.get(f"/api/v1/moderation/requests/{rid}/decisions", headers=moderator)).json()
+        assert [(d["before"], d["after"]) for d in history["decisions"]] == [
+            ({"state": "pending"}, {"state": "published"}), ({"state": "published"}, {"state": "hidden"})]
+        # A request hidden from the public hides its photos too, whatever their state.
+        await client.post(f"/api/v1/moderation/photos/{pid}", headers=moderator, json={"action": "publish", "reason": "ок"})
+        await client.post(f"/api/v1/moderation/requests/{rid}/listing", headers=moderator,
+                          json={"hidden": True, "reason": "спам"})
+        assert (await client.get(public)).status_code == 404

@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlalchemy import func, insert, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from citizen_requests.adapters.tables import citizen_requests, comments, moderation_decisions
+from citizen_requests.adapters.tables import citizen_requests, comments, moderation_decisions, photos
 from citizen_requests.domain.publication import PENDING, UNPUBLISHED_CHANNELS
 
 # What waits, each kind from its own partial index, oldest first; a page is the first `:limit` of
@@ -30,6 +30,15 @@ _WAITING = {
         WHERE c.publication = 'pending' AND NOT r.hidden
           AND c.at >= CAST(:since AS timestamptz) AND (c.at, 'comment', c.id::text) > (CAST(:since AS timestamptz), CAST(:kind AS text), CAST(:key AS text))
         ORDER BY c.at, c.id LIMIT :limit""",
+    # Only attached photos: an upload on no request yet is nobody's to publish.
+    "photo": """
+        SELECT 'photo' AS kind, p.request_id, p.id AS target_id, p.created_at AS since,
+               NULL AS text, NULL AS public_text, p.owner AS author
+        FROM photos p JOIN citizen_requests r ON r.id = p.request_id
+        WHERE p.publication = 'pending' AND NOT r.hidden AND r.channel <> ALL(CAST(:unpublished AS text[]))
+          AND p.created_at >= CAST(:since AS timestamptz)
+          AND (p.created_at, 'photo', p.id) > (CAST(:since AS timestamptz), CAST(:kind AS text), CAST(:key AS text))
+        ORDER BY p.created_at, p.id LIMIT :limit""",
 }
 KINDS = tuple(_WAITING)
 _START = (datetime.fromisoformat("0001-01-01T00:00:00+00:00"), "", "")
@@ -53,7 +62,11 @@ async def counts(session: AsyncSession) -> dict[str, int]:
     pending_comments = await session.scalar(select(func.count()).select_from(
         comments.join(citizen_requests, citizen_requests.c.id == comments.c.request_id)).where(
         comments.c.publication == PENDING, citizen_requests.c.hidden.is_(False)))
-    return {"description": descriptions, "comment": pending_comments}
+    pending_photos = await session.scalar(select(func.count()).select_from(
+        photos.join(citizen_requests, citizen_requests.c.id == photos.c.request_id)).where(
+        photos.c.publication == PENDING, citizen_requests.c.hidden.is_(False),
+        citizen_requests.c.channel.not_in(UNPUBLISHED_CHANNELS)))
+    return {"description": descriptions, "comment": pending_comments, "photo": pending_photos}
 
 
 async def comment(session: AsyncSession, comment_id: int):

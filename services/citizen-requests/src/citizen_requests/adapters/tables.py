@@ -169,7 +169,9 @@ moderation_decisions = Table(
     "moderation_decisions",
     metadata,
     Column("id", BigInteger, Identity(), primary_key=True),
-    Column("request_id", Text, ForeignKey("citizen_requests.id")),  # null for a decision about a citizen
+    # Null for a decision about a citizen. No foreign key: the decisions outlive a request staff
+    # delete (who hid what, and why, stays on record; what they hold is public text, not the original).
+    Column("request_id", Text),
     Column("target", Text, nullable=False),  # description, comment, photo, request, citizen
     Column("target_id", Text, nullable=False),  # the request's, comment's or photo's id; the citizen's
     Column("action", Text, nullable=False),  # published, redacted, hidden, shown, limited
@@ -204,4 +206,5 @@ photos = Table(
     Index("photos_request", "request_id"),
     Index("photos_owner", "owner"),
     Index("photos_content_hash", "content_hash"),
+    Index("photos_pending", "created_at", "id", postgresql_where=text("publication = 'pending'")),  # the moderation queue
 )

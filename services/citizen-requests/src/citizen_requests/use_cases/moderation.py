@@ -12,8 +12,9 @@ from datetime import UTC, datetime
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from citizen_requests.adapters import moderation, requests
+from citizen_requests.adapters import photos as photo_rows
 from citizen_requests.adapters.creation_limits import own_limit, set_own_limit
-from citizen_requests.domain.moderation import decide_limit, decide_text
+from citizen_requests.domain.moderation import decide_limit, decide_photo, decide_text
 from citizen_requests.domain.publication import UNPUBLISHED_CHANNELS, mask
 from citizen_requests.use_cases.moves import load
 from ecity_common.events.payloads.citizen_requests import CitizenRequestModerated
@@ -70,6 +71,24 @@ async def moderate_comment(session: AsyncSession, outbox: Outbox, comment_id: in
                             action=decided.action, before=before, after=after, reason=reason, moderator=moderator,
                             now=datetime.now(UTC), public_text=decided.public_text, comment_event_id=comment.event_id)
     await moderation.change_comment(session, comment.id, publication=decided.state, public_text=decided.public_text)
+    return result
+
+
+async def moderate_photo(session: AsyncSession, outbox: Outbox, photo_id: str, action: str, *, reason: str,
+                         moderator: str) -> dict:
+    """Publish or hide a photo of a request (or of a comment on it)."""
+    photo = await photo_rows.find(session, photo_id, for_update=True)
+    if photo is None:
+        raise NotFound("photo", photo_id)
+    if photo.request_id is None:
+        # Uploaded, not yet attached: it belongs to no request anyone could see yet.
+        raise Conflict("the photo is on no request yet: there is nothing public to decide", field="photo_id")
+    state = decide_photo(action)
+    now = datetime.now(UTC)
+    result = await _decided(session, outbox, request_id=photo.request_id, target="photo", target_id=photo.id,
+                            action=state, before={"state": photo.publication}, after={"state": state},
+                            reason=reason, moderator=moderator, now=now)
+    await photo_rows.set_publication(session, photo.id, state, by=moderator, at=now)
     return result
 
 
@@ -132,8 +151,10 @@ async def queue(session: AsyncSession, *, kind: str | None, after: tuple | None,
         if position[0].tzinfo is None:
             raise Invalid("query.after", "not a cursor of this queue: pass back a page's next_cursor as it is")
     rows = await moderation.waiting(session, kinds=kinds, after=position, limit=limit)
+    # A photo is looked at where its sender and staff read it (every state).
     items = [{"kind": r.kind, "request_id": r.request_id, "target_id": r.target_id, "waiting_since": r.since.isoformat(),
-              "author": r.author, "text": r.text, "masked": r.public_text} for r in rows]
+              "author": r.author, "text": r.text, "masked": r.public_text,
+              "photo": f"/api/v1/photos/{r.target_id}/1280" if r.kind == "photo" else None} for r in rows]
     last = rows[-1] if len(rows) == limit else None
     return {"items": items, "counts": await moderation.counts(session), "limit": limit,
             "next_cursor": cursor(last.since.isoformat(), last.kind, last.target_id) if last else None}

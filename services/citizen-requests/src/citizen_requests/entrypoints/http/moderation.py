@@ -29,6 +29,11 @@ class TextDecision(BaseModel):
                                description="redact only: the text the public reads instead (no personal data in it)")
 
 
+class PhotoDecision(BaseModel):
+    action: Literal["publish", "hide"]
+    reason: Reason = Field(min_length=1, max_length=2000, description="why (staff read it; the public never does)")
+
+
 class ListingDecision(BaseModel):
     hidden: bool = Field(description="true: no public list or read shows the request (spam, abuse); false: shown again")
     reason: Reason = Field(min_length=1, max_length=2000)
@@ -41,7 +46,7 @@ class LimitDecision(BaseModel):
 
 
 @router.get("/queue", summary="What waits for a moderator, oldest first (page on with after=the page's next_cursor)")
-async def queue(kind: Literal["description", "comment"] | None = None,
+async def queue(kind: Literal["description", "comment", "photo"] | None = None,
                 after: Cursor | None = Query(None, description="the next_cursor of the previous page"),
                 limit: page_size(200) = 50,
                 who: Principal = Depends(moderator_only), db: AsyncSession = Depends(session)) -> dict:
@@ -76,6 +81,14 @@ async def moderate_comment(comment_id: Int64, body: TextDecision, request: Reque
     async with db.begin():
         return await moderation.moderate_comment(db, request.app.state.outbox, comment_id, body.action,
                                                  reason=body.reason, moderator=who.subject, text=body.text)
+
+
+@router.post("/photos/{photo_id}", summary="Publish or hide a photo of a request (look at it first: GET /api/v1/photos/{id}/1280)")
+async def moderate_photo(photo_id: Identifier, body: PhotoDecision, request: Request,
+                         who: Principal = Depends(moderator_only), db: AsyncSession = Depends(session)) -> dict:
+    async with db.begin():
+        return await moderation.moderate_photo(db, request.app.state.outbox, photo_id, body.action, reason=body.reason,
+                                               moderator=who.subject)
 
 
 @router.put("/citizens/{citizen_id}/limit", summary="Set a citizen's creation limit (0: may not file; null: the city's)")

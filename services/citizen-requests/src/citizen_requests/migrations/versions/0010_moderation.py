@@ -23,7 +23,7 @@ def upgrade() -> None:
     op.create_table(
         "moderation_decisions",
         sa.Column("id", sa.BigInteger, sa.Identity(), primary_key=True),
-        sa.Column("request_id", sa.Text, sa.ForeignKey("citizen_requests.id")),
+        sa.Column("request_id", sa.Text),  # no foreign key: the decisions outlive a deleted request
         sa.Column("target", sa.Text, nullable=False),
         sa.Column("target_id", sa.Text, nullable=False),
         sa.Column("action", sa.Text, nullable=False),
@@ -39,9 +39,11 @@ def upgrade() -> None:
     op.create_index("citizen_requests_pending_description", "citizen_requests", ["submitted_at", "id"],
                     postgresql_where=sa.text("description_publication = 'pending'"))
     op.create_index("comments_pending", "comments", ["at", "id"], postgresql_where=sa.text("publication = 'pending'"))
+    op.create_index("photos_pending", "photos", ["created_at", "id"], postgresql_where=sa.text("publication = 'pending'"))
 
 
 def downgrade() -> None:
+    op.drop_index("photos_pending", "photos")
     op.drop_index("comments_pending", "comments")
     op.drop_index("citizen_requests_pending_description", "citizen_requests")
     op.drop_table("moderation_decisions")
