@@ -13,9 +13,11 @@ UKRAINIAN_FIRST = "uk, en;q=0.5"
 class Refused(Exception):
     """The service said no (4xx) or could not answer (5xx, unreachable): its problem+json as a dict."""
 
-    def __init__(self, status: int, problem: dict) -> None:
+    def __init__(self, status: int, problem: dict, language: str = "uk") -> None:
         super().__init__(f"{status}: {problem.get('title')}")
         self.status, self.problem = status, problem
+        # The answer's Content-Language: "uk", or "uk, en" when some of its words had no Ukrainian.
+        self.in_ukrainian = language.replace(" ", "") == "uk"
 
 
 def _problem_of(answer: httpx.Response) -> dict:
@@ -40,7 +42,7 @@ class Api:
         except httpx.HTTPError:
             raise Refused(503, {"title": "Сервіс тимчасово недоступний", "detail": "Спробуйте ще раз за хвилину."}) from None
         if answer.status_code >= 400:
-            raise Refused(answer.status_code, _problem_of(answer))
+            raise Refused(answer.status_code, _problem_of(answer), answer.headers.get("content-language", "en"))
         return answer
 
     async def _json(self, method: str, path: str, **kwargs):

@@ -98,13 +98,28 @@ def input_of(field_name: str) -> str:
     return ""
 
 
-def errors_by_input(problem: Mapping) -> dict[str, str]:
+# What an input's refusal says when the service had no Ukrainian words for it (a domain rule's own
+# text is English until it gets a phrase in ecity_common.phrases): the person still reads Ukrainian.
+UKRAINIAN_FALLBACK = {
+    "address": "Вкажіть адресу або позначте місце на мапі (широту й довготу)",
+    "lat": "Широта має бути в межах Сум (близько 50.9)",
+    "long": "Довгота має бути в межах Сум (близько 34.8)",
+    "description": "Перевірте опис: без HTML, не довше 4000 символів",
+    "": "Звернення не прийнято: перевірте форму",
+}
+
+
+def errors_by_input(problem: Mapping, *, in_ukrainian: bool = True) -> dict[str, str]:
     """An API's problem+json as messages by form input (`""` for the form as a whole): each of its
-    `errors[]` next to its input, else its detail (or title) on top."""
+    `errors[]` next to its input, else its detail (or title) on top. `in_ukrainian`: whether the
+    service said it in Ukrainian (its Content-Language); if not, the web's own words stand in."""
     found: dict[str, str] = {}
     for error in problem.get("errors") or []:
         key = input_of(str(error.get("field", "")))
-        found.setdefault(key, str(error.get("message", "")))
+        message = str(error.get("message", ""))
+        if not in_ukrainian:
+            message = UKRAINIAN_FALLBACK.get(key) or ("Перевірте відповідь" if key.startswith("attr-") else message)
+        found.setdefault(key, message)
     if not found:
         found[""] = str(problem.get("detail") or problem.get("title") or "Запит не прийнято")
     return found

@@ -65,7 +65,7 @@ async def file_request(request: Request, code: str):
         try:
             answer = await citizens.file(token, filed.body, key)
         except Refused as refused:
-            errors = errors_by_input(refused.problem)
+            errors = errors_by_input(refused.problem, in_ukrainian=refused.in_ukrainian)
         else:
             return see_other(f"/my/{answer['service_request_id']}?filed=1")
     return page(request, "file.html", 422, category=categories.get(code, {"service_code": code, "service_name": code}),
@@ -110,7 +110,7 @@ async def _act(request: Request, request_id: str, what: str, field: str):
         await getattr(citizens, what)(token, request_id, str(form.get(field) or "").strip())
     except Refused as refused:
         found = await citizens.request(token, request_id)
-        messages = errors_by_input(refused.problem)
+        messages = errors_by_input(refused.problem, in_ukrainian=refused.in_ukrainian)
         return page(request, "request.html", 422, r=found, filed=False,
                     errors={what: messages.get(field) or next(iter(messages.values()))})
     return see_other(f"/my/{request_id}")

@@ -22,7 +22,7 @@ async def requests(request: Request, status: str = "", needs_dispatcher: bool = 
     try:
         found = await citizens.requests(token, status=status or None, needs_dispatcher=needs_dispatcher, limit=100)
     except Refused as refused:
-        found, errors = {}, errors_by_input(refused.problem)
+        found, errors = {}, errors_by_input(refused.problem, in_ukrainian=refused.in_ukrainian)
     template = "staff_rows.html" if request.headers.get("hx-request") else "staff.html"
     return page(request, template, requests=found.get("requests") or found.get("items") or [],
                 status=status, needs_dispatcher=needs_dispatcher, statuses=STATUSES, errors=errors)
@@ -53,6 +53,6 @@ async def change_status(request: Request, request_id: str):
     try:
         await request.app.state.citizen_requests.change_status(token, request_id, body)
     except Refused as refused:
-        return await _request_page(request, token, request_id, errors_by_input(refused.problem) | {
+        return await _request_page(request, token, request_id, errors_by_input(refused.problem, in_ukrainian=refused.in_ukrainian) | {
             "status": refused.problem.get("detail") or refused.problem.get("title") or ""}, 422)
     return see_other(f"/staff/{request_id}")
