@@ -102,7 +102,7 @@ bench: setup
 # Container images, for Docker Compose and Kubernetes (needs a Docker engine, which CI lacks:
 # the Dockerfiles are checked by tests/test_deploy.py instead).
 VERSION ?= 0.1.0
-SERVICES := citizen-requests utilities-gateway budget-ledger network-registry notifications web
+SERVICES := citizen-requests utilities-gateway budget-ledger network-registry notifications
 images:
 	for s in $(SERVICES); do docker build -f services/$$s/Dockerfile -t ecity/$$s:$(VERSION) . || exit 1; done
 
