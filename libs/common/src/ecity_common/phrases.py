@@ -5,8 +5,11 @@ both languages. Its `detail` and each `errors[].message` are English as code wri
 shared layer says (a field's rule from `ecity_common.inputs`, pydantic's common errors, a body that
 is not JSON or too large, a refused token, a reused Idempotency-Key…) are a `Phrase`: a `str` that is
 its English text, so code that logs or joins it sees plain text, and that also knows its words in
-Ukrainian. A domain's own detail ("a resolved request cannot become new") has no Ukrainian words
-yet and stays English in a Ukrainian answer, whose `Content-Language` then says `uk, en`.
+Ukrainian. A service says its own refusals in its own words: its `domain/phrases.py` adds them to
+the catalogue with `register({key: (english, ukrainian)})` and re-exports `Phrase`, so that whatever
+raises one has imported its words. Text that is not a `Phrase` (a plain `str`) has no Ukrainian
+words and stays English in a Ukrainian answer, whose `Content-Language` then says `uk, en`;
+tests/test_refusals_translated.py finds any a service types in place.
 
 Which language: `Accept-Language` (RFC 9110 §12.5.4) with its q-values; English when the header is
 missing or prefers neither. Field names (`errors[].field`) are the client's own and never translated.
@@ -16,6 +19,7 @@ No FastAPI here: a use case or a domain's rule may say a `Phrase` too.
 
 from __future__ import annotations
 
+from string import Formatter
 from typing import Any
 
 ENGLISH, UKRAINIAN = "en", "uk"
@@ -84,6 +88,30 @@ def _said_params(params: dict[str, Any], language: str) -> dict[str, Any]:
 
 
 phrase = Phrase
+
+
+def fields_of(template: str) -> set[str]:
+    """The named fields a template takes: `"no entry {entry_id!r} in {year}"` -> {entry_id, year}."""
+    return {name.split(".")[0].split("[")[0] for _, name, _, _ in Formatter().parse(template) if name}
+
+
+def register(phrases: dict[str, tuple[str, str]]) -> None:
+    """Add a service's own phrases to the catalogue, at its `domain/phrases.py`'s import.
+
+    A key is the phrase's stable name for every service in one process (the tests import them
+    all): one registered again with the same words is fine (a module imported twice), with other
+    words it is refused, as is a Ukrainian template that takes other fields than its English one
+    (it would fail only when said, as a 500)."""
+    for key, words in phrases.items():
+        if not (isinstance(words, tuple) and len(words) == 2 and all(isinstance(w, str) and w for w in words)):
+            raise ValueError(f"phrase {key!r}: give (english, ukrainian), two templates")
+        english, ukrainian = words
+        if fields_of(english) != fields_of(ukrainian):
+            raise ValueError(f"phrase {key!r}: the Ukrainian takes {sorted(fields_of(ukrainian))}, "
+                             f"the English {sorted(fields_of(english))}")
+        if CATALOGUE.get(key, words) != words:
+            raise ValueError(f"phrase {key!r} is registered already with other words: {CATALOGUE[key]!r}")
+    CATALOGUE.update(phrases)
 
 
 def said_in(text: str, language: str) -> tuple[str, bool]:
