@@ -114,6 +114,14 @@ def register(phrases: dict[str, tuple[str, str]]) -> None:
     CATALOGUE.update(phrases)
 
 
+def raised_by_validator(error: dict[str, Any]) -> Phrase | None:
+    """The Phrase a model's validator raised (`raise ValueError(Phrase(…))`, or a refusal saying one),
+    for a pydantic `value_error`; None when it raised plain English."""
+    raised = (error.get("ctx") or {}).get("error") if error.get("type") == "value_error" else None
+    said = getattr(raised, "detail", None) or (raised.args[0] if raised is not None and raised.args else None)
+    return said if isinstance(said, Phrase) else None
+
+
 def said_in(text: str, language: str) -> tuple[str, bool]:
     """`text` in `language`, and whether it is in it: a plain `str` is English (a domain's own words)."""
     if language == ENGLISH:
@@ -170,12 +178,17 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "deeper-pages": ("; for deeper pages follow the page's cursor, or narrow the filters",
                      "; для глибших сторінок ідіть за курсором сторінки або звузьте фільтри"),
     "in-years": ("must be in the years {first_year} to {last_year}", "має бути в роках від {first_year} до {last_year}"),
+    # a file imported (ecity_common.inputs.MAX_IMPORT_ROWS), in any service that takes one
+    "not-utf-8": ("not UTF-8 text", "це не текст у кодуванні UTF-8"),
+    "not-csv-from-here": ("not CSV from this line on: {reason}", "з цього рядка це не CSV: {reason}"),
+    "too-many-rows": ("more than {most:,} rows: split the file", "понад {most:,} рядків: розділіть файл"),
     "not-a-cursor": ("not a cursor this list gave: pass back a page's next cursor as it is",
                      "це не курсор цього списку: передайте next_cursor сторінки без змін"),
 }
 
 # pydantic's own error kinds, by their `type`, in Ukrainian (formatted with the error's `ctx`); its
-# English `msg` stays as it is. A kind not here (e.g. a model's own `value_error`) stays English.
+# English `msg` stays as it is. A kind not here (a model's own `value_error`, unless its validator
+# raised a refusal that says a Phrase) stays English.
 PYDANTIC_UKRAINIAN: dict[str, str] = {
     "missing": "обов'язкове поле",
     "extra_forbidden": "невідоме поле",
@@ -232,6 +245,10 @@ class _PydanticWords(Phrase):
         if language == ENGLISH:
             return str(self)
         template = PYDANTIC_UKRAINIAN.get(self.key)
+        if self.key == "value_error":
+            # A validator that raised a refusal (a budget code checked as the body is parsed): its words.
+            said = raised_by_validator({"type": self.key, "ctx": self.params})
+            return said.said_in(language) if said is not None else None
         if self.key in ("too_short", "too_long") and self.params.get("field_type") not in ("List", "Tuple", "Set"):
             template = PYDANTIC_UKRAINIAN[f"string_{self.key}"]  # a length checked as a value's, of text
         if template is None:
