@@ -211,8 +211,13 @@ def service_config(name: str, package: str) -> dict[str, str]:
 SERVICE_SECRETS = {
     # The key that signs the links of notifications' e-mails (an address's confirmation, the one-click
     # unsubscribe): whoever held it could unsubscribe anyone or confirm an address they do not own.
+    # And the relay's sign-in, if the city's relay asks for one (SMTP AUTH after STARTTLS): an
+    # optional Secret, so a relay that accepts the service by its address needs none.
     "notifications": [{"name": "NOTIFICATIONS_LINK_SIGNING_KEY",
-                       "valueFrom": {"secretKeyRef": {"name": "notifications-link-signing-key", "key": "key"}}}],
+                       "valueFrom": {"secretKeyRef": {"name": "notifications-link-signing-key", "key": "key"}}},
+                      *({"name": f"NOTIFICATIONS_SMTP_{part.upper()}",
+                         "valueFrom": {"secretKeyRef": {"name": "notifications-smtp-sign-in", "key": part, "optional": True}}}
+                        for part in ("username", "password"))],
     # The key that seals the companies' webhook signing secrets in the gateway's database.
     "utilities-gateway": [{"name": "UTILITIES_GATEWAY_WEBHOOK_SECRETS_KEY",
                            "valueFrom": {"secretKeyRef": {"name": "utilities-gateway-webhook-secrets", "key": "key"}}}],

@@ -172,14 +172,17 @@ async def test_progress_reports_follow_the_companys_workflow(gateway):
     planned = await gateway.post(path, headers=WATER, json={"status": "planned", "expected_datetime": when,
                                                              "public_note": "Бригада приїде завтра"})
     assert planned.status_code == 200 and planned.json()["status"] == "planned"
-    resolved = await gateway.post(path, headers=WATER, json={"status": "resolved", "public_note": "Течу усунено"})
+    # A note with the tenant's phone (issue 18): the company's own record keeps it, the event masks it.
+    resolved = await gateway.post(path, headers=WATER, json={"status": "resolved",
+                                                              "public_note": "Течу усунено, мешканець 067 913 58 24"})
     assert resolved.json()["status"] == "resolved"
     late = await gateway.post(path, headers=WATER, json={"status": "in_progress"})
     assert late.status_code == 409 and late.json()["errors"][0]["field"] == "status"
     assert (await gateway.post("/integrations/v1/requests/r-none/status", headers=WATER,
                                json={"status": "in_progress"})).status_code == 404
     events = await _events(gateway, "request.status-changed.v1")
-    assert [(e["status"], e["public_note"]) for e in events] == [("planned", "Бригада приїде завтра"), ("resolved", "Течу усунено")]
+    assert [(e["status"], e["public_note"]) for e in events] == [
+        ("planned", "Бригада приїде завтра"), ("resolved", "Течу усунено, мешканець [телефон приховано]")]
     assert events[0]["company"]["name"].startswith("КП «Міськводоканал»")
 
 

@@ -108,6 +108,9 @@ class ServiceSettings(BaseSettings):
     consumer_max_attempts: int = Field(default=3, ge=1, le=20)
     consumer_backoff_s: float = 0.05
     consumer_batch_size: int = Field(default=500, ge=1, le=10_000)
+    # How often the group's lag is read from the broker (ecity_consumer_lag, committed vs end
+    # offsets; EcityConsumerStuck and EcityConsumerLagGrowing read it), apart from the consumer's loop.
+    consumer_lag_measure_s: float = Field(default=15.0, gt=0, le=300)
 
     # On SIGTERM (ecity_common.server): seconds to keep serving with readiness at 503, so that the
     # load balancer stops sending first; then at most `shutdown_timeout_s` for in-flight requests.

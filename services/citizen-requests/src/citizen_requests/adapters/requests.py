@@ -151,8 +151,10 @@ async def change(session: AsyncSession, request_id: str, **values) -> None:
     await session.execute(update(citizen_requests).where(citizen_requests.c.id == request_id).values(**values))
 
 
-async def add_comment(session: AsyncSession, request_id: str, *, author: str, staff: bool, text: str, at: datetime) -> None:
-    await session.execute(insert(comments).values(request_id=request_id, author=author, staff=staff, text=text, at=at))
+async def add_comment(session: AsyncSession, request_id: str, *, author: str, staff: bool, text: str, at: datetime,
+                      publication: str, public_text: str | None) -> None:
+    await session.execute(insert(comments).values(request_id=request_id, author=author, staff=staff, text=text, at=at,
+                                                  publication=publication, public_text=public_text))
     await change(session, request_id, updated_at=at)
 
 

@@ -3,6 +3,7 @@
 from sqlalchemy import (
     BigInteger,
     Boolean,
+    CheckConstraint,
     Column,
     DateTime,
     Float,
@@ -18,6 +19,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.postgresql import JSONB
 
+from citizen_requests.domain.publication import PUBLICATION_STATES
 from ecity_common.messaging.tables import messaging_tables
 from ecity_common.web.idempotency import idempotency_table
 
@@ -55,6 +57,11 @@ citizen_requests = Table(
     Column("dispatch_flag", Text),
     # The utility outage the request was filed in (the citizen was told when supply returns).
     Column("outage_id", Text),
+    # How far the description is on its way to the public, and the text the public sees (masked or
+    # redacted); domain/publication.py. Pending unless filing decides: safe for a row written another way.
+    Column("description_publication", Text, nullable=False, server_default="pending"),
+    Column("description_public", Text),
+    CheckConstraint(f"description_publication IN {PUBLICATION_STATES}", name="citizen_requests_description_publication"),
     Index("citizen_requests_submitted_at", "submitted_at"),  # Open311 date ranges, public lists
     Index("citizen_requests_category_place", "service_code", "lat", "long"),  # possible duplicates nearby
 )
@@ -135,4 +142,7 @@ comments = Table(
     Column("staff", Boolean, nullable=False),
     Column("text", Text, nullable=False),
     Column("at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Column("publication", Text, nullable=False, server_default="pending"),  # as a description's
+    Column("public_text", Text),
+    CheckConstraint(f"publication IN {PUBLICATION_STATES}", name="comments_publication"),
 )

@@ -84,6 +84,10 @@ class Attribute:
 
 
 HandlerKind = Literal["department", "utility"]
+# What a category's place is: a street, a park, a lamp post ("public_space": its exact point and
+# address are public, so that a crew and a neighbour find it), or somebody's home (no water in a
+# flat, heating: rounded to ~100 m, no address, in anything public). Unknown means home.
+PlaceKind = Literal["public_space", "home"]
 
 
 @dataclass(frozen=True)
@@ -103,6 +107,7 @@ class Category:
     type: Literal["realtime", "batch", "blackbox"] = "realtime"
     # A withdrawn category is no longer offered; requests already filed in it keep it.
     active: bool = True
+    place_kind: PlaceKind = "home"  # the safe default: rounded (domain/publication.py)
 
     @property
     def routed_to_utility(self) -> bool:
@@ -155,12 +160,12 @@ SUMY_CATALOGUE: tuple[Category, ...] = (
     Category("pothole", "Вибоїна на дорозі", "Pothole", "Дороги", "department", "1_month",
              "Яма або руйнування покриття дороги чи тротуару", ("дорога", "яма", "асфальт"), department="city_infrastructure",
              attributes=(Attribute("size", "singlevaluelist", "Розмір", True, 1, values=_list("small", "до 30 см", "medium", "30–100 см", "large", "понад 1 м")),),
-             duplicate_radius_m=30),
+             duplicate_radius_m=30, place_kind="public_space"),
     Category("street_light", "Не світить ліхтар", "Street light out", "Освітлення", "department", "15_days",
              "Вуличний ліхтар не горить або блимає", ("освітлення", "ліхтар"), department="city_infrastructure",
-             attributes=(Attribute("pole_number", "string", "Номер опори, якщо видно", False, 1),)),
+             attributes=(Attribute("pole_number", "string", "Номер опори, якщо видно", False, 1),), place_kind="public_space"),
     Category("fallen_tree", "Повалене або аварійне дерево", "Fallen or dangerous tree", "Благоустрій", "department", "15_days",
-             "Дерево впало або загрожує падінням", ("дерево", "зелені насадження"), department="city_infrastructure"),
+             "Дерево впало або загрожує падінням", ("дерево", "зелені насадження"), department="city_infrastructure", place_kind="public_space"),
     Category("water_leak", "Витік води", "Water leak", "Вода і каналізація", "utility", "15_days",
              "Порив трубопроводу, вода на вулиці чи в підвалі", ("вода", "порив", "водоканал"), utility_kind="water",
              attributes=(Attribute("where", "singlevaluelist", "Де тече", True, 1, values=_list("street", "на вулиці", "basement", "у підвалі", "flat", "у квартирі")),),
@@ -174,7 +179,7 @@ SUMY_CATALOGUE: tuple[Category, ...] = (
              attributes=(Attribute("temperature", "number", "Температура в кімнаті, °C", True, 1),
                          Attribute("since", "datetime", "Відколи", False, 2))),
     Category("waste_collection", "Не вивезено сміття", "Waste not collected", "Сміття", "utility", "15_days",
-             "Переповнені контейнери, сміття не вивозять", ("сміття", "контейнер"), utility_kind="waste"),
+             "Переповнені контейнери, сміття не вивозять", ("сміття", "контейнер"), utility_kind="waste", place_kind="public_space"),
     Category("no_electricity", "Немає електроенергії", "No electricity", "Електроенергія", "utility", "15_days",
              "Відсутнє електропостачання будинку або вулиці", ("світло", "електрика"), utility_kind="electricity"),
     Category("gas_supply", "Проблеми з газопостачанням", "Gas supply problem", "Газ", "utility", "15_days",

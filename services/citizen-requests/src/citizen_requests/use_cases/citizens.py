@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from citizen_requests.adapters import requests
 from citizen_requests.adapters.idempotency import Once
 from citizen_requests.domain.pages import next_cursor, position
-from citizen_requests.domain.publication import published
+from citizen_requests.domain.publication import PENDING, REOPENED_NOTE, comment_at_writing, mask, published
 from citizen_requests.domain.workflow import can_reopen
 from citizen_requests.use_cases.moves import load, record_move
 from ecity_common.events.payloads.citizen_requests import (
@@ -37,9 +37,12 @@ async def read(session: AsyncSession, request_id: str, *, reader: str, staff: bo
     """The request, its history and its comments. Staff see internal notes and who did what; a
     citizen sees the public history."""
     row = await visible(session, request_id, reader=reader, staff=staff)
+    entries = await requests.history(session, request_id, public_only=False)
+    # A citizen sees the public history and their own entries (the reason they gave for reopening).
     history = [{"at": r.at.isoformat(), "actor": r.actor if staff else None, "from": r.from_status, "to": r.to_status,
-                "note": r.note, "public": r.public} for r in await requests.history(session, request_id, public_only=not staff)]
-    comments = [{"by_staff": r.staff, "text": r.text, "at": r.at.isoformat()} for r in await requests.comments_of(session, request_id)]
+                "note": r.note, "public": r.public} for r in entries if staff or r.public or r.actor == reader]
+    comments = [{"by_staff": r.staff, "text": r.text, "at": r.at.isoformat(), "publication": r.publication}
+                for r in await requests.comments_of(session, request_id)]
     return row, history, comments
 
 
@@ -88,10 +91,13 @@ async def comment(session: AsyncSession, outbox: Outbox, request_id: str, text: 
         return stored
     row = await visible(session, request_id, reader=author, staff=staff)
     now = datetime.now(UTC)
-    await requests.add_comment(session, row.id, author=author, staff=staff, text=text, at=now)
-    await outbox.add(session, CitizenRequestCommented(request_id=row.id, by_staff=staff, text=text, commented_at=now),
+    publication = comment_at_writing(text, by_staff=staff)
+    await requests.add_comment(session, row.id, author=author, staff=staff, text=text, at=now, publication=publication,
+                               public_text=mask(text) if publication == PENDING else None)
+    # Masked: no event carries a phone or an e-mail (the original stays here, for staff).
+    await outbox.add(session, CitizenRequestCommented(request_id=row.id, by_staff=staff, text=mask(text), commented_at=now),
                      aggregate_id=row.id)
-    added = {"request_id": row.id, "by_staff": staff, "text": text, "at": now.isoformat()}
+    added = {"request_id": row.id, "by_staff": staff, "text": text, "at": now.isoformat(), "publication": publication}
     await once.remember(session, added)
     return added
 
@@ -105,4 +111,9 @@ async def reopen(session: AsyncSession, outbox: Outbox, request_id: str, *, citi
         raise Conflict(f"only a resolved request can be reopened, within {window.days} days", code="not-reopenable",
                        field="status")
     # can_reopen is the workflow's rule for this move (resolved -> in_progress, by the citizen).
-    return await record_move(session, outbox, row, "in_progress", actor=citizen, note=f"Відкрито знову: {reason}")
+    # The public sees that it was reopened; the reason is the citizen's and the staff's (it is
+    # free text about their home, often with a phone number): an internal entry beside the move.
+    moved = await record_move(session, outbox, row, "in_progress", actor=citizen, note=REOPENED_NOTE)
+    await requests.add_history(session, row.id, actor=citizen, from_status="in_progress", to_status="in_progress",
+                               note=f"{REOPENED_NOTE}: {reason}", public=False)
+    return moved

@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from citizen_requests.adapters import requests
 from citizen_requests.domain.utilities import planned_note
 from citizen_requests.domain.workflow import OPEN, company_may_move
-from citizen_requests.use_cases.moves import record_move
+from citizen_requests.use_cases.moves import record_move, record_public_note
 from ecity_common.events.payloads.utilities_gateway import (
     RequestAcceptedByCompany,
     RequestRoutingFailed,
@@ -64,9 +64,9 @@ async def company_reported(session: AsyncSession, outbox: Outbox, report: Reques
         await _move(session, outbox, report.request_id, "assigned", None, agency=report.company.name)
     moved = await _move(session, outbox, report.request_id, report.status, note, agency=report.company.name)
     if not moved and note and row is not None and row.status == report.status and row.status in OPEN:
-        # The same status with news (a new date for planned work, a note): the citizen sees it.
-        await requests.change(session, report.request_id, status_notes=note)
-        await _note(session, report.request_id, row.status, note, public=True)
+        # The same status with news (a new date for planned work, in the note; the legal term stays
+        # the city's): the citizen sees it and hears of it.
+        await record_public_note(session, outbox, row, note, actor=GATEWAY)
 
 
 async def flag_for_dispatcher(session: AsyncSession, request_id: str, reason: str) -> None:

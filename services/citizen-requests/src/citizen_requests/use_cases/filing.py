@@ -30,6 +30,7 @@ from citizen_requests.adapters.filing_statement import COLUMNS, Filed, Filing, f
 from citizen_requests.adapters.idempotency import Once
 from citizen_requests.domain.catalogue import Category
 from citizen_requests.domain.limits import CreationLimits, citizen_limit_reached, client_limit_reached
+from citizen_requests.domain.publication import PENDING, at_filing
 from citizen_requests.domain.requests import CitizenRequest, Location
 from citizen_requests.domain.requests import file_request as check_request
 from citizen_requests.domain.utilities import outage_note
@@ -64,6 +65,8 @@ class NewRequest:
     media_url: str | None = None
     address_id: str | None = None
     channel: str = "app"
+    # False: the citizen asked that the description is never published (domain/publication.py).
+    publish: bool = True
 
 
 @dataclass(frozen=True)
@@ -143,6 +146,8 @@ async def prepare_filing(db: AsyncSession | AsyncConnection | async_sessionmaker
         else:
             outage = await outage_here(db, *where)
     expected = request.expected_datetime  # (computed from the category's term each time it is read)
+    # One pass over the description: published at once, or waiting with its masked text, or private.
+    publication, masked = at_filing(request.description, publish=new.publish)
     contact = new.contact
     request.stored = row = dict(
         id=request.id, service_code=request.category.code, description=request.description,
@@ -152,13 +157,17 @@ async def prepare_filing(db: AsyncSession | AsyncConnection | async_sessionmaker
         attributes=request.attributes, media_url=new.media_url, address_id=new.address_id, channel=new.channel,
         email=contact.email, phone=contact.phone, first_name=contact.first_name, last_name=contact.last_name,
         outage_id=outage.id if outage else None, status_notes=outage_note(outage) if outage else None,
+        description_publication=publication, description_public=masked if publication == PENDING else None,
     )
     # The event's data in its JSON form, as CitizenRequestSubmitted.model_dump(mode="json") gives
     # it (tested): from the domain's checked values, without building and validating the model.
     _, announced = outbox.stage_data(CitizenRequestSubmitted, {
-        "request_id": request.id, "service_code": request.category.code,
+        "request_id": request.id, "service_code": request.category.code, "service_name": request.category.name_uk,
         "handler_kind": request.category.handler_kind, "utility_kind": request.category.utility_kind,
-        "department": request.category.department, "description": request.description,
+        # The masked text (no phone, e-mail, personal id): the company needs what is wrong and where
+        # (the address as given), not how to reach the citizen, who is reached through notifications.
+        "department": request.category.department,
+        "description": masked,
         "location": {"lat": location.lat, "long": location.long} if location else None,
         "address": request.address, "submitted_at": json_time(request.submitted_at),
         "expected_datetime": json_time(expected), "citizen_id": request.citizen_id,

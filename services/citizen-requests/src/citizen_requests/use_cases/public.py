@@ -13,8 +13,8 @@ from citizen_requests.adapters.requests import COUNT_CAP
 from citizen_requests.domain.catalogue import Category
 from citizen_requests.domain.deadlines import KYIV
 from citizen_requests.domain.pages import next_cursor, position
-from citizen_requests.domain.publication import anonymised, kyiv_time, open311_view, published
-from citizen_requests.domain.workflow import OPEN, TRANSITIONS, open311_status
+from citizen_requests.domain.publication import anonymised, open311_view, public_update, published
+from citizen_requests.domain.workflow import OPEN, TRANSITIONS
 from ecity_common.refusals import Invalid, NotFound
 
 MAX_STATISTICS_PERIOD = timedelta(days=366)
@@ -89,5 +89,4 @@ async def open311_token(session: AsyncSession, token: str) -> dict:
 async def open311_updates(session: AsyncSession, *, ids: list[str], start: datetime, end: datetime) -> list[dict]:
     """The common extension: public updates (status changes and their notes) between two times."""
     rows = await requests.public_updates(session, ids=ids, start=start, end=end, limit=MAX_UPDATES)
-    return [{"update_id": str(r.id), "service_request_id": r.request_id, "status": open311_status(r.to_status),
-             "updated_datetime": kyiv_time(r.at), "description": r.note, "media_url": None} for r in rows]
+    return [public_update(r) for r in rows]

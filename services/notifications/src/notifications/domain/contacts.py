@@ -12,6 +12,10 @@ import re
 
 from notifications.domain.phrases import Phrase
 
+# The disabled_reason of an address its owner unsubscribed (one click, RFC 8058); any other reason is
+# what a mail server or push service answered when it refused the address for good.
+UNSUBSCRIBED = "unsubscribed"
+
 _LOCAL = re.compile(r"[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]{1,64}")
 _LABEL = re.compile(r"(?!-)[A-Za-z0-9-]{1,63}(?<!-)")
 

@@ -16,14 +16,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from ecity_common.refusals import Conflict, Invalid, LimitReached, NotFound
 from notifications.adapters import consent, deliveries
-from notifications.domain.contacts import email_problem, normal_email
+from notifications.domain.contacts import UNSUBSCRIBED, email_problem, normal_email
 from notifications.domain.deliveries import DeliveryKey, delivery_id, message_id
 from notifications.domain.links import CONFIRM, UNSUBSCRIBE, BadLink, LinkClaim, Links
 from notifications.domain.phrases import Phrase
 
 EMAIL = "email"
 CONFIRMATION = "contact_confirmation"  # the deliveries' kind of a confirmation mail
-UNSUBSCRIBED = "unsubscribed"  # the disabled_reason of a contact its owner unsubscribed
 
 
 def _contact_view(row) -> dict:

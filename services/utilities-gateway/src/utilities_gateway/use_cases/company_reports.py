@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from ecity_common.events.payloads.utilities_gateway import RequestStatusChangedByCompany
 from ecity_common.messaging.outbox import Outbox
+from ecity_common.personal_data import mask
 from utilities_gateway.adapters.queries import owned
 from utilities_gateway.adapters.tables import routed_requests
 from utilities_gateway.domain.access import Caller
@@ -42,10 +43,13 @@ async def report(session: AsyncSession, outbox: Outbox, caller: Caller, request_
     updated = (await session.execute(update(routed_requests).where(routed_requests.c.request_id == request_id).values(
         status=progress.status, planned_for=progress.expected_datetime if progress.status == "planned" else row.planned_for,
         public_note=public_note(progress), updated_at=now).returning(routed_requests))).one()
+    # The company's words, masked (ecity_common.personal_data): a note about a flat often carries
+    # the tenant's phone, and no event carries one (the company keeps its own record here).
     await outbox.add(session, RequestStatusChangedByCompany(
         request_id=request_id, company=caller.ref,
-        status=progress.status, expected_datetime=progress.expected_datetime, reason=progress.reason,
-        public_note=progress.public_note, changed_at=now), aggregate_id=request_id)
+        status=progress.status, expected_datetime=progress.expected_datetime,
+        reason=mask(progress.reason) if progress.reason else None,
+        public_note=mask(progress.public_note) if progress.public_note else None, changed_at=now), aggregate_id=request_id)
     return request_data(updated)
 
 

@@ -11,7 +11,7 @@ from typing import Literal
 from pydantic import AwareDatetime, BaseModel, Field
 
 from ecity_common.areas import Area
-from ecity_common.events.catalogue import event_type
+from ecity_common.events.catalogue import event_type, personal
 from ecity_common.events.payloads.common import UtilityKind
 
 
@@ -60,8 +60,11 @@ class RequestStatusChangedByCompany(BaseModel):
     company: CompanyRef
     status: Literal["in_progress", "planned", "resolved", "rejected"]
     expected_datetime: AwareDatetime | None = Field(default=None, description="when planned work is expected")
-    reason: str | None = Field(default=None, max_length=1000, description="why it was rejected")
-    public_note: str | None = Field(default=None, max_length=2000)
+    reason: str | None = Field(default=None, max_length=1000, description="why it was rejected",
+                               json_schema_extra=personal("the company's words, masked (phone numbers, e-mail "
+                                                          "addresses, personal ids, flat numbers): the city's dispatcher reads them"))
+    public_note: str | None = Field(default=None, max_length=2000, json_schema_extra=personal(
+        "the company's note for the citizen, masked (phone numbers, e-mail addresses, personal ids, flat numbers)"))
     changed_at: AwareDatetime
 
 
@@ -113,7 +116,8 @@ class UtilityOutageResolved(BaseModel):
 
 
 class MeterReading(BaseModel):
-    meter_id: str
+    meter_id: str = Field(json_schema_extra=personal(
+        "the meter's EIC or account number: it stands for a household; the series is kept per meter"))
     reading_type: str
     unit: str
     value: float

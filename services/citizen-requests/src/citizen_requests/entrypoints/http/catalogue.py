@@ -9,7 +9,7 @@ from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, Field, StringConstraints, model_validator
 
 from citizen_requests.adapters import catalogue_store
-from citizen_requests.domain.catalogue import Catalogue, Datatype, HandlerKind
+from citizen_requests.domain.catalogue import Catalogue, Datatype, HandlerKind, PlaceKind
 from citizen_requests.domain.deadlines import Term
 from citizen_requests.domain.requests import TAG_START
 from citizen_requests.use_cases import catalogue
@@ -67,6 +67,8 @@ class CategoryIn(BaseModel):
     duplicate_radius_m: int = Field(default=50, ge=5, le=1000)
     type: Literal["realtime", "batch", "blackbox"] = "realtime"
     active: bool = True
+    place_kind: PlaceKind = Field(default="home", description="public_space: the exact point and address are public "
+                                  "(a pothole, a street light); home: rounded to ~100 m, no address (water in a flat)")
 
     @model_validator(mode="after")
     def _handler(self) -> CategoryIn:

@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from citizen_requests.adapters.idempotency import HEADER as IDEMPOTENCY_KEY
 from citizen_requests.adapters.idempotency import Once
 from citizen_requests.domain.deadlines import overdue
+from citizen_requests.domain.publication import offered_duplicate
 from citizen_requests.domain.requests import Location
 from citizen_requests.use_cases import citizens, filing, staff
 from citizen_requests.use_cases.filing import json_time
@@ -40,12 +41,16 @@ class NewRequest(BaseModel):
     address: Text | None = Field(default=None, max_length=500)
     attributes: dict[str, Answer | list[Answer]] = Field(default_factory=dict,
                                                          description="answers to the category's attributes")
+    publish: bool = Field(default=True, description="false: never publish the description (the request is still "
+                                                    "listed anonymised: category, status, a rounded place)")
 
 
 class RequestView(BaseModel):
     service_request_id: str
     service_code: str
     description: str
+    description_publication: str = Field(description="published, pending (waits for staff: it may hold personal "
+                                                     "data), private (not to be published) or hidden")
     status: str
     status_notes: str | None = None
     agency_responsible: str | None
@@ -67,6 +72,7 @@ def _view(row, history: list[dict] | None = None, *, staff: bool = False) -> Req
         service_request_id=row.id,
         service_code=row.service_code,
         description=row.description,
+        description_publication=row.description_publication,
         status=row.status,
         status_notes=row.status_notes,
         agency_responsible=row.agency_responsible,
@@ -90,7 +96,8 @@ def filed_view(stored: dict) -> dict:
     expected = stored["expected_datetime"]
     return {
         "service_request_id": stored["id"], "service_code": stored["service_code"],
-        "description": stored["description"], "status": stored["status"], "status_notes": stored["status_notes"],
+        "description": stored["description"], "description_publication": stored["description_publication"],
+        "status": stored["status"], "status_notes": stored["status_notes"],
         "agency_responsible": None, "lat": stored["lat"], "long": stored["long"], "address": stored["address"],
         "attributes": stored["attributes"] or {}, "requested_datetime": json_time(stored["submitted_at"]),
         "expected_datetime": json_time(expected),
@@ -109,14 +116,14 @@ async def create_request(body: NewRequest, request: Request, citizen: Principal 
 
     def shaped(filed) -> dict:
         view = filed_view(filed.stored)
-        if located:  # offered, so the citizen may subscribe to one instead
-            view["possible_duplicates"] = filed.possible_duplicates
+        if located:  # offered, so the citizen may subscribe to one instead (as public as the rest)
+            view["possible_duplicates"] = [offered_duplicate(d, filed.category) for d in filed.possible_duplicates]
         return view
 
     new = filing.NewRequest(
         category_code=body.service_code, description=body.description,
         location=Location(body.lat, body.long) if located else None, address=body.address,
-        answers={k: v if isinstance(v, list) else [v] for k, v in body.attributes.items()})
+        answers={k: v if isinstance(v, list) else [v] for k, v in body.attributes.items()}, publish=body.publish)
     # With a key, the first answer is kept (the citizen's own keys) and a retry gets it again.
     once = Once(request, citizen.subject, 201) if IDEMPOTENCY_KEY in request.headers else None
     answer = await filing.file_request(request.app.state.filing, new, filer=filing.Filer(citizen.subject), once=once,
@@ -192,10 +199,10 @@ async def duplicate_of(request_id: Identifier, body: DuplicateOf, request: Reque
 
 
 @router.post("/requests/{request_id}/extend", summary="Extend the answer deadline with a reason (role operator; ≤ 45 days in total)")
-async def extend_deadline(request_id: Identifier, body: Extension, operator: Principal = Depends(require_role("operator")),
-                          db: AsyncSession = Depends(session)) -> dict:
+async def extend_deadline(request_id: Identifier, body: Extension, request: Request,
+                          operator: Principal = Depends(require_role("operator")), db: AsyncSession = Depends(session)) -> dict:
     async with db.begin():
-        return await staff.extend_deadline(db, request_id, body.until, body.reason, actor=operator.subject)
+        return await staff.extend_deadline(db, request.app.state.outbox, request_id, body.until, body.reason, actor=operator.subject)
 
 
 @router.post("/requests/{request_id}/reopen", summary="Reopen my resolved request (role citizen)")
