@@ -135,6 +135,16 @@ def said_in(text: str, language: str) -> tuple[str, bool]:
 
 # key: (English, Ukrainian), each a str.format template of the phrase's params.
 CATALOGUE: dict[str, tuple[str, str]] = {
+    # a photo (ecity_common.photos)
+    "photo-pixels": ("the photo has {width}×{height} pixels, more than {most} megapixels",
+                     "фото має {width}×{height} пікселів, більше за {most} мегапікселів"),
+    "photo-megapixels": ("the photo has more than {most} megapixels", "фото має більше за {most} мегапікселів"),
+    "not-a-photo": ("not a photo: JPEG, PNG, WebP or HEIC/HEIF is expected",
+                    "це не фото: очікується JPEG, PNG, WebP або HEIC/HEIF"),
+    "photo-damaged": ("the photo cannot be read: it is damaged or incomplete",
+                      "фото неможливо прочитати: файл пошкоджений або неповний"),
+    "photos-busy": ("too many photos are being processed now; send it again shortly",
+                    "зараз обробляється забагато фото; надішліть його ще раз трохи згодом"),
     # a request's body and headers
     "body-not-json": ("the body is not valid JSON: {reason} at line {line}, column {column}",
                       "тіло запиту не є коректним JSON: {reason} (рядок {line}, позиція {column})"),

@@ -14,6 +14,14 @@ from ecity_common.phrases import Phrase, register
 __all__ = ["Phrase"]
 
 register({
+    # photos (domain/photos.py, use_cases/photos.py)
+    "photos-at-most": ("at most {most} photos", "щонайбільше {most} фото"),
+    "photo-twice": ("the same photo is given twice", "те саме фото зазначено двічі"),
+    "one-of": ("one of {choices}", "одне з: {choices}"),
+    "photos-waiting": ("at most {most} photos may wait to be attached to a request",
+                       "щонайбільше {most} фото можуть чекати, доки їх додадуть до звернення"),
+    "photo-not-yours": ("each photo must be one you uploaded and not yet attached",
+                        "кожне фото має бути завантажене вами і ще не додане"),
     # filing a request (domain/requests.py, domain/catalogue.py, domain/limits.py, entrypoints/http/requests.py)
     "outside-the-city": ("{axis} must be within the city of Sumy ({low}..{high})",
                          "{axis} має бути в межах міста Суми ({low}..{high})"),

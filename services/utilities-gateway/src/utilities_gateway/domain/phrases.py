@@ -13,6 +13,12 @@ from ecity_common.phrases import Phrase, register
 __all__ = ["Phrase"]
 
 register({
+    # a company's photos of its work (use_cases/report_photos.py)
+    "report-photos-waiting": ("at most {most} photos may wait to be attached to a report",
+                              "щонайбільше {most} фото можуть чекати, доки їх додадуть до звіту"),
+    "report-photos-at-most": ("at most {most} photos, none twice", "щонайбільше {most} фото, без повторів"),
+    "report-photo-not-yours": ("each photo must be one your company uploaded and not yet attached",
+                               "кожне фото має бути завантажене вашою компанією і ще не додане"),
     # a company's key (entrypoints/http/common.py, domain/access.py)
     "company-key-required": ("Send your company's API key as 'Authorization: Bearer ugw_…'.",
                              "Надішліть API-ключ вашої компанії в заголовку 'Authorization: Bearer ugw_…'."),
