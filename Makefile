@@ -35,7 +35,7 @@ $(PROMTOOL):
 # Swagger UI and ReDoc for the services' /docs and /redoc, from npm (pinned, integrity-checked),
 # served by the services themselves (libs/common/src/ecity_common/web/docs.py).
 DOCS_ASSETS := libs/common/src/ecity_common/web/docs_assets
-$(DOCS_ASSETS)/VERSIONS: libs/common/docs-assets/fetch.sh
+$(DOCS_ASSETS)/VERSIONS: libs/common/docs-assets/fetch.sh libs/common/docs-assets/npm-unpack.sh
 	@command -v npm >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq npm; } \
 	  || { echo "npm is needed once, for the API docs' assets: apt-get install npm"; exit 1; }
 	sh libs/common/docs-assets/fetch.sh $(DOCS_ASSETS)
@@ -43,7 +43,7 @@ $(DOCS_ASSETS)/VERSIONS: libs/common/docs-assets/fetch.sh
 # The web's htmx and Leaflet (served by the web itself) and axe-core (injected by its browser tests),
 # from npm in the same way (services/web/assets/fetch.sh).
 WEB_ASSETS := services/web/src/web/static/vendor
-$(WEB_ASSETS)/VERSIONS: services/web/assets/fetch.sh
+$(WEB_ASSETS)/VERSIONS: services/web/assets/fetch.sh libs/common/docs-assets/npm-unpack.sh
 	@command -v npm >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq npm; } \
 	  || { echo "npm is needed once, for the web's browser libraries: apt-get install npm"; exit 1; }
 	sh services/web/assets/fetch.sh $(WEB_ASSETS) .cache/axe-core

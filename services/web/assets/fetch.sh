@@ -19,6 +19,7 @@ LEAFLET_INTEGRITY=sha512-nxS1ynzJOmOlHp+iL3FyWqK89GtNL8U8rvlMOsQdTTssxZwCXh8N2NB
 AXE=axe-core@4.14.1
 AXE_INTEGRITY=sha512-FHfa+lmNjQZfJz1q8wKqIDwC6DExcHt/pkjNQb09a3NPjCKg2rhu5qb2S4r76ASyFNNtuFooJpZe37OgudVGtQ==
 
+npm_unpack=$(cd "$(dirname "$0")/../../../libs/common/docs-assets" && pwd)/npm-unpack.sh
 out=$(mkdir -p "$1" && cd "$1" && pwd)
 axe_out=""
 if [ $# -ge 2 ]; then axe_out=$(mkdir -p "$2" && cd "$2" && pwd); fi
@@ -26,17 +27,8 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 cd "$work"
 
-# npm pack downloads the package's own tarball only (none of its dependencies: what we serve are
-# its prebuilt files).
-unpack() {  # package@version integrity folder
-    tarball=$(npm pack --silent "$1" | tail -n 1)
-    got=$(node -e 'const c = require("crypto"), fs = require("fs");
-        process.stdout.write("sha512-" + c.createHash("sha512").update(fs.readFileSync(process.argv[1])).digest("base64"))' "$tarball")
-    if [ "$got" != "$2" ]; then
-        echo "$1: the tarball's integrity is $got, not the pinned $2" >&2
-        exit 1
-    fi
-    mkdir "$3" && tar -xzf "$tarball" -C "$3" --strip-components=1
+unpack() {  # package@version integrity folder (the API docs' fetcher, libs/common/docs-assets)
+    sh "$npm_unpack" "$@"
 }
 
 unpack "$HTMX" "$HTMX_INTEGRITY" htmx
