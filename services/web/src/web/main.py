@@ -16,7 +16,7 @@ from fastapi.staticfiles import StaticFiles
 from itsdangerous import TimestampSigner
 
 from ecity_common.logs import setup_logging
-from ecity_common.settings import UnsafeSettings
+from ecity_common.runtime import refuse_to_start_unsafe
 from ecity_common.tracing import http_telemetry, instrument_app, setup_tracing
 from ecity_common.web.health import health_router
 from ecity_common.web.metrics import HttpMetrics, metrics_endpoint
@@ -49,12 +49,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
-        try:
-            settings.refuse_unsafe()
-        except UnsafeSettings as exc:
-            for problem in exc.problems:
-                log.critical("refusing to start: %s", problem)
-            raise
+        refuse_to_start_unsafe(settings)
         async with httpx.AsyncClient(timeout=settings.api_timeout_s) as http:
             app.state.citizen_requests = CitizenRequests(http, settings.citizen_requests_url)
             app.state.notifications = Notifications(http, settings.notifications_url)

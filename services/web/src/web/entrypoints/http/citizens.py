@@ -30,19 +30,28 @@ async def home(request: Request):
     return page(request, "home.html", categories=categories)
 
 
+async def _category(citizens, code: str) -> tuple[dict, dict]:
+    """A category as the list names it, and its Open311 definition (its questions)."""
+    definition = await citizens.definition(code)
+    categories = {c["service_code"]: c for c in await citizens.categories()}
+    return categories.get(code, {"service_code": code, "service_name": code}), definition
+
+
+def _no_category(request: Request, refused: Refused):
+    return page(request, "message.html", refused.status, title="Категорію не знайдено",
+                text=refused.problem.get("detail") or refused.problem.get("title"), link="/")
+
+
 @router.get("/file/{code}")
 async def filing_form(request: Request, code: str):
     signed_in(request, CITIZEN)
     citizens, _ = _apis(request)
     try:
-        definition = await citizens.definition(code)
-        categories = {c["service_code"]: c for c in await citizens.categories()}
+        category, definition = await _category(citizens, code)
     except Refused as refused:
-        return page(request, "message.html", refused.status, title="Категорію не знайдено",
-                    text=refused.problem.get("detail") or refused.problem.get("title"), link="/")
+        return _no_category(request, refused)
     # One key per form shown: a resubmitted (or double-clicked) form files once.
-    return page(request, "file.html", category=categories.get(code, {"service_code": code, "service_name": code}),
-                questions=questions_of(definition), values={"publish": ["on"]}, errors={},
+    return page(request, "file.html", category=category, questions=questions_of(definition), values={"publish": ["on"]}, errors={},
                 idempotency_key=str(uuid.uuid4()))
 
 
@@ -52,11 +61,9 @@ async def file_request(request: Request, code: str):
     form = form_lists(await checked_form(request))
     citizens, _ = _apis(request)
     try:
-        definition = await citizens.definition(code)
-        categories = {c["service_code"]: c for c in await citizens.categories()}
+        category, definition = await _category(citizens, code)
     except Refused as refused:
-        return page(request, "message.html", refused.status, title="Категорію не знайдено",
-                    text=refused.problem.get("detail") or refused.problem.get("title"), link="/")
+        return _no_category(request, refused)
     questions = questions_of(definition)
     filed = read_filing(code, questions, form)
     key = (form.get("idempotency_key") or [""])[0] or str(uuid.uuid4())
@@ -68,7 +75,7 @@ async def file_request(request: Request, code: str):
             errors = errors_by_input(refused.problem, in_ukrainian=refused.in_ukrainian)
         else:
             return see_other(f"/my/{answer['service_request_id']}?filed=1")
-    return page(request, "file.html", 422, category=categories.get(code, {"service_code": code, "service_name": code}),
+    return page(request, "file.html", 422, category=category,
                 questions=questions, values=form, errors=errors, idempotency_key=key)
 
 
