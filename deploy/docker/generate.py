@@ -20,8 +20,8 @@ TEMPLATE = Template(r"""# syntax=docker/dockerfile:1
 
 # Swagger UI and ReDoc for /docs and /redoc, from npm at build time (pinned and integrity-checked).
 FROM node:20-bookworm-slim AS docs-assets
-COPY libs/common/docs-assets/fetch.sh /fetch.sh
-RUN sh /fetch.sh /docs_assets
+COPY libs/common/docs-assets/ /docs-assets/
+RUN sh /docs-assets/fetch.sh /docs_assets
 
 FROM python:3.11-slim-bookworm AS build
 ENV PIP_DISABLE_PIP_VERSION_CHECK=1 PIP_NO_CACHE_DIR=1 \

@@ -89,6 +89,17 @@ async def _start_health_client(settings: ServiceSettings) -> AIOKafkaClient:
     return client
 
 
+def refuse_to_start_unsafe(settings) -> None:
+    """Stop a deployed process that would run with a public secret or demo data, saying why in one
+    CRITICAL line per reason (what an operator reads in the pod's log)."""
+    try:
+        settings.refuse_unsafe()
+    except UnsafeSettings as exc:
+        for problem in exc.problems:
+            log.critical("refusing to start: %s", problem)
+        raise
+
+
 def create_service_app(definition: ServiceDefinition) -> FastAPI:
     settings = definition.settings
     setup_logging(settings.service_name, settings.log_level, settings.log_json)
@@ -98,12 +109,7 @@ def create_service_app(definition: ServiceDefinition) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
-        try:
-            settings.refuse_unsafe()
-        except UnsafeSettings as exc:
-            for problem in exc.problems:
-                log.critical("refusing to start: %s", problem)
-            raise
+        refuse_to_start_unsafe(settings)
         if settings.migrate_on_start:
             await asyncio.to_thread(upgrade, definition.migrations_dir, settings.migration_url)
         if settings.kafka_create_topics:

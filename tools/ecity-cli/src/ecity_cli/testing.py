@@ -47,7 +47,16 @@ from ecity_cli.infra import InfraError, free_port, port_open, repo_root
 from ecity_cli.infra.kafka import LocalKafka, LocalKafkaCluster
 from ecity_cli.infra.postgres import LocalPostgres
 from ecity_cli.local import LocalInfra
-from ecity_cli.services import SERVICES, ServiceInfo, ServiceProcess, local_keys, service_env
+from ecity_cli.services import (
+    SERVICES,
+    WEB,
+    ServiceInfo,
+    ServiceProcess,
+    SignInProcess,
+    local_keys,
+    service_env,
+    web_env,
+)
 from ecity_cli.tokens import local_issuer, token_for
 from ecity_common.events.payloads.citizen_requests import CitizenRequestSubmitted
 from ecity_common.messaging.access import KafkaAccess
@@ -316,6 +325,20 @@ class ServiceFactory:
         env = service_env(info, port=port, database_url=database_url, kafka=kafka, **extra)
         log = self.trace_dir / f"{service}-{port}.log"
         return ServiceProcess(info, port=port, env=env, log_file=log, faults=faults)
+
+
+    def sign_in(self) -> SignInProcess:
+        """The local OpenID Connect provider, on a free port (start it with `processes`)."""
+        port = free_port()
+        return SignInProcess(port=port, log_file=self.trace_dir / f"sign-in-{port}.log")
+
+    def web(self, sign_in: SignInProcess, citizen_requests: ServiceProcess, notifications: ServiceProcess,
+            **overrides: str) -> ServiceProcess:
+        """The web as a process, over these services' processes, signing in at `sign_in`."""
+        port = free_port()
+        env = web_env(port=port, oidc_issuer=sign_in.url, citizen_requests_url=citizen_requests.url,
+                      notifications_url=notifications.url, trace_file=str(self.trace_dir / "web.spans.jsonl"), **overrides)
+        return ServiceProcess(WEB, port=port, env=env, log_file=self.trace_dir / f"web-{port}.log")
 
 
 @pytest.fixture

@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 import pillow_heif
 from PIL import Image, ImageOps
 
+from ecity_common.phrases import Phrase
 from ecity_common.refusals import Invalid, Unavailable
 from ecity_common.web.body_limits import PHOTO_BODY, KiB
 
@@ -74,20 +75,20 @@ def process_photo(data: bytes, *, read_location: bool = False, max_pixels: int =
             image = Image.open(io.BytesIO(data), formats=FORMATS)
             # Only the header has been read so far: refuse a bomb before decoding it.
             if image.width * image.height > max_pixels:
-                raise Invalid(field_name, f"the photo has {image.width}×{image.height} pixels, more than "
-                                          f"{max_pixels // 1_000_000} megapixels")
+                raise Invalid(field_name, Phrase("photo-pixels", width=image.width, height=image.height,
+                                                 most=max_pixels // 1_000_000))
             place = _gps_place(image) if read_location else None
             image.load()  # decoded whole here: a truncated file fails now, not half-way through a resize
             upright = ImageOps.exif_transpose(image)
     except Invalid:
         raise
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
-        raise Invalid(field_name, f"the photo has more than {max_pixels // 1_000_000} megapixels") from None
+        raise Invalid(field_name, Phrase("photo-megapixels", most=max_pixels // 1_000_000)) from None
     except Image.UnidentifiedImageError:
-        raise Invalid(field_name, "not a photo: JPEG, PNG, WebP or HEIC/HEIF is expected") from None
+        raise Invalid(field_name, Phrase("not-a-photo")) from None
     except (OSError, ValueError, SyntaxError, EOFError, RuntimeError, TypeError, IndexError, KeyError):
         # Pillow's and libheif's ways of saying the file is damaged or truncated.
-        raise Invalid(field_name, "the photo cannot be read: it is damaged or incomplete") from None
+        raise Invalid(field_name, Phrase("photo-damaged")) from None
     picture = _rgb(upright)
     full = _jpeg(picture)
     renditions = {"full": full}
@@ -164,7 +165,7 @@ class PhotoWorkshop:
 
     async def process(self, data: bytes, *, read_location: bool = False, field_name: str = "file") -> ProcessedPhoto:
         if self.in_hand >= self.capacity:
-            raise Unavailable("too many photos are being processed now; send it again shortly", retry_after_s=2)
+            raise Unavailable(Phrase("photos-busy"), retry_after_s=2)
         self.in_hand += 1
         try:
             loop = asyncio.get_running_loop()

@@ -11,13 +11,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from budget_ledger.adapters import charts, open_data, pdf, queries, report_files
 from budget_ledger.adapters.signing import TrustedKeys
+from budget_ledger.domain.phrases import Phrase
 from budget_ledger.domain.report import ExecutionReport, build
 from ecity_common.refusals import Invalid
 
 
 def check_span(from_year: int, to_year: int) -> None:
     if to_year < from_year:
-        raise Invalid("query.to_year", "must not be before from_year")
+        raise Invalid("query.to_year", Phrase("to-year-before-from"))
 
 
 async def entries_version(session: AsyncSession) -> tuple[int, str]:

@@ -18,6 +18,7 @@ from datetime import datetime
 from typing import Literal
 
 from citizen_requests.domain.deadlines import Term
+from citizen_requests.domain.phrases import Phrase
 from ecity_common.inputs import unwritable
 
 # The kinds of attribute a category may ask for (Open311's datatypes): the only list of them.
@@ -52,34 +53,34 @@ class Attribute:
             keys = {k for k, _ in self.values}
             bad = [v for v in raw if v not in keys]
             if bad:
-                raise AttributeRejected(self.code, f"{bad} not among {sorted(keys)}")
+                raise AttributeRejected(self.code, Phrase("not-among", value=bad, allowed=sorted(keys)))
             return raw
         if len(raw) != 1:
-            raise AttributeRejected(self.code, "one value")
+            raise AttributeRejected(self.code, Phrase("one-value"))
         value = raw[0].strip()
         if self.datatype == "number":
             try:
                 number = float(value)
             except ValueError:
-                raise AttributeRejected(self.code, "a number") from None
+                raise AttributeRejected(self.code, Phrase("a-number")) from None
             if not math.isfinite(number):  # "nan", "inf", "1e999": no JSON (so no database) can keep them
-                raise AttributeRejected(self.code, "a finite number")
+                raise AttributeRejected(self.code, Phrase("a-finite-number"))
             return number
         if self.datatype == "datetime":
             try:
                 return datetime.fromisoformat(value.replace("Z", "+00:00")).isoformat()
             except ValueError:
-                raise AttributeRejected(self.code, "an ISO 8601 date and time") from None
+                raise AttributeRejected(self.code, Phrase("a-date-and-time")) from None
         if self.datatype == "singlevaluelist":
             keys = {k for k, _ in self.values}
             if value not in keys:
-                raise AttributeRejected(self.code, f"{value!r} not among {sorted(keys)}")
+                raise AttributeRejected(self.code, Phrase("not-among", value=repr(value), allowed=sorted(keys)))
             return value
         if (reason := unwritable(value, prose=self.datatype == "text")) is not None:
             raise AttributeRejected(self.code, reason)
         limit = 4000 if self.datatype == "text" else 500
         if len(value) > limit:
-            raise AttributeRejected(self.code, f"at most {limit} characters")
+            raise AttributeRejected(self.code, Phrase("attribute-at-most", most=limit))
         return value
 
 
@@ -123,11 +124,11 @@ class Category:
         known = {a.code: a for a in self.attributes}
         unknown = sorted(set(answers) - set(known))
         if unknown:
-            raise AttributeRejected(unknown[0], f"not an attribute of {self.code}")
+            raise AttributeRejected(unknown[0], Phrase("not-an-attribute", category=self.code))
         checked = {code: known[code].parse(raw) for code, raw in answers.items()}
         missing = [a.code for a in self.attributes if a.required and a.code not in checked]
         if missing:
-            raise AttributeRejected(missing[0], "required")
+            raise AttributeRejected(missing[0], Phrase("required-attribute"))
         return checked
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from citizen_requests.domain.phrases import Phrase
 from ecity_common.refusals import Forbidden, LimitReached, Refused
 
 
@@ -44,17 +45,16 @@ def count_creation(window: Window | None, now: datetime, *, limit: int, window_s
 def citizen_limited(own_limit: int, limits: CreationLimits) -> Refused:
     """The refusal a citizen a moderator limited gets: suspended (403), or their own limit (429)."""
     if own_limit == 0:
-        return Forbidden("a moderator suspended this citizen's filing of requests; the city's contact centre can say why",
-                         code="filing-suspended")
-    return LimitReached(f"a moderator limited this citizen to {own_limit} requests per {limits.window_s // 60} minutes",
+        return Forbidden(Phrase("filing-suspended"), code="filing-suspended")
+    return LimitReached(Phrase("citizen-limited", most=own_limit, minutes=limits.window_s // 60),
                         retry_after_s=limits.window_s, code="citizen-limited")
 
 
 def citizen_limit_reached(limits: CreationLimits) -> LimitReached:
-    return LimitReached(f"at most {limits.per_citizen} requests per citizen per {limits.window_s // 60} minutes",
+    return LimitReached(Phrase("per-citizen-limit", most=limits.per_citizen, minutes=limits.window_s // 60),
                         retry_after_s=limits.window_s)
 
 
 def client_limit_reached(limits: CreationLimits) -> LimitReached:
-    return LimitReached(f"this client may file at most {limits.per_client} requests per {limits.window_s // 60} minutes",
+    return LimitReached(Phrase("per-client-limit", most=limits.per_client, minutes=limits.window_s // 60),
                         retry_after_s=limits.window_s)

@@ -9,6 +9,7 @@ The citizen who sent it and staff see it in every state.
 
 from __future__ import annotations
 
+from citizen_requests.domain.phrases import Phrase
 from ecity_common.refusals import Invalid
 
 PENDING, PUBLISHED, HIDDEN = "pending", "published", "hidden"
@@ -34,13 +35,13 @@ def seen_by(owner: str, *, reader: str, staff: bool, request_citizen: str | None
 def check_attachable(photo_ids: list[str] | tuple[str, ...], field: str = "photo_ids") -> list[str]:
     """The ids a filing or comment attaches: at most MAX_PHOTOS_PER_REQUEST, none twice."""
     if len(photo_ids) > MAX_PHOTOS_PER_REQUEST:
-        raise Invalid(field, f"at most {MAX_PHOTOS_PER_REQUEST} photos")
+        raise Invalid(field, Phrase("photos-at-most", most=MAX_PHOTOS_PER_REQUEST))
     if len(set(photo_ids)) != len(photo_ids):
-        raise Invalid(field, "the same photo is given twice")
+        raise Invalid(field, Phrase("photo-twice"))
     return list(photo_ids)
 
 
 def check_publication(state: str) -> str:
     if state not in PUBLICATION_STATES:
-        raise Invalid("state", f"one of {', '.join(PUBLICATION_STATES)}")
+        raise Invalid("state", Phrase("one-of", choices=", ".join(PUBLICATION_STATES)))
     return state

@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from citizen_requests.adapters import requests
 from citizen_requests.adapters.idempotency import Once
 from citizen_requests.domain.pages import next_cursor, position
+from citizen_requests.domain.phrases import Phrase
 from citizen_requests.domain.publication import PENDING, REOPENED_NOTE, comment_at_writing, mask, published
 from citizen_requests.domain.workflow import can_reopen
 from citizen_requests.use_cases import photos
@@ -90,7 +91,7 @@ async def comment(session: AsyncSession, outbox: Outbox, request_id: str, text: 
     if (reason := unwritable(text, prose=True)) is not None:
         raise Invalid("text", reason)
     if "<" in text and ">" in text:
-        raise Invalid("text", "HTML is not allowed")
+        raise Invalid("text", Phrase("no-html"))
     stored = await once.claim(session)
     if stored is not None:
         return stored
@@ -118,7 +119,7 @@ async def reopen(session: AsyncSession, outbox: Outbox, request_id: str, *, citi
         raise NotFound("request", request_id)
     resolved_at = await requests.last_resolved_at(session, request_id)
     if not can_reopen(row.status, resolved_at, datetime.now(UTC), window):
-        raise Conflict(f"only a resolved request can be reopened, within {window.days} days", code="not-reopenable",
+        raise Conflict(Phrase("not-reopenable", days=window.days), code="not-reopenable",
                        field="status")
     # can_reopen is the workflow's rule for this move (resolved -> in_progress, by the citizen).
     # The public sees that it was reopened; the reason is the citizen's and the staff's (it is

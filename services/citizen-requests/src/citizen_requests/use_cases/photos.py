@@ -20,6 +20,7 @@ from citizen_requests.domain.photos import (
     seen_by,
     served_publicly,
 )
+from citizen_requests.domain.phrases import Phrase
 from citizen_requests.domain.publication import published
 from ecity_common.photos import SIZES, PhotoStore, PhotoWorkshop
 from ecity_common.photos.storage import key
@@ -63,7 +64,7 @@ async def upload(db: AsyncSession, desk: PhotoDesk, data: bytes, *, owner: str, 
     on a photo's CPU work."""
     photo = await desk.workshop.process(data, read_location=read_location, field_name="file")
     if await rows.unattached_count(db, owner) >= MAX_UNATTACHED_PER_OWNER:
-        raise LimitReached(f"at most {MAX_UNATTACHED_PER_OWNER} photos may wait to be attached to a request",
+        raise LimitReached(Phrase("photos-waiting", most=MAX_UNATTACHED_PER_OWNER),
                            retry_after_s=600)
     for size, rendition in photo.renditions.items():
         await desk.store.put(key(photo.content_hash, size), rendition, photo.media_type)
@@ -82,7 +83,7 @@ async def attach(db: AsyncSession, photo_ids: list[str] | tuple[str, ...], *, ow
     each must be the caller's own and not yet attached, or nothing is (Invalid naming photo_ids)."""
     ids = check_attachable(photo_ids)
     if ids and await rows.attach(db, ids, owner=owner, request_id=request_id, comment_id=comment_id) != len(ids):
-        raise Invalid("photo_ids", "each photo must be one you uploaded and not yet attached")
+        raise Invalid("photo_ids", Phrase("photo-not-yours"))
 
 
 async def _load(db: AsyncSession, photo_id: str, size: str):

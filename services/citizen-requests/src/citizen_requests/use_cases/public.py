@@ -13,6 +13,7 @@ from citizen_requests.adapters.requests import COUNT_CAP
 from citizen_requests.domain.catalogue import Category
 from citizen_requests.domain.deadlines import KYIV
 from citizen_requests.domain.pages import next_cursor, position
+from citizen_requests.domain.phrases import Phrase
 from citizen_requests.domain.publication import anonymised, open311_view, public_update, published
 from citizen_requests.domain.workflow import OPEN, TRANSITIONS
 from citizen_requests.use_cases import photos
@@ -50,7 +51,7 @@ async def public_map(session: AsyncSession, catalogue: Mapping[str, Category], *
 async def statistics(session: AsyncSession, catalogue: Mapping[str, Category], date_from: date, date_to: date) -> dict:
     """Per category and period (Kyiv days): count, median time to resolve, share overdue."""
     if date_to < date_from or date_to - date_from > MAX_STATISTICS_PERIOD:
-        raise Invalid("query.to", "to must be on or after from, within a year")
+        raise Invalid("query.to", Phrase("statistics-period"))
     start = datetime.combine(date_from, time.min, tzinfo=KYIV).astimezone(UTC)
     end = datetime.combine(date_to, time.max, tzinfo=KYIV).astimezone(UTC)
     rows = await requests.statistics(session, start, end, datetime.now(UTC))

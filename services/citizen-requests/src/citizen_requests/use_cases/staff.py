@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from citizen_requests.adapters import requests
 from citizen_requests.domain.deadlines import extend
+from citizen_requests.domain.phrases import Phrase
 from citizen_requests.use_cases import photos
 from citizen_requests.use_cases.moves import change_status, load, record_public_note
 from ecity_common.messaging.outbox import Outbox
@@ -19,7 +20,7 @@ __all__ = ["change_status", "delete_request", "extend_deadline", "mark_duplicate
 
 async def mark_duplicate(session: AsyncSession, outbox: Outbox, request_id: str, original_id: str, *, actor: str) -> dict:
     if original_id == request_id:
-        raise Invalid("original_id", "a request is not a duplicate of itself")
+        raise Invalid("original_id", Phrase("not-own-duplicate"))
     original = await requests.find(session, original_id)
     if original is None:
         raise NotFound("request", original_id)

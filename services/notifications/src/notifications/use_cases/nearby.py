@@ -16,6 +16,7 @@ from ecity_common.geo import outside_sumy
 from ecity_common.refusals import Conflict, Invalid, NotFound
 from notifications.adapters import places as stored
 from notifications.domain.nearby import alerted, box_around, distance_m, rounded
+from notifications.domain.phrases import Phrase
 from notifications.domain.schedule import KYIV
 from notifications.use_cases.owing import News, Writing, owe
 
@@ -83,12 +84,12 @@ def _view(row) -> dict:
 async def add_alert(session: AsyncSession, citizen_id: str, *, lat: float, long: float, radius_m: int,
                     categories: list[str], digest: bool) -> dict:
     if axis := outside_sumy(lat, long):
-        raise Invalid(axis, "the point is outside Sumy")
+        raise Invalid(axis, Phrase("point-outside-sumy"))
     box = box_around(lat, long, radius_m)
     alert_id = str(uuid.uuid4())
     async with session.begin():
         if await stored.count_alerts(session, citizen_id) >= ALERTS_PER_CITIZEN:
-            raise Conflict(f"at most {ALERTS_PER_CITIZEN} alerts per citizen: remove one first", code="too-many-alerts")
+            raise Conflict(Phrase("too-many-alerts", most=ALERTS_PER_CITIZEN), code="too-many-alerts")
         await stored.add_alert(session, {
             "id": alert_id, "citizen_id": citizen_id, "lat": lat, "long": long, "radius_m": radius_m,
             "south": box.south, "north": box.north, "west": box.west, "east": box.east,

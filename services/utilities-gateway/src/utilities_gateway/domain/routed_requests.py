@@ -14,6 +14,7 @@ from pydantic import BaseModel, Field, model_validator
 
 from ecity_common.inputs import Identifier, Moment, Prose
 from ecity_common.refusals import Conflict, Invalid
+from utilities_gateway.domain.phrases import Phrase
 
 # A company reports on what it has and has not finished: any status the report allows, from these.
 REPORTABLE = {"routed", "in_progress", "planned"}
@@ -36,23 +37,23 @@ class ProgressReport(BaseModel):
     @model_validator(mode="after")
     def _what_each_status_needs(self) -> ProgressReport:
         if self.status == "planned" and self.expected_datetime is None:
-            raise ValueError("planned work needs expected_datetime")
+            raise ValueError(Phrase("planned-needs-date"))
         if self.status == "rejected" and not (self.reason and self.reason.strip()):
-            raise ValueError("a rejection needs a reason")
+            raise ValueError(Phrase("rejection-needs-reason"))
         return self
 
 
 def check_reportable(current: str, report: ProgressReport) -> None:
     """Conflict when the request is no longer the company's to move (resolved, rejected, unrouted)."""
     if current not in REPORTABLE:
-        raise Conflict(f"the request is {current}; it cannot become {report.status}", field="status",
+        raise Conflict(Phrase("request-final", current=current, wanted=report.status), field="status",
                        code="request-final")
 
 
 def check_expected_date(report: ProgressReport, now: datetime) -> None:
     """Planned work is due in the future: a past date is refused rather than shown to the citizen."""
     if report.expected_datetime is not None and report.expected_datetime < now - CLOCK_SKEW:
-        raise Invalid("expected_datetime", f"must not be in the past (it is {now.isoformat(timespec='seconds')} now)",
+        raise Invalid("expected_datetime", Phrase("expected-date-past", now=now.isoformat(timespec="seconds")),
                       code="expected-date-past")
 
 

@@ -17,6 +17,7 @@ from ecity_common.refusals import Conflict, Invalid, NotFound, field_path
 from utilities_gateway.adapters import audit_log
 from utilities_gateway.adapters.tables import companies, routed_requests
 from utilities_gateway.domain.companies import CompanyProfile
+from utilities_gateway.domain.phrases import Phrase
 from utilities_gateway.domain.routed_requests import request_data
 
 
@@ -33,7 +34,7 @@ async def create_company(session: AsyncSession, profile: CompanyProfile, company
         async with session.begin_nested():
             row = (await session.execute(insert(companies).values(id=row_id, **values).returning(companies))).one()
     except IntegrityError:
-        raise Conflict(f"a company with EDRPOU {profile.edrpou} is already registered", field="edrpou",
+        raise Conflict(Phrase("edrpou-registered", edrpou=profile.edrpou), field="edrpou",
                        code="edrpou-registered") from None
     return company_view(row)
 
@@ -41,7 +42,7 @@ async def create_company(session: AsyncSession, profile: CompanyProfile, company
 async def update_company(session: AsyncSession, company_id: str, changes: dict) -> dict:
     """`changes`: any of the profile's fields and `active` (false suspends the company and its keys)."""
     if not changes:
-        raise Invalid("body", "nothing to change")
+        raise Invalid("body", Phrase("nothing-to-change"))
     profile_fields = set(CompanyProfile.model_fields)
     if profile_fields & set(changes):
         current = await get_company(session, company_id)
@@ -85,7 +86,7 @@ async def read_audit_log(session: AsyncSession, *, company_id: str | None, limit
     before_id = None
     if after is not None:
         if len(after) != 1 or not isinstance(after[0], int):
-            raise Invalid("query.after", "not a cursor of this list: pass back a page's next_cursor as it is")
+            raise Invalid("query.after", Phrase("list-cursor"))
         before_id = after[0]
     found = await audit_log.entries(session, company_id=company_id, limit=limit, before_id=before_id)
     return {"entries": found, "next_cursor": cursor(found[-1]["id"]) if len(found) == limit else None}

@@ -25,6 +25,7 @@ from ecity_common.photos.storage import key
 from ecity_common.refusals import Invalid, LimitReached, NotFound
 from utilities_gateway.adapters import report_photos as rows
 from utilities_gateway.domain.access import Caller
+from utilities_gateway.domain.phrases import Phrase
 
 MAX_PER_REPORT = 5
 MAX_UNATTACHED = 50  # a company's system uploads a day's photos before it reports
@@ -58,7 +59,7 @@ class PhotoFile:
 async def upload(db: AsyncSession, desk: ReportPhotos, data: bytes, *, caller: Caller) -> dict:
     photo = await desk.workshop.process(data, field_name="file")  # before any statement: no connection waits on it
     if await rows.unattached_count(db, caller.company_id) >= MAX_UNATTACHED:
-        raise LimitReached(f"at most {MAX_UNATTACHED} photos may wait to be attached to a report", retry_after_s=600)
+        raise LimitReached(Phrase("report-photos-waiting", most=MAX_UNATTACHED), retry_after_s=600)
     for size, rendition in photo.renditions.items():
         await desk.store.put(key(photo.content_hash, size), rendition, photo.media_type)
     photo_id = str(uuid.uuid4())
@@ -73,9 +74,9 @@ async def attach(db: AsyncSession, desk: ReportPhotos, photo_ids: list[str], *, 
     if not photo_ids:
         return []
     if len(set(photo_ids)) != len(photo_ids) or len(photo_ids) > MAX_PER_REPORT:
-        raise Invalid("photo_ids", f"at most {MAX_PER_REPORT} photos, none twice")
+        raise Invalid("photo_ids", Phrase("report-photos-at-most", most=MAX_PER_REPORT))
     if await rows.attach(db, photo_ids, company_id=caller.company_id, request_id=request_id, status=status) != len(photo_ids):
-        raise Invalid("photo_ids", "each photo must be one your company uploaded and not yet attached")
+        raise Invalid("photo_ids", Phrase("report-photo-not-yours"))
     return [desk.public_address(p) for p in photo_ids]
 
 

@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from citizen_requests.adapters.idempotency import HEADER as IDEMPOTENCY_KEY
 from citizen_requests.adapters.idempotency import Once
 from citizen_requests.domain.deadlines import overdue
+from citizen_requests.domain.phrases import Phrase
 from citizen_requests.domain.publication import offered_duplicate
 from citizen_requests.domain.requests import Location
 from citizen_requests.use_cases import citizens, filing, staff
@@ -114,8 +115,8 @@ def filed_view(stored: dict) -> dict:
 async def create_request(body: NewRequest, request: Request, citizen: Principal = Depends(require_role("citizen"))):
     if (body.lat is None) != (body.long is None):
         missing = "long" if body.long is None else "lat"
-        raise Problem("validation-error", f"{missing} is required with the other coordinate",
-                      errors=[{"field": missing, "message": "give both lat and long"}])
+        raise Problem("validation-error", Phrase("coordinate-required", missing=missing),
+                      errors=[{"field": missing, "message": Phrase("both-coordinates")}])
     located = body.lat is not None
 
     def shaped(filed) -> dict:
