@@ -25,6 +25,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
+from citizen_requests.domain.phrases import Phrase
 from citizen_requests.domain.publication import HIDDEN, PENDING, PRIVATE, PUBLISHED
 from ecity_common.personal_data import mask
 from ecity_common.refusals import Conflict, Invalid
@@ -50,23 +51,21 @@ class TextDecision:
 def decide_text(current: str, action: str, redacted: str | None, *, field: str = "text") -> TextDecision:
     """What a moderator's `action` makes of a description or comment in state `current`."""
     if current == PRIVATE:
-        raise Conflict("the citizen asked that this is not published (or the city wrote it): it stays private",
-                       code="private-text", field="action")
+        raise Conflict(Phrase("private-text"), code="private-text", field="action")
     if action == "redact":
         if redacted is None or not redacted.strip():
-            raise Invalid(field, "redacting needs the text the public will read")
+            raise Invalid(field, Phrase("redaction-needs-text"))
         if mask(redacted) != redacted:
             # The public text is the moderator's: it must not bring back what masking hides.
-            raise Invalid(field, "the public text still holds personal data (a phone, an e-mail, an id, a flat number)",
-                          code="personal-data")
+            raise Invalid(field, Phrase("redaction-personal-data"), code="personal-data")
         return TextDecision(PUBLISHED, redacted.strip(), "redacted")
     if redacted is not None:
-        raise Invalid(field, f"only a redaction takes a text, not {action}")
+        raise Invalid(field, Phrase("text-only-with-redaction", action=action))
     if action == "publish":
         return TextDecision(PUBLISHED, None, "published")
     if action == "hide":
         return TextDecision(HIDDEN, None, "hidden")
-    raise Invalid("action", f"not a moderation of text: {action}")
+    raise Invalid("action", Phrase("one-of", choices="publish, redact, hide"))
 
 
 def decide_photo(action: str) -> str:
@@ -75,13 +74,13 @@ def decide_photo(action: str) -> str:
         return PUBLISHED
     if action == "hide":
         return HIDDEN
-    raise Invalid("action", f"a photo is published or hidden, not {action}")
+    raise Invalid("action", Phrase("photo-publish-or-hide", action=action))
 
 
 def decide_limit(limit: int | None) -> int | None:
     """A citizen's own creation limit per window: 0 suspends their filing, None is the city's."""
     if limit is not None and not 0 <= limit <= MAX_OWN_LIMIT:
-        raise Invalid("limit", f"between 0 and {MAX_OWN_LIMIT}, or null for the city's limit")
+        raise Invalid("limit", Phrase("own-limit-range", most=MAX_OWN_LIMIT))
     return limit
 
 

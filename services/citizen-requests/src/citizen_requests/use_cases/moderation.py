@@ -15,6 +15,7 @@ from citizen_requests.adapters import moderation, requests
 from citizen_requests.adapters import photos as photo_rows
 from citizen_requests.adapters.creation_limits import own_limit, set_own_limit
 from citizen_requests.domain.moderation import decide_limit, decide_photo, decide_text
+from citizen_requests.domain.phrases import Phrase
 from citizen_requests.domain.publication import UNPUBLISHED_CHANNELS, mask
 from citizen_requests.use_cases.moves import load
 from ecity_common.events.payloads.citizen_requests import CitizenRequestModerated
@@ -29,7 +30,8 @@ async def _decided(session: AsyncSession, outbox: Outbox | None, *, request_id: 
     """Keep the decision and, for a request, tell it."""
     if before == after:
         # Nothing would change: no decision to keep, no news to tell (a double click, a second moderator).
-        raise Conflict(f"the {target} is {after.get('state', after)} already", code="already-decided", field="action")
+        raise Conflict(Phrase("already-decided", target=target, state=after.get("state", after)), code="already-decided",
+                       field="action")
     decision_id = await moderation.record(session, request_id=request_id, target=target, target_id=target_id,
                                           action=action, before=before, after=after, reason=reason.strip(),
                                           moderator=moderator, at=now)
@@ -82,7 +84,7 @@ async def moderate_photo(session: AsyncSession, outbox: Outbox, photo_id: str, a
         raise NotFound("photo", photo_id)
     if photo.request_id is None:
         # Uploaded, not yet attached: it belongs to no request anyone could see yet.
-        raise Conflict("the photo is on no request yet: there is nothing public to decide", field="photo_id")
+        raise Conflict(Phrase("photo-on-no-request"), field="photo_id")
     state = decide_photo(action)
     now = datetime.now(UTC)
     result = await _decided(session, outbox, request_id=photo.request_id, target="photo", target_id=photo.id,
@@ -97,7 +99,7 @@ async def set_listing(session: AsyncSession, outbox: Outbox, request_id: str, *,
     """Hide a whole request from the public (spam, abuse), or show it again."""
     row = await load(session, request_id)
     if row.channel in UNPUBLISHED_CHANNELS and not hidden:
-        raise Conflict("the IT department's incidents are never public", code="never-public", field="hidden")
+        raise Conflict(Phrase("never-public"), code="never-public", field="hidden")
     now = datetime.now(UTC)
     result = await _decided(session, outbox, request_id=row.id, target="request", target_id=row.id,
                             action="hidden" if hidden else "shown", before={"hidden": row.hidden},
@@ -147,9 +149,9 @@ async def queue(session: AsyncSession, *, kind: str | None, after: tuple | None,
             since, last_kind, key = after
             position = (datetime.fromisoformat(since), str(last_kind), str(key))
         except (TypeError, ValueError):
-            raise Invalid("query.after", "not a cursor of this queue: pass back a page's next_cursor as it is") from None
+            raise Invalid("query.after", Phrase("queue-cursor")) from None
         if position[0].tzinfo is None:
-            raise Invalid("query.after", "not a cursor of this queue: pass back a page's next_cursor as it is")
+            raise Invalid("query.after", Phrase("queue-cursor"))
     rows = await moderation.waiting(session, kinds=kinds, after=position, limit=limit)
     # A photo is looked at where its sender and staff read it (every state).
     items = [{"kind": r.kind, "request_id": r.request_id, "target_id": r.target_id, "waiting_since": r.since.isoformat(),
