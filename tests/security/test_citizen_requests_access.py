@@ -26,7 +26,7 @@ from ecity_common.events.payloads.network_registry import AffectedSite, NetworkO
 
 from .doors import ANYONE, EVERY_SERVICE, OPEN311_KEY, Caller, report, roles, routes_of, token_callers, undecided, walk
 
-CITIZEN, OPERATOR = roles("citizen"), roles("operator")
+CITIZEN, OPERATOR, MODERATOR = roles("citizen"), roles("operator"), roles("moderator")
 CITIZEN_OR_OPERATOR = roles("citizen", "operator")
 
 DOORS = {
@@ -42,13 +42,22 @@ DOORS = {
     "POST /api/v1/requests/{request_id}/status": OPERATOR,
     "POST /api/v1/requests/{request_id}/duplicate-of": OPERATOR,
     "POST /api/v1/requests/{request_id}/extend": OPERATOR,
+    # Moderation: what the public sees, and a citizen's creation limit, is the moderators' alone
+    # (operators write for the citizen; they do not decide what the public reads).
+    "GET /api/v1/moderation/queue": MODERATOR,
+    "POST /api/v1/moderation/requests/{request_id}/description": MODERATOR,
+    "POST /api/v1/moderation/requests/{request_id}/listing": MODERATOR,
+    "GET /api/v1/moderation/requests/{request_id}/decisions": MODERATOR,
+    "POST /api/v1/moderation/comments/{comment_id}": MODERATOR,
+    "POST /api/v1/moderation/photos/{photo_id}": MODERATOR,
+    "PUT /api/v1/moderation/citizens/{citizen_id}/limit": MODERATOR,
+    "GET /api/v1/moderation/citizens/{citizen_id}/limit": MODERATOR,
     "DELETE /api/v1/requests/{request_id}": OPERATOR,  # with its photos (use_cases/staff.py)
     "DELETE /api/v1/me/data": CITIZEN,  # their photos and contact details (use_cases/citizens.py `erase`)
     # Photos: uploaded by a citizen (or staff, for a comment); read in any state by their sender
     # (someone else's answers 404) and staff; published or hidden by staff (domain/photos.py).
     "POST /api/v1/photos": CITIZEN_OR_OPERATOR,
-    "GET /api/v1/photos/{photo_id}/{size}": CITIZEN_OR_OPERATOR,
-    "POST /api/v1/photos/{photo_id}/publication": OPERATOR,
+    "GET /api/v1/photos/{photo_id}/{size}": roles("citizen", "operator", "moderator"),  # moderators look before deciding
     # The catalogue: its admins change it, operators read it (citizens see it through Open311).
     "GET /api/v1/categories": roles("catalogue-admin", "operator"),
     "GET /api/v1/categories/{code}": roles("catalogue-admin", "operator"),

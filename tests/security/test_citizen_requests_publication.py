@@ -1,7 +1,8 @@
 """What anyone reads of citizen-requests is what the policy says (issue 18; the service README's
 "What is public", `domain/publication.py`).
 
-Canaries are planted through the real API: personal data in descriptions, notes and comments, an
+Canaries are planted through the real API: personal data in descriptions, notes and comments, a
+description a moderator redacted and one they hid, a request they hid from the public (spam), an
 exact point and an address at a home, a reopen reason, an internal note, a network incident
 naming its institution, a description its author asked not to publish, a photo waiting for staff, an Open311 filing's contact
 and media link. Then EVERY route `DOORS` lets anyone call (`test_citizen_requests_access.py`) is
@@ -22,9 +23,7 @@ from urllib.parse import urlencode
 
 import pytest
 import pytest_asyncio
-from sqlalchemy import update
 
-from citizen_requests.adapters.tables import citizen_requests
 from citizen_requests.use_cases import network_incidents
 from ecity_cli.testing import bearer, serving
 from ecity_cli.testing_photos import phone_photo
@@ -47,6 +46,8 @@ CANARIES = {
     "an Open311 filer's e-mail": "canary-contact", "an Open311 filer's name": "CANARYNAME",
     "a pending description": "CANARY-PENDING", "a phone in a public note": "246 81 35",
     "a home's exact latitude": "50.9123", "a home's exact longitude": "34.8012",
+    "a redacted description's original": "CANARY-REDACTED", "a hidden description": "CANARY-HIDDEN-DESC",
+    "a request hidden from the public": "CANARY-SPAM",
 }
 # What a route's query parameter is given (by its name in the OpenAPI document), besides nothing at all.
 TODAY = datetime.now(UTC).date().isoformat()
@@ -86,9 +87,26 @@ async def planted(citizens) -> dict[str, str]:
     # The same, published by staff as it is: anyone sees it masked.
     ids["masked"] = await file({"service_code": "no_water", "description": f"POSITIVE-MASKED {personal}",
                                 "lat": HOME_LAT, "long": HOME_LONG, "address": "вул. Канаркова, 19"})
-    async with citizens.app.state.sessions() as session, session.begin():  # (moderation will do it through its API)
-        await session.execute(update(citizen_requests).where(citizen_requests.c.id == ids["masked"])
-                              .values(description_publication="published"))
+    moderator = bearer(settings, "mod-canary", "moderator")
+
+    async def moderate(path: str, body: dict) -> None:
+        answer = await citizens.post(f"/api/v1/moderation/{path}", headers=moderator, json=body)
+        assert answer.status_code == 200, answer.text
+
+    await moderate(f"requests/{ids['masked']}/description", {"action": "publish", "reason": "перевірено"})
+    # Redacted by a moderator: anyone reads the moderator's text, never the original.
+    ids["redacted"] = await file({"service_code": "no_water", "description": f"CANARY-REDACTED Іван Канарчук, {PHONE}",
+                                  "lat": HOME_LAT, "long": HOME_LONG})
+    await moderate(f"requests/{ids['redacted']}/description",
+                   {"action": "redact", "reason": "ім'я", "text": "POSITIVE-REDACTED немає води"})
+    # Published at filing (nothing personal found), then hidden by a moderator (a name in it).
+    ids["hidden-description"] = await file({"service_code": "pothole", "description": "CANARY-HIDDEN-DESC від Канарчука",
+                                            "lat": SPACE_LAT, "long": SPACE_LONG, "attributes": {"size": "small"}})
+    await moderate(f"requests/{ids['hidden-description']}/description", {"action": "hide", "reason": "ім'я"})
+    # A whole request hidden from the public (spam), its description published at filing.
+    ids["spam"] = await file({"service_code": "pothole", "description": "CANARY-SPAM купуйте у нас",
+                              "lat": SPACE_LAT + 0.01, "long": SPACE_LONG, "attributes": {"size": "small"}})
+    await moderate(f"requests/{ids['spam']}/listing", {"hidden": True, "reason": "спам"})
     # Not to publish, though nothing in it is personal.
     ids["private"] = await file({"service_code": "pothole", "description": "CANARY-PRIVATE яма біля мого двору",
                                  "lat": HOME_LAT, "long": HOME_LONG, "attributes": {"size": "small"}, "publish": False})
@@ -117,8 +135,7 @@ async def planted(citizens) -> dict[str, str]:
     attached = await citizens.post(f"/api/v1/requests/{rid}/comments", headers=olena,
                                    json={"text": "фото ями", "photo_ids": [waiting, shown]})
     assert attached.status_code == 201, attached.text
-    published = await citizens.post(f"/api/v1/photos/{shown}/publication", headers=operator, json={"state": "published"})
-    assert published.status_code == 200, published.text
+    await moderate(f"photos/{shown}", {"action": "publish", "reason": "яма, нікого в кадрі"})
     PHOTOS.update(waiting=waiting, shown=shown)
     # Through Open311, with a contact and a media link, personal data in the description.
     form = {"api_key": settings.demo_open311_key, "service_code": "heating", "lat": str(HOME_LAT), "long": str(HOME_LONG),
@@ -190,6 +207,8 @@ async def test_no_anonymous_route_shows_what_is_not_public(citizens, planted):
             walked += 1
             bodies.append(text)
             leaks += [f"{url} shows {what} ({canary!r})" for what, canary in CANARIES.items() if canary in text]
+            if planted["spam"] not in url and planted["spam"] in text:
+                leaks.append(f"{url} lists the request hidden from the public")
     assert walked > 40, walked
     assert not leaks, "\n".join(leaks)
     # A photo waiting for staff is not served by any size; a published one is.
@@ -199,7 +218,7 @@ async def test_no_anonymous_route_shows_what_is_not_public(citizens, planted):
         assert shown.status_code == 200 and shown.content.startswith(b"\xff\xd8"), (size, shown.status_code)
     # The walk did read the canaries' requests (it did not pass by reading nothing).
     seen = "\n".join(bodies)
-    for name in ("pending", "masked", "private", "published", "open311"):
+    for name in ("pending", "masked", "private", "published", "open311", "redacted", "hidden-description"):
         assert planted[name] in seen, f"the {name} canary's request was on no public route"
 
 
@@ -215,7 +234,11 @@ async def test_what_is_public_shows(citizens, planted):
                                             "[e-mail приховано], РНОКПП [номер приховано], паспорт [документ приховано], "
                                             "[квартиру приховано]"), masked["description"]
     assert (masked["lat"], masked["long"], masked["address"], masked["address_id"]) == (50.912, 34.801, None, None)
+    redacted = (await citizens.get(f"/open311/v2/requests/{planted['redacted']}.json")).json()[0]
+    assert redacted["description"] == "POSITIVE-REDACTED немає води", redacted
+    assert (await citizens.get(f"/open311/v2/requests/{planted['spam']}.json")).status_code == 404
     # Pending, private: listed without a description; Open311's media link only with a published one.
+    assert (await citizens.get(f"/open311/v2/requests/{planted['hidden-description']}.json")).json()[0]["description"] is None
     for name in ("pending", "private", "open311"):
         view = (await citizens.get(f"/open311/v2/requests/{planted[name]}.json")).json()[0]
         assert view["description"] is None and view["media_url"] is None and view["lat"] == 50.912, (name, view)
@@ -237,6 +260,10 @@ async def test_what_is_public_shows(citizens, planted):
     assert not any("CANARY-INTERNAL" in (h["note"] or "") for h in reopened["history"])
     staff = (await citizens.get(f"/api/v1/requests/{planted['open311']}", headers=bearer(settings, "op-canary", "operator"))).json()
     assert PHONE in staff["description"]
+    # A redacted or hidden description, and a hidden request, are the citizen's own as they wrote them.
+    for name in ("redacted", "hidden-description", "spam"):
+        own = (await citizens.get(f"/api/v1/requests/{planted[name]}", headers=bearer(settings, "citizen-canary", "citizen")))
+        assert own.status_code == 200 and "CANARY" in own.json()["description"], (name, own.text)
 
 
 async def test_possible_duplicates_offered_at_filing_follow_the_policy(citizens, planted):

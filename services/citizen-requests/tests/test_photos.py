@@ -40,6 +40,7 @@ async def _fetched(client, answer: httpx.Response) -> bytes:
 async def _phone_photo_lifecycle(client, objects) -> None:
     citizen = bearer(client.settings, "citizen-photo-1", "citizen")
     operator = bearer(client.settings, "operator-photo", "operator")
+    moderator = bearer(client.settings, "moderator-photo", "moderator")
 
     # Taken on a phone held upright: a HEIC with the phone's EXIF and where it stood.
     heic = phone_photo(2400, 1800, fmt="HEIF", orientation=6)
@@ -70,10 +71,11 @@ async def _phone_photo_lifecycle(client, objects) -> None:
     assert (await client.get(public)).status_code == 404
     assert (await client.get("/api/v1/public/photos/no-such-photo/1280")).status_code == 404
     assert (await client.get(f"/open311/v2/requests/{rid}.json")).json()[0]["media_url"] is None
-    assert (await client.post(f"/api/v1/photos/{pid}/publication", headers=citizen,
-                              json={"state": "published"})).status_code == 403
-    published = await client.post(f"/api/v1/photos/{pid}/publication", headers=operator, json={"state": "published"})
-    assert published.status_code == 200 and published.json()["publication"] == "published"
+    assert (await client.post(f"/api/v1/moderation/photos/{pid}", headers=citizen,
+                              json={"action": "publish", "reason": "x"})).status_code == 403
+    published = await client.post(f"/api/v1/moderation/photos/{pid}", headers=moderator,
+                                  json={"action": "publish", "reason": "яма, нікого в кадрі"})
+    assert published.status_code == 200 and published.json()["after"] == {"state": "published"}
 
     shown = await client.get(public)
     assert shown.headers["cache-control"].startswith("public, max-age=")
@@ -85,9 +87,10 @@ async def _phone_photo_lifecycle(client, objects) -> None:
     media_url = (await client.get(f"/open311/v2/requests/{rid}.json")).json()[0]["media_url"]
     assert media_url == f"{client.settings.public_base_url()}{public}"
 
-    hidden = await client.post(f"/api/v1/photos/{pid}/publication", headers=operator, json={"state": "hidden"})
+    hidden = await client.post(f"/api/v1/moderation/photos/{pid}", headers=moderator,
+                               json={"action": "hide", "reason": "номер авто"})
     assert hidden.status_code == 200 and (await client.get(public)).status_code == 404
-    await client.post(f"/api/v1/photos/{pid}/publication", headers=operator, json={"state": "published"})
+    await client.post(f"/api/v1/moderation/photos/{pid}", headers=moderator, json={"action": "publish", "reason": "ок"})
 
     # Deleted with its request: the rows, and the objects in the store.
     assert (await client.delete(f"/api/v1/requests/{rid}", headers=citizen)).status_code == 403

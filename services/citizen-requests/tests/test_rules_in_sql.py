@@ -50,24 +50,28 @@ async def test_overdue_in_sql_agrees_with_the_rule(engine):
 async def test_the_creation_limit_in_sql_agrees_with_the_rule(engine):
     limit, window_s = 3, 600
     ages = [None, 0, 10, window_s - 1, window_s, window_s + 1, 5 * window_s]  # seconds since the window started
-    counts = [1, limit - 1, limit, limit + 1]
+    counts = [0, 1, limit - 1, limit, limit + 1]
+    own_limits = [None, 0, 1, limit + 2]  # the city's; a moderator's: suspended, one, more than the city's
     async with engine.connect() as conn, conn.begin() as tx:
         now = await conn.scalar(text("SELECT now()"))  # the transaction's: the statement's now() too
         cases = {}
-        for age, count in itertools.product(ages, counts):
+        for age, count, own in itertools.product(ages, counts, own_limits):
             subject = f"limit-rule-{uuid.uuid4().hex[:8]}"
-            window = None if age is None else Window(now - timedelta(seconds=age), count)
+            if age is None and (count, own) != (0, None):
+                continue  # no row: one case
+            window = None if age is None else Window(now - timedelta(seconds=age), count, own)
             if window is not None:
-                await conn.execute(text("INSERT INTO creation_limits (subject, window_start, count) VALUES (:s, :w, :c)"),
-                                   {"s": subject, "w": window.start, "c": window.count})
+                await conn.execute(text("INSERT INTO creation_limits (subject, window_start, count, own_limit) "
+                                        "VALUES (:s, :w, :c, :o)"),
+                                   {"s": subject, "w": window.start, "c": window.count, "o": own})
             cases[subject] = window
         for subject, window in cases.items():
             allowed = await within_limit(conn, subject, limit=limit, window_s=window_s)
-            row = (await conn.execute(text("SELECT window_start, count FROM creation_limits WHERE subject = :s"),
+            row = (await conn.execute(text("SELECT window_start, count, own_limit FROM creation_limits WHERE subject = :s"),
                                       {"s": subject})).first()
             expected = count_creation(window, now, limit=limit, window_s=window_s)
             assert allowed == (expected is not None), (window, row)
-            after = Window(row.window_start, row.count) if row is not None else None
+            after = Window(row.window_start, row.count, row.own_limit) if row is not None else None
             assert after == (expected if expected is not None else window), (window, after)
         await tx.rollback()
 
@@ -81,14 +85,17 @@ async def test_possible_duplicates_in_sql_agree_with_the_rule(engine):
     states = sorted(TRANSITIONS)
     async with engine.connect() as conn, conn.begin() as tx:
         now = await conn.scalar(text("SELECT now()"))
-        filed = [(f"{code}-{n}", code, states[n % len(states)], lat, long) for n, (lat, long) in enumerate(spots)]
-        filed += [(f"{other}-0", other, "submitted", *centre), (f"{code}-nowhere", code, "submitted", None, None)]
-        for rid, service_code, status, lat, long in filed:
+        # Every third hidden by a moderator (spam): offered to no one.
+        filed = [(f"{code}-{n}", code, states[n % len(states)], lat, long, n % 3 == 0) for n, (lat, long) in enumerate(spots)]
+        filed += [(f"{other}-0", other, "submitted", *centre, False), (f"{code}-nowhere", code, "submitted", None, None, False)]
+        for rid, service_code, status, lat, long, hidden in filed:
             await conn.execute(text(
-                "INSERT INTO citizen_requests (id, service_code, description, citizen_id, lat, long, status, submitted_at)"
-                " VALUES (:id, :code, '', 'dup-rule', :lat, :long, :status, :at)"),
-                {"id": rid, "code": service_code, "lat": lat, "long": long, "status": status, "at": now})
-        reported = [Reported(rid, service_code, status, lat, long, now) for rid, service_code, status, lat, long in filed]
+                "INSERT INTO citizen_requests (id, service_code, description, citizen_id, lat, long, status, submitted_at,"
+                " hidden) VALUES (:id, :code, '', 'dup-rule', :lat, :long, :status, :at, :hidden)"),
+                {"id": rid, "code": service_code, "lat": lat, "long": long, "status": status, "at": now, "hidden": hidden})
+        reported = [Reported(rid, service_code, status, lat, long, now, hidden)
+                    for rid, service_code, status, lat, long, hidden in filed]
+        assert any(r.hidden and r.status in OPEN for r in reported)
         assert sum(r.service_code == code and r.status in OPEN for r in reported) >= 10  # more than are offered
         nearby = text(f"SELECT {nearby_sql('d')} FROM (SELECT CAST(:code AS text) AS service_code, CAST(:lat AS float8) AS lat,"
                       " CAST(:long AS float8) AS long, CAST(:radius AS float8) AS radius) d")

@@ -159,6 +159,7 @@ async def bearer_principal(request: Request) -> Principal:
 ROLES = frozenset({
     "citizen",  # files and follows requests
     "operator",  # the city's operators' desk
+    "moderator",  # decides what the public sees of citizens' requests, and limits who abuses the service
     "catalogue-admin",  # keeps the catalogue of request categories
     "integrations-admin",  # the city's integrations staff: utility companies, keys, routing
     "finance",  # the finance department: the programme's budget ledger

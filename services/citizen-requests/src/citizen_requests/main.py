@@ -10,6 +10,7 @@ from citizen_requests.adapters.tables import messaging
 from citizen_requests.domain.limits import CreationLimits
 from citizen_requests.entrypoints.events import make_handlers
 from citizen_requests.entrypoints.http.catalogue import router as catalogue_router
+from citizen_requests.entrypoints.http.moderation import router as moderation_router
 from citizen_requests.entrypoints.http.open311 import router as open311_router
 from citizen_requests.entrypoints.http.photos import router as photos_router
 from citizen_requests.entrypoints.http.public import router as public_router
@@ -76,7 +77,7 @@ def create_app(settings: Settings | None = None):
             "legal answer deadlines.",
             tables=messaging,
             migrations_dir=MIGRATIONS_DIR,
-            routers=[router, photos_router, open311_router, public_router, catalogue_router],
+            routers=[router, photos_router, open311_router, public_router, catalogue_router, moderation_router],
             handlers=make_handlers(Outbox(messaging.outbox, settings)),
             on_startup=[_load_catalogue, _seed, _open_filing_desk, _open_photo_desk],
             workers=[_refresh_catalogue, _run_filing_desk, _count_queues],

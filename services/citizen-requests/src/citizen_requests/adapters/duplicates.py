@@ -5,7 +5,7 @@ to sift. `tests/test_rules_in_sql.py` runs both on the same rows.
 The open requests of the category in a box around the point (at most `LOOKED_AT`, unordered,
 through the (category, place) index), then the haversine distance decides which are within the
 radius, nearest first (of two as near, the one with the lower id: the same answer every time),
-at most `OFFERED`.
+at most `OFFERED`. A request a moderator hid (spam) is offered to no one.
 """
 
 from __future__ import annotations
@@ -28,6 +28,7 @@ def nearby_sql(new: str) -> str:
         FROM (SELECT * FROM (SELECT c.id, c.status, c.submitted_at, """ + distance_sql(f"{new}.lat", f"{new}.long", "c.lat", "c.long") + f""" AS distance
                              FROM (SELECT id, lat, long, status, submitted_at FROM citizen_requests c
                                    WHERE c.service_code = {new}.service_code AND c.status = ANY(CAST(:open AS text[]))
+                                     AND NOT c.hidden
                                      AND c.lat BETWEEN {new}.lat - {new}.radius / 111320 AND {new}.lat + {new}.radius / 111320
                                      AND c.long BETWEEN {new}.long - {new}.radius / (111320 * cos(radians({new}.lat)))
                                                     AND {new}.long + {new}.radius / (111320 * cos(radians({new}.lat)))

@@ -22,12 +22,15 @@ async def unattached_count(session: AsyncSession, owner: str) -> int:
         photos.c.owner == owner, photos.c.request_id.is_(None)))
 
 
-async def find(session: AsyncSession, photo_id: str):
-    """The photo with its request's channel and citizen (null when not attached): what publication
-    and its readers look at."""
-    query = (select(photos, citizen_requests.c.channel, citizen_requests.c.citizen_id.label("request_citizen"))
+async def find(session: AsyncSession, photo_id: str, *, for_update: bool = False):
+    """The photo with its request's channel, whether a moderator hid the request, and its citizen
+    (null when not attached): what publication and its readers look at."""
+    query = (select(photos, citizen_requests.c.channel, citizen_requests.c.hidden,
+                    citizen_requests.c.citizen_id.label("request_citizen"))
              .select_from(photos.outerjoin(citizen_requests, citizen_requests.c.id == photos.c.request_id))
              .where(photos.c.id == photo_id))
+    if for_update:  # (the photo's row only: a moderator's decision about it)
+        query = query.with_for_update(of=photos)
     return (await session.execute(query)).first()
 
 

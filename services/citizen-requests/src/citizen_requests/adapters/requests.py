@@ -17,6 +17,12 @@ from citizen_requests.domain.workflow import OPEN
 COUNT_CAP = 10_000  # public lists count their matches up to here
 
 
+def public_rows():
+    """`domain/publication.published` in SQL: not a network incident, not hidden by a moderator.
+    Every public query starts from it."""
+    return and_(citizen_requests.c.channel.not_in(UNPUBLISHED_CHANNELS), citizen_requests.c.hidden.is_(False))
+
+
 async def find(session: AsyncSession, request_id: str, *, for_update: bool = False):
     query = select(citizen_requests).where(citizen_requests.c.id == request_id)
     return (await session.execute(query.with_for_update() if for_update else query)).first()
@@ -50,7 +56,7 @@ async def search(
     status_states: set[str] | None, limit: int, offset: int,
 ) -> list:
     """Open311's search: anyone's, so the published requests only."""
-    query = select(citizen_requests).where(citizen_requests.c.channel.not_in(UNPUBLISHED_CHANNELS))
+    query = select(citizen_requests).where(public_rows())
     if ids:
         query = query.where(citizen_requests.c.id.in_(ids))  # a list of ids overrides every other filter
     else:
@@ -70,7 +76,7 @@ async def count_all(session: AsyncSession) -> int:
 # -- what anyone may see (domain/publication.py) -------------------------------------------------
 
 def _published(service_codes: list[str] | None, status: str | None):
-    query = select(citizen_requests).where(citizen_requests.c.channel.not_in(UNPUBLISHED_CHANNELS))
+    query = select(citizen_requests).where(public_rows())
     if service_codes:
         query = query.where(citizen_requests.c.service_code.in_(service_codes))
     if status == "open":
@@ -107,8 +113,7 @@ async def statistics(session: AsyncSession, start: datetime, end: datetime, now:
         select(citizen_requests.c.service_code, func.count(), func.percentile_cont(0.5).within_group(hours),
                func.avg(late))
         .select_from(citizen_requests.outerjoin(resolved, resolved.c.request_id == citizen_requests.c.id))
-        .where(citizen_requests.c.submitted_at.between(start, end),
-               citizen_requests.c.channel.not_in(UNPUBLISHED_CHANNELS))
+        .where(citizen_requests.c.submitted_at.between(start, end), public_rows())
         .group_by(citizen_requests.c.service_code).order_by(citizen_requests.c.service_code)
     )).all()
 
@@ -116,7 +121,7 @@ async def statistics(session: AsyncSession, start: datetime, end: datetime, now:
 async def public_updates(session: AsyncSession, *, ids: list[str], start: datetime, end: datetime, limit: int) -> list:
     """Open311's servicerequestupdates: the public history entries of published requests between
     `start` and `end`."""
-    unpublished = select(citizen_requests.c.id).where(citizen_requests.c.channel.in_(UNPUBLISHED_CHANNELS))
+    unpublished = select(citizen_requests.c.id).where(~public_rows())
     query = select(request_history).where(request_history.c.public.is_(True), request_history.c.at.between(start, end),
                                           request_history.c.request_id.not_in(unpublished))
     if ids:
@@ -154,10 +159,10 @@ async def change(session: AsyncSession, request_id: str, **values) -> None:
 
 
 async def add_comment(session: AsyncSession, request_id: str, *, author: str, staff: bool, text: str, at: datetime,
-                      publication: str, public_text: str | None) -> int:
+                      publication: str, public_text: str | None, event_id: str | None = None) -> int:
     comment_id = await session.scalar(insert(comments).values(
         request_id=request_id, author=author, staff=staff, text=text, at=at, publication=publication,
-        public_text=public_text).returning(comments.c.id))
+        public_text=public_text, event_id=event_id).returning(comments.c.id))
     await change(session, request_id, updated_at=at)
     return comment_id
 

@@ -61,9 +61,15 @@ citizen_requests = Table(
     # redacted); domain/publication.py. Pending unless filing decides: safe for a row written another way.
     Column("description_publication", Text, nullable=False, server_default="pending"),
     Column("description_public", Text),
+    # A moderator hid the whole request from the public (spam, abuse): no public list or read shows
+    # it, whatever its description's state (domain/moderation.py; migration 0010).
+    Column("hidden", Boolean, nullable=False, server_default=text("false")),
     CheckConstraint(f"description_publication IN {PUBLICATION_STATES}", name="citizen_requests_description_publication"),
     Index("citizen_requests_submitted_at", "submitted_at"),  # Open311 date ranges, public lists
     Index("citizen_requests_category_place", "service_code", "lat", "long"),  # possible duplicates nearby
+    # The moderation queue: the descriptions that wait, oldest first.
+    Index("citizen_requests_pending_description", "submitted_at", "id",
+          postgresql_where=text("description_publication = 'pending'")),
 )
 
 # How many creations a subject (a citizen, an Open311 client app) made in its current window.
@@ -73,6 +79,9 @@ creation_limits = Table(
     Column("subject", Text, primary_key=True),
     Column("window_start", DateTime(timezone=True), nullable=False),
     Column("count", Integer, nullable=False),
+    # A moderator's limit for this citizen (0: may not file), in place of the city's; null: the
+    # city's (domain/limits.py; migration 0010).
+    Column("own_limit", Integer),
 )
 
 # The service catalogue: each category's definition (catalogue.Category as JSON), in display order.
@@ -146,7 +155,33 @@ comments = Table(
     Column("at", DateTime(timezone=True), nullable=False, server_default=func.now()),
     Column("publication", Text, nullable=False, server_default="pending"),  # as a description's
     Column("public_text", Text),
+    # The id of the request.commented event that told of it: notifications keys what it owes by the
+    # event, so a hidden comment's deliveries not yet sent can be found and cancelled (0010).
+    Column("event_id", Text),
     CheckConstraint(f"publication IN {PUBLICATION_STATES}", name="comments_publication"),
+    Index("comments_pending", "at", "id", postgresql_where=text("publication = 'pending'")),  # the moderation queue
+)
+
+# Every moderation decision, for good: who, when, why, and what it was before and after
+# (domain/moderation.py). Staff read it; the original text is in its own row, not here, except a
+# redaction's public text before and after.
+moderation_decisions = Table(
+    "moderation_decisions",
+    metadata,
+    Column("id", BigInteger, Identity(), primary_key=True),
+    # Null for a decision about a citizen. No foreign key: the decisions outlive a request staff
+    # delete (who hid what, and why, stays on record; what they hold is public text, not the original).
+    Column("request_id", Text),
+    Column("target", Text, nullable=False),  # description, comment, photo, request, citizen
+    Column("target_id", Text, nullable=False),  # the request's, comment's or photo's id; the citizen's
+    Column("action", Text, nullable=False),  # published, redacted, hidden, shown, limited
+    Column("before", JSONB, nullable=False),
+    Column("after", JSONB, nullable=False),
+    Column("reason", Text, nullable=False),
+    Column("moderator", Text, nullable=False),
+    Column("at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Index("moderation_decisions_request", "request_id", "id"),
+    Index("moderation_decisions_target", "target", "target_id"),
 )
 
 # Photos citizens (and staff) sent: the rows; the pictures are in the photo store, by content hash
@@ -171,4 +206,5 @@ photos = Table(
     Index("photos_request", "request_id"),
     Index("photos_owner", "owner"),
     Index("photos_content_hash", "content_hash"),
+    Index("photos_pending", "created_at", "id", postgresql_where=text("publication = 'pending'")),  # the moderation queue
 )

@@ -32,6 +32,7 @@ class Reported:
     lat: float | None
     long: float | None
     submitted_at: datetime
+    hidden: bool = False  # by a moderator (spam): offered to no one
 
 
 def distance_m(lat1: float, long1: float, lat2: float, long2: float) -> float:
@@ -45,7 +46,7 @@ def possible_duplicates(service_code: str, lat: float, long: float, radius_m: fl
     `OFFERED`, as the citizen is offered them."""
     near = []
     for r in reported:
-        if r.service_code != service_code or r.status not in OPEN or r.lat is None or r.long is None:
+        if r.service_code != service_code or r.status not in OPEN or r.lat is None or r.long is None or r.hidden:
             continue
         distance = distance_m(lat, long, r.lat, r.long)
         if distance <= radius_m:

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from citizen_requests.domain.phrases import Phrase
-from ecity_common.refusals import LimitReached
+from ecity_common.refusals import Forbidden, LimitReached, Refused
 
 
 @dataclass(frozen=True)
@@ -26,15 +26,28 @@ class CreationLimits:
 class Window:
     start: datetime
     count: int
+    own_limit: int | None = None  # a moderator's limit for this subject, in place of the city's (0: suspended)
 
 
 def count_creation(window: Window | None, now: datetime, *, limit: int, window_s: int) -> Window | None:
-    """The subject's window after one more creation, or None when it is full (nothing counted)."""
+    """The subject's window after one more creation, or None when it is full (nothing counted).
+    A subject a moderator limited counts against their own limit; at 0 no window opens again."""
+    if window is not None and window.own_limit is not None:
+        limit = window.own_limit
+    own = window.own_limit if window is not None else None
     if window is None or window.start <= now - timedelta(seconds=window_s):
-        return Window(now, 1)
+        return Window(now, 1, own) if limit > 0 else None
     if window.count < limit:
-        return Window(window.start, window.count + 1)
+        return Window(window.start, window.count + 1, own)
     return None
+
+
+def citizen_limited(own_limit: int, limits: CreationLimits) -> Refused:
+    """The refusal a citizen a moderator limited gets: suspended (403), or their own limit (429)."""
+    if own_limit == 0:
+        return Forbidden(Phrase("filing-suspended"), code="filing-suspended")
+    return LimitReached(Phrase("citizen-limited", most=own_limit, minutes=limits.window_s // 60),
+                        retry_after_s=limits.window_s, code="citizen-limited")
 
 
 def citizen_limit_reached(limits: CreationLimits) -> LimitReached:

@@ -6,7 +6,8 @@ and map; the possible duplicates offered at filing) is built here, from the stor
 the network's incidents in SQL, as every public query does). The service README's section "What is
 public" says the same in words:
 
-- the IT department's network incidents (channel `network`) are no one's outside the city;
+- the IT department's network incidents (channel `network`) are no one's outside the city, nor a
+  request a moderator hid (spam, abuse);
   internal notes never leave the staff; a citizen's reason for reopening stays private (the public
   sees "reopened");
 - a description is public only once published (`DescriptionPublication`): at filing when the
@@ -77,9 +78,11 @@ def comment_at_writing(text: str, *, by_staff: bool, internal: bool = False) -> 
 
 # -- what a public reader sees -------------------------------------------------------------------
 
-def published(channel: str) -> bool:
-    """May anyone see this request at all (its public, anonymised form)?"""
-    return channel not in UNPUBLISHED_CHANNELS
+def published(row) -> bool:
+    """May anyone see this request at all (its public, anonymised form)? Not a network incident,
+    nor a request a moderator hid from the public (spam, abuse: `domain/moderation.py`). The public
+    queries say the same in SQL (`adapters/requests.py`, `PUBLIC_ROWS`)."""
+    return row.channel not in UNPUBLISHED_CHANNELS and not row.hidden
 
 
 def kyiv_time(value: datetime | None) -> str | None:
@@ -109,7 +112,7 @@ def _round(value: float | None) -> float | None:
 
 
 def public_request(row, catalogue: Mapping[str, Category]) -> dict:
-    """Everything anyone may see of a request (the caller has checked `published(row.channel)`),
+    """Everything anyone may see of a request (the caller has checked `published(row)`),
     under Open311's names; a field not public is None. Every public view of a request is this one
     or a part of it."""
     category = catalogue.get(row.service_code)

@@ -66,7 +66,7 @@ async def follow(session: AsyncSession, outbox: Outbox, request_id: str, *, citi
     notifications keeps who follows what (issue 17): only this service knows whether the request
     exists and whether this citizen may see it. The event tells notifications, in this transaction."""
     row = await requests.find(session, request_id)
-    if row is None or not (published(row.channel) or row.citizen_id == citizen):
+    if row is None or not (published(row) or row.citizen_id == citizen):
         raise NotFound("request", request_id)  # an unpublished one is not found, as for its reader
     now = datetime.now(UTC)
     # Kept here too until notifications' carry-over has run everywhere (services/notifications/README.md).
@@ -98,13 +98,15 @@ async def comment(session: AsyncSession, outbox: Outbox, request_id: str, text: 
     row = await visible(session, request_id, reader=author, staff=staff)
     now = datetime.now(UTC)
     publication = comment_at_writing(text, by_staff=staff)
+    # Masked: no event carries a phone or an e-mail (the original stays here, for staff).
+    told = await outbox.add(session, CitizenRequestCommented(request_id=row.id, by_staff=staff, text=mask(text),
+                                                             commented_at=now), aggregate_id=row.id)
+    # With the event's id: hidden later, what notifications still owes about it is found by it.
     comment_id = await requests.add_comment(session, row.id, author=author, staff=staff, text=text, at=now,
-                                            publication=publication, public_text=mask(text) if publication == PENDING else None)
+                                            publication=publication,
+                                            public_text=mask(text) if publication == PENDING else None, event_id=told.id)
     if photo_ids:
         await photos.attach(session, photo_ids, owner=author, request_id=row.id, comment_id=comment_id)
-    # Masked: no event carries a phone or an e-mail (the original stays here, for staff).
-    await outbox.add(session, CitizenRequestCommented(request_id=row.id, by_staff=staff, text=mask(text), commented_at=now),
-                     aggregate_id=row.id)
     added = {"request_id": row.id, "comment_id": comment_id, "by_staff": staff, "text": text, "at": now.isoformat(),
              "publication": publication, "photo_ids": list(photo_ids)}
     await once.remember(session, added)

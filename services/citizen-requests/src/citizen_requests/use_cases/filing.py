@@ -26,12 +26,12 @@ from typing import Any, TypeVar
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession, async_sessionmaker
 
 from citizen_requests.adapters import open311_clients
-from citizen_requests.adapters.creation_limits import within_limit
+from citizen_requests.adapters.creation_limits import own_limit, within_limit
 from citizen_requests.adapters.filing_desk import FilingDesk
 from citizen_requests.adapters.filing_statement import COLUMNS, Filed, Filing, file_many
 from citizen_requests.adapters.idempotency import Once
 from citizen_requests.domain.catalogue import Category
-from citizen_requests.domain.limits import CreationLimits, citizen_limit_reached, client_limit_reached
+from citizen_requests.domain.limits import CreationLimits, citizen_limit_reached, citizen_limited, client_limit_reached
 from citizen_requests.domain.publication import PENDING, at_filing
 from citizen_requests.domain.requests import CitizenRequest, Location
 from citizen_requests.domain.requests import file_request as check_request
@@ -40,6 +40,7 @@ from citizen_requests.use_cases import photos
 from citizen_requests.use_cases.utility_outages import outage_here
 from ecity_common.events.payloads.citizen_requests import CitizenRequestSubmitted
 from ecity_common.messaging.outbox import Outbox
+from ecity_common.refusals import Refused
 from ecity_common.web.idempotency import StoredAnswer
 
 Answer = TypeVar("Answer")
@@ -108,7 +109,11 @@ async def file_request(office: FilingOffice, new: NewRequest, *, filer: Filer, o
         # Nothing to commit beside it: the filing desk writes it with the others filed now.
         filing = await prepare_filing(office.sessions, office.outbox, catalogue=office.catalogue.current,
                                       citizen_id=filer.citizen_id, new=new)  # a session only for outages
-        return shape(finish(filing, await office.desk.file(filing), limits))
+        filed = await office.desk.file(filing)
+        if not filed.filed:
+            async with office.sessions() as db:  # (off the hot path: only a refused filing reads it)
+                raise await limit_refusal(db, filer.citizen_id, limits)
+        return shape(finish(filing, filed, limits))
     async with office.sessions() as db, db.begin():  # the key, the counts and the request commit together, or none
         if once is not None and (stored := await once.claim(db)) is not None:
             return stored  # a retry: the first answer
@@ -118,6 +123,8 @@ async def file_request(office: FilingOffice, new: NewRequest, *, filer: Filer, o
         filing = await prepare_filing(db, office.outbox, catalogue=office.catalogue.current, citizen_id=filer.citizen_id,
                                       new=new)
         (filed,) = await file_many(db, [filing], limit=limits.per_citizen, window_s=limits.window_s)
+        if not filed.filed:
+            raise await limit_refusal(db, filer.citizen_id, limits)
         request = finish(filing, filed, limits)
         if new.photo_ids:  # the citizen's own, not yet attached; or nothing of this filing is written
             await photos.attach(db, new.photo_ids, owner=filer.citizen_id, request_id=request.id)
@@ -125,6 +132,13 @@ async def file_request(office: FilingOffice, new: NewRequest, *, filer: Filer, o
         if once is not None:
             await once.remember(db, answer)
     return answer
+
+
+async def limit_refusal(db: AsyncSession, citizen_id: str, limits: CreationLimits) -> Refused:
+    """Why the citizen's filing did not pass their creation limit: the city's, or one a moderator
+    set for them (domain/limits.py)."""
+    own = await own_limit(db, citizen_id)
+    return citizen_limit_reached(limits) if own is None else citizen_limited(own, limits)
 
 
 async def open311_client_app(sessions: async_sessionmaker[AsyncSession], api_key: str | None) -> str | None:

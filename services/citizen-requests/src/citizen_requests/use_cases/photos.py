@@ -17,7 +17,6 @@ from citizen_requests.adapters import photos as rows
 from citizen_requests.domain.photos import (
     MAX_UNATTACHED_PER_OWNER,
     check_attachable,
-    check_publication,
     seen_by,
     served_publicly,
 )
@@ -111,7 +110,7 @@ async def public_photo(db: AsyncSession, desk: PhotoDesk, photo_id: str, size: s
     """A photo for anyone: only a published one of a public request; any other is not found,
     exactly as one that does not exist."""
     row = await _load(db, photo_id, size)
-    if row.request_id is None or not served_publicly(row.publication, request_public=published(row.channel)):
+    if row.request_id is None or not served_publicly(row.publication, request_public=published(row)):
         raise NotFound("photo", photo_id)
     return await _file(desk, row, size)
 
@@ -123,17 +122,6 @@ async def own_photo(db: AsyncSession, desk: PhotoDesk, photo_id: str, size: str,
     if not seen_by(row.owner, reader=reader, staff=staff, request_citizen=row.request_citizen):
         raise NotFound("photo", photo_id)
     return await _file(desk, row, size)
-
-
-async def set_publication(db: AsyncSession, photo_id: str, state: str, *, by: str) -> dict:
-    """Staff publish a photo or keep it from the public (or send it back to pending)."""
-    check_publication(state)
-    row = await rows.find(db, photo_id)
-    if row is None:
-        raise NotFound("photo", photo_id)
-    now = datetime.now(UTC)
-    await rows.set_publication(db, photo_id, state, by=by, at=now)
-    return {"photo_id": photo_id, "publication": state, "request_id": row.request_id, "at": now.isoformat()}
 
 
 def views(photo_rows: list, *, staff: bool) -> list[dict]:

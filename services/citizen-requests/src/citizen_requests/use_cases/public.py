@@ -77,7 +77,7 @@ async def open311_search(session: AsyncSession, catalogue: Mapping[str, Category
 async def open311_request(session: AsyncSession, catalogue: Mapping[str, Category], request_id: str, *,
                           photo_desk: photos.PhotoDesk | None = None) -> dict:
     row = await requests.find(session, request_id)
-    if row is None or not published(row.channel):  # an IT department's incident is not anyone's to read
+    if row is None or not published(row):  # an IT department's incident is not anyone's to read
         raise NotFound("service request", repr(request_id))
     (view,) = await _with_photos(session, photo_desk, [open311_view(row, catalogue)])
     return view
@@ -98,7 +98,7 @@ async def _with_photos(session: AsyncSession, photo_desk: photos.PhotoDesk | Non
 async def open311_token(session: AsyncSession, token: str) -> dict:
     """Requests get their id at once here, so a token is the request's id."""
     row = await requests.find(session, token)
-    if row is None or not published(row.channel):
+    if row is None or not published(row):
         raise NotFound("request for token", repr(token))
     return {"service_request_id": token, "token": token}
 

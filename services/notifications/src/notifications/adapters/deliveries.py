@@ -88,3 +88,13 @@ async def mark_retry(session: AsyncSession, delivery_id: str, error: str, at: da
 async def disable_contact(session: AsyncSession, citizen_id: str, channel: str, reason: str, at: datetime) -> None:
     await session.execute(update(contacts).where(contacts.c.citizen_id == citizen_id, contacts.c.channel == channel)
                           .values(disabled_reason=reason, disabled_at=at))
+
+
+async def withdraw(session: AsyncSession, event_key: str, reason: str) -> int:
+    """Give up what is still owed because of one event (its news was withdrawn), as an address
+    removed gives up what is owed to it: `failed` with the reason. What a dispatcher is sending
+    at this moment may still go (its outcome is recorded after). How many were withdrawn."""
+    withdrawn = await session.execute(update(deliveries).where(deliveries.c.event_id == event_key,
+                                                               deliveries.c.status == "pending")
+                                      .values(status="failed", last_error=reason).returning(deliveries.c.id))
+    return len(withdrawn.all())

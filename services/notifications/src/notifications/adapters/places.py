@@ -123,9 +123,15 @@ async def request_statuses(session: AsyncSession, changes: list[dict]) -> None:
             [{"rid": c["request_id"], "new_status": c["status"], "is_open": c["open"]} for c in changes])
 
 
+async def request_hidden(session: AsyncSession, request_id: str, hidden: bool) -> None:
+    """A moderator hid the request from the public, or showed it again."""
+    await session.execute(public_requests.update().where(public_requests.c.request_id == request_id)
+                          .values(hidden=hidden))
+
+
 async def open_requests_in(session: AsyncSession, box: Box) -> list:
     return (await session.execute(select(public_requests).where(
-        public_requests.c.open, public_requests.c.lat.between(box.south, box.north),
+        public_requests.c.open, public_requests.c.hidden.is_(False), public_requests.c.lat.between(box.south, box.north),
         public_requests.c.long.between(box.west, box.east)).order_by(public_requests.c.submitted_at.desc()))).all()
 
 

@@ -151,6 +151,9 @@ public_requests = Table(
     Column("status", Text, nullable=False),
     Column("open", Boolean, nullable=False),
     Column("submitted_at", DateTime(timezone=True), nullable=False),
+    # A moderator hid the request from the public (spam, abuse: citizen-requests' request.moderated);
+    # "what is known at this place" leaves it out until it is shown again (0008).
+    Column("hidden", Boolean, nullable=False, server_default=text("false")),
     Index("public_requests_open_by_point", "lat", "long", postgresql_where=text("open")),
 )
 

@@ -7,8 +7,12 @@ from __future__ import annotations
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ecity_common.events import CloudEvent
-from ecity_common.events.payloads.citizen_requests import CitizenRequestCommented, CitizenRequestStatusChanged
-from notifications.adapters import deliveries
+from ecity_common.events.payloads.citizen_requests import (
+    CitizenRequestCommented,
+    CitizenRequestModerated,
+    CitizenRequestStatusChanged,
+)
+from notifications.adapters import deliveries, places
 from notifications.domain.deliveries import RequestNews, audience_of_request_news, news_of_comment, news_of_status_change
 from notifications.use_cases.owing import News, Writing, owe_many
 
@@ -39,6 +43,21 @@ async def comment(session: AsyncSession, event: CloudEvent, commented: CitizenRe
     news = news_of_comment(request_id=commented.request_id, by_staff=commented.by_staff, text=commented.text,
                            commented_at=commented.commented_at)
     return await _tell(session, [(event, commented.request_id, news)] if news else [], writing)
+
+
+WITHDRAWN = "withdrawn: a moderator hid the comment"
+
+
+async def moderated(session: AsyncSession, event: CloudEvent, decision: CitizenRequestModerated) -> int:
+    """A moderator's decision about a request: a hidden comment's messages not yet sent are not sent
+    (found by the event that told of the comment, which keys them: the same source); a request hidden
+    from the public leaves the public map, and comes back when shown. How many deliveries were withdrawn."""
+    if decision.target == "request":
+        await places.request_hidden(session, decision.request_id, decision.action == "hidden")
+        return 0
+    if decision.target == "comment" and decision.action == "hidden" and decision.comment_event_id:
+        return await deliveries.withdraw(session, f"{event.source}#{decision.comment_event_id}", WITHDRAWN)
+    return 0
 
 
 async def _tell(session: AsyncSession, told: list[tuple[CloudEvent, str, RequestNews]], writing: Writing) -> int:

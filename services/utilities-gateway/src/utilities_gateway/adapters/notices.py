@@ -7,7 +7,7 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, datetime
 
-from sqlalchemy import insert, select
+from sqlalchemy import ARRAY, Text, cast, func, insert, literal, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from utilities_gateway.adapters.tables import company_messages, deliveries, webhook_endpoints
@@ -36,3 +36,17 @@ async def tell_company(session: AsyncSession, company_id: str, type_: str, data:
         await session.execute(insert(deliveries), [
             {"message_seq": seq, "endpoint_id": e, "next_attempt_at": now} for e in targets])
     return msg
+
+
+async def rewrite_unread_description(session: AsyncSession, company_id: str, request_id: str, description: str) -> int:
+    """The company's messages about a request that it has not acknowledged and that carry its
+    description (the routing) carry `description` instead: a moderator hid or redacted it, and a
+    webhook still to be (re)tried or a page not yet read must not bring the old text. What was read
+    is read. How many were rewritten."""
+    m = company_messages
+    rewritten = await session.execute(update(m).where(
+        m.c.company_id == company_id, m.c.acked_at.is_(None), m.c.type == "request.routed",
+        m.c.body["data"]["request_id"].astext == request_id,
+    ).values(body=func.jsonb_set(m.c.body, literal(["data", "description"], ARRAY(Text)),
+                                 func.to_jsonb(cast(description, Text)))).returning(m.c.seq))
+    return len(rewritten.all())

@@ -13,6 +13,7 @@ MESSAGE_TYPES = {
     "request.commented": "the citizen (or the city) commented on a request of yours",
     "request.reopened": "the citizen reopened a request you resolved",
     "request.closed": "the city closed a request of yours",
+    "request.description-changed": "the city's moderator redacted or hid a request's description: show this one instead",
     "endpoint.test": "a test message you asked for",
     # Every change to the company's keys, whoever made it: a key stolen and used to rotate is seen.
     "api-key.issued": "the city issued your company a new API key",

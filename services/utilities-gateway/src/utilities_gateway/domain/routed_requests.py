@@ -84,6 +84,21 @@ def notice_of_citizen_change(from_status: str, to_status: str) -> str | None:
     return None
 
 
+def description_after_moderation(target: str, action: str, public_text: str | None) -> str | None:
+    """What the company may now read of a request's description after a moderator's decision, or
+    None when the decision changes nothing for it: a redacted description is the moderator's text,
+    a hidden one is no text at all (the place and the category still say what to fix). A published
+    one is what the company has had since routing (the masked text); a comment's or a photo's, or a
+    request hidden from the public lists, is not the company's description."""
+    if target != "description":
+        return None
+    if action == "redacted":
+        return public_text or ""
+    if action == "hidden":
+        return ""
+    return None
+
+
 def request_data(row) -> dict:
     """A routed request as the company sees it (API answers and webhooks alike)."""
     return {

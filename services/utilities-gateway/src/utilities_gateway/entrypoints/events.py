@@ -9,6 +9,7 @@ from ecity_common.events import CloudEvent
 from ecity_common.events.catalogue import spec_of
 from ecity_common.events.payloads.citizen_requests import (
     CitizenRequestCommented,
+    CitizenRequestModerated,
     CitizenRequestStatusChanged,
     CitizenRequestSubmitted,
 )
@@ -27,8 +28,12 @@ def make_handlers(outbox: Outbox) -> dict[str, Handler]:
     async def on_status_changed(session: AsyncSession, event: CloudEvent, changed: CitizenRequestStatusChanged) -> None:
         await routing.relay_status(session, changed)
 
+    async def on_moderated(session: AsyncSession, event: CloudEvent, decision: CitizenRequestModerated) -> None:
+        await routing.follow_moderation(session, decision)
+
     return {
         spec_of(CitizenRequestSubmitted).type: on_submitted,
+        spec_of(CitizenRequestModerated).type: on_moderated,
         spec_of(CitizenRequestCommented).type: on_commented,
         spec_of(CitizenRequestStatusChanged).type: on_status_changed,
     }

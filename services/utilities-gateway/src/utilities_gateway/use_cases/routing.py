@@ -12,16 +12,21 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from ecity_common.events.payloads.citizen_requests import (
     CitizenRequestCommented,
+    CitizenRequestModerated,
     CitizenRequestStatusChanged,
     CitizenRequestSubmitted,
 )
 from ecity_common.events.payloads.utilities_gateway import CompanyRef, RequestAcceptedByCompany, RequestRoutingFailed
 from ecity_common.messaging.outbox import Outbox
-from utilities_gateway.adapters.notices import tell_company
+from utilities_gateway.adapters.notices import rewrite_unread_description, tell_company
 from utilities_gateway.adapters.queries import companies_of_kind
 from utilities_gateway.adapters.tables import routed_requests
 from utilities_gateway.domain.companies import Routing, route
-from utilities_gateway.domain.routed_requests import notice_of_citizen_change, request_data
+from utilities_gateway.domain.routed_requests import (
+    description_after_moderation,
+    notice_of_citizen_change,
+    request_data,
+)
 
 
 async def check(session: AsyncSession, *, kind: str, service_code: str, lat: float | None, long: float | None,
@@ -85,3 +90,21 @@ async def relay_status(session: AsyncSession, changed: CitizenRequestStatusChang
         await tell_company(session, company_id, type_, {
             "request_id": changed.request_id, "status": changed.to_status, "note": changed.public_note,
             "changed_at": changed.changed_at.isoformat()})
+
+
+async def follow_moderation(session: AsyncSession, decision: CitizenRequestModerated) -> None:
+    """A moderator redacted or hid a routed request's description: the company's copy changes (its
+    API shows the new text), the messages it has not read yet no longer carry the old one, and it is
+    told (request.description-changed)."""
+    description = description_after_moderation(decision.target, decision.action, decision.public_text)
+    if description is None:
+        return
+    changed = await session.execute(update(routed_requests).where(routed_requests.c.request_id == decision.request_id)
+                                     .values(description=description).returning(routed_requests.c.company_id))
+    company_id = changed.scalar()
+    if company_id is None:
+        return  # not a utility's, not routed, or no company serves it
+    await rewrite_unread_description(session, company_id, decision.request_id, description)
+    await tell_company(session, company_id, "request.description-changed", {
+        "request_id": decision.request_id, "description": description, "moderation": decision.action,
+        "changed_at": decision.decided_at.isoformat()})

@@ -115,3 +115,33 @@ class CitizenRequestUnsubscribed(BaseModel):
     citizen_id: str = Field(min_length=1, max_length=200, json_schema_extra=personal(
         "the follower's opaque id (no name, no contact): notifications keeps who follows what"))
     at: AwareDatetime
+
+
+@event_type(
+    "ua.sumy.ecity.citizen-requests.request.moderated.v1",
+    producer="citizen-requests",
+    aggregate="citizen_request",
+    summary="A moderator decided what the public sees of a request: its description or a comment published, "
+            "redacted or hidden, a photo published or hidden, the whole request hidden from the public or shown "
+            "again. Carries what the decision made public (the redacted text, masked), never the original text, "
+            "the reason or the moderator (those stay in citizen-requests' decisions, for staff). A citizen's "
+            "creation limit is a decision too, but about a person, not a request: it is not on this topic.",
+    consumers=("utilities-gateway", "notifications"),
+)
+class CitizenRequestModerated(BaseModel):
+    decision_id: str = Field(min_length=1, max_length=32)
+    request_id: str = Field(min_length=1, max_length=64)
+    target: Literal["description", "comment", "photo", "request"]
+    # The comment's or photo's id; the request's own for its description or itself.
+    target_id: str = Field(min_length=1, max_length=64)
+    action: Literal["published", "redacted", "hidden", "shown"]
+    # A redacted description or comment: the text the public now reads (and a handler may), masked.
+    # None for every other decision (the handler keeps what it had, or, hidden, shows nothing of it).
+    public_text: str | None = Field(default=None, max_length=4000, json_schema_extra=personal(
+        "the moderator's public text of a redacted description or comment, masked (phone numbers, e-mail "
+        "addresses, personal ids, flat numbers): the company shows it in place of what it had"))
+    # A comment's: the id of the request.commented event that told of it (same source), so that
+    # notifications can cancel what it still owes about a hidden comment. None for comments written
+    # before it was kept.
+    comment_event_id: str | None = Field(default=None, max_length=200)
+    decided_at: AwareDatetime

@@ -1,5 +1,6 @@
-"""Photos (`/api/v1/photos`, `/api/v1/public/photos`): upload, read, publish. Parse, call a use
-case, shape the answer; who sees what is `domain/photos.py`'s."""
+"""Photos (`/api/v1/photos`, `/api/v1/public/photos`): upload and read (moderators publish or hide
+them: `entrypoints/http/moderation.py`). Parse, call a use case, shape the answer; who sees what
+is `domain/photos.py`'s."""
 
 from __future__ import annotations
 
@@ -30,10 +31,6 @@ class Uploaded(BaseModel):
     width: int
     height: int
     suggested_place: dict | None = None
-
-
-class Publication(BaseModel):
-    state: Literal["pending", "published", "hidden"]
 
 
 @router.post("/photos", status_code=201, response_model=Uploaded, response_model_exclude_none=True,
@@ -72,17 +69,11 @@ async def public_photo(photo_id: Identifier, size: Size, request: Request, db: A
 
 @router.get("/photos/{photo_id}/{size}", response_class=Response,
             responses={200: {"content": {"image/jpeg": {}}}, 307: {"description": "to a signed link in the store"}},
-            summary="A photo in any publication state, for its sender, staff and the citizen whose request it is on")
+            summary="A photo in any publication state, for its sender, staff (moderators decide on it) and the "
+                    "citizen whose request it is on")
 async def own_photo(photo_id: Identifier, size: Size, request: Request,
-                    who: Principal = Depends(require_role("citizen", "operator")), db: AsyncSession = Depends(session)):
+                    who: Principal = Depends(require_role("citizen", "operator", "moderator")),
+                    db: AsyncSession = Depends(session)):
     photo = await photos.own_photo(db, request.app.state.photos, photo_id, size, reader=who.subject,
-                                   staff=who.has("operator"))
+                                   staff=who.has("operator") or who.has("moderator"))
     return _served(photo, request, "private, max-age=600")
-
-
-@router.post("/photos/{photo_id}/publication",
-             summary="Publish a photo or keep it from the public (role operator; moderators' once moderation comes)")
-async def set_publication(photo_id: Identifier, body: Publication, operator: Principal = Depends(require_role("operator")),
-                          db: AsyncSession = Depends(session)) -> dict:
-    async with db.begin():
-        return await photos.set_publication(db, photo_id, body.state, by=operator.subject)
