@@ -22,6 +22,7 @@ from ecity_common.auth import Principal, require_role
 from ecity_common.db import session
 from ecity_common.inputs import Identifier, Text
 from ecity_common.refusals import Invalid
+from notifications.entrypoints.http.answers import Erased, MyData, answers
 from notifications.use_cases import contacts
 
 router = APIRouter(prefix="/api/v1", tags=["contacts and consent"])
@@ -141,13 +142,13 @@ async def opt_in(request_id: Identifier, citizen: Principal = Depends(require_ro
     return Response(status_code=204)
 
 
-@router.get("/me/data", summary="Everything the service holds about me (role citizen)")
+@router.get("/me/data", responses=answers(MyData), summary="Everything the service holds about me (role citizen)")
 async def my_data(citizen: Principal = Depends(require_role("citizen")), db: AsyncSession = Depends(session)) -> dict:
     async with db.begin():
         return await contacts.my_data(db, citizen.subject)
 
 
-@router.delete("/me/data", summary="Erase everything the service holds about me (role citizen)")
+@router.delete("/me/data", responses=answers(Erased), summary="Erase everything the service holds about me (role citizen)")
 async def erase_my_data(citizen: Principal = Depends(require_role("citizen")), db: AsyncSession = Depends(session)) -> dict:
     async with db.begin():
         return await contacts.erase_my_data(db, citizen.subject)
