@@ -143,6 +143,9 @@ class SignedHeadIn(BaseModel):
         return SignedHead(ChainHead(**self.statement.model_dump()), self.signature)
 
 
+BUSY = {429: {"description": "the ledger is being verified for someone else; Retry-After says when to come back"}}
+
+
 async def _verified(request: Request, db: AsyncSession, given: SignedHead | None) -> dict:
     # Public and a full pass over the ledger: one at a time per replica, the others told when to come back.
     lock = request.app.state.verifying
@@ -152,12 +155,12 @@ async def _verified(request: Request, db: AsyncSession, given: SignedHead | None
         return (await verification.verify_ledger(db, request.app.state.trusted_keys, given)).as_json()
 
 
-@router.get("/ledger/verify", tags=["ledger"], responses=answers(LedgerCheck), summary="Verify the ledger: chain, amounts, balances, signed heads (public)")
+@router.get("/ledger/verify", tags=["ledger"], responses={**answers(LedgerCheck), **BUSY}, summary="Verify the ledger: chain, amounts, balances, signed heads (public)")
 async def verify(request: Request, db: AsyncSession = Depends(session)) -> dict:
     return await _verified(request, db, None)
 
 
-@router.post("/ledger/verify", tags=["ledger"], responses=answers(LedgerCheck),
+@router.post("/ledger/verify", tags=["ledger"], responses={**answers(LedgerCheck), **BUSY},
              summary="Verify the ledger against a signed head kept from the open data (public)")
 async def verify_against(body: SignedHeadIn, request: Request, db: AsyncSession = Depends(session)) -> dict:
     return await _verified(request, db, body.signed())

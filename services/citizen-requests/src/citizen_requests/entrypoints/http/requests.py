@@ -107,7 +107,7 @@ def filed_view(stored: dict) -> dict:
     }
 
 
-@router.post("/requests", status_code=201, response_model=RequestView, summary="File a request (Idempotency-Key honoured)")
+@router.post("/requests", status_code=201, response_model=RequestView, responses={429: {}}, summary="File a request (Idempotency-Key honoured)")
 async def create_request(body: NewRequest, request: Request, citizen: Principal = Depends(require_role("citizen"))):
     if (body.lat is None) != (body.long is None):
         missing = "long" if body.long is None else "lat"

@@ -53,7 +53,7 @@ def _answer(request: Request, view: dict, page_text: str, status: int = 200) -> 
     return JSONResponse(ContactView(**view).model_dump(mode="json"), status_code=status, headers={"Vary": "Accept"})
 
 
-@router.put("/me/contacts/email", status_code=202, response_model=ContactView,
+@router.put("/me/contacts/email", status_code=202, response_model=ContactView, responses={429: {"description": "too many confirmation mails this hour"}},
             summary="Give my e-mail address; a confirmation link is mailed to it (role citizen)")
 async def give_email(body: EmailAddress, request: Request, citizen: Principal = Depends(require_role("citizen")),
                      db: AsyncSession = Depends(session)):
