@@ -19,8 +19,9 @@ from notifications.use_cases import nearby, places
 
 router = APIRouter(prefix="/api/v1", tags=["places and outages"])
 
-# Addresses of e-mail as people type them: one @, no spaces or angle brackets, a dot in the domain.
-EMAIL_PATTERN = r"^[^@\s<>()\[\],;:\"]{1,64}@[A-Za-z0-9.-]{1,190}\.[A-Za-z]{2,24}$"
+# Addresses of e-mail as people type them: one @, no spaces or angle brackets, a dot in the domain;
+# no control character (a NUL reached the database as a 500).
+EMAIL_PATTERN = r"^[^@\s<>()\[\],;:\"\x00-\x1f\x7f]{1,64}@[A-Za-z0-9.-]{1,190}\.[A-Za-z]{2,24}$"
 
 
 class NewPlace(BaseModel):
