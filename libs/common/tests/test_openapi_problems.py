@@ -69,8 +69,9 @@ def test_each_operation_documents_the_statuses_it_can_answer_and_no_others():
     public = _statuses(document, "/public/things", "get")
     assert set(public) == {"200", "422"}  # no token, no id in the path, no body
     assert public["422"]["content"][PROBLEM_JSON]["schema"] == {"$ref": "#/components/schemas/Problem"}
-    # a role (401, 403), an id (404), the route's own 409, If-Match (412), a body (413)
-    assert set(_statuses(document, "/things/{thing_id}", "patch")) == {"200", "401", "403", "404", "409", "412", "413", "422"}
+    # a role (401, 403), an id (404), the route's own 409, If-Match (412), a body (400 unreadable, 413 too large)
+    assert set(_statuses(document, "/things/{thing_id}", "patch")) == {"200", "400", "401", "403", "404", "409", "412", "413",
+                                                                       "422"}
     assert set(_statuses(document, "/keyed", "get")) == {"200", "401"}
 
 

@@ -10,7 +10,7 @@ is rewritten once it is built (`install_openapi`, from `runtime.create_service_a
 - the 422 and any error status a route lists itself (`responses={409: {...}}`) answer a `Problem`;
 - 401 and 403 where a dependency says it refuses so (`refuses(401, 403)`: `require_role`, a
   company's key), 404 where the path names something, 412 where the route reads `If-Match`,
-  413 where it reads a body (`body_limits`);
+  400 and 413 where it reads a body (one that cannot be parsed at all; one past `body_limits`);
 - a route that says its errors its own way (`own_errors`: Open311's list of {code, description})
   gets those instead, and no problem+json at all.
 
@@ -118,7 +118,7 @@ def _document(operation: dict[str, Any], route: APIRoute, path: str) -> None:
     if any(p.get("in") == "header" and p.get("name", "").lower() == "if-match" for p in operation.get("parameters", [])):
         statuses.add(412)
     if "requestBody" in operation:
-        statuses.add(413)
+        statuses |= {400, 413}  # a body that cannot be parsed at all; one past the route's limit
     for status in sorted(statuses):
         listed = responses.get(str(status)) or {}
         described = listed.get("description")

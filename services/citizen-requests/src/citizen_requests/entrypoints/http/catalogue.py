@@ -102,7 +102,7 @@ async def _save(request: Request, body: CategoryIn, who: Principal, *, create: b
     return catalogue_store.to_definition(saved)
 
 
-@router.post("", status_code=201, responses=answers(CategoryDefinition, 201), summary="Add a category")
+@router.post("", status_code=201, responses={**answers(CategoryDefinition, 201), 409: {}}, summary="Add a category")
 async def create_category(body: CategoryIn, request: Request, who: Principal = Depends(STAFF)):
     return await _save(request, body, who, create=True)
 

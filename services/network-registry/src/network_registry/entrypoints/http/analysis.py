@@ -15,7 +15,7 @@ from network_registry.use_cases import analysis
 router = APIRouter(prefix="/api/v1")
 
 
-@router.get("/analysis/impact", tags=["analysis"], responses=answers(Impact), summary="What is cut off from the core if this device or link fails")
+@router.get("/analysis/impact", tags=["analysis"], responses={**answers(Impact), 404: {"description": "no such device or link"}}, summary="What is cut off from the core if this device or link fails")
 async def impact(request: Request, device: Identifier | None = None, link: Identifier | None = None,
                  _: Principal = Depends(READ), db: AsyncSession = Depends(session)) -> dict:
     return await analysis.impact(db, topology_cache(request), device, link)
@@ -26,7 +26,7 @@ async def spof(request: Request, _: Principal = Depends(READ), db: AsyncSession 
     return await analysis.single_points_of_failure(db, topology_cache(request))
 
 
-@router.get("/analysis/path", tags=["analysis"], responses=answers(Path), summary="The path between two sites, by fibre length or by hops")
+@router.get("/analysis/path", tags=["analysis"], responses={**answers(Path), 404: {"description": "no working path between the two sites"}}, summary="The path between two sites, by fibre length or by hops")
 async def path(request: Request, from_site: Identifier, to_site: Identifier, by: str = Query("length", pattern="^(length|hops)$"),
                _: Principal = Depends(READ), db: AsyncSession = Depends(session)) -> dict:
     return await analysis.path(db, topology_cache(request), from_site, to_site, by)

@@ -30,7 +30,7 @@ STATUS_REPORT = {"requestBody": {"required": True, "content": {"application/json
     }}}}}}
 
 
-@router.post("/monitoring/status", tags=["monitoring"], responses={**answers(StatusReported), 401: {"description": "no X-API-Key, or one it does not know"}}, summary="The NMS reports a device or link down/up (X-API-Key)",
+@router.post("/monitoring/status", tags=["monitoring"], responses={**answers(StatusReported), 404: {"description": "no such device or link"}, 401: {"description": "no X-API-Key, or one it does not know"}}, summary="The NMS reports a device or link down/up (X-API-Key)",
              openapi_extra=STATUS_REPORT)
 async def monitoring_status(request: Request, body: dict = Body(..., examples=[{"element_kind": "device", "element_id": "…", "state": "down"}]),
                             x_api_key: Text | None = Header(None, max_length=200), db: AsyncSession = Depends(session)) -> dict:

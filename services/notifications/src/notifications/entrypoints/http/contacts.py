@@ -66,7 +66,7 @@ async def give_email(body: EmailAddress, request: Request, citizen: Principal = 
     return JSONResponse(ContactView(**view).model_dump(mode="json"), status_code=200 if view["confirmed"] else 202)
 
 
-@router.delete("/me/contacts/email", status_code=204, summary="Remove my e-mail address (role citizen)")
+@router.delete("/me/contacts/email", status_code=204, responses={404: {"description": "no address given"}}, summary="Remove my e-mail address (role citizen)")
 async def remove_email(citizen: Principal = Depends(require_role("citizen")), db: AsyncSession = Depends(session)):
     async with db.begin():
         await contacts.remove_email(db, citizen.subject)

@@ -16,7 +16,7 @@ from utilities_gateway.use_cases import company_reports
 router = APIRouter(prefix="/integrations/v1", tags=["requests"])
 
 
-@router.get("/requests", responses=answers(RoutedRequests), summary="Requests routed to your company (page with `after`=the last request_id)")
+@router.get("/requests", responses={**answers(RoutedRequests), 404: {"description": "`after` names no request of yours"}}, summary="Requests routed to your company (page with `after`=the last request_id)")
 async def list_requests(status: str | None = Query(None, pattern="^(routed|in_progress|planned|resolved|rejected)$"),
                         after: Identifier | None = Query(None, max_length=64), limit: page_size(500) = 100,
                         caller: Caller = Depends(company), db: AsyncSession = Depends(session)):
