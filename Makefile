@@ -35,12 +35,27 @@ $(PROMTOOL):
 # Swagger UI and ReDoc for the services' /docs and /redoc, from npm (pinned, integrity-checked),
 # served by the services themselves (libs/common/src/ecity_common/web/docs.py).
 DOCS_ASSETS := libs/common/src/ecity_common/web/docs_assets
-$(DOCS_ASSETS)/VERSIONS: libs/common/docs-assets/fetch.sh
+$(DOCS_ASSETS)/VERSIONS: libs/common/docs-assets/fetch.sh libs/common/docs-assets/npm-unpack.sh
 	@command -v npm >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq npm; } \
 	  || { echo "npm is needed once, for the API docs' assets: apt-get install npm"; exit 1; }
 	sh libs/common/docs-assets/fetch.sh $(DOCS_ASSETS)
 
-setup: .venv/.synced $(PROMTOOL) $(DOCS_ASSETS)/VERSIONS
+# The web's htmx and Leaflet (served by the web itself) and axe-core (injected by its browser tests),
+# from npm in the same way (services/web/assets/fetch.sh).
+WEB_ASSETS := services/web/src/web/static/vendor
+$(WEB_ASSETS)/VERSIONS: services/web/assets/fetch.sh libs/common/docs-assets/npm-unpack.sh
+	@command -v npm >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq npm; } \
+	  || { echo "npm is needed once, for the web's browser libraries: apt-get install npm"; exit 1; }
+	sh services/web/assets/fetch.sh $(WEB_ASSETS) .cache/axe-core
+
+# The web's browser tests drive Debian's chromium (Playwright pointed at /usr/bin/chromium: its own
+# browser builds cannot be downloaded here); installed once, as npm is.
+CHROMIUM := /usr/bin/chromium
+$(CHROMIUM):
+	@apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium \
+	  || { echo "chromium is needed by the web's browser tests: apt-get install chromium"; exit 1; }
+
+setup: .venv/.synced $(PROMTOOL) $(DOCS_ASSETS)/VERSIONS $(WEB_ASSETS)/VERSIONS $(CHROMIUM)
 	@.venv/bin/ecity infra prepare
 
 run: setup
@@ -50,6 +65,7 @@ run: setup
 # of a test's time is waiting on a broker or a database. TEST_WORKERS=0 runs them in this process.
 TEST_WORKERS ?= 2
 test: setup
+	@command -v kubectl >/dev/null || { echo "kubectl is needed by the tests of the Kubernetes manifests (kubectl kustomize): install it from the Kubernetes packages or your cloud SDK."; exit 1; }
 	.venv/bin/pytest -n $(TEST_WORKERS) --dist loadgroup $(PYTEST_ARGS)
 
 # The long chaos test (tests/test_chaos.py, ECITY_CHAOS=long) five times in a row; stops at the
@@ -83,6 +99,7 @@ bench: setup
 	.venv/bin/python bench/citizens.py
 	.venv/bin/python bench/chain.py
 	.venv/bin/python bench/notices.py
+	.venv/bin/python bench/photos.py
 
 # Container images, for Docker Compose and Kubernetes (needs a Docker engine, which CI lacks:
 # the Dockerfiles are checked by tests/test_deploy.py instead).

@@ -226,12 +226,16 @@ def test_no_secret_is_committed_only_referenced(rendered):
     # (*-db-app), Strimzi's User Operator (one per KafkaUser, named after it) and its Cluster
     # Operator (the cluster CA's certificate).
     documented = {"utilities-gateway-webhook-secrets", "budget-ledger-db-restricted", "budget-ledger-anchor-key",
-                  "notifications-vapid", "notifications-link-signing-key"}
+                  "notifications-vapid", "notifications-link-signing-key", "notifications-smtp-sign-in"}
     kafka_users = {u["metadata"]["name"] for u in of_kind(rendered, "KafkaUser")}
     by_operators = kafka_users | {"ecity-cluster-ca-cert"}
     assert documented <= refs and all(r in documented or r.endswith("-db-app") or r in by_operators for r in refs)
     readme = (ROOT / "deploy" / "k8s" / "README.md").read_text()
     assert all(f"create secret generic {name}" in readme for name in documented)
+    # Only a relay that asks for a sign-in needs its Secret: without it the pod starts.
+    optional = {e["valueFrom"]["secretKeyRef"]["name"] for e in env
+                if "secretKeyRef" in e.get("valueFrom", {}) and e["valueFrom"]["secretKeyRef"].get("optional")}
+    assert optional == {"notifications-smtp-sign-in"}
     # No shared token secret at all: every service checks the identity provider's signatures, with
     # its issuer and JWKS from one ConfigMap the operator creates.
     assert not [e for e in env if e["name"].endswith("JWT_SECRET")]

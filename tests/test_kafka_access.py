@@ -158,3 +158,48 @@ async def test_granting_returns_once_the_new_bindings_authorize_even_when_the_la
                                     for op in (Operation.CREATE, Operation.WRITE)), group])
         as_notifications = infra.kafka.access("notifications")
         await ensure_topics(as_notifications, topics)  # refused had the grant not taken effect
+
+
+@pytest.mark.parametrize("service", [s for s in SERVICES if kafka_rights(s).reads])
+async def test_each_service_measures_its_own_groups_lag_with_the_rights_it_has(services, service):
+    """The lag meter (ecity_common.messaging.lag) signs in as the service and asks the broker for its
+    group's committed offsets and its topics' end offsets: describing its group and those topics is
+    implied by the READ it already has, so the KafkaUsers need no right more. Another's group is refused."""
+    from aiokafka.errors import GroupAuthorizationFailedError
+
+    from ecity_common.messaging.access import consumed_topics
+    from ecity_common.messaging.lag import ConsumerLagMeter
+
+    settings = services.settings(service)
+    topics = [settings.topic(t) for t in consumed_topics(service)]
+    event = CloudEvent(source="/ecity/test", type="ua.sumy.ecity.test.lag.v1", subject="lag-1", data={})
+    await publish(infra_admin(services), topics[0], event)  # one record nobody of the group has read
+    meter = ConsumerLagMeter(settings, topics)
+    try:
+        lags = await _measured(meter)
+    finally:
+        await meter.close()
+    assert {tp.topic for tp in lags} == set(topics) and sum(lags.values()) == 1
+    other = next(s for s in SERVICES if s != service and kafka_rights(s).reads)
+    as_another = ConsumerLagMeter(settings.model_copy(update={"kafka_consumer_group": kafka_rights(other).group}), topics)
+    try:
+        with pytest.raises(GroupAuthorizationFailedError):
+            await _measured(as_another)
+    finally:
+        await as_another.close()
+
+
+async def _measured(meter) -> dict:
+    """A reading, past what a fresh broker answers while it makes its offsets topic (the coordinator
+    "not available": retriable, as the meter's own loop takes it at its next round)."""
+    from aiokafka.errors import KafkaError
+
+    async with asyncio.timeout(30):
+        while True:
+            try:
+                return await meter.measure()
+            except KafkaError as exc:
+                if not exc.retriable:
+                    raise
+                await meter.close()
+                await asyncio.sleep(0.5)

@@ -30,3 +30,11 @@ def test_the_service_keeps_its_layers(service):
                             cwd=ROOT)
     assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-2000:]
     assert " 0 broken" in result.stdout, result.stdout[-4000:]
+
+
+def test_the_web_keeps_its_layers():
+    """The web (not among SERVICES: it owns no data) has no use_cases layer: each page is one API call."""
+    config = ROOT / "services" / "web" / "importlinter.ini"
+    result = subprocess.run([str(LINT_IMPORTS), "--no-cache", "--config", str(config)], capture_output=True, text=True,
+                            cwd=ROOT)
+    assert result.returncode == 0 and " 0 broken" in result.stdout, result.stdout[-4000:] + result.stderr[-2000:]

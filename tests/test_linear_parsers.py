@@ -24,6 +24,7 @@ from budget_ledger.adapters.import_files import parse as parse_import
 from budget_ledger.domain.codes import CodeError, kekv, kpkvkmb
 from citizen_requests.domain.requests import TAG_START, looks_like_html
 from ecity_common.areas import normalise_street, parse_address
+from ecity_common.personal_data import mask
 from utilities_gateway.domain.meters import is_valid_eic, meter_id_problem
 
 LIMIT = 30  # ten times the input, at most this many times the work
@@ -64,6 +65,18 @@ CASES = [
     ("html, spaces around '/'", looks_like_html, lambda n: "<" + " " * (n // 2) + "/" + " " * (n // 2)),
     ("html, '< ' repeated", looks_like_html, lambda n: "< " * (n // 2)),
     ("tag start, spaces after '<'", TAG_START.search, lambda n: "<" + " " * n),
+    # The personal-data masking of every public text and event (domain/publication.py): near misses of
+    # each kind, so that every alternative runs as far as its bounds let it at every position.
+    ("mask, digits", mask, lambda n: "1" * n),
+    ("mask, phone-like runs", mask, lambda n: "+38 (0" * (n // 6)),
+    ("mask, digits and separators", mask, lambda n: "0 -" * (n // 3)),
+    ("mask, an e-mail's local part without '@'", mask, lambda n: "a." * (n // 2)),
+    ("mask, '@' repeated", mask, lambda n: "a@b" * (n // 3)),
+    ("mask, an e-mail without its dot", mask, lambda n: "a@" + "b" * n),
+    ("mask, flat words", mask, lambda n: "кв. " * (n // 4)),
+    ("mask, flat words and spaces", mask, lambda n: "квартира   №   " * (n // 15)),
+    ("mask, capitals and digits", mask, lambda n: "АБ 12345" * (n // 8)),
+    ("mask, nine digits and a letter", mask, lambda n: "123456789a" * (n // 10)),
     # Meter ids, budget codes and an import file's amounts and years.
     ("meter id", lambda t: meter_id_problem.__wrapped__("electricity", t), lambda n: "62Z" + "-" * n),
     ("account number", lambda t: meter_id_problem.__wrapped__("water", t), lambda n: "1" * n + "x"),

@@ -20,8 +20,8 @@ TEMPLATE = Template(r"""# syntax=docker/dockerfile:1
 
 # Swagger UI and ReDoc for /docs and /redoc, from npm at build time (pinned and integrity-checked).
 FROM node:20-bookworm-slim AS docs-assets
-COPY libs/common/docs-assets/fetch.sh /fetch.sh
-RUN sh /fetch.sh /docs_assets
+COPY libs/common/docs-assets/ /docs-assets/
+RUN sh /docs-assets/fetch.sh /docs_assets
 
 FROM python:3.11-slim-bookworm AS build
 ENV PIP_DISABLE_PIP_VERSION_CHECK=1 PIP_NO_CACHE_DIR=1 \
@@ -45,8 +45,11 @@ COPY services/$name services/$name
 RUN uv sync --frozen --no-dev --no-editable --package $name
 
 FROM python:3.11-slim-bookworm
+# /var/lib/ecity: where a service keeps files (citizen-requests' photos), its user's, so that a
+# volume mounted under it starts writable by the service (Docker copies the owner into a new volume).
 RUN groupadd --system --gid 10001 ecity \
-    && useradd --system --uid 10001 --gid ecity --no-create-home --shell /usr/sbin/nologin ecity
+    && useradd --system --uid 10001 --gid ecity --no-create-home --shell /usr/sbin/nologin ecity \
+    && install -d -o 10001 -g 10001 /var/lib/ecity /var/lib/ecity/photos
 COPY --from=build /app/.venv /app/.venv
 ENV PATH=/app/.venv/bin:$$PATH PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 MPLCONFIGDIR=/tmp/matplotlib \
     ${prefix}HTTP_HOST=0.0.0.0 ${prefix}HTTP_PORT=$port ${prefix}MIGRATE_ON_START=false

@@ -37,7 +37,7 @@ SERVICES = [
 # here answers the ingress's 404 and never reaches a pod.
 PUBLIC_PATHS = {
     "citizen-requests": ["api/v1", "open311/v2"],
-    "utilities-gateway": ["integrations/v1", "api/v1", "public/outages"],
+    "utilities-gateway": ["integrations/v1", "api/v1", "public/outages", "public/photos"],
     "budget-ledger": ["api/v1"],
     # Citizens' own routes (their e-mail address and its confirmation, their push subscriptions, the
     # VAPID public key their browser subscribes with, "everything you hold about me") and the links
@@ -181,7 +181,31 @@ NOTIFICATIONS_EGRESS = [
     {"to": [{"ipBlock": INTERNET}], "ports": [{"port": 443, "protocol": "TCP"}]},
 ]
 
+# Volumes a service keeps data on: volume, PersistentVolumeClaim, folder, size. citizen-requests:
+# citizens' photos (ecity_common.photos, the directory store). Every replica (2 to 6, the HPA's)
+# writes and reads the same photos, so the claim is ReadWriteMany: the cluster needs a storage class
+# that gives it (CephFS, NFS, a cloud's file store). Where the city's object store is used instead
+# (CITIZEN_REQUESTS_PHOTO_STORE=s3, its bucket, endpoint and a Secret with its keys), this claim can
+# go (deploy/k8s/README.md, "Photos").
+SERVICE_VOLUMES = {"citizen-requests": [("photos", "citizen-requests-photos", "/var/lib/ecity/photos", "50Gi")],
+                   # utilities-gateway: the companies' photos of their work, attached to their reports.
+                   "utilities-gateway": [("photos", "utilities-gateway-photos", "/var/lib/ecity/photos", "20Gi")]}
+# Memory per pod beyond the default 512 MiB. citizen-requests decodes photos (up to 40 MP: 160 MB of
+# pixels each, CITIZEN_REQUESTS_PHOTO_WORKERS at a time).
+SERVICE_MEMORY = {"citizen-requests": "1Gi", "utilities-gateway": "1Gi"}
+# /tmp beyond the default 64 MiB: an upload's multipart body goes to a temporary file past 1 MiB
+# (Starlette's parser), up to 10 MiB a photo, for every photo being received at once.
+SERVICE_TMP = {"citizen-requests": "512Mi", "utilities-gateway": "512Mi"}
+
 SERVICE_CONFIG = {
+    "utilities-gateway": {"UTILITIES_GATEWAY_PHOTO_STORE": "directory",
+                          "UTILITIES_GATEWAY_PHOTO_DIRECTORY": "/var/lib/ecity/photos",
+                          # The photos' addresses in its events are absolute: the ingress's address.
+                          "UTILITIES_GATEWAY_PUBLIC_URL": "https://api.ecity.sumy.ua/utilities"},
+    "citizen-requests": {"CITIZEN_REQUESTS_PHOTO_STORE": "directory",
+                         "CITIZEN_REQUESTS_PHOTO_DIRECTORY": "/var/lib/ecity/photos",
+                         # Open311's media_url is absolute: the ingress's address of the service.
+                         "CITIZEN_REQUESTS_PUBLIC_URL": "https://api.ecity.sumy.ua/citizen-requests"},
     "budget-ledger": {"BUDGET_LEDGER_DATABASE_APP_ROLE": "budget_ledger_app",
                       "BUDGET_LEDGER_ANCHOR_SIGNING_KEY_FILE": "/etc/ecity/anchor/signing-key.pem"},
     "notifications": {"NOTIFICATIONS_SMTP_HOST": SMTP_RELAY["host"], "NOTIFICATIONS_SMTP_PORT": str(SMTP_RELAY["port"]),
@@ -211,8 +235,13 @@ def service_config(name: str, package: str) -> dict[str, str]:
 SERVICE_SECRETS = {
     # The key that signs the links of notifications' e-mails (an address's confirmation, the one-click
     # unsubscribe): whoever held it could unsubscribe anyone or confirm an address they do not own.
+    # And the relay's sign-in, if the city's relay asks for one (SMTP AUTH after STARTTLS): an
+    # optional Secret, so a relay that accepts the service by its address needs none.
     "notifications": [{"name": "NOTIFICATIONS_LINK_SIGNING_KEY",
-                       "valueFrom": {"secretKeyRef": {"name": "notifications-link-signing-key", "key": "key"}}}],
+                       "valueFrom": {"secretKeyRef": {"name": "notifications-link-signing-key", "key": "key"}}},
+                      *({"name": f"NOTIFICATIONS_SMTP_{part.upper()}",
+                         "valueFrom": {"secretKeyRef": {"name": "notifications-smtp-sign-in", "key": part, "optional": True}}}
+                        for part in ("username", "password"))],
     # The key that seals the companies' webhook signing secrets in the gateway's database.
     "utilities-gateway": [{"name": "UTILITIES_GATEWAY_WEBHOOK_SECRETS_KEY",
                            "valueFrom": {"secretKeyRef": {"name": "utilities-gateway-webhook-secrets", "key": "key"}}}],
@@ -227,10 +256,13 @@ def container(name: str, package: str, port: int, command: list[str] | None = No
         "envFrom": [{"configMapRef": {"name": f"{name}-config"}}],
         "env": env(name, package, migration=bool(command)),
         "securityContext": security_context(),
-        "resources": {"requests": {"cpu": "100m", "memory": "192Mi"}, "limits": {"cpu": "1", "memory": "512Mi"}},
+        "resources": {"requests": {"cpu": "100m", "memory": "192Mi"},
+                      "limits": {"cpu": "1", "memory": SERVICE_MEMORY.get(name, "512Mi")}},
         "volumeMounts": [{"name": "tmp", "mountPath": "/tmp"},
                          *([] if command else [{"name": volume, "mountPath": folder, "readOnly": True}
-                                               for volume, _, folder in SERVICE_FILES.get(name, [])])],
+                                               for volume, _, folder in SERVICE_FILES.get(name, [])]),
+                         *([] if command else [{"name": volume, "mountPath": folder}
+                                               for volume, _, folder, _ in SERVICE_VOLUMES.get(name, [])])],
     }
     if command:
         c["command"] = command
@@ -244,14 +276,16 @@ def container(name: str, package: str, port: int, command: list[str] | None = No
     return c
 
 
-def pod_spec(containers: list[dict], restart: str | None = None, files: list[tuple[str, str, str]] = ()) -> dict:
+def pod_spec(containers: list[dict], restart: str | None = None, files: list[tuple[str, str, str]] = (),
+             claims: list[tuple[str, str, str, str]] = (), tmp: str = "64Mi") -> dict:
     spec = {
         "automountServiceAccountToken": False,
         "securityContext": {"runAsNonRoot": True, "fsGroup": 10001, "seccompProfile": {"type": "RuntimeDefault"}},
         "containers": containers,
-        "volumes": [{"name": "tmp", "emptyDir": {"sizeLimit": "64Mi"}},
+        "volumes": [{"name": "tmp", "emptyDir": {"sizeLimit": tmp}},
                     # readable by the pod's group (fsGroup) only
-                    *({"name": volume, "secret": {"secretName": secret, "defaultMode": 0o440}} for volume, secret, _ in files)],
+                    *({"name": volume, "secret": {"secretName": secret, "defaultMode": 0o440}} for volume, secret, _ in files),
+                    *({"name": volume, "persistentVolumeClaim": {"claimName": claim}} for volume, claim, _, _ in claims)],
     }
     if any(m["name"] == "kafka-ca" for c in containers for m in c["volumeMounts"]):
         spec["volumes"].append({"name": "kafka-ca", "secret": {"secretName": KAFKA_CA_SECRET,
@@ -293,7 +327,8 @@ def service_objects(name: str, package: str, port: int, public: str | None, inte
             "strategy": {"type": "RollingUpdate", "rollingUpdate": {"maxUnavailable": 0, "maxSurge": 1}},
             "template": {
                 "metadata": {"labels": labels(name)},
-                "spec": {**pod_spec([container(name, package, port)], files=SERVICE_FILES.get(name, [])),
+                "spec": {**pod_spec([container(name, package, port)], files=SERVICE_FILES.get(name, []),
+                                    claims=SERVICE_VOLUMES.get(name, []), tmp=SERVICE_TMP.get(name, "64Mi")),
                          "terminationGracePeriodSeconds": TERMINATION_GRACE_PERIOD_S},
             },
         },
@@ -394,7 +429,12 @@ def service_objects(name: str, package: str, port: int, public: str | None, inte
             "endpoints": [{"port": "http", "path": "/metrics", "interval": "30s"}],
         },
     }
+    claims = [{
+        "apiVersion": "v1", "kind": "PersistentVolumeClaim", "metadata": meta(claim),
+        "spec": {"accessModes": ["ReadWriteMany"], "resources": {"requests": {"storage": size}}},
+    } for _, claim, _, size in SERVICE_VOLUMES.get(name, [])]
     return {
+        **({"volumes.yaml": claims} if claims else {}),
         "configmap.yaml": [config], "deployment.yaml": [deployment], "service.yaml": [service], "hpa.yaml": [hpa],
         "pdb.yaml": [pdb], "migrate-job.yaml": [migrate], "database.yaml": [database],
         "network-policy.yaml": [policy, db_policy], "service-monitor.yaml": [monitor],

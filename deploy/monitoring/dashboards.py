@@ -97,13 +97,21 @@ def outbox_row(sel: str) -> tuple[str, list[dict]]:
         panel("Published", (f"sum(rate(ecity_outbox_published_total{{{sel}}}[5m]))", "events/s"), unit="ops"),
         panel("Publish batch size (mean)", (f"sum(rate(ecity_outbox_publish_batch_size_sum{{{sel}}}[5m])) / "
                                             f"sum(rate(ecity_outbox_publish_batch_size_count{{{sel}}}[5m]))", "events per batch")),
+        panel("Publish errors by type", (f"sum by (error) (increase(ecity_outbox_publish_errors_total{{{sel}}}[5m]))", "{{error}}"),
+              description="Batches the relay failed to publish (left unsent, tried again): a Kafka error, the database away, a bug."),
     ])
 
 
 def consumer_row(sel: str) -> tuple[str, list[dict]]:
     return ("Consumer (events this service reads)", [
-        panel("Lag by topic", (f"sum by (topic) (ecity_consumer_lag{{{sel}}})", "{{topic}}"),
-              description="Records not yet handled. EcityConsumerLagGrowing fires above 100 and growing for 5 minutes."),
+        # Every replica measures the whole group from the broker: max over the pods, then the sum of partitions.
+        panel("Lag by topic", (f"sum by (topic) (max by (group, topic, partition) (ecity_consumer_lag{{{sel}}}))", "{{topic}}"),
+              description="End offsets minus the group's committed offsets, read from the broker every 15 s. "
+                          "EcityConsumerLagGrowing fires above 100 and growing for 5 minutes, EcityConsumerStuck when "
+                          "records wait and nothing is committed for 10."),
+        panel("Committed (records/s)", (f"sum by (topic) (rate(max by (group, topic, partition) "
+                                        f"(ecity_consumer_committed_offset{{{sel}}})[5m:]))", "{{topic}}"), unit="ops",
+              description="How fast the group's committed offsets move: flat at 0 with lag above 0 is a stuck consumer."),
         panel("Events by outcome", (f"sum by (outcome) (rate(ecity_consumer_events_total{{{sel}}}[5m]))", "{{outcome}}"),
               unit="ops"),
         panel("Duplicates skipped by group", (f'sum by (group) (rate(ecity_consumer_events_total{{{sel}, outcome="duplicate"}}[5m]))',
@@ -130,6 +138,8 @@ def runtime_row(sel: str) -> tuple[str, list[dict]]:
         panel("Transactions retried after a conflict", (f"sum by (component) (rate(ecity_transaction_conflicts_total{{{sel}}}[5m]))",
                                                         "{{component}}"), unit="ops"),
         panel("Database connections in use", (f"sum by (pod) (ecity_db_pool_connections_in_use{{{sel}}})", "{{pod}}")),
+        panel("Readiness checks failing", (f"sum by (check) (1 - ecity_readiness_check{{{sel}}})", "{{check}}"),
+              description="Pods whose last readiness probe failed, per check (EcityReadinessFailing after 5 minutes)."),
         panel("Memory (resident)", (f"sum by (pod) (process_resident_memory_bytes{{{sel}}})", "{{pod}}"), unit="bytes"),
         panel("CPU", (f"sum by (pod) (rate(process_cpu_seconds_total{{{sel}}}[5m]))", "{{pod}}"), unit="short",
               description="Cores in use per pod."),
@@ -183,6 +193,29 @@ def own_rows(name: str, sel: str) -> list[tuple[str, list[dict]]]:
                                                         f"max(ecity_ledger_signed_entries{{{sel}}})", "unsigned"),
                   description="What a rewrite could touch unseen until the next head: it drops to 0 as each head is signed."),
         ])]
+    if name == "notifications":
+        return [("Deliveries to citizens", [
+            panel("Attempts by channel and outcome", (f"sum by (channel, outcome) (rate(ecity_notifications_deliveries_total{{{sel}}}[5m]))",
+                                                      "{{channel}} {{outcome}}"), unit="ops",
+                  description="sent; temporary_failure (tried again); permanent_failure (the address disabled); given_up "
+                              "(the last attempt failed). Alert: EcityNotificationsFailing."),
+            panel("Failure ratio by channel", (f'sum by (channel) (rate(ecity_notifications_deliveries_total{{{sel}, outcome!="sent"}}[15m])) / '
+                                               f"sum by (channel) (rate(ecity_notifications_deliveries_total{{{sel}}}[15m]))", "{{channel}}"),
+                  unit="percentunit"),
+            panel("Send time (p95) by channel", (f"histogram_quantile(0.95, sum by (le, channel) "
+                                                 f"(rate(ecity_notifications_send_duration_seconds_bucket{{{sel}}}[5m])))", "{{channel}}"),
+                  unit="s", description="An SMTP transaction, a push service's answer."),
+            # Every replica counts the same table: max, not sum, over the pods.
+            panel("Pending and due", (f"max by (channel) (ecity_notifications_pending_deliveries{{{sel}}})", "{{channel}} pending"),
+                  (f"max by (channel) (ecity_notifications_due_deliveries{{{sel}}})", "{{channel}} due"),
+                  description="Pending includes what the quiet hours hold and retries waiting out their back-off; due is what should go now."),
+            panel("Oldest due delivery", (f"max by (channel) ((time() - ecity_notifications_oldest_due_timestamp_seconds{{{sel}}}) "
+                                          f"and ecity_notifications_oldest_due_timestamp_seconds{{{sel}}} > 0)", "{{channel}}"),
+                  unit="s", description="How long the longest-waiting due message has waited. EcityNotificationsBacklog fires above 10 minutes."),
+            panel("Addresses disabled", (f"max by (channel, reason) (ecity_notifications_addresses_disabled{{{sel}}})",
+                                         "{{channel}} {{reason}}"),
+                  description="E-mail contacts and push devices no longer written to: unsubscribed by their owner, or refused for good."),
+        ])]
     return []
 
 
@@ -212,10 +245,11 @@ def overview() -> dict:
             panel("Oldest unsent outbox event", (f"max by (job) ((time() - ecity_outbox_oldest_unsent_timestamp_seconds{{{ns}}}) "
                                                  f"and ecity_outbox_oldest_unsent_timestamp_seconds{{{ns}}} > 0)", "{{job}}"), unit="s"),
             panel("Events published", (f"sum by (job) (rate(ecity_outbox_published_total{{{ns}}}[5m]))", "{{job}}"), unit="ops"),
-            panel("Consumer lag", (f"sum by (group) (ecity_consumer_lag{{{ns}}})", "{{group}}")),
+            panel("Consumer lag", (f"sum by (group) (max by (group, topic, partition) (ecity_consumer_lag{{{ns}}}))", "{{group}}")),
             panel("Dead letters (last hour)", (f"sum by (group) (increase(ecity_dead_letters_total{{{ns}}}[1h]))", "{{group}}")),
         ]),
         ("Infrastructure", [
+            panel("Readiness checks failing", (f"sum by (job, check) (1 - ecity_readiness_check{{{ns}}})", "{{job}} {{check}}")),
             panel("Components waiting for the database or Kafka",
                   (f"sum by (job, component) (ecity_waiting_for_infrastructure{{{ns}}})", "{{job}} {{component}}")),
             panel("Database connections in use", (f"sum by (job) (ecity_db_pool_connections_in_use{{{ns}}})", "{{job}}")),

@@ -42,6 +42,13 @@ DOORS = {
     "POST /api/v1/requests/{request_id}/status": OPERATOR,
     "POST /api/v1/requests/{request_id}/duplicate-of": OPERATOR,
     "POST /api/v1/requests/{request_id}/extend": OPERATOR,
+    "DELETE /api/v1/requests/{request_id}": OPERATOR,  # with its photos (use_cases/staff.py)
+    "DELETE /api/v1/me/data": CITIZEN,  # their photos and contact details (use_cases/citizens.py `erase`)
+    # Photos: uploaded by a citizen (or staff, for a comment); read in any state by their sender
+    # (someone else's answers 404) and staff; published or hidden by staff (domain/photos.py).
+    "POST /api/v1/photos": CITIZEN_OR_OPERATOR,
+    "GET /api/v1/photos/{photo_id}/{size}": CITIZEN_OR_OPERATOR,
+    "POST /api/v1/photos/{photo_id}/publication": OPERATOR,
     # The catalogue: its admins change it, operators read it (citizens see it through Open311).
     "GET /api/v1/categories": roles("catalogue-admin", "operator"),
     "GET /api/v1/categories/{code}": roles("catalogue-admin", "operator"),
@@ -60,9 +67,10 @@ DOORS = {
     "GET /api/v1/public/requests": ANYONE,
     "GET /api/v1/public/requests.geojson": ANYONE,
     "GET /api/v1/public/statistics": ANYONE,
+    "GET /api/v1/public/photos/{photo_id}/{size}": ANYONE,  # only a published photo of a public request
 }
 
-PLACEHOLDERS = {"fmt": "json"}
+PLACEHOLDERS = {"fmt": "json", "size": "320"}
 LEAK = {"service_code": "water_leak", "attributes": {"where": "street"}, "description": "Тече труба біля під'їзду",
         "lat": 50.9077, "long": 34.7981, "address": "вул. Соборна, 1"}
 

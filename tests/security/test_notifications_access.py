@@ -18,7 +18,8 @@ CITIZEN = roles("citizen")
 
 DOORS = {
     **EVERY_SERVICE,
-    # A citizen's own places and alerts (object-level below: only their own).
+    # A citizen's own places and alerts (which ones: only their own, another's is a 404; tested in
+    # services/notifications/tests: test_places.py, test_push.py).
     "POST /api/v1/me/places": CITIZEN,
     "GET /api/v1/me/places": CITIZEN,
     "DELETE /api/v1/me/places/{place_id}": CITIZEN,

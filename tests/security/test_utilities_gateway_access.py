@@ -4,7 +4,8 @@
   meters' EICs, routing, the audit log.
 - `/integrations/v1/…`: a utility company with its API key (`Authorization: Bearer ugw_…` or
   `X-API-Key: ugw_…`); no city token opens them, and a company key opens nothing of the staff's.
-- `/public/outages`: anyone (the citizens' apps and maps).
+- `/public/outages`: anyone (the citizens' apps and maps); `/public/photos`: anyone, for the photos
+  companies attached to their progress reports (a photo only uploaded is a 404).
 
 Past the door, a company reaches only what is its own: another company's request, outage, meter,
 webhook endpoint, delivery or key answers 404, the same answer as one that does not exist (a 403
@@ -54,6 +55,7 @@ DOORS = {
     "GET /integrations/v1/requests": COMPANY_KEY,
     "GET /integrations/v1/requests/{request_id}": COMPANY_KEY,
     "POST /integrations/v1/requests/{request_id}/status": COMPANY_KEY,
+    "POST /integrations/v1/photos": COMPANY_KEY,  # proof of work, named in a progress report
     "POST /integrations/v1/outages": COMPANY_KEY,
     "GET /integrations/v1/outages": COMPANY_KEY,
     "PATCH /integrations/v1/outages/{outage_id}": COMPANY_KEY,
@@ -76,6 +78,7 @@ DOORS = {
     # Anyone: what is off and until when (public_outage: no company's internals).
     "GET /public/outages": ANYONE,
     "GET /public/outages.geojson": ANYONE,
+    "GET /public/photos/{photo_id}/{size}": ANYONE,  # only a photo attached to a company's report
 }
 
 PLACEHOLDERS = {"delivery_id": "999999"}

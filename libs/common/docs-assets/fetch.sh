@@ -15,22 +15,14 @@ SWAGGER_UI_INTEGRITY=sha512-U06rpMtW9V3XPGOBeamTUSr0Z09jMX4IJuANpE/EZbAhw0G8Cgwr
 REDOC=redoc@3.0.1
 REDOC_INTEGRITY=sha512-KDfoKaYW19LCl4YStgBnwlaNjYEFfs5zCNt1s1WZ2YM5u8d26Yuzd2l43fZO851ZsgIMe/D640fDJkD8eaRQKQ==
 
+here=$(cd "$(dirname "$0")" && pwd)
 out=$(mkdir -p "$1" && cd "$1" && pwd)
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 cd "$work"
 
-# npm pack downloads the package's own tarball only (none of its dependencies: the files we serve
-# are its prebuilt bundles).
 unpack() {  # package@version integrity folder
-    tarball=$(npm pack --silent "$1" | tail -n 1)
-    got=$(node -e 'const c = require("crypto"), fs = require("fs");
-        process.stdout.write("sha512-" + c.createHash("sha512").update(fs.readFileSync(process.argv[1])).digest("base64"))' "$tarball")
-    if [ "$got" != "$2" ]; then
-        echo "$1: the tarball's integrity is $got, not the pinned $2" >&2
-        exit 1
-    fi
-    mkdir "$3" && tar -xzf "$tarball" -C "$3" --strip-components=1
+    sh "$here/npm-unpack.sh" "$@"
 }
 
 unpack "$SWAGGER_UI" "$SWAGGER_UI_INTEGRITY" swagger-ui

@@ -15,6 +15,7 @@ from ecity_common.db import make_engine, make_sessions
 from ecity_common.events import CloudEvent
 from ecity_common.messaging import dlq
 from ecity_common.messaging.consumer import EventConsumer
+from ecity_common.messaging.lag import ConsumerLagMeter
 from ecity_common.messaging.tables import messaging_tables
 from ecity_common.messaging.topics import ensure_topics
 from ecity_common.settings import ServiceSettings
@@ -162,6 +163,12 @@ async def test_poison_messages_go_to_the_dead_letter_topic_and_the_consumer_goes
     group, dlq_topic = "ecity.utilities-gateway", f"{harness.topic}.dlq"
     assert _metric("ecity_dead_letters_total", dlq_topic=dlq_topic, group=group) - dead_before == 3
     assert _metric("ecity_consumer_handler_failures_total", group=group, event_type=SUBMITTED, failure="own") - own_before == 4  # on the fast path, then 3 tries
+    # Measured from the broker as the service measures it: nothing left behind on any partition.
+    meter = ConsumerLagMeter(harness.settings, [harness.topic])
+    try:
+        assert set((await meter.measure()).values()) == {0}
+    finally:
+        await meter.close()
     assert _metric("ecity_consumer_lag", group=group, topic=harness.topic, partition=str(by_key[b"r-poison"].original_partition)) == 0
 
     # Offsets were committed past the poison: a restarted consumer does not see it again.
@@ -221,6 +228,57 @@ async def test_a_database_restart_during_a_record_by_record_retry_dead_letters_n
         assert await harness.effects_of(request_id) == 1, request_id
     assert await _dead_letters(harness) == []
     assert sum((await _committed(harness)).values()) == 3  # and its offsets committed
+
+
+async def test_a_consumer_stuck_in_its_handler_shows_its_lag_growing_and_its_committed_offset_standing(harness):
+    """The review's case: a handler that never returns. The consumer's own gauge, set after a poll
+    it finished, stood still at its last figure and the lag alert could never fire; measured from the
+    broker on the meter's timer, the lag grows with every event published and the committed offset
+    does not move: what EcityConsumerStuck reads."""
+    hung = asyncio.Event()
+
+    async def hang() -> None:
+        hung.set()
+        await asyncio.Event().wait()  # forever: a lock never released, a call that never answers
+
+    harness.on_call["hang"] = [hang]
+    await harness.publish(record("r-hang", "hang"), record("r-a"), record("r-b"))
+    producer = AIOKafkaProducer(**harness.settings.kafka.client_options(), enable_idempotence=True)
+    await producer.start()
+    consumer = EventConsumer(sessions=make_sessions(harness.engine), inbox=harness.tables.inbox, producer=producer,
+                             settings=harness.settings, handlers={SUBMITTED: harness.handler})
+    await consumer.start()
+    running = asyncio.create_task(consumer.run())
+    meter = ConsumerLagMeter(harness.settings, [harness.topic])  # signs in as the service: its own ACLs
+    measuring = asyncio.create_task(meter.keep_measuring(0.1))
+    group = harness.settings.consumer_group
+
+    def measured() -> tuple[float, float]:
+        partitions = [str(p) for p in range(3)]
+        return (sum(_metric("ecity_consumer_lag", group=group, topic=harness.topic, partition=p) for p in partitions),
+                sum(_metric("ecity_consumer_committed_offset", group=group, topic=harness.topic, partition=p)
+                    for p in partitions))
+
+    async def gauges_read(lag: int) -> None:
+        async with asyncio.timeout(30):
+            while measured()[0] != lag:
+                await asyncio.sleep(0.1)
+
+    try:
+        async with asyncio.timeout(30):
+            await hung.wait()
+        await gauges_read(3)
+        await harness.publish(record("r-c"), record("r-d"), record("r-e"), record("r-f"))
+        await gauges_read(7)  # the consumer's loop has not moved since the first poll; the meter has
+        assert measured()[1] == 0  # nothing committed: where a restarted consumer starts again
+        assert await harness.effects_of("r-a") == 0
+    finally:
+        measuring.cancel()
+        await asyncio.gather(measuring, return_exceptions=True)
+        await consumer.stop(timeout_s=0.5)  # its batch never finishes: rolled back, read again later
+        running.cancel()
+        await asyncio.gather(running, return_exceptions=True)
+        await producer.stop()
 
 
 def _metric(name: str, **labels: str) -> float:

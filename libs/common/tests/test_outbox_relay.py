@@ -287,3 +287,28 @@ async def test_the_backlog_and_what_was_published_are_measured(outbox_db):
         assert published - published_before == 3
     finally:
         await producer.stop()
+
+
+async def test_a_batch_the_relay_cannot_publish_is_counted_by_its_error_and_stays_unsent(outbox_db):
+    """ecity_outbox_publish_errors_total: here the broker refuses the topic (a row for a topic this
+    service may not write, as a bad deploy could stage), the relay backs off and tries again."""
+    from prometheus_client import REGISTRY
+
+    settings, engine, tables = outbox_db
+    outbox, sessions = Outbox(tables.outbox, settings), make_sessions(engine)
+    async with sessions() as session, session.begin():
+        await outbox.add(session, submitted("r-refused"), aggregate_id="r-refused")
+        await session.execute(tables.outbox.update().values(topic=settings.topic("ecity.network.v1")))
+    labels = {"service": "citizen-requests", "error": "TopicAuthorizationFailedError"}
+    before = REGISTRY.get_sample_value("ecity_outbox_publish_errors_total", labels) or 0
+    relay, producer = await _relay(settings, engine, tables)
+    running = asyncio.create_task(relay.run())
+    try:
+        async with asyncio.timeout(30):
+            while (REGISTRY.get_sample_value("ecity_outbox_publish_errors_total", labels) or 0) == before:
+                await asyncio.sleep(0.1)
+        assert (await relay.measure_backlog())[0] == 1
+    finally:
+        relay.stop()
+        await asyncio.gather(running, return_exceptions=True)
+        await producer.stop()

@@ -171,3 +171,22 @@ def test_a_problem_of_an_unregistered_type_is_answered_as_its_statuss(caplog):
     answer = problem_response("no-such-type", status=409)
     assert answer.status_code == 409 and b"/problems/conflict" in answer.body
     assert "not in ecity_common.web.problem_types" in caplog.text
+
+
+def test_a_service_registers_its_own_phrases_once():
+    """A service adds its words without touching the shared catalogue; the same key with other
+    words, or a Ukrainian template taking other fields, is refused when the module is imported."""
+    from ecity_common.phrases import CATALOGUE, register
+
+    words = {"test-year-closed": ("year {year} is closed", "{year} рік закрито")}
+    try:
+        register(words)
+        register(words)  # a module imported twice says the same
+        assert Phrase("test-year-closed", year=2026).said_in("uk") == "2026 рік закрито"
+        with pytest.raises(ValueError, match="registered already"):
+            register({"test-year-closed": ("year {year} is shut", "{year} рік закрито")})
+        with pytest.raises(ValueError, match="takes"):
+            register({"test-year-open": ("year {year} is open", "рік відкрито")})
+        assert "test-year-open" not in CATALOGUE
+    finally:
+        CATALOGUE.pop("test-year-closed", None)

@@ -13,7 +13,7 @@ class CitySettings(ServiceSettings):
 
 
 # How a deployed service reaches Kafka: TLS, signed in as itself (deploy/k8s/generate.py).
-KAFKA_DEPLOYED = {"kafka_security_protocol": "SASL_SSL", "kafka_sasl_password": SecretStr("from-the-kafkauser-secret")}
+KAFKA_DEPLOYED = {"kafka_security_protocol": "SASL_SSL", "kafka_sasl_password": SecretStr("from-the-kafkauser-secret-32-chars")}
 
 
 def test_a_deployment_is_the_default_and_the_development_secret_is_refused_there():
@@ -46,6 +46,8 @@ def test_asymmetric_tokens_kafka_over_tls_with_a_sign_in_and_no_demo_data_are_fi
      "CITY_HALL_KAFKA_SECURITY_PROTOCOL is PLAINTEXT"),  # a password it never sends
     ({"kafka_security_protocol": "SASL_SSL"}, "CITY_HALL_KAFKA_SASL_PASSWORD is not set"),
     ({"kafka_security_protocol": "SASL_SSL", "kafka_sasl_password": SecretStr("")}, "CITY_HALL_KAFKA_SASL_PASSWORD is not set"),
+    ({"kafka_security_protocol": "SASL_SSL", "kafka_sasl_password": SecretStr("kafka-pass")},
+     "CITY_HALL_KAFKA_SASL_PASSWORD is shorter than 32 characters"),
 ])
 def test_a_deployed_service_reaches_kafka_only_signed_in(kafka, refused):
     settings = CitySettings(jwt_jwks_url="https://idp.invalid/jwks.json", **kafka)
@@ -56,7 +58,7 @@ def test_a_deployed_service_reaches_kafka_only_signed_in(kafka, refused):
     CitySettings(mode="local", **kafka).refuse_unsafe()  # refused only outside local mode
     # Signed in over the stack's own network (Docker Compose) is a sign-in; Kubernetes adds TLS.
     CitySettings(jwt_jwks_url="https://idp.invalid/jwks.json", kafka_sasl_mechanism="PLAIN",
-                 kafka_sasl_password=SecretStr("from-.env")).refuse_unsafe()
+                 kafka_sasl_password=SecretStr("from-.env-openssl-rand-hex-24-is-48-chars")).refuse_unsafe()
 
 
 def test_every_kafka_client_signs_in_as_the_service_unless_told_otherwise():
@@ -66,7 +68,7 @@ def test_every_kafka_client_signs_in_as_the_service_unless_told_otherwise():
     import certifi  # a CA bundle that exists here, standing for the mounted cluster CA
 
     kafka = Ledger(**KAFKA_DEPLOYED, kafka_ssl_cafile=certifi.where()).kafka
-    assert (kafka.username, kafka.password, kafka.authenticated) == ("budget-ledger", "from-the-kafkauser-secret", True)
+    assert (kafka.username, kafka.password, kafka.authenticated) == ("budget-ledger", "from-the-kafkauser-secret-32-chars", True)
     options = kafka.client_options()
     assert options["security_protocol"] == "SASL_SSL" and options["sasl_mechanism"] == "SCRAM-SHA-512"
     assert options["ssl_context"].verify_mode.name == "CERT_REQUIRED"  # the brokers' certificate is checked

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from prometheus_client import REGISTRY
 
+from ecity_cli.testing import until
 from ecity_common.inputs import MAX_IMPORT_ROWS
 from ecity_common.web.body_limits import CSV_IMPORT_BODY, MiB
 from ecity_common.web.problems import MAX_ERRORS_LISTED
@@ -104,3 +105,43 @@ async def test_the_report_and_charts_are_drawn_once_per_version_of_the_ledger(le
     # The JSON report is not cached: it is always the ledger as it is.
     total = (await client.get("/api/v1/reports/execution", params={"from_year": 2021, "to_year": 2021})).json()["total"]
     assert total["financed_kop"] == 823_666_000 + 100_000
+
+
+async def test_the_open_data_is_made_once_per_version_of_the_ledger_and_its_heads(ledger):
+    client = ledger
+    # The service signs its head once at start (by itself, a moment after): wait for it.
+    await until(lambda: _heads(client), timeout_s=30)
+    first = await client.get("/api/v1/open-data/fiscal-data-package.zip")
+    assert first.status_code == 200 and first.headers["content-type"] == "application/zip"
+    assert first.headers["content-disposition"] == 'attachment; filename="sumy-ecity-programme-execution.zip"'
+    tag, made = first.headers["etag"], drawn("fiscal-data-package.zip")
+    assert (await client.get("/api/v1/open-data/fiscal-data-package.zip")).content == first.content
+    assert drawn("fiscal-data-package.zip") == made
+    kept = await client.get("/api/v1/open-data/fiscal-data-package.zip", headers={"If-None-Match": tag})
+    assert kept.status_code == 304
+    csv_tag = (await client.get("/api/v1/open-data/execution.csv")).headers["etag"]
+    # A signed head is in the ZIP, not in the CSV.
+    assert (await client.post("/api/v1/ledger/heads")).status_code == 201
+    signed = await client.get("/api/v1/open-data/fiscal-data-package.zip", headers={"If-None-Match": tag})
+    assert signed.status_code == 200 and drawn("fiscal-data-package.zip") == made + 1
+    assert (await client.get("/api/v1/open-data/execution.csv", headers={"If-None-Match": csv_tag})).status_code == 304
+    # A posting is in both.
+    posted = await client.post("/api/v1/entries", json={
+        "entry_id": "fin-open-data-1", "kind": "financing", "holder_code": "08", "measure_code": "08-1", "year": 2021,
+        "fund": "general", "kekv": "2240", "amount_kop": 100_000, "entry_date": "2021-12-01", "document_ref": "розп. № 10"})
+    assert posted.status_code == 201
+    csv_after = await client.get("/api/v1/open-data/execution.csv", headers={"If-None-Match": csv_tag})
+    assert csv_after.status_code == 200 and csv_after.headers["etag"] != csv_tag
+    zip_after = await client.get("/api/v1/open-data/fiscal-data-package.zip", headers={"If-None-Match": signed.headers["etag"]})
+    assert zip_after.status_code == 200 and "fin-open-data-1" in _entries(zip_after.content)
+
+
+async def _heads(client) -> list[dict]:
+    return (await client.get("/api/v1/open-data/ledger/heads.json")).json()
+
+
+def _entries(archive: bytes) -> str:
+    import io
+    import zipfile
+
+    return zipfile.ZipFile(io.BytesIO(archive)).read("ledger/entries.jsonl").decode()

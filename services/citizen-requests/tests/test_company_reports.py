@@ -8,10 +8,11 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import select
 
-from citizen_requests.adapters.tables import citizen_requests
+from citizen_requests.adapters.tables import citizen_requests, messaging
 from citizen_requests.domain.deadlines import deadline
 from citizen_requests.use_cases import company_reports, network_incidents, staff
 from ecity_cli.testing import bearer, serving
+from ecity_common.events import CloudEvent
 from ecity_common.events.payloads.network_registry import AffectedSite, NetworkOutageDetected
 from ecity_common.events.payloads.utilities_gateway import CompanyRef, RequestRoutingFailed, RequestStatusChangedByCompany
 
@@ -30,6 +31,13 @@ async def _file(client, citizen) -> str:
     return answer.json()["service_request_id"]
 
 
+async def _status_changes(client, rid: str) -> list[dict]:
+    outbox = messaging.outbox
+    async with client.app.state.engine.connect() as conn:
+        payloads = (await conn.execute(select(outbox.c.payload).where(outbox.c.aggregate_id == rid).order_by(outbox.c.id))).scalars().all()
+    return [e.data for e in map(CloudEvent.model_validate, payloads) if e.type.endswith("status-changed.v1")]
+
+
 def _report(rid: str, status: str, **extra) -> RequestStatusChangedByCompany:
     return RequestStatusChangedByCompany(request_id=rid, company=WATER, status=status, changed_at=datetime.now(UTC), **extra)
 
@@ -46,6 +54,10 @@ async def test_a_late_report_never_reopens_and_a_new_plan_reaches_the_citizen(ci
                                                             public_note="Перенесено"))
     view = (await citizens.get(f"/api/v1/requests/{rid}", headers=citizen)).json()
     assert view["status"] == "planned" and "Перенесено" in view["status_notes"]
+    # ...and hears of it: news without a move, for notifications; the legal term stays the city's.
+    news = [c for c in await _status_changes(citizens, rid) if c["from_status"] == c["to_status"]]
+    assert [(c["to_status"], "Перенесено" in c["public_note"]) for c in news] == [("planned", True)]
+    assert datetime.fromisoformat(view["expected_datetime"]) == datetime.fromisoformat(news[0]["expected_datetime"])
     async with sessions() as s, s.begin():  # the city resolves it; the company's report comes late
         await staff.change_status(s, outbox, rid, "resolved", actor="operator-1", note="Відновлено")
         await company_reports.company_reported(s, outbox, _report(rid, "in_progress", public_note="Працюємо"))
@@ -119,3 +131,18 @@ async def test_network_incidents_close_whatever_staff_did_and_open_again_when_th
         terms = set((await s.execute(select(citizen_requests.c.expected_datetime)
                                      .where(citizen_requests.c.id.startswith("incident-out-7-")))).scalars())
     assert terms == {deadline(detected.detected_at, "15_days")}
+
+
+async def test_a_companys_photos_of_its_work_are_in_the_requests_history(citizens):
+    """The gateway's report carries the public addresses of the company's photos (issue 18): the
+    citizen sees them with the entry of the move they came with."""
+    citizen = bearer(citizens.settings, "citizen-proof", "citizen")
+    rid = await _file(citizens, citizen)
+    proof = ["https://api.ecity.sumy.ua/utilities/public/photos/3f0c6d7e-1111-4a5b-9c1d-000000000001/1280"]
+    async with citizens.app.state.sessions() as s, s.begin():
+        await company_reports.company_reported(s, citizens.app.state.outbox,
+                                               _report(rid, "resolved", public_note="Відновлено", photos=proof))
+    view = (await citizens.get(f"/api/v1/requests/{rid}", headers=citizen)).json()
+    resolved = [h for h in view["history"] if h["to"] == "resolved"]
+    assert [h["photos"] for h in resolved] == [proof] and resolved[0]["note"] == "Відновлено"
+    assert all(h["photos"] == [] for h in view["history"] if h["to"] != "resolved")

@@ -91,6 +91,14 @@ async def test_duplicates_extensions_and_overdue(app_client):
     assert ok.status_code == 200
     view = (await client.get(f"/api/v1/requests/{first}", headers=citizen)).json()
     assert view["status_notes"].startswith("Строк розгляду продовжено") and "експертиза" in view["history"][-1]["note"]
+    # The citizen hears of it: news without a move, with the new term (notifications tells them).
+    async with client.app.state.engine.connect() as conn:
+        payloads = (await conn.execute(select(messaging.outbox.c.payload).where(messaging.outbox.c.aggregate_id == first)
+                                       .order_by(messaging.outbox.c.id))).scalars().all()
+    [told] = [e.data for e in map(CloudEvent.model_validate, payloads)
+              if e.type.endswith("status-changed.v1") and e.data["from_status"] == e.data["to_status"]]
+    assert told["public_note"] == view["status_notes"] and told["to_status"] == view["status"]
+    assert datetime.fromisoformat(told["expected_datetime"]) == datetime.fromisoformat(view["expected_datetime"])
 
     # Time passes past the deadline: the request shows as overdue.
     async with client.app.state.engine.begin() as conn:

@@ -24,6 +24,7 @@ class Mailbox:
         self.stalled = False
         self.raw: list[bytes] = []  # as they crossed the wire, for what parsing would hide (folding)
         self.peers: list[tuple] = []  # each message's client address and port: one per connection
+        self.refuse_data: dict[str, str] = {}  # recipient → the reply its message's DATA gets
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
         if address in self.refuse:
@@ -32,6 +33,9 @@ class Mailbox:
         return "250 OK"
 
     async def handle_DATA(self, server, session, envelope):
+        for address in envelope.rcpt_tos:
+            if address in self.refuse_data:
+                return self.refuse_data[address]
         if self.stall_first_s and not self.stalled:
             self.stalled = True
             await asyncio.sleep(self.stall_first_s)

@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import create_async_engine
 
 from ecity_cli.testing import publish, read_topic, serving, until
 from ecity_common.events import CloudEvent, spec_of
-from ecity_common.events.payloads.citizen_requests import CitizenRequestStatusChanged
+from ecity_common.events.payloads.citizen_requests import CitizenRequestCommented, CitizenRequestStatusChanged
 from ecity_common.events.payloads.notifications import NotificationFailed, NotificationSent
 from notifications.adapters.tables import contacts, deliveries, messaging, subscriptions
 
@@ -85,6 +85,40 @@ async def test_a_status_change_reaches_reporter_and_follower_once_each_even_when
     assert {e.data["delivery_id"] for e in said} == {d.id for d in owed}
     assert {e.data["cause_event_id"] for e in said} == {f"{change.source}#{change.id}"}
     assert not any("@" in str(e.data) for e in said)  # no address leaves the service
+
+
+def commented(request_id: str, text: str, *, by_staff: bool) -> CloudEvent:
+    payload = CitizenRequestCommented(request_id=request_id, by_staff=by_staff, text=text, commented_at=datetime.now(UTC))
+    return CloudEvent(source="/ecity/citizen-requests", type=spec_of(CitizenRequestCommented).type,
+                      subject=request_id, data=payload.model_dump(mode="json"))
+
+
+async def test_news_without_a_move_and_a_staff_comment_are_told_a_citizens_own_comment_is_not(notifications, mailbox):
+    client, now = notifications, datetime.now(UTC)
+    await seed(client, contacts_rows=[
+        {"citizen_id": "reporter-n", "channel": "email", "address": "news@example.org", "confirmed_at": now},
+    ], subscription_rows=[{"request_id": "req-n", "citizen_id": "reporter-n", "role": "reporter"}])
+    until_date = now + timedelta(days=20)
+    extended = CloudEvent(source="/ecity/citizen-requests", type=spec_of(CitizenRequestStatusChanged).type, subject="req-n",
+                          data=CitizenRequestStatusChanged(
+                              request_id="req-n", service_code="water_leak", from_status="in_progress", to_status="in_progress",
+                              open311_status="open", public_note="Строк розгляду продовжено: потрібна експертиза",
+                              expected_datetime=until_date, changed_at=now).model_dump(mode="json"))
+    silent = status_changed("req-n", note=None)
+    silent.data.update(from_status="in_progress", to_status="in_progress")  # no move, nothing said: no news
+    topic = client.settings.topic("ecity.citizen-requests.v1")
+    await publish(client.settings.kafka_bootstrap_servers, topic, extended, silent,
+                  commented("req-n", "Я ще раз перевірив: тече досі", by_staff=False),
+                  commented("req-n", "Бригада буде завтра до 12:00", by_staff=True))
+    await until(lambda: asyncio.sleep(0, len(mailbox.received) >= 2))
+    await asyncio.sleep(1.0)
+    subjects = sorted(m["Subject"] for m in mailbox.received)
+    assert subjects == ["Звернення req-n: коментар", "Звернення req-n: нове повідомлення"]
+    by_subject = {m["Subject"]: m.get_body(("plain",)).get_content() for m in mailbox.received}
+    note = by_subject["Звернення req-n: нове повідомлення"]
+    assert "потрібна експертиза" in note and "Очікуваний термін виконання" in note
+    assert "Бригада буде завтра до 12:00" in by_subject["Звернення req-n: коментар"]
+    assert not any("тече досі" in text for text in by_subject.values())
 
 
 async def test_a_refused_address_is_disabled_with_the_reason_and_not_tried_again(notifications, mailbox):

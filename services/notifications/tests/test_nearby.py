@@ -22,8 +22,8 @@ async def notifications(services, mailbox):
         yield client
 
 
-def filed(request_id: str, code: str, lat: float, long: float) -> CloudEvent:
-    payload = CitizenRequestSubmitted(request_id=request_id, service_code=code, handler_kind="department",
+def filed(request_id: str, code: str, lat: float, long: float, name: str | None = None) -> CloudEvent:
+    payload = CitizenRequestSubmitted(request_id=request_id, service_code=code, service_name=name, handler_kind="department",
                                       department="roads", description="Яма біля під'їзду, кв. 12, Іваненко",
                                       location=GeoPoint(lat=lat, long=long), address="вул. Покровська, 3",
                                       submitted_at=datetime.now(UTC))
@@ -51,22 +51,26 @@ async def test_a_new_request_near_my_point_is_told_at_once_or_in_the_digest_and_
     await alert(client, "i", lat=50.908, long=34.80, radius_m=500, categories=["pothole"], digest=True)
     await alert(client, "j", lat=50.93, long=34.80, radius_m=500, categories=["pothole"])  # 2.4 km north
 
-    near, other_kind = filed("r-1", "pothole", 50.909, 34.801), filed("r-2", "graffiti", 50.909, 34.801)
+    # r-2 as events were before they carried the category's name.
+    near, other_kind = filed("r-1", "pothole", 50.909, 34.801, "Яма на дорозі"), filed("r-2", "graffiti", 50.909, 34.801)
     await publish(client.settings.kafka_bootstrap_servers, client.settings.topic("ecity.citizen-requests.v1"),
                   near, near, other_kind)
     await all_read(client, other_kind)
 
     [to_h] = mails_to(mailbox, "h@example.org")
-    assert "r-1" in to_h["Subject"] and "за 131 м" in to_h.get_body(("plain",)).get_content()
+    assert to_h["Subject"] == "Нове звернення поруч (Яма на дорозі): r-1"
+    assert "за 131 м" in to_h.get_body(("plain",)).get_content()
     [digest] = mails_to(mailbox, "i@example.org")
     assert digest["Subject"] == "Звернення поблизу: 1 нове"
-    assert "r-1 (pothole)" in digest.get_body(("plain",)).get_content()
+    assert "r-1 (Яма на дорозі)" in digest.get_body(("plain",)).get_content()
     assert mails_to(mailbox, "j@example.org") == []
 
     known = (await client.get("/api/v1/public/at", params={"lat": 50.908, "long": 34.80})).json()
     assert sorted(r["service_request_id"] for r in known["requests_nearby"]) == ["r-1", "r-2"]
     [first] = [r for r in known["requests_nearby"] if r["service_request_id"] == "r-1"]
-    assert set(first) == {"service_request_id", "service_code", "status", "requested_datetime", "lat", "long"}
+    assert set(first) == {"service_request_id", "service_code", "service_name", "status", "requested_datetime", "lat", "long"}
+    assert first["service_name"] == "Яма на дорозі"
+    assert [r["service_name"] for r in known["requests_nearby"] if r["service_request_id"] == "r-2"] == [None]
     assert first["lat"] == 50.909 and "Іваненко" not in str(known)  # no description, nothing personal
 
     gone = closed("r-1")

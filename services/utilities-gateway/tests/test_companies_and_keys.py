@@ -133,6 +133,23 @@ async def test_every_integration_call_is_audited_without_secrets(gateway):
     assert "local-development-only-key" not in dump and "wrong-secret" not in dump
 
 
+async def test_the_audit_log_pages_on_with_its_cursor_newest_first(gateway):
+    for n in range(5):
+        await gateway.get("/integrations/v1/company", headers=WATER, params={"page": n})
+    whole = (await gateway.get("/api/v1/audit-log", params={"limit": 1000})).json()
+    assert whole["next_cursor"] is None  # all of it on one page
+    pages, after = [], None
+    while True:
+        page = (await gateway.get("/api/v1/audit-log", params={"limit": 2, **({"after": after} if after else {})})).json()
+        pages.append(page["entries"])
+        after = page["next_cursor"]
+        if after is None:
+            break
+    read = [e["id"] for page in pages for e in page]
+    assert read == [e["id"] for e in whole["entries"]] and read == sorted(read, reverse=True) and len(read) >= 5
+    assert all(len(page) == 2 for page in pages[:-1])
+
+
 @pytest.mark.parametrize(("path", "change", "field_or_text"), [
     ("/api/v1/companies/co-water-demo", {"name": None}, "name cannot be null"),
     ("/api/v1/companies/co-water-demo", {"area": None}, "area cannot be null"),

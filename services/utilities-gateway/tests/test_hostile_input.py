@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+from ecity_common.inputs import cursor as audit_cursor
+
 from .conftest import ELECTRICITY, WATER
 
 HUGE = str(2**64)
@@ -23,6 +25,9 @@ def refused(answer, field: str) -> None:
 async def test_the_audit_log_refuses_a_nul_in_its_filter(gateway):
     refused(await gateway.get("/api/v1/audit-log", params={"company_id": "c\x00"}), "query.company_id")
     refused(await gateway.get("/api/v1/audit-log", params={"limit": HUGE}), "query.limit")
+    # A cursor is easy to forge: another list's shape, or a text where this one keeps a number.
+    for forged in (audit_cursor("2026-01-01T00:00:00+00:00", "r-1"), audit_cursor("12"), "not-base64!"):
+        refused(await gateway.get("/api/v1/audit-log", params={"after": forged}), "query.after")
 
 
 async def test_staff_routes_refuse_control_characters_in_paths_and_bodies(gateway):

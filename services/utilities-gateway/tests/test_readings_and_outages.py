@@ -172,14 +172,17 @@ async def test_progress_reports_follow_the_companys_workflow(gateway):
     planned = await gateway.post(path, headers=WATER, json={"status": "planned", "expected_datetime": when,
                                                              "public_note": "Бригада приїде завтра"})
     assert planned.status_code == 200 and planned.json()["status"] == "planned"
-    resolved = await gateway.post(path, headers=WATER, json={"status": "resolved", "public_note": "Течу усунено"})
+    # A note with the tenant's phone (issue 18): the company's own record keeps it, the event masks it.
+    resolved = await gateway.post(path, headers=WATER, json={"status": "resolved",
+                                                              "public_note": "Течу усунено, мешканець 067 913 58 24"})
     assert resolved.json()["status"] == "resolved"
     late = await gateway.post(path, headers=WATER, json={"status": "in_progress"})
     assert late.status_code == 409 and late.json()["errors"][0]["field"] == "status"
     assert (await gateway.post("/integrations/v1/requests/r-none/status", headers=WATER,
                                json={"status": "in_progress"})).status_code == 404
     events = await _events(gateway, "request.status-changed.v1")
-    assert [(e["status"], e["public_note"]) for e in events] == [("planned", "Бригада приїде завтра"), ("resolved", "Течу усунено")]
+    assert [(e["status"], e["public_note"]) for e in events] == [
+        ("planned", "Бригада приїде завтра"), ("resolved", "Течу усунено, мешканець [телефон приховано]")]
     assert events[0]["company"]["name"].startswith("КП «Міськводоканал»")
 
 
@@ -252,3 +255,48 @@ async def test_the_outage_gauge_counts_unresolved_outages_per_company_kind_plann
         await until(accident_over, timeout_s=10)
     finally:
         worker.cancel()
+
+
+async def test_a_companys_photos_of_its_work_go_with_its_report(gateway):
+    """Proof of work (issue 18): a company uploads a photo (stripped of its metadata), names it in a
+    progress report, and the report's event carries its public address, where anyone may see it;
+    a photo not attached to a report, or another company's, is no one else's."""
+    import io
+
+    from PIL import Image
+
+    from ecity_cli.testing import publish
+    from ecity_cli.testing_photos import metadata_in, phone_photo
+
+    from .conftest import WASTE_SOUTH
+    from .test_routing import submitted, wait_routed
+
+    leak = submitted("water_leak", "water", lat=50.9077, long=34.7981)
+    await publish(gateway.settings.kafka_bootstrap_servers, gateway.settings.topic("ecity.citizen-requests.v1"), leak)
+    await wait_routed(gateway, 1)
+
+    async def upload(headers, data: bytes):
+        return await gateway.post("/integrations/v1/photos", headers=headers, files={"file": ("IMG.HEIC", data, "image/heic")})
+
+    uploaded = await upload(WATER, phone_photo(1600, 1200, fmt="HEIF", orientation=1))
+    assert uploaded.status_code == 201, uploaded.text
+    mine = uploaded.json()["photo_id"]
+    theirs = (await upload(WASTE_SOUTH, phone_photo(640, 480, fmt="JPEG", gps=False))).json()["photo_id"]
+    not_a_photo = await upload(WATER, b"not a photo")
+    assert not_a_photo.status_code == 422 and not_a_photo.json()["errors"][0]["field"] == "file"
+    assert (await gateway.get(f"/public/photos/{mine}/1280", headers={"Authorization": ""})).status_code == 404  # not reported yet
+
+    path = f"/integrations/v1/requests/{leak.subject}/status"
+    foreign = await gateway.post(path, headers=WATER, json={"status": "in_progress", "photo_ids": [theirs]})
+    assert foreign.status_code == 422 and foreign.json()["errors"][0]["field"] == "photo_ids"
+    reported = await gateway.post(path, headers=WATER, json={"status": "resolved", "public_note": "Течу усунено",
+                                                              "photo_ids": [mine]})
+    assert reported.status_code == 200, reported.text
+    (event,) = await _events(gateway, "request.status-changed.v1")
+    address = f"{gateway.settings.public_url or f'http://{gateway.settings.http_host}:{gateway.settings.http_port}'}" \
+              f"/public/photos/{mine}/1280"
+    assert event["photos"] == [address]
+    shown = await gateway.get(f"/public/photos/{mine}/1280", headers={"Authorization": ""})
+    assert shown.status_code == 200 and shown.headers["cache-control"].startswith("public")
+    assert metadata_in(shown.content) == [] and Image.open(io.BytesIO(shown.content)).width == 1280
+    assert (await gateway.get(f"/public/photos/{theirs}/320", headers={"Authorization": ""})).status_code == 404

@@ -5,8 +5,11 @@ both languages. Its `detail` and each `errors[].message` are English as code wri
 shared layer says (a field's rule from `ecity_common.inputs`, pydantic's common errors, a body that
 is not JSON or too large, a refused token, a reused Idempotency-Key…) are a `Phrase`: a `str` that is
 its English text, so code that logs or joins it sees plain text, and that also knows its words in
-Ukrainian. A domain's own detail ("a resolved request cannot become new") has no Ukrainian words
-yet and stays English in a Ukrainian answer, whose `Content-Language` then says `uk, en`.
+Ukrainian. A service says its own refusals in its own words: its `domain/phrases.py` adds them to
+the catalogue with `register({key: (english, ukrainian)})` and re-exports `Phrase`, so that whatever
+raises one has imported its words. Text that is not a `Phrase` (a plain `str`) has no Ukrainian
+words and stays English in a Ukrainian answer, whose `Content-Language` then says `uk, en`;
+tests/test_refusals_translated.py finds any a service types in place.
 
 Which language: `Accept-Language` (RFC 9110 §12.5.4) with its q-values; English when the header is
 missing or prefers neither. Field names (`errors[].field`) are the client's own and never translated.
@@ -16,6 +19,7 @@ No FastAPI here: a use case or a domain's rule may say a `Phrase` too.
 
 from __future__ import annotations
 
+from string import Formatter
 from typing import Any
 
 ENGLISH, UKRAINIAN = "en", "uk"
@@ -86,6 +90,38 @@ def _said_params(params: dict[str, Any], language: str) -> dict[str, Any]:
 phrase = Phrase
 
 
+def fields_of(template: str) -> set[str]:
+    """The named fields a template takes: `"no entry {entry_id!r} in {year}"` -> {entry_id, year}."""
+    return {name.split(".")[0].split("[")[0] for _, name, _, _ in Formatter().parse(template) if name}
+
+
+def register(phrases: dict[str, tuple[str, str]]) -> None:
+    """Add a service's own phrases to the catalogue, at its `domain/phrases.py`'s import.
+
+    A key is the phrase's stable name for every service in one process (the tests import them
+    all): one registered again with the same words is fine (a module imported twice), with other
+    words it is refused, as is a Ukrainian template that takes other fields than its English one
+    (it would fail only when said, as a 500)."""
+    for key, words in phrases.items():
+        if not (isinstance(words, tuple) and len(words) == 2 and all(isinstance(w, str) and w for w in words)):
+            raise ValueError(f"phrase {key!r}: give (english, ukrainian), two templates")
+        english, ukrainian = words
+        if fields_of(english) != fields_of(ukrainian):
+            raise ValueError(f"phrase {key!r}: the Ukrainian takes {sorted(fields_of(ukrainian))}, "
+                             f"the English {sorted(fields_of(english))}")
+        if CATALOGUE.get(key, words) != words:
+            raise ValueError(f"phrase {key!r} is registered already with other words: {CATALOGUE[key]!r}")
+    CATALOGUE.update(phrases)
+
+
+def raised_by_validator(error: dict[str, Any]) -> Phrase | None:
+    """The Phrase a model's validator raised (`raise ValueError(Phrase(…))`, or a refusal saying one),
+    for a pydantic `value_error`; None when it raised plain English."""
+    raised = (error.get("ctx") or {}).get("error") if error.get("type") == "value_error" else None
+    said = getattr(raised, "detail", None) or (raised.args[0] if raised is not None and raised.args else None)
+    return said if isinstance(said, Phrase) else None
+
+
 def said_in(text: str, language: str) -> tuple[str, bool]:
     """`text` in `language`, and whether it is in it: a plain `str` is English (a domain's own words)."""
     if language == ENGLISH:
@@ -99,6 +135,16 @@ def said_in(text: str, language: str) -> tuple[str, bool]:
 
 # key: (English, Ukrainian), each a str.format template of the phrase's params.
 CATALOGUE: dict[str, tuple[str, str]] = {
+    # a photo (ecity_common.photos)
+    "photo-pixels": ("the photo has {width}×{height} pixels, more than {most} megapixels",
+                     "фото має {width}×{height} пікселів, більше за {most} мегапікселів"),
+    "photo-megapixels": ("the photo has more than {most} megapixels", "фото має більше за {most} мегапікселів"),
+    "not-a-photo": ("not a photo: JPEG, PNG, WebP or HEIC/HEIF is expected",
+                    "це не фото: очікується JPEG, PNG, WebP або HEIC/HEIF"),
+    "photo-damaged": ("the photo cannot be read: it is damaged or incomplete",
+                      "фото неможливо прочитати: файл пошкоджений або неповний"),
+    "photos-busy": ("too many photos are being processed now; send it again shortly",
+                    "зараз обробляється забагато фото; надішліть його ще раз трохи згодом"),
     # a request's body and headers
     "body-not-json": ("the body is not valid JSON: {reason} at line {line}, column {column}",
                       "тіло запиту не є коректним JSON: {reason} (рядок {line}, позиція {column})"),
@@ -142,12 +188,17 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "deeper-pages": ("; for deeper pages follow the page's cursor, or narrow the filters",
                      "; для глибших сторінок ідіть за курсором сторінки або звузьте фільтри"),
     "in-years": ("must be in the years {first_year} to {last_year}", "має бути в роках від {first_year} до {last_year}"),
+    # a file imported (ecity_common.inputs.MAX_IMPORT_ROWS), in any service that takes one
+    "not-utf-8": ("not UTF-8 text", "це не текст у кодуванні UTF-8"),
+    "not-csv-from-here": ("not CSV from this line on: {reason}", "з цього рядка це не CSV: {reason}"),
+    "too-many-rows": ("more than {most:,} rows: split the file", "понад {most:,} рядків: розділіть файл"),
     "not-a-cursor": ("not a cursor this list gave: pass back a page's next cursor as it is",
                      "це не курсор цього списку: передайте next_cursor сторінки без змін"),
 }
 
 # pydantic's own error kinds, by their `type`, in Ukrainian (formatted with the error's `ctx`); its
-# English `msg` stays as it is. A kind not here (e.g. a model's own `value_error`) stays English.
+# English `msg` stays as it is. A kind not here (a model's own `value_error`, unless its validator
+# raised a refusal that says a Phrase) stays English.
 PYDANTIC_UKRAINIAN: dict[str, str] = {
     "missing": "обов'язкове поле",
     "extra_forbidden": "невідоме поле",
@@ -204,6 +255,10 @@ class _PydanticWords(Phrase):
         if language == ENGLISH:
             return str(self)
         template = PYDANTIC_UKRAINIAN.get(self.key)
+        if self.key == "value_error":
+            # A validator that raised a refusal (a budget code checked as the body is parsed): its words.
+            said = raised_by_validator({"type": self.key, "ctx": self.params})
+            return said.said_in(language) if said is not None else None
         if self.key in ("too_short", "too_long") and self.params.get("field_type") not in ("List", "Tuple", "Set"):
             template = PYDANTIC_UKRAINIAN[f"string_{self.key}"]  # a length checked as a value's, of text
         if template is None:

@@ -7,15 +7,16 @@ layer turns the kind into an HTTP status and an RFC 9457 problem in one place
 the event itself is refused: it is the event's own failure (`ecity_common.failures`).
 
     raise NotFound("request", request_id)
-    raise Invalid("attributes.size", "must be one of: small, medium, large")
-    raise Conflict("only a resolved request can be reopened", code="not-reopenable")
-    raise LimitReached("20 requests in 10 minutes", retry_after_s=120)
+    raise Invalid("attributes.size", Phrase("not-among", value="'huge'", allowed=["large", "small"]))
+    raise Conflict(Phrase("not-reopenable", days=30), code="not-reopenable")
+    raise LimitReached(Phrase("per-citizen-limit", most=20, minutes=10), retry_after_s=600)
 
 A `code` is a slug of the registry of problem types (`ecity_common.web.problem_types`: a new one is
 a new line there); without one, the kind's own (`DEFAULT_CODE`). A `field` is named as the client
 sent it (`field_path`): a body's field as its JSON path (`readings[3].eic`, `location.lat`), a
 parameter as `query.<name>`, `path.<name>` or `header.<name>` (lower case, as HTTP/2 sends it).
-A `detail` is English; a `Phrase` (`ecity_common.phrases`) also has Ukrainian words.
+A `detail` is a `Phrase` (`ecity_common.phrases`): English that also knows its Ukrainian words, a
+service's own from its `domain/phrases.py`; a plain `str` is answered in English only.
 """
 
 from __future__ import annotations

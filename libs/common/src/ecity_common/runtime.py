@@ -26,6 +26,7 @@ from ecity_common.db import make_engine, make_sessions
 from ecity_common.events.catalogue import TOPICS, dead_letter_topic, spec_for
 from ecity_common.logs import setup_logging
 from ecity_common.messaging.consumer import EventConsumer, Handler
+from ecity_common.messaging.lag import ConsumerLagMeter
 from ecity_common.messaging.outbox import Outbox
 from ecity_common.messaging.relay import OutboxRelay, kafka_producer
 from ecity_common.messaging.tables import MessagingTables
@@ -89,6 +90,17 @@ async def _start_health_client(settings: ServiceSettings) -> AIOKafkaClient:
     return client
 
 
+def refuse_to_start_unsafe(settings) -> None:
+    """Stop a deployed process that would run with a public secret or demo data, saying why in one
+    CRITICAL line per reason (what an operator reads in the pod's log)."""
+    try:
+        settings.refuse_unsafe()
+    except UnsafeSettings as exc:
+        for problem in exc.problems:
+            log.critical("refusing to start: %s", problem)
+        raise
+
+
 def create_service_app(definition: ServiceDefinition) -> FastAPI:
     settings = definition.settings
     setup_logging(settings.service_name, settings.log_level, settings.log_json)
@@ -98,12 +110,7 @@ def create_service_app(definition: ServiceDefinition) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
-        try:
-            settings.refuse_unsafe()
-        except UnsafeSettings as exc:
-            for problem in exc.problems:
-                log.critical("refusing to start: %s", problem)
-            raise
+        refuse_to_start_unsafe(settings)
         if settings.migrate_on_start:
             await asyncio.to_thread(upgrade, definition.migrations_dir, settings.migration_url)
         if settings.kafka_create_topics:
@@ -139,6 +146,10 @@ def create_service_app(definition: ServiceDefinition) -> FastAPI:
             )
             await consumer.start()
             tasks.append(asyncio.create_task(consumer.run(), name="event-consumer"))
+            # The group's lag as the broker sees it, on a timer of its own: it keeps being measured
+            # when the consumer's loop is stuck, which is when it matters.
+            lag = ConsumerLagMeter(settings, consumer.topics)
+            tasks.append(asyncio.create_task(lag.keep_measuring(settings.consumer_lag_measure_s), name="consumer-lag"))
         for worker in definition.workers:
             tasks.append(asyncio.create_task(worker(app), name=getattr(worker, "__name__", "worker")))
         app.state.relay, app.state.consumer = relay, consumer

@@ -108,6 +108,9 @@ class ServiceSettings(BaseSettings):
     consumer_max_attempts: int = Field(default=3, ge=1, le=20)
     consumer_backoff_s: float = 0.05
     consumer_batch_size: int = Field(default=500, ge=1, le=10_000)
+    # How often the group's lag is read from the broker (ecity_consumer_lag, committed vs end
+    # offsets; EcityConsumerStuck and EcityConsumerLagGrowing read it), apart from the consumer's loop.
+    consumer_lag_measure_s: float = Field(default=15.0, gt=0, le=300)
 
     # On SIGTERM (ecity_common.server): seconds to keep serving with readiness at 503, so that the
     # load balancer stops sending first; then at most `shutdown_timeout_s` for in-flight requests.
@@ -173,6 +176,11 @@ class ServiceSettings(BaseSettings):
         elif self.kafka_sasl_password is None or not self.kafka_sasl_password.get_secret_value():
             problems.append(f"{self.variable('kafka_sasl_password')} is not set: the service signs in to Kafka as "
                             f"its own principal ({self.kafka_sasl_username}), whose ACLs let it write only its topics")
+        elif len(self.kafka_sasl_password.get_secret_value()) < MIN_SECRET_LENGTH:
+            # Strimzi's User Operator generates 32 characters; .env.example says `openssl rand -hex 24` (48).
+            problems.append(f"{self.variable('kafka_sasl_password')} is shorter than {MIN_SECRET_LENGTH} characters: "
+                            f"a short password is guessed, and whoever signs in as {self.kafka_sasl_username} "
+                            f"publishes in this service's name")
         if self.seed_demo_data:
             problems.append(f"{self.variable('seed_demo_data')} is on: demo data and its demo keys (published in the "
                             f"READMEs) belong to local mode only ({self.variable('mode')}=local)")

@@ -11,11 +11,14 @@ from citizen_requests.domain.limits import CreationLimits
 from citizen_requests.entrypoints.events import make_handlers
 from citizen_requests.entrypoints.http.catalogue import router as catalogue_router
 from citizen_requests.entrypoints.http.open311 import router as open311_router
+from citizen_requests.entrypoints.http.photos import router as photos_router
 from citizen_requests.entrypoints.http.public import router as public_router
 from citizen_requests.entrypoints.http.requests import router
 from citizen_requests.settings import Settings
 from citizen_requests.use_cases.filing import FilingOffice
+from citizen_requests.use_cases.photos import PhotoDesk
 from ecity_common.messaging.outbox import Outbox
+from ecity_common.photos import PhotoWorkshop, open_store
 from ecity_common.runtime import ServiceDefinition, create_service_app
 
 # Inside the package, so an installed (non-editable) image carries its migrations too.
@@ -48,6 +51,13 @@ async def _open_filing_desk(app) -> None:
     app.state.filing = FilingOffice(app.state.sessions, app.state.outbox, app.state.catalogue, app.state.filing_desk, limits)
 
 
+async def _open_photo_desk(app) -> None:
+    settings = app.state.settings
+    app.state.photos = PhotoDesk(open_store(settings.photo_store_settings()),
+                                 PhotoWorkshop(workers=settings.photo_workers, waiting=settings.photo_waiting),
+                                 public_url=settings.public_base_url())
+
+
 async def _run_filing_desk(app) -> None:
     await app.state.filing_desk.run()
 
@@ -66,9 +76,9 @@ def create_app(settings: Settings | None = None):
             "legal answer deadlines.",
             tables=messaging,
             migrations_dir=MIGRATIONS_DIR,
-            routers=[router, open311_router, public_router, catalogue_router],
+            routers=[router, photos_router, open311_router, public_router, catalogue_router],
             handlers=make_handlers(Outbox(messaging.outbox, settings)),
-            on_startup=[_load_catalogue, _seed, _open_filing_desk],
+            on_startup=[_load_catalogue, _seed, _open_filing_desk, _open_photo_desk],
             workers=[_refresh_catalogue, _run_filing_desk, _count_queues],
         )
     )

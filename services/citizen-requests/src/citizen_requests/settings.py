@@ -2,10 +2,11 @@ from typing import Literal
 
 from pydantic_settings import SettingsConfigDict
 
+from ecity_common.photos import PhotoSettings
 from ecity_common.settings import ServiceSettings
 
 
-class Settings(ServiceSettings):
+class Settings(ServiceSettings, PhotoSettings):
     """citizen-requests settings; every field can be set as `CITIZEN_REQUESTS_<FIELD>`."""
 
     model_config = SettingsConfigDict(env_prefix="CITIZEN_REQUESTS_", extra="ignore")
@@ -33,3 +34,11 @@ class Settings(ServiceSettings):
     database_plan_cache_mode: Literal["auto", "force_custom_plan", "force_generic_plan"] = "force_custom_plan"
     # How often a replica checks whether staff changed the catalogue (through another replica).
     catalogue_refresh_s: float = 5.0
+
+    # Photos (ecity_common.photos.PhotoSettings: CITIZEN_REQUESTS_PHOTO_STORE, …_PHOTO_DIRECTORY,
+    # …_PHOTO_S3_*, …_PHOTO_WORKERS): by default a directory in the local state folder.
+    photo_directory: str = ".state/photos/citizen-requests"
+
+    def public_base_url(self) -> str:
+        """Where the public reaches this service (absolute addresses in answers: Open311's media_url)."""
+        return self.public_url or f"http://{self.http_host}:{self.http_port}"

@@ -13,7 +13,7 @@ from notifications.adapters.tables import DELIVERIES_CHANNEL, messaging
 from notifications.domain.links import Links
 from notifications.entrypoints.events import make_handlers
 from notifications.entrypoints.http import router
-from notifications.entrypoints.workers import run_digests, run_dispatcher
+from notifications.entrypoints.workers import count_deliveries, run_digests, run_dispatcher
 from notifications.settings import Settings
 
 # Inside the package, so an installed (non-editable) image carries its migrations too.
@@ -40,8 +40,10 @@ def links_of(settings: Settings) -> Links:
 async def _channels(app) -> None:
     settings = app.state.settings
     app.state.links = links = links_of(settings)
+    sign_in = ((settings.smtp_username, settings.smtp_password.get_secret_value())
+               if settings.smtp_username and settings.smtp_password else None)
     email = EmailChannel(settings.smtp_host, settings.smtp_port, settings.mail_from, starttls=settings.smtp_starttls,
-                         unsubscribe_link=links.unsubscribe_url, sessions=settings.dispatch_concurrency)
+                         unsubscribe_link=links.unsubscribe_url, sessions=settings.dispatch_concurrency, sign_in=sign_in)
     app.state.vapid = _vapid(settings)
     push = PushChannel(app.state.sessions, app.state.vapid, settings.vapid_subject, ttl_s=settings.push_ttl_s)
     app.state.channels = {email.name: email, push.name: push}
@@ -71,6 +73,6 @@ def create_app(settings: Settings | None = None):
             routers=[router],
             handlers=make_handlers(settings),
             on_startup=[_channels],
-            workers=[run_dispatcher, run_digests, _close_channels],
+            workers=[run_dispatcher, run_digests, count_deliveries, _close_channels],
         )
     )

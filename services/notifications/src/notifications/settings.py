@@ -19,11 +19,14 @@ class Settings(ServiceSettings):
     http_port: int = 8005
     database_url: str = "postgresql+asyncpg://ecity@127.0.0.1:5433/notifications"
 
-    # The SMTP server mail leaves through: locally the one `make run` will start (issue 17, not yet
-    # there), in the cluster the city's relay.
+    # The SMTP server mail leaves through: locally the mailbox `make run` starts, in the cluster the
+    # city's relay; a relay that asks for a sign-in gets these (SMTP AUTH, only after STARTTLS
+    # outside this machine: `unsafe`).
     smtp_host: str = "127.0.0.1"
     smtp_port: int = 8025
     smtp_starttls: bool = False
+    smtp_username: str | None = None
+    smtp_password: SecretStr | None = None
     mail_from: str = "Сумський e-City <no-reply@ecity.sumy.ua>"
     # The domain of the Message-IDs the service mints (domain.deliveries.message_id).
     message_id_domain: str = "notifications.ecity.sumy.ua"
@@ -39,6 +42,9 @@ class Settings(ServiceSettings):
     dispatch_lease_s: float = 120.0
     # After this many temporary failures a delivery is given up (status "failed").
     max_attempts: int = 8
+    # How often the deliveries waiting (and the oldest due one) and the disabled addresses are
+    # counted for /metrics (adapters/delivery_metrics.py; EcityNotificationsBacklog reads them).
+    delivery_gauges_interval_s: float = Field(default=15.0, gt=0, le=300)
 
     # Quiet hours, Kyiv time: messages that are not urgent wait until they end (domain.schedule).
     quiet_hours_begin: time = time(22, 0)
@@ -93,4 +99,7 @@ class Settings(ServiceSettings):
         if not self.smtp_starttls and self.smtp_host not in ("127.0.0.1", "localhost", "::1"):
             problems.append(f"{self.variable('smtp_starttls')} is off for {self.smtp_host}: citizens' addresses and "
                             f"their requests' news would cross the network in clear text")
+        if bool(self.smtp_username) != bool(self.smtp_password and self.smtp_password.get_secret_value()):
+            problems.append(f"{self.variable('smtp_username')} and {self.variable('smtp_password')} go together: "
+                            f"the relay's sign-in is both or neither")
         return problems

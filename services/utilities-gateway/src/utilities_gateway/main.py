@@ -3,6 +3,7 @@
 from pathlib import Path
 
 from ecity_common.messaging.outbox import Outbox
+from ecity_common.photos import PhotoWorkshop, open_store
 from ecity_common.runtime import ServiceDefinition, create_service_app
 from utilities_gateway.adapters.sealed import SecretBox
 from utilities_gateway.adapters.tables import messaging
@@ -13,6 +14,7 @@ from utilities_gateway.entrypoints.http.audit import AuditTrail
 from utilities_gateway.entrypoints.workers import count_outages, run_dispatcher, run_housekeeping
 from utilities_gateway.settings import Settings
 from utilities_gateway.use_cases.demo_data import seed_demo_companies
+from utilities_gateway.use_cases.report_photos import ReportPhotos
 
 # Inside the package, so an installed (non-editable) image carries its migrations too.
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
@@ -36,6 +38,9 @@ def create_app(settings: Settings | None = None):
     )
     app.state.secret_box = SecretBox(settings.webhook_secrets_key.get_secret_value())
     app.state.dispatcher = Dispatcher(app.state.sessions, settings, app.state.secret_box)
+    app.state.report_photos = ReportPhotos(open_store(settings.photo_store_settings()),
+                                           PhotoWorkshop(workers=settings.photo_workers, waiting=settings.photo_waiting),
+                                           public_url=settings.public_url or f"http://{settings.http_host}:{settings.http_port}")
 
     app.add_middleware(AuditTrail)
     return app

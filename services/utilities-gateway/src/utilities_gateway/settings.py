@@ -1,13 +1,14 @@
 from pydantic import Field, SecretStr
 from pydantic_settings import SettingsConfigDict
 
+from ecity_common.photos import PhotoSettings
 from ecity_common.settings import MIN_SECRET_LENGTH, ServiceSettings
 from utilities_gateway.domain.webhooks import RETRY_SCHEDULE
 
 LOCAL_WEBHOOK_SECRETS_KEY = "local-development-only-webhook-secrets-key"
 
 
-class Settings(ServiceSettings):
+class Settings(ServiceSettings, PhotoSettings):
     """utilities-gateway settings; every field can be set as `UTILITIES_GATEWAY_<FIELD>`."""
 
     model_config = SettingsConfigDict(env_prefix="UTILITIES_GATEWAY_", extra="ignore")
@@ -15,6 +16,9 @@ class Settings(ServiceSettings):
     service_name: str = "utilities-gateway"
     event_source: str = "/ecity/utilities-gateway"
     http_port: int = 8002
+    # Companies' report photos (ecity_common.photos.PhotoSettings: UTILITIES_GATEWAY_PHOTO_STORE,
+    # …_PHOTO_DIRECTORY, …_PHOTO_S3_*): the gateway's own store, by default a local directory.
+    photo_directory: str = ".state/photos/utilities-gateway"
     database_url: str = "postgresql+asyncpg://ecity@127.0.0.1:5433/utilities_gateway"
 
     # seed_demo_data (ServiceSettings) brings the illustrative Sumy utility companies, each with a

@@ -18,7 +18,16 @@ from rich.table import Table
 from ecity_cli.config import LocalSettings
 from ecity_cli.infra import InfraError, port_open, run_async
 from ecity_cli.local import LocalInfra
-from ecity_cli.services import SERVICES, ServiceProcess, database_settings, service_env
+from ecity_cli.services import (
+    SERVICES,
+    SIGN_IN_PORT,
+    WEB,
+    ServiceProcess,
+    SignInProcess,
+    database_settings,
+    service_env,
+    web_env,
+)
 from ecity_cli.supervisor import ChildExit, ChildProcess, Supervisor
 from ecity_common.messaging.access import SCRAM, KafkaAccess
 
@@ -138,6 +147,7 @@ def up() -> None:
                 **local,
             )
             processes.append(ServiceProcess(info, port=port, env=env, log_file=settings.state / "logs" / f"{info.name}.log"))
+        processes.extend(_web_processes(settings, processes))
         supervisor = Supervisor(processes, on_exit=_print_exit, on_restart=_print_restart)
         supervisor.start()
         # A service that cannot start the first time stops everything with its log's end (a broken
@@ -160,6 +170,22 @@ def up() -> None:
         for sig, handler in previous.items():
             signal.signal(sig, handler)
         console.print("stopped")
+
+
+def _web_processes(settings: LocalSettings, services: list[ServiceProcess]) -> list:
+    """The local sign-in (an OpenID Connect provider for development only) and the web over the
+    services just made; started, watched and stopped with them."""
+    sign_in_port = int(_env("ECITY_SIGN_IN_PORT", str(SIGN_IN_PORT)))
+    web_port = int(_env(f"{WEB.env_prefix}HTTP_PORT", str(WEB.default_port)))
+    for port, what, variable in ((sign_in_port, "the local sign-in", "ECITY_SIGN_IN_PORT"),
+                                 (web_port, "web", f"{WEB.env_prefix}HTTP_PORT")):
+        if port_open(port):
+            raise InfraError(f"port {port} for {what} is taken: stop that program or set {variable}")
+    url = {p.info.name: p.url for p in services}
+    sign_in = SignInProcess(port=sign_in_port, log_file=settings.state / "logs" / "sign-in.log")
+    env = web_env(port=web_port, oidc_issuer=sign_in.url, citizen_requests_url=url["citizen-requests"],
+                  notifications_url=url["notifications"])
+    return [sign_in, ServiceProcess(WEB, port=web_port, env=env, log_file=settings.state / "logs" / "web.log")]
 
 
 def _print_exit(event: ChildExit) -> None:
@@ -192,9 +218,18 @@ def _print_system(settings: LocalSettings, processes: list[ServiceProcess]) -> N
     table.add_column("service")
     table.add_column("API")
     table.add_column("docs")
+    web = sign_in = None
     for p in processes:
-        table.add_row(p.info.name, p.url, f"{p.url}/docs")
+        if isinstance(p, SignInProcess):
+            sign_in = p
+        elif p.info.name == WEB.name:
+            web = p
+        else:
+            table.add_row(p.info.name, p.url, f"{p.url}/docs")
     console.print(table)
+    if web is not None and sign_in is not None:
+        console.print(f"[bold]The web (citizens and staff): {web.url}[/] · sign in with a demo person at the local "
+                      f"provider {sign_in.url} (development only)")
     console.print(f"Kafka 127.0.0.1:{settings.kafka_port} · PostgreSQL 127.0.0.1:{settings.postgres_port} · logs in {settings.state / 'logs'}")
     from ecity_cli.mailbox import mail_folder, port_from_env
 

@@ -144,3 +144,51 @@ class ServiceProcess(ChildProcess):
     def wait_exit(self, timeout_s: float = 30.0) -> int:
         assert self.process is not None
         return self.process.wait(timeout=timeout_s)
+
+
+# The web: pages over the services' APIs. Not among SERVICES, which are the services that own
+# data (each its database, its Kafka principal, its OpenAPI document): the web has none of these,
+# and everything that iterates SERVICES (migrations, topics, ACLs, the fuzzer) is about them.
+WEB = ServiceInfo("web", "web", 8006)
+# The local OpenID Connect provider the web signs people in with (ecity_cli.oidc_provider).
+SIGN_IN_PORT = 8090
+
+
+def web_env(*, port: int, oidc_issuer: str, citizen_requests_url: str, notifications_url: str, **extra: str) -> dict[str, str]:
+    """Environment for the web process: local mode, the services it calls, the provider it signs in with."""
+    env = {"HTTP_PORT": str(port), "MODE": "local", "OIDC_ISSUER": oidc_issuer, "PUBLIC_URL": f"http://127.0.0.1:{port}",
+           "CITIZEN_REQUESTS_URL": citizen_requests_url, "NOTIFICATIONS_URL": notifications_url}
+    env.update({k.upper(): str(v) for k, v in extra.items()})
+    return {f"{WEB.env_prefix}{k}": v for k, v in env.items()}
+
+
+class SignInProcess(ChildProcess):
+    """The local OpenID Connect provider as a process (what `ecity up` and the browser tests start)."""
+
+    def __init__(self, *, port: int, log_file: Path) -> None:
+        super().__init__("sign-in", [sys.executable, "-m", "ecity_cli.oidc_provider", "--port", str(port)],
+                         log_file=log_file)
+        self.port = port
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self) -> SignInProcess:
+        super().start()
+        return self
+
+    def wait_ready(self, timeout_s: float = 30.0, *, cancel: threading.Event | None = None) -> None:
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline:
+            if cancel is not None and cancel.is_set():
+                return
+            if self.process is None or self.process.poll() is not None:
+                raise InfraError(f"the local sign-in exited while starting; its log ends:\n{tail(self.log_file)}")
+            try:
+                if httpx.get(f"{self.url}/.well-known/openid-configuration", timeout=2).status_code == 200:
+                    return
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.2)
+        raise InfraError(f"the local sign-in was not ready in {timeout_s:.0f} s; its log ends:\n{tail(self.log_file)}")

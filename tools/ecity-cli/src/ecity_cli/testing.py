@@ -47,7 +47,16 @@ from ecity_cli.infra import InfraError, free_port, port_open, repo_root
 from ecity_cli.infra.kafka import LocalKafka, LocalKafkaCluster
 from ecity_cli.infra.postgres import LocalPostgres
 from ecity_cli.local import LocalInfra
-from ecity_cli.services import SERVICES, ServiceInfo, ServiceProcess, local_keys, service_env
+from ecity_cli.services import (
+    SERVICES,
+    WEB,
+    ServiceInfo,
+    ServiceProcess,
+    SignInProcess,
+    local_keys,
+    service_env,
+    web_env,
+)
 from ecity_cli.tokens import local_issuer, token_for
 from ecity_common.events.payloads.citizen_requests import CitizenRequestSubmitted
 from ecity_common.messaging.access import KafkaAccess
@@ -192,6 +201,62 @@ def own_kafka(tmp_path: Path) -> LocalKafka:
 
 
 @dataclass
+class LocalS3:
+    """An S3 API server of this session (moto's standalone server, a real process on a free port):
+    what the photo stores are tested against, the way the city's object store is spoken to."""
+
+    __test__ = False
+
+    endpoint: str
+    access_key_id: str = "testing"
+    secret_access_key: str = "testing"
+    region: str = "us-east-1"
+
+    def new_bucket(self, hint: str = "photos") -> str:
+        """A fresh, empty bucket for one test."""
+        name = f"{hint}-{uuid.uuid4().hex[:12]}"
+        httpx.put(f"{self.endpoint}/{name}", timeout=10.0).raise_for_status()
+        return name
+
+    def objects(self, bucket: str) -> list[str]:
+        """The keys in a bucket (ListObjectsV2, read as the store's own listing would)."""
+        import xml.etree.ElementTree as ET
+
+        answer = httpx.get(f"{self.endpoint}/{bucket}", params={"list-type": "2"}, timeout=10.0)
+        answer.raise_for_status()
+        return [e.text for e in ET.fromstring(answer.content).iter() if e.tag.endswith("}Key")]
+
+
+@pytest.fixture(scope="session")
+def s3_server() -> LocalS3:
+    """moto's S3 API server for the session, started the first time a test asks for it."""
+    import subprocess
+    import sys
+
+    port = free_port()
+    state = _state("test-s3")
+    state.mkdir(parents=True, exist_ok=True)
+    log = (state / "moto.log").open("wb")
+    server = subprocess.Popen([str(Path(sys.executable).with_name("moto_server")), "-H", "127.0.0.1", "-p", str(port)],
+                              stdout=log, stderr=subprocess.STDOUT)
+    deadline = time.monotonic() + 60
+    while not port_open(port):
+        if server.poll() is not None or time.monotonic() > deadline:
+            server.kill()
+            pytest.fail(f"moto's S3 server did not start: see {state / 'moto.log'}")
+        time.sleep(0.1)
+    try:
+        yield LocalS3(endpoint=f"http://127.0.0.1:{port}")
+    finally:
+        server.terminate()
+        try:
+            server.wait(10)
+        except subprocess.TimeoutExpired:
+            server.kill()
+        log.close()
+
+
+@dataclass
 class ServiceFactory:
     """Builds settings for a service under test: a fresh database, this test's topic prefix, and
     the service's own sign-in to the broker it is given (the session's, or `kafka_cluster`)."""
@@ -260,6 +325,20 @@ class ServiceFactory:
         env = service_env(info, port=port, database_url=database_url, kafka=kafka, **extra)
         log = self.trace_dir / f"{service}-{port}.log"
         return ServiceProcess(info, port=port, env=env, log_file=log, faults=faults)
+
+
+    def sign_in(self) -> SignInProcess:
+        """The local OpenID Connect provider, on a free port (start it with `processes`)."""
+        port = free_port()
+        return SignInProcess(port=port, log_file=self.trace_dir / f"sign-in-{port}.log")
+
+    def web(self, sign_in: SignInProcess, citizen_requests: ServiceProcess, notifications: ServiceProcess,
+            **overrides: str) -> ServiceProcess:
+        """The web as a process, over these services' processes, signing in at `sign_in`."""
+        port = free_port()
+        env = web_env(port=port, oidc_issuer=sign_in.url, citizen_requests_url=citizen_requests.url,
+                      notifications_url=notifications.url, trace_file=str(self.trace_dir / "web.spans.jsonl"), **overrides)
+        return ServiceProcess(WEB, port=port, env=env, log_file=self.trace_dir / f"web-{port}.log")
 
 
 @pytest.fixture

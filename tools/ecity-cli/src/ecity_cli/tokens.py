@@ -66,6 +66,12 @@ class LocalIssuer:
             staged.rmdir()
         return self
 
+    def sign(self, claims: dict) -> str:
+        """Any claims signed with the local key (the local sign-in provider's ID tokens)."""
+        self.ensure()
+        kid = json.loads(self.jwks_file.read_text())["keys"][0]["kid"]
+        return jwt.encode(claims, self._private_key_file.read_bytes(), algorithm=ALGORITHM, headers={"kid": kid})
+
     def mint(self, *, subject: str, roles: list[str], audience: str | list[str], issuer: str, ttl_s: int = 3600,
              **claims) -> str:
         self.ensure()

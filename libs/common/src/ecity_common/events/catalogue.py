@@ -21,6 +21,17 @@ TOPICS: dict[str, str] = {
 }
 
 
+# The JSON Schema keyword that marks a payload's field holding personal data, with why the event
+# carries it (the generated AsyncAPI document and schemas show it; the producer's README says what
+# each event carries, `tests/test_event_personal_data.py`).
+PERSONAL_DATA = "x-personal-data"
+
+
+def personal(why: str) -> dict:
+    """`json_schema_extra` of a field holding personal data: `why` the event carries it."""
+    return {PERSONAL_DATA: why}
+
+
 def dead_letter_topic(topic: str) -> str:
     return f"{topic}.dlq"
 

@@ -12,6 +12,9 @@ Only an event's own failures count against its attempts (`ecity_common.failures`
 database or Kafka is away, whatever the path, the whole poll is rolled back, read again after a
 capped exponential back-off, and again, for as long as the outage lasts: a failover never turns a
 healthy event into a dead letter. A serialization failure or a deadlock redoes the poll at once.
+
+Its lag is not measured here but from outside, on a timer (`messaging.lag`): a consumer stuck in a
+handler would not measure itself.
 """
 
 from __future__ import annotations
@@ -36,7 +39,7 @@ from ecity_common.events.catalogue import dead_letter_topic
 from ecity_common.failures import Failure, classify
 from ecity_common.messaging import faults
 from ecity_common.messaging.dlq import send_dead_letter
-from ecity_common.messaging.metrics import CONSUMED, CONSUMER_LAG, DEAD_LETTERS, HANDLER_DURATION, HANDLER_FAILURES
+from ecity_common.messaging.metrics import CONSUMED, DEAD_LETTERS, HANDLER_DURATION, HANDLER_FAILURES
 from ecity_common.messaging.recovery import Recovery
 from ecity_common.settings import ServiceSettings
 
@@ -116,7 +119,6 @@ class EventConsumer:
         group = settings.consumer_group
         self._counted = {o: CONSUMED.labels(group, o) for o in ("handled", "duplicate", "ignored", "dead_lettered")}
         self._durations = {t: HANDLER_DURATION.labels(group, t) for t in handlers}
-        self._lags: dict[TopicPartition, object] = {}
 
     @property
     def topics(self) -> list[str]:
@@ -203,12 +205,10 @@ class EventConsumer:
             for tp, tp_records in batch.items():
                 if tp in assigned:
                     self._consumer.seek(tp, tp_records[0].offset)
-            self._observe_lag(batch, handled=False)
             if self.recovery.failed(exc, f"a batch of {len(records)} records") is not Failure.CONFLICT:
                 await self.recovery.pause(self._stopping)
             return
         self.recovery.recovered()
-        self._observe_lag(batch, handled=True)
         # The offsets are committed while the next batch is fetched and handled: the database
         # commit above is what makes the effects safe; a lost offset commit only means a
         # redelivery that the inbox skips. One commit in flight at a time keeps them in order.
@@ -235,22 +235,6 @@ class EventConsumer:
         kind = classify(exc)
         HANDLER_FAILURES.labels(self._settings.consumer_group, event_type, kind.value).inc()
         return kind is Failure.OWN
-
-    def _observe_lag(self, batch: dict[TopicPartition, list[ConsumerRecord]], *, handled: bool) -> None:
-        """Each polled partition's end offset minus where the group now is: after a handled poll,
-        past its last record; after a failed one, still at its first."""
-        assert self._consumer is not None
-        assigned = self._consumer.assignment()  # highwater() asserts on a partition taken away meanwhile
-        for tp, records in batch.items():
-            if tp not in assigned:
-                continue
-            end = self._consumer.highwater(tp)
-            if end is None:
-                continue
-            gauge = self._lags.get(tp)
-            if gauge is None:
-                gauge = self._lags[tp] = CONSUMER_LAG.labels(self._settings.consumer_group, tp.topic, str(tp.partition))
-            gauge.set(max(end - (records[-1].offset + 1 if handled else records[0].offset), 0))
 
     def _dead_lettered(self, record: ConsumerRecord, error: str, event: CloudEvent | None) -> None:
         self.stats.dead_lettered += 1

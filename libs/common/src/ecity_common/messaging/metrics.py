@@ -55,6 +55,12 @@ PUBLISHED = Counter(
     "Events the outbox relay published to Kafka (acknowledged by all in-sync replicas).",
     ("service",),
 )
+PUBLISH_ERRORS = Counter(
+    "ecity_outbox_publish_errors_total",
+    "Batches the outbox relay failed to publish, by the error's type (a Kafka error, the database "
+    "away, a bug): the batch stays unsent and is tried again.",
+    ("service", "error"),
+)
 PUBLISH_BATCH = Histogram(
     "ecity_outbox_publish_batch_size",
     "Events per batch the relay claimed and published.",
@@ -65,8 +71,16 @@ PUBLISH_BATCH = Histogram(
 # -- consumers ---------------------------------------------------------------------------------
 CONSUMER_LAG = Gauge(
     "ecity_consumer_lag",
-    "Records on a partition that the consumer group has not yet handled: the partition's end "
-    "offset minus the group's position, as the consumer last saw them.",
+    "Records on a partition that the consumer group has not yet handled: the partition's end offset "
+    "minus the group's committed offset, read from the broker every CONSUMER_LAG_MEASURE_S (15 s by "
+    "default) apart from the consumer's loop, so a hung consumer's lag still grows (messaging.lag).",
+    ("group", "topic", "partition"),
+)
+CONSUMER_COMMITTED = Gauge(
+    "ecity_consumer_committed_offset",
+    "The offset the consumer group has committed on a partition (where it starts after a restart; "
+    "the partition's first offset while it has committed nothing), read with ecity_consumer_lag. "
+    "Standing still while the lag is above 0 is a stuck consumer (EcityConsumerStuck).",
     ("group", "topic", "partition"),
 )
 HANDLER_DURATION = Histogram(

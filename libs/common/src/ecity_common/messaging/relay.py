@@ -25,7 +25,13 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from ecity_common.doorbell import keep_listening, sleep_until_woken
 from ecity_common.events.envelope import kafka_record
 from ecity_common.messaging import faults
-from ecity_common.messaging.metrics import OUTBOX_OLDEST_UNSENT, OUTBOX_UNSENT, PUBLISH_BATCH, PUBLISHED
+from ecity_common.messaging.metrics import (
+    OUTBOX_OLDEST_UNSENT,
+    OUTBOX_UNSENT,
+    PUBLISH_BATCH,
+    PUBLISH_ERRORS,
+    PUBLISHED,
+)
 from ecity_common.messaging.recovery import Recovery
 from ecity_common.messaging.tables import NOTIFY_CHANNEL
 from ecity_common.settings import ServiceSettings
@@ -119,6 +125,7 @@ class OutboxRelay:
                         await self.prune()
                         last_prune = datetime.now(UTC)
                 except Exception as exc:  # noqa: BLE001 - the claim is rolled back: the rows wait unsent
+                    PUBLISH_ERRORS.labels(self._settings.service_name, type(exc).__name__).inc()
                     self.recovery.failed(exc, "publishing the outbox")
                     await self.recovery.pause(self._stopping)
                     continue  # straight back to the rows that wait, without waiting for a wake-up

@@ -12,12 +12,20 @@ from typing import Literal
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
+from prometheus_client import Gauge
 from pydantic import BaseModel
 
 from ecity_common.web.openapi import own_errors
 
 Check = Callable[[], Awaitable[None]]
 log = logging.getLogger("ecity.health")
+
+# Set by every readiness probe (Kubernetes asks every few seconds), per check: what
+# EcityReadinessFailing reads. Prometheus scrapes a pod that is not ready too (its address stays in
+# the Endpoints, as not ready), so a replica out of the load balancer is still seen, and why.
+READY = Gauge("ecity_readiness_check",
+              "1 when the readiness check passed at the last probe, 0 when it failed, per check "
+              "(database, kafka, background: the service's log says why).", ("check",))
 
 
 class _Reasons:
@@ -89,8 +97,10 @@ def health_router(checks: dict[str, Check], timeout_s: float = 2.0,
                 await asyncio.wait_for(check(), timeout_s)
             except Exception as exc:  # noqa: BLE001 - the reason goes to the log
                 reasons.note(name, f"{type(exc).__name__}: {exc}"[:500])
+                READY.labels(name).set(0)
                 return "unavailable"
             reasons.note(name, None)
+            READY.labels(name).set(1)
             return "ok"
 
         results = dict(zip(checks, await asyncio.gather(*(run(n, c) for n, c in checks.items())), strict=True))

@@ -13,6 +13,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Literal
 
 from budget_ledger.domain import codes
+from budget_ledger.domain.phrases import Phrase
 from ecity_common.inputs import MAX_IMPORT_ROWS
 
 Layout = Literal["national", "plain"]
@@ -50,16 +51,16 @@ def _kop(text: str, row: int, column: str, problems: list[RowProblem]) -> int:
     except InvalidOperation:
         uah = None
     if uah is None or not uah.is_finite():
-        problems.append(RowProblem(row, column, f"{text!r} is not an amount in hryvnias"))
+        problems.append(RowProblem(row, column, Phrase("import-not-an-amount", text=text)))
         return 0
     # '1e999999' is a Decimal too: refused before any arithmetic, which built an integer of a
     # million digits (seconds of CPU) or overflowed (a 500), as 'Infinity' did. The ledger's ceiling.
     if uah.copy_abs() > MAX_UAH:
-        problems.append(RowProblem(row, column, f"{text!r}: at most {MAX_UAH:,} hryvnias"))
+        problems.append(RowProblem(row, column, Phrase("import-amount-at-most", text=text, most=MAX_UAH)))
         return 0
     value = uah * 100
     if value != value.to_integral_value() or value < 0:
-        problems.append(RowProblem(row, column, f"{text!r}: a non-negative amount with at most two decimals"))
+        problems.append(RowProblem(row, column, Phrase("import-amount-decimals", text=text)))
         return 0
     return int(value)
 
@@ -67,7 +68,7 @@ def _kop(text: str, row: int, column: str, problems: list[RowProblem]) -> int:
 def _year(text: str, row: int, column: str, problems: list[RowProblem]) -> int:
     match = re.search(r"(19|20)\d{2}", text or "")
     if not match:
-        problems.append(RowProblem(row, column, f"{text!r}: no year in it (e.g. 2021-12 or 01.12.2021)"))
+        problems.append(RowProblem(row, column, Phrase("import-no-year", text=text)))
         return 0
     return int(match.group(0))
 
@@ -77,7 +78,7 @@ def parse(data: bytes, layout: Layout) -> tuple[list[ImportLine], list[RowProble
         try:
             text = data.decode("cp1251")
         except UnicodeDecodeError:
-            return [], [RowProblem(1, "file", "not windows-1251 text")]
+            return [], [RowProblem(1, "file", Phrase("import-not-windows-1251"))]
         names = {"year": "REP_PERIOD", "kpkvkmb": "COD_CONS_MB_PK", "kekv": "COD_CONS_EK", "kfkvk": "COD_CONS_MB_FK",
                  "fund": "FUND_TYP", "planned": "PLANS_AMT", "financed": "FAKT_AMT"}
         delimiter = ";"
@@ -85,7 +86,7 @@ def parse(data: bytes, layout: Layout) -> tuple[list[ImportLine], list[RowProble
         try:
             text = data.decode("utf-8-sig")
         except UnicodeDecodeError:
-            return [], [RowProblem(1, "file", "not UTF-8 text")]
+            return [], [RowProblem(1, "file", Phrase("not-utf-8"))]
         names = {"year": "year", "kpkvkmb": "kpkvkmb", "kekv": "kekv", "kfkvk": "kfkvk", "fund": "fund",
                  "planned": "planned_uah", "financed": "financed_uah"}
         delimiter = ","
@@ -97,7 +98,7 @@ def parse(data: bytes, layout: Layout) -> tuple[list[ImportLine], list[RowProble
     try:
         _read_lines(reader, names, lines, problems)
     except csv.Error as exc:  # e.g. a field longer than the csv module's 128 KiB: no sense can be made of the rest
-        problems.append(RowProblem(reader.line_num + 1, "file", f"not CSV from this line on: {exc}"))
+        problems.append(RowProblem(reader.line_num + 1, "file", Phrase("not-csv-from-here", reason=str(exc))))
     return lines, problems
 
 
@@ -105,11 +106,11 @@ def _read_lines(reader: csv.DictReader, names: dict[str, str], lines: list[Impor
     required = [names[k] for k in ("year", "kpkvkmb", "kekv", "planned", "financed")]
     missing = [c for c in required if c not in (reader.fieldnames or [])]
     if missing:
-        problems.extend(RowProblem(1, c, "missing column") for c in missing)
+        problems.extend(RowProblem(1, c, Phrase("import-missing-column")) for c in missing)
         return
     for n, raw in enumerate(reader, start=2):
         if n - 1 > MAX_IMPORT_ROWS:
-            problems.append(RowProblem(n, "file", f"more than {MAX_IMPORT_ROWS:,} rows: split the file"))
+            problems.append(RowProblem(n, "file", Phrase("too-many-rows", most=MAX_IMPORT_ROWS)))
             return
         before = len(problems)
         get = lambda key: (raw.get(names[key]) or "").strip()  # noqa: E731
@@ -129,7 +130,7 @@ def _read_lines(reader: csv.DictReader, names: dict[str, str], lines: list[Impor
         if get("fund"):
             fund = _FUNDS.get(get("fund").lower())
             if fund is None:
-                problems.append(RowProblem(n, names["fund"], f"{get('fund')!r}: general/special (загальний/спеціальний, 1/2)"))
+                problems.append(RowProblem(n, names["fund"], Phrase("import-fund", fund=get("fund"))))
         planned = _kop(get("planned"), n, names["planned"], problems)
         financed = _kop(get("financed"), n, names["financed"], problems)
         if len(problems) == before:

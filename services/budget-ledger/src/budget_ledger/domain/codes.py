@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 
+from budget_ledger.domain.phrases import Phrase
 from ecity_common.refusals import Invalid
 
 _FOUR = re.compile(r"^\d{4}$")
@@ -73,35 +74,35 @@ class CodeError(Invalid, ValueError):
 
 def tpkvkmb(code: str, field: str = "tpkvkmb") -> str:
     if not _FOUR.match(code or ""):
-        raise CodeError(field, "ТПКВКМБ is 4 digits, e.g. 7520")
+        raise CodeError(field, Phrase("tpkvkmb-digits"))
     return code
 
 
 def kfkvk(code: str, field: str = "kfkvk") -> str:
     if not _FOUR.match(code or ""):
-        raise CodeError(field, "КФКВК is 4 digits, e.g. 0460")
+        raise CodeError(field, Phrase("kfkvk-digits"))
     return code
 
 
 def kekv(code: str, field: str = "kekv") -> str:
     if not _FOUR.match(code or ""):
-        raise CodeError(field, "КЕКВ is 4 digits, e.g. 2240 or 3110")
+        raise CodeError(field, Phrase("kekv-digits"))
     if code not in KEKV:
-        raise CodeError(field, f"КЕКВ {code} is not in the economic classification of expenditure")
+        raise CodeError(field, Phrase("kekv-unknown", code=code))
     return code
 
 
 def kpkvkmb(code: str, holder_code: str | None = None, field: str = "kpkvkmb") -> str:
     if not re.match(r"^\d{7}$", code or ""):
-        raise CodeError(field, "КПКВКМБ is 7 digits: 2-digit holder code, 1-digit executor, 4-digit ТПКВКМБ")
+        raise CodeError(field, Phrase("kpkvkmb-digits"))
     if code[2] == "0":
-        raise CodeError(field, "the 3rd digit of КПКВКМБ is the executor level, 1 or more (1 = the main holder)")
+        raise CodeError(field, Phrase("kpkvkmb-executor"))
     if holder_code is not None and code[:2] != holder_code:
-        raise CodeError(field, f"КПКВКМБ must start with the holder's code {holder_code}")
+        raise CodeError(field, Phrase("kpkvkmb-holder", holder_code=holder_code))
     return code
 
 
 def holder_code(code: str, field: str = "holder_code") -> str:
     if not re.match(r"^\d{2}$", code or ""):
-        raise CodeError(field, "a budget holder's code is 2 digits")
+        raise CodeError(field, Phrase("holder-code-digits"))
     return code

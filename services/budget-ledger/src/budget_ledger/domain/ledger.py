@@ -20,6 +20,7 @@ from dataclasses import dataclass, fields, replace
 from datetime import date
 from typing import Literal
 
+from budget_ledger.domain.phrases import Phrase
 from ecity_common.refusals import Conflict, Invalid
 
 EntryKind = Literal["appropriation", "amendment", "financing", "expenditure", "reversal"]
@@ -142,17 +143,18 @@ def effect_of(draft: EntryDraft, original: RecordedEntry | None = None) -> Effec
 def check_draft(draft: EntryDraft, measure: Measure | None) -> None:
     """Rules an entry must keep on its own (the codes are checked where it is parsed)."""
     if measure is None:
-        raise EntryRejected("measure_code", f"no measure {draft.measure_code!r} in the programme")
+        raise EntryRejected("measure_code", Phrase("measure-not-in-programme", measure_code=draft.measure_code))
     if measure.holder_code != draft.holder_code:
-        raise EntryRejected("holder_code", f"measure {measure.code} belongs to holder {measure.holder_code}")
+        raise EntryRejected("holder_code", Phrase("measure-of-other-holder", measure_code=measure.code,
+                                                   holder_code=measure.holder_code))
     if draft.amount_kop <= 0:
-        raise EntryRejected("amount_kop", "a positive number of kopiykas; the kind gives the direction")
+        raise EntryRejected("amount_kop", Phrase("amount-positive"))
     if draft.kind == "amendment" and draft.direction not in ("increase", "decrease"):
-        raise EntryRejected("direction", "an amendment is an 'increase' or a 'decrease' of the plan")
+        raise EntryRejected("direction", Phrase("amendment-direction"))
     if draft.kind != "amendment" and draft.direction is not None:
-        raise EntryRejected("direction", "only an amendment has a direction")
+        raise EntryRejected("direction", Phrase("direction-only-amendment"))
     if draft.kind != "reversal" and draft.reverses is not None:
-        raise EntryRejected("reverses", "only a reversal reverses an entry")
+        raise EntryRejected("reverses", Phrase("reverses-only-reversal"))
 
 
 def reversal_of(
@@ -162,7 +164,7 @@ def reversal_of(
     """The entry that cancels `original`: same measure and amount, the opposite effect; in the
     original's year unless another `year` is given (when that one is closed)."""
     if original.draft.kind == "reversal":
-        raise EntryRejected("reverses", "a reversal cannot itself be reversed; post the entry again instead")
+        raise EntryRejected("reverses", Phrase("reversal-not-reversed"))
     return replace(
         original.draft,
         entry_id=entry_id,
@@ -183,9 +185,8 @@ def check_open_year(draft: EntryDraft, closed_years: set[int], original: Recorde
     if draft.year not in closed_years:
         return
     if original is not None and original.draft.year == draft.year:
-        raise YearClosed(f"entry {original.draft.entry_id!r} is in {draft.year}, which is closed: post its reversal "
-                         f"into an open year (give year)")
-    raise YearClosed(f"year {draft.year} is closed: nothing more is posted into it")
+        raise YearClosed(Phrase("entry-of-closed-year", entry_id=original.draft.entry_id, year=draft.year))
+    raise YearClosed(Phrase("year-closed", year=draft.year))
 
 
 def check_financing(balance: Balance, effect: Effect, draft: EntryDraft) -> None:
@@ -194,10 +195,8 @@ def check_financing(balance: Balance, effect: Effect, draft: EntryDraft) -> None
         return
     if draft.override_reason and draft.override_reason.strip():
         return
-    raise FinancingOverPlan(
-        f"financing {balance.financed + effect.financed} kop would exceed the plan of {balance.planned} kop "
-        f"for measure {draft.measure_code} in {draft.year}; give override_reason to post it anyway"
-    )
+    raise FinancingOverPlan(Phrase("financing-over-plan", financed=balance.financed + effect.financed,
+                                   planned=balance.planned, measure_code=draft.measure_code, year=draft.year))
 
 
 def reaches_plan(financed_before: int, balance: Balance, effect: Effect) -> bool:

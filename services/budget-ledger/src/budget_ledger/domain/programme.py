@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from budget_ledger.domain import codes
+from budget_ledger.domain.phrases import Phrase
 from ecity_common.ua_codes import validate_edrpou
 
 
@@ -44,6 +45,6 @@ class MeasureSpec:
         codes.kfkvk(self.kfkvk)
         codes.kekv(self.kekv)
         if holder_kpkvkmb is None:
-            raise codes.CodeError("holder_code", f"no budget holder {self.holder_code!r} in the programme")
+            raise codes.CodeError("holder_code", Phrase("holder-not-in-programme", holder_code=self.holder_code))
         if holder_kpkvkmb[3:] != self.tpkvkmb:
-            raise codes.CodeError("tpkvkmb", f"must be the programme code of the holder's КПКВКМБ {holder_kpkvkmb}")
+            raise codes.CodeError("tpkvkmb", Phrase("tpkvkmb-of-holder", kpkvkmb=holder_kpkvkmb))

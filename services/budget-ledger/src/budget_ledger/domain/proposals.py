@@ -15,6 +15,7 @@ from datetime import date, datetime
 from typing import Literal
 
 from budget_ledger.domain.ledger import EntryDraft, Measure, check_draft
+from budget_ledger.domain.phrases import Phrase
 from ecity_common.refusals import Conflict, Invalid
 
 Outcome = Literal["approved", "rejected"]
@@ -83,9 +84,9 @@ class AutoApprovalLimit:
 
 def check_limit(limit_kop: int, reason: str) -> None:
     if limit_kop < 0:
-        raise Invalid("limit_kop", "a limit is 0 (every proposal waits for finance) or more kopiykas")
+        raise Invalid("limit_kop", Phrase("auto-approval-limit"))
     if not reason.strip():
-        raise Invalid("reason", "say why the holder's proposals up to this amount need no one's approval")
+        raise Invalid("reason", Phrase("auto-approval-reason"))
 
 
 @dataclass(frozen=True)
@@ -103,10 +104,11 @@ def check_decision(existing: Decision | None, outcome: Outcome, reason: str | No
     """May this decision be recorded? False: the same one already was (a retry). A proposal is
     decided once; a rejection says why."""
     if outcome == "rejected" and not (reason and reason.strip()):
-        raise Invalid("reason", "a rejection says why")
+        raise Invalid("reason", Phrase("rejection-reason"))
     if existing is None:
         return True
     if existing.outcome == outcome:
         return False
-    raise Conflict(f"proposal {existing.proposal_id!r} was already {existing.outcome} by {existing.decided_by}",
+    raise Conflict(Phrase("proposal-decided", proposal_id=existing.proposal_id, outcome=existing.outcome,
+                          decided_by=existing.decided_by),
                    code="already-approved" if existing.outcome == "approved" else "already-rejected")

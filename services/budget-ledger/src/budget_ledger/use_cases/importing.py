@@ -22,6 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from budget_ledger.adapters import queries
 from budget_ledger.adapters.import_files import ImportLine, Layout, RowProblem, parse
 from budget_ledger.domain.ledger import EntryDraft
+from budget_ledger.domain.phrases import Phrase
 from budget_ledger.use_cases import posting
 from ecity_common.messaging.outbox import Outbox
 from ecity_common.refusals import Refused
@@ -52,9 +53,10 @@ async def apply(
         matches = [m for m in catalogue if m.kpkvkmb == line.kpkvkmb and m.kekv == line.kekv
                    and (line.fund is None or m.fund == line.fund) and (line.kfkvk is None or m.kfkvk == line.kfkvk)]
         if len(matches) != 1:
-            what = "no measure" if not matches else f"{len(matches)} measures"
-            result.problems.append(RowProblem(line.row, "COD_CONS_MB_PK", f"{what} of the programme for КПКВКМБ {line.kpkvkmb}, КЕКВ {line.kekv}"
-                                              + (f", fund {line.fund}" if line.fund else "")))
+            fund = Phrase("import-of-fund", fund=line.fund) if line.fund else ""
+            said = (Phrase("import-no-measure", kpkvkmb=line.kpkvkmb, kekv=line.kekv, fund=fund) if not matches else
+                    Phrase("import-measures", count=len(matches), kpkvkmb=line.kpkvkmb, kekv=line.kekv, fund=fund))
+            result.problems.append(RowProblem(line.row, "COD_CONS_MB_PK", said))
             continue
         m = matches[0]
         balance = await queries.balance_of(session, m.code, line.year)
@@ -66,7 +68,7 @@ async def apply(
                            ("increase" if plan_change > 0 else "decrease")))
         financing_change = line.financed_kop - balance.financed
         if financing_change < 0:
-            result.problems.append(RowProblem(line.row, "FAKT_AMT", "financed is less than already recorded: post a reversal instead"))
+            result.problems.append(RowProblem(line.row, "FAKT_AMT", Phrase("import-financed-less")))
             continue
         if financing_change:
             drafts.append(("financing", "financing", financing_change, None))

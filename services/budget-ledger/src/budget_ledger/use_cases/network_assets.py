@@ -7,6 +7,7 @@ from __future__ import annotations
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from budget_ledger.adapters import queries
+from budget_ledger.domain.phrases import Phrase
 from budget_ledger.domain.proposals import ExpenditureProposal, check_proposal, proposal_id
 from budget_ledger.use_cases import proposals as decisions
 from ecity_common.events import CloudEvent
@@ -61,5 +62,4 @@ async def propose_commissioned(session: AsyncSession, outbox: Outbox,
 
 def _same_or_conflict(earlier: ExpenditureProposal | None, again: ExpenditureProposal) -> None:
     if earlier is not None and not earlier.same_asset_as(again):
-        raise Conflict(f"asset {again.asset_id!r} was proposed before with other content (cost, measure or date)",
-                       field="asset_id")
+        raise Conflict(Phrase("asset-proposed-otherwise", asset_id=again.asset_id), field="asset_id")

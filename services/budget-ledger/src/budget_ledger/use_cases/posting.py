@@ -28,6 +28,7 @@ from budget_ledger.domain.ledger import (
     reversal_of,
 )
 from budget_ledger.domain.money import share_percent, under_share
+from budget_ledger.domain.phrases import Phrase
 from ecity_common.events.payloads.budget_ledger import ExecutionAlertRaised, LedgerEntryRecorded
 from ecity_common.messaging.outbox import Outbox
 from ecity_common.refusals import Conflict, NotFound
@@ -119,7 +120,7 @@ class _Book:
         if isinstance(request, ReversalRequest):
             original = self.entries.get(request.reverses)
             if original is None:
-                raise EntryRejected("reverses", f"no entry {request.reverses!r} to reverse")
+                raise EntryRejected("reverses", Phrase("no-entry-to-reverse", entry_id=request.reverses))
             draft = reversal_of(original, entry_id=request.entry_id, entry_date=request.entry_date,
                                 document_ref=request.document_ref, author=request.author, year=request.year)
         else:
@@ -128,10 +129,10 @@ class _Book:
         if existing is not None:
             if existing.draft == draft:
                 return Posted(existing, created=False)
-            raise Conflict(f"entry {draft.entry_id!r} is already recorded with other content", field="entry_id")
+            raise Conflict(Phrase("entry-recorded-otherwise", entry_id=draft.entry_id), field="entry_id")
         check_draft(draft, self.measures.get(draft.measure_code))
         if original is not None and original.draft.entry_id in self.reversed_ids:
-            raise Conflict(f"entry {original.draft.entry_id!r} was already reversed", field="reverses")
+            raise Conflict(Phrase("entry-reversed-already", entry_id=original.draft.entry_id), field="reverses")
         check_open_year(draft, self.closed_years, original)
         effect = effect_of(draft, original)
         balance = self.balances.setdefault((draft.measure_code, draft.year), Balance())

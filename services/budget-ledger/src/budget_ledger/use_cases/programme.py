@@ -8,6 +8,7 @@ from dataclasses import asdict
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from budget_ledger.adapters import queries
+from budget_ledger.domain.phrases import Phrase
 from budget_ledger.domain.programme import BudgetHolder, MeasureSpec
 from ecity_common.refusals import Conflict, Invalid
 
@@ -18,7 +19,7 @@ async def _add(session: AsyncSession, table: str, key: str, values: dict) -> boo
         await queries.add_structure_row(session, table, values)
         return True
     if any(existing[k] != v for k, v in values.items()):
-        raise Conflict(f"{values[key]!r} exists with other content", field=key)
+        raise Conflict(Phrase("exists-with-other-content", key=values[key]), field=key)
     return False
 
 
@@ -26,7 +27,7 @@ async def add_holder(session: AsyncSession, holder: BudgetHolder) -> bool:
     holder.check()
     programme = await queries.programme_code(session)
     if programme is None:
-        raise Invalid("programme", "no programme is loaded")
+        raise Invalid("programme", Phrase("no-programme"))
     return await _add(session, "budget_holders", "code", {**asdict(holder), "programme_code": programme})
 
 

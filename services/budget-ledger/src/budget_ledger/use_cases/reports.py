@@ -11,22 +11,31 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from budget_ledger.adapters import charts, open_data, pdf, queries, report_files
 from budget_ledger.adapters.signing import TrustedKeys
+from budget_ledger.domain.phrases import Phrase
 from budget_ledger.domain.report import ExecutionReport, build
 from ecity_common.refusals import Invalid
 
 
 def check_span(from_year: int, to_year: int) -> None:
     if to_year < from_year:
-        raise Invalid("query.to_year", "must not be before from_year")
+        raise Invalid("query.to_year", Phrase("to-year-before-from"))
 
 
-async def ledger_version(session: AsyncSession) -> int:
-    """Which state of the ledger the reports show: the last entry's sequence number. Only an entry
+async def entries_version(session: AsyncSession) -> tuple[int, str]:
+    """Which state of the ledger a report or the open data shows: the chain's head. Only an entry
     changes a report (the balances are the entries' projection, a holder or a measure shows only
     with a balance, and the programme is written once, at start); postings commit in sequence
-    order (one chain, one writer at a time), so a number read names one set of entries."""
-    seq, _ = await queries.chain_head(session)
-    return seq
+    order (one chain, one writer at a time), so a head read names one set of entries. Its last hash
+    too, so that a rewritten history shows at once, even one that kept the count (a reader must
+    see it to catch it)."""
+    return await queries.chain_head(session)
+
+
+async def open_data_version(session: AsyncSession) -> tuple:
+    """The entries' version and the newest signed head: the ZIP carries the heads, and a day's
+    signing adds one without an entry."""
+    newest = await queries.heads(session, limit=1)
+    return *(await entries_version(session)), (newest[0].head.entries, newest[0].head.signed_at) if newest else None
 
 
 async def execution_report(session: AsyncSession, from_year: int, to_year: int) -> ExecutionReport:

@@ -22,6 +22,7 @@ from budget_ledger.adapters import queries
 from budget_ledger.adapters.signing import SigningKey, TrustedKeys
 from budget_ledger.domain.anchor import ChainHead, SignedHead, disagreement
 from budget_ledger.domain.chain import ChainWalk, instant
+from budget_ledger.domain.phrases import Phrase
 from ecity_common.refusals import Conflict
 
 PAGE = 10_000
@@ -103,14 +104,12 @@ async def sign_head(session: AsyncSession, key: SigningKey, trusted: TrustedKeys
                 await queries.hash_at(session, previous.head.entries)) != previous.head.last_hash:
             why = f"entry {previous.head.entries} no longer has the hash that head signed: entries before it were changed"
         if why is not None:
-            raise Conflict(f"the last signed head ({previous.head.signed_at}) does not hold: {why}; "
-                           f"nothing is signed until this is looked into (GET /api/v1/ledger/verify)",
+            raise Conflict(Phrase("head-does-not-hold", signed_at=previous.head.signed_at, why=why),
                            code="head-does-not-hold")
         walk = ChainWalk(checked=previous.head.entries, last_hash=previous.head.last_hash, totals=previous.head.totals)
     await _walk(session, walk)
     if not walk.intact:
-        raise Conflict(f"the chain is broken at entry {walk.broken_entry!r} ({walk.problem}); nothing is signed "
-                       f"until this is looked into", code="chain-broken")
+        raise Conflict(Phrase("chain-broken", entry_id=walk.broken_entry, problem=walk.problem), code="chain-broken")
     head = ChainHead.of(walk.checked, walk.last_hash, walk.totals, signed_at=instant(now), key_id=key.key_id)
     signed = SignedHead(head, key.sign(head.signed_bytes()))
     await queries.add_head(session, signed)

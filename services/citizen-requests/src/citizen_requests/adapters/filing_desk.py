@@ -39,6 +39,7 @@ from prometheus_client import Counter as MetricCounter
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from citizen_requests.adapters.filing_statement import Filed, Filing, file_many_on
+from citizen_requests.domain.phrases import Phrase
 from ecity_common.db import database_unavailable
 from ecity_common.refusals import Unavailable
 
@@ -53,7 +54,7 @@ class DeskClosed(Unavailable):
     """The service stopped before (or while) writing the filing: the citizen should retry."""
 
     def __init__(self) -> None:
-        super().__init__("the service is restarting; file the request again", code="service-stopping", retry_after_s=1)
+        super().__init__(Phrase("desk-closed"), code="service-stopping", retry_after_s=1)
 
 
 class _Counter:

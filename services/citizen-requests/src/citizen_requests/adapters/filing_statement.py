@@ -31,7 +31,7 @@ COLUMNS = {  # the keys of each filing's object in the statement's JSON paramete
     "long": "float8", "address": "text", "status": "text", "submitted_at": "timestamptz",
     "expected_datetime": "timestamptz", "attributes": "jsonb", "media_url": "text", "address_id": "text",
     "channel": "text", "email": "text", "phone": "text", "first_name": "text", "last_name": "text",
-    "outage_id": "text", "status_notes": "text", "event_id": "text", "aggregate_type": "text", "event_type": "text",
+    "outage_id": "text", "status_notes": "text", "description_publication": "text", "description_public": "text", "event_id": "text", "aggregate_type": "text", "event_type": "text",
     "topic": "text", "payload": "jsonb", "headers": "jsonb", "radius": "float8",
 }
 _FILE = text("""
@@ -44,10 +44,10 @@ WITH d AS (
 ), filed AS (
     INSERT INTO citizen_requests (id, service_code, description, citizen_id, lat, long, address, status, submitted_at,
         expected_datetime, updated_at, attributes, media_url, address_id, channel, email, phone, first_name,
-        last_name, outage_id, status_notes)
+        last_name, outage_id, status_notes, description_publication, description_public)
     SELECT id, service_code, description, citizen_id, lat, long, address, status, submitted_at, expected_datetime,
         submitted_at, attributes, media_url, address_id, channel, email, phone, first_name, last_name,
-        outage_id, status_notes
+        outage_id, status_notes, description_publication, description_public
     FROM d WHERE citizen_id IN (SELECT subject FROM allowed)
     RETURNING id
 ), history AS (

@@ -140,8 +140,10 @@ async def last_resolved_at(session: AsyncSession, request_id: str) -> datetime |
 
 
 async def add_history(session: AsyncSession, request_id: str, *, actor: str, from_status: str | None, to_status: str,
-                      note: str | None, public: bool, at: datetime | None = None) -> None:
+                      note: str | None, public: bool, at: datetime | None = None, photos: list[str] | None = None) -> None:
     values = dict(request_id=request_id, actor=actor, from_status=from_status, to_status=to_status, note=note, public=public)
+    if photos:
+        values["photos"] = photos
     if at is not None:
         values["at"] = at
     await session.execute(insert(request_history).values(**values))
@@ -151,9 +153,13 @@ async def change(session: AsyncSession, request_id: str, **values) -> None:
     await session.execute(update(citizen_requests).where(citizen_requests.c.id == request_id).values(**values))
 
 
-async def add_comment(session: AsyncSession, request_id: str, *, author: str, staff: bool, text: str, at: datetime) -> None:
-    await session.execute(insert(comments).values(request_id=request_id, author=author, staff=staff, text=text, at=at))
+async def add_comment(session: AsyncSession, request_id: str, *, author: str, staff: bool, text: str, at: datetime,
+                      publication: str, public_text: str | None) -> int:
+    comment_id = await session.scalar(insert(comments).values(
+        request_id=request_id, author=author, staff=staff, text=text, at=at, publication=publication,
+        public_text=public_text).returning(comments.c.id))
     await change(session, request_id, updated_at=at)
+    return comment_id
 
 
 async def comments_of(session: AsyncSession, request_id: str) -> list:
@@ -198,3 +204,18 @@ async def add_if_new(session: AsyncSession, **values) -> bool:
     inserted = await session.execute(pg_insert(citizen_requests).values(**values)
                                      .on_conflict_do_nothing(index_elements=["id"]).returning(citizen_requests.c.id))
     return inserted.first() is not None
+
+
+async def remove(session: AsyncSession, request_id: str) -> bool:
+    """Delete a request with its history, comments and followers (its photos first: adapters/photos.py)."""
+    for table in (subscriptions, comments, request_history):
+        await session.execute(delete(table).where(table.c.request_id == request_id))
+    result = await session.execute(delete(citizen_requests).where(citizen_requests.c.id == request_id))
+    return result.rowcount > 0
+
+
+async def erase_contact(session: AsyncSession, citizen_id: str) -> int:
+    """Forget a citizen's contact details on every request they filed; how many requests had them."""
+    result = await session.execute(update(citizen_requests).where(citizen_requests.c.citizen_id == citizen_id)
+                                   .values(email=None, phone=None, first_name=None, last_name=None))
+    return result.rowcount

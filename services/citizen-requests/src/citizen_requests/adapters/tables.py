@@ -3,6 +3,7 @@
 from sqlalchemy import (
     BigInteger,
     Boolean,
+    CheckConstraint,
     Column,
     DateTime,
     Float,
@@ -18,6 +19,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.postgresql import JSONB
 
+from citizen_requests.domain.publication import PUBLICATION_STATES
 from ecity_common.messaging.tables import messaging_tables
 from ecity_common.web.idempotency import idempotency_table
 
@@ -55,6 +57,11 @@ citizen_requests = Table(
     Column("dispatch_flag", Text),
     # The utility outage the request was filed in (the citizen was told when supply returns).
     Column("outage_id", Text),
+    # How far the description is on its way to the public, and the text the public sees (masked or
+    # redacted); domain/publication.py. Pending unless filing decides: safe for a row written another way.
+    Column("description_publication", Text, nullable=False, server_default="pending"),
+    Column("description_public", Text),
+    CheckConstraint(f"description_publication IN {PUBLICATION_STATES}", name="citizen_requests_description_publication"),
     Index("citizen_requests_submitted_at", "submitted_at"),  # Open311 date ranges, public lists
     Index("citizen_requests_category_place", "service_code", "lat", "long"),  # possible duplicates nearby
 )
@@ -116,6 +123,8 @@ request_history = Table(
     Column("to_status", Text, nullable=False),
     Column("note", Text),
     Column("public", Boolean, nullable=False, server_default=text("true")),
+    # A company's photos of its work with this entry (their public addresses, at the gateway).
+    Column("photos", JSONB),
 )
 
 subscriptions = Table(
@@ -135,4 +144,31 @@ comments = Table(
     Column("staff", Boolean, nullable=False),
     Column("text", Text, nullable=False),
     Column("at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Column("publication", Text, nullable=False, server_default="pending"),  # as a description's
+    Column("public_text", Text),
+    CheckConstraint(f"publication IN {PUBLICATION_STATES}", name="comments_publication"),
+)
+
+# Photos citizens (and staff) sent: the rows; the pictures are in the photo store, by content hash
+# (ecity_common.photos). A photo is uploaded first (request_id null), then attached at filing or
+# to a comment; what of it is public is domain/photos.py's rule.
+photos = Table(
+    "photos",
+    metadata,
+    Column("id", Text, primary_key=True),
+    Column("owner", Text, nullable=False),  # who sent it: a citizen's (or a staff member's) subject
+    Column("request_id", Text, ForeignKey("citizen_requests.id")),
+    Column("comment_id", BigInteger, ForeignKey("comments.id")),
+    Column("content_hash", Text, nullable=False),  # sha256 of the full-size JPEG: its objects' keys
+    Column("width", Integer, nullable=False),
+    Column("height", Integer, nullable=False),
+    Column("bytes", Integer, nullable=False),  # of the full size, as stored
+    Column("publication", Text, nullable=False, server_default="pending"),
+    Column("publication_by", Text),
+    Column("publication_at", DateTime(timezone=True)),
+    Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    CheckConstraint("publication in ('pending', 'published', 'hidden')", name="photos_publication_state"),
+    Index("photos_request", "request_id"),
+    Index("photos_owner", "owner"),
+    Index("photos_content_hash", "content_hash"),
 )

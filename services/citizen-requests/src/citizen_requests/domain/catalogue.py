@@ -18,6 +18,7 @@ from datetime import datetime
 from typing import Literal
 
 from citizen_requests.domain.deadlines import Term
+from citizen_requests.domain.phrases import Phrase
 from ecity_common.inputs import unwritable
 
 # The kinds of attribute a category may ask for (Open311's datatypes): the only list of them.
@@ -52,38 +53,42 @@ class Attribute:
             keys = {k for k, _ in self.values}
             bad = [v for v in raw if v not in keys]
             if bad:
-                raise AttributeRejected(self.code, f"{bad} not among {sorted(keys)}")
+                raise AttributeRejected(self.code, Phrase("not-among", value=bad, allowed=sorted(keys)))
             return raw
         if len(raw) != 1:
-            raise AttributeRejected(self.code, "one value")
+            raise AttributeRejected(self.code, Phrase("one-value"))
         value = raw[0].strip()
         if self.datatype == "number":
             try:
                 number = float(value)
             except ValueError:
-                raise AttributeRejected(self.code, "a number") from None
+                raise AttributeRejected(self.code, Phrase("a-number")) from None
             if not math.isfinite(number):  # "nan", "inf", "1e999": no JSON (so no database) can keep them
-                raise AttributeRejected(self.code, "a finite number")
+                raise AttributeRejected(self.code, Phrase("a-finite-number"))
             return number
         if self.datatype == "datetime":
             try:
                 return datetime.fromisoformat(value.replace("Z", "+00:00")).isoformat()
             except ValueError:
-                raise AttributeRejected(self.code, "an ISO 8601 date and time") from None
+                raise AttributeRejected(self.code, Phrase("a-date-and-time")) from None
         if self.datatype == "singlevaluelist":
             keys = {k for k, _ in self.values}
             if value not in keys:
-                raise AttributeRejected(self.code, f"{value!r} not among {sorted(keys)}")
+                raise AttributeRejected(self.code, Phrase("not-among", value=repr(value), allowed=sorted(keys)))
             return value
         if (reason := unwritable(value, prose=self.datatype == "text")) is not None:
             raise AttributeRejected(self.code, reason)
         limit = 4000 if self.datatype == "text" else 500
         if len(value) > limit:
-            raise AttributeRejected(self.code, f"at most {limit} characters")
+            raise AttributeRejected(self.code, Phrase("attribute-at-most", most=limit))
         return value
 
 
 HandlerKind = Literal["department", "utility"]
+# What a category's place is: a street, a park, a lamp post ("public_space": its exact point and
+# address are public, so that a crew and a neighbour find it), or somebody's home (no water in a
+# flat, heating: rounded to ~100 m, no address, in anything public). Unknown means home.
+PlaceKind = Literal["public_space", "home"]
 
 
 @dataclass(frozen=True)
@@ -103,6 +108,7 @@ class Category:
     type: Literal["realtime", "batch", "blackbox"] = "realtime"
     # A withdrawn category is no longer offered; requests already filed in it keep it.
     active: bool = True
+    place_kind: PlaceKind = "home"  # the safe default: rounded (domain/publication.py)
 
     @property
     def routed_to_utility(self) -> bool:
@@ -118,11 +124,11 @@ class Category:
         known = {a.code: a for a in self.attributes}
         unknown = sorted(set(answers) - set(known))
         if unknown:
-            raise AttributeRejected(unknown[0], f"not an attribute of {self.code}")
+            raise AttributeRejected(unknown[0], Phrase("not-an-attribute", category=self.code))
         checked = {code: known[code].parse(raw) for code, raw in answers.items()}
         missing = [a.code for a in self.attributes if a.required and a.code not in checked]
         if missing:
-            raise AttributeRejected(missing[0], "required")
+            raise AttributeRejected(missing[0], Phrase("required-attribute"))
         return checked
 
 
@@ -155,12 +161,12 @@ SUMY_CATALOGUE: tuple[Category, ...] = (
     Category("pothole", "Вибоїна на дорозі", "Pothole", "Дороги", "department", "1_month",
              "Яма або руйнування покриття дороги чи тротуару", ("дорога", "яма", "асфальт"), department="city_infrastructure",
              attributes=(Attribute("size", "singlevaluelist", "Розмір", True, 1, values=_list("small", "до 30 см", "medium", "30–100 см", "large", "понад 1 м")),),
-             duplicate_radius_m=30),
+             duplicate_radius_m=30, place_kind="public_space"),
     Category("street_light", "Не світить ліхтар", "Street light out", "Освітлення", "department", "15_days",
              "Вуличний ліхтар не горить або блимає", ("освітлення", "ліхтар"), department="city_infrastructure",
-             attributes=(Attribute("pole_number", "string", "Номер опори, якщо видно", False, 1),)),
+             attributes=(Attribute("pole_number", "string", "Номер опори, якщо видно", False, 1),), place_kind="public_space"),
     Category("fallen_tree", "Повалене або аварійне дерево", "Fallen or dangerous tree", "Благоустрій", "department", "15_days",
-             "Дерево впало або загрожує падінням", ("дерево", "зелені насадження"), department="city_infrastructure"),
+             "Дерево впало або загрожує падінням", ("дерево", "зелені насадження"), department="city_infrastructure", place_kind="public_space"),
     Category("water_leak", "Витік води", "Water leak", "Вода і каналізація", "utility", "15_days",
              "Порив трубопроводу, вода на вулиці чи в підвалі", ("вода", "порив", "водоканал"), utility_kind="water",
              attributes=(Attribute("where", "singlevaluelist", "Де тече", True, 1, values=_list("street", "на вулиці", "basement", "у підвалі", "flat", "у квартирі")),),
@@ -174,7 +180,7 @@ SUMY_CATALOGUE: tuple[Category, ...] = (
              attributes=(Attribute("temperature", "number", "Температура в кімнаті, °C", True, 1),
                          Attribute("since", "datetime", "Відколи", False, 2))),
     Category("waste_collection", "Не вивезено сміття", "Waste not collected", "Сміття", "utility", "15_days",
-             "Переповнені контейнери, сміття не вивозять", ("сміття", "контейнер"), utility_kind="waste"),
+             "Переповнені контейнери, сміття не вивозять", ("сміття", "контейнер"), utility_kind="waste", place_kind="public_space"),
     Category("no_electricity", "Немає електроенергії", "No electricity", "Електроенергія", "utility", "15_days",
              "Відсутнє електропостачання будинку або вулиці", ("світло", "електрика"), utility_kind="electricity"),
     Category("gas_supply", "Проблеми з газопостачанням", "Gas supply problem", "Газ", "utility", "15_days",

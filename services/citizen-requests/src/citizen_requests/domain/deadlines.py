@@ -18,6 +18,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Literal
 from zoneinfo import ZoneInfo
 
+from citizen_requests.domain.phrases import Phrase
 from citizen_requests.domain.workflow import OPEN
 from ecity_common.refusals import Invalid
 
@@ -59,13 +60,13 @@ def latest_possible(received_at: datetime) -> datetime:
 def extend(received_at: datetime, current: datetime, new_last_day: date, reason: str) -> datetime:
     """A later deadline, with a reason the citizen will see; never past 45 days from receipt."""
     if not reason or not reason.strip():
-        raise ExtensionRefused("reason", "an extension needs a reason the citizen is told")
+        raise ExtensionRefused("reason", Phrase("extension-reason"))
     proposed = _end_of_kyiv_day(new_last_day)
     if proposed <= current:
-        raise ExtensionRefused("until", "an extension moves the deadline later")
+        raise ExtensionRefused("until", Phrase("extension-later"))
     if proposed > latest_possible(received_at):
         limit = (receipt_day(received_at) + timedelta(days=MAX_TOTAL_DAYS)).isoformat()
-        raise ExtensionRefused("until", f"the term may not pass 45 days in total: {limit} at the latest")
+        raise ExtensionRefused("until", Phrase("extension-45-days", limit=limit))
     return proposed
 
 

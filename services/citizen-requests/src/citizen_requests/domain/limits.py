@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from citizen_requests.domain.phrases import Phrase
 from ecity_common.refusals import LimitReached
 
 
@@ -37,10 +38,10 @@ def count_creation(window: Window | None, now: datetime, *, limit: int, window_s
 
 
 def citizen_limit_reached(limits: CreationLimits) -> LimitReached:
-    return LimitReached(f"at most {limits.per_citizen} requests per citizen per {limits.window_s // 60} minutes",
+    return LimitReached(Phrase("per-citizen-limit", most=limits.per_citizen, minutes=limits.window_s // 60),
                         retry_after_s=limits.window_s)
 
 
 def client_limit_reached(limits: CreationLimits) -> LimitReached:
-    return LimitReached(f"this client may file at most {limits.per_client} requests per {limits.window_s // 60} minutes",
+    return LimitReached(Phrase("per-client-limit", most=limits.per_client, minutes=limits.window_s // 60),
                         retry_after_s=limits.window_s)

@@ -7,6 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from citizen_requests.domain.phrases import Phrase
 from ecity_common.inputs import cursor
 from ecity_common.refusals import Invalid
 
@@ -34,7 +35,7 @@ def position(after: tuple | None) -> Position | None:
         at, request_id = after
         when = datetime.fromisoformat(at)
     except (TypeError, ValueError):
-        raise Invalid("query.after", "not a cursor of this list: pass back a page's next_cursor as it is") from None
+        raise Invalid("query.after", Phrase("request-cursor")) from None
     if when.tzinfo is None or not isinstance(request_id, str):
-        raise Invalid("query.after", "not a cursor of this list: pass back a page's next_cursor as it is")
+        raise Invalid("query.after", Phrase("request-cursor"))
     return Position(when, request_id)

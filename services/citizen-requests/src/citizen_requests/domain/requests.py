@@ -15,6 +15,7 @@ from datetime import UTC, datetime
 
 from citizen_requests.domain.catalogue import AttributeRejected, Category
 from citizen_requests.domain.deadlines import deadline
+from citizen_requests.domain.phrases import Phrase
 from ecity_common.geo import SUMY_BOUNDS, outside_sumy
 from ecity_common.inputs import unwritable
 from ecity_common.refusals import Invalid
@@ -51,7 +52,7 @@ class Location:
         axis = outside_sumy(self.lat, self.long)
         if axis:
             low, high = SUMY_BOUNDS[axis]
-            raise RequestRejected(f"location.{axis}", f"{axis} must be within the city of Sumy ({low}..{high})")
+            raise RequestRejected(f"location.{axis}", Phrase("outside-the-city", axis=axis, low=low, high=high))
 
 
 @dataclass
@@ -85,26 +86,26 @@ def file_request(
 ) -> CitizenRequest:
     category = catalogue.get(category_code)
     if category is None:
-        raise RequestRejected("service_code", f"unknown category {category_code!r}")
+        raise RequestRejected("service_code", Phrase("unknown-category", code=category_code))
     if not category.active:
-        raise RequestRejected("service_code", f"the category {category_code!r} is no longer offered")
+        raise RequestRejected("service_code", Phrase("category-withdrawn", code=category_code))
     if len(description) > 4000:
-        raise RequestRejected("description", "at most 4,000 characters")
+        raise RequestRejected("description", Phrase("description-at-most"))
     if looks_like_html(description):
-        raise RequestRejected("description", "HTML is not allowed")
+        raise RequestRejected("description", Phrase("no-html"))
     # Text that can be stored, published and shown (ecity_common.inputs): no NUL, which PostgreSQL
     # refuses, no half of a surrogate pair, which a JSON body may carry but UTF-8 cannot, and no
     # other control character, which would break a log line, a CSV cell or an XML answer.
     if (reason := unwritable(description, prose=True)) is not None:
         raise RequestRejected("description", reason)
     if address and ((reason := unwritable(address)) is not None or len(address) > 500):
-        raise RequestRejected("address", reason or "at most 500 characters")
+        raise RequestRejected("address", reason or Phrase("address-at-most"))
     for code, values in (answers or {}).items():
         for value in values:
             if (reason := unwritable(value, prose=True)) is not None:
                 raise RequestRejected(f"attributes.{code}", reason)
     if location is None and not (address and address.strip()):
-        raise RequestRejected("location", "give a location (lat/long) or an address")
+        raise RequestRejected("location", Phrase("location-or-address"))
     try:
         attributes = category.check_answers(answers or {})
     except AttributeRejected as exc:

@@ -11,6 +11,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Literal
 
+from citizen_requests.domain.phrases import Phrase
 from ecity_common.refusals import Conflict
 
 State = Literal["submitted", "accepted", "assigned", "in_progress", "planned", "action_scheduled", "resolved",
@@ -37,8 +38,8 @@ TRANSITIONS: dict[str, set[str]] = {
 
 class IllegalTransition(Conflict):
     def __init__(self, current: str, wanted: str) -> None:
-        allowed = ", ".join(sorted(TRANSITIONS.get(current, ()))) or "none"
-        super().__init__(f"a {current} request cannot become {wanted} (allowed: {allowed})", code="illegal-transition",
+        allowed = ", ".join(sorted(TRANSITIONS.get(current, ()))) or Phrase("none-allowed")
+        super().__init__(Phrase("illegal-transition", current=current, wanted=wanted, allowed=allowed), code="illegal-transition",
                          field="status")
         self.current, self.wanted = current, wanted
 

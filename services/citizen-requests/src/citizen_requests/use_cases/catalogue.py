@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from citizen_requests.adapters import catalogue_store
 from citizen_requests.adapters.catalogue_store import CatalogueCache
 from citizen_requests.domain.catalogue import Category
+from citizen_requests.domain.phrases import Phrase
 from ecity_common.refusals import Conflict, NotFound
 
 
@@ -27,7 +28,7 @@ async def save_category(sessions: async_sessionmaker[AsyncSession], cache: Catal
         done = await catalogue_store.save(db, saved, actor=actor, create=create)
     if not done:
         if create:
-            raise Conflict(f"{saved.code}: a category with this code exists", code="category-exists", field="code")
+            raise Conflict(Phrase("category-exists", code=saved.code), code="category-exists", field="code")
         raise NotFound("category", saved.code, field="path.code")
     await cache.refresh(force=True)
     return saved

@@ -10,8 +10,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from citizen_requests.adapters import requests
 from citizen_requests.adapters.idempotency import Once
 from citizen_requests.domain.pages import next_cursor, position
-from citizen_requests.domain.publication import published
+from citizen_requests.domain.phrases import Phrase
+from citizen_requests.domain.publication import PENDING, REOPENED_NOTE, comment_at_writing, mask, published
 from citizen_requests.domain.workflow import can_reopen
+from citizen_requests.use_cases import photos
 from citizen_requests.use_cases.moves import load, record_move
 from ecity_common.events.payloads.citizen_requests import (
     CitizenRequestCommented,
@@ -37,10 +39,16 @@ async def read(session: AsyncSession, request_id: str, *, reader: str, staff: bo
     """The request, its history and its comments. Staff see internal notes and who did what; a
     citizen sees the public history."""
     row = await visible(session, request_id, reader=reader, staff=staff)
+    entries = await requests.history(session, request_id, public_only=False)
+    # A citizen sees the public history and their own entries (the reason they gave for reopening).
     history = [{"at": r.at.isoformat(), "actor": r.actor if staff else None, "from": r.from_status, "to": r.to_status,
-                "note": r.note, "public": r.public} for r in await requests.history(session, request_id, public_only=not staff)]
-    comments = [{"by_staff": r.staff, "text": r.text, "at": r.at.isoformat()} for r in await requests.comments_of(session, request_id)]
-    return row, history, comments
+                "note": r.note, "public": r.public, "photos": r.photos or []}
+               for r in entries if staff or r.public or r.actor == reader]
+    attached = await photos.of_request(session, request_id, staff=staff)
+    comments = [{"comment_id": r.id, "by_staff": r.staff, "text": r.text, "at": r.at.isoformat(),
+                 "publication": r.publication, "photos": [p for p in attached if p["comment_id"] == r.id]}
+                for r in await requests.comments_of(session, request_id)]
+    return row, history, comments, [p for p in attached if p["comment_id"] is None]
 
 
 async def list_requests(session: AsyncSession, *, reader: str, staff: bool, status: str | None, needs_dispatcher: bool,
@@ -76,22 +84,29 @@ async def unfollow(session: AsyncSession, outbox: Outbox, request_id: str, *, ci
 
 
 async def comment(session: AsyncSession, outbox: Outbox, request_id: str, text: str, *, author: str, staff: bool,
-                  once: Once) -> dict | StoredAnswer:
-    """Add a comment (a citizen on their own request, staff on any); a retried POST with the same
-    Idempotency-Key gets the first answer instead of a second comment."""
+                  once: Once, photo_ids: list[str] | tuple[str, ...] = ()) -> dict | StoredAnswer:
+    """Add a comment (a citizen on their own request, staff on any), with the author's uploaded
+    photos if any; a retried POST with the same Idempotency-Key gets the first answer instead of
+    a second comment."""
     if (reason := unwritable(text, prose=True)) is not None:
         raise Invalid("text", reason)
     if "<" in text and ">" in text:
-        raise Invalid("text", "HTML is not allowed")
+        raise Invalid("text", Phrase("no-html"))
     stored = await once.claim(session)
     if stored is not None:
         return stored
     row = await visible(session, request_id, reader=author, staff=staff)
     now = datetime.now(UTC)
-    await requests.add_comment(session, row.id, author=author, staff=staff, text=text, at=now)
-    await outbox.add(session, CitizenRequestCommented(request_id=row.id, by_staff=staff, text=text, commented_at=now),
+    publication = comment_at_writing(text, by_staff=staff)
+    comment_id = await requests.add_comment(session, row.id, author=author, staff=staff, text=text, at=now,
+                                            publication=publication, public_text=mask(text) if publication == PENDING else None)
+    if photo_ids:
+        await photos.attach(session, photo_ids, owner=author, request_id=row.id, comment_id=comment_id)
+    # Masked: no event carries a phone or an e-mail (the original stays here, for staff).
+    await outbox.add(session, CitizenRequestCommented(request_id=row.id, by_staff=staff, text=mask(text), commented_at=now),
                      aggregate_id=row.id)
-    added = {"request_id": row.id, "by_staff": staff, "text": text, "at": now.isoformat()}
+    added = {"request_id": row.id, "comment_id": comment_id, "by_staff": staff, "text": text, "at": now.isoformat(),
+             "publication": publication, "photo_ids": list(photo_ids)}
     await once.remember(session, added)
     return added
 
@@ -102,7 +117,22 @@ async def reopen(session: AsyncSession, outbox: Outbox, request_id: str, *, citi
         raise NotFound("request", request_id)
     resolved_at = await requests.last_resolved_at(session, request_id)
     if not can_reopen(row.status, resolved_at, datetime.now(UTC), window):
-        raise Conflict(f"only a resolved request can be reopened, within {window.days} days", code="not-reopenable",
+        raise Conflict(Phrase("not-reopenable", days=window.days), code="not-reopenable",
                        field="status")
     # can_reopen is the workflow's rule for this move (resolved -> in_progress, by the citizen).
-    return await record_move(session, outbox, row, "in_progress", actor=citizen, note=f"Відкрито знову: {reason}")
+    # The public sees that it was reopened; the reason is the citizen's and the staff's (it is
+    # free text about their home, often with a phone number): an internal entry beside the move.
+    moved = await record_move(session, outbox, row, "in_progress", actor=citizen, note=REOPENED_NOTE)
+    await requests.add_history(session, row.id, actor=citizen, from_status="in_progress", to_status="in_progress",
+                               note=f"{REOPENED_NOTE}: {reason}", public=False)
+    return moved
+
+
+async def erase(session: AsyncSession, desk: photos.PhotoDesk, *, citizen: str) -> dict:
+    """A citizen's erasure of what this service holds about them that the law lets go: their
+    photos (rows and pictures, wherever attached) and their contact details on their requests.
+    The requests themselves stay, without them: an appeal and the city's answer to it are a
+    record the city keeps (Law "On citizens' appeals"), and others may follow them."""
+    removed = await photos.forget(session, desk, owner=citizen)
+    erased = await requests.erase_contact(session, citizen)
+    return {"photos_deleted": removed, "requests_without_contact": erased}

@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from citizen_requests.adapters import requests
 from citizen_requests.domain.utilities import planned_note
 from citizen_requests.domain.workflow import OPEN, company_may_move
-from citizen_requests.use_cases.moves import record_move
+from citizen_requests.use_cases.moves import record_move, record_public_note
 from ecity_common.events.payloads.utilities_gateway import (
     RequestAcceptedByCompany,
     RequestRoutingFailed,
@@ -26,23 +26,24 @@ from ecity_common.messaging.outbox import Outbox
 GATEWAY = "utilities-gateway"
 
 
-async def _note(session: AsyncSession, request_id: str, status: str, note: str, *, public: bool) -> None:
+async def _note(session: AsyncSession, request_id: str, status: str, note: str, *, public: bool,
+                photos: list[str] | None = None) -> None:
     await requests.add_history(session, request_id, actor=GATEWAY, from_status=status, to_status=status, note=note,
-                               public=public)
+                               public=public, photos=photos)
 
 
 async def _move(session: AsyncSession, outbox: Outbox, request_id: str, to_status: str, note: str | None,
-                agency: str | None = None) -> bool:
+                agency: str | None = None, photos: list[str] | None = None) -> bool:
     """Move the request where a company's report may move it (`company_may_move`); a late or
     repeated report is kept as an internal note instead."""
     row = await requests.find(session, request_id, for_update=True)
     if row is None:
         return False
     if not company_may_move(row.status, to_status):
-        if note:
-            await _note(session, request_id, row.status, f"[{to_status}] {note}", public=False)
+        if note or photos:
+            await _note(session, request_id, row.status, f"[{to_status}] {note or ''}", public=False, photos=photos)
         return False
-    await record_move(session, outbox, row, to_status, actor=GATEWAY, note=note, agency_responsible=agency)
+    await record_move(session, outbox, row, to_status, actor=GATEWAY, note=note, agency_responsible=agency, photos=photos)
     return True
 
 
@@ -62,11 +63,13 @@ async def company_reported(session: AsyncSession, outbox: Outbox, report: Reques
     row = await requests.find(session, report.request_id, for_update=True)
     if row is not None and row.status in ("submitted", "accepted"):
         await _move(session, outbox, report.request_id, "assigned", None, agency=report.company.name)
-    moved = await _move(session, outbox, report.request_id, report.status, note, agency=report.company.name)
-    if not moved and note and row is not None and row.status == report.status and row.status in OPEN:
-        # The same status with news (a new date for planned work, a note): the citizen sees it.
-        await requests.change(session, report.request_id, status_notes=note)
-        await _note(session, report.request_id, row.status, note, public=True)
+    photos = list(report.photos) or None  # proof of work: their addresses at the gateway
+    moved = await _move(session, outbox, report.request_id, report.status, note, agency=report.company.name,
+                        photos=photos)
+    if not moved and (note or photos) and row is not None and row.status == report.status and row.status in OPEN:
+        # The same status with news (a new date for planned work in the note, photos of the work;
+        # the legal term stays the city's): the citizen sees it and hears of it.
+        await record_public_note(session, outbox, row, note, actor=GATEWAY, photos=photos)
 
 
 async def flag_for_dispatcher(session: AsyncSession, request_id: str, reason: str) -> None:

@@ -9,7 +9,9 @@ Around it, the same way for both APIs:
   retry gets the first answer;
 - one that comes through an Open311 client app also counts against the app's limit, in the same
   transaction;
-- one with neither goes to the filing desk (`adapters/filing_desk.py`), which writes the filings
+- one with photos is written in a transaction that attaches them, so a photo that is not the
+  citizen's own (or already attached) refuses the whole filing;
+- one with none of these goes to the filing desk (`adapters/filing_desk.py`), which writes the filings
   waiting at the same moment in one statement and one commit. This is the hot path of the service
   (bench/citizens.py): nothing on it opens a session unless the category is a utility's.
 """
@@ -30,9 +32,11 @@ from citizen_requests.adapters.filing_statement import COLUMNS, Filed, Filing, f
 from citizen_requests.adapters.idempotency import Once
 from citizen_requests.domain.catalogue import Category
 from citizen_requests.domain.limits import CreationLimits, citizen_limit_reached, client_limit_reached
+from citizen_requests.domain.publication import PENDING, at_filing
 from citizen_requests.domain.requests import CitizenRequest, Location
 from citizen_requests.domain.requests import file_request as check_request
 from citizen_requests.domain.utilities import outage_note
+from citizen_requests.use_cases import photos
 from citizen_requests.use_cases.utility_outages import outage_here
 from ecity_common.events.payloads.citizen_requests import CitizenRequestSubmitted
 from ecity_common.messaging.outbox import Outbox
@@ -64,6 +68,9 @@ class NewRequest:
     media_url: str | None = None
     address_id: str | None = None
     channel: str = "app"
+    # False: the citizen asked that the description is never published (domain/publication.py).
+    publish: bool = True
+    photo_ids: tuple[str, ...] = ()  # uploaded first (use_cases/photos.py), attached in the filing's transaction
 
 
 @dataclass(frozen=True)
@@ -97,7 +104,7 @@ async def file_request(office: FilingOffice, new: NewRequest, *, filer: Filer, o
     on `possible_duplicates`), or the first answer to a retried Idempotency-Key. Refuses with
     Invalid (a rule of the request) or LimitReached (the citizen's or the client app's limit)."""
     limits = office.limits
-    if once is None and filer.client_app is None:
+    if once is None and filer.client_app is None and not new.photo_ids:
         # Nothing to commit beside it: the filing desk writes it with the others filed now.
         filing = await prepare_filing(office.sessions, office.outbox, catalogue=office.catalogue.current,
                                       citizen_id=filer.citizen_id, new=new)  # a session only for outages
@@ -111,7 +118,10 @@ async def file_request(office: FilingOffice, new: NewRequest, *, filer: Filer, o
         filing = await prepare_filing(db, office.outbox, catalogue=office.catalogue.current, citizen_id=filer.citizen_id,
                                       new=new)
         (filed,) = await file_many(db, [filing], limit=limits.per_citizen, window_s=limits.window_s)
-        answer = shape(finish(filing, filed, limits))
+        request = finish(filing, filed, limits)
+        if new.photo_ids:  # the citizen's own, not yet attached; or nothing of this filing is written
+            await photos.attach(db, new.photo_ids, owner=filer.citizen_id, request_id=request.id)
+        answer = shape(request)
         if once is not None:
             await once.remember(db, answer)
     return answer
@@ -143,6 +153,8 @@ async def prepare_filing(db: AsyncSession | AsyncConnection | async_sessionmaker
         else:
             outage = await outage_here(db, *where)
     expected = request.expected_datetime  # (computed from the category's term each time it is read)
+    # One pass over the description: published at once, or waiting with its masked text, or private.
+    publication, masked = at_filing(request.description, publish=new.publish)
     contact = new.contact
     request.stored = row = dict(
         id=request.id, service_code=request.category.code, description=request.description,
@@ -152,13 +164,17 @@ async def prepare_filing(db: AsyncSession | AsyncConnection | async_sessionmaker
         attributes=request.attributes, media_url=new.media_url, address_id=new.address_id, channel=new.channel,
         email=contact.email, phone=contact.phone, first_name=contact.first_name, last_name=contact.last_name,
         outage_id=outage.id if outage else None, status_notes=outage_note(outage) if outage else None,
+        description_publication=publication, description_public=masked if publication == PENDING else None,
     )
     # The event's data in its JSON form, as CitizenRequestSubmitted.model_dump(mode="json") gives
     # it (tested): from the domain's checked values, without building and validating the model.
     _, announced = outbox.stage_data(CitizenRequestSubmitted, {
-        "request_id": request.id, "service_code": request.category.code,
+        "request_id": request.id, "service_code": request.category.code, "service_name": request.category.name_uk,
         "handler_kind": request.category.handler_kind, "utility_kind": request.category.utility_kind,
-        "department": request.category.department, "description": request.description,
+        # The masked text (no phone, e-mail, personal id): the company needs what is wrong and where
+        # (the address as given), not how to reach the citizen, who is reached through notifications.
+        "department": request.category.department,
+        "description": masked,
         "location": {"lat": location.lat, "long": location.long} if location else None,
         "address": request.address, "submitted_at": json_time(request.submitted_at),
         "expected_datetime": json_time(expected), "citizen_id": request.citizen_id,

@@ -31,7 +31,7 @@ async def open_network_incidents(session: AsyncSession, outage: NetworkOutageDet
             description=f"Немає зв'язку МТКМ: відмова {outage.element_name} ({outage.element_kind}). Об'єкт: {site.name}.",
             address=site.address, status="assigned", agency_responsible=IT_DEPARTMENT, submitted_at=outage.detected_at,
             expected_datetime=incident_deadline(outage.detected_at), attributes={"institution": site.name},
-            channel="network", status_notes="Зв'язок втрачено; ІТ-відділ працює над відновленням.", updated_at=now,
+            channel="network", description_publication="private", status_notes="Зв'язок втрачено; ІТ-відділ працює над відновленням.", updated_at=now,
         ):
             await requests.add_history(session, rid, at=now, actor=REPORTER, from_status=None, to_status="assigned",
                                        note=f"Відмова {outage.element_name}", public=True)

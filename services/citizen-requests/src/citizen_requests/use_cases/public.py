@@ -13,8 +13,10 @@ from citizen_requests.adapters.requests import COUNT_CAP
 from citizen_requests.domain.catalogue import Category
 from citizen_requests.domain.deadlines import KYIV
 from citizen_requests.domain.pages import next_cursor, position
-from citizen_requests.domain.publication import anonymised, kyiv_time, open311_view, published
-from citizen_requests.domain.workflow import OPEN, TRANSITIONS, open311_status
+from citizen_requests.domain.phrases import Phrase
+from citizen_requests.domain.publication import anonymised, open311_view, public_update, published
+from citizen_requests.domain.workflow import OPEN, TRANSITIONS
+from citizen_requests.use_cases import photos
 from ecity_common.refusals import Invalid, NotFound
 
 MAX_STATISTICS_PERIOD = timedelta(days=366)
@@ -49,7 +51,7 @@ async def public_map(session: AsyncSession, catalogue: Mapping[str, Category], *
 async def statistics(session: AsyncSession, catalogue: Mapping[str, Category], date_from: date, date_to: date) -> dict:
     """Per category and period (Kyiv days): count, median time to resolve, share overdue."""
     if date_to < date_from or date_to - date_from > MAX_STATISTICS_PERIOD:
-        raise Invalid("query.to", "to must be on or after from, within a year")
+        raise Invalid("query.to", Phrase("statistics-period"))
     start = datetime.combine(date_from, time.min, tzinfo=KYIV).astimezone(UTC)
     end = datetime.combine(date_to, time.max, tzinfo=KYIV).astimezone(UTC)
     rows = await requests.statistics(session, start, end, datetime.now(UTC))
@@ -63,19 +65,34 @@ async def statistics(session: AsyncSession, catalogue: Mapping[str, Category], d
 # -- Open311 ------------------------------------------------------------------------------------
 
 async def open311_search(session: AsyncSession, catalogue: Mapping[str, Category], *, ids: list[str], codes: list[str],
-                         start: datetime, end: datetime, status: str | None, limit: int, offset: int) -> list[dict]:
+                         start: datetime, end: datetime, status: str | None, limit: int, offset: int,
+                         photo_desk: photos.PhotoDesk | None = None) -> list[dict]:
     """Open311's search; `status` is Open311's open or closed."""
     states = None if not status else (OPEN if status == "open" else set(TRANSITIONS) - OPEN)
     rows = await requests.search(session, ids=ids, service_codes=codes, start=start, end=end, status_states=states,
                                  limit=limit, offset=offset)
-    return [open311_view(r, catalogue) for r in rows]
+    return await _with_photos(session, photo_desk, [open311_view(r, catalogue) for r in rows])
 
 
-async def open311_request(session: AsyncSession, catalogue: Mapping[str, Category], request_id: str) -> dict:
+async def open311_request(session: AsyncSession, catalogue: Mapping[str, Category], request_id: str, *,
+                          photo_desk: photos.PhotoDesk | None = None) -> dict:
     row = await requests.find(session, request_id)
     if row is None or not published(row.channel):  # an IT department's incident is not anyone's to read
         raise NotFound("service request", repr(request_id))
-    return open311_view(row, catalogue)
+    (view,) = await _with_photos(session, photo_desk, [open311_view(row, catalogue)])
+    return view
+
+
+async def _with_photos(session: AsyncSession, photo_desk: photos.PhotoDesk | None, views: list[dict]) -> list[dict]:
+    """Open311's media_url: the public address of the request's first published photo, where it
+    has one (one query for the page); otherwise what the request had (an Open311 client's URL)."""
+    if photo_desk is None or not views:
+        return views
+    addresses = await photos.first_published(session, photo_desk, [v["service_request_id"] for v in views])
+    for view in views:
+        if (address := addresses.get(view["service_request_id"])) is not None:
+            view["media_url"] = address
+    return views
 
 
 async def open311_token(session: AsyncSession, token: str) -> dict:
@@ -89,5 +106,4 @@ async def open311_token(session: AsyncSession, token: str) -> dict:
 async def open311_updates(session: AsyncSession, *, ids: list[str], start: datetime, end: datetime) -> list[dict]:
     """The common extension: public updates (status changes and their notes) between two times."""
     rows = await requests.public_updates(session, ids=ids, start=start, end=end, limit=MAX_UPDATES)
-    return [{"update_id": str(r.id), "service_request_id": r.request_id, "status": open311_status(r.to_status),
-             "updated_datetime": kyiv_time(r.at), "description": r.note, "media_url": None} for r in rows]
+    return [public_update(r) for r in rows]

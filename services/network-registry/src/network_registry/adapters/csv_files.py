@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from ecity_common.inputs import MAX_IMPORT_ROWS
 from ecity_common.outputs import SpreadsheetSafeWriter, read_csv_cell
 from network_registry.domain.objects import ObjectKind
+from network_registry.domain.phrases import Phrase
 
 
 def columns(kind: ObjectKind) -> list[str]:
@@ -49,29 +50,29 @@ def read(kind: ObjectKind, data: bytes) -> ImportFile:
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
-        result.problems.append((1, "file", "not UTF-8 text"))
+        result.problems.append((1, "file", Phrase("not-utf-8")))
         return result
     reader = csv.DictReader(io.StringIO(text))
     try:
         _read_rows(kind, reader, result)
     except csv.Error as exc:  # e.g. a field longer than the csv module's 128 KiB: no sense can be made of the rest
-        result.problems.append((reader.line_num + 1, "file", f"not CSV from this line on: {exc}"))
+        result.problems.append((reader.line_num + 1, "file", Phrase("not-csv-from-here", reason=str(exc))))
     return result
 
 
 def _read_rows(kind: ObjectKind, reader: csv.DictReader, result: ImportFile) -> None:
     unknown = [c for c in reader.fieldnames or [] if c not in columns(kind)]
     if unknown or not reader.fieldnames:
-        result.problems += [(1, c, "unknown column") for c in unknown] or [(1, "file", "no header")]
+        result.problems += [(1, c, Phrase("unknown-column")) for c in unknown] or [(1, "file", Phrase("no-header"))]
         return
     for line, raw in enumerate(reader, start=2):
         if line - 1 > MAX_IMPORT_ROWS:  # nothing of it is tried: a row is a statement and a savepoint
             result.rows.clear()
-            result.problems.append((line, "file", f"more than {MAX_IMPORT_ROWS:,} rows: split the file"))
+            result.problems.append((line, "file", Phrase("too-many-rows", most=MAX_IMPORT_ROWS)))
             return
         try:
             values = {k: _value(k, (v or "").strip()) for k, v in raw.items() if k != "id"}
         except json.JSONDecodeError:
-            result.problems.append((line, "route", "not JSON (a GeoJSON LineString)"))
+            result.problems.append((line, "route", Phrase("route-not-json")))
             continue
         result.rows.append((line, (raw.get("id") or "").strip(), {k: v for k, v in values.items() if v is not None}))

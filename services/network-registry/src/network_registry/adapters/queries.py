@@ -14,6 +14,7 @@ from ecity_common.refusals import Conflict
 from network_registry.adapters.tables import changes, devices, links, monitoring_keys, outages, sites, topology_version
 from network_registry.domain.objects import Filter, ObjectKind
 from network_registry.domain.outages import FLAP_WINDOW_S
+from network_registry.domain.phrases import Phrase
 from network_registry.domain.topology import Device, Link, Topology
 
 TABLES = {"site": sites, "device": devices, "link": links}
@@ -77,10 +78,10 @@ async def _write(session: AsyncSession, kind: ObjectKind, statement) -> None:
         constraint = getattr(exc.orig.__cause__, "constraint_name", None) or ""
         field = constraint.removeprefix(f"{table.name}_").removesuffix("_key").removesuffix("_fkey")
         if constraint.endswith("_pkey"):
-            raise Conflict("that id is already taken", field="id") from None
+            raise Conflict(Phrase("id-taken"), field="id") from None
         if constraint.endswith("_key"):
-            raise Conflict(f"another {kind.name} already has this {field}", field=field) from None
-        raise Conflict(f"still in use by other objects ({constraint}): remove those first", field=kind.name) from None
+            raise Conflict(Phrase("value-taken", kind=kind.name, field=field), field=field) from None
+        raise Conflict(Phrase("still-in-use", constraint=constraint), field=kind.name) from None
 
 
 async def insert_object(session: AsyncSession, kind: ObjectKind, object_id: str, values: dict) -> None:

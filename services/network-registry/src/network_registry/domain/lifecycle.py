@@ -6,6 +6,7 @@ planned -> active -> failed / maintenance -> decommissioned, and back to active 
 from __future__ import annotations
 
 from ecity_common.refusals import Conflict
+from network_registry.domain.phrases import Phrase
 
 TRANSITIONS: dict[str, set[str]] = {
     "planned": {"active", "decommissioned"},
@@ -18,8 +19,8 @@ TRANSITIONS: dict[str, set[str]] = {
 
 def check_transition(current: str, wanted: str) -> None:
     if wanted != current and wanted not in TRANSITIONS[current]:
-        allowed = ", ".join(sorted(TRANSITIONS[current])) or "none: it is decommissioned"
-        raise Conflict(f"status cannot go from {current} to {wanted} (allowed: {allowed})",
+        allowed = ", ".join(sorted(TRANSITIONS[current])) or Phrase("status-none-decommissioned")
+        raise Conflict(Phrase("status-cannot-go", current=current, wanted=wanted, allowed=allowed),
                        field="status", code="illegal-transition")
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ecity_common.inputs import unwritable
+from network_registry.domain.phrases import Phrase
 
 STATES = {"down": "failed", "up": "active", "maintenance": "maintenance"}
 ELEMENT_KINDS = ("device", "fibre_link")
@@ -28,11 +29,11 @@ def read_report(body: dict) -> tuple[StatusReport | None, list[tuple[str, str]]]
     kind, state, element_id, message = (body.get(k) for k in ("element_kind", "state", "element_id", "message"))
     status = STATES.get(state) if isinstance(state, str) else None
     errors = [(f, m) for f, m, bad in (
-        ("element_kind", "device or fibre_link", not isinstance(kind, str) or kind not in ELEMENT_KINDS),
-        ("state", "down, up or maintenance", status is None),
-        ("element_id", "the element's id: one line of text, 1 to 200 characters",
+        ("element_kind", Phrase("element-kind"), not isinstance(kind, str) or kind not in ELEMENT_KINDS),
+        ("state", Phrase("element-state"), status is None),
+        ("element_id", Phrase("element-id"),
          not isinstance(element_id, str) or not 1 <= len(element_id) <= 200 or unwritable(element_id) is not None),
-        ("message", "text of at most 2000 characters, without control characters but line breaks",
+        ("message", Phrase("element-message"),
          message is not None and (not isinstance(message, str) or len(message) > 2000
                                   or unwritable(message, prose=True) is not None))) if bad]
     if errors:

@@ -15,6 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 from ecity_common.geo import SUMY_BOUNDS, outside_sumy
 from ecity_common.inputs import Identifier, Int32, Int64, Text, Time, column_type
+from network_registry.domain.phrases import Phrase
 
 SiteKind = Literal["city_hall", "school", "kindergarten", "social_protection_office", "admin_service_centre",
                    "utility", "cctv_point", "data_centre", "node_cabinet", "library", "clinic", "other"]
@@ -37,10 +38,10 @@ class SiteIn(_Strict):
     @model_validator(mode="after")
     def _in_sumy(self):
         if (self.lat is None) != (self.long is None):
-            raise ValueError("lat and long go together: give both, or neither")
+            raise ValueError(Phrase("lat-long-together"))
         if self.lat is not None and outside_sumy(self.lat, self.long):
             axis = outside_sumy(self.lat, self.long)
-            raise ValueError(f"{axis} is outside the city of Sumy {SUMY_BOUNDS[axis]}")
+            raise ValueError(Phrase("outside-sumy", axis=axis, bounds=SUMY_BOUNDS[axis]))
         return self
 
 
@@ -86,7 +87,7 @@ class LinkIn(AssetFields):
         if v.get("type") != "LineString" or not isinstance(coords, list) or len(coords) < 2 or not all(
             isinstance(p, list) and len(p) in (2, 3) and all(_finite(x) for x in p) for p in coords
         ):
-            raise ValueError("a GeoJSON LineString: {type: LineString, coordinates: [[long, lat], …] (2 or more)}")
+            raise ValueError(Phrase("route-linestring"))
         # Only what makes the line is kept: another member would be stored as sent, and could
         # carry what the database refuses (a NUL) into its JSON.
         return {"type": "LineString", "coordinates": coords}
@@ -94,7 +95,7 @@ class LinkIn(AssetFields):
     @model_validator(mode="after")
     def _two_ends(self):
         if self.a_device_id == self.b_device_id:
-            raise ValueError("b_device_id must differ from a_device_id: a link joins two devices")
+            raise ValueError(Phrase("link-two-devices"))
         return self
 
 

@@ -4,6 +4,7 @@ with If-Match is refused when someone changed the object since. No I/O."""
 from __future__ import annotations
 
 from ecity_common.refusals import Stale
+from network_registry.domain.phrases import Phrase
 
 
 def etag(obj: dict) -> str:
@@ -20,7 +21,8 @@ def version_in(if_match: str | None) -> int | None:
         raise ValueError("not an ETag of this API") from None
 
 
-def check_version(kind_name: str, obj: dict, expected: int | None, hint: str = "") -> None:
+def check_version(kind_name: str, obj: dict, expected: int | None, hint: Phrase | str = "") -> None:
     if expected is not None and obj["version"] != expected:
-        raise Stale(f"{kind_name} {obj['id']} is at version {obj['version']}, not {expected}{hint}",
+        raise Stale(Phrase("version-stale", kind=kind_name, object_id=obj["id"], version=obj["version"], expected=expected,
+                           hint=hint),
                     field="header.if-match")

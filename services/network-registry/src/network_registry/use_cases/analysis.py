@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from ecity_common.refusals import Invalid, NotFound
 from network_registry.adapters import maps, queries
 from network_registry.domain.objects import LINKS, SITES
+from network_registry.domain.phrases import Phrase
 from network_registry.domain.topology import Topology
 
 
@@ -30,7 +31,7 @@ class TopologyCache:
 
 async def impact(session: AsyncSession, cache: TopologyCache, device: str | None, link: str | None) -> dict:
     if bool(device) == bool(link):
-        raise Invalid("query.device", "give exactly one of device or link")
+        raise Invalid("query.device", Phrase("one-of-device-or-link"))
     graph = await cache.current(session)
     kind, element = ("device", device) if device else ("fibre_link", link)
     if (kind == "device" and element not in graph.devices) or (kind == "fibre_link" and element not in graph.links):

@@ -11,10 +11,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from ecity_common.inputs import Identifier, checked, cursor
 from ecity_common.messaging.outbox import Outbox
+from ecity_common.phrases import raised_by_validator, validation_words
 from ecity_common.refusals import Invalid, NotFound, Refused, field_path
 from network_registry.adapters import queries
 from network_registry.domain.lifecycle import check_transition
 from network_registry.domain.objects import DEVICES, SITES, Filter, ObjectKind
+from network_registry.domain.phrases import Phrase
 from network_registry.domain.topology import Topology
 from network_registry.domain.versions import check_version
 from network_registry.use_cases import status_changes
@@ -53,7 +55,7 @@ async def change_log(session: AsyncSession, *, object_type: str | None, object_i
     """A page of the change log, newest first; `after` (a cursor this gave, `next_cursor`) pages on
     past any offset: the log only grows."""
     if after is not None and (len(after) != 1 or not isinstance(after[0], int)):
-        raise Invalid("query.after", "not a cursor of the change log: pass back a page's next_cursor as it is")
+        raise Invalid("query.after", Phrase("change-log-cursor"))
     count, results = await queries.change_log(session, object_type=object_type, object_id=object_id,
                                               request_id=request_id, limit=limit, offset=offset,
                                               before_id=after[0] if after else None)
@@ -65,21 +67,22 @@ def _validated(kind: ObjectKind, data: dict) -> dict:
         return kind.model.model_validate(data).model_dump()
     except ValidationError as exc:
         first = exc.errors(include_url=False)[0]
-        message = first["msg"].removeprefix("Value error, ")
+        # A rule of the model says a Phrase; pydantic's own kinds have their words in the shared catalogue.
+        message = raised_by_validator(first) or validation_words(first)
         field = field_path(first["loc"]) if first["loc"] else ""
         if not field:  # an object-level rule: its message begins with the field it is about
-            word = message.split(" ", 1)[0]
+            word = str(message).removeprefix("Value error, ").split(" ", 1)[0]
             field = word if word in kind.model.model_fields else kind.name
         raise Invalid(field, message) from None
 
 
 async def _references(session: AsyncSession, kind: ObjectKind, values: dict) -> None:
     if kind.name == "device" and not await queries.exists(session, SITES, values["site_id"]):
-        raise Invalid("site_id", f"no site {values['site_id']!r}")
+        raise Invalid("site_id", Phrase("no-site", site_id=values["site_id"]))
     if kind.name == "link":
         for end in ("a_device_id", "b_device_id"):
             if not await queries.exists(session, DEVICES, values[end]):
-                raise Invalid(end, f"no device {values[end]!r}")
+                raise Invalid(end, Phrase("no-device", device_id=values[end]))
 
 
 async def _log(session: AsyncSession, ctx: Context, kind: ObjectKind, object_id: str, action: str, before, after) -> None:
@@ -110,7 +113,7 @@ async def create_all(session: AsyncSession, ctx: Context, kind: ObjectKind, item
         return [await create(session, ctx, kind, dict(item)) for item in items]
     except Refused as exc:
         if len(items) > 1:  # say so, lest the caller think the ones before it were kept
-            exc.detail = f"nothing was created: {exc.detail}"
+            exc.detail = Phrase("nothing-created", reason=exc.detail)
         raise
 
 
@@ -119,7 +122,7 @@ async def change(
     if_match: int | None = None, topology: Topology | None = None,
 ) -> dict:
     before = await read(session, kind, object_id)
-    check_version(kind.name, before, if_match, ": read it again")
+    check_version(kind.name, before, if_match, Phrase("read-it-again"))
     merged = {k: v for k, v in before.items() if k in kind.model.model_fields} | patch
     values = _validated(kind, merged)
     if "status" in values:

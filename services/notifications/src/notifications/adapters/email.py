@@ -63,9 +63,11 @@ class EmailChannel:
     name = "email"
 
     def __init__(self, host: str, port: int, sender: str, *, starttls: bool, timeout_s: float = 10.0,
-                 unsubscribe_link: UnsubscribeLink | None = None, sessions: int = 16) -> None:
+                 unsubscribe_link: UnsubscribeLink | None = None, sessions: int = 16,
+                 sign_in: tuple[str, str] | None = None) -> None:
         self.host, self.port, self.sender, self.starttls, self.timeout_s = host, port, sender, starttls, timeout_s
         self.unsubscribe_link = unsubscribe_link
+        self.sign_in = sign_in  # (user, password) for a relay that asks (SMTP AUTH), after STARTTLS
         # Built once: loading the CA bundle for every message cost more than the SMTP exchange.
         self._tls = ssl.create_default_context() if starttls else None
         # SMTP sessions wait on the network: threads of their own, not the loop's small default
@@ -119,6 +121,8 @@ class EmailChannel:
         try:
             if self.starttls:
                 smtp.starttls(context=self._tls)
+            if self.sign_in:
+                smtp.login(*self.sign_in)
         except BaseException:
             smtp.close()
             raise
@@ -156,9 +160,17 @@ class EmailChannel:
                 self._kept.used_at = time.monotonic()
                 code, text = next(iter(exc.recipients.values()))
                 raise _by_code(code, text) from exc
+            except smtplib.SMTPDataError as exc:
+                # The message refused (its content, a policy), not the address: a 5xx fails this
+                # delivery for good and leaves the citizen's address alone.
+                self._drop()
+                raise _by_code(exc.smtp_code, exc.smtp_error, address_gone=False) from exc
             except smtplib.SMTPResponseException as exc:
-                self._drop()  # a server that refused mid-message (or said 421) starts again clean
-                raise _by_code(exc.smtp_code, exc.smtp_error) from exc
+                # Refused before any recipient (the sign-in, our sender, the greeting), or a 421:
+                # the relay's or our configuration, never the citizen's address. Tried again later,
+                # and an operator sees the reason in last_error.
+                self._drop()
+                raise TemporaryFailure(_said(exc.smtp_code, exc.smtp_error)) from exc
             except (OSError, smtplib.SMTPException) as exc:  # refused, reset, timed out: the server away
                 self._drop()
                 if kept and not last_try:
@@ -166,6 +178,10 @@ class EmailChannel:
                 raise TemporaryFailure(f"{type(exc).__name__}: {exc}") from exc
 
 
-def _by_code(code: int, text: bytes | str) -> Exception:
-    detail = f"SMTP {code} {text.decode(errors='replace') if isinstance(text, bytes) else text}"
-    return PermanentFailure(detail) if 500 <= code < 600 else TemporaryFailure(detail)
+def _said(code: int, text: bytes | str) -> str:
+    return f"SMTP {code} {text.decode(errors='replace') if isinstance(text, bytes) else text}"
+
+
+def _by_code(code: int, text: bytes | str, *, address_gone: bool = True) -> Exception:
+    detail = _said(code, text)
+    return PermanentFailure(detail, address_gone=address_gone) if 500 <= code < 600 else TemporaryFailure(detail)

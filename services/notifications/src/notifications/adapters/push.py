@@ -138,7 +138,7 @@ class PushChannel:
             # Our own VAPID signature refused: no fault of the citizen's device, so it is kept; the
             # delivery is tried again (an operator fixing the key sees the reason in last_error).
             raise TemporaryFailure(said)
-        raise PermanentFailure(said)  # 400, 413: this message will never pass; the device stays
+        raise PermanentFailure(said, address_gone=False)  # 400, 413: this message will never pass; the device stays
 
     async def close(self) -> None:
         await self.client.aclose()

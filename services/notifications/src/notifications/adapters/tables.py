@@ -145,6 +145,7 @@ public_requests = Table(
     metadata,
     Column("request_id", Text, primary_key=True),
     Column("service_code", Text, nullable=False),
+    Column("service_name", Text),  # the category's name, when the event carried it (0007)
     Column("lat", Float, nullable=False),
     Column("long", Float, nullable=False),
     Column("status", Text, nullable=False),
@@ -182,6 +183,7 @@ alert_matches = Table(
     Column("citizen_id", Text, primary_key=True),
     Column("request_id", Text, primary_key=True),
     Column("service_code", Text, nullable=False),
+    Column("service_name", Text),
     Column("submitted_at", DateTime(timezone=True), nullable=False),
     Column("digested_on", Date),
 )

@@ -32,8 +32,13 @@ class TemporaryFailure(Exception):
 
 
 class PermanentFailure(Exception):
-    """This address will never take it (SMTP 5xx, a push subscription gone: 404/410): the contact
-    is disabled with this reason."""
+    """This message will never pass. When the address itself is gone (SMTP 5xx to the recipient, a
+    push subscription's 404/410) the contact is disabled with this reason; when only the message
+    was refused (SMTP 5xx to its content, a push service's 400/413) the address stays."""
+
+    def __init__(self, detail: str, *, address_gone: bool = True) -> None:
+        super().__init__(detail)
+        self.address_gone = address_gone
 
 
 class Channel(Protocol):

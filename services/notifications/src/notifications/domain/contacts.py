@@ -10,22 +10,28 @@ from __future__ import annotations
 
 import re
 
+from notifications.domain.phrases import Phrase
+
+# The disabled_reason of an address its owner unsubscribed (one click, RFC 8058); any other reason is
+# what a mail server or push service answered when it refused the address for good.
+UNSUBSCRIBED = "unsubscribed"
+
 _LOCAL = re.compile(r"[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]{1,64}")
 _LABEL = re.compile(r"(?!-)[A-Za-z0-9-]{1,63}(?<!-)")
 
 
-def email_problem(address: str) -> str | None:
+def email_problem(address: str) -> Phrase | None:
     """Why this is not an address the service writes to, or None."""
     if len(address) > 254:
-        return "at most 254 characters"
+        return Phrase("email-at-most")
     local, at, domain = address.rpartition("@")
     if not at or not local or not domain:
-        return "an e-mail address: name@domain"
+        return Phrase("email-shape")
     if not _LOCAL.fullmatch(local) or local.startswith(".") or local.endswith(".") or ".." in local:
-        return "the part before @ has a character an address does not"
+        return Phrase("email-local-part")
     labels = domain.split(".")
     if len(labels) < 2 or not all(_LABEL.fullmatch(label) for label in labels):
-        return "the domain after @ is not a domain name (an internationalised one is written in its xn-- form)"
+        return Phrase("email-domain")
     return None
 
 

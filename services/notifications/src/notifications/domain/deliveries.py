@@ -69,6 +69,9 @@ class RequestNews:
     public_note: str | None
     expected_at: datetime | None
     changed_at: datetime
+    # "status": it moved; "note": public news without a move (its term extended, a company's new
+    # date); "comment": a staff member's comment. Rows written before it was kept read as "status".
+    about: str = "status"
 
 
 def news_of_status_change(*, request_id: str, from_status: str, to_status: str, open311_status: str,
@@ -79,7 +82,18 @@ def news_of_status_change(*, request_id: str, from_status: str, to_status: str, 
     note = (public_note or "").strip() or None
     if from_status == to_status and note is None:
         return None
-    return RequestNews(request_id, from_status, to_status, open311_status == "closed", note, expected_datetime, changed_at)
+    return RequestNews(request_id, from_status, to_status, open311_status == "closed", note, expected_datetime, changed_at,
+                       about="status" if from_status != to_status else "note")
+
+
+def news_of_comment(*, request_id: str, by_staff: bool, text: str, commented_at: datetime) -> RequestNews | None:
+    """A staff member's comment is news for the request's reporter and followers; a citizen's own
+    comment is not sent to anyone (the reporter wrote it, and what followers may read of another
+    citizen's words is the publication policy's, in citizen-requests)."""
+    text = text.strip()
+    if not by_staff or not text:
+        return None
+    return RequestNews(request_id, "", "", False, text, None, commented_at, about="comment")
 
 
 def next_attempt(attempts: int, now: datetime) -> datetime:

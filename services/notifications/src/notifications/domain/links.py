@@ -18,6 +18,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from urllib.parse import quote
 
+from notifications.domain.phrases import Phrase
+
 CONFIRM = "confirm"
 UNSUBSCRIBE = "unsubscribe"
 
@@ -61,15 +63,15 @@ class Links:
         """The claim of a token made by this service for `purpose` that still works, or BadLink."""
         body, dot, mac = token.partition(".")
         if not dot or not hmac.compare_digest(mac, self._mac(body)):
-            raise BadLink("the link is damaged or was not made by this service")
+            raise BadLink(Phrase("link-damaged"))
         try:
             claim = LinkClaim(*json.loads(_unb64(body)))
         except (ValueError, TypeError) as exc:  # signed by us, so only a key shared with other formats gets here
-            raise BadLink("the link is damaged or was not made by this service") from exc
+            raise BadLink(Phrase("link-damaged")) from exc
         if claim.purpose != purpose:
-            raise BadLink(f"the link is not for {purpose}")
+            raise BadLink(Phrase("link-not-for", purpose=purpose))
         if claim.expires < now.timestamp():
-            raise BadLink("the link has expired")
+            raise BadLink(Phrase("link-expired"))
         return claim
 
     def confirmation_url(self, citizen_id: str, address: str, now: datetime) -> str:

@@ -32,11 +32,18 @@ def _when(moment: datetime) -> str:
 
 
 def request_news(news: RequestNews, *, address: str, message_id: str, link: str | None = None) -> Outgoing:
-    status = STATUS_NAMES.get(news.to_status, news.to_status)
-    subject = f"Звернення {news.request_id}: {status}"
-    lines = [f"Стан вашого звернення {news.request_id} змінено: {status} ({_when(news.changed_at)})."]
-    if news.public_note:
-        lines.append(f"Коментар: {news.public_note}")
+    if news.about == "comment":
+        subject = f"Звернення {news.request_id}: коментар"
+        lines = [f"До звернення {news.request_id} додано коментар ({_when(news.changed_at)}):", news.public_note or ""]
+    elif news.about == "note":
+        subject = f"Звернення {news.request_id}: нове повідомлення"
+        lines = [f"Новини щодо звернення {news.request_id} ({_when(news.changed_at)}): {news.public_note}"]
+    else:
+        status = STATUS_NAMES.get(news.to_status, news.to_status)
+        subject = f"Звернення {news.request_id}: {status}"
+        lines = [f"Стан вашого звернення {news.request_id} змінено: {status} ({_when(news.changed_at)})."]
+        if news.public_note:
+            lines.append(f"Коментар: {news.public_note}")
     if news.expected_at and not news.closed:
         lines.append(f"Очікуваний термін виконання: {_when(news.expected_at)}.")
     summary = "\n".join(lines)  # a device's notification: no letter's footer
@@ -129,10 +136,15 @@ def _outgoing(subject: str, lines: list[str], footer: str, *, address: str, mess
                     summary="\n".join(lines), link=link, tag=tag)
 
 
+def _category(said: dict) -> str:
+    """A category as citizens read it: its name, or its code from an event that did not carry one."""
+    return said.get("service_name") or said["service_code"]
+
+
 def local_alert(context: dict, *, address: str, message_id: str) -> Outgoing:
     """A new request of a followed category near the citizen's chosen point."""
-    subject = f"Нове звернення поруч ({context['service_code']}): {context['request_id']}"
-    lines = [f"Подано нове звернення {context['request_id']} (категорія {context['service_code']}) "
+    subject = f"Нове звернення поруч ({_category(context)}): {context['request_id']}"
+    lines = [f"Подано нове звернення {context['request_id']} (категорія «{_category(context)}») "
              f"за {context['distance_m']} м від обраної вами точки, {_when(datetime.fromisoformat(context['submitted_at']))}.",
              "Ви можете стежити за ним, щоб знати, як його виконують."]
     return _outgoing(subject, lines, "Ви отримали цей лист, бо налаштували сповіщення про звернення поблизу.",
@@ -146,7 +158,7 @@ def alert_digest(context: dict, *, address: str, message_id: str) -> Outgoing:
     subject = f"Звернення поблизу: {n} {plural(n, 'нове', 'нових', 'нових')}"
     lines = [f"Від попереднього огляду подано {n} {plural(n, 'нове звернення', 'нових звернення', 'нових звернень')} "
              "поблизу обраних вами точок:"]
-    lines += [f"• {r['request_id']} ({r['service_code']}), {_when(datetime.fromisoformat(r['submitted_at']))}" for r in found]
+    lines += [f"• {r['request_id']} ({_category(r)}), {_when(datetime.fromisoformat(r['submitted_at']))}" for r in found]
     return _outgoing(subject, lines, "Ви отримали цей лист, бо обрали щоденний огляд звернень поблизу.",
                      address=address, message_id=message_id, tag=f"digest-{context['on']}")
 

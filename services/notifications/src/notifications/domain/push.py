@@ -18,6 +18,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 
 from ecity_common.refusals import Invalid
 from notifications.domain.channels import Outgoing
+from notifications.domain.phrases import Phrase
 
 CHANNEL = "push"
 ENDPOINT_MAX = 2048
@@ -53,30 +54,30 @@ def push_address(endpoint: str, p256dh: str, auth: str, *, local: bool) -> PushA
     Field names as PushSubscription.toJSON() writes them."""
     url = urlsplit(endpoint)
     if len(endpoint) > ENDPOINT_MAX:
-        raise Invalid("endpoint", f"at most {ENDPOINT_MAX} characters")
+        raise Invalid("endpoint", Phrase("endpoint-at-most", most=ENDPOINT_MAX))
     if url.scheme not in (("https", "http") if local else ("https",)) or not url.hostname:
-        raise Invalid("endpoint", "must be an https URL of a push service")
+        raise Invalid("endpoint", Phrase("endpoint-https"))
     if url.username or url.password or url.fragment:
-        raise Invalid("endpoint", "must carry no user, password or fragment")
+        raise Invalid("endpoint", Phrase("endpoint-no-credentials"))
     if not local and _internal(url.hostname):
         # The service POSTs to whatever it is given: never to itself or the cluster's inside.
-        raise Invalid("endpoint", "must name a push service on the Internet")
+        raise Invalid("endpoint", Phrase("endpoint-on-internet"))
     try:
         point = unb64(p256dh)
     except (ValueError, binascii.Error):
-        raise Invalid("keys.p256dh", "must be base64url") from None
+        raise Invalid("keys.p256dh", Phrase("not-base64url")) from None
     if len(point) != 65 or point[0] != 4:
-        raise Invalid("keys.p256dh", "must be an uncompressed P-256 point (65 bytes)")
+        raise Invalid("keys.p256dh", Phrase("p256dh-uncompressed"))
     try:
         ec.EllipticCurvePublicKey.from_encoded_point(ec.SECP256R1(), point)
     except ValueError:
-        raise Invalid("keys.p256dh", "is not a point of P-256") from None
+        raise Invalid("keys.p256dh", Phrase("p256dh-not-on-curve")) from None
     try:
         secret = unb64(auth)
     except (ValueError, binascii.Error):
-        raise Invalid("keys.auth", "must be base64url") from None
+        raise Invalid("keys.auth", Phrase("not-base64url")) from None
     if len(secret) != 16:
-        raise Invalid("keys.auth", "must be 16 bytes")
+        raise Invalid("keys.auth", Phrase("auth-16-bytes"))
     return PushAddress(endpoint, b64(point), b64(secret))
 
 

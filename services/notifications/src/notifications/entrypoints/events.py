@@ -6,6 +6,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from ecity_common.events import CloudEvent, spec_of
 from ecity_common.events.payloads.citizen_requests import (
+    CitizenRequestCommented,
     CitizenRequestStatusChanged,
     CitizenRequestSubmitted,
     CitizenRequestSubscribed,
@@ -47,6 +48,9 @@ def make_handlers(settings: Settings) -> dict[str, Handler]:
         await request_news.status_changes(session, changes, writing)
         await nearby.requests_status_changed(session, [change for _, change in changes])
 
+    async def on_commented(session: AsyncSession, event: CloudEvent, commented: CitizenRequestCommented) -> None:
+        await request_news.comment(session, event, commented, writing)
+
     async def on_utility_outage(session: AsyncSession, event: CloudEvent,
                                 outage: UtilityOutageReported | UtilityOutageUpdated) -> None:
         await outage_news.utility_outage(session, event, outage, writing)
@@ -65,6 +69,7 @@ def make_handlers(settings: Settings) -> dict[str, Handler]:
         spec_of(CitizenRequestSubscribed).type: on_subscribed,
         spec_of(CitizenRequestUnsubscribed).type: on_unsubscribed,
         spec_of(CitizenRequestStatusChanged).type: BatchHandler(on_status_changes),
+        spec_of(CitizenRequestCommented).type: on_commented,
         spec_of(UtilityOutageReported).type: on_utility_outage,
         spec_of(UtilityOutageUpdated).type: on_utility_outage,
         spec_of(UtilityOutageResolved).type: on_utility_outage_resolved,

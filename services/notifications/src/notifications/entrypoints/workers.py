@@ -7,6 +7,7 @@ import logging
 from datetime import UTC, datetime
 
 from ecity_common.doorbell import keep_listening, sleep_until_woken
+from notifications.adapters import delivery_metrics
 from notifications.domain.schedule import QuietHours, RateLimit
 from notifications.use_cases.dispatch import Dispatching, dispatch_due
 from notifications.use_cases.nearby import write_digests
@@ -27,8 +28,9 @@ async def run_dispatcher(app) -> None:
     async def lane() -> None:
         while True:
             try:
-                claimed = await dispatch_due(app.state.sessions, app.state.channels, app.state.outbox, how)
-                if claimed == settings.dispatch_batch:
+                dispatched = await dispatch_due(app.state.sessions, app.state.channels, app.state.outbox, how)
+                delivery_metrics.count_attempts(dispatched.attempts)
+                if dispatched.claimed == settings.dispatch_batch:
                     continue  # more may be waiting: no pause
             except asyncio.CancelledError:
                 raise
@@ -44,6 +46,11 @@ async def run_dispatcher(app) -> None:
     finally:
         stopping.set()
         listening.cancel()
+
+
+async def count_deliveries(app) -> None:
+    """The deliveries waiting and the addresses disabled, for /metrics, every `delivery_gauges_interval_s`."""
+    await delivery_metrics.keep_counting(app.state.engine, app.state.settings.delivery_gauges_interval_s)
 
 
 async def run_digests(app) -> None:

@@ -16,13 +16,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from ecity_common.refusals import Conflict, Invalid, LimitReached, NotFound
 from notifications.adapters import consent, deliveries
-from notifications.domain.contacts import email_problem, normal_email
+from notifications.domain.contacts import UNSUBSCRIBED, email_problem, normal_email
 from notifications.domain.deliveries import DeliveryKey, delivery_id, message_id
 from notifications.domain.links import CONFIRM, UNSUBSCRIBE, BadLink, LinkClaim, Links
+from notifications.domain.phrases import Phrase
 
 EMAIL = "email"
 CONFIRMATION = "contact_confirmation"  # the deliveries' kind of a confirmation mail
-UNSUBSCRIBED = "unsubscribed"  # the disabled_reason of a contact its owner unsubscribed
 
 
 def _contact_view(row) -> dict:
@@ -41,7 +41,7 @@ async def give_email(session: AsyncSession, citizen_id: str, address: str, *, li
     if current is not None and current.address == address and current.confirmed_at and not current.disabled_reason:
         return _contact_view(current)
     if await consent.confirmations_since(session, citizen_id, CONFIRMATION, now - timedelta(hours=1)) >= per_hour:
-        raise LimitReached(f"at most {per_hour} confirmation mails an hour", retry_after_s=3600)
+        raise LimitReached(Phrase("confirmations-per-hour", most=per_hour), retry_after_s=3600)
     await consent.put_unconfirmed(session, citizen_id, EMAIL, address, now)
     # Each request for a link is a message of its own (a second one, for a mail that went astray,
     # is sent too), so its key names this request rather than a Kafka event.
@@ -59,7 +59,7 @@ def _claim(links: Links, token: str, purpose: str, now: datetime) -> LinkClaim:
     try:
         return links.read(token, purpose, now)
     except BadLink as exc:
-        raise Invalid("query.token", str(exc)) from exc
+        raise Invalid("query.token", exc.args[0]) from exc  # its Phrase
 
 
 async def confirm(session: AsyncSession, token: str, *, links: Links, now: datetime) -> dict:
@@ -67,8 +67,7 @@ async def confirm(session: AsyncSession, token: str, *, links: Links, now: datet
     claim = _claim(links, token, CONFIRM, now)
     confirmed = await consent.confirm(session, claim.citizen_id, claim.channel, claim.address, now)
     if confirmed is None:
-        raise Conflict("this address was replaced or removed after the link was sent",
-                       field="query.token")
+        raise Conflict(Phrase("address-replaced"), field="query.token")
     return _contact_view(confirmed)
 
 

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from dataclasses import dataclass, replace
+import time
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -52,10 +53,31 @@ class Dispatching:
     request_page_url: str | None = None
 
 
+# What became of one attempt: sent; a temporary failure, tried again later; a permanent one (the
+# address refused it); or a temporary failure on the last attempt allowed, after which it is given up.
+SENT, TEMPORARY, PERMANENT, GIVEN_UP = "sent", "temporary_failure", "permanent_failure", "given_up"
+
+
+@dataclass(frozen=True)
+class Attempt:
+    channel: str
+    outcome: str  # SENT, TEMPORARY, PERMANENT or GIVEN_UP
+    seconds: float  # how long the channel took to send or refuse it
+
+
+@dataclass
+class Dispatched:
+    """One round's claims and what became of each: what the dispatcher's metrics count."""
+
+    claimed: int = 0
+    attempts: list[Attempt] = field(default_factory=list)
+
+
 async def dispatch_due(sessions: async_sessionmaker[AsyncSession], channels: dict[str, Channel], outbox: Outbox,
-                       how: Dispatching) -> int:
+                       how: Dispatching) -> Dispatched:
     """Claim what is due, send it with no transaction open, and record each outcome with its event
-    (notification.sent / notification.failed) in one transaction; returns how many were claimed.
+    (notification.sent / notification.failed) in one transaction; returns how many were claimed and
+    how each attempt went.
 
     A crash after a server accepted a message but before the outcome is recorded sends it again
     once the claim's lease runs out, with the same Message-ID (e-mail) or to the same device: SMTP
@@ -64,13 +86,16 @@ async def dispatch_due(sessions: async_sessionmaker[AsyncSession], channels: dic
     async with sessions() as session, session.begin():
         rows = await deliveries.claim_due(session, how.batch, how.lease_s)
     if not rows:
-        return 0
+        return Dispatched()
     for name, channel in channels.items():
         await channel.prepare([row["address"] for row in rows if row["channel"] == name])
     gate = asyncio.Semaphore(how.concurrency)
 
+    took: dict[str, float] = {}
+
     async def send(row: dict) -> Exception | None:
         async with gate:
+            started = time.perf_counter()
             try:
                 # The recipient names whose one-click unsubscribe link an e-mail carries.
                 message = replace(render(row, request_page_url=how.request_page_url), recipient=row["recipient"])
@@ -80,9 +105,12 @@ async def dispatch_due(sessions: async_sessionmaker[AsyncSession], channels: dic
             except Exception as unexpected:  # noqa: BLE001 - a bug in one message must not stop the others
                 log.warning("delivery %s could not be sent", row["id"], exc_info=True)
                 return TemporaryFailure(f"{type(unexpected).__name__}: {unexpected}"[:500])
+            finally:
+                took[row["id"]] = time.perf_counter() - started
         return None
 
     outcomes = await asyncio.gather(*(send(row) for row in rows))
+    dispatched = Dispatched(claimed=len(rows))
     now = datetime.now(UTC)
     events: list[tuple[BaseModel, str]] = []
     async with sessions() as session, session.begin():
@@ -94,13 +122,17 @@ async def dispatch_due(sessions: async_sessionmaker[AsyncSession], channels: dic
                      "channel": row["channel"], "attempts": row["attempts"] + 1, "owed_at": row["created_at"]}
             if outcome is None:
                 events.append((NotificationSent(**facts, sent_at=now), row["id"]))
+                said = SENT
             elif isinstance(outcome, PermanentFailure):
+                said = PERMANENT
                 await deliveries.mark_retry(session, row["id"], str(outcome), now, failed=True)
-                await deliveries.disable_contact(session, row["recipient"], row["channel"], str(outcome), now)
+                if outcome.address_gone:
+                    await deliveries.disable_contact(session, row["recipient"], row["channel"], str(outcome), now)
                 log.warning("delivery %s failed for good: %s", row["id"], outcome)
                 events.append((NotificationFailed(**facts, failed_at=now, permanent=True, reason=str(outcome)[:500]), row["id"]))
             else:
                 given_up = row["attempts"] + 1 >= how.max_attempts
+                said = GIVEN_UP if given_up else TEMPORARY
                 later = next_attempt(row["attempts"] + 1, now)
                 if outcome.retry_after_s:  # the other side said when (a push service's Retry-After)
                     later = max(later, now + timedelta(seconds=outcome.retry_after_s))
@@ -108,5 +140,6 @@ async def dispatch_due(sessions: async_sessionmaker[AsyncSession], channels: dic
                 if given_up:
                     events.append((NotificationFailed(**facts, failed_at=now, permanent=False,
                                                       reason=str(outcome)[:500]), row["id"]))
+            dispatched.attempts.append(Attempt(row["channel"], said, took[row["id"]]))
         await outbox.add_many(session, events)
-    return len(rows)
+    return dispatched

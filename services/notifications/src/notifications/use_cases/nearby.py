@@ -16,6 +16,7 @@ from ecity_common.geo import outside_sumy
 from ecity_common.refusals import Conflict, Invalid, NotFound
 from notifications.adapters import places as stored
 from notifications.domain.nearby import alerted, box_around, distance_m, rounded
+from notifications.domain.phrases import Phrase
 from notifications.domain.schedule import KYIV
 from notifications.use_cases.owing import News, Writing, owe
 
@@ -36,15 +37,16 @@ async def request_submitted(session: AsyncSession, event: CloudEvent, filed: Cit
         return 0
     lat, long = filed.location.lat, filed.location.long
     await stored.keep_public_request(session, {
-        "request_id": filed.request_id, "service_code": filed.service_code, "lat": lat, "long": long,
-        "status": "submitted", "open": True, "submitted_at": filed.submitted_at})
+        "request_id": filed.request_id, "service_code": filed.service_code, "service_name": filed.service_name,
+        "lat": lat, "long": long, "status": "submitted", "open": True, "submitted_at": filed.submitted_at})
     met = alerted(await stored.alerts_around(session, lat, long), service_code=filed.service_code, lat=lat, long=long,
                   reporter=filed.citizen_id)
     later = [{"citizen_id": c, "request_id": filed.request_id, "service_code": filed.service_code,
-              "submitted_at": filed.submitted_at} for c, alert in met.items() if alert.digest]
+              "service_name": filed.service_name, "submitted_at": filed.submitted_at} for c, alert in met.items() if alert.digest]
     await stored.gather_for_digest(session, later)
     said = {citizen_id: News("local_alert", {
-        "request_id": filed.request_id, "service_code": filed.service_code, "lat": rounded(lat), "long": rounded(long),
+        "request_id": filed.request_id, "service_code": filed.service_code, "service_name": filed.service_name,
+        "lat": rounded(lat), "long": rounded(long),
         "submitted_at": filed.submitted_at.isoformat(), "distance_m": round(distance_m(alert.lat, alert.long, lat, long)),
     }) for citizen_id, alert in met.items() if not alert.digest}
     return await owe(session, _event_key(event), said, writing)
@@ -64,7 +66,8 @@ async def write_digests(session: AsyncSession, writing: Writing, *, now: datetim
     for row in await stored.undigested(session, limit):
         gathered[row.citizen_id].append(row)
     said = {citizen_id: News("alert_digest", {"on": today.isoformat(), "requests": [
-        {"request_id": m.request_id, "service_code": m.service_code, "submitted_at": m.submitted_at.isoformat()}
+        {"request_id": m.request_id, "service_code": m.service_code, "service_name": m.service_name,
+         "submitted_at": m.submitted_at.isoformat()}
         for m in matches]}) for citizen_id, matches in gathered.items()}
     await stored.digested(session, [(m.citizen_id, m.request_id) for ms in gathered.values() for m in ms], today)
     # The digest goes now: it is written once the quiet hours are over.
@@ -81,12 +84,12 @@ def _view(row) -> dict:
 async def add_alert(session: AsyncSession, citizen_id: str, *, lat: float, long: float, radius_m: int,
                     categories: list[str], digest: bool) -> dict:
     if axis := outside_sumy(lat, long):
-        raise Invalid(axis, "the point is outside Sumy")
+        raise Invalid(axis, Phrase("point-outside-sumy"))
     box = box_around(lat, long, radius_m)
     alert_id = str(uuid.uuid4())
     async with session.begin():
         if await stored.count_alerts(session, citizen_id) >= ALERTS_PER_CITIZEN:
-            raise Conflict(f"at most {ALERTS_PER_CITIZEN} alerts per citizen: remove one first", code="too-many-alerts")
+            raise Conflict(Phrase("too-many-alerts", most=ALERTS_PER_CITIZEN), code="too-many-alerts")
         await stored.add_alert(session, {
             "id": alert_id, "citizen_id": citizen_id, "lat": lat, "long": long, "radius_m": radius_m,
             "south": box.south, "north": box.north, "west": box.west, "east": box.east,
@@ -111,6 +114,7 @@ async def open_requests_near(session: AsyncSession, lat: float, long: float, rad
     for row in await stored.open_requests_in(session, box_around(lat, long, radius_m)):
         if distance_m(lat, long, row.lat, row.long) <= radius_m:
             found.append({"service_request_id": row.request_id, "service_code": row.service_code,
+                          "service_name": row.service_name,
                           "status": row.status, "requested_datetime": row.submitted_at.astimezone(KYIV).isoformat(),
                           "lat": rounded(row.lat), "long": rounded(row.long)})
     return found

@@ -13,6 +13,7 @@ from ecity_common.geo import outside_sumy
 from ecity_common.refusals import Conflict, Invalid, NotFound
 from notifications.adapters import places as stored
 from notifications.adapters.tables import contacts
+from notifications.domain.phrases import Phrase
 from notifications.domain.places import Place, address_key, network_outage_covers, utility_outage_covers
 from notifications.use_cases.nearby import open_requests_near
 from notifications.use_cases.outage_news import institution
@@ -34,17 +35,17 @@ async def add_place(session: AsyncSession, citizen_id: str, *, address: str, lat
                     long: float | None) -> dict:
     if (lat is None) != (long is None):
         missing = "long" if long is None else "lat"
-        raise Invalid(missing, "give both lat and long, or neither")
+        raise Invalid(missing, Phrase("lat-and-long-or-neither"))
     if lat is not None and (axis := outside_sumy(lat, long)):
-        raise Invalid(axis, "the point is outside Sumy")
+        raise Invalid(axis, Phrase("point-outside-sumy"))
     key = address_key(address)
     if key is None or (key[1] is None and lat is None):
         # An outage is told by street and house or by a point: a street alone matches a whole street.
-        raise Invalid("address", "give the street and the house number (вул. Соборна, 12), or a point")
+        raise Invalid("address", Phrase("street-and-house"))
     place_id = str(uuid.uuid4())
     async with session.begin():
         if await stored.count_places(session, citizen_id) >= PLACES_PER_CITIZEN:
-            raise Conflict(f"at most {PLACES_PER_CITIZEN} places per citizen: remove one first", code="too-many-places")
+            raise Conflict(Phrase("too-many-places", most=PLACES_PER_CITIZEN), code="too-many-places")
         await stored.add_place(session, place_id=place_id, citizen_id=citizen_id, address=address, lat=lat, long=long)
         [row] = [r for r in await stored.places_of_citizen(session, citizen_id) if r.id == place_id]
     return _view(row)

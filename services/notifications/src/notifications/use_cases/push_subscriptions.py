@@ -8,6 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from ecity_common.refusals import Conflict, NotFound
 from notifications.adapters import push_subscriptions
+from notifications.domain.phrases import Phrase
 from notifications.domain.push import DEVICES_PER_CITIZEN, push_address
 
 
@@ -17,7 +18,7 @@ async def register(session: AsyncSession, citizen_id: str, *, endpoint: str, p25
     async with session.begin():
         if await push_subscriptions.known(session, address.endpoint) != citizen_id \
                 and await push_subscriptions.count_of(session, citizen_id) >= DEVICES_PER_CITIZEN:
-            raise Conflict(f"at most {DEVICES_PER_CITIZEN} devices; remove one first")
+            raise Conflict(Phrase("too-many-devices", most=DEVICES_PER_CITIZEN))
         return await push_subscriptions.register(session, uuid.uuid4().hex, citizen_id, address)
 
 

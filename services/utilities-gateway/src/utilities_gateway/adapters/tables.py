@@ -236,3 +236,20 @@ audit_log = Table(
     Column("duration_ms", Float, nullable=False),
     Column("summary", Text),  # e.g. "10000 readings: 9998 accepted, 2 rejected"
 )
+
+# Photos a company sends with its progress reports (proof of work): the rows; the pictures are in
+# the gateway's own photo store (ecity_common.photos), by content hash. Uploaded first
+# (request_id null), then attached to one report on one of the company's requests.
+report_photos = Table(
+    "report_photos",
+    metadata,
+    Column("id", Text, primary_key=True),
+    Column("company_id", Text, ForeignKey("companies.id"), nullable=False, index=True),
+    Column("request_id", Text, ForeignKey("routed_requests.request_id"), index=True),
+    Column("report_status", Text),  # the report it came with (in_progress, planned, resolved, rejected)
+    Column("content_hash", Text, nullable=False),
+    Column("width", Integer, nullable=False),
+    Column("height", Integer, nullable=False),
+    Column("bytes", Integer, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+)

@@ -17,6 +17,7 @@ from collections.abc import Awaitable, Callable
 import httpcore
 import httpx
 
+from utilities_gateway.domain.phrases import Phrase
 from utilities_gateway.domain.targets import UnsafeTarget, host_problem, is_internal_name, url_form_problem
 
 
@@ -25,7 +26,7 @@ def check_url(url: str, *, allow_http: bool = False) -> httpx.URL:
     try:
         parsed = httpx.URL(url)
     except httpx.InvalidURL as exc:
-        raise UnsafeTarget(f"not a URL: {exc}") from None
+        raise UnsafeTarget(Phrase("not-a-url", reason=str(exc))) from None
     if problem := url_form_problem(url, scheme=parsed.scheme, host=parsed.host, has_userinfo=bool(parsed.userinfo),
                                    allow_http=allow_http):
         raise UnsafeTarget(problem)
@@ -39,7 +40,7 @@ async def _resolve(host: str, port: int) -> list[str]:
     try:
         infos = await asyncio.get_running_loop().getaddrinfo(host, port, type=socket.SOCK_STREAM)
     except OSError as exc:
-        raise UnsafeTarget(f"{host} does not resolve: {exc.strerror or exc}") from None
+        raise UnsafeTarget(Phrase("host-does-not-resolve", host=host, reason=exc.strerror or str(exc))) from None
     return [info[4][0].split("%")[0] for info in infos]
 
 
@@ -49,7 +50,7 @@ async def safe_addresses(host: str, port: int, resolve: Resolver = _resolve) -> 
         addresses = [ipaddress.ip_address(host.strip("[]"))]
     except ValueError:
         if is_internal_name(host):
-            raise UnsafeTarget(f"{host} is an internal name") from None
+            raise UnsafeTarget(Phrase("host-internal", host=host)) from None
         addresses = [ipaddress.ip_address(a) for a in await resolve(host, port)]
     if problem := host_problem(host, addresses):
         raise UnsafeTarget(problem)

@@ -12,6 +12,7 @@ from datetime import datetime
 
 from ecity_common.events.payloads.utilities_gateway import CompanyRef
 from ecity_common.refusals import Forbidden, NotFound
+from utilities_gateway.domain.phrases import Phrase
 
 KEY_PREFIX = "ugw"
 
@@ -59,11 +60,9 @@ def check_may_change_keys(caller: Caller, caller_key_expires_at: datetime | None
     - a key revokes only itself (`key_id` its own); revoking the company's other keys is for the
       city's integrations staff, who can tell the company's people from whoever holds a key."""
     if caller_key_expires_at is not None:
-        raise Forbidden("this key has been rotated and works only until its overlap ends: it cannot rotate or revoke "
-                        "keys; use the newer key", field="header.authorization", code="key-rotated")
+        raise Forbidden(Phrase("key-rotated"), field="header.authorization", code="key-rotated")
     if key_id is not None and key_id != caller.key_id:
-        raise Forbidden("a key can revoke only itself; to revoke your company's other keys, ask the city's "
-                        "integrations staff", field="path.key_id", code="revoke-other-key")
+        raise Forbidden(Phrase("revoke-only-itself"), field="path.key_id", code="revoke-other-key")
 
 
 def check_owner(owner_company_id: str | None, caller: str, *, what: str, key: str, field: str) -> None:

@@ -17,6 +17,7 @@ from ecity_common.areas import Area, AreaIn
 from ecity_common.events.payloads.common import UtilityKind
 from ecity_common.inputs import Text
 from ecity_common.ua_codes import validate_edrpou
+from utilities_gateway.domain.phrases import Phrase
 
 KIND_NAMES_UK = {"water": "водопостачання", "heating": "теплопостачання", "waste": "вивезення відходів",
                  "electricity": "електропостачання", "gas": "газопостачання"}
@@ -45,7 +46,7 @@ class CompanyProfile(BaseModel):
     def _codes(cls, codes: list[str]) -> list[str]:
         for code in codes:
             if not re.fullmatch(r"[a-z0-9_]{2,64}", code):
-                raise ValueError(f"{code!r} is not a category code (lower-case letters, digits, _)")
+                raise ValueError(Phrase("not-a-category-code", code=code))
         return sorted(set(codes))
 
 

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from ecity_common.refusals import Invalid
+from utilities_gateway.domain.phrases import Phrase
 
 CURSOR_PATTERN = r"^\d{1,19}(\.\d{1,19})?$"
 # Both parts are PostgreSQL bigints; nineteen digits can still say more than one holds.
@@ -35,7 +36,7 @@ class Cursor:
         txid, _, seq = text.partition(".")
         cursor = cls(int(txid), int(seq or 0))
         if cursor.txid > _LARGEST or cursor.seq > _LARGEST:
-            raise Invalid("query.cursor", "not a cursor this inbox handed out: use next_cursor of the page before, or 0")
+            raise Invalid("query.cursor", Phrase("inbox-cursor"))
         return cursor
 
     def __str__(self) -> str:

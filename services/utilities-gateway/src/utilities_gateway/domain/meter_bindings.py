@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from ecity_common.refusals import Conflict, Invalid, NotFound
 from utilities_gateway.domain.meters import EIC_KINDS, MAX_BATCH, meter_id_problem
+from utilities_gateway.domain.phrases import Phrase
 
 # What a change did, as the history keeps it.
 BOUND, TRANSFERRED, UNBOUND = "bound", "transferred", "unbound"
@@ -41,8 +42,7 @@ class Change:
 
 def check_meters_named_by_eic(kind: str) -> None:
     if kind not in EIC_KINDS:
-        raise Invalid("company_id", f"a {kind} company's meters are its own account numbers; only electricity "
-                                    "and gas metering points have EICs to bind")
+        raise Invalid("company_id", Phrase("meters-are-accounts", kind=kind))
 
 
 def binding(company_id: str, kind: str, eics: list[str], stored: dict[str, Meter], *, transfer: bool) -> list[Change]:
@@ -64,7 +64,7 @@ def binding(company_id: str, kind: str, eics: list[str], stored: dict[str, Meter
             changes.append(Change(eic, company_id, None, BOUND))
             continue
         if meter.kind != kind:
-            raise Invalid(f"eics[{i}]", f"{eic} is a metering point of {meter.kind}, not of {kind}")
+            raise Invalid(f"eics[{i}]", Phrase("eic-of-other-kind", eic=eic, meter_kind=meter.kind, kind=kind))
         if meter.company_id == company_id:
             continue
         if meter.company_id is None:
@@ -72,7 +72,7 @@ def binding(company_id: str, kind: str, eics: list[str], stored: dict[str, Meter
         elif transfer:
             changes.append(Change(eic, company_id, meter.company_id, TRANSFERRED))
         else:
-            raise Conflict(f"{eic} is bound to company {meter.company_id}; to move it, send \"transfer\": true",
+            raise Conflict(Phrase("eic-bound-elsewhere", eic=eic, company_id=meter.company_id),
                            field=f"eics[{i}]", code="eic-bound-elsewhere")
     return changes
 

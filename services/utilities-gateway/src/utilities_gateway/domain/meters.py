@@ -17,6 +17,7 @@ from functools import lru_cache
 from pydantic import BaseModel, Field, TypeAdapter, ValidationError
 
 from ecity_common.inputs import Moment, Text
+from utilities_gateway.domain.phrases import Phrase
 
 EIC_ALPHABET = string.digits + string.ascii_uppercase + "-"
 _EIC = re.compile(r"[0-9A-Z][0-9A-Z-]{14}[0-9A-Z-]")
@@ -57,12 +58,12 @@ def is_valid_eic(code: str) -> bool:
 def meter_id_problem(kind: str, meter_id: str) -> str | None:
     if kind in EIC_KINDS:
         if not _EIC.fullmatch(meter_id):
-            return "an EIC code is 16 characters: digits, capital letters, '-'"
+            return Phrase("eic-shape")
         if eic_check_character(meter_id[:15]) != meter_id[15]:
-            return f"EIC check character should be {eic_check_character(meter_id[:15])!r}"
+            return Phrase("eic-check-character", expected=eic_check_character(meter_id[:15]))
         return None
     if not _ACCOUNT.fullmatch(meter_id):
-        return "an account number is 4 to 20 digits"
+        return Phrase("account-number")
     return None
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from ecity_common.refusals import Invalid
+from utilities_gateway.domain.phrases import Phrase
 
 # What a company can be told (and subscribe its endpoints to).
 MESSAGE_TYPES = {
@@ -36,5 +37,5 @@ def checked_event_types(types: list[str]) -> list[str]:
     """An endpoint's subscription, sorted and without repeats; Invalid when a type is unknown."""
     unknown = sorted(set(types) - set(MESSAGE_TYPES))
     if unknown:
-        raise Invalid("event_types", f"unknown event types {unknown}; known: {sorted(MESSAGE_TYPES)}")
+        raise Invalid("event_types", Phrase("unknown-event-types", unknown=unknown, known=sorted(MESSAGE_TYPES)))
     return sorted(set(types))

@@ -11,6 +11,7 @@ from pydantic import BaseModel, Field, model_validator
 from ecity_common.areas import Area, AreaIn
 from ecity_common.inputs import Moment, Prose
 from ecity_common.refusals import Conflict, Invalid
+from utilities_gateway.domain.phrases import Phrase
 
 # What anyone may read of an outage: what, where, until when; not which company staff or key reported it.
 PUBLIC_FIELDS = ("id", "kind", "planned", "area_description", "starts_at", "expected_end", "cause", "status", "updated_at")
@@ -30,7 +31,7 @@ class OutageIn(BaseModel):
     @model_validator(mode="after")
     def _ends_after_start(self) -> OutageIn:
         if not ends_after_start(self.starts_at, self.expected_end):
-            raise ValueError("expected_end must be after starts_at")
+            raise ValueError(Phrase("expected-end-after-start"))
         return self
 
 
@@ -51,14 +52,14 @@ def checked_change(status: str, starts_at: datetime, change: OutageChange) -> di
     """The columns a change sets; refused when the outage is over, the change is empty, or the
     new expected end is not after the start."""
     if status == "resolved":
-        raise Conflict("this outage is resolved; report a new one", field="status", code="outage-resolved")
+        raise Conflict(Phrase("outage-resolved"), field="status", code="outage-resolved")
     values = change.model_dump(exclude_unset=True, exclude_none=True)
     if change.area is not None:
         values["area"] = change.area.model_dump(mode="json", exclude_none=True)
     if not values:
-        raise Invalid("body", "nothing to change: send area, expected_end or cause")
+        raise Invalid("body", Phrase("outage-nothing-to-change"))
     if "expected_end" in values and not ends_after_start(starts_at, change.expected_end):
-        raise Invalid("expected_end", "expected_end must be after starts_at")
+        raise Invalid("expected_end", Phrase("expected-end-after-start"))
     return values
 
 

@@ -12,8 +12,9 @@ from typing import Literal
 
 from pydantic import BaseModel, Field, model_validator
 
-from ecity_common.inputs import Moment, Prose
+from ecity_common.inputs import Identifier, Moment, Prose
 from ecity_common.refusals import Conflict, Invalid
+from utilities_gateway.domain.phrases import Phrase
 
 # A company reports on what it has and has not finished: any status the report allows, from these.
 REPORTABLE = {"routed", "in_progress", "planned"}
@@ -30,27 +31,29 @@ class ProgressReport(BaseModel):
     expected_datetime: Moment | None = Field(default=None, description="required when planned: when the work is due")
     reason: Prose | None = Field(default=None, max_length=1000, description="required when rejected")
     public_note: Prose | None = Field(default=None, max_length=2000, description="the citizen sees it")
+    photo_ids: list[Identifier] = Field(default_factory=list, max_length=5,
+                                        description="proof of work: photos uploaded first (POST /integrations/v1/photos)")
 
     @model_validator(mode="after")
     def _what_each_status_needs(self) -> ProgressReport:
         if self.status == "planned" and self.expected_datetime is None:
-            raise ValueError("planned work needs expected_datetime")
+            raise ValueError(Phrase("planned-needs-date"))
         if self.status == "rejected" and not (self.reason and self.reason.strip()):
-            raise ValueError("a rejection needs a reason")
+            raise ValueError(Phrase("rejection-needs-reason"))
         return self
 
 
 def check_reportable(current: str, report: ProgressReport) -> None:
     """Conflict when the request is no longer the company's to move (resolved, rejected, unrouted)."""
     if current not in REPORTABLE:
-        raise Conflict(f"the request is {current}; it cannot become {report.status}", field="status",
+        raise Conflict(Phrase("request-final", current=current, wanted=report.status), field="status",
                        code="request-final")
 
 
 def check_expected_date(report: ProgressReport, now: datetime) -> None:
     """Planned work is due in the future: a past date is refused rather than shown to the citizen."""
     if report.expected_datetime is not None and report.expected_datetime < now - CLOCK_SKEW:
-        raise Invalid("expected_datetime", f"must not be in the past (it is {now.isoformat(timespec='seconds')} now)",
+        raise Invalid("expected_datetime", Phrase("expected-date-past", now=now.isoformat(timespec="seconds")),
                       code="expected-date-past")
 
 
@@ -58,8 +61,8 @@ def repeats(row, report: ProgressReport) -> bool:
     """The same report again (a retry without an Idempotency-Key, a company system that re-sends its
     state): same status, same date, same note. It changes nothing, so the citizen's history gets no
     second "planned → planned" and the company no second event."""
-    if row.status != report.status or row.public_note != public_note(report):
-        return False
+    if row.status != report.status or row.public_note != public_note(report) or report.photo_ids:
+        return False  # (new photos are news, even with the same status and note)
     if report.status == "planned":
         return row.planned_for == report.expected_datetime
     return True

@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import ipaddress
 
+from utilities_gateway.domain.phrases import Phrase
+
 MAX_URL_LENGTH = 2000
 INTERNAL_SUFFIXES = (".localhost", ".local", ".internal", ".svc", ".cluster.local")
 _NAT64 = ipaddress.ip_network("64:ff9b::/96")
@@ -28,16 +30,16 @@ class UnsafeTarget(ValueError):
     pass
 
 
-def url_form_problem(url: str, *, scheme: str, host: str, has_userinfo: bool, allow_http: bool = False) -> str | None:
+def url_form_problem(url: str, *, scheme: str, host: str, has_userinfo: bool, allow_http: bool = False) -> Phrase | None:
     """What is wrong with a webhook URL's form (its parts as a URL parser read them), or None."""
     if scheme not in (("https", "http") if allow_http else ("https",)):
-        return "the URL must use https"
+        return Phrase("url-https")
     if not host:
-        return "the URL has no host"
+        return Phrase("url-no-host")
     if has_userinfo:
-        return "credentials in the URL are not allowed; the signature authenticates us"
+        return Phrase("url-credentials")
     if len(url) > MAX_URL_LENGTH:
-        return f"the URL is longer than {MAX_URL_LENGTH} characters"
+        return Phrase("url-too-long", most=MAX_URL_LENGTH)
     return None
 
 
@@ -46,7 +48,7 @@ def is_internal_name(host: str) -> bool:
     return host == "localhost" or host.endswith(INTERNAL_SUFFIXES)
 
 
-def address_problem(ip: ipaddress.IPv4Address | ipaddress.IPv6Address) -> str | None:
+def address_problem(ip: ipaddress.IPv4Address | ipaddress.IPv6Address) -> Phrase | None:
     """Why the gateway may not connect to `ip`, or None for a public address."""
     if isinstance(ip, ipaddress.IPv6Address):
         # An IPv4 address carried inside IPv6 (mapped, NAT64, 6to4, Teredo) is judged as itself.
@@ -54,34 +56,34 @@ def address_problem(ip: ipaddress.IPv4Address | ipaddress.IPv6Address) -> str | 
         if (ip in _IPV4_COMPATIBLE and int(ip) > 1) or ip in _IPV4_TRANSLATED:  # (:: and ::1 are themselves)
             # Deprecated or translator-only forms: never a webhook endpoint's address, and a stack
             # may still route them to the IPv4 address inside (::a9fe:a9fe is the metadata endpoint).
-            return address_problem(low_bits) or f"{ip} is not a global unicast IPv6 address"
+            return address_problem(low_bits) or Phrase("address-not-global-ipv6", ip=ip)
         inner = ip.ipv4_mapped or ip.sixtofour or (ip.teredo[1] if ip.teredo else None)
         if inner is None and ip in _NAT64:
             inner = low_bits  # what DNS64 gives for an IPv4-only host: judged as that host
         if inner is not None:
             return address_problem(inner)
         if ip.is_site_local:
-            return f"{ip} is a site-local address"
+            return Phrase("address-site-local", ip=ip)
     public = ip.is_global and not ip.is_multicast
     if public and (isinstance(ip, ipaddress.IPv4Address) or ip in _GLOBAL_UNICAST):
         return None
     for what, flag in (("loopback", ip.is_loopback), ("link-local", ip.is_link_local), ("private", ip.is_private),
                        ("multicast", ip.is_multicast), ("unspecified", ip.is_unspecified)):
         if flag:
-            return f"{ip} is a {what} address"
+            return Phrase(f"address-{what}", ip=ip)
     if public:
-        return f"{ip} is not a global unicast IPv6 address"
-    return f"{ip} is not a public address"
+        return Phrase("address-not-global-ipv6", ip=ip)
+    return Phrase("address-not-public", ip=ip)
 
 
-def host_problem(host: str, addresses: list[ipaddress.IPv4Address | ipaddress.IPv6Address]) -> str | None:
+def host_problem(host: str, addresses: list[ipaddress.IPv4Address | ipaddress.IPv6Address]) -> Phrase | None:
     """Why `host`, standing for `addresses`, is no place for a webhook; None when every address is public.
     A name's addresses are not told: the answer goes back to the company, and what an internal name
     resolves to is the city's network map, not theirs."""
     literal = _is_literal(host)
     for ip in addresses:
         if problem := address_problem(ip):
-            return f"{host}: {problem}" if literal else f"{host} resolves to an address that is not public"
+            return Phrase("host-address", host=host, problem=problem) if literal else Phrase("host-not-public", host=host)
     return None
 
 

@@ -28,6 +28,7 @@ from utilities_gateway.adapters.tables import (
 from utilities_gateway.adapters.webhook_targets import check_target
 from utilities_gateway.domain.access import KEY_PREFIX, Caller, check_may_change_keys, key_admits, key_state
 from utilities_gateway.domain.notices import checked_event_types
+from utilities_gateway.domain.phrases import Phrase
 from utilities_gateway.domain.targets import UnsafeTarget
 from utilities_gateway.domain.webhooks import new_secret
 from utilities_gateway.use_cases.integrations_admin import get_company
@@ -139,7 +140,7 @@ async def vet_url(url: str, policy: TargetPolicy) -> str:
     try:
         await check_target(url, allow_private=policy.allow_private, allow_http=policy.allow_http)
     except UnsafeTarget as exc:
-        raise Invalid("url", str(exc)) from None
+        raise Invalid("url", exc.args[0]) from None  # its Phrase
     return url
 
 
@@ -177,7 +178,7 @@ async def list_endpoints(session: AsyncSession, company_id: str) -> list[dict]:
 async def update_endpoint(session: AsyncSession, company_id: str, endpoint_id: str, changes: dict) -> dict:
     """`changes`: url (vetted by `vet_url`), description, event_types, enabled."""
     if not changes:
-        raise Invalid("body", "nothing to change")
+        raise Invalid("body", Phrase("nothing-to-change"))
     await own_endpoint(session, company_id, endpoint_id, for_update=True)
     if "event_types" in changes:
         changes["event_types"] = checked_event_types(changes["event_types"])

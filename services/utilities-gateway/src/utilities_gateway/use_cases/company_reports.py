@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from ecity_common.events.payloads.utilities_gateway import RequestStatusChangedByCompany
 from ecity_common.messaging.outbox import Outbox
+from ecity_common.personal_data import mask
 from utilities_gateway.adapters.queries import owned
 from utilities_gateway.adapters.tables import routed_requests
 from utilities_gateway.domain.access import Caller
@@ -21,6 +22,7 @@ from utilities_gateway.domain.routed_requests import (
     repeats,
     request_data,
 )
+from utilities_gateway.use_cases import report_photos
 
 
 async def _own_row(session: AsyncSession, caller: Caller, request_id: str, *, for_update: bool = False,
@@ -33,7 +35,8 @@ async def own_request(session: AsyncSession, caller: Caller, request_id: str) ->
     return request_data(await _own_row(session, caller, request_id))
 
 
-async def report(session: AsyncSession, outbox: Outbox, caller: Caller, request_id: str, progress: ProgressReport) -> dict:
+async def report(session: AsyncSession, outbox: Outbox, caller: Caller, request_id: str, progress: ProgressReport,
+                 photos: report_photos.ReportPhotos | None = None) -> dict:
     row = await _own_row(session, caller, request_id, for_update=True)
     now = datetime.now(UTC)
     if repeats(row, progress):
@@ -43,10 +46,16 @@ async def report(session: AsyncSession, outbox: Outbox, caller: Caller, request_
     updated = (await session.execute(update(routed_requests).where(routed_requests.c.request_id == request_id).values(
         status=progress.status, planned_for=progress.expected_datetime if progress.status == "planned" else row.planned_for,
         public_note=public_note(progress), updated_at=now).returning(routed_requests))).one()
+    addresses = await report_photos.attach(session, photos, progress.photo_ids, caller=caller, request_id=request_id,
+                                           status=progress.status) if progress.photo_ids and photos else []
+    # The company's words, masked (ecity_common.personal_data): a note about a flat often carries
+    # the tenant's phone, and no event carries one (the company keeps its own record here).
     await outbox.add(session, RequestStatusChangedByCompany(
         request_id=request_id, company=caller.ref,
-        status=progress.status, expected_datetime=progress.expected_datetime, reason=progress.reason,
-        public_note=progress.public_note, changed_at=now), aggregate_id=request_id)
+        status=progress.status, expected_datetime=progress.expected_datetime,
+        reason=mask(progress.reason) if progress.reason else None,
+        public_note=mask(progress.public_note) if progress.public_note else None, changed_at=now, photos=addresses),
+        aggregate_id=request_id)
     return request_data(updated)
 
 

@@ -11,11 +11,13 @@ from sqlalchemy import func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from ecity_common.inputs import cursor
 from ecity_common.phrases import validation_words
 from ecity_common.refusals import Conflict, Invalid, NotFound, field_path
 from utilities_gateway.adapters import audit_log
 from utilities_gateway.adapters.tables import companies, routed_requests
 from utilities_gateway.domain.companies import CompanyProfile
+from utilities_gateway.domain.phrases import Phrase
 from utilities_gateway.domain.routed_requests import request_data
 
 
@@ -32,7 +34,7 @@ async def create_company(session: AsyncSession, profile: CompanyProfile, company
         async with session.begin_nested():
             row = (await session.execute(insert(companies).values(id=row_id, **values).returning(companies))).one()
     except IntegrityError:
-        raise Conflict(f"a company with EDRPOU {profile.edrpou} is already registered", field="edrpou",
+        raise Conflict(Phrase("edrpou-registered", edrpou=profile.edrpou), field="edrpou",
                        code="edrpou-registered") from None
     return company_view(row)
 
@@ -40,7 +42,7 @@ async def create_company(session: AsyncSession, profile: CompanyProfile, company
 async def update_company(session: AsyncSession, company_id: str, changes: dict) -> dict:
     """`changes`: any of the profile's fields and `active` (false suspends the company and its keys)."""
     if not changes:
-        raise Invalid("body", "nothing to change")
+        raise Invalid("body", Phrase("nothing-to-change"))
     profile_fields = set(CompanyProfile.model_fields)
     if profile_fields & set(changes):
         current = await get_company(session, company_id)
@@ -79,5 +81,12 @@ async def routed_request(session: AsyncSession, request_id: str) -> dict:
     return {**request_data(row), "company_id": row.company_id, "routing_failure": row.routing_failure}
 
 
-async def read_audit_log(session: AsyncSession, *, company_id: str | None, limit: int) -> dict:
-    return {"entries": await audit_log.entries(session, company_id=company_id, limit=limit)}
+async def read_audit_log(session: AsyncSession, *, company_id: str | None, limit: int, after: tuple | None = None) -> dict:
+    """A page of the log, newest first; `next_cursor` (null on the last page) starts the next one."""
+    before_id = None
+    if after is not None:
+        if len(after) != 1 or not isinstance(after[0], int):
+            raise Invalid("query.after", Phrase("list-cursor"))
+        before_id = after[0]
+    found = await audit_log.entries(session, company_id=company_id, limit=limit, before_id=before_id)
+    return {"entries": found, "next_cursor": cursor(found[-1]["id"]) if len(found) == limit else None}

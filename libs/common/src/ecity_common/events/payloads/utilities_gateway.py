@@ -11,7 +11,7 @@ from typing import Literal
 from pydantic import AwareDatetime, BaseModel, Field
 
 from ecity_common.areas import Area
-from ecity_common.events.catalogue import event_type
+from ecity_common.events.catalogue import event_type, personal
 from ecity_common.events.payloads.common import UtilityKind
 
 
@@ -60,9 +60,16 @@ class RequestStatusChangedByCompany(BaseModel):
     company: CompanyRef
     status: Literal["in_progress", "planned", "resolved", "rejected"]
     expected_datetime: AwareDatetime | None = Field(default=None, description="when planned work is expected")
-    reason: str | None = Field(default=None, max_length=1000, description="why it was rejected")
-    public_note: str | None = Field(default=None, max_length=2000)
+    reason: str | None = Field(default=None, max_length=1000, description="why it was rejected",
+                               json_schema_extra=personal("the company's words, masked (phone numbers, e-mail "
+                                                          "addresses, personal ids, flat numbers): the city's dispatcher reads them"))
+    public_note: str | None = Field(default=None, max_length=2000, json_schema_extra=personal(
+        "the company's note for the citizen, masked (phone numbers, e-mail addresses, personal ids, flat numbers)"))
     changed_at: AwareDatetime
+    # Proof of work: where anyone may see the company's photos of it (the gateway serves them,
+    # stripped of their metadata), absolute URLs; none in events before issue 18.
+    photos: list[str] = Field(default_factory=list, max_length=5,
+                              description="public addresses of the company's photos of the work, at most 5")
 
 
 class OutageFacts(BaseModel):
@@ -113,7 +120,8 @@ class UtilityOutageResolved(BaseModel):
 
 
 class MeterReading(BaseModel):
-    meter_id: str
+    meter_id: str = Field(json_schema_extra=personal(
+        "the meter's EIC or account number: it stands for a household; the series is kept per meter"))
     reading_type: str
     unit: str
     value: float

@@ -7,6 +7,7 @@ from typing import Literal
 from fastapi import APIRouter, Depends, Query, Request
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from budget_ledger.domain.phrases import Phrase
 from budget_ledger.entrypoints.http.answers import Imported, answers
 from budget_ledger.entrypoints.http.ledger import FINANCE
 from budget_ledger.use_cases import importing
@@ -38,6 +39,6 @@ async def import_lines(
                                          author=who.subject, override_reason=override_reason)
     await (db.rollback() if result.problems else db.commit())
     if result.problems:
-        raise Problem("import-refused", f"{len(result.problems)} problem(s); nothing was imported",
+        raise Problem("import-refused", Phrase("import-refused", count=len(result.problems)),
                       errors=[p.as_error() for p in result.problems])
     return {"batch_id": batch_id, "lines": result.lines, "entries_posted": result.entries_posted}

@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from budget_ledger.domain import codes
 from budget_ledger.domain.anchor import ChainHead, SignedHead
 from budget_ledger.domain.ledger import EntryDraft, RecordedEntry
+from budget_ledger.domain.phrases import Phrase
 from budget_ledger.entrypoints.http.answers import LedgerCheck, PublishedHead, YearClosed, answers
 from budget_ledger.use_cases import posting, verification
 from budget_ledger.use_cases.posting import ReversalRequest
@@ -60,12 +61,12 @@ class EntryIn(BaseModel):
     def to_request(self, author: str) -> EntryDraft | ReversalRequest:
         if self.kind == "reversal":
             if not self.reverses:
-                raise Invalid("reverses", "a reversal names the entry it reverses")
+                raise Invalid("reverses", Phrase("reversal-names-entry"))
             return ReversalRequest(self.entry_id, self.reverses, self.entry_date, self.document_ref, author, self.year)
         missing = [f for f in ("holder_code", "measure_code", "year", "fund", "kekv", "amount_kop") if getattr(self, f) is None]
         if missing:
-            raise Problem("validation-error", f"required for a {self.kind}: {', '.join(missing)}",
-                          errors=[{"field": f, "message": "required"} for f in missing])
+            raise Problem("validation-error", Phrase("required-for-kind", kind=self.kind, fields=", ".join(missing)),
+                          errors=[{"field": f, "message": Phrase("required")} for f in missing])
         return EntryDraft(
             entry_id=self.entry_id, kind=self.kind, holder_code=self.holder_code, measure_code=self.measure_code,
             year=self.year, fund=self.fund, kekv=self.kekv, amount_kop=self.amount_kop, entry_date=self.entry_date,
@@ -150,7 +151,7 @@ async def _verified(request: Request, db: AsyncSession, given: SignedHead | None
     # Public and a full pass over the ledger: one at a time per replica, the others told when to come back.
     lock = request.app.state.verifying
     if lock.locked():
-        raise LimitReached("the ledger is being verified for someone else; try again in a few seconds", retry_after_s=5)
+        raise LimitReached(Phrase("verification-busy"), retry_after_s=5)
     async with lock:
         return (await verification.verify_ledger(db, request.app.state.trusted_keys, given)).as_json()
 
@@ -171,7 +172,7 @@ async def verify_against(body: SignedHeadIn, request: Request, db: AsyncSession 
 async def sign_head(request: Request, _: Principal = Depends(FINANCE), db: AsyncSession = Depends(session)) -> dict:
     key = request.app.state.anchor_key
     if key is None:
-        raise Unavailable("no signing key is configured (BUDGET_LEDGER_ANCHOR_SIGNING_KEY_FILE)")
+        raise Unavailable(Phrase("no-signing-key"))
     async with db.begin():
         signed = await verification.sign_head(db, key, request.app.state.trusted_keys, datetime.now(UTC))
     return signed.as_published()

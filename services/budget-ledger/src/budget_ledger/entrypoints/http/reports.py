@@ -1,8 +1,8 @@
 """What the public reads over HTTP: the execution report in four formats, its charts, and the
 ledger as open data. No role needed.
 
-The printed report and the charts are drawn once per version of the ledger (the last entry's
-sequence number) and answered with an ETag (`ecity_common.web.renders`): 304 to a client that has
+The printed report, the charts and the open data's CSV and ZIP are made once per version of the
+ledger (its chain's head; the ZIP's also its newest signed head) and answered with an ETag (`ecity_common.web.renders`): 304 to a client that has
 them, and a posting changes them."""
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Literal
 
 from fastapi import APIRouter, Depends, Query, Request
-from fastapi.responses import PlainTextResponse, Response, StreamingResponse
+from fastapi.responses import Response, StreamingResponse
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from budget_ledger.entrypoints.http.answers import ExecutionReport, FiscalDataPackage, PublicKey, PublishedHead, answers
@@ -33,8 +33,8 @@ async def execution_chart(
     by: Literal["holder", "year"] = "holder",
     db: AsyncSession = Depends(session),
 ) -> Response:
-    version = await reports.ledger_version(db)
-    return await rendered(request, f"execution-chart.{fmt}", (version, from_year, to_year, by),
+    version = await reports.entries_version(db)
+    return await rendered(request, f"execution-chart.{fmt}", (*version, from_year, to_year, by),
                           "image/svg+xml" if fmt == "svg" else "image/png",
                           lambda: reports.execution_chart(db, from_year, to_year, by, fmt))
 
@@ -53,8 +53,8 @@ async def execution(
         return (await reports.execution_report(db, from_year, to_year)).as_json()
     name = f"execution-{from_year}-{to_year}"
     disposition = {"csv": f'attachment; filename="{name}.csv"', "pdf": f'inline; filename="{name}.pdf"'}.get(format)
-    version = await reports.ledger_version(db)
-    return await rendered(request, f"execution.{format}", (version, from_year, to_year), PRINTED[format],
+    version = await reports.entries_version(db)
+    return await rendered(request, f"execution.{format}", (*version, from_year, to_year), PRINTED[format],
                           lambda: reports.printed_report(db, from_year, to_year, format),
                           headers={"Content-Disposition": disposition} if disposition else None)
 
@@ -65,11 +65,14 @@ async def datapackage(db: AsyncSession = Depends(session)) -> dict:
     return package
 
 
-@router.get("/open-data/execution.csv", tags=["open data"], response_class=PlainTextResponse,
-            responses={200: {"content": {"text/csv": {}}}}, summary="The Fiscal Data Package's data (public)")
-async def datapackage_csv(db: AsyncSession = Depends(session)) -> PlainTextResponse:
-    _, text = await reports.fiscal_data_package(db)
-    return PlainTextResponse(text, media_type="text/csv; charset=utf-8")
+@router.get("/open-data/execution.csv", tags=["open data"], response_class=Response,
+            responses={200: {"content": {"text/csv": {}}}, **NOT_MODIFIED}, summary="The Fiscal Data Package's data (public)")
+async def datapackage_csv(request: Request, db: AsyncSession = Depends(session)) -> Response:
+    async def draw() -> bytes:
+        _, text = await reports.fiscal_data_package(db)
+        return text.encode()
+
+    return await rendered(request, "execution.csv", await reports.entries_version(db), "text/csv; charset=utf-8", draw)
 
 
 @router.get("/open-data/ledger/entries.jsonl", tags=["open data"],
@@ -93,5 +96,7 @@ async def ledger_keys(request: Request) -> list[dict]:
             responses={200: {"content": {"application/zip": {}}}},
             summary="Descriptor, data, the ledger, its signed heads and keys in one ZIP (public)")
 async def datapackage_zip(request: Request, db: AsyncSession = Depends(session)) -> Response:
-    return Response(await reports.fiscal_data_zip(db, request.app.state.trusted_keys), media_type="application/zip",
-                    headers={"Content-Disposition": 'attachment; filename="sumy-ecity-programme-execution.zip"'})
+    # The whole ledger in one file: made once per version of the ledger and of its signed heads.
+    return await rendered(request, "fiscal-data-package.zip", await reports.open_data_version(db), "application/zip",
+                          lambda: reports.fiscal_data_zip(db, request.app.state.trusted_keys),
+                          headers={"Content-Disposition": 'attachment; filename="sumy-ecity-programme-execution.zip"'})

@@ -86,6 +86,13 @@ class CategoryDefinition(BaseModel):
     active: bool
 
 
+class PhotoPublication(BaseModel):
+    photo_id: str
+    publication: str
+    request_id: str | None
+    at: str
+
+
 class Categories(BaseModel):
     categories: list[CategoryDefinition]
 

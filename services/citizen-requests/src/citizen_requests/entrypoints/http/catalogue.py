@@ -9,8 +9,9 @@ from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, Field, StringConstraints, model_validator
 
 from citizen_requests.adapters import catalogue_store
-from citizen_requests.domain.catalogue import Catalogue, Datatype, HandlerKind
+from citizen_requests.domain.catalogue import Catalogue, Datatype, HandlerKind, PlaceKind
 from citizen_requests.domain.deadlines import Term
+from citizen_requests.domain.phrases import Phrase
 from citizen_requests.domain.requests import TAG_START
 from citizen_requests.entrypoints.http.answers import Categories, CategoryDefinition, answers
 from citizen_requests.use_cases import catalogue
@@ -45,11 +46,11 @@ class AttributeIn(BaseModel):
     @model_validator(mode="after")
     def _lists_have_values(self) -> AttributeIn:
         if self.datatype.endswith("valuelist") and not self.values:
-            raise ValueError(f"a {self.datatype} needs values")
+            raise ValueError(Phrase("list-needs-values", datatype=self.datatype))
         if not self.datatype.endswith("valuelist") and self.values:
-            raise ValueError(f"a {self.datatype} has no values")
+            raise ValueError(Phrase("no-values", datatype=self.datatype))
         if len({v.key for v in self.values}) != len(self.values):
-            raise ValueError("value keys must be unique")
+            raise ValueError(Phrase("value-keys-unique"))
         return self
 
 
@@ -68,17 +69,19 @@ class CategoryIn(BaseModel):
     duplicate_radius_m: int = Field(default=50, ge=5, le=1000)
     type: Literal["realtime", "batch", "blackbox"] = "realtime"
     active: bool = True
+    place_kind: PlaceKind = Field(default="home", description="public_space: the exact point and address are public "
+                                  "(a pothole, a street light); home: rounded to ~100 m, no address (water in a flat)")
 
     @model_validator(mode="after")
     def _handler(self) -> CategoryIn:
         if self.handler_kind == "utility" and (self.utility_kind is None or self.department):
-            raise ValueError("a utility category names its utility_kind (and no department)")
+            raise ValueError(Phrase("utility-category"))
         if self.handler_kind == "department" and (self.department is None or self.utility_kind):
-            raise ValueError("a department category names its department (and no utility_kind)")
+            raise ValueError(Phrase("department-category"))
         if len({a.code for a in self.attributes}) != len(self.attributes):
-            raise ValueError("attribute codes must be unique")
+            raise ValueError(Phrase("attribute-codes-unique"))
         if any(TAG_START.search(t) for t in (self.name_uk, self.name_en, self.description)):
-            raise ValueError("no HTML in names or description")
+            raise ValueError(Phrase("no-html-in-names"))
         return self
 
 
@@ -110,5 +113,5 @@ async def create_category(body: CategoryIn, request: Request, who: Principal = D
 @router.put("/{code}", responses=answers(CategoryDefinition), summary="Change a category (the whole definition; active: false withdraws it)")
 async def replace_category(code: Identifier, body: CategoryIn, request: Request, who: Principal = Depends(STAFF)):
     if body.code != code:
-        raise Invalid("code", "the code in the body must be the code in the path")
+        raise Invalid("code", Phrase("code-in-path"))
     return await _save(request, body, who, create=False)

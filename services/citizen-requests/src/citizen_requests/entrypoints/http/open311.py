@@ -336,13 +336,14 @@ async def search(fmt: Format, request: Request, db: AsyncSession = Depends(sessi
                                 "requests, set end_date to the requested_datetime of the last one you have")
     return answer(fmt, "service_requests", "request", await public.open311_search(
         db, _catalogue(request), ids=ids, codes=codes, start=start, end=end, status=status, limit=page_size,
-        offset=(page - 1) * page_size))
+        offset=(page - 1) * page_size, photo_desk=request.app.state.photos))
 
 
 @router.get("/requests/{request_id}.{fmt}", responses=REQUESTS_ANSWER)
 @open311_route
 async def one(request_id: PathKey, fmt: Format, request: Request, db: AsyncSession = Depends(session)) -> Response:
-    return answer(fmt, "service_requests", "request", [await public.open311_request(db, _catalogue(request), request_id)])
+    return answer(fmt, "service_requests", "request", [await public.open311_request(db, _catalogue(request), request_id,
+                                                                                      photo_desk=request.app.state.photos)])
 
 
 @router.get("/tokens/{token}.{fmt}", responses=TOKEN_ANSWER)

@@ -14,6 +14,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from citizen_requests.adapters.idempotency import HEADER as IDEMPOTENCY_KEY
 from citizen_requests.adapters.idempotency import Once
 from citizen_requests.domain.deadlines import overdue
+from citizen_requests.domain.phrases import Phrase
+from citizen_requests.domain.publication import offered_duplicate
 from citizen_requests.domain.requests import Location
 from citizen_requests.entrypoints.http.answers import Comment, Extended, Moved, answers
 from citizen_requests.use_cases import citizens, filing, staff
@@ -41,12 +43,18 @@ class NewRequest(BaseModel):
     address: Text | None = Field(default=None, max_length=500)
     attributes: dict[str, Answer | list[Answer]] = Field(default_factory=dict,
                                                          description="answers to the category's attributes")
+    publish: bool = Field(default=True, description="false: never publish the description (the request is still "
+                                                    "listed anonymised: category, status, a rounded place)")
+    photo_ids: list[Identifier] = Field(default_factory=list, max_length=5,
+                                        description="photos uploaded first (POST /api/v1/photos), at most 5")
 
 
 class RequestView(BaseModel):
     service_request_id: str
     service_code: str
     description: str
+    description_publication: str = Field(description="published, pending (waits for staff: it may hold personal "
+                                                     "data), private (not to be published) or hidden")
     status: str
     status_notes: str | None = None
     agency_responsible: str | None
@@ -59,6 +67,7 @@ class RequestView(BaseModel):
     overdue: bool = False
     history: list[dict] = Field(default_factory=list)
     comments: list[dict] = Field(default_factory=list)
+    photos: list[dict] = Field(default_factory=list, description="the request's photos, each with its publication state")
     outage_id: str | None = Field(default=None, description="the utility outage this request was filed in")
     dispatch_flag: str | None = Field(default=None, description="why the city's dispatcher must route it by hand")
 
@@ -75,6 +84,7 @@ def _view(row, history: list[dict] | None = None, *, staff: bool = False) -> Req
         service_request_id=row.id,
         service_code=row.service_code,
         description=row.description,
+        description_publication=row.description_publication,
         status=row.status,
         status_notes=row.status_notes,
         agency_responsible=row.agency_responsible,
@@ -87,6 +97,7 @@ def _view(row, history: list[dict] | None = None, *, staff: bool = False) -> Req
         overdue=overdue(row.expected_datetime, datetime.now(UTC), status=row.status),
         history=history or [],
         comments=[],  # (passed: pydantic inspects a default factory's signature on every use)
+        photos=[],
         outage_id=getattr(row, "outage_id", None),
         dispatch_flag=getattr(row, "dispatch_flag", None) if staff else None,  # internal: why it needs routing
     )
@@ -98,12 +109,13 @@ def filed_view(stored: dict) -> dict:
     expected = stored["expected_datetime"]
     return {
         "service_request_id": stored["id"], "service_code": stored["service_code"],
-        "description": stored["description"], "status": stored["status"], "status_notes": stored["status_notes"],
+        "description": stored["description"], "description_publication": stored["description_publication"],
+        "status": stored["status"], "status_notes": stored["status_notes"],
         "agency_responsible": None, "lat": stored["lat"], "long": stored["long"], "address": stored["address"],
         "attributes": stored["attributes"] or {}, "requested_datetime": json_time(stored["submitted_at"]),
         "expected_datetime": json_time(expected),
         "overdue": overdue(expected, datetime.now(UTC), status=stored["status"]),
-        "history": [], "comments": [], "outage_id": stored["outage_id"], "dispatch_flag": None,
+        "history": [], "comments": [], "photos": [], "outage_id": stored["outage_id"], "dispatch_flag": None,
     }
 
 
@@ -111,20 +123,23 @@ def filed_view(stored: dict) -> dict:
 async def create_request(body: NewRequest, request: Request, citizen: Principal = Depends(require_role("citizen"))):
     if (body.lat is None) != (body.long is None):
         missing = "long" if body.long is None else "lat"
-        raise Problem("validation-error", f"{missing} is required with the other coordinate",
-                      errors=[{"field": missing, "message": "give both lat and long"}])
+        raise Problem("validation-error", Phrase("coordinate-required", missing=missing),
+                      errors=[{"field": missing, "message": Phrase("both-coordinates")}])
     located = body.lat is not None
 
     def shaped(filed) -> dict:
         view = filed_view(filed.stored)
-        if located:  # offered, so the citizen may subscribe to one instead
-            view["possible_duplicates"] = filed.possible_duplicates
+        if located:  # offered, so the citizen may subscribe to one instead (as public as the rest)
+            view["possible_duplicates"] = [offered_duplicate(d, filed.category) for d in filed.possible_duplicates]
+        if body.photo_ids:
+            view["photos"] = [{"photo_id": p, "publication": "pending"} for p in body.photo_ids]
         return view
 
     new = filing.NewRequest(
         category_code=body.service_code, description=body.description,
         location=Location(body.lat, body.long) if located else None, address=body.address,
-        answers={k: v if isinstance(v, list) else [v] for k, v in body.attributes.items()})
+        answers={k: v if isinstance(v, list) else [v] for k, v in body.attributes.items()}, publish=body.publish,
+        photo_ids=tuple(body.photo_ids))
     # With a key, the first answer is kept (the citizen's own keys) and a retry gets it again.
     once = Once(request, citizen.subject, 201) if IDEMPOTENCY_KEY in request.headers else None
     answer = await filing.file_request(request.app.state.filing, new, filer=filing.Filer(citizen.subject), once=once,
@@ -158,9 +173,11 @@ async def read_request(
     citizen: Principal = Depends(require_role("citizen", "operator")),
     db: AsyncSession = Depends(session),
 ) -> RequestView:
-    row, history, comments = await citizens.read(db, request_id, reader=citizen.subject, staff=citizen.has("operator"))
+    row, history, comments, attached = await citizens.read(db, request_id, reader=citizen.subject,
+                                                           staff=citizen.has("operator"))
     view = _view(row, history, staff=citizen.has("operator"))
     view.comments = comments
+    view.photos = attached
     return view
 
 
@@ -200,10 +217,10 @@ async def duplicate_of(request_id: Identifier, body: DuplicateOf, request: Reque
 
 
 @router.post("/requests/{request_id}/extend", responses=answers(Extended), summary="Extend the answer deadline with a reason (role operator; ≤ 45 days in total)")
-async def extend_deadline(request_id: Identifier, body: Extension, operator: Principal = Depends(require_role("operator")),
-                          db: AsyncSession = Depends(session)) -> dict:
+async def extend_deadline(request_id: Identifier, body: Extension, request: Request,
+                          operator: Principal = Depends(require_role("operator")), db: AsyncSession = Depends(session)) -> dict:
     async with db.begin():
-        return await staff.extend_deadline(db, request_id, body.until, body.reason, actor=operator.subject)
+        return await staff.extend_deadline(db, request.app.state.outbox, request_id, body.until, body.reason, actor=operator.subject)
 
 
 @router.post("/requests/{request_id}/reopen", responses=answers(Moved), summary="Reopen my resolved request (role citizen)")
@@ -217,6 +234,8 @@ async def reopen(request_id: Identifier, body: Reopen, request: Request, citizen
 
 class CommentIn(BaseModel):
     text: Prose = Field(min_length=1, max_length=2000)
+    photo_ids: list[Identifier] = Field(default_factory=list, max_length=5,
+                                        description="photos uploaded first (POST /api/v1/photos), at most 5")
 
 
 @router.post("/requests/{request_id}/subscribe", status_code=204, summary="Follow someone else's request (role citizen)")
@@ -240,7 +259,25 @@ async def comment(request_id: Identifier, body: CommentIn, request: Request,
                   who: Principal = Depends(require_role("citizen", "operator")), db: AsyncSession = Depends(session)) -> dict:
     async with db.begin():
         added = await citizens.comment(db, request.app.state.outbox, request_id, body.text, author=who.subject,
-                                       staff=who.has("operator"), once=Once(request, who.subject, 201))
+                                       staff=who.has("operator"), once=Once(request, who.subject, 201),
+                                       photo_ids=body.photo_ids)
     if isinstance(added, StoredAnswer):
         return JSONResponse(added.body, status_code=added.status)  # a retry: the first answer
     return added
+
+
+@router.delete("/requests/{request_id}", status_code=204,
+               summary="Delete a request with its photos, comments and history (role operator)")
+async def delete_request(request_id: Identifier, request: Request, operator: Principal = Depends(require_role("operator")),
+                         db: AsyncSession = Depends(session)):
+    async with db.begin():
+        await staff.delete_request(db, request.app.state.photos, request_id)
+    return JSONResponse(None, status_code=204)
+
+
+@router.delete("/me/data", status_code=204, summary="Erase my photos and my contact details on my requests (role citizen)")
+async def erase_my_data(request: Request, citizen: Principal = Depends(require_role("citizen")),
+                        db: AsyncSession = Depends(session)):
+    async with db.begin():
+        await citizens.erase(db, request.app.state.photos, citizen=citizen.subject)
+    return JSONResponse(None, status_code=204)

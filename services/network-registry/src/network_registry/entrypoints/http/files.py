@@ -10,6 +10,7 @@ from ecity_common.db import session
 from ecity_common.web.body_limits import CSV_IMPORT_BODY, body_limit
 from ecity_common.web.problems import Problem
 from network_registry.domain.objects import KINDS, ObjectKind
+from network_registry.domain.phrases import Phrase
 from network_registry.entrypoints.http.answers import Imported, answers
 from network_registry.entrypoints.http.edge import READ, WRITE, context
 from network_registry.use_cases import csv_import
@@ -24,7 +25,7 @@ KIND_IN_PATH = Path(json_schema_extra={"enum": list(KINDS)})
 def _kind(path: str) -> ObjectKind:
     kind = KINDS.get(path)
     if kind is None:
-        raise Problem("not-found", "csv/sites, csv/devices or csv/links")
+        raise Problem("not-found", Phrase("csv-paths"))
     return kind
 
 
@@ -48,6 +49,6 @@ async def import_csv(request: Request, path: str = KIND_IN_PATH, who: Principal 
     report = await csv_import.import_rows(db, ctx, kind, body)
     await (db.rollback() if report.problems else db.commit())
     if report.problems:
-        raise Problem("import-refused", f"{len(report.problems)} bad row(s); nothing was imported",
+        raise Problem("import-refused", Phrase("bad-rows", count=len(report.problems)),
                       errors=[{"field": f"rows[{row}].{field}", "message": message} for row, field, message in report.problems])
     return {"created": report.created, "updated": report.updated, "request_id": ctx.request_id}

@@ -12,6 +12,7 @@ from ecity_common.db import session
 from ecity_common.inputs import Identifier
 from ecity_common.web.problems import Problem
 from ecity_common.web.renders import rendered
+from network_registry.domain.phrases import Phrase
 from network_registry.entrypoints.http.answers import MAP_ANSWER, GeoJSON
 from network_registry.entrypoints.http.edge import READ, topology_cache
 from network_registry.use_cases import analysis
@@ -36,7 +37,7 @@ async def topology_picture(request: Request, fmt: str = Path(json_schema_extra={
                            failed_link: list[Identifier] = Query(default=[], max_length=1000), _: Principal = Depends(READ),
                            db: AsyncSession = Depends(session)) -> Response:
     if fmt not in ("svg", "png"):
-        raise Problem("not-found", "topology.svg or topology.png")
+        raise Problem("not-found", Phrase("topology-pictures"))
     devices, links = sorted(set(failed_device)), sorted(set(failed_link))
     version = await analysis.network_version(db)
     return await rendered(request, f"topology.{fmt}", (version, tuple(devices), tuple(links)),

@@ -7,8 +7,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from ecity_common.db import session
 from ecity_common.inputs import LINE_PATTERN, PROSE_PATTERN, Text
+from ecity_common.phrases import FieldsSaid
 from ecity_common.web.problems import Problem
 from network_registry.domain.monitoring import read_report
+from network_registry.domain.phrases import Phrase
 from network_registry.entrypoints.http.answers import StatusReported, answers
 from network_registry.entrypoints.http.edge import request_id, topology_cache
 from network_registry.use_cases import monitoring
@@ -38,12 +40,12 @@ async def monitoring_status(request: Request, body: dict = Body(..., examples=[{
         # Who is calling comes first: a stranger learns nothing about what a report should look like.
         system = await monitoring.monitoring_system(db, x_api_key)
         if system is None:
-            raise Problem("api-key-required", "send the monitoring system's key as X-API-Key",
+            raise Problem("api-key-required", Phrase("nms-key-required"),
                           headers={"WWW-Authenticate": "ApiKey"})
         report, wrong = read_report(body)
         if report is None:
             errors = [{"field": f, "message": m} for f, m in wrong]
-            raise Problem("validation-error", "; ".join(f"{f}: {m}" for f, m in wrong), errors=errors)
+            raise Problem("validation-error", FieldsSaid(errors), errors=errors)
         ctx = Context(actor=f"nms:{system}", request_id=request_id(request), outbox=request.app.state.outbox,
                       message=report.message)
         return await monitoring.report_status(db, ctx, topology_cache(request), report)

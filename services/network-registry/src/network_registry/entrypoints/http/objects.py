@@ -15,6 +15,7 @@ from ecity_common.inputs import Cursor, Identifier, Offset, Text, checked, page_
 from ecity_common.web.body_limits import LARGE_JSON_BODY, body_limit
 from ecity_common.web.problems import Problem
 from network_registry.domain.objects import KINDS, Filter, ObjectKind
+from network_registry.domain.phrases import Phrase
 from network_registry.domain.versions import etag, version_in
 from network_registry.entrypoints.http.answers import ChangePage, answers, answers_for
 from network_registry.entrypoints.http.edge import MAX_LIMIT, READ, WRITE, context, cursor_page, page, topology_cache
@@ -29,8 +30,8 @@ def _if_match(header: str | None) -> int | None:
     try:
         return version_in(header)
     except ValueError:
-        raise Problem("precondition-failed", "If-Match must be an ETag this API gave",
-                      errors=[{"field": "header.if-match", "message": "not an ETag of this API"}]) from None
+        raise Problem("precondition-failed", Phrase("if-match-not-ours"),
+                      errors=[{"field": "header.if-match", "message": Phrase("not-our-etag")}]) from None
 
 
 def _filters(kind: ObjectKind, params) -> list[Filter]:
@@ -45,8 +46,8 @@ def _filters(kind: ObjectKind, params) -> list[Filter]:
         field, _, op = key.partition("__")
         kind_of_value = kind.filter_type(field, op) if op in OPERATORS else None
         if kind_of_value is None:
-            raise Problem("unknown-filter", f"{key} is not a filter of {kind.name}s",
-                          errors=[{"field": f"query.{key}", "message": "unknown filter"}])
+            raise Problem("unknown-filter", Phrase("not-a-filter", key=key, kinds=f"{kind.name}s"),
+                          errors=[{"field": f"query.{key}", "message": Phrase("unknown-filter")}])
         filters.append(Filter(field, op, checked(f"query.{key}", raw.split(",") if op == "in" else raw, kind_of_value)))
     return filters
 

@@ -22,6 +22,7 @@ from ecity_common.auth import Principal, require_role
 from ecity_common.db import session
 from ecity_common.inputs import Identifier, Text
 from ecity_common.refusals import Invalid
+from notifications.domain.phrases import Phrase
 from notifications.entrypoints.http.answers import Erased, MyData, answers
 from notifications.use_cases import contacts
 
@@ -102,7 +103,7 @@ async def unsubscribe_page(request: Request, token: str = Token):
                             "properties": {"List-Unsubscribe": {"type": "string", "enum": [ONE_CLICK]}}}}}}})
 async def unsubscribe(request: Request, token: str = Token, db: AsyncSession = Depends(session)):
     if _one_click(request.headers.get("content-type", ""), await request.body()) != ONE_CLICK:
-        raise Invalid("List-Unsubscribe", f"the body is List-Unsubscribe={ONE_CLICK} (RFC 8058)")
+        raise Invalid("List-Unsubscribe", Phrase("one-click-body", one_click=ONE_CLICK))
     async with db.begin():
         view = await contacts.unsubscribe(db, token, links=request.app.state.links, now=datetime.now(UTC))
     return _answer(request, view, f"Адресу {view['address']} відписано: сповіщень на неї більше не буде.")

@@ -14,6 +14,7 @@ from ecity_common.auth import Principal, require_role
 from ecity_common.db import session
 from ecity_common.inputs import Identifier, Text
 from ecity_common.web.problems import Problem
+from notifications.domain.phrases import Phrase
 from notifications.entrypoints.http.answers import InstitutionEmailSet, KnownAt, answers
 from notifications.use_cases import nearby, places
 
@@ -78,11 +79,11 @@ async def known_at(lat: float | None = Query(default=None, ge=-90, le=90),
                    db: AsyncSession = Depends(session)) -> dict:
     if (lat is None) != (long is None):
         missing = "long" if long is None else "lat"
-        raise Problem("validation-error", f"{missing} is required with the other coordinate",
-                      errors=[{"field": f"query.{missing}", "message": "give both lat and long"}])
+        raise Problem("validation-error", Phrase("coordinate-needs-other", missing=missing),
+                      errors=[{"field": f"query.{missing}", "message": Phrase("give-lat-and-long")}])
     if lat is None and address is None:
-        raise Problem("validation-error", "give a point (lat and long) or an address",
-                      errors=[{"field": "query.address", "message": "give lat and long, or an address"}])
+        raise Problem("validation-error", Phrase("point-or-address"),
+                      errors=[{"field": "query.address", "message": Phrase("lat-long-or-address")}])
     return await places.known_at(db, lat=lat, long=long, address=address)
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, Query, Request
 from pydantic import BaseModel, Field, model_validator
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -13,7 +13,7 @@ from ecity_common.areas import AreaIn
 from ecity_common.auth import Principal, require_role
 from ecity_common.db import session
 from ecity_common.events.payloads.common import GeoPoint, UtilityKind
-from ecity_common.inputs import Identifier, Prose, Text, page_size
+from ecity_common.inputs import Cursor, Identifier, Prose, Text, page_size
 from ecity_common.web.body_limits import LARGE_JSON_BODY, body_limit
 from utilities_gateway.domain.companies import CompanyProfile
 from utilities_gateway.domain.meter_bindings import MAX_EICS
@@ -162,7 +162,8 @@ async def check_routing(question: RoutingQuestion, _: Principal = Depends(ADMIN)
             "company": {"id": company.id, "name": company.name} if company else None}
 
 
-@router.get("/audit-log", responses=answers(AuditLog), summary="Integration calls: who, what, when, result (newest first)")
+@router.get("/audit-log", responses=answers(AuditLog), summary="Integration calls: who, what, when, result (newest first; page on with `after`=the page's next_cursor)")
 async def read_audit_log(company_id: Identifier | None = None, limit: page_size(1000) = 100,
+                         after: Cursor | None = Query(None, description="the next_cursor of the previous page"),
                          _: Principal = Depends(ADMIN), db: AsyncSession = Depends(session)):
-    return await integrations_admin.read_audit_log(db, company_id=company_id, limit=limit)
+    return await integrations_admin.read_audit_log(db, company_id=company_id, limit=limit, after=after)

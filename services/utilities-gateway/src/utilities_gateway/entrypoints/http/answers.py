@@ -204,6 +204,7 @@ class AuditEntry(BaseModel):
 
 class AuditLog(BaseModel):
     entries: list[AuditEntry]
+    next_cursor: str | None  # null on the last page
 
 
 # -- outages --------------------------------------------------------------------------------------
@@ -235,6 +236,12 @@ class Outages(BaseModel):
 
 class PublicOutages(BaseModel):
     outages: list[PublicOutage]
+
+
+class UploadedPhoto(BaseModel):
+    photo_id: str
+    width: int
+    height: int
 
 
 # -- webhooks and the inbox -----------------------------------------------------------------------

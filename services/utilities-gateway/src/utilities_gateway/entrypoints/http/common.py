@@ -14,6 +14,7 @@ from ecity_common.web.openapi import refuses
 from ecity_common.web.problems import Problem
 from utilities_gateway.adapters.idempotency import claim, remember
 from utilities_gateway.domain.access import Caller
+from utilities_gateway.domain.phrases import Phrase
 from utilities_gateway.use_cases.company_credentials import authenticate
 
 
@@ -27,9 +28,9 @@ async def company(request: Request, db: AsyncSession = Depends(session)) -> Call
     caller = await authenticate(db, key)
     await db.rollback()  # end the read; the use case opens its own transaction
     if caller is None:
-        raise Problem("api-key-required", "Send your company's API key as 'Authorization: Bearer ugw_…'.",
+        raise Problem("api-key-required", Phrase("company-key-required"),
                       headers={"WWW-Authenticate": "Bearer"},
-                      errors=[{"field": "header.authorization", "message": "missing, unknown, expired or revoked key"}])
+                      errors=[{"field": "header.authorization", "message": Phrase("key-not-accepted")}])
     request.state.audit_company, request.state.audit_actor = caller.company_id, caller.actor
     return caller
 
@@ -67,5 +68,5 @@ def refuse_nulls(data, names: tuple[str, ...]):
     if isinstance(data, dict):
         for name in names:
             if name in data and data[name] is None:
-                raise ValueError(f"{name} cannot be null")
+                raise ValueError(Phrase("cannot-be-null", name=name))
     return data

@@ -32,4 +32,5 @@ async def get_request(request_id: Identifier, caller: Caller = Depends(company),
 async def report_progress(request_id: Identifier, body: ProgressReport, request: Request,
                           caller: Caller = Depends(company), db: AsyncSession = Depends(session)):
     return await idempotent(request, db, caller.company_id, 200,
-                            lambda: company_reports.report(db, outbox(request), caller, request_id, body))
+                            lambda: company_reports.report(db, outbox(request), caller, request_id, body,
+                                                           request.app.state.report_photos))
