@@ -60,8 +60,8 @@ class Readiness(BaseModel):
 
 
 # The probes answer their own JSON in a 503, not a problem: what an orchestrator and a person read.
-LIVE = {200: {"model": Liveness}}
-READY = {200: {"model": Readiness}}
+ALIVE_ANSWER = {200: {"model": Liveness}}
+READY_ANSWER = {200: {"model": Readiness}}
 NOT_LIVE = {503: {"description": "a background loop died", "content": {"application/json": {"schema": Liveness.model_json_schema()}}}}
 NOT_READY = {503: {"description": "a check fails, or it drains before stopping",
                    "content": {"application/json": {"schema": Readiness.model_json_schema()}}}}
@@ -72,7 +72,7 @@ def health_router(checks: dict[str, Check], timeout_s: float = 2.0,
     router = APIRouter(tags=["health"])
     reasons = _Reasons()
 
-    @router.get("/health/live", summary="The process is alive", responses=LIVE)
+    @router.get("/health/live", summary="The process is alive", responses=ALIVE_ANSWER)
     @own_errors(NOT_LIVE)
     async def live() -> JSONResponse:
         # Only what a restart cures (a background loop that died); never the database or Kafka,
@@ -85,7 +85,7 @@ def health_router(checks: dict[str, Check], timeout_s: float = 2.0,
                 return JSONResponse({"status": "dead", "check": name}, status_code=503)
         return JSONResponse({"status": "ok"})
 
-    @router.get("/health/ready", summary="Database and Kafka are reachable", responses=READY)
+    @router.get("/health/ready", summary="Database and Kafka are reachable", responses=READY_ANSWER)
     @own_errors(NOT_READY)
     async def ready(request: Request) -> JSONResponse:
         if getattr(request.app.state, "draining", False):
