@@ -114,3 +114,12 @@ async def test_an_inbox_cursor_past_a_bigint_is_refused(gateway):
     refused(await gateway.get("/integrations/v1/inbox", headers=WATER, params={"cursor": "1" * 20}), "query.cursor")
     largest = await gateway.get("/integrations/v1/inbox", headers=WATER, params={"cursor": str(2**63 - 1)})
     assert largest.status_code == 200 and largest.json()["messages"] == [], largest.text
+
+
+async def test_a_page_after_a_request_that_is_not_yours_names_the_query(gateway):
+    """The API fuzzer's input: `after` naming no request of the company was refused as if the path
+    had named it (`path.request_id`, a path this route does not have)."""
+    answer = await gateway.get("/integrations/v1/requests", headers=WATER, params={"after": "<"})
+    assert answer.status_code == 404, answer.text
+    assert answer.headers["content-type"] == "application/problem+json"
+    assert [e["field"] for e in answer.json()["errors"]] == ["query.after"]

@@ -107,7 +107,7 @@ async def test_a_companys_list_is_newest_first_and_its_reports_say_something_new
     rest = (await gateway.get(f"/integrations/v1/requests?limit=2&after={first['next_after']}", headers=WATER)).json()
     assert [r["request_id"] for r in rest["requests"]] == [leaks[0]] and rest["next_after"] is None
     not_ours = await gateway.get(f"/integrations/v1/requests?after={leaks[0]}", headers=WASTE_SOUTH)
-    assert not_ours.status_code == 404 and not_ours.json()["errors"][0]["field"] == "path.request_id"
+    assert not_ours.status_code == 404 and not_ours.json()["errors"][0]["field"] == "query.after"
 
     rid = leaks[0]
     yesterday = datetime.now(UTC) - timedelta(days=1)

@@ -25,6 +25,7 @@ from fastapi import Request
 
 from ecity_common.phrases import Phrase
 from ecity_common.settings import ServiceSettings
+from ecity_common.web.openapi import refuses
 from ecity_common.web.problems import Problem
 
 
@@ -185,7 +186,7 @@ def require_role(*roles: str):
     # Readable back from the route, so a test can tell which token each operation needs
     # (the API fuzzer, tests/test_fuzz.py, mints exactly that).
     dependency.roles = tuple(roles)
-    return dependency
+    return refuses(401, 403)(dependency)
 
 
 # -- API keys ----------------------------------------------------------------------------------

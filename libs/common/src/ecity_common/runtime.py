@@ -38,6 +38,7 @@ from ecity_common.web.body_limits import BodyLimits
 from ecity_common.web.docs import install_docs
 from ecity_common.web.health import health_router
 from ecity_common.web.metrics import HttpMetrics, metrics_endpoint
+from ecity_common.web.openapi import install_openapi
 from ecity_common.web.problems import install_problem_handlers
 
 log = logging.getLogger(__name__)
@@ -206,6 +207,7 @@ def create_service_app(definition: ServiceDefinition) -> FastAPI:
     app.state.jwt = JwtVerifier(settings)
     install_problem_handlers(app)
     install_docs(app)
+    install_openapi(app)
 
     async def database_ok() -> None:
         async with engine.connect() as conn:

@@ -8,10 +8,14 @@ import asyncio
 import logging
 import time
 from collections.abc import Awaitable, Callable
+from typing import Literal
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 from prometheus_client import Gauge
+from pydantic import BaseModel
+
+from ecity_common.web.openapi import own_errors
 
 Check = Callable[[], Awaitable[None]]
 log = logging.getLogger("ecity.health")
@@ -45,12 +49,31 @@ class _Reasons:
             self._failing_since_log[check] = time.monotonic()
 
 
+class Liveness(BaseModel):
+    status: Literal["ok", "dead"]
+    check: str | None = None  # the one that failed
+
+
+class Readiness(BaseModel):
+    status: Literal["ok", "unavailable", "draining"]
+    checks: dict[str, Literal["ok", "unavailable"]]
+
+
+# The probes answer their own JSON in a 503, not a problem: what an orchestrator and a person read.
+ALIVE_ANSWER = {200: {"model": Liveness}}
+READY_ANSWER = {200: {"model": Readiness}}
+NOT_LIVE = {503: {"description": "a background loop died", "content": {"application/json": {"schema": Liveness.model_json_schema()}}}}
+NOT_READY = {503: {"description": "a check fails, or it drains before stopping",
+                   "content": {"application/json": {"schema": Readiness.model_json_schema()}}}}
+
+
 def health_router(checks: dict[str, Check], timeout_s: float = 2.0,
                   live_checks: dict[str, Callable[[], None]] | None = None) -> APIRouter:
     router = APIRouter(tags=["health"])
     reasons = _Reasons()
 
-    @router.get("/health/live", summary="The process is alive", responses={503: {}})
+    @router.get("/health/live", summary="The process is alive", responses=ALIVE_ANSWER)
+    @own_errors(NOT_LIVE)
     async def live() -> JSONResponse:
         # Only what a restart cures (a background loop that died); never the database or Kafka,
         # whose outage a restart of every replica would only make worse.
@@ -62,7 +85,8 @@ def health_router(checks: dict[str, Check], timeout_s: float = 2.0,
                 return JSONResponse({"status": "dead", "check": name}, status_code=503)
         return JSONResponse({"status": "ok"})
 
-    @router.get("/health/ready", summary="Database and Kafka are reachable", responses={503: {}})
+    @router.get("/health/ready", summary="Database and Kafka are reachable", responses=READY_ANSWER)
+    @own_errors(NOT_READY)
     async def ready(request: Request) -> JSONResponse:
         if getattr(request.app.state, "draining", False):
             # First thing on SIGTERM (ecity_common.server): out of the load balancer, still serving.

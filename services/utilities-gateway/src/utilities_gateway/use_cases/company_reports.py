@@ -25,8 +25,9 @@ from utilities_gateway.domain.routed_requests import (
 from utilities_gateway.use_cases import report_photos
 
 
-async def _own_row(session: AsyncSession, caller: Caller, request_id: str, *, for_update: bool = False):
-    return await owned(session, routed_requests.c.request_id, request_id, caller.company_id, field="path.request_id",
+async def _own_row(session: AsyncSession, caller: Caller, request_id: str, *, for_update: bool = False,
+                   field: str = "path.request_id"):
+    return await owned(session, routed_requests.c.request_id, request_id, caller.company_id, field=field,
                        what="routed request", for_update=for_update)
 
 
@@ -67,7 +68,7 @@ async def list_own(session: AsyncSession, caller: Caller, *, status: str | None,
     if status:
         query = query.where(t.status == status)
     if after:
-        last = await _own_row(session, caller, after)
+        last = await _own_row(session, caller, after, field="query.after")  # the refusal names what was sent
         query = query.where(tuple_(t.routed_at, t.request_id) < tuple_(last.routed_at, last.request_id))
     found = [request_data(r) for r in await session.execute(query.order_by(t.routed_at.desc(), t.request_id.desc()).limit(limit))]
     return {"requests": found, "next_after": found[-1]["request_id"] if len(found) == limit else None}

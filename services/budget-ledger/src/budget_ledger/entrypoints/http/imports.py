@@ -8,6 +8,7 @@ from fastapi import APIRouter, Depends, Query, Request
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from budget_ledger.domain.phrases import Phrase
+from budget_ledger.entrypoints.http.answers import Imported, answers
 from budget_ledger.entrypoints.http.ledger import FINANCE
 from budget_ledger.use_cases import importing
 from ecity_common.auth import Principal
@@ -21,7 +22,7 @@ router = APIRouter(prefix="/api/v1")
 
 @router.post("/imports", tags=["ledger"], summary="Import plan and financing lines from CSV, all or nothing (role finance)",
              openapi_extra={"requestBody": {"content": {"text/csv": {"schema": {"type": "string"}}}, "required": True}},
-             responses={422: {"description": "the validation report: every bad row, nothing imported"}})
+             responses={**answers(Imported), 422: {"description": "the validation report: every bad row, nothing imported"}})
 @body_limit(CSV_IMPORT_BODY)  # refused (413) while it arrives, once past the limit
 async def import_lines(
     request: Request,

@@ -17,6 +17,7 @@ from budget_ledger.domain import codes
 from budget_ledger.domain.anchor import ChainHead, SignedHead
 from budget_ledger.domain.ledger import EntryDraft, RecordedEntry
 from budget_ledger.domain.phrases import Phrase
+from budget_ledger.entrypoints.http.answers import LedgerCheck, PublishedHead, YearClosed, answers
 from budget_ledger.use_cases import posting, verification
 from budget_ledger.use_cases.posting import ReversalRequest
 from ecity_common.auth import Principal, require_role
@@ -107,7 +108,7 @@ def entry_out(entry: RecordedEntry) -> dict:
 
 
 @router.post("/entries", tags=["ledger"], status_code=201, summary="Post a ledger entry (role finance)",
-             responses={200: {"description": "the same entry was already recorded"}, 409: {}, 422: {}})
+             responses={**answers(EntryOut, 201), **answers(EntryOut, 200, "the same entry was already recorded"), 409: {}, 422: {}})
 async def post_entry(
     body: EntryIn, request: Request, who: Principal = Depends(FINANCE), db: AsyncSession = Depends(session)
 ) -> JSONResponse:
@@ -116,7 +117,7 @@ async def post_entry(
     return JSONResponse(entry_out(posted.entry), status_code=201 if posted.created else 200)
 
 
-@router.get("/entries/{entry_id}", tags=["ledger"], summary="One entry (role finance)")
+@router.get("/entries/{entry_id}", tags=["ledger"], responses=answers(EntryOut), summary="One entry (role finance)")
 async def read_entry(entry_id: Identifier, _: Principal = Depends(FINANCE), db: AsyncSession = Depends(session)) -> dict:
     return entry_out(await posting.entry(db, entry_id))
 
@@ -143,6 +144,9 @@ class SignedHeadIn(BaseModel):
         return SignedHead(ChainHead(**self.statement.model_dump()), self.signature)
 
 
+BUSY = {429: {"description": "the ledger is being verified for someone else; Retry-After says when to come back"}}
+
+
 async def _verified(request: Request, db: AsyncSession, given: SignedHead | None) -> dict:
     # Public and a full pass over the ledger: one at a time per replica, the others told when to come back.
     lock = request.app.state.verifying
@@ -152,18 +156,18 @@ async def _verified(request: Request, db: AsyncSession, given: SignedHead | None
         return (await verification.verify_ledger(db, request.app.state.trusted_keys, given)).as_json()
 
 
-@router.get("/ledger/verify", tags=["ledger"], summary="Verify the ledger: chain, amounts, balances, signed heads (public)")
+@router.get("/ledger/verify", tags=["ledger"], responses={**answers(LedgerCheck), **BUSY}, summary="Verify the ledger: chain, amounts, balances, signed heads (public)")
 async def verify(request: Request, db: AsyncSession = Depends(session)) -> dict:
     return await _verified(request, db, None)
 
 
-@router.post("/ledger/verify", tags=["ledger"],
+@router.post("/ledger/verify", tags=["ledger"], responses={**answers(LedgerCheck), **BUSY},
              summary="Verify the ledger against a signed head kept from the open data (public)")
 async def verify_against(body: SignedHeadIn, request: Request, db: AsyncSession = Depends(session)) -> dict:
     return await _verified(request, db, body.signed())
 
 
-@router.post("/ledger/heads", tags=["ledger"], status_code=201,
+@router.post("/ledger/heads", tags=["ledger"], status_code=201, responses=answers(PublishedHead, 201),
              summary="Sign the chain's head now (role finance); the service also does it daily")
 async def sign_head(request: Request, _: Principal = Depends(FINANCE), db: AsyncSession = Depends(session)) -> dict:
     key = request.app.state.anchor_key
@@ -174,7 +178,7 @@ async def sign_head(request: Request, _: Principal = Depends(FINANCE), db: Async
     return signed.as_published()
 
 
-@router.post("/years/{year}/close", tags=["ledger"], summary="Close a year; alert if its execution is under the share")
+@router.post("/years/{year}/close", tags=["ledger"], responses=answers(YearClosed), summary="Close a year; alert if its execution is under the share")
 async def close_year(
     request: Request, year: int = PathParam(ge=2000, le=2100), who: Principal = Depends(FINANCE),
     db: AsyncSession = Depends(session),

@@ -11,6 +11,7 @@ from pydantic import BaseModel, Field
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from budget_ledger.domain.programme import BudgetHolder, MeasureSpec
+from budget_ledger.entrypoints.http.answers import Added, Programme, answers
 from budget_ledger.entrypoints.http.ledger import FINANCE
 from budget_ledger.use_cases import programme as programme_structure
 from ecity_common.auth import Principal
@@ -21,7 +22,7 @@ public = APIRouter(prefix="/api/v1")  # documented before the reports, as it alw
 router = APIRouter(prefix="/api/v1")
 
 
-@public.get("/programme", tags=["programme"], summary="The programme, its budget holders and measures (public)")
+@public.get("/programme", tags=["programme"], responses=answers(Programme), summary="The programme, its budget holders and measures (public)")
 async def programme(db: AsyncSession = Depends(session)) -> dict:
     return await programme_structure.programme(db)
 
@@ -47,17 +48,20 @@ class MeasureIn(BaseModel):
     fund: Literal["general", "special"]
 
 
+ADDED = {**answers(Added, 201), **answers(Added, 200, "it was there already")}
+
+
 async def _added(db: AsyncSession, add) -> JSONResponse:
     async with db.begin():
         created = await add()
     return JSONResponse({"created": created}, status_code=201 if created else 200)
 
 
-@router.post("/budget-holders", tags=["programme"], status_code=201, summary="Add a budget holder (role finance)")
+@router.post("/budget-holders", tags=["programme"], status_code=201, responses=ADDED, summary="Add a budget holder (role finance)")
 async def add_holder(body: HolderIn, _: Principal = Depends(FINANCE), db: AsyncSession = Depends(session)) -> JSONResponse:
     return await _added(db, lambda: programme_structure.add_holder(db, BudgetHolder(**body.model_dump())))
 
 
-@router.post("/measures", tags=["programme"], status_code=201, summary="Add a measure of the programme (role finance)")
+@router.post("/measures", tags=["programme"], status_code=201, responses=ADDED, summary="Add a measure of the programme (role finance)")
 async def add_measure(body: MeasureIn, _: Principal = Depends(FINANCE), db: AsyncSession = Depends(session)) -> JSONResponse:
     return await _added(db, lambda: programme_structure.add_measure(db, MeasureSpec(**body.model_dump())))

@@ -13,6 +13,7 @@ from pydantic import BaseModel, Field
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from budget_ledger.domain.proposals import AutoApprovalLimit
+from budget_ledger.entrypoints.http.answers import Approved, AutoApprovalLimits, LimitView, ProposalView, answers
 from budget_ledger.entrypoints.http.ledger import FINANCE, entry_out
 from budget_ledger.use_cases import proposals
 from budget_ledger.use_cases.proposals import Proposal
@@ -50,7 +51,7 @@ class LimitIn(BaseModel):
     reason: Prose = Field(min_length=1, max_length=1000, description="why these need no one's approval")
 
 
-@router.get("/expenditure-proposals", tags=["proposals"], summary="Proposed expenditures, the waiting ones first (role finance)")
+@router.get("/expenditure-proposals", tags=["proposals"], responses=answers(list[ProposalView]), summary="Proposed expenditures, the waiting ones first (role finance)")
 async def list_proposals(
     status: Literal["proposed", "approved", "rejected"] = "proposed", limit: page_size(1000) = 100,
     _: Principal = Depends(FINANCE), db: AsyncSession = Depends(session),
@@ -58,7 +59,7 @@ async def list_proposals(
     return [_proposal(p) for p in await proposals.waiting(db, status, limit)]
 
 
-@router.get("/expenditure-proposals/{proposal_id}", tags=["proposals"], summary="One proposed expenditure (role finance)")
+@router.get("/expenditure-proposals/{proposal_id}", tags=["proposals"], responses=answers(ProposalView), summary="One proposed expenditure (role finance)")
 async def read_proposal(proposal_id: ProposalId, _: Principal = Depends(FINANCE),
                         db: AsyncSession = Depends(session)) -> dict:
     return _proposal(await proposals.proposal(db, proposal_id))
@@ -66,7 +67,7 @@ async def read_proposal(proposal_id: ProposalId, _: Principal = Depends(FINANCE)
 
 @router.post("/expenditure-proposals/{proposal_id}/approve", tags=["proposals"], status_code=201,
              summary="Approve a proposed expenditure: its entry is posted (role finance)",
-             responses={200: {"description": "it was approved before"}, 409: {"description": "rejected before, or "
+             responses={**answers(Approved, 201), **answers(Approved, 200, "it was approved before"), 409: {"description": "rejected before, or "
                         "its year is closed"}})
 async def approve(request: Request, proposal_id: ProposalId, who: Principal = Depends(FINANCE),
                   db: AsyncSession = Depends(session)) -> JSONResponse:
@@ -76,9 +77,9 @@ async def approve(request: Request, proposal_id: ProposalId, who: Principal = De
                         status_code=201 if approved.created else 200)
 
 
-@router.post("/expenditure-proposals/{proposal_id}/reject", tags=["proposals"],
+@router.post("/expenditure-proposals/{proposal_id}/reject", tags=["proposals"], 
              summary="Reject a proposed expenditure, saying why (role finance)",
-             responses={409: {"description": "approved before"}})
+             responses={**answers(ProposalView), 409: {"description": "approved before"}})
 async def reject(body: Rejection, proposal_id: ProposalId, who: Principal = Depends(FINANCE),
                  db: AsyncSession = Depends(session)) -> dict:
     async with db.begin():
@@ -86,7 +87,7 @@ async def reject(body: Rejection, proposal_id: ProposalId, who: Principal = Depe
     return _proposal(found)
 
 
-@router.put("/budget-holders/{holder_code}/auto-approval-limit", tags=["proposals"],
+@router.put("/budget-holders/{holder_code}/auto-approval-limit", tags=["proposals"], responses=answers(LimitView),
             summary="Set a holder's auto-approval limit for proposed expenditures; every change is kept (role finance)")
 async def set_limit(body: LimitIn, holder_code: HolderCode, who: Principal = Depends(FINANCE),
                     db: AsyncSession = Depends(session)) -> dict:
@@ -94,7 +95,7 @@ async def set_limit(body: LimitIn, holder_code: HolderCode, who: Principal = Dep
         return _limit(await proposals.set_auto_approval_limit(db, holder_code, body.limit_kop, who.subject, body.reason))
 
 
-@router.get("/budget-holders/{holder_code}/auto-approval-limit", tags=["proposals"],
+@router.get("/budget-holders/{holder_code}/auto-approval-limit", tags=["proposals"], responses=answers(AutoApprovalLimits),
             summary="A holder's auto-approval limit in force and every earlier one (role finance)")
 async def read_limit(holder_code: HolderCode, _: Principal = Depends(FINANCE),
                      db: AsyncSession = Depends(session)) -> dict:

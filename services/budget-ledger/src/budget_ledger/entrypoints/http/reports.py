@@ -13,6 +13,7 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response, StreamingResponse
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from budget_ledger.entrypoints.http.answers import ExecutionReport, FiscalDataPackage, PublicKey, PublishedHead, answers
 from budget_ledger.use_cases import reports
 from ecity_common.db import session
 from ecity_common.web.renders import rendered
@@ -23,7 +24,7 @@ PRINTED = {"csv": "text/csv; charset=utf-8", "html": "text/html; charset=utf-8",
 
 
 @router.get("/reports/execution/chart.{fmt}", tags=["reports"], summary="Planned against financed as a chart (public)",
-            responses={200: {"content": {"image/svg+xml": {}, "image/png": {}}}, **NOT_MODIFIED})
+            response_class=Response, responses={200: {"content": {"image/svg+xml": {}, "image/png": {}}}, **NOT_MODIFIED})
 async def execution_chart(
     request: Request,
     fmt: Literal["svg", "png"],
@@ -39,7 +40,7 @@ async def execution_chart(
 
 
 @router.get("/reports/execution", tags=["reports"], summary="Planned against financed, per holder and measure (public)",
-            responses={200: {"content": {"application/json": {}, "text/csv": {}, "text/html": {}, "application/pdf": {}}},
+            responses={200: {"model": ExecutionReport, "content": {"text/csv": {}, "text/html": {}, "application/pdf": {}}},
                        **NOT_MODIFIED})
 async def execution(
     request: Request,
@@ -58,13 +59,14 @@ async def execution(
                           headers={"Content-Disposition": disposition} if disposition else None)
 
 
-@router.get("/open-data/datapackage.json", tags=["open data"], summary="Fiscal Data Package descriptor (public)")
+@router.get("/open-data/datapackage.json", tags=["open data"], responses=answers(FiscalDataPackage), summary="Fiscal Data Package descriptor (public)")
 async def datapackage(db: AsyncSession = Depends(session)) -> dict:
     package, _ = await reports.fiscal_data_package(db)
     return package
 
 
-@router.get("/open-data/execution.csv", tags=["open data"], summary="The Fiscal Data Package's data (public)")
+@router.get("/open-data/execution.csv", tags=["open data"], response_class=Response,
+            responses={200: {"content": {"text/csv": {}}}, **NOT_MODIFIED}, summary="The Fiscal Data Package's data (public)")
 async def datapackage_csv(request: Request, db: AsyncSession = Depends(session)) -> Response:
     async def draw() -> bytes:
         _, text = await reports.fiscal_data_package(db)
@@ -75,22 +77,23 @@ async def datapackage_csv(request: Request, db: AsyncSession = Depends(session))
 
 @router.get("/open-data/ledger/entries.jsonl", tags=["open data"],
             summary="Every ledger entry, the row its hash covers, one JSON object a line (public)",
-            responses={200: {"content": {"application/x-ndjson": {}}}})
+            response_class=StreamingResponse, responses={200: {"content": {"application/x-ndjson": {}}}})
 async def ledger_entries(db: AsyncSession = Depends(session)) -> StreamingResponse:
     return StreamingResponse(reports.ledger_entries(db), media_type="application/x-ndjson")
 
 
-@router.get("/open-data/ledger/heads.json", tags=["open data"], summary="The chain's signed heads, newest first (public)")
+@router.get("/open-data/ledger/heads.json", tags=["open data"], responses=answers(list[PublishedHead]), summary="The chain's signed heads, newest first (public)")
 async def ledger_heads(db: AsyncSession = Depends(session)) -> list[dict]:
     return await reports.signed_heads(db)
 
 
-@router.get("/open-data/ledger/public-keys.json", tags=["open data"], summary="The keys that sign the heads (public)")
+@router.get("/open-data/ledger/public-keys.json", tags=["open data"], responses=answers(list[PublicKey]), summary="The keys that sign the heads (public)")
 async def ledger_keys(request: Request) -> list[dict]:
     return request.app.state.trusted_keys.published()
 
 
-@router.get("/open-data/fiscal-data-package.zip", tags=["open data"],
+@router.get("/open-data/fiscal-data-package.zip", tags=["open data"], response_class=Response,
+            responses={200: {"content": {"application/zip": {}}}},
             summary="Descriptor, data, the ledger, its signed heads and keys in one ZIP (public)")
 async def datapackage_zip(request: Request, db: AsyncSession = Depends(session)) -> Response:
     # The whole ledger in one file: made once per version of the ledger and of its signed heads.

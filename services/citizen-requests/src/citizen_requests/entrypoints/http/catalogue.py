@@ -13,6 +13,7 @@ from citizen_requests.domain.catalogue import Catalogue, Datatype, HandlerKind, 
 from citizen_requests.domain.deadlines import Term
 from citizen_requests.domain.phrases import Phrase
 from citizen_requests.domain.requests import TAG_START
+from citizen_requests.entrypoints.http.answers import Categories, CategoryDefinition, answers
 from citizen_requests.use_cases import catalogue
 from ecity_common.auth import Principal, require_role
 from ecity_common.events.payloads.common import UtilityKind
@@ -88,12 +89,12 @@ def current(request: Request) -> Catalogue:
     return request.app.state.catalogue.current
 
 
-@router.get("", summary="The whole catalogue, withdrawn categories included (staff)")
+@router.get("", responses=answers(Categories), summary="The whole catalogue, withdrawn categories included (staff)")
 async def list_categories(request: Request, _: Principal = Depends(READ)):
     return {"categories": [catalogue_store.to_definition(c) for c in current(request).values()]}
 
 
-@router.get("/{code}", summary="One category")
+@router.get("/{code}", responses=answers(CategoryDefinition), summary="One category")
 async def get_category(code: Identifier, request: Request, _: Principal = Depends(READ)):
     return catalogue_store.to_definition(catalogue.category(request.app.state.catalogue, code))
 
@@ -104,12 +105,12 @@ async def _save(request: Request, body: CategoryIn, who: Principal, *, create: b
     return catalogue_store.to_definition(saved)
 
 
-@router.post("", status_code=201, summary="Add a category")
+@router.post("", status_code=201, responses={**answers(CategoryDefinition, 201), 409: {}}, summary="Add a category")
 async def create_category(body: CategoryIn, request: Request, who: Principal = Depends(STAFF)):
     return await _save(request, body, who, create=True)
 
 
-@router.put("/{code}", summary="Change a category (the whole definition; active: false withdraws it)")
+@router.put("/{code}", responses=answers(CategoryDefinition), summary="Change a category (the whole definition; active: false withdraws it)")
 async def replace_category(code: Identifier, body: CategoryIn, request: Request, who: Principal = Depends(STAFF)):
     if body.code != code:
         raise Invalid("code", Phrase("code-in-path"))

@@ -20,7 +20,19 @@ from citizen_requests.adapters.idempotency import Once
 from citizen_requests.domain.catalogue import Catalogue
 from citizen_requests.domain.deadlines import KYIV, deadline_notice
 from citizen_requests.domain.requests import Location
-from citizen_requests.entrypoints.http.open311_contract import NEW_REQUEST_FORM, SEARCH_QUERY, UPDATES_QUERY
+from citizen_requests.entrypoints.http.open311_contract import (
+    DEFINITION_ANSWER,
+    DISCOVERY_ANSWER,
+    FILED_ANSWER,
+    NEW_REQUEST_FORM,
+    OPEN311_ERRORS,
+    REQUESTS_ANSWER,
+    SEARCH_QUERY,
+    SERVICES_ANSWER,
+    TOKEN_ANSWER,
+    UPDATES_ANSWER,
+    UPDATES_QUERY,
+)
 from citizen_requests.use_cases import filing, public
 from ecity_common.db import session
 from ecity_common.inputs import LINE_PATTERN, MAX_OFFSET, plain_values, unwritable
@@ -28,6 +40,7 @@ from ecity_common.outputs import xml_text
 from ecity_common.refusals import Invalid, Kind, Refused
 from ecity_common.web.body_limits import BodyTooLarge, KiB, body_limit
 from ecity_common.web.idempotency import StoredAnswer
+from ecity_common.web.openapi import own_errors
 from ecity_common.web.problems import Problem
 
 router = APIRouter(prefix="/open311/v2", tags=["Open311 GeoReport v2"])
@@ -135,6 +148,7 @@ def open311_route(handler):
     control character (ecity_common.inputs: they would reach the database), and any Open311Error
     answered in the spec's error format (a list of {code, description}), never problem+json."""
 
+    @own_errors(OPEN311_ERRORS)  # documented as they are: no problem+json here
     @functools.wraps(handler)
     async def route(*args, **kwargs):
         try:
@@ -174,7 +188,7 @@ def _catalogue(request: Request) -> Catalogue:
     return request.app.state.catalogue.current
 
 
-@router.get("/discovery.{fmt}")
+@router.get("/discovery.{fmt}", responses=DISCOVERY_ANSWER)
 @open311_route
 async def discovery(fmt: Format, request: Request) -> Response:
     base = str(request.base_url).rstrip("/") + "/open311/v2/"
@@ -193,13 +207,13 @@ def _service(c) -> dict:
             "type": c.type, "keywords": ", ".join(c.keywords), "group": c.group}
 
 
-@router.get("/services.{fmt}")
+@router.get("/services.{fmt}", responses=SERVICES_ANSWER)
 @open311_route
 async def services(fmt: Format, request: Request) -> Response:
     return answer(fmt, "services", "service", [_service(c) for c in _catalogue(request).offered()])
 
 
-@router.get("/services/{service_code}.{fmt}")
+@router.get("/services/{service_code}.{fmt}", responses=DEFINITION_ANSWER)
 @open311_route
 async def definition(service_code: PathKey, fmt: Format, request: Request) -> Response:
     category = _catalogue(request).get(service_code)
@@ -219,7 +233,7 @@ def _float(form, name: str) -> float | None:
         raise Open311Error(400, f"{name} must be a number") from None
 
 
-@router.post("/requests.{fmt}", openapi_extra=NEW_REQUEST_FORM)
+@router.post("/requests.{fmt}", openapi_extra=NEW_REQUEST_FORM, responses=FILED_ANSWER)
 @body_limit(OPEN311_FORM_BODY)
 @open311_route
 async def create(fmt: Format, request: Request) -> Response:
@@ -299,7 +313,7 @@ def _int(raw: str | None, name: str, default: int, low: int, high: int) -> int:
     return value
 
 
-@router.get("/requests.{fmt}", openapi_extra=SEARCH_QUERY)
+@router.get("/requests.{fmt}", openapi_extra=SEARCH_QUERY, responses=REQUESTS_ANSWER)
 @open311_route
 async def search(fmt: Format, request: Request, db: AsyncSession = Depends(session)) -> Response:
     q = request.query_params
@@ -325,21 +339,21 @@ async def search(fmt: Format, request: Request, db: AsyncSession = Depends(sessi
         offset=(page - 1) * page_size, photo_desk=request.app.state.photos))
 
 
-@router.get("/requests/{request_id}.{fmt}")
+@router.get("/requests/{request_id}.{fmt}", responses=REQUESTS_ANSWER)
 @open311_route
 async def one(request_id: PathKey, fmt: Format, request: Request, db: AsyncSession = Depends(session)) -> Response:
     return answer(fmt, "service_requests", "request", [await public.open311_request(db, _catalogue(request), request_id,
                                                                                       photo_desk=request.app.state.photos)])
 
 
-@router.get("/tokens/{token}.{fmt}")
+@router.get("/tokens/{token}.{fmt}", responses=TOKEN_ANSWER)
 @open311_route
 async def token(token: PathKey, fmt: Format, db: AsyncSession = Depends(session)) -> Response:
     """Requests get their id at once here, so a token is the request's id."""
     return answer(fmt, "service_requests", "request", [await public.open311_token(db, token)])
 
 
-@router.get("/servicerequestupdates.{fmt}", openapi_extra=UPDATES_QUERY)
+@router.get("/servicerequestupdates.{fmt}", openapi_extra=UPDATES_QUERY, responses=UPDATES_ANSWER)
 @open311_route
 async def updates(fmt: Format, request: Request, db: AsyncSession = Depends(session)) -> Response:
     """The common extension: public updates (status changes and their notes) since a date."""

@@ -81,3 +81,73 @@ UPDATES_QUERY = {
         _query("end_date", _DATE, "now when absent"),
     ],
 }
+
+
+# -- What the routes answer ----------------------------------------------------------------------
+# Each answer in JSON (schema below) or XML (the same fields as elements; `open311._xml`).
+
+_NULLABLE_TEXT = {"type": ["string", "null"]}
+_NULLABLE_NUMBER = {"type": ["number", "null"]}
+
+
+def _answer(schema: dict, description: str = "") -> dict:
+    return {200: {"description": description or "the answer, in the path's format",
+                  "content": {"application/json": {"schema": schema}, "text/xml": {}}}}
+
+
+def _list(item: dict) -> dict:
+    return {"type": "array", "items": item}
+
+
+def _object(needed: list[str], **properties: dict) -> dict:
+    return {"type": "object", "required": needed, "properties": properties}
+
+
+DISCOVERY_ANSWER = _answer(_object(
+    ["changeset", "contact", "endpoints"], changeset=_DATE, contact={"type": "string"}, key_service={"type": "string"},
+    endpoints=_list(_object(["specification", "url", "type", "formats"], specification={"type": "string"},
+                            url={"type": "string"}, changeset=_DATE, type={"type": "string"},
+                            formats=_list({"type": "string"})))))
+SERVICES_ANSWER = _answer(_list(_object(
+    ["service_code", "service_name", "metadata", "type"], service_code={"type": "string"}, service_name={"type": "string"},
+    description=_NULLABLE_TEXT, metadata={"type": "boolean"}, type={"type": "string", "enum": ["realtime", "batch", "blackbox"]},
+    keywords={"type": "string"}, group=_NULLABLE_TEXT)))
+DEFINITION_ANSWER = _answer(_object(
+    ["service_code", "attributes"], service_code={"type": "string"},
+    attributes=_list(_object(["code", "datatype", "required", "order"], **{
+        "variable": {"type": "boolean"}, "code": {"type": "string"}, "datatype": {"type": "string"},
+        "required": {"type": "boolean"}, "datatype_description": _NULLABLE_TEXT, "order": {"type": "integer"},
+        "description": _NULLABLE_TEXT,
+        "values": _list(_object(["key", "name"], key={"type": "string"}, name={"type": "string"}))}))))
+FILED_ANSWER = _answer(_list(_object(["service_request_id"], service_request_id={"type": "string"},
+                                     service_notice=_NULLABLE_TEXT, account_id=_NULLABLE_TEXT)), "the filed request's id")
+REQUESTS_ANSWER = _answer(_list(_object(
+    ["service_request_id", "status", "service_code", "requested_datetime"],
+    service_request_id={"type": "string"}, status={"type": "string", "enum": ["open", "closed"]},
+    status_notes=_NULLABLE_TEXT, service_name=_NULLABLE_TEXT, service_code={"type": "string"}, description=_NULLABLE_TEXT,
+    agency_responsible=_NULLABLE_TEXT, service_notice=_NULLABLE_TEXT, requested_datetime=_NULLABLE_TEXT,
+    updated_datetime=_NULLABLE_TEXT, expected_datetime=_NULLABLE_TEXT, address=_NULLABLE_TEXT, address_id=_NULLABLE_TEXT,
+    zipcode=_NULLABLE_TEXT, lat=_NULLABLE_NUMBER, long=_NULLABLE_NUMBER, media_url=_NULLABLE_TEXT)))
+TOKEN_ANSWER = _answer(_list(_object(["service_request_id", "token"], service_request_id={"type": "string"},
+                                     token={"type": "string"})))
+UPDATES_ANSWER = _answer(_list(_object(
+    ["update_id", "service_request_id", "status", "updated_datetime"], update_id={"type": "string"},
+    service_request_id={"type": "string"}, status={"type": "string", "enum": ["open", "closed"]},
+    updated_datetime={"type": "string"}, description=_NULLABLE_TEXT, media_url=_NULLABLE_TEXT)))
+
+# Open311's errors: a list of {code, description}, the code the answer's status (`open311.error`).
+_ERRORS = {"description": "", "content": {"application/json": {"schema": _list(_object(
+    ["code", "description"], code={"type": "integer"}, description={"type": "string"}))}, "text/xml": {}}}
+OPEN311_ERRORS = {status: {**_ERRORS, "description": said} for status, said in {
+    400: "a field that cannot be read or breaks a rule",
+    404: "another format than json or xml, or no such service or request",
+    503: "the database is away; try again",
+}.items()}
+# and a filing's own
+FILING_ERRORS = {status: {**_ERRORS, "description": said} for status, said in {
+    403: "no api_key, or one that is not valid",
+    409: "an Idempotency-Key already used with another form",
+    413: "the form is larger than a filing's",
+    429: "the client app filed too many requests; Retry-After says when to try again",
+}.items()}
+FILED_ANSWER.update(FILING_ERRORS)

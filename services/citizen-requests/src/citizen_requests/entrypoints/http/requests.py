@@ -17,6 +17,7 @@ from citizen_requests.domain.deadlines import overdue
 from citizen_requests.domain.phrases import Phrase
 from citizen_requests.domain.publication import offered_duplicate
 from citizen_requests.domain.requests import Location
+from citizen_requests.entrypoints.http.answers import Comment, Extended, Moved, answers
 from citizen_requests.use_cases import citizens, filing, staff
 from citizen_requests.use_cases.filing import json_time
 from ecity_common.auth import Principal, require_role
@@ -71,6 +72,13 @@ class RequestView(BaseModel):
     dispatch_flag: str | None = Field(default=None, description="why the city's dispatcher must route it by hand")
 
 
+class RequestList(BaseModel):  # (documents GET /requests; the route returns its dict)
+    requests: list[RequestView]
+    limit: int
+    offset: int
+    next_cursor: str | None
+
+
 def _view(row, history: list[dict] | None = None, *, staff: bool = False) -> RequestView:
     return RequestView(
         service_request_id=row.id,
@@ -111,7 +119,7 @@ def filed_view(stored: dict) -> dict:
     }
 
 
-@router.post("/requests", status_code=201, response_model=RequestView, summary="File a request (Idempotency-Key honoured)")
+@router.post("/requests", status_code=201, response_model=RequestView, responses={429: {}}, summary="File a request (Idempotency-Key honoured)")
 async def create_request(body: NewRequest, request: Request, citizen: Principal = Depends(require_role("citizen"))):
     if (body.lat is None) != (body.long is None):
         missing = "long" if body.long is None else "lat"
@@ -142,7 +150,7 @@ async def create_request(body: NewRequest, request: Request, citizen: Principal 
     return Response(orjson.dumps(answer), status_code=201, media_type="application/json")
 
 
-@router.get("/requests", summary="My requests (citizen); every request, with triage filters (operator)")
+@router.get("/requests", responses=answers(RequestList), summary="My requests (citizen); every request, with triage filters (operator)")
 async def list_requests(
     status: Text | None = Query(None, max_length=32),
     needs_dispatcher: bool = Query(False, description="operator: only requests no company took"),
@@ -193,7 +201,7 @@ class Reopen(BaseModel):
     reason: Prose = Field(min_length=1, max_length=2000)
 
 
-@router.post("/requests/{request_id}/status", summary="Move a request in its workflow (role operator)")
+@router.post("/requests/{request_id}/status", responses=answers(Moved), summary="Move a request in its workflow (role operator)")
 async def set_status(request_id: Identifier, body: StatusChange, request: Request,
                      operator: Principal = Depends(require_role("operator")), db: AsyncSession = Depends(session)) -> dict:
     async with db.begin():
@@ -201,21 +209,21 @@ async def set_status(request_id: Identifier, body: StatusChange, request: Reques
                                          note=body.note, public=body.public, agency_responsible=body.agency_responsible)
 
 
-@router.post("/requests/{request_id}/duplicate-of", summary="Mark a request as a duplicate of another (role operator)")
+@router.post("/requests/{request_id}/duplicate-of", responses=answers(Moved), summary="Mark a request as a duplicate of another (role operator)")
 async def duplicate_of(request_id: Identifier, body: DuplicateOf, request: Request,
                        operator: Principal = Depends(require_role("operator")), db: AsyncSession = Depends(session)) -> dict:
     async with db.begin():
         return await staff.mark_duplicate(db, request.app.state.outbox, request_id, body.original_id, actor=operator.subject)
 
 
-@router.post("/requests/{request_id}/extend", summary="Extend the answer deadline with a reason (role operator; ≤ 45 days in total)")
+@router.post("/requests/{request_id}/extend", responses=answers(Extended), summary="Extend the answer deadline with a reason (role operator; ≤ 45 days in total)")
 async def extend_deadline(request_id: Identifier, body: Extension, request: Request,
                           operator: Principal = Depends(require_role("operator")), db: AsyncSession = Depends(session)) -> dict:
     async with db.begin():
         return await staff.extend_deadline(db, request.app.state.outbox, request_id, body.until, body.reason, actor=operator.subject)
 
 
-@router.post("/requests/{request_id}/reopen", summary="Reopen my resolved request (role citizen)")
+@router.post("/requests/{request_id}/reopen", responses=answers(Moved), summary="Reopen my resolved request (role citizen)")
 async def reopen(request_id: Identifier, body: Reopen, request: Request, citizen: Principal = Depends(require_role("citizen")),
                  db: AsyncSession = Depends(session)) -> dict:
     window = timedelta(days=request.app.state.settings.reopen_window_days)
@@ -246,7 +254,7 @@ async def unsubscribe(request_id: Identifier, request: Request, citizen: Princip
     return JSONResponse(None, status_code=204)
 
 
-@router.post("/requests/{request_id}/comments", status_code=201, summary="Comment on my request (citizen) or any (operator)")
+@router.post("/requests/{request_id}/comments", status_code=201, responses=answers(Comment, 201), summary="Comment on my request (citizen) or any (operator)")
 async def comment(request_id: Identifier, body: CommentIn, request: Request,
                   who: Principal = Depends(require_role("citizen", "operator")), db: AsyncSession = Depends(session)) -> dict:
     async with db.begin():

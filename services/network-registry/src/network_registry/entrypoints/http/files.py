@@ -11,6 +11,7 @@ from ecity_common.web.body_limits import CSV_IMPORT_BODY, body_limit
 from ecity_common.web.problems import Problem
 from network_registry.domain.objects import KINDS, ObjectKind
 from network_registry.domain.phrases import Phrase
+from network_registry.entrypoints.http.answers import Imported, answers
 from network_registry.entrypoints.http.edge import READ, WRITE, context
 from network_registry.use_cases import csv_import
 
@@ -28,14 +29,14 @@ def _kind(path: str) -> ObjectKind:
     return kind
 
 
-@router.get("/csv/{path}", tags=["csv"], summary="Export sites, devices or links as CSV")
+@router.get("/csv/{path}", tags=["csv"], response_class=Response, responses={200: {"content": {"text/csv": {}}}}, summary="Export sites, devices or links as CSV")
 async def export_csv(path: str = KIND_IN_PATH, _: Principal = Depends(READ), db: AsyncSession = Depends(session)) -> Response:
     text = await csv_import.export(db, _kind(path))
     return Response(text, media_type="text/csv; charset=utf-8",
                     headers={"Content-Disposition": f'attachment; filename="{path}.csv"'})
 
 
-@router.post("/csv/{path}", tags=["csv"], summary="Import sites, devices or links from CSV, all or none (rows with an id update)",
+@router.post("/csv/{path}", tags=["csv"], responses=answers(Imported), summary="Import sites, devices or links from CSV, all or none (rows with an id update)",
              # read as bytes (the limit is checked while it arrives); the columns are the export's
              openapi_extra={"requestBody": {"required": True, "content": {"text/csv": {"schema": {
                  "type": "string", "description": "a header row with the columns GET /api/v1/csv/{path} writes, then a row per object"}}}}})

@@ -11,6 +11,7 @@ from ecity_common.phrases import FieldsSaid
 from ecity_common.web.problems import Problem
 from network_registry.domain.monitoring import read_report
 from network_registry.domain.phrases import Phrase
+from network_registry.entrypoints.http.answers import StatusReported, answers
 from network_registry.entrypoints.http.edge import request_id, topology_cache
 from network_registry.use_cases import monitoring
 from network_registry.use_cases.inventory import Context
@@ -31,7 +32,7 @@ STATUS_REPORT = {"requestBody": {"required": True, "content": {"application/json
     }}}}}}
 
 
-@router.post("/monitoring/status", tags=["monitoring"], summary="The NMS reports a device or link down/up (X-API-Key)",
+@router.post("/monitoring/status", tags=["monitoring"], responses={**answers(StatusReported), 404: {"description": "no such device or link"}, 401: {"description": "no X-API-Key, or one it does not know"}}, summary="The NMS reports a device or link down/up (X-API-Key)",
              openapi_extra=STATUS_REPORT)
 async def monitoring_status(request: Request, body: dict = Body(..., examples=[{"element_kind": "device", "element_id": "…", "state": "down"}]),
                             x_api_key: Text | None = Header(None, max_length=200), db: AsyncSession = Depends(session)) -> dict:

@@ -17,6 +17,7 @@ from ecity_common.web.problems import Problem
 from network_registry.domain.objects import KINDS, Filter, ObjectKind
 from network_registry.domain.phrases import Phrase
 from network_registry.domain.versions import etag, version_in
+from network_registry.entrypoints.http.answers import ChangePage, answers, answers_for
 from network_registry.entrypoints.http.edge import MAX_LIMIT, READ, WRITE, context, cursor_page, page, topology_cache
 from network_registry.use_cases import inventory
 
@@ -53,8 +54,9 @@ def _filters(kind: ObjectKind, params) -> list[Filter]:
 
 def crud_routes(path: str, kind: ObjectKind) -> None:
     tag = [path]
+    said = answers_for(kind)
 
-    @router.get(f"/{path}/", tags=tag, summary=f"List {path} (filters, limit/offset, brief)")
+    @router.get(f"/{path}/", tags=tag, responses=said["page"], summary=f"List {path} (filters, limit/offset, brief)")
     async def list_objects(request: Request, limit: page_size(MAX_LIMIT) = 50, offset: Offset = 0,
                            brief: bool = False, _: Principal = Depends(READ), db: AsyncSession = Depends(session)) -> dict:
         found = await inventory.list_objects(db, kind, _filters(kind, request.query_params), limit, offset)
@@ -63,13 +65,13 @@ def crud_routes(path: str, kind: ObjectKind) -> None:
             results = [{"id": r["id"], "name": r["name"], "url": f"/api/v1/{path}/{r['id']}"} for r in results]
         return page(request, found.count, results, limit, offset)
 
-    @router.get(f"/{path}/{{object_id}}", tags=tag, summary=f"One of the {path} (ETag)")
+    @router.get(f"/{path}/{{object_id}}", tags=tag, responses=said["one"], summary=f"One of the {path} (ETag)")
     async def read(object_id: Identifier, response: Response, _: Principal = Depends(READ), db: AsyncSession = Depends(session)) -> dict:
         obj = await inventory.read(db, kind, object_id)
         response.headers["ETag"] = etag(obj)
         return obj
 
-    @router.post(f"/{path}/", tags=tag, status_code=201, summary="Create one, or a list (all or none)")
+    @router.post(f"/{path}/", tags=tag, status_code=201, responses=said["created"], summary="Create one, or a list (all or none)")
     @body_limit(LARGE_JSON_BODY)
     async def create(request: Request, body: dict | list[dict] = Body(...), who: Principal = Depends(WRITE),
                      db: AsyncSession = Depends(session)):
@@ -79,7 +81,7 @@ def crud_routes(path: str, kind: ObjectKind) -> None:
             return created
         return JSONResponse(created[0], status_code=201, headers={"ETag": etag(created[0])})
 
-    @router.patch(f"/{path}/{{object_id}}", tags=tag, summary="Change one (If-Match: its ETag; 412 when stale)")
+    @router.patch(f"/{path}/{{object_id}}", tags=tag, responses=said["one"], summary="Change one (If-Match: its ETag; 412 when stale)")
     async def patch(object_id: Identifier, request: Request, body: dict = Body(...), if_match: Text | None = Header(None, max_length=100),
                     who: Principal = Depends(WRITE), db: AsyncSession = Depends(session)) -> JSONResponse:
         expected = _if_match(if_match)
@@ -88,7 +90,7 @@ def crud_routes(path: str, kind: ObjectKind) -> None:
             obj = await inventory.change(db, context(request, who), kind, object_id, body, expected, graph)
         return JSONResponse(obj, headers={"ETag": etag(obj)})
 
-    @router.patch(f"/{path}/", tags=tag, summary="Change a list of objects, each with its id (all or none)")
+    @router.patch(f"/{path}/", tags=tag, responses=said["many"], summary="Change a list of objects, each with its id (all or none)")
     @body_limit(LARGE_JSON_BODY)
     async def bulk_patch(request: Request, body: list[dict] = Body(...), who: Principal = Depends(WRITE),
                          db: AsyncSession = Depends(session)) -> list[dict]:
@@ -116,7 +118,7 @@ for _path, _kind in KINDS.items():
     crud_routes(_path, _kind)
 
 
-@router.get("/changes/", tags=["changes"], summary="The change log: before/after, who, when, request id")
+@router.get("/changes/", tags=["changes"], responses=answers(ChangePage), summary="The change log: before/after, who, when, request id")
 async def change_log(request: Request, limit: page_size(MAX_LIMIT) = 50, offset: Offset = 0,
                      object_type: Text | None = Query(None, max_length=20), object_id: Identifier | None = None,
                      request_id: Identifier | None = None,

@@ -23,6 +23,7 @@ from ecity_common.db import session
 from ecity_common.inputs import Identifier, Text
 from ecity_common.refusals import Invalid
 from notifications.domain.phrases import Phrase
+from notifications.entrypoints.http.answers import Erased, MyData, answers
 from notifications.use_cases import contacts
 
 router = APIRouter(prefix="/api/v1", tags=["contacts and consent"])
@@ -53,7 +54,7 @@ def _answer(request: Request, view: dict, page_text: str, status: int = 200) -> 
     return JSONResponse(ContactView(**view).model_dump(mode="json"), status_code=status, headers={"Vary": "Accept"})
 
 
-@router.put("/me/contacts/email", status_code=202, response_model=ContactView,
+@router.put("/me/contacts/email", status_code=202, response_model=ContactView, responses={429: {"description": "too many confirmation mails this hour"}},
             summary="Give my e-mail address; a confirmation link is mailed to it (role citizen)")
 async def give_email(body: EmailAddress, request: Request, citizen: Principal = Depends(require_role("citizen")),
                      db: AsyncSession = Depends(session)):
@@ -66,7 +67,7 @@ async def give_email(body: EmailAddress, request: Request, citizen: Principal = 
     return JSONResponse(ContactView(**view).model_dump(mode="json"), status_code=200 if view["confirmed"] else 202)
 
 
-@router.delete("/me/contacts/email", status_code=204, summary="Remove my e-mail address (role citizen)")
+@router.delete("/me/contacts/email", status_code=204, responses={404: {"description": "no address given"}}, summary="Remove my e-mail address (role citizen)")
 async def remove_email(citizen: Principal = Depends(require_role("citizen")), db: AsyncSession = Depends(session)):
     async with db.begin():
         await contacts.remove_email(db, citizen.subject)
@@ -142,13 +143,13 @@ async def opt_in(request_id: Identifier, citizen: Principal = Depends(require_ro
     return Response(status_code=204)
 
 
-@router.get("/me/data", summary="Everything the service holds about me (role citizen)")
+@router.get("/me/data", responses=answers(MyData), summary="Everything the service holds about me (role citizen)")
 async def my_data(citizen: Principal = Depends(require_role("citizen")), db: AsyncSession = Depends(session)) -> dict:
     async with db.begin():
         return await contacts.my_data(db, citizen.subject)
 
 
-@router.delete("/me/data", summary="Erase everything the service holds about me (role citizen)")
+@router.delete("/me/data", responses=answers(Erased), summary="Erase everything the service holds about me (role citizen)")
 async def erase_my_data(citizen: Principal = Depends(require_role("citizen")), db: AsyncSession = Depends(session)) -> dict:
     async with db.begin():
         return await contacts.erase_my_data(db, citizen.subject)

@@ -15,12 +15,14 @@ from ecity_common.db import session
 from ecity_common.inputs import Identifier, Text
 from ecity_common.web.problems import Problem
 from notifications.domain.phrases import Phrase
+from notifications.entrypoints.http.answers import InstitutionEmailSet, KnownAt, answers
 from notifications.use_cases import nearby, places
 
 router = APIRouter(prefix="/api/v1", tags=["places and outages"])
 
-# Addresses of e-mail as people type them: one @, no spaces or angle brackets, a dot in the domain.
-EMAIL_PATTERN = r"^[^@\s<>()\[\],;:\"]{1,64}@[A-Za-z0-9.-]{1,190}\.[A-Za-z]{2,24}$"
+# Addresses of e-mail as people type them: one @, no spaces or angle brackets, a dot in the domain;
+# no control character (a NUL reached the database as a 500).
+EMAIL_PATTERN = r"^[^@\s<>()\[\],;:\"\x00-\x1f\x7f]{1,64}@[A-Za-z0-9.-]{1,190}\.[A-Za-z]{2,24}$"
 
 
 class NewPlace(BaseModel):
@@ -60,7 +62,7 @@ async def remove_place(place_id: Identifier, citizen: Principal = Depends(requir
     return Response(status_code=204)
 
 
-@router.put("/institutions/{holder_code}/email",
+@router.put("/institutions/{holder_code}/email", responses=answers(InstitutionEmailSet),
             summary="An institution's official address for its sites' network outages (IT department)")
 async def set_institution_email(body: InstitutionEmail,
                                 holder_code: str = Path(pattern=r"^\d{2}$", examples=["06"],
@@ -70,7 +72,7 @@ async def set_institution_email(body: InstitutionEmail,
     return await places.set_institution_email(db, holder_code, body.email)
 
 
-@router.get("/public/at", summary="What is known at a place now: every provider's outages there, going on or planned")
+@router.get("/public/at", responses=answers(KnownAt), summary="What is known at a place now: every provider's outages there, going on or planned")
 async def known_at(lat: float | None = Query(default=None, ge=-90, le=90),
                    long: float | None = Query(default=None, ge=-180, le=180),
                    address: Text | None = Query(default=None, min_length=3, max_length=300),

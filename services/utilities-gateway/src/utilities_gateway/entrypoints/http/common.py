@@ -10,6 +10,7 @@ from fastapi.responses import JSONResponse
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ecity_common.db import session
+from ecity_common.web.openapi import refuses
 from ecity_common.web.problems import Problem
 from utilities_gateway.adapters.idempotency import claim, remember
 from utilities_gateway.domain.access import Caller
@@ -17,6 +18,7 @@ from utilities_gateway.domain.phrases import Phrase
 from utilities_gateway.use_cases.company_credentials import authenticate
 
 
+@refuses(401, 403)  # no key or an unknown one; a rotated key's limits
 async def company(request: Request, db: AsyncSession = Depends(session)) -> Caller:
     """The company whose API key this is: `Authorization: Bearer ugw_…` or `X-API-Key: ugw_…`."""
     key = request.headers.get("x-api-key")

@@ -13,6 +13,19 @@ from ecity_common.db import session
 from ecity_common.inputs import Identifier, Int64, Text, page_size
 from utilities_gateway.domain.access import Caller
 from utilities_gateway.domain.notices import MESSAGE_TYPES
+from utilities_gateway.entrypoints.http.answers import (
+    CompanyView,
+    Deliveries,
+    Endpoints,
+    EndpointView,
+    EndpointWithSecret,
+    Keys,
+    KeyView,
+    Redelivery,
+    RotatedKey,
+    TestSent,
+    answers,
+)
 from utilities_gateway.entrypoints.http.common import company, idempotent, refuse_nulls
 from utilities_gateway.use_cases import company_credentials, integrations_admin
 from utilities_gateway.use_cases.company_credentials import TargetPolicy
@@ -48,30 +61,30 @@ def _targets(request: Request) -> TargetPolicy:
     return TargetPolicy(allow_private=settings.webhook_allow_private_targets, allow_http=settings.webhook_allow_http)
 
 
-@router.get("/company", summary="Your company as the city registered it")
+@router.get("/company", responses=answers(CompanyView), summary="Your company as the city registered it")
 async def me(caller: Caller = Depends(company), db: AsyncSession = Depends(session)):
     return await integrations_admin.get_company(db, caller.company_id)
 
 
-@router.get("/api-keys", summary="Your keys (prefixes and states)")
+@router.get("/api-keys", responses=answers(Keys), summary="Your keys (prefixes and states)")
 async def list_keys(caller: Caller = Depends(company), db: AsyncSession = Depends(session)):
     return {"api_keys": await company_credentials.list_keys(db, caller.company_id)}
 
 
-@router.post("/api-keys/rotate", status_code=201,
+@router.post("/api-keys/rotate", status_code=201, responses=answers(RotatedKey, 201),
              summary="A new key (shown once, never replayed); the key you called with keeps working for the overlap")
 async def rotate_key(request: Request, caller: Caller = Depends(company), db: AsyncSession = Depends(session)):
     return await idempotent(request, db, caller.company_id, 201,
                             lambda: company_credentials.rotate_key(db, caller, _overlap(request)), secret="api_key")
 
 
-@router.delete("/api-keys/{key_id}", summary="Revoke the key you call with, at once (other keys: the city's staff)")
+@router.delete("/api-keys/{key_id}", responses=answers(KeyView), summary="Revoke the key you call with, at once (other keys: the city's staff)")
 async def revoke_key(key_id: Identifier, caller: Caller = Depends(company), db: AsyncSession = Depends(session)):
     async with db.begin():
         return await company_credentials.revoke_own_key(db, caller, key_id)
 
 
-@router.post("/webhook-endpoints", status_code=201, summary="Add a webhook endpoint (its secret is in this answer only)")
+@router.post("/webhook-endpoints", status_code=201, responses=answers(EndpointWithSecret, 201), summary="Add a webhook endpoint (its secret is in this answer only)")
 async def create_endpoint(body: EndpointIn, request: Request, caller: Caller = Depends(company),
                           db: AsyncSession = Depends(session)):
     # The URL is vetted (its name resolved) before the transaction, which holds no connection meanwhile.
@@ -80,17 +93,17 @@ async def create_endpoint(body: EndpointIn, request: Request, caller: Caller = D
         db, request.app.state.secret_box, caller.company_id, url, body.description, body.event_types), secret="secret")
 
 
-@router.get("/webhook-endpoints", summary="Your webhook endpoints")
+@router.get("/webhook-endpoints", responses=answers(Endpoints), summary="Your webhook endpoints")
 async def list_endpoints(caller: Caller = Depends(company), db: AsyncSession = Depends(session)):
     return {"webhook_endpoints": await company_credentials.list_endpoints(db, caller.company_id)}
 
 
-@router.get("/webhook-endpoints/{endpoint_id}", summary="One of your endpoints")
+@router.get("/webhook-endpoints/{endpoint_id}", responses=answers(EndpointView), summary="One of your endpoints")
 async def get_endpoint(endpoint_id: Identifier, caller: Caller = Depends(company), db: AsyncSession = Depends(session)):
     return await company_credentials.get_endpoint(db, caller.company_id, endpoint_id)
 
 
-@router.patch("/webhook-endpoints/{endpoint_id}", summary="Change the URL or event types; enable or disable")
+@router.patch("/webhook-endpoints/{endpoint_id}", responses=answers(EndpointView), summary="Change the URL or event types; enable or disable")
 async def change_endpoint(endpoint_id: Identifier, body: EndpointChange, request: Request, caller: Caller = Depends(company),
                           db: AsyncSession = Depends(session)):
     changes = body.model_dump(exclude_unset=True)
@@ -102,7 +115,7 @@ async def change_endpoint(endpoint_id: Identifier, body: EndpointChange, request
     return result
 
 
-@router.post("/webhook-endpoints/{endpoint_id}/rotate-secret", status_code=201,
+@router.post("/webhook-endpoints/{endpoint_id}/rotate-secret", status_code=201, responses=answers(EndpointWithSecret, 201),
              summary="A new signing secret (shown once); the old one also signs during the overlap")
 async def rotate_secret(endpoint_id: Identifier, request: Request, caller: Caller = Depends(company),
                         db: AsyncSession = Depends(session)):
@@ -110,7 +123,7 @@ async def rotate_secret(endpoint_id: Identifier, request: Request, caller: Calle
         db, request.app.state.secret_box, caller.company_id, endpoint_id, _overlap(request)), secret="secret")
 
 
-@router.post("/webhook-endpoints/{endpoint_id}/test", status_code=202, summary="Send an endpoint.test message to it")
+@router.post("/webhook-endpoints/{endpoint_id}/test", status_code=202, responses=answers(TestSent, 202), summary="Send an endpoint.test message to it")
 async def test_endpoint(endpoint_id: Identifier, request: Request, caller: Caller = Depends(company),
                         db: AsyncSession = Depends(session)):
     answer = await idempotent(request, db, caller.company_id, 202,
@@ -119,14 +132,14 @@ async def test_endpoint(endpoint_id: Identifier, request: Request, caller: Calle
     return answer
 
 
-@router.get("/webhook-endpoints/{endpoint_id}/deliveries", summary="Deliveries to an endpoint, each with its attempts")
+@router.get("/webhook-endpoints/{endpoint_id}/deliveries", responses=answers(Deliveries), summary="Deliveries to an endpoint, each with its attempts")
 async def list_deliveries(endpoint_id: Identifier, status: str | None = Query(None, pattern="^(pending|succeeded|failed)$"),
                           limit: page_size(500) = 50, caller: Caller = Depends(company),
                           db: AsyncSession = Depends(session)):
     return await company_credentials.list_deliveries(db, caller.company_id, endpoint_id, status=status, limit=limit)
 
 
-@router.post("/webhook-endpoints/{endpoint_id}/deliveries/{delivery_id}/redeliver", status_code=202,
+@router.post("/webhook-endpoints/{endpoint_id}/deliveries/{delivery_id}/redeliver", status_code=202, responses=answers(Redelivery, 202),
              summary="Send a message again (the same webhook-id), as a new delivery")
 async def redeliver(endpoint_id: Identifier, delivery_id: Int64, request: Request, caller: Caller = Depends(company),
                     db: AsyncSession = Depends(session)):

@@ -13,6 +13,7 @@ from ecity_common.inputs import Identifier, Moment, Text, page_size
 from ecity_common.web.body_limits import MiB, body_limit
 from utilities_gateway.domain.access import Caller
 from utilities_gateway.domain.meters import MAX_BATCH
+from utilities_gateway.entrypoints.http.answers import Readings, ReadingsReport, answers
 from utilities_gateway.entrypoints.http.common import company, idempotent, outbox
 from utilities_gateway.use_cases import meter_readings
 
@@ -28,7 +29,7 @@ class ReadingsBatch(BaseModel):
     readings: list[Any] = Field(min_length=1, max_length=MAX_BATCH, description="up to 10,000 readings")
 
 
-@router.post("/meter-readings", summary="Send up to 10,000 readings; the answer lists every rejected one and why")
+@router.post("/meter-readings", responses=answers(ReadingsReport), summary="Send up to 10,000 readings; the answer lists every rejected one and why")
 @body_limit(METER_BATCH_BODY)
 async def send_readings(body: ReadingsBatch, request: Request, caller: Caller = Depends(company),
                         db: AsyncSession = Depends(session)):
@@ -41,7 +42,7 @@ async def send_readings(body: ReadingsBatch, request: Request, caller: Caller = 
     return await idempotent(request, db, caller.company_id, 200, work)
 
 
-@router.get("/meters/{meter_id}/readings", summary="A meter's readings (yours only), oldest first")
+@router.get("/meters/{meter_id}/readings", responses=answers(Readings), summary="A meter's readings (yours only), oldest first")
 async def meter_history(meter_id: Identifier, reading_type: Text | None = Query(None, max_length=40),
                         since: Moment | None = None, limit: page_size(10_000) = 1000, caller: Caller = Depends(company),
                         db: AsyncSession = Depends(session)):

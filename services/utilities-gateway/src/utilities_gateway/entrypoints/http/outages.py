@@ -15,6 +15,7 @@ from ecity_common.web.body_limits import LARGE_JSON_BODY, body_limit
 from ecity_common.web.renders import rendered
 from utilities_gateway.domain.access import Caller
 from utilities_gateway.domain.outages import OutageChange, OutageIn, public_outage
+from utilities_gateway.entrypoints.http.answers import PUBLIC_OUTAGES, Outages, OutageView, answers
 from utilities_gateway.entrypoints.http.common import company, idempotent, outbox
 from utilities_gateway.use_cases import outages
 
@@ -26,19 +27,19 @@ class Resolution(BaseModel):
     note: Prose | None = Field(default=None, max_length=1000)
 
 
-@router.post("/outages", status_code=201, summary="Announce an outage (planned works or an accident)")
+@router.post("/outages", status_code=201, responses=answers(OutageView, 201), summary="Announce an outage (planned works or an accident)")
 @body_limit(LARGE_JSON_BODY)  # its area
 async def report_outage(body: OutageIn, request: Request, caller: Caller = Depends(company),
                         db: AsyncSession = Depends(session)):
     return await idempotent(request, db, caller.company_id, 201, lambda: outages.report(db, outbox(request), caller, body))
 
 
-@router.get("/outages", summary="Your company's outages")
+@router.get("/outages", responses=answers(Outages), summary="Your company's outages")
 async def own_outages(active: bool = False, caller: Caller = Depends(company), db: AsyncSession = Depends(session)):
     return {"outages": await outages.list_outages(db, company_id=caller.company_id, active_only=active)}
 
 
-@router.patch("/outages/{outage_id}", summary="Change an outage's area, expected end or cause")
+@router.patch("/outages/{outage_id}", responses=answers(OutageView), summary="Change an outage's area, expected end or cause")
 @body_limit(LARGE_JSON_BODY)  # its area
 async def change_outage(outage_id: Identifier, body: OutageChange, request: Request, caller: Caller = Depends(company),
                         db: AsyncSession = Depends(session)):
@@ -46,14 +47,14 @@ async def change_outage(outage_id: Identifier, body: OutageChange, request: Requ
         return await outages.change(db, outbox(request), caller, outage_id, body)
 
 
-@router.post("/outages/{outage_id}/resolve", summary="Supply is restored")
+@router.post("/outages/{outage_id}/resolve", responses=answers(OutageView), summary="Supply is restored")
 async def resolve_outage(outage_id: Identifier, body: Resolution, request: Request, caller: Caller = Depends(company),
                          db: AsyncSession = Depends(session)):
     return await idempotent(request, db, caller.company_id, 200,
                             lambda: outages.resolve(db, outbox(request), caller, outage_id, body.note))
 
 
-@public.get("/outages", summary="Current outages of water, heating, electricity, gas (JSON; ?format=geojson for maps)")
+@public.get("/outages", responses=PUBLIC_OUTAGES, summary="Current outages of water, heating, electricity, gas (JSON; ?format=geojson for maps)")
 async def public_outages(request: Request, kind: UtilityKind | None = None,
                          format: str = Query("json", pattern="^(json|geojson)$"), db: AsyncSession = Depends(session)):
     if format == "json":

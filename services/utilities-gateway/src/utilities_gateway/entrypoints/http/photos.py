@@ -14,6 +14,7 @@ from ecity_common.inputs import Identifier
 from ecity_common.photos import MAX_PHOTO_BYTES, PHOTO_UPLOAD_BODY
 from ecity_common.web.body_limits import BodyTooLarge, body_limit
 from utilities_gateway.domain.access import Caller
+from utilities_gateway.entrypoints.http.answers import UploadedPhoto, answers
 from utilities_gateway.entrypoints.http.common import company
 from utilities_gateway.use_cases import report_photos
 
@@ -22,7 +23,7 @@ public = APIRouter(prefix="/public", tags=["public"])
 PUBLIC_MAX_AGE_S = 600
 
 
-@router.post("/photos", status_code=201,
+@router.post("/photos", status_code=201, responses={**answers(UploadedPhoto, 201), 429: {}},
              summary="Upload a photo of your work (JPEG, PNG, WebP, HEIC; ≤ 10 MiB), then name it in a progress report")
 @body_limit(PHOTO_UPLOAD_BODY)
 async def upload_photo(request: Request, file: UploadFile = File(description="the photo"),
