@@ -143,6 +143,9 @@ CATALOGUE: dict[str, tuple[str, str]] = {
                     "це не фото: очікується JPEG, PNG, WebP або HEIC/HEIF"),
     "photo-damaged": ("the photo cannot be read: it is damaged or incomplete",
                       "фото неможливо прочитати: файл пошкоджений або неповний"),
+    "photo-form-unreadable": ("send the photo as multipart/form-data with a 'file' part",
+                              "надішліть фото як multipart/form-data з частиною 'file'"),
+    "photo-file-missing": ("the 'file' part with the photo is missing", "немає частини 'file' з фото"),
     "photos-busy": ("too many photos are being processed now; send it again shortly",
                     "зараз обробляється забагато фото; надішліть його ще раз трохи згодом"),
     # a request's body and headers

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -23,12 +23,9 @@ from citizen_requests.domain.photos import (
 from citizen_requests.domain.phrases import Phrase
 from citizen_requests.domain.publication import published
 from ecity_common.photos import SIZES, PhotoStore, PhotoWorkshop
+from ecity_common.photos.serving import PhotoFile, photo_file
 from ecity_common.photos.storage import key
 from ecity_common.refusals import Invalid, LimitReached, NotFound
-
-# How long a signed link to the S3 store lives: long enough to load a page of photos on a slow
-# phone, short enough that a photo hidden since is soon out of reach.
-LINK_LIFE = timedelta(minutes=15)
 
 
 @dataclass
@@ -41,20 +38,6 @@ class PhotoDesk:
 
     def public_address(self, photo_id: str, size: str = "1280") -> str:
         return f"{self.public_url.rstrip('/')}/api/v1/public/photos/{photo_id}/{size}"
-
-
-@dataclass(frozen=True)
-class PhotoFile:
-    """One size of a photo to serve: its bytes, or a signed link to them in the store."""
-
-    content_hash: str
-    size: str
-    data: bytes | None = None
-    link: str | None = None
-
-    @property
-    def etag(self) -> str:
-        return f'"{self.content_hash}-{self.size}"'  # content-addressed: the hash is the version
 
 
 async def upload(db: AsyncSession, desk: PhotoDesk, data: bytes, *, owner: str, read_location: bool) -> dict:
@@ -96,14 +79,10 @@ async def _load(db: AsyncSession, photo_id: str, size: str):
 
 
 async def _file(desk: PhotoDesk, row, size: str) -> PhotoFile:
-    object_key = key(row.content_hash, size)
-    link = await desk.store.link(object_key, LINK_LIFE)
-    if link is not None:
-        return PhotoFile(row.content_hash, size, link=link)
-    data = await desk.store.get(object_key)
-    if data is None:  # the row outlived its object (a failed deletion half-way): nothing to show
+    found = await photo_file(desk.store, row.content_hash, size)
+    if found is None:
         raise NotFound("photo", row.id)
-    return PhotoFile(row.content_hash, size, data=data)
+    return found
 
 
 async def public_photo(db: AsyncSession, desk: PhotoDesk, photo_id: str, size: str) -> PhotoFile:

@@ -16,11 +16,12 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ecity_common.photos import SIZES, PhotoStore, PhotoWorkshop
+from ecity_common.photos.serving import PhotoFile, photo_file
 from ecity_common.photos.storage import key
 from ecity_common.refusals import Invalid, LimitReached, NotFound
 from utilities_gateway.adapters import report_photos as rows
@@ -29,7 +30,6 @@ from utilities_gateway.domain.phrases import Phrase
 
 MAX_PER_REPORT = 5
 MAX_UNATTACHED = 50  # a company's system uploads a day's photos before it reports
-LINK_LIFE = timedelta(minutes=15)
 
 
 @dataclass
@@ -42,18 +42,6 @@ class ReportPhotos:
 
     def public_address(self, photo_id: str, size: str = "1280") -> str:
         return f"{self.public_url.rstrip('/')}/public/photos/{photo_id}/{size}"
-
-
-@dataclass(frozen=True)
-class PhotoFile:
-    content_hash: str
-    size: str
-    data: bytes | None = None
-    link: str | None = None
-
-    @property
-    def etag(self) -> str:
-        return f'"{self.content_hash}-{self.size}"'
 
 
 async def upload(db: AsyncSession, desk: ReportPhotos, data: bytes, *, caller: Caller) -> dict:
@@ -85,11 +73,7 @@ async def public_photo(db: AsyncSession, desk: ReportPhotos, photo_id: str, size
     row = await rows.find(db, photo_id) if size in SIZES else None
     if row is None or row.request_id is None:
         raise NotFound("photo", photo_id)
-    object_key = key(row.content_hash, size)
-    link = await desk.store.link(object_key, LINK_LIFE)
-    if link is not None:
-        return PhotoFile(row.content_hash, size, link=link)
-    data = await desk.store.get(object_key)
-    if data is None:
+    found = await photo_file(desk.store, row.content_hash, size)
+    if found is None:  # the row outlived its object (a deletion that failed half-way)
         raise NotFound("photo", photo_id)
-    return PhotoFile(row.content_hash, size, data=data)
+    return found

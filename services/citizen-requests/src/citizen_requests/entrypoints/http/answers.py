@@ -86,13 +86,6 @@ class CategoryDefinition(BaseModel):
     active: bool
 
 
-class PhotoPublication(BaseModel):
-    photo_id: str
-    publication: str
-    request_id: str | None
-    at: str
-
-
 class Categories(BaseModel):
     categories: list[CategoryDefinition]
 
@@ -112,6 +105,55 @@ class GeoJSON(JSONResponse):
     """Documents the map's media type (the route answers its own JSONResponse of it)."""
 
     media_type = "application/geo+json"
+
+
+class Decision(BaseModel):
+    """A moderation decision as it is taken: what it changed, from and to."""
+
+    decision_id: int
+    request_id: str | None
+    target: Literal["description", "comment", "photo", "request", "citizen"]
+    target_id: str
+    action: str
+    before: dict[str, Any]
+    after: dict[str, Any]
+    at: str
+
+
+class DecisionKept(Decision):
+    """A decision as staff read it later: with why and who."""
+
+    reason: str
+    moderator: str
+
+
+class RequestDecisions(BaseModel):
+    request_id: str
+    decisions: list[DecisionKept]
+
+
+class CitizenLimit(BaseModel):
+    citizen_id: str
+    limit: int | None
+    decisions: list[DecisionKept]
+
+
+class Waiting(BaseModel):
+    kind: Literal["description", "comment", "photo"]
+    request_id: str
+    target_id: str
+    waiting_since: str
+    author: str | None
+    text: str | None
+    masked: str | None
+    photo: str | None
+
+
+class ModerationQueue(BaseModel):
+    items: list[Waiting]
+    counts: dict[str, int]
+    limit: int
+    next_cursor: str | None
 
 
 def answers(model: Any, status: int = 200) -> dict:

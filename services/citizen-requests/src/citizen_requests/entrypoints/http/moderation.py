@@ -11,6 +11,7 @@ from pydantic import BaseModel, Field
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from citizen_requests.domain.moderation import MAX_OWN_LIMIT, REDACTED_MAX
+from citizen_requests.entrypoints.http.answers import CitizenLimit, Decision, ModerationQueue, RequestDecisions, answers
 from citizen_requests.use_cases import moderation
 from ecity_common.auth import Principal, require_role
 from ecity_common.db import session
@@ -45,7 +46,7 @@ class LimitDecision(BaseModel):
     reason: Reason = Field(min_length=1, max_length=2000)
 
 
-@router.get("/queue", summary="What waits for a moderator, oldest first (page on with after=the page's next_cursor)")
+@router.get("/queue", responses=answers(ModerationQueue), summary="What waits for a moderator, oldest first (page on with after=the page's next_cursor)")
 async def queue(kind: Literal["description", "comment", "photo"] | None = None,
                 after: Cursor | None = Query(None, description="the next_cursor of the previous page"),
                 limit: page_size(200) = 50,
@@ -53,7 +54,7 @@ async def queue(kind: Literal["description", "comment", "photo"] | None = None,
     return await moderation.queue(db, kind=kind, after=after, limit=limit)
 
 
-@router.post("/requests/{request_id}/description", summary="Publish, redact or hide a request's description")
+@router.post("/requests/{request_id}/description", responses=answers(Decision), summary="Publish, redact or hide a request's description")
 async def moderate_description(request_id: Identifier, body: TextDecision, request: Request,
                                who: Principal = Depends(moderator_only), db: AsyncSession = Depends(session)) -> dict:
     async with db.begin():
@@ -61,7 +62,8 @@ async def moderate_description(request_id: Identifier, body: TextDecision, reque
                                                      reason=body.reason, moderator=who.subject, text=body.text)
 
 
-@router.post("/requests/{request_id}/listing", summary="Hide a whole request from the public (spam, abuse), or show it again")
+@router.post("/requests/{request_id}/listing", responses=answers(Decision),
+             summary="Hide a whole request from the public (spam, abuse), or show it again")
 async def set_listing(request_id: Identifier, body: ListingDecision, request: Request,
                       who: Principal = Depends(moderator_only), db: AsyncSession = Depends(session)) -> dict:
     async with db.begin():
@@ -69,13 +71,14 @@ async def set_listing(request_id: Identifier, body: ListingDecision, request: Re
                                             reason=body.reason, moderator=who.subject)
 
 
-@router.get("/requests/{request_id}/decisions", summary="Every moderation decision about a request, oldest first")
+@router.get("/requests/{request_id}/decisions", responses=answers(RequestDecisions),
+            summary="Every moderation decision about a request, oldest first")
 async def decisions(request_id: Identifier, who: Principal = Depends(moderator_only),
                     db: AsyncSession = Depends(session)) -> dict:
     return {"request_id": request_id, "decisions": await moderation.history(db, request_id)}
 
 
-@router.post("/comments/{comment_id}", summary="Publish, redact or hide a comment")
+@router.post("/comments/{comment_id}", responses=answers(Decision), summary="Publish, redact or hide a comment")
 async def moderate_comment(comment_id: Int64, body: TextDecision, request: Request,
                            who: Principal = Depends(moderator_only), db: AsyncSession = Depends(session)) -> dict:
     async with db.begin():
@@ -83,7 +86,8 @@ async def moderate_comment(comment_id: Int64, body: TextDecision, request: Reque
                                                  reason=body.reason, moderator=who.subject, text=body.text)
 
 
-@router.post("/photos/{photo_id}", summary="Publish or hide a photo of a request (look at it first: GET /api/v1/photos/{id}/1280)")
+@router.post("/photos/{photo_id}", responses=answers(Decision),
+             summary="Publish or hide a photo of a request (look at it first: GET /api/v1/photos/{id}/1280)")
 async def moderate_photo(photo_id: Identifier, body: PhotoDecision, request: Request,
                          who: Principal = Depends(moderator_only), db: AsyncSession = Depends(session)) -> dict:
     async with db.begin():
@@ -91,14 +95,16 @@ async def moderate_photo(photo_id: Identifier, body: PhotoDecision, request: Req
                                                moderator=who.subject)
 
 
-@router.put("/citizens/{citizen_id}/limit", summary="Set a citizen's creation limit (0: may not file; null: the city's)")
+@router.put("/citizens/{citizen_id}/limit", responses=answers(Decision),
+            summary="Set a citizen's creation limit (0: may not file; null: the city's)")
 async def limit_citizen(citizen_id: Identifier, body: LimitDecision, who: Principal = Depends(moderator_only),
                         db: AsyncSession = Depends(session)) -> dict:
     async with db.begin():
         return await moderation.limit_citizen(db, citizen_id, body.limit, reason=body.reason, moderator=who.subject)
 
 
-@router.get("/citizens/{citizen_id}/limit", summary="A citizen's creation limit and the decisions that set it")
+@router.get("/citizens/{citizen_id}/limit", responses=answers(CitizenLimit),
+            summary="A citizen's creation limit and the decisions that set it")
 async def citizen_limit(citizen_id: Identifier, who: Principal = Depends(moderator_only),
                         db: AsyncSession = Depends(session)) -> dict:
     return await moderation.citizen_decisions(db, citizen_id)

@@ -6,24 +6,22 @@ from __future__ import annotations
 
 from typing import Literal
 
-from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
-from fastapi.responses import RedirectResponse, Response
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import Response
 from pydantic import BaseModel
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from citizen_requests.use_cases import photos
 from ecity_common.auth import Principal, require_role
 from ecity_common.db import session
-from ecity_common.inputs import Identifier
-from ecity_common.photos import MAX_PHOTO_BYTES, PHOTO_UPLOAD_BODY
-from ecity_common.web.body_limits import BodyTooLarge, body_limit
+from ecity_common.inputs import Identifier, checked
+from ecity_common.photos import PHOTO_UPLOAD_BODY
+from ecity_common.web.body_limits import body_limit
+from ecity_common.web.photos import PHOTO_UPLOAD_FORM, photo_response, uploaded_photo
 
 router = APIRouter(prefix="/api/v1", tags=["photos"])
 
 Size = Literal["320", "1280", "full"]
-# A published photo may be cached by browsers and the city's CDN for this long: a photo staff hide
-# afterwards stays in caches at most that long (its bytes never change: they are addressed by hash).
-PUBLIC_MAX_AGE_S = 600
 
 
 class Uploaded(BaseModel):
@@ -34,29 +32,15 @@ class Uploaded(BaseModel):
 
 
 @router.post("/photos", status_code=201, response_model=Uploaded, response_model_exclude_none=True,
+             openapi_extra=PHOTO_UPLOAD_FORM,
              summary="Upload a photo (JPEG, PNG, WebP, HEIC; ≤ 10 MiB): stripped of its metadata, kept until attached")
 @body_limit(PHOTO_UPLOAD_BODY)
-async def upload_photo(
-    request: Request,
-    file: UploadFile = File(description="the photo"),
-    use_location: bool = Form(False, description="suggest the request's place from the photo's GPS position"),
-    who: Principal = Depends(require_role("citizen", "operator")),
-    db: AsyncSession = Depends(session),
-):
-    data = await file.read(MAX_PHOTO_BYTES + 1)
-    if len(data) > MAX_PHOTO_BYTES:  # within the body's limit, but the photo alone is past its own
-        raise BodyTooLarge(MAX_PHOTO_BYTES)
+async def upload_photo(request: Request, who: Principal = Depends(require_role("citizen", "operator")),
+                       db: AsyncSession = Depends(session)):
+    data, fields = await uploaded_photo(request)  # read only now that the token passed
+    use_location = checked("use_location", fields.get("use_location", "false"), bool)
     async with db.begin():
         return await photos.upload(db, request.app.state.photos, data, owner=who.subject, read_location=use_location)
-
-
-def _served(photo: photos.PhotoFile, request: Request, cache: str) -> Response:
-    headers = {"Cache-Control": cache, "ETag": photo.etag}
-    if photo.link is not None:  # the S3 store: the reader fetches it there, with a link that expires
-        return RedirectResponse(photo.link, status_code=307, headers=headers)
-    if request.headers.get("if-none-match") == photo.etag:
-        return Response(status_code=304, headers=headers)
-    return Response(photo.data, media_type="image/jpeg", headers=headers)
 
 
 @router.get("/public/photos/{photo_id}/{size}", tags=["public"], response_class=Response,
@@ -64,7 +48,7 @@ def _served(photo: photos.PhotoFile, request: Request, cache: str) -> Response:
             summary="A published photo of a public request (320 or 1280 px wide, or full size)")
 async def public_photo(photo_id: Identifier, size: Size, request: Request, db: AsyncSession = Depends(session)):
     photo = await photos.public_photo(db, request.app.state.photos, photo_id, size)
-    return _served(photo, request, f"public, max-age={PUBLIC_MAX_AGE_S}")
+    return photo_response(photo, request)
 
 
 @router.get("/photos/{photo_id}/{size}", response_class=Response,
@@ -76,4 +60,4 @@ async def own_photo(photo_id: Identifier, size: Size, request: Request,
                     db: AsyncSession = Depends(session)):
     photo = await photos.own_photo(db, request.app.state.photos, photo_id, size, reader=who.subject,
                                    staff=who.has("operator") or who.has("moderator"))
-    return _served(photo, request, "private, max-age=600")
+    return photo_response(photo, request, "private, max-age=600")
