@@ -196,3 +196,22 @@ def test_every_phrase_a_service_says_is_in_the_catalogue_with_its_fields():
                 wrong.append(f"{where} {key!r} takes {sorted(fields_of(catalogue[key][0]))}, "
                              f"given {sorted(kw.arg for kw in node.keywords)}")
     assert not wrong, "\n".join(wrong)
+
+
+def test_every_thing_a_service_says_it_did_not_find_has_its_ukrainian_name():
+    """`NotFound("request", …)` says "не знайдено: звернення …": the thing's name is the catalogue's
+    `thing:request`, which the service registers with its phrases (a literal first argument here)."""
+    import importlib
+
+    from ecity_common.phrases import CATALOGUE
+
+    for phrases in sorted(ROOT.glob("services/*/src/*/domain/phrases.py")):
+        importlib.import_module(f"{phrases.parts[-3]}.domain.phrases")
+    missing = []
+    for path in SOURCES:
+        for node in ast.walk(ast.parse(path.read_text(), str(path))):
+            said = (isinstance(node, ast.Call) and _name(node.func) == "NotFound" and node.args
+                    and isinstance(node.args[0], ast.Constant))
+            if said and f"thing:{node.args[0].value}" not in CATALOGUE:
+                missing.append(f"{path.relative_to(ROOT)}:{node.lineno} NotFound({node.args[0].value!r})")
+    assert not missing, "name these things in the service's domain/phrases.py as thing:…:\n" + "\n".join(missing)

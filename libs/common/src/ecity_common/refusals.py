@@ -25,7 +25,7 @@ import enum
 from collections.abc import Sequence
 from typing import Any
 
-from ecity_common.phrases import Phrase
+from ecity_common.phrases import CATALOGUE, Phrase
 
 
 class Kind(enum.Enum):
@@ -82,7 +82,10 @@ class NotFound(Refused):
     kind = Kind.NOT_FOUND
 
     def __init__(self, what: str, key: str | None = None, **kwargs: Any) -> None:
-        super().__init__(Phrase("not-found", what=what, key=key) if key is not None else Phrase("no-such", what=what),
+        # The thing by its name in the catalogue ("thing:request" = звернення), which its service
+        # registers with its phrases; an unregistered one is said as written.
+        named = Phrase(f"thing:{what}") if f"thing:{what}" in CATALOGUE else what
+        super().__init__(Phrase("not-found", what=named, key=key) if key is not None else Phrase("no-such", what=named),
                          **kwargs)
 
 

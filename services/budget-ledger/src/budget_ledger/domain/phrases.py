@@ -13,6 +13,10 @@ from ecity_common.phrases import Phrase, register
 __all__ = ["Phrase"]
 
 register({
+    # what "not found" names (ecity_common.refusals.NotFound: "не знайдено: звернення r-1")
+    "thing:budget holder": ("budget holder", "розпорядника коштів"),
+    "thing:entry": ("entry", "запис"),
+    "thing:expenditure proposal": ("expenditure proposal", "пропозицію видатків"),
     # budget codes (domain/codes.py, domain/programme.py)
     "tpkvkmb-digits": ("ТПКВКМБ is 4 digits, e.g. 7520", "ТПКВКМБ складається з 4 цифр, наприклад 7520"),
     "kfkvk-digits": ("КФКВК is 4 digits, e.g. 0460", "КФКВК складається з 4 цифр, наприклад 0460"),

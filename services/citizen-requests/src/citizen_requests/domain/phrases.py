@@ -14,6 +14,13 @@ from ecity_common.phrases import Phrase, register
 __all__ = ["Phrase"]
 
 register({
+    # what "not found" names (ecity_common.refusals.NotFound: "не знайдено: звернення r-1")
+    "thing:category": ("category", "категорію"),
+    "thing:comment": ("comment", "коментар"),
+    "thing:photo": ("photo", "фото"),
+    "thing:request for token": ("request for token", "звернення для токена"),
+    "thing:request": ("request", "звернення"),
+    "thing:service request": ("service request", "звернення"),
     # photos (domain/photos.py, use_cases/photos.py)
     "photos-at-most": ("at most {most} photos", "щонайбільше {most} фото"),
     "photo-twice": ("the same photo is given twice", "те саме фото зазначено двічі"),

@@ -13,6 +13,12 @@ from ecity_common.phrases import Phrase, register
 __all__ = ["Phrase"]
 
 register({
+    # what "not found" names (ecity_common.refusals.NotFound: "не знайдено: звернення r-1")
+    "thing:working path": ("working path", "робочий шлях"),
+    "thing:site": ("site", "об'єкт"),
+    "thing:device": ("device", "пристрій"),
+    "thing:link": ("link", "лінію зв'язку"),
+    "thing:fibre_link": ("fibre_link", "волоконну лінію"),
     # writing an object (adapters/queries.py, use_cases/inventory.py, domain/*)
     "id-taken": ("that id is already taken", "цей ідентифікатор уже зайнято"),
     "value-taken": ("another {kind} already has this {field}", "інший об'єкт ({kind}) уже має таке значення {field}"),

@@ -13,6 +13,12 @@ from ecity_common.phrases import Phrase, register
 __all__ = ["Phrase"]
 
 register({
+    # what "not found" names (ecity_common.refusals.NotFound: "не знайдено: звернення r-1")
+    "thing:alert": ("alert", "сповіщення"),
+    "thing:contact": ("contact", "контакт"),
+    "thing:place": ("place", "місце"),
+    "thing:push subscription": ("push subscription", "push-підписку"),
+    "thing:subscription": ("subscription", "підписку"),
     # a browser's push subscription (domain/push.py, use_cases/push_subscriptions.py)
     "endpoint-at-most": ("at most {most} characters", "щонайбільше {most} символів"),
     "endpoint-https": ("must be an https URL of a push service", "має бути https-адресою служби push-сповіщень"),

@@ -81,5 +81,5 @@ def unbinding(company_id: str, eic: str, meter: Meter | None) -> Change:
     """Unbinding an EIC from the company it is bound to (anything else: no such meter of this company).
     Its readings stay; from now on nobody's new ones are accepted until the city binds it again."""
     if meter is None or meter.company_id != company_id:
-        raise NotFound(f"meter of company {company_id}", eic, field="eic")
+        raise NotFound("meter", eic, field="eic")  # (another company's answers as one that does not exist)
     return Change(eic, None, company_id, UNBOUND)

@@ -13,6 +13,16 @@ from ecity_common.phrases import Phrase, register
 __all__ = ["Phrase"]
 
 register({
+    # what "not found" names (ecity_common.refusals.NotFound: "не знайдено: звернення r-1")
+    "thing:company": ("company", "компанію"),
+    "thing:delivery": ("delivery", "доставку"),
+    "thing:key": ("key", "ключ"),
+    "thing:meter": ("meter", "лічильник"),
+    "thing:photo": ("photo", "фото"),
+    "thing:routed request": ("routed request", "передане звернення"),
+    "thing:outage": ("outage", "відключення"),
+    "thing:readings of meter": ("readings of meter", "показники лічильника"),
+    "thing:webhook endpoint": ("webhook endpoint", "адресу вебхука"),
     # a company's photos of its work (use_cases/report_photos.py)
     "report-photos-waiting": ("at most {most} photos may wait to be attached to a report",
                               "щонайбільше {most} фото можуть чекати, доки їх додадуть до звіту"),
