@@ -10,7 +10,7 @@ from fastapi import FastAPI, Header, Query
 from pydantic import BaseModel
 
 from ecity_common.inputs import Int32, Text
-from ecity_common.phrases import Phrase, preferred_language, said_in
+from ecity_common.phrases import Phrase, preferred_language, register, said_in
 from ecity_common.refusals import Conflict, Invalid, LimitReached, NotFound, field_path
 from ecity_common.web.body_limits import BodyLimits, body_limit
 from ecity_common.web.problem_types import PROBLEM_TYPES
@@ -39,9 +39,14 @@ def test_a_field_is_named_as_the_client_sent_it(loc, field):
 
 
 def test_a_phrase_is_its_english_text_and_knows_its_ukrainian():
-    said = NotFound("request", "r-1").detail
-    assert said == "no request r-1" and isinstance(said, str)
-    assert said_in(said, "uk") == ("не знайдено: request r-1", True)
+    # A thing no service has named (the services' names of theirs are registered when they load:
+    # other tests in the same process may have loaded them) is said as written...
+    said = NotFound("widget", "w-1").detail
+    assert said == "no widget w-1" and isinstance(said, str)
+    assert said_in(said, "uk") == ("не знайдено: widget w-1", True)
+    # ...and a named one by its Ukrainian name.
+    register({"thing:street lamp": ("street lamp", "ліхтар")})
+    assert said_in(NotFound("street lamp", "l-1").detail, "uk") == ("не знайдено: ліхтар l-1", True)
     assert said_in("a domain's own words", "uk") == ("a domain's own words", False)
     assert Phrase("role-required", roles="operator").said_in("uk") == "Для цього потрібна одна з ролей: operator."
 
@@ -71,7 +76,7 @@ def _app() -> FastAPI:
 
     @app.get("/refused/{what}")
     async def refused(what: str):
-        raise {"missing": NotFound("request", "r-1"), "closed": Conflict("closed for good", code="not-reopenable"),
+        raise {"missing": NotFound("widget", "w-1"), "closed": Conflict("closed for good", code="not-reopenable"),
                "invalid": Invalid("query.to", "to must be on or after from"),
                "limit": LimitReached("20 requests in 10 minutes", retry_after_s=60)}[what]
 
@@ -151,7 +156,7 @@ async def test_the_shared_layer_speaks_ukrainian_and_a_domains_words_stay_englis
     too_large = (await _ask("POST", "/small", UK, json={"a": "x" * 100})).json()
     assert too_large["detail"] == "тіло запиту тут — щонайбільше 16 bytes" and too_large["max_body_bytes"] == 16
     missing = (await _ask("GET", "/refused/missing", UK)).json()
-    assert missing["title"] == "Не знайдено" and missing["detail"] == "не знайдено: request r-1"
+    assert missing["title"] == "Не знайдено" and missing["detail"] == "не знайдено: widget w-1"
     closed = await _ask("GET", "/refused/closed", UK)
     assert closed.json()["title"] == "Не можна відкрити знову" and closed.json()["detail"] == "closed for good"
     assert closed.headers["content-language"] == "uk, en"  # the title is Ukrainian, the domain's detail English

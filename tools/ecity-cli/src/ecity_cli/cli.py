@@ -174,14 +174,17 @@ def up() -> None:
 
 def _web_processes(settings: LocalSettings, services: list[ServiceProcess]) -> list:
     """The local sign-in (an OpenID Connect provider for development only) and the web over the
-    services just made; started, watched and stopped with them."""
+    services just made; started, watched and stopped with them. Only with the services its pages
+    call: without them (`ecity up` of a few services) there is no web to start."""
+    url = {p.info.name: p.url for p in services}
+    if not {"citizen-requests", "notifications"} <= url.keys():
+        return []
     sign_in_port = int(_env("ECITY_SIGN_IN_PORT", str(SIGN_IN_PORT)))
     web_port = int(_env(f"{WEB.env_prefix}HTTP_PORT", str(WEB.default_port)))
     for port, what, variable in ((sign_in_port, "the local sign-in", "ECITY_SIGN_IN_PORT"),
                                  (web_port, "web", f"{WEB.env_prefix}HTTP_PORT")):
         if port_open(port):
             raise InfraError(f"port {port} for {what} is taken: stop that program or set {variable}")
-    url = {p.info.name: p.url for p in services}
     sign_in = SignInProcess(port=sign_in_port, log_file=settings.state / "logs" / "sign-in.log")
     env = web_env(port=web_port, oidc_issuer=sign_in.url, citizen_requests_url=url["citizen-requests"],
                   notifications_url=url["notifications"])
