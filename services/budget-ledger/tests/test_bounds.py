@@ -6,26 +6,13 @@ from __future__ import annotations
 
 from prometheus_client import REGISTRY
 
-from ecity_cli.testing import until
+from ecity_cli.testing import CountedUpload, until
 from ecity_common.inputs import MAX_IMPORT_ROWS
 from ecity_common.web.body_limits import CSV_IMPORT_BODY, MiB
 from ecity_common.web.problems import MAX_ERRORS_LISTED
 
 REPORT = {"from_year": 2020, "to_year": 2021}
-
-
-class Chunks:
-    """A chunked upload (no Content-Length) counting the chunks the service pulled."""
-
-    def __init__(self, first: bytes, count: int, size: int) -> None:
-        self.first, self.count, self.size, self.pulled = first, count, size, 0
-
-    async def __aiter__(self):
-        self.pulled += 1
-        yield self.first
-        for _ in range(self.count):
-            self.pulled += 1
-            yield b"2021;0817520;2240;1;0;0;0\n" * (self.size // 26)
+LINE = b"2021;0817520;2240;1;0;0;0\n"  # a line of the national layout
 
 
 async def test_an_import_of_too_many_rows_is_refused_and_its_report_is_bounded(ledger):
@@ -48,12 +35,12 @@ def drawn(what: str) -> float:
 async def test_an_import_past_20_mib_is_refused_while_it_arrives(ledger):
     client = ledger
     header = b"REP_PERIOD;COD_CONS_MB_PK;COD_CONS_EK;FUND_TYP;ZAT_AMT;PLANS_AMT;FAKT_AMT\n"
-    upload = Chunks(header, count=10_000, size=MiB)  # 10 GB, were it all read
+    upload = CountedUpload(header, count=10_000, size=MiB, filler=LINE)  # 10 GB, were it all read
     answer = await client.post("/api/v1/imports", params={"batch_id": "huge"}, content=upload)
     assert answer.status_code == 413 and answer.headers["content-type"] == "application/problem+json"
     assert answer.json()["max_body_bytes"] == CSV_IMPORT_BODY and "20 MiB" in answer.json()["detail"]
     assert upload.pulled <= 22  # the header, 20 chunks of ~1 MiB, and the one that crossed the limit
-    declared = Chunks(header, count=30, size=MiB)
+    declared = CountedUpload(header, count=30, size=MiB, filler=LINE)
     said = await client.post("/api/v1/imports", params={"batch_id": "huge"}, content=declared,
                              headers={"Content-Length": str(30 * MiB)})
     assert said.status_code == 413 and declared.pulled == 0

@@ -10,7 +10,7 @@ import httpx
 import pytest
 from PIL import Image
 
-from ecity_cli.testing import bearer, serving
+from ecity_cli.testing import CountedUpload, bearer, serving
 from ecity_cli.testing_photos import SUMY, metadata_in, phone_photo, png_bomb
 
 HOLE = {"service_code": "pothole", "attributes": {"size": "medium"}, "description": "Яма біля під'їзду",
@@ -19,20 +19,6 @@ HOLE = {"service_code": "pothole", "attributes": {"size": "medium"}, "descriptio
 
 def _stored_files(root: Path) -> list[Path]:
     return [p for p in root.rglob("*") if p.is_file()]
-
-
-class Chunks:
-    """A chunked upload counting the chunks the service pulled."""
-
-    def __init__(self, first: bytes, count: int, size: int) -> None:
-        self.first, self.count, self.size, self.pulled = first, count, size, 0
-
-    async def __aiter__(self):
-        self.pulled += 1
-        yield self.first
-        for _ in range(self.count):
-            self.pulled += 1
-            yield b"\0" * self.size
 
 
 async def _upload(client, headers, data: bytes, *, use_location: bool = False, name: str = "IMG_0001.HEIC"):
@@ -160,7 +146,7 @@ async def test_hostile_photos_are_refused_naming_the_field(app_client):
     assert too_big.status_code == 413 and too_big.headers["content-type"].startswith("application/problem+json")
     assert (await _upload(client, {}, jpeg)).status_code == 401
     # Without a token nothing of the body is read: the photo waits behind the door.
-    upload = Chunks(b"--b\r\nContent-Disposition: form-data; name=\"file\"; filename=\"x.jpg\"\r\n\r\n", 10, 1024 * 1024)
+    upload = CountedUpload(b"--b\r\nContent-Disposition: form-data; name=\"file\"; filename=\"x.jpg\"\r\n\r\n", 10, 1024 * 1024)
     anonymous = await client.post("/api/v1/photos", content=upload,
                                   headers={"Content-Type": "multipart/form-data; boundary=b"})
     assert anonymous.status_code == 401 and upload.pulled <= 1

@@ -388,6 +388,22 @@ async def serving(
         yield client
 
 
+class CountedUpload:
+    """A chunked upload (no Content-Length) counting the chunks the service pulled: a body limit or
+    a door that holds must have pulled few. `first`, then `count` chunks of `size` bytes of `filler`."""
+
+    def __init__(self, first: bytes, count: int, size: int, filler: bytes = b"\0") -> None:
+        self.first, self.count, self.filler, self.pulled = first, count, filler, 0
+        self.chunk = filler * (size // len(filler))
+
+    async def __aiter__(self):
+        self.pulled += 1
+        yield self.first
+        for _ in range(self.count):
+            self.pulled += 1
+            yield self.chunk
+
+
 def bearer(settings, subject: str, *roles: str) -> dict[str, str]:
     """A token for the service with these settings (its own audience), signed as `ecity token` signs."""
     return {"Authorization": f"Bearer {token_for(settings, subject, *roles)}"}
