@@ -49,6 +49,7 @@ CANARIES = {
     "a redacted description's original": "CANARY-REDACTED", "a hidden description": "CANARY-HIDDEN-DESC",
     "a request hidden from the public": "CANARY-SPAM",
 }
+NUMERIC = re.compile(r"[\d.\s]+")
 # What a route's query parameter is given (by its name in the OpenAPI document), besides nothing at all.
 TODAY = datetime.now(UTC).date().isoformat()
 QUERY_VALUES = {"from": TODAY, "to": TODAY}
@@ -206,7 +207,10 @@ async def test_no_anonymous_route_shows_what_is_not_public(citizens, planted):
             text = body_text(answer)
             walked += 1
             bodies.append(text)
-            leaks += [f"{url} shows {what} ({canary!r})" for what, canary in CANARIES.items() if canary in text]
+            # /metrics is numbers: a digits-only canary (a flat's 4719) turns up in a counter by chance
+            # (CI saw it once); its labels are still searched for every canary with a letter in it.
+            searched = {w: c for w, c in CANARIES.items() if not (url.startswith("/metrics") and NUMERIC.fullmatch(c))}
+            leaks += [f"{url} shows {what} ({canary!r})" for what, canary in searched.items() if canary in text]
             if planted["spam"] not in url and planted["spam"] in text:
                 leaks.append(f"{url} lists the request hidden from the public")
     assert walked > 40, walked
