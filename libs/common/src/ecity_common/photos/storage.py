@@ -15,6 +15,7 @@ objects only once no row of its own still names that hash.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import re
 import tempfile
@@ -88,10 +89,9 @@ class DirectoryStore:
     async def delete(self, key: str) -> None:
         path = self._path(key)
         await asyncio.to_thread(path.unlink, missing_ok=True)
-        try:
-            await asyncio.to_thread(path.parent.rmdir)  # the photo's folder, once its last size is gone
-        except OSError:
-            pass  # other sizes still there
+        # The photo's folder goes with its last size; while other sizes are there, rmdir refuses.
+        with contextlib.suppress(OSError):
+            await asyncio.to_thread(path.parent.rmdir)
 
     async def link(self, key: str, expires: timedelta) -> str | None:
         return None
